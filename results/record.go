@@ -1,0 +1,89 @@
+// Package results defines the record of one experiment point and stores
+// records durably: an append-only JSON Lines file, synced record by record,
+// that a killed sweep resumes from without losing or duplicating a point.
+package results
+
+import "time"
+
+// Point says what was run: enough to run it again and get the same Result.
+type Point struct {
+	Key         string  `json:"key"`         // hash of everything below except Replication-independent labels; unique per point in a spec
+	Spec        string  `json:"spec"`        // hash of the sweep spec the point came from ("" for a single run)
+	Policy      string  `json:"policy"`      // label of the policy combination, e.g. "sender.threshold"
+	Dispatch    string  `json:"dispatch"`    // canonical dispatch strategy, e.g. "pod(d=2)"
+	Migrate     string  `json:"migrate"`     // canonical migration policy, e.g. "sender.threshold(T=2, probes=3)"
+	Workload    string  `json:"workload"`    // label of the workload
+	Arrival     string  `json:"arrival"`     // canonical arrival process
+	Size        string  `json:"size"`        // canonical job-size distribution
+	Load        float64 `json:"load"`        // offered load per server, ρ
+	Nodes       int     `json:"nodes"`       // cluster size N
+	Servers     int     `json:"servers"`     // servers per node c
+	Discipline  string  `json:"discipline"`  // fcfs or ps
+	Jobs        int     `json:"jobs"`        // jobs issued
+	Warmup      int     `json:"warmup"`      // first jobs (by arrival) left out of the statistics
+	Replication int     `json:"replication"` // 0-based replication index
+	Seed        uint64  `json:"seed"`        // root seed of the point's random streams
+	Backend     string  `json:"backend"`     // sim, local or testbed
+	Costs       string  `json:"costs"`       // canonical cost model
+	Gossip      float64 `json:"gossip"`      // gossip period in model units (0: exact information)
+}
+
+// Result is what a point measured. Times are in model units (a job of size
+// 1 takes 1 unit on a speed-1 server).
+type Result struct {
+	MeanResponse  float64 `json:"mean_response"`
+	P50Response   float64 `json:"p50_response"`
+	P95Response   float64 `json:"p95_response"`
+	P99Response   float64 `json:"p99_response"`
+	P999Response  float64 `json:"p999_response"`
+	CI95HalfWidth float64 `json:"ci95_halfwidth"` // of MeanResponse, from batch means within the run
+	Batches       int     `json:"batches"`        // batches behind CI95HalfWidth
+	MeanWait      float64 `json:"mean_wait"`      // response minus the job's own service time
+	MeanSlowdown  float64 `json:"mean_slowdown"`  // response divided by size
+	MeanSize      float64 `json:"mean_size"`      // measured mean job size
+
+	JobsIssued    int64 `json:"jobs_issued"`
+	JobsCompleted int64 `json:"jobs_completed"`
+	JobsFailed    int64 `json:"jobs_failed"`
+	JobsMeasured  int64 `json:"jobs_measured"` // completed jobs after the warm-up
+
+	Throughput   float64 `json:"throughput"`     // measured jobs per model unit
+	MeanInSystem float64 `json:"mean_in_system"` // time-average number of jobs in the system (Little's L)
+	ArrivalRate  float64 `json:"arrival_rate"`   // jobs issued per model unit
+
+	Migrations       int64   `json:"migrations"`
+	Probes           int64   `json:"probes"`
+	Messages         int64   `json:"messages"` // policy messages other than probes and transfers
+	BytesMoved       float64 `json:"bytes_moved"`
+	MigrationsPerJob float64 `json:"migrations_per_job"`
+	ProbesPerJob     float64 `json:"probes_per_job"`
+	BytesPerJob      float64 `json:"bytes_per_job"`
+
+	Utilization     float64   `json:"utilization"`      // mean over nodes of busy-server fraction
+	NodeUtilization []float64 `json:"node_utilization"` // per node
+	TLP             float64   `json:"tlp"`              // mean over nodes of thread-level parallelism
+	NodeTLP         []float64 `json:"node_tlp"`         // per node: Σ i·cᵢ / (1 − c₀)
+	GossipAge       float64   `json:"gossip_age"`       // mean age of the gossiped load a decision read
+
+	SimTime   float64 `json:"sim_time"`  // model time at the last completion
+	Events    int64   `json:"events"`    // events processed (simulator)
+	Histogram string  `json:"histogram"` // response times, latency.Histogram.Encode form
+}
+
+// Env says where and when a point ran.
+type Env struct {
+	Version   string    `json:"version"`
+	Commit    string    `json:"commit"`
+	Host      string    `json:"host"`
+	CPU       string    `json:"cpu"`
+	GoVersion string    `json:"go"`
+	Start     time.Time `json:"start"`
+	Seconds   float64   `json:"seconds"` // wall time the point took
+}
+
+// Record is one line of a store.
+type Record struct {
+	Point  Point  `json:"point"`
+	Result Result `json:"result"`
+	Env    Env    `json:"env"`
+}
