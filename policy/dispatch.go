@@ -1,0 +1,187 @@
+package policy
+
+import (
+	"github.com/loadlab/loadlab/param"
+)
+
+// The simple dispatch strategies: each reads the view and names a node.
+
+var randomInfo = Info{
+	Name: "random",
+	Doc:  "send each job to a node chosen uniformly at random (no information)",
+	Ref:  "baseline: N independent M/G/c queues",
+}
+
+type random struct{}
+
+func newRandom(param.Values) (DispatchBuilder, error) {
+	return func(Env) Dispatcher { return random{} }, nil
+}
+
+func (random) Pick(v View, _ *Job) NodeID { return NodeID(v.Rand().IntN(v.Nodes())) }
+
+var rrInfo = Info{
+	Name: "rr",
+	Doc:  "round-robin: nodes in turn",
+	Ref:  "classic DNS / LVS round-robin",
+}
+
+type roundRobin struct{ next int }
+
+func newRR(param.Values) (DispatchBuilder, error) {
+	return func(Env) Dispatcher { return &roundRobin{} }, nil
+}
+
+func (d *roundRobin) Pick(v View, _ *Job) NodeID {
+	n := d.next % v.Nodes()
+	d.next = n + 1
+	return NodeID(n)
+}
+
+var jsqInfo = Info{
+	Name: "jsq",
+	Doc:  "join the shortest queue according to the gossiped view (stale when gossip is periodic)",
+	Ref:  "Winston 1977; stale view: Mitzenmacher, IEEE TPDS 11(1), 2000",
+}
+
+type jsq struct{}
+
+func newJSQ(param.Values) (DispatchBuilder, error) {
+	return func(Env) Dispatcher { return jsq{} }, nil
+}
+
+func (jsq) Pick(v View, _ *Job) NodeID {
+	return NodeID(argmin(v.Rand(), v.Nodes(), func(i int) float64 {
+		l, _ := v.Gossip(NodeID(i))
+		return float64(l.Queue) / float64(max(l.Servers, 1))
+	}))
+}
+
+var lwlInfo = Info{
+	Name: "lwl",
+	Doc:  "least work left according to the gossiped view (exact view: a central M/G/N FCFS queue)",
+	Ref:  "Harchol-Balter, Crovella & Murta, JPDC 1999",
+}
+
+type lwl struct{}
+
+func newLWL(param.Values) (DispatchBuilder, error) {
+	return func(Env) Dispatcher { return lwl{} }, nil
+}
+
+func (lwl) Pick(v View, _ *Job) NodeID {
+	return NodeID(argmin(v.Rand(), v.Nodes(), func(i int) float64 {
+		l, _ := v.Gossip(NodeID(i))
+		return l.Work / (float64(max(l.Servers, 1)) * l.Speed)
+	}))
+}
+
+var podInfo = Info{
+	Name:   "pod",
+	Params: param.Schema{{Name: "d", Kind: param.Int, Default: "2", Doc: "nodes probed per job"}},
+	Doc:    "power of d choices: probe d distinct random nodes in parallel, join the shortest queue",
+	Ref:    "Mitzenmacher, IEEE TPDS 12(10), 2001 (supermarket model)",
+}
+
+type pod struct {
+	d      int
+	sample []NodeID
+	loads  []Load
+}
+
+func newPod(p param.Values) (DispatchBuilder, error) {
+	if err := atLeast(p, "d", 1); err != nil {
+		return nil, err
+	}
+	d := p.Int("d")
+	return func(env Env) Dispatcher {
+		k := min(d, env.Nodes)
+		return &pod{d: d, sample: make([]NodeID, 0, k), loads: make([]Load, k)}
+	}, nil
+}
+
+func (d *pod) Pick(v View, _ *Job) NodeID {
+	d.sample = sampleNodes(v.Rand(), v.Nodes(), None, d.d, d.sample)
+	v.Probe(d.sample, d.loads)
+	i := argmin(v.Rand(), len(d.sample), func(i int) float64 {
+		return float64(d.loads[i].Queue) / float64(max(d.loads[i].Servers, 1))
+	})
+	return d.sample[i]
+}
+
+var classInfo = Info{
+	Name: "class",
+	Doc:  "by service type: nodes are split among job classes in proportion to their weights; round-robin within a class's nodes",
+	Ref:  "content-aware dispatch of server clusters (Cardellini et al., ACM Comput. Surv. 34(2), 2002)",
+}
+
+type byClass struct {
+	groups [][]NodeID
+	next   []int
+}
+
+func newClass(param.Values) (DispatchBuilder, error) {
+	return func(env Env) Dispatcher { return newByClass(env) }, nil
+}
+
+// newByClass gives class k a contiguous share of the nodes proportional to
+// its weight, at least one node each; with more classes than nodes, classes
+// share nodes cyclically.
+func newByClass(env Env) *byClass {
+	w := env.ClassWeights
+	if len(w) == 0 {
+		w = []float64{1}
+	}
+	d := &byClass{groups: make([][]NodeID, len(w)), next: make([]int, len(w))}
+	if len(w) >= env.Nodes {
+		for k := range w {
+			d.groups[k] = []NodeID{NodeID(k % env.Nodes)}
+		}
+		return d
+	}
+	// Largest-remainder apportionment with a floor of one node per class.
+	counts := make([]int, len(w))
+	left := env.Nodes - len(w)
+	type rem struct {
+		k int
+		r float64
+	}
+	rems := make([]rem, len(w))
+	used := 0
+	for k, wk := range w {
+		exact := wk * float64(left)
+		counts[k] = 1 + int(exact)
+		used += int(exact)
+		rems[k] = rem{k, exact - float64(int(exact))}
+	}
+	for i := 0; used < left; i++ {
+		best := 0
+		for j := range rems {
+			if rems[j].r > rems[best].r {
+				best = j
+			}
+		}
+		counts[rems[best].k]++
+		rems[best].r = -1
+		used++
+	}
+	n := 0
+	for k, c := range counts {
+		for i := 0; i < c; i++ {
+			d.groups[k] = append(d.groups[k], NodeID(n))
+			n++
+		}
+	}
+	return d
+}
+
+func (d *byClass) Pick(_ View, j *Job) NodeID {
+	k := int(j.Class)
+	if k < 0 || k >= len(d.groups) {
+		k = 0
+	}
+	g := d.groups[k]
+	i := d.next[k] % len(g)
+	d.next[k] = i + 1
+	return g[i]
+}

@@ -1,0 +1,224 @@
+package policy
+
+import "github.com/loadlab/loadlab/param"
+
+// The Eager–Lazowska–Zahorjan family. Load index: jobs present (queue
+// length, the one in service included). With threshold T a node is a sender
+// when an arriving job would make its queue exceed T (Queue ≥ T before the
+// job joins) and a receiver when its queue is below T; a transferred job
+// runs where it lands (transfer limit 1), so jobs never bounce.
+
+var noneInfo = Info{
+	Name: "none",
+	Doc:  "no migration: every job runs where the dispatcher sent it",
+	Ref:  "baseline",
+}
+
+type none struct{ Base }
+
+func newNone(param.Values) (MigrateBuilder, error) {
+	return func(Env) Migrator { return none{} }, nil
+}
+
+var (
+	paramT      = param.Param{Name: "T", Kind: param.Int, Default: "2", Doc: "queue-length threshold"}
+	paramProbes = param.Param{Name: "probes", Kind: param.Int, Default: "3", Doc: "probe limit Lp"}
+)
+
+func thresholdParams(p param.Values, probes bool) error {
+	if err := atLeast(p, "T", 1); err != nil {
+		return err
+	}
+	if probes {
+		return atLeast(p, "probes", 1)
+	}
+	return nil
+}
+
+var senderRandomInfo = Info{
+	Name:   "sender.random",
+	Params: param.Schema{paramT},
+	Doc:    "sender-initiated: an arrival that finds Queue ≥ T goes to a random other node, no probing",
+	Ref:    "Eager, Lazowska & Zahorjan, IEEE TSE 12(5), 1986 (Random)",
+}
+
+var senderThresholdInfo = Info{
+	Name:   "sender.threshold",
+	Params: param.Schema{paramT, paramProbes},
+	Doc:    "sender-initiated: probe up to Lp random nodes one at a time, transfer to the first with Queue < T",
+	Ref:    "Eager, Lazowska & Zahorjan, IEEE TSE 12(5), 1986 (Threshold)",
+}
+
+var senderShortestInfo = Info{
+	Name:   "sender.shortest",
+	Params: param.Schema{paramT, paramProbes},
+	Doc:    "sender-initiated: probe Lp random nodes, transfer to the shortest if its Queue < T",
+	Ref:    "Eager, Lazowska & Zahorjan, IEEE TSE 12(5), 1986 (Shortest)",
+}
+
+type senderRule int
+
+const (
+	ruleRandom senderRule = iota
+	ruleThreshold
+	ruleShortest
+)
+
+// sender is the sender-initiated transfer, selection (new arrivals only)
+// and location rules.
+type sender struct {
+	Base
+	rule   senderRule
+	t      int
+	probes int
+	sample []NodeID
+	loads  []Load
+}
+
+func senderFactory(rule senderRule) MigrateFactory {
+	return func(p param.Values) (MigrateBuilder, error) {
+		if err := thresholdParams(p, rule != ruleRandom); err != nil {
+			return nil, err
+		}
+		t, probes := p.Int("T"), 1
+		if rule != ruleRandom {
+			probes = p.Int("probes")
+		}
+		return func(env Env) Migrator { return newSender(rule, t, probes, env) }, nil
+	}
+}
+
+func newSender(rule senderRule, t, probes int, env Env) *sender {
+	k := min(probes, env.Nodes)
+	return &sender{rule: rule, t: t, probes: probes, sample: make([]NodeID, 0, k), loads: make([]Load, k)}
+}
+
+var (
+	newSenderRandom    = senderFactory(ruleRandom)
+	newSenderThreshold = senderFactory(ruleThreshold)
+	newSenderShortest  = senderFactory(ruleShortest)
+)
+
+func (s *sender) Arrived(v View, j *Job) Action {
+	if j.Hops > 0 || v.Local().Queue < s.t || v.Nodes() < 2 {
+		return Action{}
+	}
+	r := v.Rand()
+	switch s.rule {
+	case ruleRandom:
+		s.sample = sampleNodes(r, v.Nodes(), v.Self(), 1, s.sample)
+		return Action{Verb: Transfer, Node: s.sample[0]}
+	case ruleThreshold:
+		s.sample = sampleNodes(r, v.Nodes(), v.Self(), s.probes, s.sample)
+		for i, n := range s.sample {
+			v.Probe(s.sample[i:i+1], s.loads[:1])
+			if s.loads[0].Queue < s.t {
+				return Action{Verb: Transfer, Node: n}
+			}
+		}
+	case ruleShortest:
+		s.sample = sampleNodes(r, v.Nodes(), v.Self(), s.probes, s.sample)
+		v.Probe(s.sample, s.loads)
+		i := argmin(r, len(s.sample), func(i int) float64 { return float64(s.loads[i].Queue) })
+		if s.loads[i].Queue < s.t {
+			return Action{Verb: Transfer, Node: s.sample[i]}
+		}
+	}
+	return Action{}
+}
+
+var receiverInfo = Info{
+	Name: "receiver.threshold",
+	Params: param.Schema{
+		{Name: "T", Kind: param.Int, Default: "1", Doc: "queue-length threshold"},
+		paramProbes,
+		{Name: "retry", Kind: param.Float, Default: "0", Doc: "when every probe fails, try again after this long (0: wait for the next completion)"},
+	},
+	Doc: "receiver-initiated: after a completion leaves Queue < T, probe up to Lp random nodes one at a time and take a waiting job from the first with Queue > T",
+	Ref: "Eager, Lazowska & Zahorjan, Performance Evaluation 6(1), 1986; retry timer: Shivaratri, Krueger & Singhal, IEEE Computer 25(12), 1992",
+}
+
+// receiver asks others for work when it runs low. A node asked for work
+// hands over its newest waiting job if it still has Queue > T (giving one
+// up keeps it at T or above), so the transfer is non-preemptive.
+type receiver struct {
+	Base
+	t      int
+	probes int
+	retry  float64
+	sample []NodeID
+	loads  []Load
+}
+
+func newReceiver(p param.Values) (MigrateBuilder, error) {
+	if err := thresholdParams(p, true); err != nil {
+		return nil, err
+	}
+	if p.Float("retry") < 0 {
+		return nil, p.Errorf("retry", "must be ≥ 0, got %g", p.Float("retry"))
+	}
+	t, probes, retry := p.Int("T"), p.Int("probes"), p.Float("retry")
+	return func(env Env) Migrator { return newReceiverNode(t, probes, retry, env) }, nil
+}
+
+func newReceiverNode(t, probes int, retry float64, env Env) *receiver {
+	k := min(probes, env.Nodes)
+	return &receiver{t: t, probes: probes, retry: retry, sample: make([]NodeID, 0, k), loads: make([]Load, k)}
+}
+
+func (r *receiver) Departed(v View) Action { return r.pull(v) }
+
+func (r *receiver) Timer(v View) Action { return r.pull(v) }
+
+func (r *receiver) pull(v View) Action {
+	if v.Local().Queue >= r.t || v.Nodes() < 2 {
+		return Action{}
+	}
+	r.sample = sampleNodes(v.Rand(), v.Nodes(), v.Self(), r.probes, r.sample)
+	for i, n := range r.sample {
+		v.Probe(r.sample[i:i+1], r.loads[:1])
+		if r.loads[0].Queue > r.t && r.loads[0].Waiting() > 0 {
+			return Action{Verb: Request, Node: n}
+		}
+	}
+	if r.retry > 0 {
+		return Action{Wake: v.Now() + r.retry}
+	}
+	return Action{}
+}
+
+func (r *receiver) Requested(v View, _ NodeID) int {
+	l := v.Local()
+	if l.Queue > r.t && l.Waiting() > 0 {
+		return l.Waiting() - 1 // the newest waiting job
+	}
+	return -1
+}
+
+var symmetricInfo = Info{
+	Name:   "symmetric",
+	Params: param.Schema{paramT, paramProbes},
+	Doc:    "sender.threshold and receiver.threshold together, with one threshold T",
+	Ref:    "Shivaratri, Krueger & Singhal, IEEE Computer 25(12), 1992 (symmetrically initiated)",
+}
+
+type symmetric struct {
+	*sender
+	*receiver
+}
+
+func newSymmetric(p param.Values) (MigrateBuilder, error) {
+	if err := thresholdParams(p, true); err != nil {
+		return nil, err
+	}
+	t, probes := p.Int("T"), p.Int("probes")
+	return func(env Env) Migrator {
+		return symmetric{newSender(ruleThreshold, t, probes, env), newReceiverNode(t, probes, 0, env)}
+	}, nil
+}
+
+func (s symmetric) Arrived(v View, j *Job) Action                 { return s.sender.Arrived(v, j) }
+func (s symmetric) Departed(v View) Action                        { return s.receiver.Departed(v) }
+func (s symmetric) Timer(v View) Action                           { return s.receiver.Timer(v) }
+func (s symmetric) Requested(v View, from NodeID) int             { return s.receiver.Requested(v, from) }
+func (s symmetric) Message(v View, from NodeID, m Message) Action { return Action{} }

@@ -1,0 +1,156 @@
+package policy
+
+import (
+	"math/rand/v2"
+
+	"github.com/loadlab/loadlab/workload"
+)
+
+// NodeID names a node of the cluster: 0 .. Nodes-1. None means no node.
+type NodeID int32
+
+// None is the NodeID of no node (a dispatcher's Self).
+const None NodeID = -1
+
+// Load is the state a node reports about itself.
+type Load struct {
+	Queue   int     // jobs present, waiting or in service: the classic load index
+	Running int     // jobs in service
+	Work    float64 // remaining work in size units (a size-1 job is 1 on a speed-1 server)
+	Servers int     // servers (execution slots)
+	Speed   float64 // service speed of each server
+}
+
+// Waiting is the number of jobs queued and not yet started.
+func (l Load) Waiting() int { return l.Queue - l.Running }
+
+// Job is a job as a policy sees it.
+type Job struct {
+	workload.Job
+	Hops   int32  // transfers so far; 0 for a job fresh from the dispatcher
+	Origin NodeID // node the dispatcher sent it to
+}
+
+// View is what a decision may use. Implementations belong to the backends.
+// Methods are called only from within a policy call, never concurrently.
+type View interface {
+	// Now is the current time in model units.
+	Now() float64
+	// Self is the calling node, or None in a dispatcher.
+	Self() NodeID
+	// Nodes is the cluster size.
+	Nodes() int
+	// Local is the calling node's own state, exact.
+	Local() Load
+	// Gossip is the last load that node n published and its age (now minus
+	// the time it was published). It is not updated by dispatches.
+	Gossip(n NodeID) (l Load, age float64)
+	// Probe asks each node in nodes for its current load, in parallel, and
+	// writes the answers to out (len(out) ≥ len(nodes)). Each call costs one
+	// round trip and each probed node a probe's CPU cost.
+	Probe(nodes []NodeID, out []Load)
+	// Send queues a policy message to node to (delivered after the network
+	// latency, to its Migrator.Message).
+	Send(to NodeID, m Message)
+	// Rand is the caller's seeded random source.
+	Rand() *rand.Rand
+}
+
+// Message is a small policy-defined message between nodes.
+type Message struct {
+	Kind  uint8   // meaning defined by the policy
+	Value float64 // payload
+}
+
+// Verb says what to do after a migration-policy call.
+type Verb uint8
+
+// Verbs.
+const (
+	Keep     Verb = iota // nothing to do: the arriving job stays here
+	Transfer             // send the arriving job to Action.Node (valid from Arrived only)
+	Request              // ask Action.Node for a job (receiver-initiated)
+)
+
+func (v Verb) String() string {
+	switch v {
+	case Transfer:
+		return "transfer"
+	case Request:
+		return "request"
+	default:
+		return "keep"
+	}
+}
+
+// Action is a migration policy's answer.
+type Action struct {
+	Verb Verb
+	Node NodeID  // destination of a Transfer, or the node asked by a Request
+	Wake float64 // when > 0: call Timer at this model time (replaces any earlier wake-up)
+}
+
+// Dispatcher places newly arriving jobs.
+type Dispatcher interface {
+	// Pick returns the node that runs j.
+	Pick(v View, j *Job) NodeID
+}
+
+// IdleWatcher is a Dispatcher that wants to know when a node has an idle
+// server and nothing waiting (join-idle-queue).
+type IdleWatcher interface {
+	Idle(v View, n NodeID)
+}
+
+// Migrator is the migration policy of one node.
+type Migrator interface {
+	// Arrived is called when j reaches this node, before it queues.
+	// Local().Queue does not include j yet. Keep queues it here; Transfer
+	// sends it to Action.Node.
+	Arrived(v View, j *Job) Action
+	// Departed is called after a job completed here.
+	Departed(v View) Action
+	// Timer is called when a wake-up set by Action.Wake comes due.
+	Timer(v View) Action
+	// Requested is called when node from asks for work. It returns the
+	// position, in FCFS order, of the waiting job to hand over, or -1.
+	Requested(v View, from NodeID) int
+	// Message is called for a policy message from another node.
+	Message(v View, from NodeID, m Message) Action
+}
+
+// Env describes the cluster an instance is built for.
+type Env struct {
+	Nodes        int       // cluster size
+	Servers      int       // servers per node
+	Speeds       []float64 // per node; nil means all 1
+	ClassWeights []float64 // job classes' weights (service types), summing to 1; nil means one class
+	Node         NodeID    // the node a Migrator runs on (None for a Dispatcher)
+}
+
+// Speed returns node n's speed.
+func (e Env) Speed(n NodeID) float64 {
+	if e.Speeds == nil {
+		return 1
+	}
+	return e.Speeds[n]
+}
+
+// Base gives a Migrator's optional calls their do-nothing defaults, so a
+// policy implements only the events it reacts to.
+type Base struct{}
+
+// Arrived keeps the job.
+func (Base) Arrived(View, *Job) Action { return Action{} }
+
+// Departed does nothing.
+func (Base) Departed(View) Action { return Action{} }
+
+// Timer does nothing.
+func (Base) Timer(View) Action { return Action{} }
+
+// Requested refuses.
+func (Base) Requested(View, NodeID) int { return -1 }
+
+// Message ignores the message.
+func (Base) Message(View, NodeID, Message) Action { return Action{} }

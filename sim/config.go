@@ -1,0 +1,153 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// Costs is the cost model of the simulated cluster: what probes, transfers
+// and messages cost in time and CPU. All times are in model units (a job
+// of mean size 1 takes 1 unit on a speed-1 server); zero means free.
+type Costs struct {
+	// Latency is the one-way network delay. A probe round takes 2·Latency,
+	// a message Latency, a transfer Latency + JobBytes/Bandwidth.
+	Latency float64 `yaml:"latency" json:"latency"`
+	// Bandwidth in bytes per model unit; 0 means infinite.
+	Bandwidth float64 `yaml:"bandwidth" json:"bandwidth"`
+	// JobBytes is what a transfer moves per job (code, data and state).
+	JobBytes float64 `yaml:"job_bytes" json:"job_bytes"`
+	// ProbeCPU is the CPU time a probe costs at the probed node and at the
+	// probing node (a dispatcher's own CPU is not modelled).
+	ProbeCPU float64 `yaml:"probe_cpu" json:"probe_cpu"`
+	// TransferCPU is the CPU time a transfer costs at the sending node,
+	// whichever side initiated it (Eager, Lazowska & Zahorjan's cost).
+	TransferCPU float64 `yaml:"transfer_cpu" json:"transfer_cpu"`
+	// ReceiveCPU is the CPU time a transfer costs at the receiving node.
+	ReceiveCPU float64 `yaml:"receive_cpu" json:"receive_cpu"`
+}
+
+// Validate reports the first cost that is negative or not a number.
+func (c Costs) Validate() error {
+	for _, f := range c.fields() {
+		if !(f.v >= 0) || math.IsInf(f.v, 1) {
+			return fmt.Errorf("cost %s: must be a finite number ≥ 0, got %g", f.name, f.v)
+		}
+	}
+	return nil
+}
+
+type costField struct {
+	name string
+	v    float64
+}
+
+func (c Costs) fields() []costField {
+	return []costField{{"latency", c.Latency}, {"bandwidth", c.Bandwidth}, {"job_bytes", c.JobBytes},
+		{"probe_cpu", c.ProbeCPU}, {"transfer_cpu", c.TransferCPU}, {"receive_cpu", c.ReceiveCPU}}
+}
+
+// String renders the non-zero costs as "latency=0.01, transfer_cpu=0.1",
+// or "free".
+func (c Costs) String() string {
+	var parts []string
+	for _, f := range c.fields() {
+		if f.v != 0 {
+			parts = append(parts, f.name+"="+strconv.FormatFloat(f.v, 'g', -1, 64))
+		}
+	}
+	if len(parts) == 0 {
+		return "free"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Config is one simulated point. Zero values take the defaults that
+// DefaultConfig documents, except Workload, Dispatch and Migrate, which
+// Run requires.
+type Config struct {
+	Nodes      int       // nodes N (default 1)
+	Servers    int       // servers per node c (default 1)
+	Discipline string    // "fcfs" (default) or "ps" (processor sharing)
+	Speeds     []float64 // speed of each node; nil means all 1
+	Load       float64   // offered load per server ρ, 0 < ρ < 1
+	Jobs       int       // jobs issued (default 100,000)
+	Warmup     int       // first jobs, by arrival, left out of the statistics (default Jobs/10)
+	Seed       uint64    // root seed of every random stream
+	Gossip     float64   // period of load publication; 0 means every view is exact
+	Batches    int       // batches for the batch-means interval (default 30)
+	Costs      Costs
+
+	Workload *workload.Workload
+	Dispatch *policy.DispatchSpec
+	Migrate  *policy.MigrateSpec
+}
+
+// DefaultConfig returns a single M/M/1 node at ρ = 0.5 with random dispatch
+// and no migration.
+func DefaultConfig() Config {
+	w, err := workload.New(workload.DefaultConfig())
+	if err != nil {
+		panic(err) // the default workload is valid by construction
+	}
+	reg := policy.Builtin()
+	d, _ := reg.Dispatch("random")
+	m, _ := reg.Migrate("none")
+	return Config{Nodes: 1, Servers: 1, Discipline: "fcfs", Load: 0.5, Jobs: 100000, Warmup: 10000, Batches: 30,
+		Workload: w, Dispatch: d, Migrate: m}
+}
+
+func (c *Config) fillDefaults() {
+	if c.Nodes == 0 {
+		c.Nodes = 1
+	}
+	if c.Servers == 0 {
+		c.Servers = 1
+	}
+	if c.Discipline == "" {
+		c.Discipline = "fcfs"
+	}
+	if c.Jobs == 0 {
+		c.Jobs = 100000
+	}
+	if c.Batches == 0 {
+		c.Batches = 30
+	}
+}
+
+// Validate reports the first setting that is out of range.
+func (c Config) Validate() error {
+	c.fillDefaults()
+	switch {
+	case c.Nodes < 1:
+		return fmt.Errorf("nodes: must be at least 1, got %d", c.Nodes)
+	case c.Servers < 1:
+		return fmt.Errorf("servers: must be at least 1, got %d", c.Servers)
+	case c.Discipline != "fcfs" && c.Discipline != "ps":
+		return fmt.Errorf("discipline: must be fcfs or ps, got %q", c.Discipline)
+	case !(c.Load > 0 && c.Load < 1):
+		return fmt.Errorf("load: must be between 0 and 1 (exclusive), got %g", c.Load)
+	case c.Jobs < 1:
+		return fmt.Errorf("jobs: must be at least 1, got %d", c.Jobs)
+	case c.Warmup < 0 || c.Warmup >= c.Jobs:
+		return fmt.Errorf("warmup: must be at least 0 and less than jobs (%d), got %d", c.Jobs, c.Warmup)
+	case !(c.Gossip >= 0) || math.IsInf(c.Gossip, 1):
+		return fmt.Errorf("gossip: period must be a finite number ≥ 0, got %g", c.Gossip)
+	case c.Batches < 2:
+		return fmt.Errorf("batches: must be at least 2, got %d", c.Batches)
+	case c.Speeds != nil && len(c.Speeds) != c.Nodes:
+		return fmt.Errorf("speeds: want one per node (%d), got %d", c.Nodes, len(c.Speeds))
+	case c.Workload == nil || c.Dispatch == nil || c.Migrate == nil:
+		return fmt.Errorf("workload, dispatch and migrate policies are required")
+	}
+	for i, s := range c.Speeds {
+		if !(s > 0) || math.IsInf(s, 1) {
+			return fmt.Errorf("speeds: node %d has speed %g, want a finite number > 0", i, s)
+		}
+	}
+	return c.Costs.Validate()
+}

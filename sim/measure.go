@@ -1,0 +1,194 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/loadlab/loadlab/latency"
+	"github.com/loadlab/loadlab/results"
+)
+
+// measure streams a run's statistics. Time averages (utilisation, TLP,
+// number in system) cover the measurement window: from the arrival of the
+// first measured job to the arrival of the last job, so neither the empty
+// start nor the draining end biases them.
+type measure struct {
+	warmup, last int64 // IDs of the first measured job and of the last job
+
+	measured                         int64
+	sumResp, sumWait, sumSlow, sumSz float64
+	batchSize                        int64
+	batchSum                         []float64
+	batchN                           []int64
+	hist                             *latency.Histogram
+
+	probes, migrations, messages, events, badDecisions int64
+	bytes, overhead, gossipAge                         float64
+	gossipReads                                        int64
+
+	inSystem         int64
+	area, areaT      float64 // ∫ jobs in system dt over the window, and the time it was last advanced
+	inWindow, closed bool
+	winStart, winEnd float64
+	busyStart        [][]float64 // per node busy-time integrals at the window's start
+	busyEnd          [][]float64
+}
+
+func (m *measure) init(cfg Config) {
+	m.warmup, m.last = int64(cfg.Warmup), int64(cfg.Jobs-1)
+	n := int64(cfg.Jobs - cfg.Warmup)
+	m.batchSize = max(1, n/int64(cfg.Batches))
+	m.batchSum = make([]float64, cfg.Batches)
+	m.batchN = make([]int64, cfg.Batches)
+	m.hist = latency.New()
+}
+
+func (m *measure) advanceArea(now float64) {
+	if m.inWindow && !m.closed {
+		m.area += float64(m.inSystem) * (now - m.areaT)
+		m.areaT = now
+	}
+}
+
+func snapshotBusy(c *cluster) [][]float64 {
+	out := make([][]float64, len(c.nodes))
+	for i := range c.nodes {
+		c.nodes[i].advance(c.now)
+		out[i] = append([]float64(nil), c.nodes[i].busy...)
+	}
+	return out
+}
+
+// arrival is called when job id enters the system.
+func (m *measure) arrival(c *cluster, id int64) {
+	if id == m.warmup {
+		m.inWindow, m.winStart, m.areaT = true, c.now, c.now
+		m.busyStart = snapshotBusy(c)
+	}
+	m.advanceArea(c.now)
+	m.inSystem++
+	if id == m.last {
+		m.winEnd = c.now
+		m.busyEnd = snapshotBusy(c)
+		m.closed = true
+	}
+}
+
+// completion is called when a real job finishes on a node of the given speed.
+func (m *measure) completion(c *cluster, j *job, speed float64) {
+	m.advanceArea(c.now)
+	m.inSystem--
+	if j.ID < m.warmup {
+		return
+	}
+	resp := c.now - j.Arrival
+	service := j.Size / speed
+	m.sumResp += resp
+	m.sumWait += resp - service
+	if service > 0 {
+		m.sumSlow += resp / service
+	}
+	m.sumSz += j.Size
+	b := min(m.measured/m.batchSize, int64(len(m.batchSum)-1))
+	m.batchSum[b] += resp
+	m.batchN[b]++
+	m.measured++
+	m.hist.Record(resp)
+}
+
+// batchCI is the 95% half-width of the mean from batch means (Student t).
+func (m *measure) batchCI() (float64, int) {
+	var means []float64
+	for i, s := range m.batchSum {
+		if m.batchN[i] > 0 {
+			means = append(means, s/float64(m.batchN[i]))
+		}
+	}
+	k := len(means)
+	if k < 2 {
+		return 0, k
+	}
+	var mean, ss float64
+	for _, x := range means {
+		mean += x
+	}
+	mean /= float64(k)
+	for _, x := range means {
+		ss += (x - mean) * (x - mean)
+	}
+	sd := math.Sqrt(ss / float64(k-1))
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(k - 1)}.Quantile(0.975)
+	return t * sd / math.Sqrt(float64(k)), k
+}
+
+func (c *cluster) result() (results.Result, error) {
+	m := &c.m
+	if m.badDecisions > 0 {
+		return results.Result{}, fmt.Errorf("policy made %d invalid decisions (node out of range or itself)", m.badDecisions)
+	}
+	issued := c.issued
+	if issued != c.done {
+		return results.Result{}, fmt.Errorf("conservation check failed: %d jobs issued, %d completed, 0 failed", issued, c.done)
+	}
+	r := results.Result{
+		JobsIssued: issued, JobsCompleted: c.done, JobsMeasured: m.measured,
+		Migrations: m.migrations, Probes: m.probes, Messages: m.messages, BytesMoved: m.bytes,
+		SimTime: c.now, Events: m.events,
+	}
+	if m.measured > 0 {
+		n := float64(m.measured)
+		r.MeanResponse, r.MeanWait, r.MeanSlowdown, r.MeanSize = m.sumResp/n, m.sumWait/n, m.sumSlow/n, m.sumSz/n
+		r.P50Response, r.P95Response = m.hist.Quantile(0.50), m.hist.Quantile(0.95)
+		r.P99Response, r.P999Response = m.hist.Quantile(0.99), m.hist.Quantile(0.999)
+		r.CI95HalfWidth, r.Batches = m.batchCI()
+		if span := c.now - m.winStart; span > 0 {
+			r.Throughput = n / span
+		}
+	}
+	r.MigrationsPerJob = float64(m.migrations) / float64(issued)
+	r.ProbesPerJob = float64(m.probes) / float64(issued)
+	r.BytesPerJob = m.bytes / float64(issued)
+	if m.gossipReads > 0 {
+		r.GossipAge = m.gossipAge / float64(m.gossipReads)
+	}
+
+	if w := m.winEnd - m.winStart; w > 0 {
+		r.MeanInSystem = m.area / w
+		r.ArrivalRate = float64(m.last-m.warmup) / w
+	}
+	start, end, span := m.busyStart, m.busyEnd, m.winEnd-m.winStart
+	if span <= 0 { // a window of one job: fall back to the whole run
+		start, end, span = nil, snapshotBusy(c), c.now
+	}
+	if span > 0 {
+		r.NodeUtilization = make([]float64, len(c.nodes))
+		r.NodeTLP = make([]float64, len(c.nodes))
+		for i := range c.nodes {
+			var busy, c0 float64
+			for k, t := range end[i] {
+				if start != nil {
+					t -= start[i][k]
+				}
+				frac := t / span
+				busy += float64(k) * frac
+				if k == 0 {
+					c0 = frac
+				}
+			}
+			r.NodeUtilization[i] = busy / float64(c.cfg.Servers)
+			if c0 < 1 {
+				r.NodeTLP[i] = busy / (1 - c0)
+			}
+			r.Utilization += r.NodeUtilization[i] / float64(len(c.nodes))
+			r.TLP += r.NodeTLP[i] / float64(len(c.nodes))
+		}
+	}
+	h, err := m.hist.Encode()
+	if err != nil {
+		return results.Result{}, err
+	}
+	r.Histogram = h
+	return r, nil
+}

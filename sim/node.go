@@ -1,0 +1,222 @@
+package sim
+
+import (
+	"math"
+
+	"github.com/loadlab/loadlab/policy"
+)
+
+// job is a slot in the simulator's job pool.
+type job struct {
+	policy.Job
+	end      float64 // FCFS: completion time while in service; PS: finish tag in virtual time
+	overhead bool    // a pseudo-job that stands for CPU spent on probes or transfers
+}
+
+// deque is a ring buffer of job slots (FCFS waiting line).
+type deque struct {
+	buf        []int32
+	head, size int
+}
+
+func (d *deque) grow() {
+	nb := make([]int32, max(8, 2*len(d.buf)))
+	for i := 0; i < d.size; i++ {
+		nb[i] = d.buf[(d.head+i)%len(d.buf)]
+	}
+	d.buf, d.head = nb, 0
+}
+
+func (d *deque) pushBack(x int32) {
+	if d.size == len(d.buf) {
+		d.grow()
+	}
+	d.buf[(d.head+d.size)%len(d.buf)] = x
+	d.size++
+}
+
+func (d *deque) pushFront(x int32) {
+	if d.size == len(d.buf) {
+		d.grow()
+	}
+	d.head = (d.head - 1 + len(d.buf)) % len(d.buf)
+	d.buf[d.head] = x
+	d.size++
+}
+
+func (d *deque) popFront() int32 {
+	x := d.buf[d.head]
+	d.head = (d.head + 1) % len(d.buf)
+	d.size--
+	return x
+}
+
+func (d *deque) at(i int) int32 { return d.buf[(d.head+i)%len(d.buf)] }
+
+// removeAt deletes the i-th element, shifting the later ones forward.
+func (d *deque) removeAt(i int) int32 {
+	x := d.at(i)
+	for k := i; k < d.size-1; k++ {
+		d.buf[(d.head+k)%len(d.buf)] = d.buf[(d.head+k+1)%len(d.buf)]
+	}
+	d.size--
+	return x
+}
+
+// node is one simulated machine: c servers, a waiting line (FCFS) or a
+// shared processor (PS), and the integrals its statistics need.
+type node struct {
+	speed   float64
+	servers int
+	ps      bool
+
+	waiting  deque   // FCFS: jobs not started, in order
+	running  []int32 // jobs in service (FCFS: at most servers; PS: all)
+	nReal    int     // real jobs present (waiting or running)
+	nRunReal int     // real jobs in service
+	work     float64 // remaining work of the real jobs, in size units, as of last
+	last     float64 // time the integrals were last advanced to
+	vtime    float64 // PS: virtual time (service each job has received)
+
+	busy []float64 // busy[i]: time with exactly i servers busy
+
+	wake    float64 // pending policy timer (0: none)
+	wakeSeq uint64  // identifies the pending timer's event
+}
+
+// busyServers is the number of servers doing something (overhead included).
+func (n *node) busyServers() int {
+	return min(len(n.running), n.servers)
+}
+
+// rates returns the service rate each running job receives and the rate at
+// which the real jobs' work goes down.
+func (n *node) rates() (each, real float64) {
+	r := len(n.running)
+	if r == 0 {
+		return 0, 0
+	}
+	each = n.speed
+	if n.ps && r > n.servers {
+		each = n.speed * float64(n.servers) / float64(r)
+	}
+	return each, each * float64(n.nRunReal)
+}
+
+// advance brings the integrals up to time now.
+func (n *node) advance(now float64) {
+	dt := now - n.last
+	if dt <= 0 {
+		return
+	}
+	n.busy[n.busyServers()] += dt
+	each, real := n.rates()
+	n.work -= real * dt
+	if n.work < 0 || n.nReal == 0 {
+		n.work = 0
+	}
+	if n.ps {
+		n.vtime += each * dt
+	}
+	n.last = now
+}
+
+// load reports the node's state at time now (the node must be advanced).
+func (n *node) load() policy.Load {
+	return policy.Load{Queue: n.nReal, Running: n.nRunReal, Work: n.work, Servers: n.servers, Speed: n.speed}
+}
+
+// nextCompletion is the time the next job in service finishes (+Inf if none).
+func (n *node) nextCompletion(jobs []job) float64 {
+	next := math.Inf(1)
+	if n.ps {
+		each, _ := n.rates()
+		for _, j := range n.running {
+			if t := n.last + (jobs[j].end-n.vtime)/each; t < next {
+				next = t
+			}
+		}
+		return next
+	}
+	for _, j := range n.running {
+		if jobs[j].end < next {
+			next = jobs[j].end
+		}
+	}
+	return next
+}
+
+// finishing returns the index in running of the job that completes first.
+func (n *node) finishing(jobs []job) int {
+	best := 0
+	for i := 1; i < len(n.running); i++ {
+		if jobs[n.running[i]].end < jobs[n.running[best]].end {
+			best = i
+		}
+	}
+	return best
+}
+
+// start puts job j into service at time now.
+func (n *node) start(jobs []job, j int32, now float64) {
+	jb := &jobs[j]
+	if n.ps {
+		jb.end = n.vtime + jb.Size
+	} else {
+		jb.end = now + jb.Size/n.speed
+	}
+	n.running = append(n.running, j)
+	if !jb.overhead {
+		n.nRunReal++
+	}
+}
+
+// admit adds job j at time now (the node must be advanced): it starts at
+// once if a server is free (FCFS) or always (PS); overhead jumps the line.
+func (n *node) admit(jobs []job, j int32, now float64) {
+	if !jobs[j].overhead {
+		n.nReal++
+		n.work += jobs[j].Size
+	}
+	if n.ps || len(n.running) < n.servers {
+		n.start(jobs, j, now)
+		return
+	}
+	if jobs[j].overhead {
+		n.waiting.pushFront(j)
+	} else {
+		n.waiting.pushBack(j)
+	}
+}
+
+// complete removes the job in service at position i and, under FCFS,
+// starts the next waiting one. It returns the finished job.
+func (n *node) complete(jobs []job, i int, now float64) int32 {
+	j := n.running[i]
+	last := len(n.running) - 1
+	n.running[i] = n.running[last]
+	n.running = n.running[:last]
+	if !jobs[j].overhead {
+		n.nReal--
+		n.nRunReal--
+	}
+	if !n.ps && n.waiting.size > 0 {
+		n.start(jobs, n.waiting.popFront(), now)
+	}
+	return j
+}
+
+// waitingReal returns the position in waiting of the k-th real (not
+// overhead) waiting job, or -1.
+func (n *node) waitingReal(jobs []job, k int) int {
+	for i := 0; i < n.waiting.size; i++ {
+		if jobs[n.waiting.at(i)].overhead {
+			continue
+		}
+		if k == 0 {
+			return i
+		}
+		k--
+	}
+	return -1
+}

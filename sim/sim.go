@@ -1,0 +1,407 @@
+// Package sim is a discrete-event simulator of a cluster that runs the
+// policies of package policy: the same decision code the agents run, with
+// the costs of probes, transfers and stale gossip modelled.
+//
+// A run is single-threaded and deterministic: same Config, same Result
+// bytes. Memory does not grow with the number of jobs: statistics are
+// streamed into a histogram and batch sums.
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// cluster is the state of one run.
+type cluster struct {
+	cfg   Config
+	now   float64
+	seq   uint64
+	inf   float64
+	nodes []node
+	nh    *nodeHeap
+	ev    eventHeap
+
+	jobs []job
+	free []int32
+
+	gen     *workload.Generator
+	pending workload.Job // the next job to arrive
+	issued  int64
+	done    int64
+
+	dispatcher policy.Dispatcher
+	idleWatch  policy.IdleWatcher
+	migrators  []policy.Migrator
+	views      []view // per node, then the dispatcher's at index Nodes
+	rounds     int    // probe rounds of the decision being made
+
+	board     []policy.Load // gossiped loads (Gossip > 0)
+	boardTime float64
+
+	m measure
+}
+
+// view is the policy.View of a node or of the dispatcher.
+type view struct {
+	c    *cluster
+	self policy.NodeID
+	rng  *rand.Rand
+}
+
+var _ policy.View = (*view)(nil)
+
+func (v *view) Now() float64        { return v.c.now }
+func (v *view) Self() policy.NodeID { return v.self }
+func (v *view) Nodes() int          { return len(v.c.nodes) }
+func (v *view) Rand() *rand.Rand    { return v.rng }
+
+func (v *view) Local() policy.Load {
+	if v.self == policy.None {
+		return policy.Load{}
+	}
+	n := &v.c.nodes[v.self]
+	n.advance(v.c.now)
+	return n.load()
+}
+
+func (v *view) Gossip(id policy.NodeID) (policy.Load, float64) {
+	c := v.c
+	if c.board == nil {
+		n := &c.nodes[id]
+		n.advance(c.now)
+		return n.load(), 0
+	}
+	age := c.now - c.boardTime
+	c.m.gossipAge += age
+	c.m.gossipReads++
+	return c.board[id], age
+}
+
+func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
+	c := v.c
+	c.rounds++
+	for i, id := range ids {
+		n := &c.nodes[id]
+		n.advance(c.now)
+		out[i] = n.load()
+		c.m.probes++
+		if c.cfg.Costs.ProbeCPU > 0 {
+			c.addOverhead(id, c.cfg.Costs.ProbeCPU)
+			if v.self != policy.None {
+				c.addOverhead(v.self, c.cfg.Costs.ProbeCPU)
+			}
+		}
+	}
+}
+
+func (v *view) Send(to policy.NodeID, m policy.Message) {
+	c := v.c
+	c.m.messages++
+	c.schedule(event{t: c.now + c.cfg.Costs.Latency, kind: evMessage, node: int32(to), from: int32(v.self), msg: m})
+}
+
+// Run simulates one point and returns what it measured.
+func Run(ctx context.Context, cfg Config) (results.Result, error) {
+	cfg.fillDefaults()
+	if err := cfg.Validate(); err != nil {
+		return results.Result{}, err
+	}
+	c := newCluster(cfg)
+	if err := c.run(ctx); err != nil {
+		return results.Result{}, err
+	}
+	return c.result()
+}
+
+func newCluster(cfg Config) *cluster {
+	n := cfg.Nodes
+	c := &cluster{cfg: cfg, inf: math.Inf(1), nodes: make([]node, n), nh: newNodeHeap(n, math.Inf(1))}
+	meanSpeed := 0.0
+	for i := range c.nodes {
+		s := 1.0
+		if cfg.Speeds != nil {
+			s = cfg.Speeds[i]
+		}
+		meanSpeed += s / float64(n)
+		c.nodes[i] = node{speed: s, servers: cfg.Servers, ps: cfg.Discipline == "ps", busy: make([]float64, cfg.Servers+1),
+			running: make([]int32, 0, cfg.Servers)}
+	}
+	rate := cfg.Workload.RateFor(cfg.Load, n*cfg.Servers, meanSpeed)
+	c.gen = cfg.Workload.Generator(cfg.Seed, rate)
+
+	env := policy.Env{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights()}
+	c.dispatcher = cfg.Dispatch.New(env)
+	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
+	c.migrators = make([]policy.Migrator, n)
+	c.views = make([]view, n+1)
+	for i := 0; i < n; i++ {
+		env.Node = policy.NodeID(i)
+		c.migrators[i] = cfg.Migrate.New(env)
+		c.views[i] = view{c: c, self: policy.NodeID(i), rng: workload.Stream(cfg.Seed, "node/"+strconv.Itoa(i))}
+	}
+	c.views[n] = view{c: c, self: policy.None, rng: workload.Stream(cfg.Seed, "dispatch")}
+	if cfg.Gossip > 0 {
+		c.board = make([]policy.Load, n)
+		c.publish()
+		c.schedule(event{t: cfg.Gossip, kind: evGossip})
+	}
+	c.m.init(cfg)
+	return c
+}
+
+func (c *cluster) schedule(e event) {
+	c.seq++
+	e.seq = c.seq
+	c.ev.push(e)
+}
+
+// publish copies every node's load to the gossip board.
+func (c *cluster) publish() {
+	for i := range c.nodes {
+		c.nodes[i].advance(c.now)
+		c.board[i] = c.nodes[i].load()
+	}
+	c.boardTime = c.now
+}
+
+// newJob takes a slot from the pool.
+func (c *cluster) newJob() int32 {
+	if k := len(c.free); k > 0 {
+		j := c.free[k-1]
+		c.free = c.free[:k-1]
+		return j
+	}
+	c.jobs = append(c.jobs, job{})
+	return int32(len(c.jobs) - 1)
+}
+
+func (c *cluster) run(ctx context.Context) error {
+	total := int64(c.cfg.Jobs)
+	c.pending = c.gen.Next()
+	for iter := 0; c.done < total; iter++ {
+		if iter&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		ta := c.inf
+		if c.issued < total {
+			ta = c.pending.Arrival
+		}
+		te := c.inf
+		if c.ev.len() > 0 {
+			te = c.ev.ev[0].t
+		}
+		nid, tn := c.nh.top()
+		switch {
+		case ta <= te && ta <= tn && ta < c.inf:
+			c.now = ta
+			c.arrive()
+		case te <= tn && te < c.inf:
+			e := c.ev.pop()
+			c.now = e.t
+			if err := c.handle(e); err != nil {
+				return err
+			}
+		case tn < c.inf:
+			c.now = tn
+			if err := c.depart(nid); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("simulation stalled at t=%g: %d of %d jobs issued, %d done, none in progress: a policy lost jobs", c.now, c.issued, total, c.done)
+		}
+		c.m.events++
+	}
+	return nil
+}
+
+// arrive issues the next job and dispatches it.
+func (c *cluster) arrive() {
+	j := c.newJob()
+	c.jobs[j] = job{Job: policy.Job{Job: c.pending}}
+	c.issued++
+	c.m.arrival(c, c.pending.ID)
+	c.pending = c.gen.Next()
+
+	c.rounds = 0
+	// Pick may add overhead jobs, which can move c.jobs: index, never keep pointers.
+	target := c.dispatcher.Pick(&c.views[len(c.nodes)], &c.jobs[j].Job)
+	if target < 0 || int(target) >= len(c.nodes) {
+		target = 0 // the conformance tests reject such a policy; keep the job rather than lose it
+		c.m.badDecisions++
+	}
+	c.jobs[j].Origin = target
+	if delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency; delay > 0 {
+		c.schedule(event{t: c.now + delay, kind: evDeliver, node: int32(target), job: j})
+		return
+	}
+	c.deliver(target, j)
+}
+
+// deliver hands job j to node id's migration policy and carries out its
+// decision.
+func (c *cluster) deliver(id policy.NodeID, j int32) {
+	n := &c.nodes[id]
+	n.advance(c.now)
+	if c.jobs[j].Hops > 0 && c.cfg.Costs.ReceiveCPU > 0 {
+		c.addOverhead(id, c.cfg.Costs.ReceiveCPU)
+	}
+	c.rounds = 0
+	a := c.migrators[id].Arrived(&c.views[id], &c.jobs[j].Job)
+	delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency
+	c.setWake(id, a.Wake)
+	if a.Verb == policy.Transfer && a.Node != id && a.Node >= 0 && int(a.Node) < len(c.nodes) {
+		c.transfer(id, a.Node, j, delay)
+		return
+	}
+	if a.Verb != policy.Keep {
+		c.request(id, a, delay)
+	}
+	if delay > 0 {
+		c.schedule(event{t: c.now + delay, kind: evEnqueue, node: int32(id), job: j})
+		return
+	}
+	c.enqueue(id, j)
+}
+
+func (c *cluster) enqueue(id policy.NodeID, j int32) {
+	n := &c.nodes[id]
+	n.advance(c.now)
+	n.admit(c.jobs, j, c.now)
+	c.nh.set(int32(id), n.nextCompletion(c.jobs))
+}
+
+// transfer sends job j from node from to node to after delay.
+func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64) {
+	c.jobs[j].Hops++
+	c.m.migrations++
+	c.m.bytes += c.cfg.Costs.JobBytes
+	if c.cfg.Costs.TransferCPU > 0 {
+		c.addOverhead(from, c.cfg.Costs.TransferCPU)
+	}
+	t := c.now + delay + c.cfg.Costs.Latency
+	if c.cfg.Costs.Bandwidth > 0 {
+		t += c.cfg.Costs.JobBytes / c.cfg.Costs.Bandwidth
+	}
+	if t == c.now {
+		c.deliver(to, j)
+		return
+	}
+	c.schedule(event{t: t, kind: evDeliver, node: int32(to), job: j})
+}
+
+// request carries out a Request action of node id.
+func (c *cluster) request(id policy.NodeID, a policy.Action, delay float64) {
+	if a.Verb != policy.Request || a.Node == id || a.Node < 0 || int(a.Node) >= len(c.nodes) {
+		c.m.badDecisions++
+		return
+	}
+	c.m.messages++
+	c.schedule(event{t: c.now + delay + c.cfg.Costs.Latency, kind: evRequest, node: int32(a.Node), from: int32(id)})
+}
+
+// act carries out an action returned outside Arrived (no job to transfer).
+func (c *cluster) act(id policy.NodeID, a policy.Action) {
+	delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency
+	c.setWake(id, a.Wake)
+	if a.Verb != policy.Keep {
+		c.request(id, a, delay)
+	}
+}
+
+func (c *cluster) setWake(id policy.NodeID, t float64) {
+	if t <= 0 {
+		return
+	}
+	if t < c.now {
+		t = c.now
+	}
+	n := &c.nodes[id]
+	n.wake = t
+	c.seq++
+	n.wakeSeq = c.seq
+	c.ev.push(event{t: t, seq: c.seq, kind: evWake, node: int32(id)})
+}
+
+// addOverhead makes node id spend cpu time on load-distribution work.
+func (c *cluster) addOverhead(id policy.NodeID, cpu float64) {
+	j := c.newJob()
+	c.jobs[j] = job{Job: policy.Job{Job: workload.Job{ID: -1, Size: cpu}}, overhead: true}
+	c.m.overhead += cpu
+	c.enqueue(id, j)
+}
+
+func (c *cluster) handle(e event) error {
+	id := policy.NodeID(e.node)
+	switch e.kind {
+	case evDeliver:
+		c.deliver(id, e.job)
+	case evEnqueue:
+		c.enqueue(id, e.job)
+	case evRequest:
+		c.rounds = 0
+		n := &c.nodes[id]
+		n.advance(c.now)
+		k := c.migrators[id].Requested(&c.views[id], policy.NodeID(e.from))
+		if k < 0 {
+			return nil
+		}
+		pos := n.waitingReal(c.jobs, k)
+		if pos < 0 {
+			return fmt.Errorf("node %d: policy %s handed over waiting job %d of %d", id, c.cfg.Migrate, k, n.load().Waiting())
+		}
+		j := n.waiting.removeAt(pos)
+		n.nReal--
+		n.work -= c.jobs[j].Size
+		c.nh.set(int32(id), n.nextCompletion(c.jobs))
+		c.transfer(id, policy.NodeID(e.from), j, 0)
+	case evMessage:
+		c.rounds = 0
+		c.act(id, c.migrators[id].Message(&c.views[id], policy.NodeID(e.from), e.msg))
+	case evWake:
+		n := &c.nodes[id]
+		if n.wakeSeq != e.seq {
+			return nil // replaced by a later wake-up
+		}
+		n.wake = 0
+		c.rounds = 0
+		c.act(id, c.migrators[id].Timer(&c.views[id]))
+	case evGossip:
+		c.publish()
+		c.schedule(event{t: c.now + c.cfg.Gossip, kind: evGossip})
+	}
+	return nil
+}
+
+// depart completes the next job of node id.
+func (c *cluster) depart(id int32) error {
+	n := &c.nodes[id]
+	n.advance(c.now)
+	j := n.complete(c.jobs, n.finishing(c.jobs), c.now)
+	c.nh.set(id, n.nextCompletion(c.jobs))
+	jb := &c.jobs[j]
+	overhead := jb.overhead
+	if !overhead {
+		c.done++
+		c.m.completion(c, jb, n.speed)
+	}
+	c.free = append(c.free, j)
+	if overhead {
+		return nil
+	}
+	c.rounds = 0
+	c.act(policy.NodeID(id), c.migrators[id].Departed(&c.views[id]))
+	if c.idleWatch != nil && n.nRunReal < n.servers && n.waiting.size == 0 {
+		c.idleWatch.Idle(&c.views[len(c.nodes)], policy.NodeID(id))
+	}
+	return nil
+}
