@@ -1,6 +1,3 @@
-// Package results defines the record of one experiment point and stores
-// records durably: an append-only JSON Lines file, synced record by record,
-// that a killed sweep resumes from without losing or duplicating a point.
 package results
 
 import "time"

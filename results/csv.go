@@ -1,0 +1,133 @@
+package results
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// column is one column of the CSV export: its header and how a record
+// fills it. Header and rows come from the same table so they cannot drift.
+type column struct {
+	name  string
+	value func(*Record) string
+}
+
+// columns lists the CSV columns in order: the Point fields, the scalar
+// Result fields, two summaries of the per-node utilizations, then the
+// start and duration of the run. Names are the JSON names of the fields.
+var columns = []column{
+	{"key", func(r *Record) string { return r.Point.Key }},
+	{"spec", func(r *Record) string { return r.Point.Spec }},
+	{"policy", func(r *Record) string { return r.Point.Policy }},
+	{"dispatch", func(r *Record) string { return r.Point.Dispatch }},
+	{"migrate", func(r *Record) string { return r.Point.Migrate }},
+	{"workload", func(r *Record) string { return r.Point.Workload }},
+	{"arrival", func(r *Record) string { return r.Point.Arrival }},
+	{"size", func(r *Record) string { return r.Point.Size }},
+	{"load", func(r *Record) string { return fmtFloat(r.Point.Load) }},
+	{"nodes", func(r *Record) string { return fmtInt(r.Point.Nodes) }},
+	{"servers", func(r *Record) string { return fmtInt(r.Point.Servers) }},
+	{"discipline", func(r *Record) string { return r.Point.Discipline }},
+	{"jobs", func(r *Record) string { return fmtInt(r.Point.Jobs) }},
+	{"warmup", func(r *Record) string { return fmtInt(r.Point.Warmup) }},
+	{"replication", func(r *Record) string { return fmtInt(r.Point.Replication) }},
+	{"seed", func(r *Record) string { return strconv.FormatUint(r.Point.Seed, 10) }},
+	{"backend", func(r *Record) string { return r.Point.Backend }},
+	{"costs", func(r *Record) string { return r.Point.Costs }},
+	{"gossip", func(r *Record) string { return fmtFloat(r.Point.Gossip) }},
+
+	{"mean_response", func(r *Record) string { return fmtFloat(r.Result.MeanResponse) }},
+	{"p50_response", func(r *Record) string { return fmtFloat(r.Result.P50Response) }},
+	{"p95_response", func(r *Record) string { return fmtFloat(r.Result.P95Response) }},
+	{"p99_response", func(r *Record) string { return fmtFloat(r.Result.P99Response) }},
+	{"p999_response", func(r *Record) string { return fmtFloat(r.Result.P999Response) }},
+	{"ci95_halfwidth", func(r *Record) string { return fmtFloat(r.Result.CI95HalfWidth) }},
+	{"batches", func(r *Record) string { return fmtInt(r.Result.Batches) }},
+	{"mean_wait", func(r *Record) string { return fmtFloat(r.Result.MeanWait) }},
+	{"mean_slowdown", func(r *Record) string { return fmtFloat(r.Result.MeanSlowdown) }},
+	{"mean_size", func(r *Record) string { return fmtFloat(r.Result.MeanSize) }},
+	{"jobs_issued", func(r *Record) string { return fmtInt(r.Result.JobsIssued) }},
+	{"jobs_completed", func(r *Record) string { return fmtInt(r.Result.JobsCompleted) }},
+	{"jobs_failed", func(r *Record) string { return fmtInt(r.Result.JobsFailed) }},
+	{"jobs_measured", func(r *Record) string { return fmtInt(r.Result.JobsMeasured) }},
+	{"throughput", func(r *Record) string { return fmtFloat(r.Result.Throughput) }},
+	{"mean_in_system", func(r *Record) string { return fmtFloat(r.Result.MeanInSystem) }},
+	{"arrival_rate", func(r *Record) string { return fmtFloat(r.Result.ArrivalRate) }},
+	{"migrations", func(r *Record) string { return fmtInt(r.Result.Migrations) }},
+	{"probes", func(r *Record) string { return fmtInt(r.Result.Probes) }},
+	{"messages", func(r *Record) string { return fmtInt(r.Result.Messages) }},
+	{"bytes_moved", func(r *Record) string { return fmtFloat(r.Result.BytesMoved) }},
+	{"migrations_per_job", func(r *Record) string { return fmtFloat(r.Result.MigrationsPerJob) }},
+	{"probes_per_job", func(r *Record) string { return fmtFloat(r.Result.ProbesPerJob) }},
+	{"bytes_per_job", func(r *Record) string { return fmtFloat(r.Result.BytesPerJob) }},
+	{"utilization", func(r *Record) string { return fmtFloat(r.Result.Utilization) }},
+	{"node_util_min", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Min) }},
+	{"node_util_max", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Max) }},
+	{"tlp", func(r *Record) string { return fmtFloat(r.Result.TLP) }},
+	{"gossip_age", func(r *Record) string { return fmtFloat(r.Result.GossipAge) }},
+	{"sim_time", func(r *Record) string { return fmtFloat(r.Result.SimTime) }},
+	{"events", func(r *Record) string { return fmtInt(r.Result.Events) }},
+
+	{"start", func(r *Record) string { return fmtTime(r.Env.Start) }},
+	{"seconds", func(r *Record) string { return fmtFloat(r.Env.Seconds) }},
+}
+
+// WriteCSV writes a tidy CSV table for pandas and R: a header, then one
+// row per record (that is, per point and replication).
+//
+// The columns are every Point field, every scalar Result field (the
+// histogram and the per-node slices are left out; node_util_min and
+// node_util_max summarise NodeUtilization), then the Env's start (RFC 3339)
+// and seconds. Names are the JSON names of the fields. Numbers are written
+// in strconv's 'g' form with full precision; fields are quoted only when
+// needed. Empty cells mean "not available": node_util_min and node_util_max
+// with no per-node data, and start when it is the zero time.
+func WriteCSV(w io.Writer, recs []Record) error {
+	cw := csv.NewWriter(w)
+	row := make([]string, len(columns))
+	for i, c := range columns {
+		row[i] = c.name
+	}
+	if err := cw.Write(row); err != nil {
+		return fmt.Errorf("results: csv: %w", err)
+	}
+	for i := range recs {
+		for j, c := range columns {
+			row[j] = c.value(&recs[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return fmt.Errorf("results: csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("results: csv: %w", err)
+	}
+	return nil
+}
+
+// fmtFloat writes v with the fewest digits that read back exactly.
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func fmtInt[T int | int64](v T) string { return strconv.FormatInt(int64(v), 10) }
+
+// fmtExtreme writes pick(vs), or "" when vs is empty.
+func fmtExtreme(vs []float64, pick func([]float64) float64) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return fmtFloat(pick(vs))
+}
+
+// fmtTime writes t in RFC 3339 (seconds precision, as the header promises),
+// or "" for the zero time.
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
+}

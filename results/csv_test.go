@@ -1,0 +1,191 @@
+package results
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// readCSV writes recs with WriteCSV and reads them back with encoding/csv.
+func readCSV(t *testing.T, recs []Record) (header []string, rows [][]string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, recs); err != nil {
+		t.Fatalf("WriteCSV: %v", err)
+	}
+	all, err := csv.NewReader(&buf).ReadAll() // also checks that every row has the header's length
+	if err != nil {
+		t.Fatalf("reading the CSV back: %v", err)
+	}
+	if len(all) != len(recs)+1 {
+		t.Fatalf("got %d CSV lines, want %d", len(all), len(recs)+1)
+	}
+	return all[0], all[1:]
+}
+
+func TestCSVShape(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		recs []Record
+	}{
+		{"no records", nil},
+		{"one record", []Record{testRecord("a", 1)}},
+		{"zero record", []Record{{}}},
+		{"several", []Record{testRecord("a", 1), testRecord("b", 2), testRecord("c", 3)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			header, rows := readCSV(t, tc.recs)
+			seen := map[string]bool{}
+			for _, h := range header {
+				if seen[h] {
+					t.Errorf("column %q appears twice", h)
+				}
+				seen[h] = true
+			}
+			for i, row := range rows {
+				if len(row) != len(header) {
+					t.Errorf("row %d has %d fields, want %d", i, len(row), len(header))
+				}
+			}
+		})
+	}
+}
+
+// TestCSVCoversRecord checks the column table against the structs: every
+// Point field and every scalar Result field has a column with its JSON name.
+func TestCSVCoversRecord(t *testing.T) {
+	have := map[string]bool{}
+	for _, c := range columns {
+		have[c.name] = true
+	}
+	var want []string
+	for _, typ := range []reflect.Type{reflect.TypeFor[Point](), reflect.TypeFor[Result]()} {
+		for f := range typ.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Type.Kind() == reflect.Slice || name == "histogram" {
+				continue
+			}
+			want = append(want, name)
+		}
+	}
+	want = append(want, "node_util_min", "node_util_max", "start", "seconds")
+	for _, name := range want {
+		if !have[name] {
+			t.Errorf("no CSV column %q", name)
+		}
+	}
+	if len(columns) != len(want) {
+		t.Errorf("%d CSV columns, want %d", len(columns), len(want))
+	}
+}
+
+// TestCSVRoundTrip reads a record back through encoding/csv and compares
+// every column with the record's own JSON encoding.
+func TestCSVRoundTrip(t *testing.T) {
+	r := testRecord("k,1", 7)
+	r.Point.Policy = `odd "name", with comma`
+	r.Point.Workload = "two\nlines"
+	r.Result.MeanResponse = 1.0 / 3
+	r.Result.P999Response = 1e-300
+	r.Result.BytesMoved = 123456789012345678
+	r.Point.Seed = math.MaxUint64
+	r.Env.Start = time.Date(2025, 3, 1, 12, 30, 45, 0, time.FixedZone("", 3600))
+
+	header, rows := readCSV(t, []Record{r})
+	got := map[string]string{}
+	for i, h := range header {
+		got[h] = rows[0][i]
+	}
+
+	// Flatten the JSON encoding of r into name → value.
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var parts map[string]map[string]any
+	if err := dec.Decode(&parts); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{}
+	for _, part := range []string{"point", "result"} {
+		for k, v := range parts[part] {
+			want[k] = v
+		}
+	}
+	want["seconds"] = parts["env"]["seconds"]
+
+	for name, cell := range got {
+		switch name {
+		case "node_util_min":
+			checkFloat(t, name, cell, 0.8)
+		case "node_util_max":
+			checkFloat(t, name, cell, 0.95)
+		case "start":
+			if ts, err := time.Parse(time.RFC3339, cell); err != nil || !ts.Equal(r.Env.Start) {
+				t.Errorf("start = %q, want %v", cell, r.Env.Start)
+			}
+		default:
+			switch v := want[name].(type) {
+			case string:
+				if cell != v {
+					t.Errorf("%s = %q, want %q", name, cell, v)
+				}
+			case json.Number:
+				if k := jsonKinds[name]; k != reflect.Float64 {
+					if cell != string(v) { // integers: exact text
+						t.Errorf("%s = %q, want %q", name, cell, v)
+					}
+					continue
+				}
+				f, _ := v.Float64()
+				checkFloat(t, name, cell, f)
+			default:
+				t.Errorf("column %s has no JSON field (JSON value %v)", name, v)
+			}
+		}
+	}
+}
+
+func checkFloat(t *testing.T, name, cell string, want float64) {
+	t.Helper()
+	got, err := strconv.ParseFloat(cell, 64)
+	if err != nil || got != want {
+		t.Errorf("%s = %q, want %v", name, cell, want)
+	}
+	if cell != strconv.FormatFloat(want, 'g', -1, 64) {
+		t.Errorf("%s = %q, not in shortest 'g' form", name, cell)
+	}
+}
+
+func TestCSVEmptyCells(t *testing.T) {
+	header, rows := readCSV(t, []Record{{Point: Point{Key: "k"}}})
+	for i, h := range header {
+		switch h {
+		case "node_util_min", "node_util_max", "start":
+			if rows[0][i] != "" {
+				t.Errorf("%s = %q for a record without data, want empty", h, rows[0][i])
+			}
+		}
+	}
+}
+
+// jsonKinds maps the JSON names of the fields of Point, Result and Env to
+// the kinds of the fields.
+var jsonKinds = func() map[string]reflect.Kind {
+	m := map[string]reflect.Kind{}
+	for _, typ := range []reflect.Type{reflect.TypeFor[Point](), reflect.TypeFor[Result](), reflect.TypeFor[Env]()} {
+		for f := range typ.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			m[name] = f.Type.Kind()
+		}
+	}
+	return m
+}()

@@ -1,0 +1,72 @@
+package results_test
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+// A sweep runner opens its store, skips the points already stored and
+// appends the others; reopened after a crash, the store holds every point
+// that Append accepted.
+func ExampleOpen() {
+	dir, err := os.MkdirTemp("", "results")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	for run := 1; run <= 2; run++ {
+		s, err := results.Open(dir)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, key := range []string{"p1", "p2", "p3"} {
+			if s.Has(key) {
+				continue // done by an earlier run
+			}
+			fmt.Printf("run %d: running %s\n", run, key)
+			if err := s.Append(results.Record{Point: results.Point{Key: key}}); err != nil {
+				log.Fatal(err)
+			}
+			if run == 1 && key == "p2" {
+				break // as if the sweep had been killed here
+			}
+		}
+		fmt.Printf("run %d: %d records stored\n", run, s.Len())
+		s.Close()
+	}
+	// Output:
+	// run 1: running p1
+	// run 1: running p2
+	// run 1: 2 records stored
+	// run 2: running p3
+	// run 2: 3 records stored
+}
+
+func ExampleWriteCSV() {
+	recs := []results.Record{{
+		Point: results.Point{
+			Key: "3f2a", Policy: "sender.threshold", Dispatch: "random",
+			Migrate: "sender.threshold(T=2, probes=3)", Workload: "mm1",
+			Arrival: "poisson", Size: "exp(1)", Load: 0.9, Nodes: 16, Servers: 1,
+			Discipline: "fcfs", Jobs: 100000, Warmup: 10000, Seed: 42, Backend: "sim",
+			Costs: "zero",
+		},
+		Result: results.Result{
+			MeanResponse: 2.75, P50Response: 1.9, P95Response: 8.25, P99Response: 12.5,
+			Batches: 30, CI95HalfWidth: 0.04, Utilization: 0.9,
+			NodeUtilization: []float64{0.85, 0.93},
+		},
+		Env: results.Env{Start: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Seconds: 1.5},
+	}}
+	if err := results.WriteCSV(os.Stdout, recs); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// key,spec,policy,dispatch,migrate,workload,arrival,size,load,nodes,servers,discipline,jobs,warmup,replication,seed,backend,costs,gossip,mean_response,p50_response,p95_response,p99_response,p999_response,ci95_halfwidth,batches,mean_wait,mean_slowdown,mean_size,jobs_issued,jobs_completed,jobs_failed,jobs_measured,throughput,mean_in_system,arrival_rate,migrations,probes,messages,bytes_moved,migrations_per_job,probes_per_job,bytes_per_job,utilization,node_util_min,node_util_max,tlp,gossip_age,sim_time,events,start,seconds
+	// 3f2a,,sender.threshold,random,"sender.threshold(T=2, probes=3)",mm1,poisson,exp(1),0.9,16,1,fcfs,100000,10000,0,42,sim,zero,0,2.75,1.9,8.25,12.5,0,0.04,30,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.9,0.85,0.93,0,0,0,0,2025-03-01T12:00:00Z,1.5
+}
