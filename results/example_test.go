@@ -67,6 +67,6 @@ func ExampleWriteCSV() {
 		log.Fatal(err)
 	}
 	// Output:
-	// key,spec,policy,dispatch,migrate,workload,arrival,size,load,nodes,servers,discipline,jobs,warmup,replication,seed,backend,costs,gossip,mean_response,p50_response,p95_response,p99_response,p999_response,ci95_halfwidth,batches,mean_wait,mean_slowdown,mean_size,jobs_issued,jobs_completed,jobs_failed,jobs_measured,throughput,mean_in_system,arrival_rate,migrations,probes,messages,bytes_moved,migrations_per_job,probes_per_job,bytes_per_job,utilization,node_util_min,node_util_max,tlp,gossip_age,sim_time,events,start,seconds
-	// 3f2a,,sender.threshold,random,"sender.threshold(T=2, probes=3)",mm1,poisson,exp(1),0.9,16,1,fcfs,100000,10000,0,42,sim,zero,0,2.75,1.9,8.25,12.5,0,0.04,30,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.9,0.85,0.93,0,0,0,0,2025-03-01T12:00:00Z,1.5
+	// key,spec,policy,dispatch,migrate,workload,arrival,size,size_mean,size_scv,speeds,load,nodes,servers,discipline,jobs,warmup,replication,seed,backend,costs,gossip,mean_response,p50_response,p95_response,p99_response,p999_response,ci95_halfwidth,batches,mean_wait,mean_slowdown,mean_size,jobs_issued,jobs_completed,jobs_failed,jobs_measured,throughput,mean_in_system,arrival_rate,migrations,probes,messages,bytes_moved,migrations_per_job,probes_per_job,bytes_per_job,utilization,node_util_min,node_util_max,tlp,gossip_age,sim_time,events,start,seconds
+	// 3f2a,,sender.threshold,random,"sender.threshold(T=2, probes=3)",mm1,poisson,exp(1),0,0,,0.9,16,1,fcfs,100000,10000,0,42,sim,zero,0,2.75,1.9,8.25,12.5,0,0.04,30,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0.9,0.85,0.93,0,0,0,0,2025-03-01T12:00:00Z,1.5
 }

@@ -12,6 +12,9 @@ type Point struct {
 	Workload    string  `json:"workload"`    // label of the workload
 	Arrival     string  `json:"arrival"`     // canonical arrival process
 	Size        string  `json:"size"`        // canonical job-size distribution
+	SizeMean    float64 `json:"size_mean"`   // mean of the size distribution (over classes)
+	SizeSCV     float64 `json:"size_scv"`    // squared coefficient of variation of sizes
+	Speeds      string  `json:"speeds"`      // node speeds spec ("1" for a homogeneous cluster)
 	Load        float64 `json:"load"`        // offered load per server, ρ
 	Nodes       int     `json:"nodes"`       // cluster size N
 	Servers     int     `json:"servers"`     // servers per node c
@@ -62,9 +65,9 @@ type Result struct {
 	NodeTLP         []float64 `json:"node_tlp"`         // per node: Σ i·cᵢ / (1 − c₀)
 	GossipAge       float64   `json:"gossip_age"`       // mean age of the gossiped load a decision read
 
-	SimTime   float64 `json:"sim_time"`  // model time at the last completion
-	Events    int64   `json:"events"`    // events processed (simulator)
-	Histogram string  `json:"histogram"` // response times, latency.Histogram.Encode form
+	SimTime   float64 `json:"sim_time"`            // model time at the last completion
+	Events    int64   `json:"events"`              // events processed (simulator)
+	Histogram string  `json:"histogram,omitempty"` // response times, latency.Histogram.Encode form
 }
 
 // Env says where and when a point ran.
