@@ -119,8 +119,17 @@ func (c *Config) fillDefaults() {
 	}
 }
 
-// Validate reports the first setting that is out of range.
+// Validate reports the first setting that is out of range or missing.
 func (c Config) Validate() error {
+	if c.Workload == nil || c.Dispatch == nil || c.Migrate == nil {
+		return fmt.Errorf("workload, dispatch and migrate policies are required")
+	}
+	return c.ValidateSettings()
+}
+
+// ValidateSettings checks everything but the workload and policies. Each
+// error starts with the setting's name.
+func (c Config) ValidateSettings() error {
 	c.fillDefaults()
 	switch {
 	case c.Nodes < 1:
@@ -141,8 +150,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("batches: must be at least 2, got %d", c.Batches)
 	case c.Speeds != nil && len(c.Speeds) != c.Nodes:
 		return fmt.Errorf("speeds: want one per node (%d), got %d", c.Nodes, len(c.Speeds))
-	case c.Workload == nil || c.Dispatch == nil || c.Migrate == nil:
-		return fmt.Errorf("workload, dispatch and migrate policies are required")
 	}
 	for i, s := range c.Speeds {
 		if !(s > 0) || math.IsInf(s, 1) {

@@ -1,0 +1,86 @@
+// Command loadlab benchmarks load-balancing and task-migration policies:
+// it runs experiment points and sweeps on a backend, stores every result
+// and draws response time against load.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/loadlab/loadlab/experiment"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode reports err and maps it to the exit status: 2 for bad input,
+// 1 for anything else that failed.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "loadlab:", err)
+	if experiment.IsInput(err) {
+		return 2
+	}
+	return 1
+}
+
+// inputErr marks err as bad input (exit status 2).
+func inputErr(format string, args ...any) error {
+	return &experiment.InputError{Err: fmt.Errorf(format, args...)}
+}
+
+// run is the whole program, testable: arguments in, output to the writers.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	app := &cli.App{
+		Name:  "loadlab",
+		Usage: "benchmark load-balancing and task-migration policies",
+		Description: "Runs policies on a simulated cluster (and, later, on real agents), stores every result\n" +
+			"crash-safe, and draws response time vs load with confidence intervals and theory curves.\n\n" +
+			"Start with:  loadlab sweep examples/quick.yaml",
+		Writer:         stdout,
+		ErrWriter:      stderr,
+		ExitErrHandler: func(*cli.Context, error) {}, // main decides the exit status
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return inputErr("%s: %v (see `loadlab %s --help`)", c.Command.FullName(), err, c.Command.FullName())
+		},
+		Commands: []*cli.Command{runCommand(), sweepCommand(), plotCommand(), exportCommand(), policiesCommand()},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(stderr, "loadlab: unknown command %q: see `loadlab --help`\n", name)
+		},
+	}
+	err := app.RunContext(ctx, args)
+	if err != nil && !experiment.IsInput(err) && isUsage(err) {
+		return &experiment.InputError{Err: err}
+	}
+	return err
+}
+
+// isUsage recognises the flag-parsing errors urfave/cli returns without
+// calling OnUsageError.
+func isUsage(err error) bool {
+	var ee cli.ExitCoder
+	if errors.As(err, &ee) {
+		return false
+	}
+	msg := err.Error()
+	for _, s := range []string{"flag provided but not defined", "Required flag", "invalid value", "flag needs an argument"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

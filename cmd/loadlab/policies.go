@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/workload"
+)
+
+func policiesCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "policies",
+		Usage: "list every policy, distribution and arrival process with its parameters, defaults and source",
+		Action: func(c *cli.Context) error {
+			tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+			reg := policy.Builtin()
+			for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate} {
+				title := "DISPATCH STRATEGIES (--dispatch, policies[].dispatch)"
+				if k == policy.Migrate {
+					title = "MIGRATION POLICIES (--migrate, policies[].migrate)"
+				}
+				fmt.Fprintln(tw, title)
+				for _, i := range reg.List(k) {
+					fmt.Fprintf(tw, "  %s\t%s\n", call(i.Name, i.Params.Usage()), i.Doc)
+					fmt.Fprintf(tw, "  \tfrom: %s\n", i.Ref)
+					for _, p := range i.Params {
+						fmt.Fprintf(tw, "  \t  %s: %s (%s)\n", p.Name, p.Doc, p.Kind)
+					}
+				}
+				fmt.Fprintln(tw)
+			}
+			fmt.Fprintln(tw, "JOB-SIZE DISTRIBUTIONS (--size, workloads[].size)")
+			for _, e := range workload.DistEntries() {
+				fmt.Fprintf(tw, "  %s\t%s\n", call(e.Name, e.Params), e.Doc)
+			}
+			fmt.Fprintln(tw)
+			fmt.Fprintln(tw, "ARRIVAL PROCESSES (--arrival, workloads[].arrival)")
+			for _, e := range workload.ArrivalEntries() {
+				fmt.Fprintf(tw, "  %s\t%s\n", call(e.Name, e.Params), e.Doc)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func call(name, params string) string {
+	if params == "" {
+		return name
+	}
+	return name + "(" + params + ")"
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/loadlab/loadlab/experiment"
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/sim"
+	"github.com/loadlab/loadlab/workload"
+)
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run one point and print what it measured",
+		UsageText: "loadlab run --nodes 16 --dispatch 'pod(d=2)' --load 0.9 --json",
+		Description: "Times are in model units: a job of mean size runs 1 unit on a speed-1 node.\n" +
+			"--load is the offered load per server. See `loadlab policies` for every policy and distribution.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "backend", Value: "sim", Usage: "where to run: sim"},
+			&cli.IntFlag{Name: "nodes", Value: 16, Usage: "cluster size N"},
+			&cli.IntFlag{Name: "servers", Value: 1, Usage: "servers per node c"},
+			&cli.StringFlag{Name: "discipline", Value: "fcfs", Usage: "fcfs or ps (processor sharing)"},
+			&cli.StringFlag{Name: "speeds", Value: "1", Usage: `node speeds: "1", "1,2" (cycled) or a distribution`},
+			&cli.StringFlag{Name: "dispatch", Value: "random", Usage: "dispatch strategy, e.g. random, jsq, 'pod(d=2)'"},
+			&cli.StringFlag{Name: "migrate", Value: "none", Usage: "migration policy, e.g. 'sender.threshold(T=2, probes=3)'"},
+			&cli.Float64Flag{Name: "load", Value: 0.7, Usage: "offered load per server ρ, 0 < ρ < 1"},
+			&cli.StringFlag{Name: "arrival", Value: "poisson", Usage: "arrival process: poisson, det, 'mmpp(rates=[0.5,2], switch=[0.1,0.1])'"},
+			&cli.StringFlag{Name: "size", Value: "exp(mean=1)", Usage: "job-size distribution, e.g. 'hyperexp(mean=1, scv=4)'"},
+			&cli.IntFlag{Name: "jobs", Value: 100000, Usage: "jobs issued"},
+			&cli.IntFlag{Name: "warmup", Value: -1, Usage: "first jobs left out of the statistics (default jobs/10)"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "root seed: same seed, same result"},
+			&cli.Float64Flag{Name: "gossip", Usage: "load publication period (0: exact views)"},
+			&cli.IntFlag{Name: "batches", Value: 30, Usage: "batch means behind ci95_halfwidth"},
+			&cli.Float64Flag{Name: "latency", Usage: "one-way network latency"},
+			&cli.Float64Flag{Name: "bandwidth", Usage: "bytes per model unit (0: infinite)"},
+			&cli.Float64Flag{Name: "job-bytes", Usage: "bytes a transfer moves per job"},
+			&cli.Float64Flag{Name: "probe-cpu", Usage: "CPU time per probe at each end"},
+			&cli.Float64Flag{Name: "transfer-cpu", Usage: "CPU time per transfer at the sender"},
+			&cli.Float64Flag{Name: "receive-cpu", Usage: "CPU time per transfer at the receiver"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
+			&cli.BoolFlag{Name: "histogram", Usage: "with --json: include the encoded latency histogram"},
+		},
+		Action: func(c *cli.Context) error {
+			p, err := pointFromFlags(c)
+			if err != nil {
+				return err
+			}
+			rec, err := experiment.Run(c.Context, p)
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				if !c.Bool("histogram") {
+					rec.Result.Histogram = ""
+				}
+				return printJSON(c.App.Writer, rec)
+			}
+			printResult(c.App.Writer, rec)
+			return nil
+		},
+	}
+}
+
+// pointFromFlags validates every flag; errors name the flag.
+func pointFromFlags(c *cli.Context) (experiment.Point, error) {
+	var zero experiment.Point
+	if b := c.String("backend"); b != "sim" {
+		return zero, inputErr("--backend: %q is not available in this version: use sim", b)
+	}
+	reg := policy.Builtin()
+	d, err := reg.Dispatch(c.String("dispatch"))
+	if err != nil {
+		return zero, inputErr("--dispatch: %v", err)
+	}
+	m, err := reg.Migrate(c.String("migrate"))
+	if err != nil {
+		return zero, inputErr("--migrate: %v", err)
+	}
+	if _, err := workload.ParseArrival(c.String("arrival")); err != nil {
+		return zero, inputErr("--arrival: %v", err)
+	}
+	if _, err := workload.ParseDist(c.String("size")); err != nil {
+		return zero, inputErr("--size: %v", err)
+	}
+	w, err := workload.New(workload.Config{Arrival: c.String("arrival"), Size: c.String("size")})
+	if err != nil {
+		return zero, inputErr("--size: %v", err)
+	}
+	nodes := c.Int("nodes")
+	if nodes < 1 {
+		return zero, inputErr("--nodes: must be at least 1, got %d", nodes)
+	}
+	speeds, err := workload.Speeds(c.String("speeds"), nodes, c.Uint64("seed"))
+	if err != nil {
+		return zero, inputErr("--speeds: %v", err)
+	}
+	speedSpec := c.String("speeds")
+	homogeneous := true
+	for _, s := range speeds {
+		homogeneous = homogeneous && s == 1
+	}
+	if homogeneous {
+		speeds, speedSpec = nil, "1"
+	}
+	jobs := c.Int("jobs")
+	warmup := c.Int("warmup")
+	if warmup == -1 {
+		warmup = jobs / 10
+	}
+	costs := sim.Costs{Latency: c.Float64("latency"), Bandwidth: c.Float64("bandwidth"), JobBytes: c.Float64("job-bytes"),
+		ProbeCPU: c.Float64("probe-cpu"), TransferCPU: c.Float64("transfer-cpu"), ReceiveCPU: c.Float64("receive-cpu")}
+	cfg := sim.Config{Nodes: nodes, Servers: c.Int("servers"), Discipline: c.String("discipline"), Load: c.Float64("load"),
+		Jobs: jobs, Warmup: warmup, Gossip: c.Float64("gossip"), Batches: c.Int("batches"), Costs: costs}
+	if err := cfg.ValidateSettings(); err != nil {
+		return zero, inputErr("--%s", flagName(err.Error()))
+	}
+	p := results.Point{Policy: policyLabel(d.String(), m.String()), Workload: "cli", Load: cfg.Load, Nodes: nodes,
+		Servers: cfg.Servers, Discipline: cfg.Discipline, Jobs: jobs, Warmup: warmup, Seed: c.Uint64("seed"),
+		Backend: "sim", Speeds: speedSpec, Gossip: cfg.Gossip}
+	return experiment.NewPoint(p, w, d, m, speeds, costs, cfg.Batches), nil
+}
+
+// flagName turns "cost transfer_cpu: ..." or "job_bytes: ..." into flag form.
+func flagName(msg string) string {
+	msg = strings.TrimPrefix(msg, "cost ")
+	name, rest, _ := strings.Cut(msg, ":")
+	return strings.ReplaceAll(name, "_", "-") + ":" + rest
+}
+
+func policyLabel(d, m string) string {
+	if m == "none" {
+		return d
+	}
+	return d + " + " + m
+}
+
+func printJSON(w io.Writer, rec results.Record) error {
+	out := struct {
+		results.Result
+		Point results.Point `json:"point"`
+		Env   results.Env   `json:"env"`
+	}{rec.Result, rec.Point, rec.Env}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func printResult(w io.Writer, rec results.Record) {
+	r, p := rec.Result, rec.Point
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "point\t%s on %d×%d (%s), load %g, %s arrivals, sizes %s\n", p.Policy, p.Nodes, p.Servers, p.Discipline, p.Load, p.Arrival, p.Size)
+	fmt.Fprintf(tw, "mean response\t%.4f ± %.4f (95%% CI, %d batch means)\n", r.MeanResponse, r.CI95HalfWidth, r.Batches)
+	fmt.Fprintf(tw, "p50 / p95 / p99 / p99.9\t%.3f / %.3f / %.3f / %.3f\n", r.P50Response, r.P95Response, r.P99Response, r.P999Response)
+	fmt.Fprintf(tw, "mean wait / slowdown\t%.4f / %.3f\n", r.MeanWait, r.MeanSlowdown)
+	fmt.Fprintf(tw, "utilization / TLP\t%.4f / %.3f\n", r.Utilization, r.TLP)
+	fmt.Fprintf(tw, "migrations / probes per job\t%.4f / %.4f\n", r.MigrationsPerJob, r.ProbesPerJob)
+	fmt.Fprintf(tw, "jobs issued / completed / failed\t%d / %d / %d (measured %d after %d warm-up)\n", r.JobsIssued, r.JobsCompleted, r.JobsFailed, r.JobsMeasured, p.Warmup)
+	fmt.Fprintf(tw, "wall time\t%.2fs (%.2fM jobs/s)\n", rec.Env.Seconds, float64(r.JobsIssued)/rec.Env.Seconds/1e6)
+	tw.Flush()
+}

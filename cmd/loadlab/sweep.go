@@ -1,0 +1,189 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/loadlab/loadlab/analysis"
+	"github.com/loadlab/loadlab/experiment"
+	"github.com/loadlab/loadlab/results"
+)
+
+func sweepCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sweep",
+		Usage:     "run every point of a YAML spec in parallel, then write figures",
+		UsageText: "loadlab sweep examples/quick.yaml [--out DIR]",
+		Description: "Results go to DIR/results.jsonl as each point finishes (synced), so a sweep that is\n" +
+			"interrupted or killed resumes when the same command runs again. Figures go to DIR/figures.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Usage: "output directory (default out/NAME, NAME from the spec)"},
+			&cli.IntFlag{Name: "workers", Usage: "points run at once (default: one per CPU)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return inputErr("sweep: want one spec file, got %d arguments (usage: %s)", c.NArg(), c.Command.UsageText)
+			}
+			spec, err := experiment.LoadSpec(c.Args().First())
+			if err != nil {
+				return err
+			}
+			out := c.String("out")
+			if out == "" {
+				out = filepath.Join("out", spec.Name)
+			}
+			if c.Int("workers") < 0 {
+				return inputErr("--workers: must be ≥ 0, got %d", c.Int("workers"))
+			}
+			stderr := c.App.ErrWriter
+			prog := newProgress(stderr, c.Bool("quiet"), spec.Name)
+			start := time.Now()
+			sum, err := experiment.Sweep(c.Context, spec, experiment.Options{Out: out, Workers: c.Int("workers"), OnPoint: prog.update})
+			prog.finish()
+			if err != nil {
+				return err
+			}
+			w := c.App.Writer
+			fmt.Fprintf(w, "sweep %s: %d points (%d run now, %d resumed) in %.1fs\n", spec.Name, sum.Points, sum.Ran, sum.Resumed, time.Since(start).Seconds())
+			return writeReport(w, out, spec)
+		},
+	}
+}
+
+// writeReport prints the mean-response table and writes the figures of the
+// sweep in dir.
+func writeReport(w io.Writer, dir string, spec *experiment.Spec) error {
+	recs, err := results.Read(dir)
+	if err != nil {
+		return err
+	}
+	cells := analysis.Summarize(recs)
+	var order []string
+	for _, p := range spec.Policies {
+		order = append(order, p.Name)
+	}
+	printTable(w, cells, order)
+	figDir := filepath.Join(dir, "figures")
+	if err := os.MkdirAll(figDir, 0o755); err != nil {
+		return err
+	}
+	paths, err := analysis.WriteFigures(figDir, cells, order, analysis.DefaultFigureOptions())
+	if err != nil {
+		return fmt.Errorf("figures: %w", err)
+	}
+	var pngs []string
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".png") {
+			pngs = append(pngs, p)
+		}
+	}
+	fmt.Fprintf(w, "figures (%d files, PNG/SVG/PDF with the data as CSV) in %s:\n", len(paths), figDir)
+	for _, p := range pngs {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	return nil
+}
+
+// printTable prints mean response ± 95% CI, one row per workload and
+// policy, one column per load.
+func printTable(w io.Writer, cells []analysis.Cell, order []string) {
+	var loads []float64
+	seen := map[float64]bool{}
+	byKey := map[string]analysis.Cell{}
+	for _, c := range cells {
+		if !seen[c.Load] {
+			seen[c.Load] = true
+			loads = append(loads, c.Load)
+		}
+		byKey[c.Workload+"\x00"+c.Policy+"\x00"+strconv.FormatFloat(c.Load, 'g', -1, 64)] = c
+	}
+	sort.Float64s(loads)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, wl := range analysis.Workloads(cells) {
+		fmt.Fprintf(tw, "mean response (%s)\t", wl)
+		for _, l := range loads {
+			fmt.Fprintf(tw, "ρ=%g\t", l)
+		}
+		fmt.Fprintln(tw)
+		for _, p := range order {
+			fmt.Fprintf(tw, "%s\t", p)
+			for _, l := range loads {
+				c, ok := byKey[wl+"\x00"+p+"\x00"+strconv.FormatFloat(l, 'g', -1, 64)]
+				if !ok {
+					fmt.Fprint(tw, "-\t")
+					continue
+				}
+				fmt.Fprintf(tw, "%.3f±%.3f\t", c.Mean, c.MeanHalf)
+			}
+			fmt.Fprintln(tw)
+		}
+	}
+	tw.Flush()
+}
+
+// progress shows a bar with ETA on a terminal, and a line every 10% of the
+// points elsewhere (logs, CI).
+type progress struct {
+	w       io.Writer
+	quiet   bool
+	bar     *progressbar.ProgressBar
+	name    string
+	start   time.Time
+	lastPct int
+}
+
+func newProgress(w io.Writer, quiet bool, name string) *progress {
+	return &progress{w: w, quiet: quiet, name: name, start: time.Now(), lastPct: -1}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (p *progress) update(done, total int, r results.Record) {
+	if p.quiet {
+		return
+	}
+	point := fmt.Sprintf("%s ρ=%g rep %d", r.Point.Policy, r.Point.Load, r.Point.Replication)
+	if isTerminal(p.w) {
+		if p.bar == nil {
+			p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionSetElapsedTime(true), progressbar.OptionFullWidth(),
+				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetDescription("sweep "+p.name))
+		}
+		p.bar.Describe(fmt.Sprintf("sweep %s: %-30.30s", p.name, point))
+		_ = p.bar.Set(done)
+		return
+	}
+	pct := 100 * done / total
+	if pct/10 == p.lastPct/10 && done != total {
+		return
+	}
+	p.lastPct = pct
+	el := time.Since(p.start)
+	eta := "?"
+	if done > 0 {
+		eta = (time.Duration(float64(el) / float64(done) * float64(total-done))).Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "sweep %s: %d/%d points (%d%%), elapsed %s, ETA %s, last: %s\n", p.name, done, total, pct, el.Round(time.Second), eta, point)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		fmt.Fprintln(p.w)
+	}
+}

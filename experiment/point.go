@@ -1,0 +1,171 @@
+package experiment
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/sim"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// Point is one run: what it is (results.Point) and what it needs to run.
+type Point struct {
+	results.Point
+	Workload *workload.Workload
+	Dispatch *policy.DispatchSpec
+	Migrate  *policy.MigrateSpec
+	Speeds   []float64 // nil when homogeneous
+	CostSet  sim.Costs
+	Batches  int
+}
+
+// PointSeed derives the seed of a point from the sweep's root seed. It does
+// not depend on the policy: every policy of a (workload, load, replication)
+// sees the same jobs (common random numbers), so differences between
+// policies are not noise in the arrivals.
+func PointSeed(root uint64, workloadName string, load float64, replication int) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s/%g/%d", root, workloadName, load, replication)
+	return h.Sum64()
+}
+
+// NewPoint builds a runnable point from its description; it fills Key.
+func NewPoint(p results.Point, w *workload.Workload, d *policy.DispatchSpec, m *policy.MigrateSpec, speeds []float64, costs sim.Costs, batches int) Point {
+	p.Dispatch, p.Migrate = d.String(), m.String()
+	p.Arrival, p.Size = w.Arrival().String(), w.SizeString()
+	p.SizeMean, p.SizeSCV = w.MeanSize(), w.SizeSCV()
+	p.Costs = costs.String()
+	p.Key = PointKey(p)
+	return Point{Point: p, Workload: w, Dispatch: d, Migrate: m, Speeds: speeds, CostSet: costs, Batches: batches}
+}
+
+// PointKey hashes everything that determines a point's result (not the
+// spec hash), so the same point in two sweeps has the same key.
+func PointKey(p results.Point) string {
+	p.Key, p.Spec = "", ""
+	b, _ := json.Marshal(p) // a struct of plain fields: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// Points expands the spec in the order replication, load, workload,
+// policy, so the first replication of every point finishes first.
+func (s *Spec) Points() ([]Point, error) {
+	reg := policy.Builtin()
+	speeds, err := workload.Speeds(s.Speeds, s.Nodes, s.Seed)
+	if err != nil {
+		return nil, err
+	}
+	homogeneous := true
+	for _, v := range speeds {
+		homogeneous = homogeneous && v == 1
+	}
+	speedSpec := s.Speeds
+	if homogeneous {
+		speeds, speedSpec = nil, "1"
+	}
+	type row struct {
+		name string
+		d    *policy.DispatchSpec
+		m    *policy.MigrateSpec
+	}
+	var rows []row
+	for _, p := range s.Policies {
+		d, err := reg.Dispatch(p.Dispatch)
+		if err != nil {
+			return nil, err
+		}
+		m, err := reg.Migrate(p.Migrate)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row{p.Name, d, m})
+	}
+	works := make([]*workload.Workload, len(s.Workloads))
+	for i, w := range s.Workloads {
+		if works[i], err = workload.New(w.Config); err != nil {
+			return nil, err
+		}
+	}
+	var out []Point
+	for rep := 0; rep < s.Replications; rep++ {
+		for _, load := range s.Loads {
+			for wi, w := range s.Workloads {
+				for _, r := range rows {
+					p := results.Point{Spec: s.hash, Policy: r.name, Workload: w.Name, Load: load,
+						Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
+						Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: s.Backend,
+						Speeds: speedSpec, Gossip: s.Gossip}
+					out = append(out, NewPoint(p, works[wi], r.d, r.m, speeds, s.Costs, s.Batches))
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Run runs one point on its backend and returns its record.
+func Run(ctx context.Context, p Point) (results.Record, error) {
+	start := time.Now()
+	if p.Backend != "sim" {
+		return results.Record{}, fmt.Errorf("backend %s is not available in this version", p.Backend)
+	}
+	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.Speeds, Load: p.Load,
+		Jobs: p.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, Batches: p.Batches, Costs: p.CostSet,
+		Workload: p.Workload, Dispatch: p.Dispatch, Migrate: p.Migrate}
+	res, err := sim.Run(ctx, cfg)
+	if err != nil {
+		return results.Record{}, fmt.Errorf("point %s/%s/load=%g/rep=%d: %w", p.Workload.SizeString(), p.Policy, p.Load, p.Replication, err)
+	}
+	env := HostEnv()
+	env.Start = start.UTC().Truncate(time.Millisecond)
+	env.Seconds = time.Since(start).Seconds()
+	return results.Record{Point: p.Point, Result: res, Env: env}, nil
+}
+
+// Version is loadlab's version, recorded with every result.
+const Version = "0.1.0"
+
+var hostEnv = func() results.Env {
+	e := results.Env{Version: Version, GoVersion: runtime.Version(), Commit: "unknown"}
+	e.Host, _ = os.Hostname()
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				e.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if e.CPU == "" {
+		e.CPU = runtime.GOARCH
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				e.Commit = s.Value
+			}
+		}
+	}
+	if e.Commit == "unknown" { // builds here carry no VCS stamp: ask git
+		if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+			e.Commit = strings.TrimSpace(string(out))
+		}
+	}
+	return e
+}()
+
+// HostEnv says where this process runs.
+func HostEnv() results.Env { return hostEnv }

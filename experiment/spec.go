@@ -1,0 +1,284 @@
+// Package experiment turns a sweep spec into points, runs them on a backend
+// in parallel, and stores every result so that a killed sweep resumes where
+// it stopped.
+package experiment
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/sim"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// Spec is a sweep: policies × workloads × loads × replications on one
+// cluster and backend. Zero values take the defaults in DefaultSpec.
+type Spec struct {
+	Name         string      `yaml:"name"`         // names the output directory out/NAME (default: the file's base name)
+	Backend      string      `yaml:"backend"`      // sim (default); local and testbed come with the agents
+	Seed         uint64      `yaml:"seed"`         // root seed (default 1)
+	Replications int         `yaml:"replications"` // independent runs per point (default 3)
+	Jobs         int         `yaml:"jobs"`         // jobs per run (default 100000)
+	Warmup       int         `yaml:"warmup"`       // first jobs left out of the statistics (default jobs/10)
+	Nodes        int         `yaml:"nodes"`        // cluster size (default 16)
+	Servers      int         `yaml:"servers"`      // servers per node (default 1)
+	Discipline   string      `yaml:"discipline"`   // fcfs (default) or ps
+	Speeds       string      `yaml:"speeds"`       // node speeds: "1" (default), "1,2" cycled, or a distribution
+	Gossip       float64     `yaml:"gossip"`       // load publication period; 0: exact views (default)
+	Batches      int         `yaml:"batches"`      // batch means per run for its own CI (default 30)
+	Loads        []float64   `yaml:"loads"`        // offered loads per server, each in (0, 1)
+	Costs        sim.Costs   `yaml:"costs"`        // probe, transfer and message costs (default: free)
+	Workloads    []Workload  `yaml:"workloads"`    // default: one Poisson/exponential workload
+	Policies     []PolicyRow `yaml:"policies"`     // at least one
+
+	file string     // where the spec came from, for error messages
+	root *yaml.Node // the parsed document, for line numbers
+	hash string
+	raw  []byte
+}
+
+// Workload is a named workload of a spec.
+type Workload struct {
+	Name            string `yaml:"name"`
+	workload.Config `yaml:",inline"`
+}
+
+// PolicyRow is a named combination of a dispatch strategy and a migration
+// policy: one line in every figure.
+type PolicyRow struct {
+	Name     string `yaml:"name"`     // label (default: the migration policy, or the dispatch strategy if it does not migrate)
+	Dispatch string `yaml:"dispatch"` // default random
+	Migrate  string `yaml:"migrate"`  // default none
+}
+
+// DefaultSpec documents the defaults.
+func DefaultSpec() Spec {
+	return Spec{Backend: "sim", Seed: 1, Replications: 3, Jobs: 100000, Nodes: 16, Servers: 1,
+		Discipline: "fcfs", Speeds: "1", Batches: 30}
+}
+
+// InputError is bad input from the user: a spec, a flag or a file. The
+// command line reports it and exits with status 2.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// IsInput reports whether err is bad input.
+func IsInput(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+
+// LoadSpec reads and validates a spec file.
+func LoadSpec(path string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &InputError{fmt.Errorf("read spec: %w", err)}
+	}
+	return ParseSpec(path, data)
+}
+
+// ParseSpec parses and validates a spec; file names it in errors.
+func ParseSpec(file string, data []byte) (*Spec, error) {
+	s := DefaultSpec()
+	s.file, s.raw = file, data
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &InputError{fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))}
+	}
+	if len(root.Content) == 0 {
+		return nil, &InputError{fmt.Errorf("%s: empty spec: it needs at least loads and policies (see examples/quick.yaml)", file)}
+	}
+	s.root = &root
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&s); err != nil {
+		return nil, &InputError{fmt.Errorf("%s: %s", file, yamlMessage(err))}
+	}
+	if err := s.validate(); err != nil {
+		return nil, &InputError{err}
+	}
+	sum := sha256.Sum256(data)
+	s.hash = hex.EncodeToString(sum[:8])
+	return &s, nil
+}
+
+// yamlMessage turns yaml.v3's "line 3: field foo not found in type
+// experiment.Spec" into words a user can act on.
+func yamlMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	var lines []string
+	for _, l := range strings.Split(msg, "\n") {
+		l = strings.TrimSpace(l)
+		if i := strings.Index(l, " not found in type "); i >= 0 {
+			l = l[:i] + " is not a setting here (check the spelling; see examples/quick.yaml)"
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "; ")
+}
+
+// Hash identifies the spec's content.
+func (s *Spec) Hash() string { return s.hash }
+
+// Raw returns the spec's bytes as read.
+func (s *Spec) Raw() []byte { return s.raw }
+
+// File is where the spec came from.
+func (s *Spec) File() string { return s.file }
+
+// line finds the line of a path of keys and list indices in the document,
+// e.g. line("policies", "2", "migrate"); the deepest node found counts.
+func (s *Spec) line(path ...string) int {
+	if s.root == nil || len(s.root.Content) == 0 {
+		return 0
+	}
+	n := s.root.Content[0]
+	ln := n.Line
+	for _, p := range path {
+		var next *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == p {
+					ln = n.Content[i].Line
+					next = n.Content[i+1]
+				}
+			}
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(p); err == nil && i < len(n.Content) {
+				next = n.Content[i]
+				ln = next.Line
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	return ln
+}
+
+// errAt makes an error that names the file, line and setting.
+func (s *Spec) errAt(path []string, format string, args ...any) error {
+	name := strings.Join(path, ".")
+	for _, p := range path {
+		if _, err := strconv.Atoi(p); err == nil {
+			name = strings.Replace(name, "."+p, "["+p+"]", 1)
+		}
+	}
+	return fmt.Errorf("%s:%d: %s: %s", s.file, s.line(path...), name, fmt.Sprintf(format, args...))
+}
+
+func (s *Spec) validate() error {
+	if s.Warmup == 0 {
+		s.Warmup = s.Jobs / 10
+	}
+	if s.Name == "" {
+		base := s.file[strings.LastIndexAny(s.file, `/\`)+1:]
+		s.Name = strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+	}
+	if strings.ContainsAny(s.Name, `/\ `) || s.Name == "." || s.Name == ".." {
+		return s.errAt([]string{"name"}, "%q cannot name a directory: use letters, digits, '-', '_' or '.'", s.Name)
+	}
+	switch s.Backend {
+	case "sim":
+	case "local", "testbed":
+		return s.errAt([]string{"backend"}, "%s is not available in this version: the real agents are not built yet; use sim", s.Backend)
+	default:
+		return s.errAt([]string{"backend"}, "unknown backend %q: allowed are sim, local, testbed", s.Backend)
+	}
+	if s.Replications < 1 {
+		return s.errAt([]string{"replications"}, "must be at least 1, got %d", s.Replications)
+	}
+	if len(s.Loads) == 0 {
+		return s.errAt([]string{"loads"}, "give at least one load, e.g. loads: [0.5, 0.7, 0.9]")
+	}
+	for i, l := range s.Loads {
+		if !(l > 0 && l < 1) {
+			return s.errAt([]string{"loads", strconv.Itoa(i)}, "%g is not a load: each must be between 0 and 1 (exclusive)", l)
+		}
+	}
+	if len(s.Workloads) == 0 {
+		s.Workloads = []Workload{{Name: "exp", Config: workload.DefaultConfig()}}
+	}
+	seen := map[string]bool{}
+	for i, w := range s.Workloads {
+		path := []string{"workloads", strconv.Itoa(i)}
+		if w.Name == "" {
+			s.Workloads[i].Name = fmt.Sprintf("w%d", i)
+		}
+		if seen[s.Workloads[i].Name] {
+			return s.errAt(append(path, "name"), "workload name %q used twice", w.Name)
+		}
+		seen[s.Workloads[i].Name] = true
+		if w.Arrival != "" {
+			if _, err := workload.ParseArrival(w.Arrival); err != nil {
+				return s.errAt(append(path, "arrival"), "%v", err)
+			}
+		}
+		if w.Size != "" {
+			if _, err := workload.ParseDist(w.Size); err != nil {
+				return s.errAt(append(path, "size"), "%v", err)
+			}
+		}
+		if _, err := workload.New(w.Config); err != nil {
+			return s.errAt(path, "%v", err)
+		}
+	}
+	if len(s.Policies) == 0 {
+		return s.errAt([]string{"policies"}, "give at least one policy, e.g. - {dispatch: random, migrate: none}")
+	}
+	reg := policy.Builtin()
+	seen = map[string]bool{}
+	for i := range s.Policies {
+		p := &s.Policies[i]
+		path := []string{"policies", strconv.Itoa(i)}
+		if p.Dispatch == "" {
+			p.Dispatch = "random"
+		}
+		if p.Migrate == "" {
+			p.Migrate = "none"
+		}
+		if _, err := reg.Dispatch(p.Dispatch); err != nil {
+			return s.errAt(append(path, "dispatch"), "%v", err)
+		}
+		if _, err := reg.Migrate(p.Migrate); err != nil {
+			return s.errAt(append(path, "migrate"), "%v", err)
+		}
+		if p.Name == "" {
+			p.Name = p.Migrate
+			if p.Migrate == "none" {
+				p.Name = p.Dispatch
+			}
+		}
+		if seen[p.Name] {
+			return s.errAt(append(path, "name"), "policy name %q used twice: give each row its own name", p.Name)
+		}
+		seen[p.Name] = true
+	}
+	if _, err := workload.Speeds(s.Speeds, max(s.Nodes, 1), s.Seed); err != nil {
+		return s.errAt([]string{"speeds"}, "%v", err)
+	}
+	probe := sim.Config{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs,
+		Warmup: s.Warmup, Gossip: s.Gossip, Batches: s.Batches, Costs: s.Costs}
+	if err := probe.ValidateSettings(); err != nil {
+		field, _, _ := strings.Cut(err.Error(), ":")
+		if strings.HasPrefix(field, "cost ") {
+			return s.errAt([]string{"costs", strings.Fields(field)[1]}, "%v", err)
+		}
+		return s.errAt([]string{field}, "%v", err)
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package experiment
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+// SpecFile is the copy of the spec kept in a sweep's directory.
+const SpecFile = "spec.yaml"
+
+// Options control a sweep.
+type Options struct {
+	Out     string // output directory (required)
+	Workers int    // points run at once; default: one per CPU
+	// OnPoint, when set, is called after each point is stored, from one
+	// goroutine at a time, with the count stored so far in this run.
+	OnPoint func(done, total int, r results.Record)
+}
+
+// Summary says what a sweep did.
+type Summary struct {
+	Points  int // points in the spec
+	Resumed int // already stored when the sweep started
+	Ran     int // run and stored now
+	Dir     string
+}
+
+// Sweep runs every point of s that its output directory does not hold yet.
+// Each result is stored (and synced) as soon as its point finishes, so a
+// sweep killed at any moment, SIGKILL included, resumes when run again.
+func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
+	sum := Summary{Dir: opt.Out}
+	points, err := s.Points()
+	if err != nil {
+		return sum, err
+	}
+	sum.Points = len(points)
+	if err := claimDir(s, opt.Out); err != nil {
+		return sum, err
+	}
+	store, err := results.Open(opt.Out)
+	if err != nil {
+		return sum, err
+	}
+	defer store.Close()
+
+	var todo []Point
+	for _, p := range points {
+		if store.Has(p.Key) {
+			sum.Resumed++
+		} else {
+			todo = append(todo, p)
+		}
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	jobs := make(chan Point)
+	done := make(chan results.Record)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range jobs {
+				rec, err := Run(ctx, p)
+				if err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+				select {
+				case done <- rec:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for _, p := range todo {
+			select {
+			case jobs <- p:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(done) }()
+
+	var storeErr error
+	for rec := range done {
+		if storeErr != nil {
+			continue
+		}
+		if err := store.Append(rec); err != nil {
+			storeErr = err
+			cancel()
+			continue
+		}
+		sum.Ran++
+		if opt.OnPoint != nil {
+			opt.OnPoint(sum.Resumed+sum.Ran, sum.Points, rec)
+		}
+	}
+	select {
+	case err := <-errs:
+		return sum, err
+	default:
+	}
+	if storeErr != nil {
+		return sum, storeErr
+	}
+	if sum.Resumed+sum.Ran < sum.Points {
+		return sum, fmt.Errorf("interrupted: %d of %d points stored in %s; run the same command again to resume: %w", sum.Resumed+sum.Ran, sum.Points, opt.Out, context.Cause(ctx))
+	}
+	return sum, nil
+}
+
+// claimDir makes dir the home of spec s: it keeps a copy of the spec there,
+// and refuses a directory that holds the results of another spec.
+func claimDir(s *Spec, dir string) error {
+	path := filepath.Join(dir, SpecFile)
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if !bytes.Equal(old, s.Raw()) {
+			return &InputError{fmt.Errorf("%s holds the results of another spec (%s differs from %s): choose another --out, or delete the directory to start over", dir, path, s.File())}
+		}
+		return nil
+	case !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return results.WriteFileAtomic(path, s.Raw())
+}
+
+// Reopen reads the spec kept in a sweep's directory.
+func Reopen(dir string) (*Spec, error) {
+	path := filepath.Join(dir, SpecFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &InputError{fmt.Errorf("%s is not a sweep directory: %w", dir, err)}
+	}
+	return ParseSpec(path, data)
+}

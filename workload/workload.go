@@ -1,0 +1,255 @@
+// Package workload generates the jobs of an experiment: arrival processes,
+// job-size distributions, classes, content keys and node speeds, all from
+// named seeded random streams.
+package workload
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+)
+
+// Job is one unit of work as issued.
+type Job struct {
+	ID      int64   // 0, 1, ... in arrival order
+	Arrival float64 // scheduled arrival time, model units
+	Size    float64 // service demand: time on a speed-1 server
+	Class   int32   // index into the workload's classes (0 when there are none)
+	Key     int32   // content key, 0..n-1, Zipf-popular (0 when there are no keys)
+}
+
+// Stream returns the random stream called name of the run seeded by seed:
+// rand.New(rand.NewPCG(seed, fnv-1a-64(name))). Same seed and name, same numbers.
+func Stream(seed uint64, name string) *rand.Rand {
+	h := uint64(14695981039346656037) // FNV-1a 64-bit offset basis
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211 // FNV-1a 64-bit prime
+	}
+	return rand.New(rand.NewPCG(seed, h))
+}
+
+// ClassConfig is one class of jobs.
+type ClassConfig struct {
+	Name   string  `yaml:"name"`   // "" = "class<i>"
+	Weight float64 `yaml:"weight"` // relative share of jobs, >= 0; 0 (omitted) = 1
+	Size   string  `yaml:"size"`   // "" = the workload's size distribution
+}
+
+// Config of a workload; zero values take the documented defaults.
+type Config struct {
+	Arrival string        `yaml:"arrival"` // default "poisson"
+	Size    string        `yaml:"size"`    // default "exp(mean=1)"
+	Classes []ClassConfig `yaml:"classes"` // default: one class called "default"
+	Keys    string        `yaml:"keys"`    // "" (no keys) or "zipf(n=1000, s=1.1)"
+}
+
+// DefaultConfig returns the default workload: Poisson arrivals, exp(mean=1) sizes, one class, no keys.
+func DefaultConfig() Config {
+	return Config{Arrival: "poisson", Size: "exp(mean=1)"}
+}
+
+// Validate reports whether New would accept c.
+func (c Config) Validate() error {
+	_, err := New(c)
+	return err
+}
+
+// Workload is a parsed and validated Config.
+type Workload struct {
+	arrival ArrivalSpec
+	size    Dist      // the workload's own size distribution
+	names   []string  // class names
+	weights []float64 // class weights, sum 1
+	sizes   []Dist    // size distribution per class
+	keyN    int       // number of keys, 0 when there are none
+	keyS    float64   // Zipf exponent
+	keySpec string    // canonical key spec, "" when there are none
+}
+
+// New parses and validates c, filling in defaults.
+func New(c Config) (*Workload, error) {
+	d := DefaultConfig()
+	if strings.TrimSpace(c.Arrival) == "" {
+		c.Arrival = d.Arrival
+	}
+	if strings.TrimSpace(c.Size) == "" {
+		c.Size = d.Size
+	}
+	w := &Workload{}
+	var err error
+	if w.arrival, err = ParseArrival(c.Arrival); err != nil {
+		return nil, fmt.Errorf("workload arrival: %w", err)
+	}
+	if w.size, err = ParseDist(c.Size); err != nil {
+		return nil, fmt.Errorf("workload size: %w", err)
+	}
+	if len(c.Classes) == 0 {
+		w.names, w.weights, w.sizes = []string{"default"}, []float64{1}, []Dist{w.size}
+	}
+	if len(c.Classes) > math.MaxInt32 {
+		return nil, fmt.Errorf("workload: too many classes (%d)", len(c.Classes))
+	}
+	seen := map[string]bool{}
+	total := 0.0
+	for i, cc := range c.Classes {
+		name := strings.TrimSpace(cc.Name)
+		if name == "" {
+			name = "class" + strconv.Itoa(i)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("workload class %d: name %q used twice", i, name)
+		}
+		seen[name] = true
+		wt := cc.Weight
+		if !(wt >= 0) || math.IsInf(wt, 0) {
+			return nil, fmt.Errorf("workload class %q: weight must be a finite number >= 0 (0 or omitted means 1), got %v", name, wt)
+		}
+		if wt == 0 {
+			wt = 1
+		}
+		size := w.size
+		if strings.TrimSpace(cc.Size) != "" {
+			if size, err = ParseDist(cc.Size); err != nil {
+				return nil, fmt.Errorf("workload class %q size: %w", name, err)
+			}
+		}
+		w.names = append(w.names, name)
+		w.weights = append(w.weights, wt)
+		w.sizes = append(w.sizes, size)
+		total += wt
+	}
+	if len(c.Classes) > 0 {
+		for i := range w.weights {
+			w.weights[i] /= total
+		}
+	}
+	if strings.TrimSpace(c.Keys) != "" {
+		if w.keyN, w.keyS, err = parseKeys(c.Keys); err != nil {
+			return nil, fmt.Errorf("workload keys: %w", err)
+		}
+		w.keySpec = fmt.Sprintf("zipf(n=%d, s=%v)", w.keyN, w.keyS)
+	}
+	return w, nil
+}
+
+// MeanSize returns the mean job size over classes, weighted.
+func (w *Workload) MeanSize() float64 {
+	m := 0.0
+	for i, d := range w.sizes {
+		m += w.weights[i] * d.Mean()
+	}
+	return m
+}
+
+// SizeSCV returns the squared coefficient of variation of the class mixture's
+// job size: E[X²] = Σ w_i m_i² (1 + c_i²), math.Inf(1) if any class's is infinite.
+func (w *Workload) SizeSCV() float64 {
+	m, m2 := 0.0, 0.0
+	for i, d := range w.sizes {
+		mi := d.Mean()
+		m += w.weights[i] * mi
+		m2 += w.weights[i] * mi * mi * (1 + d.SCV())
+	}
+	return m2/(m*m) - 1
+}
+
+// Arrival returns the arrival process.
+func (w *Workload) Arrival() ArrivalSpec { return w.arrival }
+
+// SizeString returns the canonical size spec: the workload's distribution, or
+// when classes override it, the mixture as "mix(0.7*exp(mean=1), 0.3*det(value=5))".
+func (w *Workload) SizeString() string {
+	same := true
+	for _, d := range w.sizes {
+		same = same && d.String() == w.size.String()
+	}
+	if same {
+		return w.size.String()
+	}
+	parts := make([]string, len(w.sizes))
+	for i, d := range w.sizes {
+		parts[i] = strconv.FormatFloat(w.weights[i], 'g', 4, 64) + "*" + d.String()
+	}
+	return "mix(" + strings.Join(parts, ", ") + ")"
+}
+
+// Classes returns the class names; the index is Job.Class.
+func (w *Workload) Classes() []string { return append([]string(nil), w.names...) }
+
+// ClassWeights returns the class weights, normalised to sum 1.
+func (w *Workload) ClassWeights() []float64 { return append([]float64(nil), w.weights...) }
+
+// ClassSizes returns the size distribution of each class.
+func (w *Workload) ClassSizes() []Dist { return append([]Dist(nil), w.sizes...) }
+
+// Keys returns the number of content keys (0 when there are none) and the canonical key spec.
+func (w *Workload) Keys() (n int, spec string) { return w.keyN, w.keySpec }
+
+// RateFor returns the arrival rate giving offered load rho per server on
+// servers servers in total whose mean speed is meanSpeed: rho*servers*meanSpeed/MeanSize.
+func (w *Workload) RateFor(rho float64, servers int, meanSpeed float64) float64 {
+	return rho * float64(servers) * meanSpeed / w.MeanSize()
+}
+
+// Generator streams the jobs of a workload.
+type Generator struct {
+	arr    Arrivals
+	ar     *rand.Rand // "arrivals"
+	sr     *rand.Rand // "sizes"
+	cr     *rand.Rand // "classes"
+	sizes  []Dist
+	cum    []float64 // cumulative class weights; nil with one class
+	zipf   *rand.Zipf
+	t      float64
+	nextID int64
+}
+
+// Generator streams jobs at the given rate; same seed → same jobs. It uses
+// independent streams named "arrivals", "sizes", "classes", "keys" so that
+// changing the class mix does not change arrival times, etc. It panics
+// unless rate is finite and > 0.
+func (w *Workload) Generator(seed uint64, rate float64) *Generator {
+	g := &Generator{
+		arr:   w.arrival.New(rate),
+		ar:    Stream(seed, "arrivals"),
+		sr:    Stream(seed, "sizes"),
+		cr:    Stream(seed, "classes"),
+		sizes: w.sizes,
+	}
+	if len(w.weights) > 1 {
+		g.cum = make([]float64, len(w.weights))
+		s := 0.0
+		for i, x := range w.weights {
+			s += x
+			g.cum[i] = s
+		}
+		g.cum[len(g.cum)-1] = 1
+	}
+	if w.keyN > 0 {
+		g.zipf = rand.NewZipf(Stream(seed, "keys"), w.keyS, 1, uint64(w.keyN-1))
+	}
+	return g
+}
+
+// Next returns the next job. It does not allocate.
+func (g *Generator) Next() Job {
+	g.t += g.arr.Gap(g.ar)
+	j := Job{ID: g.nextID, Arrival: g.t}
+	g.nextID++
+	c := 0
+	if g.cum != nil {
+		u := g.cr.Float64()
+		for c < len(g.cum)-1 && u >= g.cum[c] {
+			c++
+		}
+	}
+	j.Class = int32(c)
+	j.Size = g.sizes[c].Rand(g.sr)
+	if g.zipf != nil {
+		j.Key = int32(g.zipf.Uint64())
+	}
+	return j
+}
