@@ -72,64 +72,67 @@ func (h *eventHeap) pop() event {
 }
 
 // nodeHeap orders nodes by their next completion time (+Inf when idle). It
-// is indexed, so a node's time can change in O(log N).
+// is indexed, so a node's time can change in O(log N), and 4-ary with the
+// keys stored inline, which keeps a sift within a few cache lines.
 type nodeHeap struct {
-	h   []int32   // node ids in heap order
+	h   []nodeKey // heap order
 	pos []int32   // position of each node in h
-	key []float64 // next completion time of each node
 }
 
+type nodeKey struct {
+	t float64
+	n int32
+}
+
+func (a nodeKey) before(b nodeKey) bool { return a.t < b.t || (a.t == b.t && a.n < b.n) }
+
 func newNodeHeap(n int, inf float64) *nodeHeap {
-	nh := &nodeHeap{h: make([]int32, n), pos: make([]int32, n), key: make([]float64, n)}
+	nh := &nodeHeap{h: make([]nodeKey, n), pos: make([]int32, n)}
 	for i := 0; i < n; i++ {
-		nh.h[i], nh.pos[i], nh.key[i] = int32(i), int32(i), inf
+		nh.h[i], nh.pos[i] = nodeKey{inf, int32(i)}, int32(i)
 	}
 	return nh
 }
 
-func (nh *nodeHeap) less(a, b int32) bool {
-	ka, kb := nh.key[a], nh.key[b]
-	return ka < kb || (ka == kb && a < b)
-}
-
-func (nh *nodeHeap) top() (int32, float64) { n := nh.h[0]; return n, nh.key[n] }
+func (nh *nodeHeap) top() (int32, float64) { return nh.h[0].n, nh.h[0].t }
 
 // set changes node n's key and restores the heap order.
-func (nh *nodeHeap) set(n int32, k float64) {
-	old := nh.key[n]
-	nh.key[n] = k
+func (nh *nodeHeap) set(n int32, t float64) {
 	i := int(nh.pos[n])
-	if k < old {
+	k := nodeKey{t, n}
+	old := nh.h[i]
+	h := nh.h
+	if k.before(old) {
 		for i > 0 {
-			p := (i - 1) / 2
-			if !nh.less(nh.h[i], nh.h[p]) {
+			p := (i - 1) / 4
+			if !k.before(h[p]) {
 				break
 			}
-			nh.swap(i, p)
+			h[i] = h[p]
+			nh.pos[h[i].n] = int32(i)
 			i = p
 		}
-		return
+	} else {
+		last := len(h)
+		for {
+			c := 4*i + 1
+			if c >= last {
+				break
+			}
+			m := c
+			for j := c + 1; j < c+4 && j < last; j++ {
+				if h[j].before(h[m]) {
+					m = j
+				}
+			}
+			if !h[m].before(k) {
+				break
+			}
+			h[i] = h[m]
+			nh.pos[h[i].n] = int32(i)
+			i = m
+		}
 	}
-	last := len(nh.h)
-	for {
-		l := 2*i + 1
-		if l >= last {
-			return
-		}
-		m := l
-		if r := l + 1; r < last && nh.less(nh.h[r], nh.h[l]) {
-			m = r
-		}
-		if !nh.less(nh.h[m], nh.h[i]) {
-			return
-		}
-		nh.swap(i, m)
-		i = m
-	}
-}
-
-func (nh *nodeHeap) swap(i, j int) {
-	nh.h[i], nh.h[j] = nh.h[j], nh.h[i]
-	nh.pos[nh.h[i]] = int32(i)
-	nh.pos[nh.h[j]] = int32(j)
+	h[i] = k
+	nh.pos[n] = int32(i)
 }

@@ -1,0 +1,139 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// Closed forms, written here independently of package analysis so that the
+// simulator and the figures are not checked against one shared mistake.
+
+func mm1(rho float64) float64 { return 1 / (1 - rho) }
+
+// pk is the Pollaczek–Khinchine mean response time of M/G/1 (mean size 1).
+func pk(rho, scv float64) float64 { return 1 + rho*(1+scv)/(2*(1-rho)) }
+
+// erlangC is the mean response time of M/M/k at per-server load rho.
+func erlangC(k int, rho float64) float64 {
+	a := rho * float64(k)
+	b := 1.0 // Erlang B by recursion
+	for i := 1; i <= k; i++ {
+		b = a * b / (float64(i) + a*b)
+	}
+	c := b / (1 - rho*(1-b))
+	return 1 + c/(float64(k)*(1-rho))
+}
+
+// supermarket is the N → ∞ mean response of power-of-d (Mitzenmacher 2001).
+func supermarket(rho float64, d int) float64 {
+	sum := 0.0
+	for i := 1; ; i++ {
+		e := (math.Pow(float64(d), float64(i)) - float64(d)) / float64(d-1)
+		t := math.Pow(rho, e)
+		sum += t
+		if t < 1e-12 {
+			return sum
+		}
+	}
+}
+
+func mustRun(t testing.TB, cfg Config, dispatch, migrate, size string) results.Result {
+	t.Helper()
+	reg := policy.Builtin()
+	var err error
+	if cfg.Dispatch, err = reg.Dispatch(dispatch); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Migrate, err = reg.Migrate(migrate); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Workload, err = workload.New(workload.Config{Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// checkLittle asserts L = λW over the measurement window.
+func checkLittle(t *testing.T, r results.Result) {
+	t.Helper()
+	lw := r.ArrivalRate * r.MeanResponse
+	if rel := math.Abs(r.MeanInSystem-lw) / lw; rel > 0.01 {
+		t.Errorf("Little's law: L = %.4f, λW = %.4f (off by %.2f%%)", r.MeanInSystem, lw, 100*rel)
+	}
+	if r.JobsIssued != r.JobsCompleted+r.JobsFailed {
+		t.Errorf("conservation: issued %d != completed %d + failed %d", r.JobsIssued, r.JobsCompleted, r.JobsFailed)
+	}
+}
+
+// TestTheory holds the simulator to queueing theory. A run may differ from
+// theory by at most three half-widths of its 95% batch-means interval, and
+// each run must be long enough that the half-width is under 2.5% of the
+// theory value, so the test cannot pass by being imprecise. Seeds are fixed:
+// the outcome is the same on every machine.
+func TestTheory(t *testing.T) {
+	type tc struct {
+		name               string
+		dispatch, migrate  string
+		size, discipline   string
+		nodes, jobs        int
+		rho                float64
+		theory             float64
+		maxRel             float64 // extra allowance for a known model difference (finite N)
+	}
+	var cases []tc
+	for _, rho := range []float64{0.5, 0.8, 0.9} {
+		jobs := 2_000_000
+		if rho == 0.9 {
+			jobs = 6_000_000
+		}
+		cases = append(cases,
+			tc{name: "M/M/1", dispatch: "random", size: "exp(mean=1)", nodes: 100, jobs: jobs, rho: rho, theory: mm1(rho)},
+			tc{name: "M/D/1", dispatch: "random", size: "det(value=1)", nodes: 100, jobs: jobs, rho: rho, theory: pk(rho, 0)},
+			tc{name: "M/H2/1", dispatch: "random", size: "hyperexp(mean=1, scv=4)", nodes: 100, jobs: 3 * jobs, rho: rho, theory: pk(rho, 4)},
+			tc{name: "M/H2/1-PS", dispatch: "random", size: "hyperexp(mean=1, scv=4)", discipline: "ps", nodes: 100, jobs: jobs, rho: rho, theory: mm1(rho)},
+			tc{name: "lwl = M/M/8", dispatch: "lwl", size: "exp(mean=1)", nodes: 8, jobs: jobs / 2, rho: rho, theory: erlangC(8, rho)},
+			tc{name: "pod(d=2) N=1000", dispatch: "pod(d=2)", size: "exp(mean=1)", nodes: 1000, jobs: jobs, rho: rho, theory: supermarket(rho, 2), maxRel: 0.02},
+			tc{name: "pod(d=3) N=1000", dispatch: "pod(d=3)", size: "exp(mean=1)", nodes: 1000, jobs: jobs, rho: rho, theory: supermarket(rho, 3), maxRel: 0.02},
+		)
+	}
+	if testing.Short() {
+		t.Skip("theory agreement needs long runs")
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/rho=%g", c.name, c.rho), func(t *testing.T) {
+			t.Parallel()
+			migrate := c.migrate
+			if migrate == "" {
+				migrate = "none"
+			}
+			cfg := Config{Nodes: c.nodes, Load: c.rho, Jobs: c.jobs, Warmup: c.jobs / 10, Seed: 7, Discipline: c.discipline}
+			r := mustRun(t, cfg, c.dispatch, migrate, c.size)
+			h := r.CI95HalfWidth
+			diff := r.MeanResponse - c.theory
+			t.Logf("%-18s rho=%.1f theory %.4f measured %.4f ± %.4f (%+.2f%%)", c.name, c.rho, c.theory, r.MeanResponse, h, 100*diff/c.theory)
+			if h > 0.025*c.theory {
+				t.Errorf("run too short: half-width %.4f is %.1f%% of the theory value", h, 100*h/c.theory)
+			}
+			if math.Abs(diff) > 3*h+c.maxRel*c.theory {
+				t.Errorf("mean response %.4f ± %.4f, theory %.4f: off by %.2f half-widths", r.MeanResponse, h, c.theory, math.Abs(diff)/h)
+			}
+			if c.maxRel > 0 && math.Abs(diff) > c.maxRel*c.theory {
+				t.Errorf("mean response %.4f is %.2f%% from the supermarket limit %.4f; want within %.0f%%", r.MeanResponse, 100*diff/c.theory, c.theory, 100*c.maxRel)
+			}
+			if math.Abs(r.Utilization-c.rho) > 0.01 {
+				t.Errorf("utilization %.4f, offered load %.2f", r.Utilization, c.rho)
+			}
+			checkLittle(t, r)
+		})
+	}
+}
