@@ -82,13 +82,13 @@ func checkLittle(t *testing.T, r results.Result) {
 // the outcome is the same on every machine.
 func TestTheory(t *testing.T) {
 	type tc struct {
-		name               string
-		dispatch, migrate  string
-		size, discipline   string
-		nodes, jobs        int
-		rho                float64
-		theory             float64
-		maxRel             float64 // extra allowance for a known model difference (finite N)
+		name              string
+		dispatch, migrate string
+		size, discipline  string
+		nodes, jobs       int
+		rho               float64
+		theory            float64
+		maxRel            float64 // extra allowance for a known model difference (finite N)
 	}
 	var cases []tc
 	for _, rho := range []float64{0.5, 0.8, 0.9} {
