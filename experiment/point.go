@@ -23,12 +23,12 @@ import (
 // Point is one run: what it is (results.Point) and what it needs to run.
 type Point struct {
 	results.Point
-	Workload *workload.Workload
-	Dispatch *policy.DispatchSpec
-	Migrate  *policy.MigrateSpec
-	Speeds   []float64 // nil when homogeneous
-	CostSet  sim.Costs
-	Batches  int
+	Jobs           *workload.Workload // builds the point's jobs
+	DispatchPolicy *policy.DispatchSpec
+	MigratePolicy  *policy.MigrateSpec
+	NodeSpeeds     []float64 // nil when homogeneous
+	CostModel      sim.Costs
+	Batches        int
 }
 
 // PointSeed derives the seed of a point from the sweep's root seed. It does
@@ -48,7 +48,7 @@ func NewPoint(p results.Point, w *workload.Workload, d *policy.DispatchSpec, m *
 	p.SizeMean, p.SizeSCV = w.MeanSize(), w.SizeSCV()
 	p.Costs = costs.String()
 	p.Key = PointKey(p)
-	return Point{Point: p, Workload: w, Dispatch: d, Migrate: m, Speeds: speeds, CostSet: costs, Batches: batches}
+	return Point{Point: p, Jobs: w, DispatchPolicy: d, MigratePolicy: m, NodeSpeeds: speeds, CostModel: costs, Batches: batches}
 }
 
 // PointKey hashes everything that determines a point's result (not the
@@ -122,12 +122,12 @@ func Run(ctx context.Context, p Point) (results.Record, error) {
 	if p.Backend != "sim" {
 		return results.Record{}, fmt.Errorf("backend %s is not available in this version", p.Backend)
 	}
-	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.Speeds, Load: p.Load,
-		Jobs: p.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, Batches: p.Batches, Costs: p.CostSet,
-		Workload: p.Workload, Dispatch: p.Dispatch, Migrate: p.Migrate}
+	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Load: p.Load,
+		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, Batches: p.Batches, Costs: p.CostModel,
+		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy}
 	res, err := sim.Run(ctx, cfg)
 	if err != nil {
-		return results.Record{}, fmt.Errorf("point %s/%s/load=%g/rep=%d: %w", p.Workload.SizeString(), p.Policy, p.Load, p.Replication, err)
+		return results.Record{}, fmt.Errorf("point %s/%s/load=%g/rep=%d: %w", p.Point.Workload, p.Policy, p.Load, p.Replication, err)
 	}
 	env := HostEnv()
 	env.Start = start.UTC().Truncate(time.Millisecond)

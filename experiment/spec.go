@@ -62,7 +62,7 @@ type PolicyRow struct {
 
 // DefaultSpec documents the defaults.
 func DefaultSpec() Spec {
-	return Spec{Backend: "sim", Seed: 1, Replications: 3, Jobs: 100000, Nodes: 16, Servers: 1,
+	return Spec{Backend: "sim", Seed: 1, Replications: 3, Jobs: 100000, Warmup: -1, Nodes: 16, Servers: 1,
 		Discipline: "fcfs", Speeds: "1", Batches: 30}
 }
 
@@ -94,7 +94,7 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	s.file, s.raw = file, data
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &InputError{fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))}
+		return nil, &InputError{fmt.Errorf("%s", yamlMessage(file, err))}
 	}
 	if len(root.Content) == 0 {
 		return nil, &InputError{fmt.Errorf("%s: empty spec: it needs at least loads and policies (see examples/quick.yaml)", file)}
@@ -103,7 +103,7 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
-		return nil, &InputError{fmt.Errorf("%s: %s", file, yamlMessage(err))}
+		return nil, &InputError{fmt.Errorf("%s", yamlMessage(file, err))}
 	}
 	if err := s.validate(); err != nil {
 		return nil, &InputError{err}
@@ -113,16 +113,23 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	return &s, nil
 }
 
-// yamlMessage turns yaml.v3's "line 3: field foo not found in type
-// experiment.Spec" into words a user can act on.
-func yamlMessage(err error) string {
+// yamlMessage turns yaml.v3's "yaml: line 3: field foo not found in type
+// experiment.Spec" into "spec.yaml:3: foo is not a setting here ...".
+func yamlMessage(file string, err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
 	var lines []string
 	for _, l := range strings.Split(msg, "\n") {
 		l = strings.TrimSpace(l)
 		if i := strings.Index(l, " not found in type "); i >= 0 {
-			l = l[:i] + " is not a setting here (check the spelling; see examples/quick.yaml)"
+			l = strings.Replace(l[:i], "field ", "", 1) + " is not a setting here (check the spelling; see examples/quick.yaml)"
+		}
+		if rest, ok := strings.CutPrefix(l, "line "); ok {
+			if n, msg, ok := strings.Cut(rest, ": "); ok {
+				l = file + ":" + n + ": " + msg
+			}
+		} else {
+			l = file + ": " + l
 		}
 		lines = append(lines, l)
 	}
@@ -182,8 +189,16 @@ func (s *Spec) errAt(path []string, format string, args ...any) error {
 }
 
 func (s *Spec) validate() error {
-	if s.Warmup == 0 {
+	if s.Warmup == -1 {
 		s.Warmup = s.Jobs / 10
+	}
+	for _, f := range []struct {
+		name     string
+		v, least int
+	}{{"nodes", s.Nodes, 1}, {"servers", s.Servers, 1}, {"jobs", s.Jobs, 1}, {"batches", s.Batches, 2}} {
+		if f.v < f.least {
+			return s.errAt([]string{f.name}, "must be at least %d, got %d", f.least, f.v)
+		}
 	}
 	if s.Name == "" {
 		base := s.file[strings.LastIndexAny(s.file, `/\`)+1:]

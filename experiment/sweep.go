@@ -64,6 +64,7 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -119,14 +120,16 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 	}
 	select {
 	case err := <-errs:
-		return sum, err
+		if !errors.Is(err, context.Canceled) || ctx.Err() == nil {
+			return sum, err
+		}
 	default:
 	}
 	if storeErr != nil {
 		return sum, storeErr
 	}
 	if sum.Resumed+sum.Ran < sum.Points {
-		return sum, fmt.Errorf("interrupted: %d of %d points stored in %s; run the same command again to resume: %w", sum.Resumed+sum.Ran, sum.Points, opt.Out, context.Cause(ctx))
+		return sum, fmt.Errorf("interrupted: %d of %d points stored in %s; run the same command again to resume: %w", sum.Resumed+sum.Ran, sum.Points, opt.Out, context.Cause(parent))
 	}
 	return sum, nil
 }

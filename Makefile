@@ -1,0 +1,27 @@
+# loadlab: the README's two commands are `make demo` and `make test`.
+GO ?= go
+
+.PHONY: demo test test-short bench build vet
+
+# The embedded default: a small sweep that writes figures to out/quick/figures.
+demo:
+	$(GO) run ./cmd/loadlab sweep examples/quick.yaml
+
+# Everything CI runs: vet, then every test (theory agreement included).
+test: vet
+	$(GO) test -count=1 ./...
+
+# Unit tests only: skips the long theory runs and process-kill tests.
+test-short:
+	$(GO) test -short ./...
+
+vet:
+	$(GO) vet ./...
+
+# Hot-path benchmarks; results are recorded in docs/BENCHMARKS.md.
+bench:
+	$(GO) test ./sim -run '^$$' -bench . -benchtime 5000000x
+	$(GO) test ./workload -run '^$$' -bench . -benchmem
+
+build:
+	$(GO) build -o loadlab ./cmd/loadlab

@@ -1,0 +1,140 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+const twoPolicies = `
+name: t
+seed: 9
+replications: 2
+jobs: 5000
+nodes: 4
+loads: [0.5, 0.9]
+workloads:
+  - name: exp
+  - name: heavy
+    size: hyperexp(mean=1, scv=9)
+policies:
+  - dispatch: random
+  - migrate: sender.threshold(T=1, probes=2)
+`
+
+func TestPoints(t *testing.T) {
+	s, err := ParseSpec("t.yaml", []byte(twoPolicies))
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := s.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 2*2*2*2 {
+		t.Fatalf("got %d points, want 16", len(points))
+	}
+	keys := map[string]bool{}
+	seeds := map[string]uint64{}
+	for _, p := range points {
+		if keys[p.Key] {
+			t.Errorf("duplicate key %s", p.Key)
+		}
+		keys[p.Key] = true
+		// Common random numbers: the policies of one (workload, load,
+		// replication) share a seed.
+		id := fmt.Sprintf("%s|%g|%d", p.Workload, p.Load, p.Replication)
+		if s, ok := seeds[id]; ok && s != p.Seed {
+			t.Errorf("%s: policies see different seeds", id)
+		}
+		seeds[id] = p.Seed
+	}
+	distinct := map[uint64]bool{}
+	for _, s := range seeds {
+		distinct[s] = true
+	}
+	if len(seeds) != 8 || len(distinct) != 8 {
+		t.Errorf("want 8 distinct seeds, one per (workload, load, replication): %d ids, %d seeds", len(seeds), len(distinct))
+	}
+	if points[0].Replication != 0 || points[len(points)-1].Replication != 1 {
+		t.Error("points are not ordered replication first")
+	}
+	if points[0].Policy != "random" || points[1].Policy != "sender.threshold(T=1, probes=2)" {
+		t.Errorf("default policy names: %q, %q", points[0].Policy, points[1].Policy)
+	}
+	if points[0].Warmup != 500 || points[0].Servers != 1 || points[0].Discipline != "fcfs" {
+		t.Errorf("defaults not filled: %+v", points[0].Point)
+	}
+}
+
+func TestSpecErrors(t *testing.T) {
+	for _, tc := range []struct {
+		spec string
+		want string
+	}{
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nreplications: 0\n", "t.yaml:3: replications"},
+		{"loads: []\npolicies: [{dispatch: random}]\n", "t.yaml:1: loads"},
+		{"loads: [0.5]\n", "policies"},
+		{"loads: [0.5]\npolicies:\n  - {name: a}\n  - {name: a}\n", "t.yaml:4: policies[1].name"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nbackend: local\n", "t.yaml:3: backend"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nnodes: 0\n", "t.yaml:3: nodes"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\ndiscipline: lifo\n", "t.yaml:3: discipline"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nspeeds: \"1,-1\"\n", "t.yaml:3: speeds"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads:\n  - arrival: mmpp(rates=[1,2])\n", "t.yaml:4: workloads[0].arrival"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nname: a/b\n", "t.yaml:3: name"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\njobs: lots\n", "t.yaml:3"},
+		{"", "empty spec"},
+	} {
+		_, err := ParseSpec("t.yaml", []byte(tc.spec))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !IsInput(err) {
+			t.Errorf("spec %q: got %v, want an input error containing %q", tc.spec, err, tc.want)
+		}
+	}
+}
+
+func TestSweepResumes(t *testing.T) {
+	s, err := ParseSpec("t.yaml", []byte(twoPolicies))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	calls := 0
+	sum, err := Sweep(context.Background(), s, Options{Out: dir, Workers: 2, OnPoint: func(done, total int, r results.Record) { calls++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Ran != 16 || sum.Resumed != 0 || calls != 16 {
+		t.Errorf("first sweep: %+v, %d progress calls", sum, calls)
+	}
+	sum, err = Sweep(context.Background(), s, Options{Out: dir})
+	if err != nil || sum.Ran != 0 || sum.Resumed != 16 {
+		t.Errorf("second sweep: %+v, %v", sum, err)
+	}
+	recs, err := results.Read(dir)
+	if err != nil || len(recs) != 16 {
+		t.Fatalf("store: %d records, %v", len(recs), err)
+	}
+	for _, r := range recs {
+		if r.Result.JobsCompleted != 5000 || r.Env.Host == "" || r.Env.Version == "" || r.Point.Spec != s.Hash() {
+			t.Errorf("record %s incomplete: completed %d, env %+v", r.Point.Key, r.Result.JobsCompleted, r.Env)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Sweep(ctx, s, Options{Out: filepath.Join(t.TempDir(), "x")}); err == nil || !strings.Contains(err.Error(), "resume") {
+		t.Errorf("cancelled sweep: %v", err)
+	}
+}
+
+func ExamplePointSeed() {
+	// Two policies at the same workload, load and replication share a seed.
+	fmt.Println(PointSeed(1, "exp", 0.9, 0) == PointSeed(1, "exp", 0.9, 0))
+	fmt.Println(PointSeed(1, "exp", 0.9, 0) == PointSeed(1, "exp", 0.9, 1))
+	// Output:
+	// true
+	// false
+}
