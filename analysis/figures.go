@@ -1,0 +1,560 @@
+package analysis
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+// FigureOptions says how WriteFigures renders.
+//
+// The default is one column of a two-column paper: 3.5 × 2.6 in, with 7–9
+// pt text, so a figure is included at 100% and its text matches a caption.
+// For a figure spanning both columns use TwoColumnFigureOptions (7 in wide);
+// text keeps its size in points, so it stays readable at either width.
+type FigureOptions struct {
+	Width, Height vg.Length
+	// Formats are file extensions: png, svg, pdf (also jpg, tif, eps, tex).
+	// Text in pdf, eps and tex files is ASCII only ("rho" for ρ), because
+	// the PDF backend garbles other glyphs (gonum/plot#347).
+	Formats []string
+	// DPI is the resolution of raster formats.
+	DPI int
+}
+
+// DefaultFigureOptions returns one-column figures (3.5 × 2.6 in) as PNG at
+// 300 dpi, SVG and PDF.
+func DefaultFigureOptions() FigureOptions {
+	return FigureOptions{
+		Width:   3.5 * vg.Inch,
+		Height:  2.6 * vg.Inch,
+		Formats: []string{"png", "svg", "pdf"},
+		DPI:     300,
+	}
+}
+
+// TwoColumnFigureOptions returns the default options for figures that span
+// both columns of a paper: 7 × 3 in.
+func TwoColumnFigureOptions() FigureOptions {
+	o := DefaultFigureOptions()
+	o.Width, o.Height = 7*vg.Inch, 3*vg.Inch
+	return o
+}
+
+func (o FigureOptions) withDefaults() FigureOptions {
+	d := DefaultFigureOptions()
+	if o.Width <= 0 {
+		o.Width = d.Width
+	}
+	if o.Height <= 0 {
+		o.Height = d.Height
+	}
+	if len(o.Formats) == 0 {
+		o.Formats = d.Formats
+	}
+	if o.DPI <= 0 {
+		o.DPI = d.DPI
+	}
+	return o
+}
+
+// xyPoint is a point of a series: y with its confidence interval [lo, hi]
+// (NaN: none).
+type xyPoint struct{ x, y, lo, hi float64 }
+
+// series is one line of a panel: a policy's measurements or a theory curve.
+type series struct {
+	name   string
+	style  int // policy index, or theory curve index
+	theory bool
+	pts    []xyPoint
+	marks  []xyPoint // points that get a marker; nil: all of pts
+}
+
+// panel is one set of axes.
+type panel struct {
+	title, xLabel, yLabel  string
+	series                 []series
+	logX, logY             bool
+	xTicks                 int  // labels wanted on the x axis (0: default)
+	fixedY                 bool // the y range may not grow to make room for the legend
+	xMin, xMax, yMin, yMax float64
+}
+
+// corner is a legend position inside a panel's data area.
+type corner struct{ top, left bool }
+
+var (
+	topLeft     = corner{true, true}
+	topRight    = corner{true, false}
+	bottomLeft  = corner{false, true}
+	bottomRight = corner{false, false}
+)
+
+// figure is one output figure: one or more panels side by side, a shared
+// legend, and the CSV of the data it plots.
+type figure struct {
+	base    string // file name without extension
+	title   string // overall title above several panels
+	panels  []panel
+	corners []corner // legend positions to try, best first
+	// headroom allows raising the top of the y axes to fit the legend in a
+	// corner.
+	headroom bool
+	csv      [][]string
+}
+
+// WriteFigures writes the figures of a sweep into dir, creating it if
+// needed. For each workload W (file names prefixed with "W_", sanitized,
+// when there are several workloads) it writes, in every format of opt:
+//
+//   - response: mean response time vs load, one line per policy with 95%
+//     CI bars, and dashed theory curves (TheoryCurves of W's first cell);
+//   - p99: 99th percentile of response time vs load with CI bars;
+//   - normalized: mean response time divided by the no-sharing theory
+//     curve, when W has one;
+//   - overhead: two panels, migrations per job and probes per job vs load;
+//   - cdf: CDF of response time at W's highest load (log x axis), when the
+//     cells carry histograms.
+//
+// Next to each figure a CSV holds exactly the data it plots: columns
+// workload, policy, load, value, ci_low, ci_high (overhead adds metric
+// first; theory curves appear with their name as policy and empty CI
+// columns); for the CDF, policy, value, fraction.
+//
+// Response-time axes switch to a log scale when the measurements span
+// more than a factor of 30 (one policy blowing up near saturation would
+// otherwise flatten all the others). A legend goes in a corner of the plot
+// that no data crosses, else in columns below it.
+//
+// Each policy keeps the colour and marker of its index in policies;
+// policies of cells missing from the list follow it in order of first
+// appearance. Files are written with results.WriteFileAtomic, so a reader
+// never sees a partial file. WriteFigures returns the paths
+// written, sorted.
+func WriteFigures(dir string, cells []Cell, policies []string, opt FigureOptions) ([]string, error) {
+	opt = opt.withDefaults()
+	formats := make([]string, len(opt.Formats))
+	for i, f := range opt.Formats {
+		f = strings.ToLower(strings.TrimPrefix(f, "."))
+		if !knownFormat(f) {
+			return nil, fmt.Errorf("figure format %q: want one of png, svg, pdf, jpg, tif, eps, tex", opt.Formats[i])
+		}
+		formats[i] = f
+	}
+	if len(cells) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("figures: %w", err)
+	}
+	index := map[string]int{}
+	for _, p := range append(append([]string(nil), policies...), Policies(cells)...) {
+		if _, ok := index[p]; !ok {
+			index[p] = len(index)
+		}
+	}
+	workloads := Workloads(cells)
+	prefixes := filePrefixes(workloads)
+	var paths []string
+	for _, w := range workloads {
+		var wc []Cell
+		for _, c := range cells {
+			if c.Workload == w {
+				wc = append(wc, c)
+			}
+		}
+		for _, fig := range workloadFigures(w, wc, index) {
+			base := filepath.Join(dir, prefixes[w]+fig.base)
+			for _, f := range formats {
+				b, err := fig.render(f, opt)
+				if err != nil {
+					return paths, fmt.Errorf("figure %s.%s: %w", base, f, err)
+				}
+				if err := results.WriteFileAtomic(base+"."+f, b); err != nil {
+					return paths, err
+				}
+				paths = append(paths, base+"."+f)
+			}
+			var buf bytes.Buffer
+			cw := csv.NewWriter(&buf)
+			_ = cw.WriteAll(fig.csv) // writes to memory; cannot fail
+			if err := results.WriteFileAtomic(base+".csv", buf.Bytes()); err != nil {
+				return paths, err
+			}
+			paths = append(paths, base+".csv")
+		}
+	}
+	sort.Strings(paths)
+	return paths, nil
+}
+
+func knownFormat(f string) bool {
+	switch f {
+	case "png", "svg", "pdf", "jpg", "jpeg", "tif", "tiff", "eps", "tex":
+		return true
+	}
+	return false
+}
+
+// filePrefixes maps each workload to its file-name prefix: none for a
+// single workload, else the name reduced to [A-Za-z0-9._-] plus "_",
+// numbered when two names reduce to the same.
+func filePrefixes(workloads []string) map[string]string {
+	out := map[string]string{}
+	if len(workloads) == 1 {
+		out[workloads[0]] = ""
+		return out
+	}
+	used := map[string]bool{}
+	for _, w := range workloads {
+		s := strings.Map(func(r rune) rune {
+			if r == '.' || r == '_' || r == '-' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
+				return r
+			}
+			return '_'
+		}, w)
+		s = strings.Trim(s, "._")
+		if s == "" {
+			s = "workload"
+		}
+		p := s
+		for i := 2; used[p]; i++ {
+			p = s + "-" + strconv.Itoa(i)
+		}
+		used[p] = true
+		out[w] = p + "_"
+	}
+	return out
+}
+
+const (
+	loadLabel     = "load ρ (per server)"
+	responseUnits = " (× mean service)"
+)
+
+// workloadFigures builds the figures of one workload from its cells.
+func workloadFigures(w string, cells []Cell, index map[string]int) []figure {
+	var loads []float64
+	for _, c := range cells {
+		loads = append(loads, c.Load)
+	}
+	xMin, xMax := span(loads)
+	if xMin == xMax {
+		xMin, xMax = xMin-0.05, xMax+0.05
+	}
+	byPolicy := groupByPolicy(cells, index)
+	curves := TheoryCurves(cells[0].Point)
+	header := []string{"workload", "policy", "load", "value", "ci_low", "ci_high"}
+	corners := []corner{topLeft, bottomRight, topRight, bottomLeft}
+	var figs []figure
+
+	// measured adds one series per policy, get giving a cell's value and
+	// CI half-width (ok false to leave the cell out), and their CSV rows.
+	// Cells without a finite value are left out.
+	measured := func(pn *panel, rows *[][]string, metric string, get func(Cell) (v, half float64, ok bool)) {
+		for _, pc := range byPolicy {
+			s := series{name: pc.policy, style: pc.index}
+			for _, c := range pc.cells {
+				v, h, ok := get(c)
+				if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+					continue
+				}
+				pt := xyPoint{c.Load, v, v - h, v + h}
+				s.pts = append(s.pts, pt)
+				row := csvRow(w, pc.policy, pt)
+				if metric != "" {
+					row = append([]string{metric}, row...)
+				}
+				*rows = append(*rows, row)
+			}
+			pn.series = append(pn.series, s)
+		}
+	}
+	// theory adds the theory curves, divided by ref when it is not nil.
+	theory := func(pn *panel, rows *[][]string, ref *Curve) {
+		for i, cv := range curves {
+			f := cv.F
+			if ref != nil {
+				f = func(x float64) float64 { return cv.F(x) / ref.F(x) }
+			}
+			s := theorySeries(cv.Name, i, f, xMin, xMax, pn.limit())
+			pn.series = append(pn.series, s)
+			for _, pt := range s.pts {
+				*rows = append(*rows, csvRow(w, cv.Name, pt))
+			}
+		}
+	}
+
+	// Mean response time. Theory curves go to infinity at ρ = 1: the axis
+	// stops at 1.3 times the highest measurement.
+	resp := panel{title: w + ": mean response time vs load", xLabel: loadLabel, yLabel: "mean response time" + responseUnits, xMin: xMin, xMax: xMax}
+	respCSV := [][]string{header}
+	measured(&resp, &respCSV, "", func(c Cell) (float64, float64, bool) { return c.Mean, c.MeanHalf, true })
+	resp.fitY(1.3, true)
+	theory(&resp, &respCSV, nil)
+	figs = append(figs, figure{base: "response", panels: []panel{resp}, corners: corners, headroom: true, csv: respCSV})
+
+	// 99th percentile.
+	p99 := panel{title: w + ": p99 response time vs load", xLabel: loadLabel, yLabel: "p99 response time" + responseUnits, xMin: xMin, xMax: xMax}
+	p99CSV := [][]string{header}
+	measured(&p99, &p99CSV, "", func(c Cell) (float64, float64, bool) { return c.P99, c.P99Half, true })
+	p99.fitY(1.1, true)
+	figs = append(figs, figure{base: "p99", panels: []panel{p99}, corners: corners, headroom: true, csv: p99CSV})
+
+	// Normalised to the no-sharing curve.
+	if ref := noSharing(curves); ref != nil {
+		short, _, _ := strings.Cut(ref.Name, " (")
+		norm := panel{title: w + ": mean response time / " + short, xLabel: loadLabel, yLabel: "mean response / " + short, xMin: xMin, xMax: xMax}
+		normCSV := [][]string{header}
+		measured(&norm, &normCSV, "", func(c Cell) (float64, float64, bool) {
+			r := ref.F(c.Load)
+			return c.Mean / r, c.MeanHalf / r, r > 0 && !math.IsInf(r, 0)
+		})
+		norm.fitY(1.1, true)
+		norm.yMax = max(norm.yMax, niceTop(1.1)) // keep the no-sharing line in view
+		theory(&norm, &normCSV, ref)
+		figs = append(figs, figure{base: "normalized", panels: []panel{norm}, corners: []corner{bottomLeft, topLeft, topRight, bottomRight}, csv: normCSV})
+	}
+
+	// Overheads.
+	ovCSV := [][]string{append([]string{"metric"}, header...)}
+	overhead := func(metric, label string, get func(Cell) (float64, float64, bool)) panel {
+		pn := panel{xLabel: loadLabel, yLabel: label, xMin: xMin, xMax: xMax, xTicks: 3}
+		measured(&pn, &ovCSV, metric, get)
+		pn.fitY(1.1, false)
+		return pn
+	}
+	migs := overhead("migrations_per_job", "migrations per job", func(c Cell) (float64, float64, bool) { return c.MigrationsPerJob, c.MigrationsPerJobHalf, true })
+	probes := overhead("probes_per_job", "probes per job", func(c Cell) (float64, float64, bool) { return c.ProbesPerJob, c.ProbesPerJobHalf, true })
+	figs = append(figs, figure{base: "overhead", title: w + ": overhead per job vs load", panels: []panel{migs, probes}, corners: corners, headroom: true, csv: ovCSV})
+
+	if f, ok := cdfFigure(w, byPolicy, xMax); ok {
+		figs = append(figs, f)
+	}
+	return figs
+}
+
+// logSpan is the ratio of the highest to the lowest measurement beyond
+// which fitY switches to a log y axis: past it, one policy that blows up
+// near saturation would flatten every other line on a linear axis.
+const logSpan = 30
+
+// fitY sets the y range to fit the measured series: from 0 to about grow
+// times the highest CI bound on a linear axis; on a log axis (when
+// allowLog and the measurements span more than logSpan) from 0.8 times the
+// lowest positive value to grow times the highest.
+func (pn *panel) fitY(grow float64, allowLog bool) {
+	lo, hi := math.Inf(1), 0.0
+	for _, s := range pn.series {
+		for _, p := range s.pts {
+			hi = maxFinite(hi, p.hi)
+			hi = maxFinite(hi, p.y)
+			if p.y > 0 {
+				lo = math.Min(lo, p.y)
+			}
+			if p.lo > 0 {
+				lo = math.Min(lo, p.lo)
+			}
+		}
+	}
+	if allowLog && hi > 0 && hi/lo > logSpan {
+		pn.logY, pn.yMin, pn.yMax = true, 0.8*lo, grow*hi
+		return
+	}
+	pn.yMin, pn.yMax = 0, niceTop(grow*hi)
+}
+
+// top returns the top of the y axis raised by the factor grow (≥ 1) to
+// make room for a legend, in the plot's coordinates (log10 y on a log
+// axis): a round number on a linear axis, a fraction of the span more on
+// a log axis.
+func (pn panel) top(grow float64) float64 {
+	if pn.logY {
+		lo, hi := math.Log10(pn.yMin), math.Log10(pn.yMax)
+		return hi + (hi-lo)*(grow-1)
+	}
+	if grow == 1 {
+		return pn.yMax
+	}
+	return niceTop(pn.yMax * grow)
+}
+
+// limit is the highest y value the axis may show (with headroom): theory
+// curves are sampled up to it.
+func (pn panel) limit() float64 {
+	t := pn.top(headroom)
+	if pn.logY {
+		return math.Pow(10, t)
+	}
+	return t
+}
+
+// cdfFigure builds the CDF of response time at the highest load.
+func cdfFigure(w string, byPolicy []policyCells, load float64) (figure, bool) {
+	loadText := strconv.FormatFloat(load, 'g', 4, 64)
+	pn := panel{title: w + ": response time CDF at ρ = " + loadText, xLabel: "response time" + responseUnits, yLabel: "fraction of jobs", logX: true, fixedY: true, yMin: 0, yMax: 1}
+	rows := [][]string{{"policy", "value", "fraction"}}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, pc := range byPolicy {
+		var c *Cell
+		for i := range pc.cells {
+			if pc.cells[i].Load == load {
+				c = &pc.cells[i]
+			}
+		}
+		if c == nil || c.Hist == nil || c.Hist.Count() == 0 {
+			continue
+		}
+		vs, fs := c.Hist.CDF()
+		s := series{name: pc.policy, style: pc.index}
+		for _, pt := range thinCDF(vs, fs, 300) {
+			s.pts = append(s.pts, pt)
+			lo, hi = math.Min(lo, pt.x), math.Max(hi, pt.x)
+			rows = append(rows, []string{pc.policy, formatFloat(pt.x), formatFloat(pt.y)})
+		}
+		// Markers at the 10th, 50th and 90th percentiles tell the lines
+		// apart without cluttering the flat ends.
+		s.marks = []xyPoint{}
+		next := 0
+		for _, pt := range s.pts {
+			if next < len(cdfMarks) && pt.y >= cdfMarks[next] {
+				s.marks = append(s.marks, pt)
+				for next < len(cdfMarks) && pt.y >= cdfMarks[next] {
+					next++
+				}
+			}
+		}
+		pn.series = append(pn.series, s)
+	}
+	if len(pn.series) == 0 {
+		return figure{}, false
+	}
+	if lo == hi {
+		lo, hi = lo/2, hi*2
+	}
+	pn.xMin, pn.xMax = lo, hi
+	return figure{base: "cdf", panels: []panel{pn}, corners: []corner{topLeft, bottomRight, topRight, bottomLeft}, csv: rows}, true
+}
+
+// cdfMarks are the fractions at which CDF lines get markers.
+var cdfMarks = []float64{0.1, 0.5, 0.9}
+
+// minCDFValue keeps CDF values positive for the log axis: one histogram
+// tick.
+const minCDFValue = 1e-4
+
+// thinCDF keeps at most about n points of a CDF, evenly spaced in log value,
+// keeping the last point of each interval so the curve stays exact at the
+// points kept. Values are clamped to at least minCDFValue.
+func thinCDF(vs, fs []float64, n int) []xyPoint {
+	var out []xyPoint
+	if len(vs) == 0 {
+		return nil
+	}
+	lo := math.Log(math.Max(vs[0], minCDFValue))
+	hi := math.Log(math.Max(vs[len(vs)-1], minCDFValue))
+	step := (hi - lo) / float64(n)
+	next := math.Inf(-1)
+	for i, v := range vs {
+		v = math.Max(v, minCDFValue)
+		last := i == len(vs)-1
+		if !last && math.Log(math.Max(vs[i+1], minCDFValue)) < next {
+			continue
+		}
+		out = append(out, xyPoint{v, fs[i], math.NaN(), math.NaN()})
+		next = math.Log(v) + step
+	}
+	return out
+}
+
+type policyCells struct {
+	policy string
+	index  int
+	cells  []Cell // by load
+}
+
+// groupByPolicy splits one workload's cells by policy, in policy index
+// order, each sorted by load.
+func groupByPolicy(cells []Cell, index map[string]int) []policyCells {
+	var out []policyCells
+	at := map[string]int{}
+	for _, c := range cells {
+		i, ok := at[c.Policy]
+		if !ok {
+			i = len(out)
+			at[c.Policy] = i
+			out = append(out, policyCells{policy: c.Policy, index: index[c.Policy]})
+		}
+		out[i].cells = append(out[i].cells, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].index < out[j].index })
+	for _, pc := range out {
+		sort.SliceStable(pc.cells, func(i, j int) bool { return pc.cells[i].Load < pc.cells[j].Load })
+	}
+	return out
+}
+
+func noSharing(curves []Curve) *Curve {
+	for i := range curves {
+		if curves[i].Role == NoSharing {
+			return &curves[i]
+		}
+	}
+	return nil
+}
+
+// theorySeries samples f on [x0, x1], stopping after the first value above
+// yMax, the highest the y axis may reach: the curve then leaves the plot at
+// its top edge instead of being drawn towards infinity.
+func theorySeries(name string, style int, f func(float64) float64, x0, x1, yMax float64) series {
+	const samples = 200
+	s := series{name: name, style: style, theory: true}
+	for i := 0; i <= samples; i++ {
+		x := x0 + (x1-x0)*float64(i)/samples
+		y := f(x)
+		if math.IsNaN(y) || math.IsInf(y, 0) {
+			break
+		}
+		s.pts = append(s.pts, xyPoint{x, y, math.NaN(), math.NaN()})
+		if y > yMax {
+			break
+		}
+	}
+	return s
+}
+
+func csvRow(workload, policy string, p xyPoint) []string {
+	lo, hi := "", ""
+	if !math.IsNaN(p.lo) {
+		lo, hi = formatFloat(p.lo), formatFloat(p.hi)
+	}
+	return []string{workload, policy, formatFloat(p.x), formatFloat(p.y), lo, hi}
+}
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func span(xs []float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, x := range xs {
+		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	}
+	return lo, hi
+}
+
+func maxFinite(a, b float64) float64 {
+	if math.IsNaN(b) || math.IsInf(b, 0) {
+		return a
+	}
+	return math.Max(a, b)
+}

@@ -1,0 +1,171 @@
+package analysis
+
+import (
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/loadlab/loadlab/latency"
+	"github.com/loadlab/loadlab/results"
+)
+
+// TInterval returns the mean of xs and the half-width of its 95% Student-t
+// confidence interval, t(0.975, n−1)·s/√n with s the sample standard
+// deviation. The half-width is 0 for fewer than two values; the mean is
+// NaN for none. Use it across independent replications: within one run,
+// successive response times are correlated and the interval would be far
+// too narrow.
+func TInterval(xs []float64) (mean, half float64) {
+	n := len(xs)
+	switch n {
+	case 0:
+		return math.NaN(), 0
+	case 1:
+		return xs[0], 0
+	}
+	mean, sd := stat.MeanStdDev(xs, nil)
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
+	return mean, t * sd / math.Sqrt(float64(n))
+}
+
+// Cell aggregates the replications of one (workload, policy, load).
+type Cell struct {
+	Workload, Policy string
+	Load             float64
+	N                int // replications
+
+	// Mean response time across replications and the half-width of its 95%
+	// t interval. With a single replication the half-width is that run's own
+	// batch-means half-width (Result.CI95HalfWidth).
+	Mean, MeanHalf float64
+	// 99th percentile of response time: mean of the replications' p99 and
+	// its 95% t half-width (0 with one replication).
+	P99, P99Half float64
+
+	// Overheads: means across replications and their 95% t half-widths.
+	MigrationsPerJob, MigrationsPerJobHalf float64
+	ProbesPerJob, ProbesPerJobHalf         float64
+	BytesPerJob                            float64
+	Utilization                            float64 // mean
+
+	JobsIssued, JobsCompleted, JobsFailed int64 // sums over replications
+
+	// Hist merges the replications' response-time histograms; nil when
+	// none could be decoded.
+	Hist *latency.Histogram
+	// Point is the point of the replication with the lowest index, for
+	// theory curves and labels.
+	Point results.Point
+}
+
+type cellKey struct {
+	workload, policy string
+	load             float64
+}
+
+// Summarize groups records by (workload, policy, load) and aggregates each
+// group's replications into a Cell. Cells come sorted by workload name,
+// then by policy in order of first appearance in recs, then by load.
+func Summarize(recs []results.Record) []Cell {
+	policyRank := map[string]int{}
+	groups := map[cellKey][]results.Record{}
+	var keys []cellKey
+	for _, r := range recs {
+		p := r.Point
+		if _, ok := policyRank[p.Policy]; !ok {
+			policyRank[p.Policy] = len(policyRank)
+		}
+		k := cellKey{p.Workload, p.Policy, p.Load}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.workload != b.workload {
+			return a.workload < b.workload
+		}
+		if a.policy != b.policy {
+			return policyRank[a.policy] < policyRank[b.policy]
+		}
+		return a.load < b.load
+	})
+	cells := make([]Cell, len(keys))
+	for i, k := range keys {
+		cells[i] = summarizeCell(k, groups[k])
+	}
+	return cells
+}
+
+func summarizeCell(k cellKey, recs []results.Record) Cell {
+	c := Cell{Workload: k.workload, Policy: k.policy, Load: k.load, N: len(recs)}
+	n := len(recs)
+	means := make([]float64, n)
+	p99s := make([]float64, n)
+	migs := make([]float64, n)
+	probes := make([]float64, n)
+	first := 0
+	var bytes, util float64
+	for i, r := range recs {
+		res := r.Result
+		means[i] = res.MeanResponse
+		p99s[i] = res.P99Response
+		migs[i] = res.MigrationsPerJob
+		probes[i] = res.ProbesPerJob
+		bytes += res.BytesPerJob
+		util += res.Utilization
+		c.JobsIssued += res.JobsIssued
+		c.JobsCompleted += res.JobsCompleted
+		c.JobsFailed += res.JobsFailed
+		if r.Point.Replication < recs[first].Point.Replication {
+			first = i
+		}
+		if res.Histogram == "" {
+			continue
+		}
+		h, err := latency.Decode(res.Histogram)
+		if err != nil {
+			continue // a record from an incompatible version: its scalars still count
+		}
+		if c.Hist == nil {
+			c.Hist = latency.New()
+		}
+		c.Hist.Merge(h)
+	}
+	c.Point = recs[first].Point
+	c.Mean, c.MeanHalf = TInterval(means)
+	if n == 1 {
+		c.MeanHalf = recs[0].Result.CI95HalfWidth
+	}
+	c.P99, c.P99Half = TInterval(p99s)
+	c.MigrationsPerJob, c.MigrationsPerJobHalf = TInterval(migs)
+	c.ProbesPerJob, c.ProbesPerJobHalf = TInterval(probes)
+	c.BytesPerJob = bytes / float64(n)
+	c.Utilization = util / float64(n)
+	return c
+}
+
+// Policies returns the policies of cells in order of first appearance.
+func Policies(cells []Cell) []string {
+	return distinct(cells, func(c Cell) string { return c.Policy })
+}
+
+// Workloads returns the workloads of cells in order of first appearance.
+func Workloads(cells []Cell) []string {
+	return distinct(cells, func(c Cell) string { return c.Workload })
+}
+
+func distinct(cells []Cell, f func(Cell) string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range cells {
+		if s := f(c); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,177 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+// The queueing formulas below take ρ, the offered load per server, and
+// return the mean response time (waiting plus service) of a job in units of
+// the mean job size: multiply by the mean size to get model time. They
+// return +Inf when ρ ≥ 1 (the queue is unstable) and NaN for ρ < 0.
+
+// MM1 is the mean response time of an M/M/1 queue: 1/(1−ρ).
+func MM1(rho float64) float64 {
+	switch {
+	case rho < 0 || math.IsNaN(rho):
+		return math.NaN()
+	case rho >= 1:
+		return math.Inf(1)
+	}
+	return 1 / (1 - rho)
+}
+
+// MMk is the mean response time of an M/M/k queue with per-server load ρ:
+// 1 + C(k, kρ)/(k(1−ρ)), where C is the Erlang C probability of waiting.
+// Erlang B is computed by its recurrence B(j) = aB(j−1)/(j + aB(j−1)),
+// which stays in [0, 1] and is stable for any k (no factorials or powers),
+// and C = B/(1 − ρ(1 − B)).
+func MMk(k int, rho float64) float64 {
+	switch {
+	case k < 1 || rho < 0 || math.IsNaN(rho):
+		return math.NaN()
+	case rho >= 1:
+		return math.Inf(1)
+	}
+	a := float64(k) * rho
+	b := 1.0
+	for j := 1; j <= k; j++ {
+		b = a * b / (float64(j) + a*b)
+	}
+	c := b / (1 - rho*(1-b))
+	return 1 + c/(float64(k)*(1-rho))
+}
+
+// MG1 is the mean response time of an M/G/1 FCFS queue whose job sizes have
+// squared coefficient of variation scv (Pollaczek–Khinchine):
+// 1 + ρ(1+scv)/(2(1−ρ)). scv = 1 gives M/M/1, scv = 0 gives M/D/1.
+func MG1(rho, scv float64) float64 {
+	switch {
+	case rho < 0 || scv < 0 || math.IsNaN(rho) || math.IsNaN(scv):
+		return math.NaN()
+	case rho >= 1:
+		return math.Inf(1)
+	}
+	return 1 + rho*(1+scv)/(2*(1-rho))
+}
+
+// MG1PS is the mean response time of an M/G/1 processor-sharing queue,
+// 1/(1−ρ) whatever the size distribution (insensitivity).
+func MG1PS(rho float64) float64 { return MM1(rho) }
+
+// Supermarket is the mean response time in the large-system limit of the
+// supermarket model (Mitzenmacher 2001): Poisson arrivals, exponential
+// sizes, FCFS servers, each job joins the shortest of d queues sampled at
+// random. The fraction of queues with at least i jobs is ρ^((dⁱ−1)/(d−1)),
+// so the mean response time is Σ_{i≥1} ρ^((dⁱ−d)/(d−1)). d = 1 is M/M/1.
+func Supermarket(rho float64, d int) float64 {
+	switch {
+	case d < 1 || rho < 0 || math.IsNaN(rho):
+		return math.NaN()
+	case rho >= 1:
+		return math.Inf(1)
+	case d == 1:
+		return MM1(rho)
+	}
+	// The exponent of term i is d + d² + … + d^(i−1); it grows so fast that
+	// a handful of terms reach the cut-off.
+	sum, exp, pow := 0.0, 0.0, 1.0
+	for {
+		term := math.Pow(rho, exp)
+		sum += term
+		if term < 1e-15 {
+			return sum
+		}
+		pow *= float64(d)
+		exp += pow
+	}
+}
+
+// CurveRole says which bound a theory curve is.
+type CurveRole int
+
+// Roles of theory curves.
+const (
+	NoSharing      CurveRole = iota // every node on its own: the baseline load balancing must beat
+	PerfectSharing                  // one central queue for all servers: the bound it cannot beat
+)
+
+// Curve is a named theory curve: mean response time in model time as a
+// function of the per-server load ρ.
+type Curve struct {
+	Name string // for legends, e.g. "M/M/1 (no sharing)"
+	Role CurveRole
+	F    func(rho float64) float64
+}
+
+// System is what queueing theory needs to know about a point.
+type System struct {
+	Poisson     bool    // Poisson arrivals
+	Homogeneous bool    // every server has speed 1
+	Discipline  string  // fcfs or ps
+	Nodes       int     // N
+	Servers     int     // c, servers per node
+	SizeMean    float64 // mean job size
+	SizeSCV     float64 // squared coefficient of variation of sizes
+}
+
+// TheoryCurves returns the theory curves that apply to the point's
+// workload, scaled by its mean job size; none when no closed form applies.
+// See Curves for the rules.
+func TheoryCurves(p results.Point) []Curve {
+	return Curves(SystemOf(p))
+}
+
+// Curves returns the theory curves that apply to s. They need Poisson
+// arrivals on a homogeneous cluster and a known mean size. For FCFS:
+//   - no sharing: M/G/1 (M/M/1 when SCV = 1) with one server per node; M/M/c
+//     with c servers per node, only for exponential sizes (SCV = 1);
+//   - perfect sharing: M/M/(N·c), only for exponential sizes.
+//
+// For PS with one server per node: no sharing is M/G/1-PS.
+func Curves(s System) []Curve {
+	if !s.Poisson || !s.Homogeneous || s.SizeMean <= 0 || s.Nodes < 1 || s.Servers < 1 {
+		return nil
+	}
+	m := s.SizeMean
+	exp := math.Abs(s.SizeSCV-1) < 1e-9
+	var out []Curve
+	switch strings.ToLower(s.Discipline) {
+	case "fcfs", "":
+		switch {
+		case s.Servers == 1 && exp:
+			out = append(out, Curve{Name: "M/M/1 (no sharing)", Role: NoSharing, F: func(r float64) float64 { return m * MM1(r) }})
+		case s.Servers == 1:
+			scv := s.SizeSCV
+			out = append(out, Curve{Name: "M/G/1 (no sharing)", Role: NoSharing, F: func(r float64) float64 { return m * MG1(r, scv) }})
+		case exp:
+			c := s.Servers
+			out = append(out, Curve{Name: fmt.Sprintf("M/M/%d (no sharing)", c), Role: NoSharing, F: func(r float64) float64 { return m * MMk(c, r) }})
+		}
+		if k := s.Nodes * s.Servers; exp && k > s.Servers {
+			out = append(out, Curve{Name: fmt.Sprintf("M/M/%d (perfect sharing)", k), Role: PerfectSharing, F: func(r float64) float64 { return m * MMk(k, r) }})
+		}
+	case "ps":
+		if s.Servers == 1 {
+			out = append(out, Curve{Name: "M/G/1-PS (no sharing)", Role: NoSharing, F: func(r float64) float64 { return m * MG1PS(r) }})
+		}
+	}
+	return out
+}
+
+// SystemOf reads a point's System: Poisson when Arrival is "poisson",
+// homogeneous when Speeds is "1".
+func SystemOf(p results.Point) System {
+	return System{
+		Poisson:     p.Arrival == "poisson",
+		Homogeneous: p.Speeds == "1",
+		Discipline:  p.Discipline,
+		Nodes:       p.Nodes,
+		Servers:     p.Servers,
+		SizeMean:    p.SizeMean,
+		SizeSCV:     p.SizeSCV,
+	}
+}
