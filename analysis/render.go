@@ -24,10 +24,10 @@ import (
 // policy list, so they agree across figures and across sweeps.
 var (
 	// okabeIto is the Okabe–Ito palette, distinguishable with the common
-	// forms of colour blindness.
+	// forms of colour blindness; its yellow, faint on white, comes last.
 	okabeIto = []color.Color{
-		rgb(0xE69F00), rgb(0x56B4E9), rgb(0x009E73), rgb(0xF0E442),
-		rgb(0x0072B2), rgb(0xD55E00), rgb(0xCC79A7), rgb(0x000000),
+		rgb(0xE69F00), rgb(0x56B4E9), rgb(0x009E73), rgb(0x0072B2),
+		rgb(0xD55E00), rgb(0xCC79A7), rgb(0x000000), rgb(0xF0E442),
 	}
 	// markers has 7 shapes against 8 colours, so the first 56 policies get
 	// distinct (colour, marker) pairs.
