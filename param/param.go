@@ -8,6 +8,7 @@ package param
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,35 +208,43 @@ func Bind(c Call, s Schema) (Values, error) {
 			}
 			raw = p.Default
 		}
-		v.entries[p.Name] = raw
 		switch p.Kind {
 		case Float, Int:
 			f, err := strconv.ParseFloat(raw, 64)
-			if err != nil || f != f {
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				return v, fmt.Errorf("%s: parameter %s: want a %s, got %q", c.Name, p.Name, p.Kind, raw)
 			}
 			if p.Kind == Int && f != float64(int64(f)) {
 				return v, fmt.Errorf("%s: parameter %s: want a whole number, got %q", c.Name, p.Name, raw)
 			}
 			v.floats[p.Name] = f
+			if p.Kind == Int {
+				v.entries[p.Name] = strconv.FormatInt(int64(f), 10)
+			} else {
+				v.entries[p.Name] = formatFloat(f)
+			}
 		case Floats:
 			if !strings.HasPrefix(raw, "[") || !strings.HasSuffix(raw, "]") {
 				return v, fmt.Errorf("%s: parameter %s: want a list like [0.5, 2], got %q", c.Name, p.Name, raw)
 			}
 			inner := strings.TrimSpace(raw[1 : len(raw)-1])
 			var list []float64
+			var texts []string
 			if inner != "" {
 				for _, e := range strings.Split(inner, ",") {
 					f, err := strconv.ParseFloat(strings.TrimSpace(e), 64)
-					if err != nil || f != f {
+					if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 						return v, fmt.Errorf("%s: parameter %s: list element %q is not a number", c.Name, p.Name, strings.TrimSpace(e))
 					}
 					list = append(list, f)
+					texts = append(texts, formatFloat(f))
 				}
 			}
 			v.lists[p.Name] = list
+			v.entries[p.Name] = "[" + strings.Join(texts, ",") + "]"
 		case Word:
 			v.words[p.Name] = raw
+			v.entries[p.Name] = strings.ReplaceAll(raw, " ", "")
 		}
 	}
 	return v, nil
@@ -273,16 +282,21 @@ func (v Values) Word(name string) string {
 
 // Canonical renders the call with every parameter, defaults included, in
 // schema order: the form stored in results so a record says exactly what ran.
+// Numbers are written by value (2.50 as 2.5, 1e3 as 1000, 2.0 as 2 for an
+// Int), so equal calls have one canonical form.
 func (v Values) Canonical(s Schema) string {
 	if len(s) == 0 {
 		return v.call
 	}
 	parts := make([]string, len(s))
 	for i, p := range s {
-		parts[i] = p.Name + "=" + strings.ReplaceAll(v.entries[p.Name], " ", "")
+		parts[i] = p.Name + "=" + v.entries[p.Name]
 	}
 	return v.call + "(" + strings.Join(parts, ", ") + ")"
 }
+
+// formatFloat writes f as %v does: the shortest form that reads back exactly.
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // Errorf makes a validation error in the same form as Bind's.
 func (v Values) Errorf(name, format string, args ...any) error {

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"sort"
+
 	"github.com/loadlab/loadlab/param"
 )
 
@@ -72,7 +74,11 @@ func newLWL(param.Values) (DispatchBuilder, error) {
 func (lwl) Pick(v View, _ *Job) NodeID {
 	return NodeID(argmin(v.Rand(), v.Nodes(), func(i int) float64 {
 		l, _ := v.Gossip(NodeID(i))
-		return l.Work / (float64(max(l.Servers, 1)) * l.Speed)
+		speed := l.Speed
+		if !(speed > 0) { // a node that has published nothing yet: Load{}
+			speed = 1
+		}
+		return l.Work / (float64(max(l.Servers, 1)) * speed)
 	}))
 }
 
@@ -139,40 +145,59 @@ func newByClass(env Env) *byClass {
 		}
 		return d
 	}
-	// Largest-remainder apportionment with a floor of one node per class.
-	counts := make([]int, len(w))
-	left := env.Nodes - len(w)
-	type rem struct {
-		k int
-		r float64
-	}
-	rems := make([]rem, len(w))
-	used := 0
-	for k, wk := range w {
-		exact := wk * float64(left)
-		counts[k] = 1 + int(exact)
-		used += int(exact)
-		rems[k] = rem{k, exact - float64(int(exact))}
-	}
-	for i := 0; used < left; i++ {
-		best := 0
-		for j := range rems {
-			if rems[j].r > rems[best].r {
-				best = j
-			}
-		}
-		counts[rems[best].k]++
-		rems[best].r = -1
-		used++
-	}
 	n := 0
-	for k, c := range counts {
+	for k, c := range apportion(w, env.Nodes) {
 		for i := 0; i < c; i++ {
 			d.groups[k] = append(d.groups[k], NodeID(n))
 			n++
 		}
 	}
 	return d
+}
+
+// apportion splits n seats among len(w) < n parties in proportion to w by
+// largest remainders (each party gets its quota w·n rounded down or up),
+// then gives a party left with none a seat from the party most above its
+// quota. Weights need not sum to 1.
+func apportion(w []float64, n int) []int {
+	total := 0.0
+	for _, x := range w {
+		total += x
+	}
+	quota := make([]float64, len(w))
+	counts := make([]int, len(w))
+	order := make([]int, len(w))
+	used := 0
+	for k, x := range w {
+		quota[k] = x / total * float64(n)
+		counts[k] = int(quota[k])
+		used += counts[k]
+		order[k] = k
+	}
+	// Largest remainders first; ties to the lower class, so the result is
+	// deterministic.
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		return quota[a]-float64(counts[a]) > quota[b]-float64(counts[b])
+	})
+	for i := 0; used < n; i++ {
+		counts[order[i%len(order)]]++
+		used++
+	}
+	for k := range counts {
+		if counts[k] > 0 {
+			continue
+		}
+		donor := -1
+		for j := range counts {
+			if counts[j] > 1 && (donor < 0 || float64(counts[j])-quota[j] > float64(counts[donor])-quota[donor]) {
+				donor = j
+			}
+		}
+		counts[donor]--
+		counts[k]++
+	}
+	return counts
 }
 
 func (d *byClass) Pick(_ View, j *Job) NodeID {

@@ -188,7 +188,7 @@ func Builtin() *Registry {
 	return r
 }
 
-// positive checks that an Int parameter is at least min.
+// atLeast checks that an Int parameter is at least min.
 func atLeast(p param.Values, name string, min int) error {
 	if p.Int(name) < min {
 		return p.Errorf(name, "must be at least %d, got %d", min, p.Int(name))

@@ -1,0 +1,64 @@
+package policy_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/loadlab/loadlab/policy"
+)
+
+// Example parses and validates specs once, then builds a fresh instance per
+// run. A spec's String is its canonical form, every parameter included.
+func Example() {
+	r := policy.Builtin()
+
+	pod, err := r.Dispatch("pod( d = 3 )")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(pod.String())
+	m, _ := r.Migrate("sender.threshold")
+	fmt.Println(m)
+
+	_, err = r.Dispatch("pod(d=0)")
+	fmt.Println(err)
+
+	// Every dispatch strategy by name, with its defaults.
+	var all []string
+	for _, i := range r.List(policy.Dispatch) {
+		s, _ := r.Dispatch(i.Name)
+		all = append(all, s.String())
+	}
+	fmt.Println(strings.Join(all, " "))
+
+	// Drive an instance: a round-robin dispatcher over 3 nodes.
+	rr, _ := r.Dispatch("rr")
+	disp := rr.New(policy.Env{Nodes: 3})
+	v := &exampleView{rng: rand.New(rand.NewPCG(1, 2)), nodes: 3}
+	fmt.Println(disp.Pick(v, &policy.Job{}), disp.Pick(v, &policy.Job{}), disp.Pick(v, &policy.Job{}), disp.Pick(v, &policy.Job{}))
+	// Output:
+	// pod(d=3)
+	// sender.threshold(T=2, probes=3)
+	// pod: parameter d: must be at least 1, got 0
+	// class jiq(dispatchers=1) jsq lwl pod(d=2) random rr
+	// 0 1 2 0
+}
+
+// exampleView is the smallest View: a dispatcher that sees idle nodes.
+type exampleView struct {
+	rng   *rand.Rand
+	nodes int
+}
+
+func (v *exampleView) Now() float64        { return 0 }
+func (v *exampleView) Self() policy.NodeID { return policy.None }
+func (v *exampleView) Nodes() int          { return v.nodes }
+func (v *exampleView) Local() policy.Load  { return policy.Load{} }
+func (v *exampleView) Gossip(policy.NodeID) (policy.Load, float64) {
+	return policy.Load{Servers: 1, Speed: 1}, 0
+}
+func (v *exampleView) Probe(nodes []policy.NodeID, out []policy.Load) { clear(out[:len(nodes)]) }
+func (v *exampleView) Send(policy.NodeID, policy.Message)             {}
+func (v *exampleView) Rand() *rand.Rand                               { return v.rng }

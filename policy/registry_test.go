@@ -1,0 +1,340 @@
+package policy_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/loadlab/loadlab/param"
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/workload"
+)
+
+func TestRegistryCanonical(t *testing.T) {
+	r := policy.Builtin()
+	for _, c := range []struct {
+		kind policy.Kind
+		spec string
+		want string
+	}{
+		{policy.Dispatch, "pod", "pod(d=2)"},
+		{policy.Dispatch, "pod()", "pod(d=2)"},
+		{policy.Dispatch, " pod( d = 3 ) ", "pod(d=3)"},
+		{policy.Dispatch, "pod(d=3.0)", "pod(d=3)"},
+		{policy.Dispatch, "random", "random"},
+		{policy.Dispatch, "rr()", "rr"},
+		{policy.Dispatch, "jsq", "jsq"},
+		{policy.Dispatch, "lwl", "lwl"},
+		{policy.Dispatch, "jiq", "jiq(dispatchers=1)"},
+		{policy.Dispatch, "class", "class"},
+		{policy.Migrate, "none", "none"},
+		{policy.Migrate, "sender.random", "sender.random(T=2)"},
+		{policy.Migrate, "sender.threshold(probes=5, T=1)", "sender.threshold(T=1, probes=5)"},
+		{policy.Migrate, "sender.shortest", "sender.shortest(T=2, probes=3)"},
+		{policy.Migrate, "receiver.threshold", "receiver.threshold(T=1, probes=3, retry=0)"},
+		{policy.Migrate, "receiver.threshold(retry=2.50)", "receiver.threshold(T=1, probes=3, retry=2.5)"},
+		{policy.Migrate, "symmetric(T=3)", "symmetric(T=3, probes=3)"},
+	} {
+		var got string
+		var info policy.Info
+		if c.kind == policy.Dispatch {
+			s, err := r.Dispatch(c.spec)
+			if err != nil {
+				t.Errorf("Dispatch(%q): %v", c.spec, err)
+				continue
+			}
+			got, info = s.String(), s.Info
+		} else {
+			s, err := r.Migrate(c.spec)
+			if err != nil {
+				t.Errorf("Migrate(%q): %v", c.spec, err)
+				continue
+			}
+			got, info = s.String(), s.Info
+		}
+		if got != c.want {
+			t.Errorf("%v %q: String() = %q, want %q", c.kind, c.spec, got, c.want)
+		}
+		if info.Kind != c.kind || !strings.HasPrefix(c.want, info.Name) {
+			t.Errorf("%v %q: Info = {%s %v}, want {%s… %v}", c.kind, c.spec, info.Name, info.Kind, c.want, c.kind)
+		}
+	}
+}
+
+func TestRegistryErrors(t *testing.T) {
+	r := policy.Builtin()
+	for _, c := range []struct {
+		kind policy.Kind
+		spec string
+		want []string // substrings of the error
+	}{
+		// Unknown names list the known ones of that kind.
+		{policy.Dispatch, "jsqd", []string{`unknown dispatch policy "jsqd"`, "known are class, jiq, jsq, lwl, pod, random, rr"}},
+		{policy.Migrate, "sender", []string{`unknown migrate policy "sender"`,
+			"known are none, receiver.threshold, sender.random, sender.shortest, sender.threshold, symmetric"}},
+		{policy.Dispatch, "sender.random", []string{`unknown dispatch policy "sender.random"`}},
+		{policy.Migrate, "pod", []string{`unknown migrate policy "pod"`}},
+
+		// Syntax.
+		{policy.Dispatch, "", []string{"dispatch policy", "empty expression"}},
+		{policy.Dispatch, "pod(d=2", []string{"dispatch policy", "missing closing parenthesis"}},
+		{policy.Migrate, "symmetric(T=2, T=3)", []string{"migrate policy", "parameter T given twice"}},
+
+		// Parameters: each error names the parameter.
+		{policy.Dispatch, "pod(d=0)", []string{"pod: parameter d", "must be at least 1, got 0"}},
+		{policy.Dispatch, "pod(d=-2)", []string{"parameter d", "at least 1"}},
+		{policy.Dispatch, "pod(d=1.5)", []string{"parameter d", "whole number"}},
+		{policy.Dispatch, "pod(d=two)", []string{"parameter d", "whole number"}},
+		{policy.Dispatch, "pod(x=1)", []string{"pod: unknown parameter x", "allowed are d=2"}},
+		{policy.Dispatch, "rr(d=1)", []string{"rr: unknown parameter d", "rr takes no parameters"}},
+		{policy.Dispatch, "jiq(dispatchers=0)", []string{"parameter dispatchers", "at least 1"}},
+		{policy.Migrate, "sender.threshold(T=0)", []string{"sender.threshold: parameter T", "must be at least 1, got 0"}},
+		{policy.Migrate, "sender.threshold(probes=0)", []string{"parameter probes", "at least 1"}},
+		{policy.Migrate, "sender.shortest(probes=-1)", []string{"parameter probes", "at least 1"}},
+		{policy.Migrate, "sender.random(T=0)", []string{"parameter T", "at least 1"}},
+		{policy.Migrate, "sender.random(probes=3)", []string{"unknown parameter probes", "allowed are T=2"}},
+		{policy.Migrate, "receiver.threshold(retry=-1)", []string{"receiver.threshold: parameter retry", "must be ≥ 0, got -1"}},
+		{policy.Migrate, "receiver.threshold(retry=inf)", []string{"parameter retry", "want a number"}},
+		{policy.Migrate, "receiver.threshold(T=0)", []string{"parameter T", "at least 1"}},
+		{policy.Migrate, "symmetric(probes=0)", []string{"parameter probes", "at least 1"}},
+		{policy.Migrate, "symmetric(retry=1)", []string{"unknown parameter retry", "allowed are T=2, probes=3"}},
+		{policy.Migrate, "none(T=1)", []string{"none takes no parameters"}},
+	} {
+		var err error
+		if c.kind == policy.Dispatch {
+			_, err = r.Dispatch(c.spec)
+		} else {
+			_, err = r.Migrate(c.spec)
+		}
+		if err == nil {
+			t.Errorf("%v %q: no error, want one containing %q", c.kind, c.spec, c.want)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%v %q: error %q, want it to contain %q", c.kind, c.spec, err, w)
+			}
+		}
+	}
+}
+
+func TestRegistryList(t *testing.T) {
+	r := policy.Builtin()
+	for kind, want := range map[policy.Kind][]string{
+		policy.Dispatch: {"class", "jiq", "jsq", "lwl", "pod", "random", "rr"},
+		policy.Migrate:  {"none", "receiver.threshold", "sender.random", "sender.shortest", "sender.threshold", "symmetric"},
+	} {
+		var names []string
+		for _, i := range r.List(kind) {
+			names = append(names, i.Name)
+			if i.Kind != kind {
+				t.Errorf("%s listed as %v, want %v", i.Name, i.Kind, kind)
+			}
+			if i.Doc == "" || strings.Contains(i.Doc, "\n") {
+				t.Errorf("%v %s: Doc %q, want one non-empty line", kind, i.Name, i.Doc)
+			}
+			if i.Ref == "" {
+				t.Errorf("%v %s: empty Ref", kind, i.Name)
+			}
+			for _, p := range i.Params {
+				if p.Doc == "" {
+					t.Errorf("%v %s: parameter %s has no Doc", kind, i.Name, p.Name)
+				}
+				if p.Default == "" {
+					t.Errorf("%v %s: parameter %s is required; a bare name should run", kind, i.Name, p.Name)
+				}
+			}
+		}
+		if !slices.Equal(names, want) {
+			t.Errorf("List(%v) = %v, want %v", kind, names, want)
+		}
+	}
+}
+
+func TestRegistryDuplicatePanics(t *testing.T) {
+	nop := func(param.Values) (policy.DispatchBuilder, error) { return nil, nil }
+	nopM := func(param.Values) (policy.MigrateBuilder, error) { return nil, nil }
+	for _, c := range []struct {
+		name    string
+		add     func(r *policy.Registry)
+		builtin bool // the name is one of Builtin's: the first add panics
+		want    string
+	}{
+		{"dispatch", func(r *policy.Registry) { r.AddDispatch(policy.Info{Name: "x"}, nop) }, false, "duplicate registration of dispatch/x"},
+		{"migrate", func(r *policy.Registry) { r.AddMigrate(policy.Info{Name: "x"}, nopM) }, false, "duplicate registration of migrate/x"},
+		{"builtin dispatch", func(r *policy.Registry) { r.AddDispatch(policy.Info{Name: "pod"}, nop) }, true, "duplicate registration of dispatch/pod"},
+		{"builtin migrate", func(r *policy.Registry) { r.AddMigrate(policy.Info{Name: "none"}, nopM) }, true, "duplicate registration of migrate/none"},
+	} {
+		r := policy.Builtin()
+		if !c.builtin {
+			c.add(r)
+		}
+		func() {
+			defer func() {
+				if p := recover(); p == nil {
+					t.Errorf("%s: second registration did not panic", c.name)
+				} else if !strings.Contains(fmt.Sprint(p), c.want) {
+					t.Errorf("%s: panic %q, want %q", c.name, p, c.want)
+				}
+			}()
+			c.add(r)
+		}()
+	}
+	// The same name may be a dispatch strategy and a migration policy.
+	r := policy.NewRegistry()
+	r.AddDispatch(policy.Info{Name: "x"}, nop)
+	r.AddMigrate(policy.Info{Name: "x"}, nopM)
+	if len(r.List(policy.Dispatch)) != 1 || len(r.List(policy.Migrate)) != 1 {
+		t.Errorf("a name registered once per kind: got lists %v and %v", r.List(policy.Dispatch), r.List(policy.Migrate))
+	}
+}
+
+// A factory's error reaches the caller, and a registry of one's own works
+// like Builtin.
+func TestRegistryCustom(t *testing.T) {
+	r := policy.NewRegistry()
+	r.AddDispatch(policy.Info{
+		Name:   "first",
+		Params: param.Schema{{Name: "n", Kind: param.Int, Default: "0", Doc: "node"}},
+		Doc:    "always node n",
+	}, func(p param.Values) (policy.DispatchBuilder, error) {
+		n := p.Int("n")
+		if n < 0 {
+			return nil, p.Errorf("n", "must be ≥ 0, got %d", n)
+		}
+		return func(env policy.Env) policy.Dispatcher {
+			if env.Node != policy.None {
+				t.Errorf("dispatcher built with Node %d, want None", env.Node)
+			}
+			return fixed(n)
+		}, nil
+	})
+	if _, err := r.Dispatch("first(n=-1)"); err == nil || err.Error() != "first: parameter n: must be ≥ 0, got -1" {
+		t.Errorf("Dispatch(first(n=-1)) error %v", err)
+	}
+	s, err := r.Dispatch("first(n=2)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.New(policy.Env{Nodes: 3, Node: 1}).Pick(nil, nil); got != 2 {
+		t.Errorf("Pick = %d, want 2", got)
+	}
+	if _, err := r.Migrate("first"); err == nil || !strings.Contains(err.Error(), `unknown migrate policy "first"`) {
+		t.Errorf("Migrate on a registry without migration policies: %v", err)
+	}
+}
+
+type fixed int
+
+func (f fixed) Pick(policy.View, *policy.Job) policy.NodeID { return policy.NodeID(f) }
+
+// Every registered policy, with its defaults and with small parameters, is
+// pure and keeps the View contract: same seed and inputs, same decisions;
+// nodes in range; never itself; transfers only from Arrived and never of a
+// transferred job; Requested names a waiting job or -1.
+func TestConformance(t *testing.T) {
+	r := policy.Builtin()
+	const nodes, steps = 7, 400
+	env := func(self policy.NodeID) policy.Env {
+		return policy.Env{Nodes: nodes, Servers: 2, Speeds: []float64{1, 2, 1, 1, 0.5, 1, 1},
+			ClassWeights: []float64{0.5, 0.3, 0.2}, Node: self}
+	}
+	randomLoads := func(rng *rand.Rand) []policy.Load {
+		l := make([]policy.Load, nodes)
+		for i := range l {
+			q := rng.IntN(6)
+			l[i] = policy.Load{Queue: q, Running: min(q, 2), Work: rng.Float64() * 5, Servers: 2, Speed: env(0).Speed(policy.NodeID(i))}
+		}
+		return l
+	}
+	specs := map[policy.Kind][]string{}
+	for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate} {
+		for _, i := range r.List(k) {
+			specs[k] = append(specs[k], i.Name)
+		}
+	}
+	specs[policy.Dispatch] = append(specs[policy.Dispatch], "pod(d=1)", "pod(d=9)", "jiq(dispatchers=3)")
+	specs[policy.Migrate] = append(specs[policy.Migrate], "sender.threshold(T=1, probes=9)", "sender.shortest(T=3, probes=1)",
+		"receiver.threshold(T=2, probes=2, retry=0.5)", "symmetric(T=1, probes=6)")
+
+	for _, spec := range specs[policy.Dispatch] {
+		t.Run(spec, func(t *testing.T) {
+			run := func() []policy.NodeID {
+				s, err := r.Dispatch(spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := s.New(env(3)) // New must override Node
+				idle, _ := d.(policy.IdleWatcher)
+				rng := rand.New(rand.NewPCG(7, 8))
+				v := newView(t, policy.None, nil)
+				var out []policy.NodeID
+				for i := range steps {
+					v.loads, v.gossip = randomLoads(rng), randomLoads(rng)
+					v.reset()
+					j := &policy.Job{Job: workload.Job{ID: int64(i), Class: int32(rng.IntN(4))}}
+					n := d.Pick(v, j)
+					if n < 0 || n >= nodes {
+						t.Fatalf("pick %d: node %d, want 0..%d", i, n, nodes-1)
+					}
+					if len(v.sent) != 0 {
+						t.Fatalf("pick %d: sent %v", i, v.sent)
+					}
+					out = append(out, n, policy.NodeID(len(v.probed())))
+					if idle != nil && rng.IntN(3) == 0 {
+						idle.Idle(v, policy.NodeID(rng.IntN(nodes)))
+					}
+				}
+				return out
+			}
+			if a, b := run(), run(); !reflect.DeepEqual(a, b) {
+				t.Errorf("two runs with the same seed differ")
+			}
+		})
+	}
+
+	for _, spec := range specs[policy.Migrate] {
+		t.Run(spec, func(t *testing.T) {
+			run := func() []policy.Action {
+				s, err := r.Migrate(spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				const self = 4
+				m := s.New(env(self))
+				rng := rand.New(rand.NewPCG(7, 8))
+				v := newView(t, self, nil)
+				var out []policy.Action
+				for i := range steps {
+					v.loads = randomLoads(rng)
+					v.now = float64(i)
+					v.reset()
+					e := event(rng.IntN(5))
+					hops := int32(rng.IntN(2))
+					a, req := call(m, v, e, hops)
+					at := fmt.Sprintf("step %d: %v (hops %d, local %+v) → %+v", i, e, hops, v.loads[self], a)
+					switch {
+					case a.Verb == policy.Transfer && (e != arrived || hops > 0):
+						t.Fatalf("%s: transfer not allowed here", at)
+					case a.Verb != policy.Keep && (a.Node < 0 || a.Node >= nodes || a.Node == self):
+						t.Fatalf("%s: target out of range or self", at)
+					case a.Wake != 0 && a.Wake <= v.now:
+						t.Fatalf("%s: wake-up not in the future", at)
+					case e == requested && (req < -1 || req >= v.loads[self].Waiting()):
+						t.Fatalf("%s: Requested = %d, want -1 or a waiting job 0..%d", at, req, v.loads[self].Waiting()-1)
+					case len(v.sent) != 0:
+						t.Fatalf("%s: sent %v", at, v.sent)
+					}
+					out = append(out, a, policy.Action{Node: policy.NodeID(req), Wake: float64(len(v.probed()))})
+				}
+				return out
+			}
+			if a, b := run(), run(); !reflect.DeepEqual(a, b) {
+				t.Errorf("two runs with the same seed differ")
+			}
+		})
+	}
+}
