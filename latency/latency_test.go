@@ -1,0 +1,78 @@
+package latency
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"testing"
+)
+
+func TestQuantilesMatchExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	h := New()
+	xs := make([]float64, 200000)
+	for i := range xs {
+		xs[i] = r.ExpFloat64() * 3
+		h.Record(xs[i])
+	}
+	sort.Float64s(xs)
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+		exact := xs[int(q*float64(len(xs)))-1]
+		if got := h.Quantile(q); math.Abs(got-exact)/exact > 0.002 {
+			t.Errorf("q%.3f: histogram %.5f, exact %.5f", q, got, exact)
+		}
+	}
+	if h.Count() != int64(len(xs)) {
+		t.Errorf("count %d", h.Count())
+	}
+}
+
+func TestMergeEncodeDecode(t *testing.T) {
+	a, b := New(), New()
+	for i := 1; i <= 1000; i++ {
+		a.Record(float64(i) / 100)
+		b.Record(float64(i) / 10)
+	}
+	b.Record(2 * MaxValue)
+	a.Merge(b)
+	if a.Count() != 2001 || a.Clamped != 1 {
+		t.Fatalf("merged count %d clamped %d", a.Count(), a.Clamped)
+	}
+	s, err := a.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Decode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Count() != a.Count() || c.Quantile(0.5) != a.Quantile(0.5) || c.Quantile(0.99) != a.Quantile(0.99) {
+		t.Errorf("round trip changed the histogram: %d %g %g vs %d %g %g", c.Count(), c.Quantile(0.5), c.Quantile(0.99), a.Count(), a.Quantile(0.5), a.Quantile(0.99))
+	}
+	for _, bad := range []string{"not base64!", "aGVsbG8="} {
+		if _, err := Decode(bad); err == nil {
+			t.Errorf("Decode(%q) accepted garbage", bad)
+		}
+	}
+	if e, err := Decode(""); err != nil || e.Count() != 0 || e.Quantile(0.5) != 0 {
+		t.Errorf("empty histogram: %v", err)
+	}
+}
+
+func TestCDF(t *testing.T) {
+	h := New()
+	for _, v := range []float64{1, 2, 2, 4} {
+		h.Record(v)
+	}
+	vals, fr := h.CDF()
+	if len(vals) != 3 || fr[len(fr)-1] != 1 || fr[0] != 0.25 {
+		t.Errorf("CDF %v %v", vals, fr)
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	h := New()
+	for i := 0; i < b.N; i++ {
+		h.Record(float64(i%1000) * 0.01)
+	}
+}
