@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
-	"strings"
 
 	"github.com/loadlab/loadlab/param"
 )
@@ -28,16 +26,8 @@ type Arrivals interface {
 	Gap(r *rand.Rand) float64
 }
 
-// arrivalDef is one registered arrival process.
-type arrivalDef struct {
-	name   string
-	doc    string
-	schema param.Schema
-	build  func(v param.Values) (ArrivalSpec, error)
-}
-
 // arrivalDefs is the registry of arrival processes, sorted by name.
-var arrivalDefs = []arrivalDef{
+var arrivalDefs = defs[ArrivalSpec]{
 	{"det", "evenly spaced arrivals (gap SCV 0)", nil,
 		func(param.Values) (ArrivalSpec, error) { return detArrivalSpec{}, nil }},
 	{"mmpp", "2-state Markov-modulated Poisson: relative intensities rates, switch[i] = rate of leaving state i (in the same time units as rates)", param.Schema{
@@ -50,37 +40,10 @@ var arrivalDefs = []arrivalDef{
 
 // ParseArrival parses an arrival process spec: "poisson", "det" or
 // "mmpp(rates=[0.5, 2], switch=[0.1, 0.1])".
-func ParseArrival(s string) (ArrivalSpec, error) {
-	c, err := param.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("arrival process: %w", err)
-	}
-	for _, d := range arrivalDefs {
-		if d.name == c.Name {
-			v, err := param.Bind(c, d.schema)
-			if err != nil {
-				return nil, err
-			}
-			return d.build(v)
-		}
-	}
-	names := make([]string, len(arrivalDefs))
-	for i, d := range arrivalDefs {
-		names[i] = d.name
-	}
-	sort.Strings(names)
-	return nil, fmt.Errorf("unknown arrival process %q: known are %s", c.Name, strings.Join(names, ", "))
-}
+func ParseArrival(s string) (ArrivalSpec, error) { return arrivalDefs.parse("arrival process", s) }
 
 // ArrivalEntries lists the arrival processes, sorted by name.
-func ArrivalEntries() []Entry {
-	out := make([]Entry, len(arrivalDefs))
-	for i, d := range arrivalDefs {
-		out[i] = Entry{Name: d.name, Params: d.schema.Usage(), Doc: d.doc}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
+func ArrivalEntries() []Entry { return arrivalDefs.entries() }
 
 // checkRate panics unless rate is a usable arrival rate.
 func checkRate(rate float64) {

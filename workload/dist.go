@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
-	"strings"
 
 	"github.com/loadlab/loadlab/param"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -23,23 +21,9 @@ type Dist interface {
 	String() string
 }
 
-// Entry describes one registered name for listings.
-type Entry struct {
-	Name   string // spec name, e.g. "exp"
-	Params string // param.Schema.Usage() of its parameters
-	Doc    string // one line
-}
-
-// distDef is one registered distribution.
-type distDef struct {
-	name   string
-	doc    string
-	schema param.Schema
-	build  func(v param.Values) (Dist, error)
-}
 
 // distDefs is the registry of distributions, sorted by name.
-var distDefs = []distDef{
+var distDefs = defs[Dist]{
 	{"bpareto", "bounded Pareto on [min, max], sampled by inverse CDF", param.Schema{
 		{Name: "alpha", Kind: param.Float, Doc: "tail index, > 0"},
 		{Name: "min", Kind: param.Float, Doc: "lower bound, > 0"},
@@ -79,42 +63,10 @@ var distDefs = []distDef{
 
 // ParseDist parses a distribution spec such as "exp(mean=1)" or
 // "bpareto(alpha=1.1, min=0.1, max=1000)" and validates its parameters.
-func ParseDist(s string) (Dist, error) {
-	c, err := param.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("distribution: %w", err)
-	}
-	for _, d := range distDefs {
-		if d.name == c.Name {
-			v, err := param.Bind(c, d.schema)
-			if err != nil {
-				return nil, err
-			}
-			return d.build(v)
-		}
-	}
-	return nil, fmt.Errorf("unknown distribution %q: known are %s", c.Name, strings.Join(distNames(), ", "))
-}
+func ParseDist(s string) (Dist, error) { return distDefs.parse("distribution", s) }
 
 // DistEntries lists the distributions, sorted by name.
-func DistEntries() []Entry {
-	out := make([]Entry, len(distDefs))
-	for i, d := range distDefs {
-		out[i] = Entry{Name: d.name, Params: d.schema.Usage(), Doc: d.doc}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// distNames returns the registered distribution names.
-func distNames() []string {
-	names := make([]string, len(distDefs))
-	for i, d := range distDefs {
-		names[i] = d.name
-	}
-	sort.Strings(names)
-	return names
-}
+func DistEntries() []Entry { return distDefs.entries() }
 
 // positive returns the parameter name of v, which must be finite and > 0.
 func positive(v param.Values, name string) (float64, error) {
