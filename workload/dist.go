@@ -21,7 +21,6 @@ type Dist interface {
 	String() string
 }
 
-
 // distDefs is the registry of distributions, sorted by name.
 var distDefs = defs[Dist]{
 	{"bpareto", "bounded Pareto on [min, max], sampled by inverse CDF", param.Schema{
