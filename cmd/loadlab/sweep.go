@@ -142,10 +142,11 @@ type progress struct {
 	name    string
 	start   time.Time
 	lastPct int
+	before  int // points already stored when this run began
 }
 
 func newProgress(w io.Writer, quiet bool, name string) *progress {
-	return &progress{w: w, quiet: quiet, name: name, start: time.Now(), lastPct: -1}
+	return &progress{w: w, quiet: quiet, name: name, start: time.Now(), lastPct: -1, before: -1}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -156,6 +157,9 @@ func isTerminal(w io.Writer) bool {
 func (p *progress) update(done, total int, r results.Record) {
 	if p.quiet {
 		return
+	}
+	if p.before < 0 {
+		p.before = done - 1
 	}
 	point := fmt.Sprintf("%s ρ=%g rep %d", r.Point.Policy, r.Point.Load, r.Point.Replication)
 	if isTerminal(p.w) {
@@ -175,8 +179,8 @@ func (p *progress) update(done, total int, r results.Record) {
 	p.lastPct = pct
 	el := time.Since(p.start)
 	eta := "?"
-	if done > 0 {
-		eta = (time.Duration(float64(el) / float64(done) * float64(total-done))).Round(time.Second).String()
+	if ran := done - p.before; ran > 0 {
+		eta = (time.Duration(float64(el) / float64(ran) * float64(total-done))).Round(time.Second).String()
 	}
 	fmt.Fprintf(p.w, "sweep %s: %d/%d points (%d%%), elapsed %s, ETA %s, last: %s\n", p.name, done, total, pct, el.Round(time.Second), eta, point)
 }
