@@ -164,12 +164,13 @@ func (p *progress) update(done, total int, r results.Record) {
 	point := fmt.Sprintf("%s ρ=%g rep %d", r.Point.Policy, r.Point.Load, r.Point.Replication)
 	if isTerminal(p.w) {
 		if p.bar == nil {
-			p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionShowCount(),
+			// The bar counts this run's points only, so its ETA ignores resumed ones.
+			p.bar = progressbar.NewOptions(total-p.before, progressbar.OptionSetWriter(p.w), progressbar.OptionShowCount(),
 				progressbar.OptionSetPredictTime(true), progressbar.OptionSetElapsedTime(true), progressbar.OptionFullWidth(),
 				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetDescription("sweep "+p.name))
 		}
 		p.bar.Describe(fmt.Sprintf("sweep %s: %-30.30s", p.name, point))
-		_ = p.bar.Set(done)
+		_ = p.bar.Set(done - p.before)
 		return
 	}
 	pct := 100 * done / total
