@@ -76,3 +76,21 @@ func BenchmarkRecord(b *testing.B) {
 		h.Record(float64(i%1000) * 0.01)
 	}
 }
+
+func TestBatches(t *testing.T) {
+	// Independent normal values: the batch-means interval should be close
+	// to the classical one, 1.96·σ/√n for large n.
+	r := rand.New(rand.NewPCG(3, 4))
+	b := NewBatches(100000, 20)
+	for i := 0; i < 100000; i++ {
+		b.Add(5 + 2*r.NormFloat64())
+	}
+	h, k := b.HalfWidth()
+	want := 1.96 * 2 / math.Sqrt(100000)
+	if k != 20 || h < 0.6*want || h > 1.6*want {
+		t.Errorf("half-width %.5f with %d batches, want about %.5f", h, k, want)
+	}
+	if h, k := NewBatches(10, 5).HalfWidth(); h != 0 || k != 0 {
+		t.Errorf("empty: %v %v", h, k)
+	}
+}

@@ -2,9 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"math"
-
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/results"
@@ -19,9 +16,7 @@ type measure struct {
 
 	measured                         int64
 	sumResp, sumWait, sumSlow, sumSz float64
-	batchSize                        int64
-	batchSum                         []float64
-	batchN                           []int64
+	batches                          *latency.Batches
 	hist                             *latency.Histogram
 
 	probes, migrations, messages, events, badDecisions int64
@@ -38,10 +33,7 @@ type measure struct {
 
 func (m *measure) init(cfg Config) {
 	m.warmup, m.last = int64(cfg.Warmup), int64(cfg.Jobs-1)
-	n := int64(cfg.Jobs - cfg.Warmup)
-	m.batchSize = max(1, n/int64(cfg.Batches))
-	m.batchSum = make([]float64, cfg.Batches)
-	m.batchN = make([]int64, cfg.Batches)
+	m.batches = latency.NewBatches(int64(cfg.Jobs-cfg.Warmup), cfg.Batches)
 	m.hist = latency.New()
 }
 
@@ -91,36 +83,9 @@ func (m *measure) completion(c *cluster, j *job, speed float64) {
 		m.sumSlow += resp / service
 	}
 	m.sumSz += j.Size
-	b := min(m.measured/m.batchSize, int64(len(m.batchSum)-1))
-	m.batchSum[b] += resp
-	m.batchN[b]++
+	m.batches.Add(resp)
 	m.measured++
 	m.hist.Record(resp)
-}
-
-// batchCI is the 95% half-width of the mean from batch means (Student t).
-func (m *measure) batchCI() (float64, int) {
-	var means []float64
-	for i, s := range m.batchSum {
-		if m.batchN[i] > 0 {
-			means = append(means, s/float64(m.batchN[i]))
-		}
-	}
-	k := len(means)
-	if k < 2 {
-		return 0, k
-	}
-	var mean, ss float64
-	for _, x := range means {
-		mean += x
-	}
-	mean /= float64(k)
-	for _, x := range means {
-		ss += (x - mean) * (x - mean)
-	}
-	sd := math.Sqrt(ss / float64(k-1))
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(k - 1)}.Quantile(0.975)
-	return t * sd / math.Sqrt(float64(k)), k
 }
 
 func (c *cluster) result() (results.Result, error) {
@@ -142,7 +107,7 @@ func (c *cluster) result() (results.Result, error) {
 		r.MeanResponse, r.MeanWait, r.MeanSlowdown, r.MeanSize = m.sumResp/n, m.sumWait/n, m.sumSlow/n, m.sumSz/n
 		r.P50Response, r.P95Response = m.hist.Quantile(0.50), m.hist.Quantile(0.95)
 		r.P99Response, r.P999Response = m.hist.Quantile(0.99), m.hist.Quantile(0.999)
-		r.CI95HalfWidth, r.Batches = m.batchCI()
+		r.CI95HalfWidth, r.Batches = m.batches.HalfWidth()
 		if span := c.now - m.winStart; span > 0 {
 			r.Throughput = n / span
 		}
