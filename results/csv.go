@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -72,6 +74,14 @@ var columns = []column{
 	{"node_util_max", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Max) }},
 	{"tlp", func(r *Record) string { return fmtFloat(r.Result.TLP) }},
 	{"gossip_age", func(r *Record) string { return fmtFloat(r.Result.GossipAge) }},
+	{"gossip_age_p50", func(r *Record) string { return fmtFloat(r.Result.GossipAgeP50) }},
+	{"gossip_age_p99", func(r *Record) string { return fmtFloat(r.Result.GossipAgeP99) }},
+	{"probe_rtt_p50", func(r *Record) string { return fmtFloat(r.Result.ProbeRTTP50) }},
+	{"probe_rtt_p99", func(r *Record) string { return fmtFloat(r.Result.ProbeRTTP99) }},
+	{"transfer_rtt_p50", func(r *Record) string { return fmtFloat(r.Result.TransferRTTP50) }},
+	{"transfer_rtt_p99", func(r *Record) string { return fmtFloat(r.Result.TransferRTTP99) }},
+	{"schedule_lag_p99", func(r *Record) string { return fmtFloat(r.Result.ScheduleLagP99) }},
+	{"failures", func(r *Record) string { return formatFailures(r.Result.Failures) }},
 	{"sim_time", func(r *Record) string { return fmtFloat(r.Result.SimTime) }},
 	{"events", func(r *Record) string { return fmtInt(r.Result.Events) }},
 
@@ -133,4 +143,18 @@ func fmtTime(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.RFC3339)
+}
+
+// formatFailures renders failure reasons as "reason=n; reason=n", sorted.
+func formatFailures(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.FormatInt(m[k], 10)
+	}
+	return strings.Join(parts, "; ")
 }

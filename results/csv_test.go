@@ -128,6 +128,10 @@ func TestCSVRoundTrip(t *testing.T) {
 			checkFloat(t, name, cell, 0.8)
 		case "node_util_max":
 			checkFloat(t, name, cell, 0.95)
+		case "failures":
+			if cell != formatFailures(r.Result.Failures) {
+				t.Errorf("failures = %q", cell)
+			}
 		case "start":
 			if ts, err := time.Parse(time.RFC3339, cell); err != nil || !ts.Equal(r.Env.Start) {
 				t.Errorf("start = %q, want %v", cell, r.Env.Start)
@@ -189,3 +193,13 @@ var jsonKinds = func() map[string]reflect.Kind {
 	}
 	return m
 }()
+
+func TestFormatFailures(t *testing.T) {
+	got := formatFailures(map[string]int64{"timeout": 2, "agent gone": 1})
+	if got != "agent gone=1; timeout=2" {
+		t.Errorf("got %q", got)
+	}
+	if formatFailures(nil) != "" {
+		t.Error("no failures should be an empty cell")
+	}
+}

@@ -65,6 +65,16 @@ type Result struct {
 	NodeTLP         []float64 `json:"node_tlp"`         // per node: Σ i·cᵢ / (1 − c₀)
 	GossipAge       float64   `json:"gossip_age"`       // mean age of the gossiped load a decision read
 
+	// Real backends only (zero in the simulator): what the run itself cost.
+	GossipAgeP50   float64          `json:"gossip_age_p50"`     // age of gossiped load when a decision read it
+	GossipAgeP99   float64          `json:"gossip_age_p99"`     //
+	ProbeRTTP50    float64          `json:"probe_rtt_p50"`      // a round of parallel probes
+	ProbeRTTP99    float64          `json:"probe_rtt_p99"`      //
+	TransferRTTP50 float64          `json:"transfer_rtt_p50"`   // pushing a job to another agent, acknowledged
+	TransferRTTP99 float64          `json:"transfer_rtt_p99"`   //
+	ScheduleLagP99 float64          `json:"schedule_lag_p99"`   // dispatch time minus scheduled arrival: checks the generator
+	Failures       map[string]int64 `json:"failures,omitempty"` // failed jobs by reason
+
 	SimTime   float64 `json:"sim_time"`            // model time at the last completion
 	Events    int64   `json:"events"`              // events processed (simulator)
 	Histogram string  `json:"histogram,omitempty"` // response times, latency.Histogram.Encode form
