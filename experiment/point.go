@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/sim"
@@ -107,7 +108,7 @@ func (s *Spec) Points() ([]Point, error) {
 					p := results.Point{Spec: s.hash, Policy: r.name, Workload: w.Name, Load: load,
 						Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
 						Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: s.Backend,
-						Speeds: speedSpec, Gossip: s.Gossip}
+						Speeds: speedSpec, Gossip: s.Gossip, TimeUnit: s.TimeUnit, Kernel: s.Kernel}
 					out = append(out, NewPoint(p, works[wi], r.d, r.m, speeds, s.Costs, s.Batches))
 				}
 			}
@@ -119,13 +120,16 @@ func (s *Spec) Points() ([]Point, error) {
 // Run runs one point on its backend and returns its record.
 func Run(ctx context.Context, p Point) (results.Record, error) {
 	start := time.Now()
-	if p.Backend != "sim" {
-		return results.Record{}, fmt.Errorf("backend %s is not available in this version", p.Backend)
+	var res results.Result
+	var err error
+	switch p.Backend {
+	case "sim":
+		res, err = runSim(ctx, p)
+	case "local":
+		res, err = runLocal(ctx, p)
+	default:
+		err = fmt.Errorf("backend %s is not available in this version", p.Backend)
 	}
-	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Load: p.Load,
-		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, Batches: p.Batches, Costs: p.CostModel,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy}
-	res, err := sim.Run(ctx, cfg)
 	if err != nil {
 		return results.Record{}, fmt.Errorf("point %s/%s/load=%g/rep=%d: %w", p.Point.Workload, p.Policy, p.Load, p.Replication, err)
 	}
@@ -133,6 +137,41 @@ func Run(ctx context.Context, p Point) (results.Record, error) {
 	env.Start = start.UTC().Truncate(time.Millisecond)
 	env.Seconds = time.Since(start).Seconds()
 	return results.Record{Point: p.Point, Result: res, Env: env}, nil
+}
+
+func runSim(ctx context.Context, p Point) (results.Result, error) {
+	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Load: p.Load,
+		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, Batches: p.Batches, Costs: p.CostModel,
+		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy}
+	return sim.Run(ctx, cfg)
+}
+
+// runLocal runs the point on a cluster of real agents on 127.0.0.1.
+func runLocal(ctx context.Context, p Point) (results.Result, error) {
+	unit, err := time.ParseDuration(p.TimeUnit)
+	if err != nil {
+		return results.Result{}, err
+	}
+	cfg := node.PointConfig{Nodes: p.Nodes, Servers: p.Servers, Speeds: p.NodeSpeeds, Load: p.Load, Jobs: p.Point.Jobs,
+		Warmup: p.Warmup, Seed: p.Seed, Batches: p.Batches, TimeUnit: unit, Kernel: p.Kernel,
+		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy}
+	if p.Gossip > 0 {
+		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
+	}
+	return node.RunLocal(ctx, cfg)
+}
+
+// CheckReal validates the settings of the real backends.
+func CheckReal(timeUnit, kernel string) error {
+	d, err := time.ParseDuration(timeUnit)
+	if err != nil || d < 100*time.Microsecond {
+		return fmt.Errorf("time_unit %q: want a duration of at least 100µs, such as 10ms", timeUnit)
+	}
+	switch kernel {
+	case "sleep", "hash", "matmul":
+		return nil
+	}
+	return fmt.Errorf("kernel %q: allowed are sleep, hash, matmul", kernel)
 }
 
 // Version is loadlab's version, recorded with every result.

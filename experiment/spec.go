@@ -24,7 +24,9 @@ import (
 // cluster and backend. Zero values take the defaults in DefaultSpec.
 type Spec struct {
 	Name         string      `yaml:"name"`         // names the output directory out/NAME (default: the file's base name)
-	Backend      string      `yaml:"backend"`      // sim (default); local and testbed come with the agents
+	Backend      string      `yaml:"backend"`      // sim (default) or local (real agents on 127.0.0.1); testbed comes later
+	TimeUnit     string      `yaml:"time_unit"`    // real backends: wall time of one model unit (default 10ms)
+	Kernel       string      `yaml:"kernel"`       // real backends: sleep (default), hash or matmul
 	Seed         uint64      `yaml:"seed"`         // root seed (default 1)
 	Replications int         `yaml:"replications"` // independent runs per point (default 3)
 	Jobs         int         `yaml:"jobs"`         // jobs per run (default 100000)
@@ -208,11 +210,26 @@ func (s *Spec) validate() error {
 		return s.errAt([]string{"name"}, "%q cannot name a directory: use letters, digits, '-', '_' or '.'", s.Name)
 	}
 	switch s.Backend {
-	case "sim":
-	case "local", "testbed":
-		return s.errAt([]string{"backend"}, "%s is not available in this version: the real agents are not built yet; use sim", s.Backend)
+	case "sim", "local":
+	case "testbed":
+		return s.errAt([]string{"backend"}, "testbed is not available in this version; use sim or local")
 	default:
 		return s.errAt([]string{"backend"}, "unknown backend %q: allowed are sim, local, testbed", s.Backend)
+	}
+	if s.Backend != "sim" {
+		if s.TimeUnit == "" {
+			s.TimeUnit = "10ms"
+		}
+		if s.Kernel == "" {
+			s.Kernel = "sleep"
+		}
+		if err := CheckReal(s.TimeUnit, s.Kernel); err != nil {
+			field := "time_unit"
+			if strings.HasPrefix(err.Error(), "kernel") {
+				field = "kernel"
+			}
+			return s.errAt([]string{field}, "%v", err)
+		}
 	}
 	if s.Replications < 1 {
 		return s.errAt([]string{"replications"}, "must be at least 1, got %d", s.Replications)

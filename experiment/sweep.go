@@ -64,6 +64,9 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
+	if s.Backend != "sim" {
+		workers = 1 // a real cluster needs the machine to itself
+	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

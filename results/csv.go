@@ -44,6 +44,8 @@ var columns = []column{
 	{"backend", func(r *Record) string { return r.Point.Backend }},
 	{"costs", func(r *Record) string { return r.Point.Costs }},
 	{"gossip", func(r *Record) string { return fmtFloat(r.Point.Gossip) }},
+	{"time_unit", func(r *Record) string { return r.Point.TimeUnit }},
+	{"kernel", func(r *Record) string { return r.Point.Kernel }},
 
 	{"mean_response", func(r *Record) string { return fmtFloat(r.Result.MeanResponse) }},
 	{"p50_response", func(r *Record) string { return fmtFloat(r.Result.P50Response) }},

@@ -24,7 +24,9 @@ func runCommand() *cli.Command {
 		Description: "Times are in model units: a job of mean size runs 1 unit on a speed-1 node.\n" +
 			"--load is the offered load per server. See `loadlab policies` for every policy and distribution.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "backend", Value: "sim", Usage: "where to run: sim"},
+			&cli.StringFlag{Name: "backend", Value: "sim", Usage: "where to run: sim (simulator) or local (real agents on 127.0.0.1)"},
+			&cli.StringFlag{Name: "time-unit", Value: "10ms", Usage: "local: wall time of one model unit"},
+			&cli.StringFlag{Name: "kernel", Value: "sleep", Usage: "local: how agents do work: sleep (emulated), hash or matmul (real CPU)"},
 			&cli.IntFlag{Name: "nodes", Value: 16, Usage: "cluster size N"},
 			&cli.IntFlag{Name: "servers", Value: 1, Usage: "servers per node c"},
 			&cli.StringFlag{Name: "discipline", Value: "fcfs", Usage: "fcfs or ps (processor sharing)"},
@@ -72,8 +74,15 @@ func runCommand() *cli.Command {
 // pointFromFlags validates every flag; errors name the flag.
 func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	var zero experiment.Point
-	if b := c.String("backend"); b != "sim" {
-		return zero, inputErr("--backend: %q is not available in this version: use sim", b)
+	backend := c.String("backend")
+	switch backend {
+	case "sim":
+	case "local":
+		if err := experiment.CheckReal(c.String("time-unit"), c.String("kernel")); err != nil {
+			return zero, inputErr("--%s", strings.Replace(err.Error(), "time_unit", "time-unit", 1))
+		}
+	default:
+		return zero, inputErr("--backend: %q is not available in this version: use sim or local", backend)
 	}
 	reg := policy.Builtin()
 	d, err := reg.Dispatch(c.String("dispatch"))
@@ -124,7 +133,10 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	}
 	p := results.Point{Policy: policyLabel(d.String(), m.String()), Workload: "cli", Load: cfg.Load, Nodes: nodes,
 		Servers: cfg.Servers, Discipline: cfg.Discipline, Jobs: jobs, Warmup: warmup, Seed: c.Uint64("seed"),
-		Backend: "sim", Speeds: speedSpec, Gossip: cfg.Gossip}
+		Backend: backend, Speeds: speedSpec, Gossip: cfg.Gossip}
+	if backend != "sim" {
+		p.TimeUnit, p.Kernel = c.String("time-unit"), c.String("kernel")
+	}
 	return experiment.NewPoint(p, w, d, m, speeds, costs, cfg.Batches), nil
 }
 

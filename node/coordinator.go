@@ -1,0 +1,460 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/loadlab/loadlab/latency"
+	"github.com/loadlab/loadlab/node/executor"
+	"github.com/loadlab/loadlab/node/gossip"
+	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// PointConfig is one point run on real agents. Zero values take defaults.
+type PointConfig struct {
+	Nodes    int       // agents (required)
+	Servers  int       // servers per agent (default 1)
+	Speeds   []float64 // per agent; nil means all 1
+	Load     float64   // offered load per server, 0 < ρ < 1
+	Jobs     int       // jobs issued
+	Warmup   int       // first jobs left out of the statistics
+	Seed     uint64
+	Batches  int           // batch means for the interval (default 30)
+	TimeUnit time.Duration // wall time of one model unit (default 10ms)
+	Kernel   string        // executor kernel: sleep (default), hash, matmul
+	Drain    time.Duration // how long to wait for jobs after the last arrival (default 10 s + 200 time units)
+	Profile  string        // serf settings: loopback (default) or lan
+	Gossip   time.Duration // load heartbeat (default 1s; loads are also published on every change)
+
+	Workload *workload.Workload
+	Dispatch *policy.DispatchSpec
+	Migrate  *policy.MigrateSpec
+}
+
+func (c *PointConfig) fill() error {
+	if c.Servers == 0 {
+		c.Servers = 1
+	}
+	if c.Batches == 0 {
+		c.Batches = 30
+	}
+	if c.TimeUnit == 0 {
+		c.TimeUnit = 10 * time.Millisecond
+	}
+	if c.Drain == 0 {
+		c.Drain = 10*time.Second + 200*c.TimeUnit
+	}
+	if c.Gossip == 0 {
+		c.Gossip = time.Second
+	}
+	switch {
+	case c.Nodes < 1:
+		return fmt.Errorf("nodes: must be at least 1, got %d", c.Nodes)
+	case !(c.Load > 0 && c.Load < 1):
+		return fmt.Errorf("load: must be between 0 and 1 (exclusive), got %g", c.Load)
+	case c.Jobs < 1 || c.Warmup < 0 || c.Warmup >= c.Jobs:
+		return fmt.Errorf("jobs %d, warmup %d: want jobs ≥ 1 and 0 ≤ warmup < jobs", c.Jobs, c.Warmup)
+	case c.TimeUnit < 100*time.Microsecond:
+		return fmt.Errorf("time unit %v: at least 100µs (sleeps are accurate to tens of µs)", c.TimeUnit)
+	case c.Workload == nil || c.Dispatch == nil || c.Migrate == nil:
+		return errors.New("workload, dispatch and migrate policies are required")
+	}
+	return nil
+}
+
+// RunLocal starts a cluster of c.Nodes agents on 127.0.0.1 in this process,
+// runs the point on it and tears everything down.
+func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
+	if err := c.fill(); err != nil {
+		return results.Result{}, err
+	}
+	label := runLabel()
+	epoch := time.Now()
+	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights()}
+	gcfg := gossip.Config{BindAddr: "127.0.0.1", Label: label, Profile: c.Profile, Heartbeat: c.Gossip}
+	agents := make([]*Agent, 0, c.Nodes)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var wg sync.WaitGroup
+		for _, a := range agents {
+			wg.Add(1)
+			go func() { defer wg.Done(); a.Close(ctx) }()
+		}
+		wg.Wait()
+	}()
+	for i := 0; i < c.Nodes; i++ {
+		speed := 1.0
+		if c.Speeds != nil {
+			speed = c.Speeds[i]
+		}
+		g := gcfg
+		g.Name = fmt.Sprintf("agent-%d-%s", i, label)
+		if i > 0 {
+			g.Join = []string{agents[0].GossipAddr()}
+		}
+		a, err := StartAgent(ctx, AgentConfig{ID: policy.NodeID(i), Nodes: c.Nodes, Gossip: g, Migrate: c.Migrate, Env: env,
+			Seed: c.Seed, Epoch: epoch,
+			Executor: executor.Config{Servers: c.Servers, Speed: speed, TimeUnit: c.TimeUnit, Kernel: c.Kernel}})
+		if err != nil {
+			return results.Result{}, err
+		}
+		agents = append(agents, a)
+	}
+	g := gcfg
+	g.Name = "coordinator-" + label
+	g.Tags = map[string]string{tagRole: "coordinator"}
+	g.Join = []string{agents[0].GossipAddr()}
+	co, err := newCoordinator(ctx, c, g, epoch)
+	if err != nil {
+		return results.Result{}, err
+	}
+	defer co.close()
+	res, err := co.run(ctx)
+	if err != nil {
+		return res, err
+	}
+	co.collect(&res, agents)
+	return res, nil
+}
+
+func runLabel() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// coordinator replays a point's jobs open-loop through its dispatcher and
+// measures every job from its scheduled arrival to its completion.
+type coordinator struct {
+	cfg   PointConfig
+	g     *gossip.Gossip
+	pool  *wire.Pool
+	ln    net.Listener
+	stop  context.CancelFunc
+	serve chan error
+	clock clock
+
+	dmu  sync.Mutex // serialises dispatch decisions
+	disp policy.Dispatcher
+	idle policy.IdleWatcher
+	view *view
+
+	mu        sync.Mutex // guards everything below
+	scheduled []float64  // scheduled arrival (model time) by job id; memory grows with jobs, 8 bytes each
+	size      []float64
+	ended     []bool
+	done      int64
+	failed    int64
+	reasons   map[string]int64
+	hist      *latency.Histogram
+	batches   *latency.Batches
+	lag       *latency.Histogram
+	sumResp   float64
+	sumWait   float64
+	sumSlow   float64
+	sumSize   float64
+	measured  int64
+	lastEnd   float64
+	allDone   chan struct{}
+	count     counters
+}
+
+func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config, epoch time.Time) (*coordinator, error) {
+	gs, err := gossip.Start(ctx, g)
+	if err != nil {
+		return nil, fmt.Errorf("coordinator: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		gs.Close()
+		return nil, err
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	co := &coordinator{cfg: c, g: gs, pool: wire.NewPool(wire.DefaultMaxFrame), ln: ln, stop: stop, serve: make(chan error, 1),
+		clock: clock{epoch: epoch, unit: c.TimeUnit}, reasons: map[string]int64{},
+		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs),
+		hist: latency.New(), batches: latency.NewBatches(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(),
+		allDone: make(chan struct{})}
+	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights()}
+	co.disp = c.Dispatch.New(env)
+	co.idle, _ = co.disp.(policy.IdleWatcher)
+	co.view = &view{ctx: runCtx, self: policy.None, nodes: c.Nodes, rng: workload.Stream(c.Seed, "dispatch"), clock: co.clock,
+		peers: &peers{g: gs}, pool: co.pool, count: &co.count, gossipAge: latency.New(), probeRTT: latency.New()}
+	go func() { co.serve <- wire.Serve(runCtx, ln, wire.DefaultMaxFrame, co.handle) }()
+	return co, nil
+}
+
+func (co *coordinator) close() {
+	co.stop()
+	co.ln.Close()
+	<-co.serve
+	co.pool.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	co.g.Leave(ctx)
+}
+
+// waitCluster waits until every agent is a member and has published a load.
+func (co *coordinator) waitCluster(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := co.g.WaitMembers(ctx, co.cfg.Nodes+1); err != nil {
+		return fmt.Errorf("cluster did not form: %w", err)
+	}
+	for {
+		ready := 0
+		for i := 0; i < co.cfg.Nodes; i++ {
+			if m, ok := co.view.peers.get(policy.NodeID(i)); ok && m.HasLoad && m.Tags[tagRPC] != "" {
+				ready++
+			}
+		}
+		if ready == co.cfg.Nodes {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("only %d of %d agents published their load: %w", ready, co.cfg.Nodes, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// run issues every job at its scheduled time and waits for them to end.
+func (co *coordinator) run(ctx context.Context) (results.Result, error) {
+	if err := co.waitCluster(ctx); err != nil {
+		return results.Result{}, err
+	}
+	c := co.cfg
+	meanSpeed := 1.0
+	if c.Speeds != nil {
+		meanSpeed = 0
+		for _, s := range c.Speeds {
+			meanSpeed += s / float64(len(c.Speeds))
+		}
+	}
+	rate := c.Workload.RateFor(c.Load, c.Nodes*c.Servers, meanSpeed)
+	gen := c.Workload.Generator(c.Seed, rate)
+	offset := co.clock.now() + 0.05*float64(time.Second)/float64(c.TimeUnit) // start 50 ms from now
+	replyTo := co.ln.Addr().String()
+	start := time.Now()
+
+	// Jobs go from the generator to the dispatcher through a queue, so a
+	// slow decision delays dispatch (measured as lag) but never the schedule.
+	queue := make(chan *wire.Job, 65536)
+	var dispatchers, submits sync.WaitGroup
+	dispatchers.Add(1)
+	go func() {
+		defer dispatchers.Done()
+		for j := range queue {
+			co.dispatch(ctx, j, &submits)
+		}
+	}()
+	for i := 0; i < c.Jobs; i++ {
+		w := gen.Next()
+		at := w.Arrival + offset
+		co.mu.Lock()
+		co.scheduled[w.ID], co.size[w.ID] = at, w.Size
+		co.mu.Unlock()
+		executor.SleepUntil(co.clock.wall(at))
+		if ctx.Err() != nil {
+			break
+		}
+		queue <- &wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: replyTo}
+	}
+	close(queue)
+	dispatchers.Wait()
+	submits.Wait()
+	if err := ctx.Err(); err != nil {
+		return results.Result{}, err
+	}
+	select {
+	case <-co.allDone:
+	case <-time.After(c.Drain):
+	case <-ctx.Done():
+		return results.Result{}, ctx.Err()
+	}
+	return co.result(time.Since(start)), nil
+}
+
+// dispatch places one job and submits it. Decisions are made one at a
+// time, in arrival order; submissions run concurrently so that a round
+// trip to one agent never delays the next decision.
+func (co *coordinator) dispatch(ctx context.Context, j *wire.Job, submits *sync.WaitGroup) {
+	co.dmu.Lock()
+	pj := toPolicyJob(j)
+	n := co.disp.Pick(co.view, &pj)
+	co.dmu.Unlock()
+	co.mu.Lock()
+	co.lag.Record(co.clock.now() - j.Arrival)
+	co.mu.Unlock()
+	j.Origin = int32(n)
+	m, ok := co.view.peers.get(n)
+	if !ok {
+		co.end(j.ID, 0, 0, "no such agent "+strconv.Itoa(int(n)))
+		return
+	}
+	submits.Add(1)
+	go func() {
+		defer submits.Done()
+		cctx, cancel := context.WithTimeout(ctx, transferTimeout)
+		defer cancel()
+		cl, err := co.pool.Get(cctx, m.Tags[tagRPC])
+		if err == nil {
+			_, err = cl.Call(cctx, &wire.Msg{Type: wire.TypeSubmit, From: -1, Job: j})
+		}
+		if err != nil {
+			co.end(j.ID, 0, 0, "submit failed: "+err.Error())
+		}
+	}()
+}
+
+// handle receives completions from agents.
+func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error) {
+	if m.Type != wire.TypeCompletion || m.Done == nil {
+		return nil, fmt.Errorf("coordinator: unexpected %s", m.Type)
+	}
+	d := m.Done
+	reason := ""
+	if d.Failed {
+		reason = d.Reason
+		if reason == "" {
+			reason = "failed"
+		}
+	}
+	co.end(d.JobID, d.StartUnixNano, d.EndUnixNano, reason)
+	if co.idle != nil && !d.Failed {
+		if mem, ok := co.view.peers.get(policy.NodeID(d.Node)); ok && mem.Load.Queue <= 1 {
+			co.dmu.Lock()
+			co.idle.Idle(co.view, policy.NodeID(d.Node))
+			co.dmu.Unlock()
+		}
+	}
+	return nil, nil
+}
+
+// end records that job id ended: completed if reason is empty. A job ends
+// once; a second report (which would be a bug) is ignored and counted.
+func (co *coordinator) end(id int64, startNs, endNs int64, reason string) {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	if id < 0 || int(id) >= len(co.ended) || co.ended[id] {
+		co.reasons["duplicate or unknown completion"]++
+		return
+	}
+	co.ended[id] = true
+	if reason != "" {
+		co.failed++
+		co.reasons[reason]++
+	} else {
+		co.done++
+		end := co.clock.model(time.Unix(0, endNs))
+		co.lastEnd = max(co.lastEnd, end)
+		if id >= int64(co.cfg.Warmup) {
+			resp := end - co.scheduled[id]
+			service := co.clock.model(time.Unix(0, endNs)) - co.clock.model(time.Unix(0, startNs))
+			co.hist.Record(resp)
+			co.batches.Add(resp)
+			co.sumResp += resp
+			co.sumWait += resp - service
+			if co.size[id] > 0 {
+				co.sumSlow += resp / service
+			}
+			co.sumSize += co.size[id]
+			co.measured++
+		}
+	}
+	if co.done+co.failed == int64(co.cfg.Jobs) {
+		close(co.allDone)
+	}
+}
+
+// result turns what was recorded into a Result; jobs that never ended
+// within the drain time are failed with reason "timeout".
+func (co *coordinator) result(wall time.Duration) results.Result {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	for id, e := range co.ended {
+		if !e {
+			co.ended[id] = true
+			co.failed++
+			co.reasons["timeout: no completion within the drain time"]++
+		}
+	}
+	r := results.Result{JobsIssued: int64(co.cfg.Jobs), JobsCompleted: co.done, JobsFailed: co.failed, JobsMeasured: co.measured,
+		SimTime: co.lastEnd}
+	if co.measured > 0 {
+		n := float64(co.measured)
+		r.MeanResponse, r.MeanWait, r.MeanSlowdown, r.MeanSize = co.sumResp/n, co.sumWait/n, co.sumSlow/n, co.sumSize/n
+		r.P50Response, r.P95Response = co.hist.Quantile(0.5), co.hist.Quantile(0.95)
+		r.P99Response, r.P999Response = co.hist.Quantile(0.99), co.hist.Quantile(0.999)
+		r.CI95HalfWidth, r.Batches = co.batches.HalfWidth()
+	}
+	if span := co.lastEnd - co.scheduled[co.cfg.Warmup]; span > 0 {
+		r.Throughput = float64(co.measured) / span
+	}
+	if span := co.scheduled[len(co.scheduled)-1] - co.scheduled[0]; span > 0 {
+		r.ArrivalRate = float64(co.cfg.Jobs-1) / span
+	}
+	r.ScheduleLagP99 = co.lag.Quantile(0.99)
+	r.Failures = map[string]int64{}
+	for k, v := range co.reasons {
+		r.Failures[k] = v
+	}
+	if h, err := co.hist.Encode(); err == nil {
+		r.Histogram = h
+	}
+	return r
+}
+
+// collect adds the agents' and the dispatcher's counters to r.
+func (co *coordinator) collect(r *results.Result, agents []*Agent) {
+	gossipAge, probeRTT, xferRTT := latency.New(), latency.New(), latency.New()
+	co.dmu.Lock()
+	gossipAge.Merge(co.view.gossipAge)
+	probeRTT.Merge(co.view.probeRTT)
+	co.dmu.Unlock()
+	r.Probes = co.count.probes.Load()
+	r.Messages = co.count.messages.Load()
+	co.mu.Lock()
+	span := co.lastEnd - co.scheduled[0] // every busy moment lies in this window
+	co.mu.Unlock()
+	for _, a := range agents {
+		s := a.Stats()
+		r.Probes += s.Probes
+		r.Migrations += s.Migrations
+		r.Messages += s.Messages + s.Steals
+		r.BytesMoved += float64(s.Bytes)
+		gossipAge.Merge(s.GossipAge)
+		probeRTT.Merge(s.ProbeRTT)
+		xferRTT.Merge(s.TransferRTT)
+		u := 0.0
+		if span > 0 {
+			u = co.clock.units(s.Executor.BusyTime) / (span * float64(co.cfg.Servers))
+		}
+		r.NodeUtilization = append(r.NodeUtilization, u)
+		r.Utilization += u / float64(len(agents))
+	}
+	issued := float64(r.JobsIssued)
+	r.MigrationsPerJob, r.ProbesPerJob, r.BytesPerJob = float64(r.Migrations)/issued, float64(r.Probes)/issued, r.BytesMoved/issued
+	if gossipAge.Count() > 0 {
+		r.GossipAge = gossipAge.Mean()
+		r.GossipAgeP50, r.GossipAgeP99 = gossipAge.Quantile(0.5), gossipAge.Quantile(0.99)
+	}
+	if probeRTT.Count() > 0 {
+		r.ProbeRTTP50, r.ProbeRTTP99 = probeRTT.Quantile(0.5), probeRTT.Quantile(0.99)
+	}
+	if xferRTT.Count() > 0 {
+		r.TransferRTTP50, r.TransferRTTP99 = xferRTT.Quantile(0.5), xferRTT.Quantile(0.99)
+	}
+}

@@ -1,0 +1,83 @@
+package executor
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Kernels: how a slot performs a unit's work.
+const (
+	KernelSleep  = "sleep"  // emulated: precise sleep of the unit's service time
+	KernelHash   = "hash"   // SHA-256 chain, one hash per iteration
+	KernelMatmul = "matmul" // 16×16 float64 matrix product per iteration
+)
+
+// Config describes an executor. A zero field takes its default.
+type Config struct {
+	// Servers is the number of slots, units served in parallel (default 1).
+	// Each holds an OS thread; CPU kernels need a core per slot to keep time.
+	Servers int
+	// Speed is each server's service speed (default 1): a unit of size s
+	// takes s×TimeUnit/Speed. CPU kernels do 1/Speed times the iterations.
+	Speed float64
+	// TimeUnit is the wall time of one model unit of work at speed 1
+	// (default 10ms). Emulated service times are accurate to some tens of
+	// µs, so keep TimeUnit in milliseconds.
+	TimeUnit time.Duration
+	// Kernel is KernelSleep (default), KernelHash or KernelMatmul.
+	Kernel string
+	// Checkpoint is how often, at most, a running unit looks for a
+	// preemption request (default 1ms, minimum 10µs). Preempt waits up to
+	// about this long.
+	Checkpoint time.Duration
+}
+
+// DefaultConfig is one speed-1 server emulating 10 ms units, checking for
+// preemption every millisecond.
+func DefaultConfig() Config {
+	return Config{Servers: 1, Speed: 1, TimeUnit: 10 * time.Millisecond, Kernel: KernelSleep, Checkpoint: time.Millisecond}
+}
+
+// withDefaults fills zero fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Servers == 0 {
+		c.Servers = d.Servers
+	}
+	if c.Speed == 0 {
+		c.Speed = d.Speed
+	}
+	if c.TimeUnit == 0 {
+		c.TimeUnit = d.TimeUnit
+	}
+	if c.Kernel == "" {
+		c.Kernel = d.Kernel
+	}
+	if c.Checkpoint == 0 {
+		c.Checkpoint = d.Checkpoint
+	}
+	return c
+}
+
+// minCheckpoint keeps checkpoints above the cost of a nap and a clock read.
+const minCheckpoint = 10 * time.Microsecond
+
+// Validate reports the first invalid field. Zero fields are valid (defaults).
+func (c Config) Validate() error {
+	switch {
+	case c.Servers < 0:
+		return fmt.Errorf("executor: servers must be positive, got %d", c.Servers)
+	case c.Speed < 0 || math.IsNaN(c.Speed) || math.IsInf(c.Speed, 0):
+		return fmt.Errorf("executor: speed must be positive and finite, got %g", c.Speed)
+	case c.TimeUnit < 0:
+		return fmt.Errorf("executor: time unit must be positive, got %v", c.TimeUnit)
+	case c.Checkpoint < 0 || (c.Checkpoint > 0 && c.Checkpoint < minCheckpoint):
+		return fmt.Errorf("executor: checkpoint must be at least %v, got %v", minCheckpoint, c.Checkpoint)
+	}
+	switch c.Kernel {
+	case "", KernelSleep, KernelHash, KernelMatmul:
+		return nil
+	}
+	return fmt.Errorf("executor: unknown kernel %q (have %s, %s, %s)", c.Kernel, KernelHash, KernelMatmul, KernelSleep)
+}

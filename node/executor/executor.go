@@ -1,0 +1,259 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadlab/loadlab/policy"
+)
+
+// ErrClosed is returned by Submit after Close.
+var ErrClosed = errors.New("executor: closed")
+
+// Unit is one job on the executor. The agent fills ID, Size, Progress, Data
+// and Done.
+type Unit struct {
+	ID       int64
+	Size     float64 // model units of work in total
+	Progress float64 // model units already done: nonzero for a resumed unit; the executor updates it when the unit stops or finishes
+	Data     any     // the agent's; the executor never looks at it
+	// Done, if set, is called from the slot goroutine when the unit
+	// finishes, with the wall start and end of its (last) service period.
+	// The slot's next unit is already in service meanwhile: an emulated unit
+	// absorbs the time Done takes, a CPU unit is delayed by it, so keep Done
+	// short and hand slow work (network) to another goroutine.
+	Done func(u *Unit, start, end time.Time)
+}
+
+// remaining is the unit's work left, in model units.
+func (u *Unit) remaining() float64 { return max(u.Size-u.Progress, 0) }
+
+// Executor runs units on Servers FCFS slots. Its methods are safe for
+// concurrent use.
+type Executor struct {
+	cfg   Config
+	ipu   float64 // CPU kernels: iterations per model unit at speed 1
+	slots []*slot
+
+	mu        sync.Mutex
+	cond      *sync.Cond // signalled on Submit and Close
+	queue     []*Unit    // waiting, oldest first
+	running   int
+	closed    bool
+	aborting  bool    // Close's ctx is done: stop running units at their next checkpoint
+	aborted   []*Unit // units stopped by the abort, for Close
+	live      int     // slot goroutines still running
+	exited    chan struct{}
+	onDepart  func(policy.Load)
+	completed int64
+	busy      time.Duration
+	late      reservoir
+}
+
+// slot is one server. Its fields but stop are guarded by Executor.mu.
+type slot struct {
+	unit  *Unit     // in service, or nil
+	start time.Time // start of unit's service period
+	p0    float64   // unit's Progress at start
+	req   *preemptReq
+	stop  atomic.Bool // set when the unit should stop at its next checkpoint
+}
+
+// preemptReq is a pending Preempt; the slot answers on ch (buffered) with
+// the stopped unit, or nil if the unit finished first.
+type preemptReq struct{ ch chan *Unit }
+
+// New starts an executor: cfg.Servers slot goroutines, each on its own OS
+// thread. For a CPU kernel, the first New of the process calibrates it
+// (about 60 ms).
+func New(cfg Config) (*Executor, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	e := &Executor{cfg: cfg, exited: make(chan struct{})}
+	e.cond = sync.NewCond(&e.mu)
+	if cfg.Kernel != KernelSleep {
+		perNano, err := itersPerNano(cfg.Kernel)
+		if err != nil {
+			return nil, err
+		}
+		e.ipu = perNano * float64(cfg.TimeUnit)
+	}
+	e.slots = make([]*slot, cfg.Servers)
+	e.live = cfg.Servers
+	for i := range e.slots {
+		e.slots[i] = &slot{}
+		go e.serve(e.slots[i])
+	}
+	return e, nil
+}
+
+// Submit queues u behind the units waiting (FCFS). It fails after Close and
+// for a unit whose Size or Progress is negative or not finite.
+func (e *Executor) Submit(u *Unit) error {
+	if u == nil {
+		return errors.New("executor: nil unit")
+	}
+	if u.Size < 0 || math.IsNaN(u.Size) || math.IsInf(u.Size, 0) || u.Progress < 0 || math.IsNaN(u.Progress) || math.IsInf(u.Progress, 0) {
+		return fmt.Errorf("executor: unit %d: invalid size %g or progress %g", u.ID, u.Size, u.Progress)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	e.queue = append(e.queue, u)
+	e.cond.Signal()
+	return nil
+}
+
+// Load is the executor's state now. The work of running units is estimated
+// from the time they have been in service.
+func (e *Executor) Load() policy.Load {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.loadLocked(time.Now())
+}
+
+func (e *Executor) loadLocked(now time.Time) policy.Load {
+	l := policy.Load{Queue: len(e.queue) + e.running, Running: e.running, Servers: e.cfg.Servers, Speed: e.cfg.Speed}
+	for _, u := range e.queue {
+		l.Work += u.remaining()
+	}
+	for _, s := range e.slots {
+		if s.unit != nil {
+			l.Work += max(s.unit.Size-e.progressAt(s, now), 0)
+		}
+	}
+	return l
+}
+
+// progressAt estimates the progress of s's unit at now, from elapsed time.
+func (e *Executor) progressAt(s *slot, now time.Time) float64 {
+	p := s.p0 + float64(now.Sub(s.start))*e.cfg.Speed/float64(e.cfg.TimeUnit)
+	return min(max(p, s.p0), s.unit.Size)
+}
+
+// Waiting is the number of units queued and not started.
+func (e *Executor) Waiting() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.queue)
+}
+
+// Take removes the waiting unit at FCFS position pos (0 = oldest) for a
+// transfer; false if pos is out of range.
+func (e *Executor) Take(pos int) (*Unit, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if pos < 0 || pos >= len(e.queue) {
+		return nil, false
+	}
+	u := e.queue[pos]
+	copy(e.queue[pos:], e.queue[pos+1:])
+	e.queue[len(e.queue)-1] = nil
+	e.queue = e.queue[:len(e.queue)-1]
+	return u, true
+}
+
+// Preempt asks running unit id to stop at its next checkpoint and returns it
+// with Progress updated (strong mobility): resubmitted, it runs only the
+// remainder. It blocks until the unit stopped (about Config.Checkpoint) or
+// ctx is done. It returns false if id is not running, finished before its
+// checkpoint, is already being preempted, or ctx ended first (the unit then
+// keeps running).
+func (e *Executor) Preempt(ctx context.Context, id int64) (*Unit, bool) {
+	e.mu.Lock()
+	var s *slot
+	for _, x := range e.slots {
+		if x.unit != nil && x.unit.ID == id {
+			s = x
+			break
+		}
+	}
+	if s == nil || s.req != nil {
+		e.mu.Unlock()
+		return nil, false
+	}
+	req := &preemptReq{ch: make(chan *Unit, 1)}
+	s.req = req
+	s.stop.Store(true)
+	e.mu.Unlock()
+
+	select {
+	case u := <-req.ch:
+		return u, u != nil
+	case <-ctx.Done():
+	}
+	e.mu.Lock()
+	if s.req == req { // still pending: withdraw it
+		s.req = nil
+		s.stop.Store(e.aborting)
+		e.mu.Unlock()
+		return nil, false
+	}
+	e.mu.Unlock()
+	u := <-req.ch // answered meanwhile
+	return u, u != nil
+}
+
+// SetOnDepart sets f to be called after each completion (after the unit's
+// Done), from the slot goroutine, with the load at that moment (the slot's
+// next unit, if any, already in service). Like Done, f delays the slot's
+// work: keep it short.
+func (e *Executor) SetOnDepart(f func(policy.Load)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.onDepart = f
+}
+
+// Close stops accepting units and waits for the running and queued ones to
+// finish until ctx is done. Then it takes the waiting units off the queue,
+// stops the running ones at their next checkpoint (Progress updated, Done
+// not called), and returns them all, those that had started first, for the
+// caller to fail or hand back. Close returns after every slot goroutine has
+// exited, so after its callbacks in progress return: do not call it from
+// Done or the OnDepart function. Later calls return nil at once.
+func (e *Executor) Close(ctx context.Context) []*Unit {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.cond.Broadcast()
+	e.mu.Unlock()
+
+	select {
+	case <-e.exited:
+		return nil
+	case <-ctx.Done():
+	}
+	e.mu.Lock()
+	e.aborting = true
+	left := e.queue
+	e.queue = nil
+	for _, s := range e.slots {
+		if s.unit != nil {
+			s.stop.Store(true)
+		}
+	}
+	e.mu.Unlock()
+	<-e.exited
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append(e.aborted, left...)
+}
+
+// Stats is what the executor measured so far.
+func (e *Executor) Stats() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return Stats{Completed: e.completed, BusyTime: e.busy, Lateness: e.late.summary()}
+}

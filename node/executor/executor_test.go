@@ -1,0 +1,476 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/policy"
+)
+
+// start builds an executor closed at the end of the test.
+func start(t *testing.T, cfg Config) *Executor {
+	t.Helper()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New(%+v): %v", cfg, err)
+	}
+	t.Cleanup(func() { e.Close(context.Background()) })
+	return e
+}
+
+// period is a unit's service period as Done reported it.
+type period struct {
+	id         int64
+	start, end time.Time
+}
+
+func (p period) d() time.Duration { return p.end.Sub(p.start) }
+
+// recorder collects Done calls.
+type recorder struct {
+	mu   sync.Mutex
+	done []period
+	ch   chan period
+}
+
+func newRecorder() *recorder { return &recorder{ch: make(chan period, 1000)} }
+
+func (r *recorder) unit(id int64, size float64) *Unit {
+	return &Unit{ID: id, Size: size, Done: func(u *Unit, start, end time.Time) {
+		p := period{u.ID, start, end}
+		r.mu.Lock()
+		r.done = append(r.done, p)
+		r.mu.Unlock()
+		r.ch <- p
+	}}
+}
+
+// wait returns the next n completions, failing the test after a timeout.
+func (r *recorder) wait(t *testing.T, n int) []period {
+	t.Helper()
+	var ps []period
+	for range n {
+		select {
+		case p := <-r.ch:
+			ps = append(ps, p)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("got %d completions, want %d", len(ps), n)
+		}
+	}
+	return ps
+}
+
+func submit(t *testing.T, e *Executor, us ...*Unit) {
+	t.Helper()
+	for _, u := range us {
+		if err := e.Submit(u); err != nil {
+			t.Fatalf("Submit(%d): %v", u.ID, err)
+		}
+	}
+}
+
+// waitRunning polls until n units are in service.
+func waitRunning(t *testing.T, e *Executor, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); e.Load().Running != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("Running = %d, want %d", e.Load().Running, n)
+		}
+		runtime.Gosched() // poll closely: time.Sleep would add ~1ms
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func near(got, want, tol float64) bool { return got >= want-tol && got <= want+tol }
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"zero takes defaults", Config{}, true},
+		{"default", DefaultConfig(), true},
+		{"hash", Config{Kernel: KernelHash}, true},
+		{"negative servers", Config{Servers: -1}, false},
+		{"negative speed", Config{Speed: -1}, false},
+		{"negative time unit", Config{TimeUnit: -time.Millisecond}, false},
+		{"tiny checkpoint", Config{Checkpoint: time.Microsecond}, false},
+		{"unknown kernel", Config{Kernel: "fft"}, false},
+	}
+	for _, tt := range tests {
+		if err := tt.cfg.Validate(); (err == nil) != tt.ok {
+			t.Errorf("%s: Validate() = %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+	if _, err := New(Config{Kernel: "fft"}); err == nil {
+		t.Error("New with unknown kernel: got nil error")
+	}
+}
+
+// TestSleepAccuracy: emulated service times are precise (loosely asserted:
+// the machine is shared; see BenchmarkSleepAccuracy for numbers).
+func TestSleepAccuracy(t *testing.T) {
+	e := start(t, Config{TimeUnit: 10 * time.Millisecond})
+	r := newRecorder()
+	var ds []time.Duration
+	for i := range 20 {
+		submit(t, e, r.unit(int64(i), 1))
+		ds = append(ds, r.wait(t, 1)[0].d())
+	}
+	if m := median(ds); m < 9*time.Millisecond || m > 11*time.Millisecond {
+		t.Errorf("median service time %v, want 10ms ± 1ms (all: %v)", m, ds)
+	}
+	st := e.Stats()
+	if st.Completed != 20 {
+		t.Errorf("Completed = %d, want 20", st.Completed)
+	}
+	if st.Lateness.P50 >= time.Millisecond || st.Lateness.P50 > st.Lateness.P99 || st.Lateness.P99 > st.Lateness.Max {
+		t.Errorf("lateness %+v, want p50 < 1ms and p50 ≤ p99 ≤ max", st.Lateness)
+	}
+	if st.BusyTime < 190*time.Millisecond || st.BusyTime > 240*time.Millisecond {
+		t.Errorf("BusyTime = %v, want about 200ms", st.BusyTime)
+	}
+	t.Logf("median %v, lateness %+v", median(ds), st.Lateness)
+}
+
+func TestSpeedAndResumedProgress(t *testing.T) {
+	tests := []struct {
+		speed, size, progress float64
+		want                  time.Duration
+	}{
+		{2, 1, 0, 5 * time.Millisecond},
+		{0.5, 0.25, 0, 5 * time.Millisecond},
+		{1, 1, 0.5, 5 * time.Millisecond},
+		{1, 1, 1, 0},
+		{1, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		e := start(t, Config{Speed: tt.speed, TimeUnit: 10 * time.Millisecond})
+		r := newRecorder()
+		u := r.unit(1, tt.size)
+		u.Progress = tt.progress
+		submit(t, e, u)
+		if d := r.wait(t, 1)[0].d(); d < tt.want || d > tt.want+time.Millisecond {
+			t.Errorf("speed %g, size %g, progress %g: service %v, want %v (+1ms)", tt.speed, tt.size, tt.progress, d, tt.want)
+		}
+		if u.Progress != u.Size {
+			t.Errorf("Progress = %g after Done, want %g", u.Progress, u.Size)
+		}
+	}
+}
+
+func TestFCFSOneServer(t *testing.T) {
+	e := start(t, Config{TimeUnit: 2 * time.Millisecond})
+	r := newRecorder()
+	var mu sync.Mutex
+	var events []string
+	e.SetOnDepart(func(l policy.Load) {
+		mu.Lock()
+		events = append(events, "depart")
+		mu.Unlock()
+	})
+	for i := range 5 {
+		u := r.unit(int64(i), 1)
+		done := u.Done
+		u.Done = func(u *Unit, s, e time.Time) {
+			mu.Lock()
+			events = append(events, "done")
+			mu.Unlock()
+			done(u, s, e)
+		}
+		submit(t, e, u)
+	}
+	ps := r.wait(t, 5)
+	for i, p := range ps {
+		if p.id != int64(i) {
+			t.Fatalf("completion %d is unit %d, want FCFS order 0..4", i, p.id)
+		}
+		if i > 0 && p.start.Before(ps[i-1].end) {
+			t.Errorf("unit %d started %v before unit %d ended on the only server", i, ps[i-1].end.Sub(p.start), i-1)
+		}
+	}
+	e.Close(context.Background()) // waits for the last OnDepart
+	mu.Lock()
+	defer mu.Unlock()
+	if want := slices.Repeat([]string{"done", "depart"}, 5); !slices.Equal(events, want) {
+		t.Errorf("callbacks %v, want %v", events, want)
+	}
+}
+
+func TestTwoServersConcurrent(t *testing.T) {
+	e := start(t, Config{Servers: 2, TimeUnit: 20 * time.Millisecond})
+	r := newRecorder()
+	t0 := time.Now()
+	submit(t, e, r.unit(1, 1), r.unit(2, 1))
+	ps := r.wait(t, 2)
+	if wall := time.Since(t0); wall > 30*time.Millisecond {
+		t.Errorf("two size-1 units on two servers took %v, want about 20ms", wall)
+	}
+	if !ps[0].start.Before(ps[1].end) || !ps[1].start.Before(ps[0].end) {
+		t.Errorf("service periods %v and %v do not overlap", ps[0], ps[1])
+	}
+}
+
+func TestLoad(t *testing.T) {
+	e := start(t, Config{TimeUnit: 20 * time.Millisecond})
+	if got, want := e.Load(), (policy.Load{Servers: 1, Speed: 1}); got != want {
+		t.Errorf("idle Load() = %+v, want %+v", got, want)
+	}
+	r := newRecorder()
+	submit(t, e, r.unit(1, 1), r.unit(2, 1), r.unit(3, 0.5))
+	waitRunning(t, e, 1)
+	time.Sleep(5 * time.Millisecond)
+	l := e.Load()
+	if l.Queue != 3 || l.Running != 1 || l.Waiting() != 2 || e.Waiting() != 2 || l.Servers != 1 || l.Speed != 1 {
+		t.Errorf("Load() = %+v, Waiting() = %d; want queue 3, running 1, 2 waiting", l, e.Waiting())
+	}
+	// 1.5 waiting + the running unit's rest: about 0.75 after 5 of its 20 ms.
+	if l.Work < 1.5+0.3 || l.Work > 1.5+1 {
+		t.Errorf("Load().Work = %g, want about 2.25", l.Work)
+	}
+	r.wait(t, 3)
+	e.Close(context.Background())
+	if got, want := e.Load(), (policy.Load{Servers: 1, Speed: 1}); got != want {
+		t.Errorf("Load() after the run = %+v, want %+v", got, want)
+	}
+}
+
+func TestTake(t *testing.T) {
+	e := start(t, Config{TimeUnit: 10 * time.Millisecond})
+	r := newRecorder()
+	submit(t, e, r.unit(0, 2))
+	waitRunning(t, e, 1)
+	submit(t, e, r.unit(1, 0.1), r.unit(2, 0.1), r.unit(3, 0.1))
+	for _, pos := range []int{-1, 3} {
+		if u, ok := e.Take(pos); ok {
+			t.Errorf("Take(%d) = unit %d, want false", pos, u.ID)
+		}
+	}
+	u, ok := e.Take(1)
+	if !ok || u.ID != 2 {
+		t.Fatalf("Take(1) = %v, %v; want unit 2", u, ok)
+	}
+	if e.Waiting() != 2 {
+		t.Errorf("Waiting() = %d after Take, want 2", e.Waiting())
+	}
+	var ids []int64
+	for _, p := range r.wait(t, 3) {
+		ids = append(ids, p.id)
+	}
+	if want := []int64{0, 1, 3}; !slices.Equal(ids, want) {
+		t.Errorf("completed %v, want %v", ids, want)
+	}
+}
+
+func TestPreempt(t *testing.T) {
+	for _, kernel := range []string{KernelSleep, KernelHash} {
+		t.Run(kernel, func(t *testing.T) {
+			const unit = 40 * time.Millisecond
+			e := start(t, Config{TimeUnit: unit, Kernel: kernel})
+			r := newRecorder()
+			if _, ok := e.Preempt(context.Background(), 1); ok {
+				t.Error("Preempt of a unit not running: got true")
+			}
+			u := r.unit(1, 1)
+			submit(t, e, u)
+			waitRunning(t, e, 1)
+			SleepUntil(time.Now().Add(unit / 2))
+			got, ok := e.Preempt(context.Background(), 1)
+			if !ok || got != u {
+				t.Fatalf("Preempt = %v, %v; want the unit", got, ok)
+			}
+			// A CPU unit's progress counts iterations at the calibrated rate,
+			// which the cores' load at calibration and now can skew.
+			plo, phi := 0.3, 0.7
+			if kernel != KernelSleep {
+				plo, phi = 0.1, 0.9
+			}
+			if u.Progress < plo || u.Progress > phi {
+				t.Errorf("Progress = %g after preemption at ~50%%, want in [%g, %g]", u.Progress, plo, phi)
+			}
+			if l := e.Load(); l.Queue != 0 || l.Work != 0 {
+				t.Errorf("Load() = %+v after preemption, want empty", l)
+			}
+			if len(r.done) != 0 {
+				t.Error("Done called for a preempted unit")
+			}
+			p0 := u.Progress
+			submit(t, e, u)
+			rest := r.wait(t, 1)[0].d()
+			busy := e.Stats().BusyTime
+			want := time.Duration((1 - p0) * float64(unit))
+			// Emulation is precise; a CPU kernel does exactly the remaining
+			// iterations, which other processes on the cores can only slow.
+			lo, hi := want-time.Millisecond, want+time.Millisecond
+			blo, bhi := unit-time.Millisecond, unit+2*time.Millisecond
+			if kernel != KernelSleep {
+				lo, hi = want/2, want*2
+				blo, bhi = unit/2, unit*2
+			}
+			if rest < lo || rest > hi {
+				t.Errorf("resumed unit ran %v, want the remainder %v (in [%v, %v])", rest, want, lo, hi)
+			}
+			if busy < blo || busy > bhi {
+				t.Errorf("BusyTime = %v over both periods, want about %v (in [%v, %v])", busy, unit, blo, bhi)
+			}
+		})
+	}
+}
+
+func TestPreemptCanceled(t *testing.T) {
+	e := start(t, Config{TimeUnit: 10 * time.Millisecond})
+	r := newRecorder()
+	submit(t, e, r.unit(1, 1))
+	waitRunning(t, e, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, ok := e.Preempt(ctx, 1); ok {
+		// Legitimate only if the slot reached a checkpoint first.
+		t.Log("Preempt with a canceled context stopped the unit anyway")
+		return
+	}
+	if p := r.wait(t, 1)[0]; p.d() < 10*time.Millisecond {
+		t.Errorf("unit ran %v after a withdrawn Preempt, want its full 10ms", p.d())
+	}
+}
+
+func TestClose(t *testing.T) {
+	e := start(t, Config{TimeUnit: 20 * time.Millisecond})
+	r := newRecorder()
+	us := []*Unit{r.unit(1, 1), r.unit(2, 1), r.unit(3, 1)}
+	submit(t, e, us...)
+	waitRunning(t, e, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	left := e.Close(ctx)
+	if !slices.Equal(left, us) {
+		t.Fatalf("Close returned %d units, want the running one then the 2 waiting", len(left))
+	}
+	if p := us[0].Progress; p <= 0 || p >= 1 {
+		t.Errorf("stopped unit's Progress = %g, want in (0, 1)", p)
+	}
+	if len(r.done) != 0 {
+		t.Errorf("Done called %d times, want 0", len(r.done))
+	}
+	if err := e.Submit(r.unit(4, 1)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Submit after Close: %v, want ErrClosed", err)
+	}
+	if left := e.Close(context.Background()); left != nil {
+		t.Errorf("second Close returned %d units, want none", len(left))
+	}
+}
+
+func TestCloseDrains(t *testing.T) {
+	e := start(t, Config{Servers: 2, TimeUnit: time.Millisecond})
+	r := newRecorder()
+	for i := range 6 {
+		submit(t, e, r.unit(int64(i), 1))
+	}
+	if left := e.Close(context.Background()); len(left) != 0 {
+		t.Errorf("Close returned %d units, want all run", len(left))
+	}
+	if n := len(r.ch); n != 6 {
+		t.Errorf("%d units done, want 6", n)
+	}
+}
+
+func TestSubmitInvalid(t *testing.T) {
+	e := start(t, Config{})
+	for _, u := range []*Unit{nil, {Size: -1}, {Size: 1, Progress: -1}} {
+		if err := e.Submit(u); err == nil {
+			t.Errorf("Submit(%+v): got nil error", u)
+		}
+	}
+}
+
+func TestCalibrate(t *testing.T) {
+	for _, k := range []string{KernelHash, KernelMatmul} {
+		n, err := Calibrate(k, time.Millisecond)
+		if err != nil || n <= 0 {
+			t.Errorf("Calibrate(%q) = %g, %v; want a positive count", k, n, err)
+		}
+	}
+	for _, k := range []string{KernelSleep, "fft"} {
+		if _, err := Calibrate(k, time.Millisecond); err == nil {
+			t.Errorf("Calibrate(%q): got nil error", k)
+		}
+	}
+}
+
+// TestCPUKernels: a size-1 unit takes about one time unit: the median of
+// 5 within ±30%, in one of 3 attempts. The cores are shared, so each attempt
+// recalibrates and scales its target by the machine's drift since the
+// cached calibration (logged); if every attempt was slow because other
+// processes held the core (process CPU well under wall time) but the units'
+// CPU time was on target, the test is skipped, not failed.
+func TestCPUKernels(t *testing.T) {
+	for _, k := range []string{KernelHash, KernelMatmul} {
+		t.Run(k, func(t *testing.T) {
+			const unit = 20 * time.Millisecond
+			e := start(t, Config{TimeUnit: unit, Kernel: k})
+			r := newRecorder()
+			var got []string
+			contended := true
+			for attempt := range 3 {
+				now, err := Calibrate(k, unit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := time.Duration(float64(unit) * e.ipu / now)
+				var walls, cpus []time.Duration
+				for i := range 5 {
+					c0, cpuOK := processCPU()
+					submit(t, e, r.unit(int64(10*attempt+i), 1))
+					walls = append(walls, r.wait(t, 1)[0].d())
+					if c1, _ := processCPU(); cpuOK {
+						cpus = append(cpus, c1-c0)
+					}
+				}
+				m := median(walls)
+				t.Logf("attempt %d: median %v, target %v (calibrated %.0f, now %.0f iterations per unit); process CPU %v", attempt, m, want, e.ipu, now, cpus)
+				if near(float64(m), float64(want), 0.3*float64(want)) {
+					return
+				}
+				got = append(got, fmt.Sprintf("%v (target %v)", m, want))
+				if len(cpus) == 0 || m < want || float64(median(cpus)) > 0.75*float64(m) || !near(float64(median(cpus)), float64(want), 0.3*float64(want)) {
+					contended = false
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if contended {
+				t.Skipf("cores contended: median service times %v", got)
+			}
+			t.Errorf("median service times %v, want target ± 30%%", got)
+		})
+	}
+}
+
+func TestSleepUntil(t *testing.T) {
+	var lates []time.Duration
+	for range 9 {
+		deadline := time.Now().Add(2 * time.Millisecond)
+		got := SleepUntil(deadline)
+		if got.Before(deadline) || time.Now().Before(deadline) {
+			t.Fatalf("SleepUntil returned %v early", deadline.Sub(got))
+		}
+		lates = append(lates, got.Sub(deadline))
+	}
+	if m := median(lates); m > time.Millisecond {
+		t.Errorf("SleepUntil median lateness %v, want < 1ms (all: %v)", m, lates)
+	}
+	if d := time.Now().Add(-time.Second); SleepUntil(d).Before(d) {
+		t.Error("SleepUntil of a past deadline went back in time")
+	}
+}

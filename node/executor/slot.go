@@ -1,0 +1,160 @@
+package executor
+
+import (
+	"math"
+	"time"
+)
+
+// serve is slot s's goroutine: it takes units FCFS until the executor is
+// closed and drained.
+func (e *Executor) serve(s *slot) {
+	lockThread() // for good: see lockThread
+	var k kernel
+	if e.cfg.Kernel != KernelSleep {
+		k, _ = newKernel(e.cfg.Kernel) // validated by New
+	}
+	e.mu.Lock()
+	u := e.waitStart(s)
+	for u != nil {
+		e.mu.Unlock()
+		var (
+			end  time.Time
+			late time.Duration
+			ok   bool
+		)
+		if k == nil {
+			end, late, ok = e.runSleep(s, u)
+		} else {
+			end, ok = e.runCPU(s, k, u)
+		}
+		e.mu.Lock()
+		if !ok { // stopped and handed over by stopRunning
+			u = e.waitStart(s)
+			continue
+		}
+		start := s.start
+		u.Progress = u.Size
+		e.completed++
+		e.busy += end.Sub(start)
+		if k == nil {
+			e.late.add(late)
+		}
+		s.unit = nil
+		e.running--
+		if s.req != nil { // a Preempt came too late
+			s.req.ch <- nil
+			s.req = nil
+		}
+		s.stop.Store(false)
+		// The next unit starts now, as it would on a real server; the
+		// callbacks below run during its service.
+		next := e.tryStart(s)
+		onDepart := e.onDepart
+		e.mu.Unlock()
+		if u.Done != nil {
+			u.Done(u, start, end)
+		}
+		if onDepart != nil {
+			onDepart(e.Load())
+		}
+		e.mu.Lock()
+		if next == nil {
+			next = e.waitStart(s)
+		}
+		u = next
+	}
+	e.live--
+	if e.live == 0 {
+		close(e.exited)
+	}
+	e.mu.Unlock()
+}
+
+// waitStart (e.mu held) waits for a unit and starts it on s; nil once the
+// executor is closed and its queue empty.
+func (e *Executor) waitStart(s *slot) *Unit {
+	for len(e.queue) == 0 && !e.closed {
+		e.cond.Wait()
+	}
+	return e.tryStart(s)
+}
+
+// tryStart (e.mu held) starts the oldest waiting unit on s, if any.
+func (e *Executor) tryStart(s *slot) *Unit {
+	if len(e.queue) == 0 {
+		return nil
+	}
+	u := e.queue[0]
+	e.queue[0] = nil
+	e.queue = e.queue[1:]
+	s.unit, s.start, s.p0 = u, time.Now(), u.Progress
+	e.running++
+	return u
+}
+
+// runSleep emulates s's unit u: it sleeps until the absolute deadline
+// start + remaining×TimeUnit/Speed, so chunking adds no error. ok is false
+// if the unit was stopped; otherwise late is end − deadline.
+func (e *Executor) runSleep(s *slot, u *Unit) (end time.Time, late time.Duration, ok bool) {
+	deadline := s.start.Add(e.serviceTime(u.Size - s.p0))
+	for {
+		now, done := sleepUntilOrStop(deadline, e.cfg.Checkpoint, &s.stop)
+		if done {
+			return now, now.Sub(deadline), true
+		}
+		if e.stopRunning(s, now, e.progressAt(s, now)) {
+			return now, 0, false
+		}
+	}
+}
+
+// serviceTime is the wall time of w model units on this executor.
+func (e *Executor) serviceTime(w float64) time.Duration {
+	d := max(w, 0) * float64(e.cfg.TimeUnit) / e.cfg.Speed
+	if d >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(d)
+}
+
+// runCPU does u's remaining iterations of kernel k, in chunks of about a
+// checkpoint. Progress counts iterations, so it accumulates no error.
+func (e *Executor) runCPU(s *slot, k kernel, u *Unit) (end time.Time, ok bool) {
+	perIter := e.cfg.Speed / e.ipu // model units per iteration
+	total := int64(min(math.Round(max(u.Size-s.p0, 0)/perIter), math.MaxInt64/2))
+	chunk := max(int64(e.ipu*float64(e.cfg.Checkpoint)/float64(e.cfg.TimeUnit)), 1)
+	for done := int64(0); done < total; {
+		if s.stop.Load() && e.stopRunning(s, time.Now(), s.p0+float64(done)*perIter) {
+			return time.Time{}, false
+		}
+		n := min(chunk, total-done)
+		k.run(n)
+		done += n
+	}
+	return time.Now(), true
+}
+
+// stopRunning is called by slot s on seeing its stop flag at a checkpoint
+// of its unit, with the unit's progress there. If a Preempt or an aborting
+// Close still wants the unit, it takes the unit off the slot, hands it over
+// and returns true; otherwise (a Preempt withdrawn) the unit goes on.
+func (e *Executor) stopRunning(s *slot, now time.Time, progress float64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s.stop.Store(false)
+	if s.req == nil && !e.aborting {
+		return false
+	}
+	u := s.unit
+	u.Progress = min(max(progress, s.p0), u.Size)
+	e.busy += now.Sub(s.start)
+	s.unit = nil
+	e.running--
+	if s.req != nil {
+		s.req.ch <- u
+		s.req = nil
+	} else {
+		e.aborted = append(e.aborted, u)
+	}
+	return true
+}

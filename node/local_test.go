@@ -1,0 +1,84 @@
+package node
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/workload"
+)
+
+func localPoint(t *testing.T, nodes int, dispatch, migrate string, load float64, jobs int, unit time.Duration) PointConfig {
+	t.Helper()
+	reg := policy.Builtin()
+	d, err := reg.Dispatch(dispatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := reg.Migrate(migrate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := workload.New(workload.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return PointConfig{Nodes: nodes, Load: load, Jobs: jobs, Warmup: jobs / 10, Seed: 3, TimeUnit: unit,
+		Workload: w, Dispatch: d, Migrate: m}
+}
+
+// TestLocalCluster runs real agents (serf, TCP, executors) on 127.0.0.1
+// and checks that every job ends exactly once and the policies act.
+func TestLocalCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	for _, tc := range []struct {
+		dispatch, migrate string
+		check             func(t *testing.T, probesPerJob, migrationsPerJob float64)
+	}{
+		{"random", "none", func(t *testing.T, p, m float64) {
+			if p != 0 || m != 0 {
+				t.Errorf("random/none probed %.2f and migrated %.2f per job", p, m)
+			}
+		}},
+		{"pod(d=2)", "none", func(t *testing.T, p, m float64) {
+			if p != 2 {
+				t.Errorf("pod(d=2) probed %.2f per job, want 2", p)
+			}
+		}},
+		{"random", "sender.threshold(T=1, probes=2)", func(t *testing.T, p, m float64) {
+			if m == 0 || p == 0 {
+				t.Errorf("sender.threshold moved %.3f and probed %.3f per job", m, p)
+			}
+		}},
+		{"random", "receiver.threshold(T=1, probes=2)", func(t *testing.T, p, m float64) {
+			if m == 0 {
+				t.Errorf("receiver.threshold moved %.3f per job", m)
+			}
+		}},
+	} {
+		t.Run(tc.dispatch+"+"+tc.migrate, func(t *testing.T) {
+			cfg := localPoint(t, 4, tc.dispatch, tc.migrate, 0.7, 1500, 2*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			r, err := RunLocal(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("mean %.3f ± %.3f p99 %.3f util %.3f probes/job %.3f migrations/job %.3f gossip age p50 %.3f lag p99 %.4f failures %v",
+				r.MeanResponse, r.CI95HalfWidth, r.P99Response, r.Utilization, r.ProbesPerJob, r.MigrationsPerJob, r.GossipAgeP50, r.ScheduleLagP99, r.Failures)
+			if r.JobsIssued != int64(cfg.Jobs) || r.JobsCompleted+r.JobsFailed != r.JobsIssued {
+				t.Errorf("conservation: issued %d completed %d failed %d", r.JobsIssued, r.JobsCompleted, r.JobsFailed)
+			}
+			if r.JobsFailed != 0 {
+				t.Errorf("%d jobs failed: %v", r.JobsFailed, r.Failures)
+			}
+			if r.MeanResponse < 1 || r.MeanResponse > 10 {
+				t.Errorf("mean response %.3f is implausible for ρ=0.7", r.MeanResponse)
+			}
+			tc.check(t, r.ProbesPerJob, r.MigrationsPerJob)
+		})
+	}
+}

@@ -1,0 +1,111 @@
+package wire
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Version is the protocol version written in, and required of, every frame.
+const Version = 1
+
+// DefaultMaxFrame is the number of payload bytes accepted by default.
+const DefaultMaxFrame = 8 << 20
+
+// Type is the kind of a message.
+type Type uint8
+
+// The message types. Each comment names the reply a request gets.
+const (
+	TypeError      Type = iota + 1 // an error reply or report; Data holds the text
+	TypeSubmit                     // a job to run (dispatcher → agent); reply TypeAck
+	TypeAck                        // generic OK reply
+	TypeProbe                      // ask for fresh load; reply TypeLoad
+	TypeLoad                       // a load report
+	TypeTransfer                   // a job moving between agents, with its state bytes; reply TypeAck (or TypeError if refused)
+	TypeSteal                      // ask for a waiting job (receiver-initiated); reply TypeTransfer (the job) or TypeAck with no job (Job==nil)
+	TypeCompletion                 // agent → generator: a job ended (completed or failed); no reply (one-way)
+	TypeControl                    // JSON payload (configure, stats, start/stop); reply TypeControl
+)
+
+var typeNames = [...]string{
+	TypeError:      "error",
+	TypeSubmit:     "submit",
+	TypeAck:        "ack",
+	TypeProbe:      "probe",
+	TypeLoad:       "load",
+	TypeTransfer:   "transfer",
+	TypeSteal:      "steal",
+	TypeCompletion: "completion",
+	TypeControl:    "control",
+}
+
+func (t Type) valid() bool { return t >= TypeError && t <= TypeControl }
+
+// String returns the type's lower-case name, or "Type(n)" for an unknown one.
+func (t Type) String() string {
+	if t.valid() {
+		return typeNames[t]
+	}
+	return "Type(" + strconv.Itoa(int(t)) + ")"
+}
+
+// Job is a job on the wire.
+type Job struct {
+	ID       int64
+	Arrival  float64 // scheduled arrival, model units since the run's epoch
+	Size     float64 // service demand, model units
+	Class    int32
+	Key      int32
+	Hops     int32
+	Origin   int32
+	Progress float64 // work already done (strong mobility), model units
+	ReplyTo  string  // host:port of the completion listener
+	State    []byte  // execution state (may be empty; up to the frame limit)
+}
+
+// Load is a node's load report.
+type Load struct {
+	Queue, Running, Servers int32
+	Work, Speed             float64
+	Seq                     uint64
+	SentUnixNano            int64
+}
+
+// Completion reports that a job ended, completed or failed.
+type Completion struct {
+	JobID                      int64
+	Node                       int32
+	Hops                       int32
+	StartUnixNano, EndUnixNano int64 // wall clock at the agent
+	Failed                     bool
+	Reason                     string
+}
+
+// Msg is one frame's content: Type plus the field(s) that type uses.
+// Decoded empty byte slices are nil.
+type Msg struct {
+	Type Type
+	ID   uint64      // request id; a reply carries the id of its request; 0 for one-way
+	From int32       // sender node id (-1: not a node)
+	Job  *Job        // Submit, Transfer, Steal reply
+	Load *Load       // Load
+	Done *Completion // Completion
+	Data []byte      // Control (JSON), Error text
+}
+
+// remoteError is the error a TypeError message stands for.
+type remoteError struct{ text string }
+
+func (e *remoteError) Error() string { return e.text }
+
+// Err returns, for a TypeError message, an error whose text is Data; for any
+// other type it returns nil.
+func (m *Msg) Err() error {
+	if m == nil || m.Type != TypeError {
+		return nil
+	}
+	if len(m.Data) == 0 {
+		return errors.New("wire: remote error without text")
+	}
+	return &remoteError{text: string(m.Data)}
+}
