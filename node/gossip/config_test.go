@@ -1,0 +1,40 @@
+package gossip
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	big := map[string]string{"blob": strings.Repeat("x", 400)}
+	fits := map[string]string{"role": "agent", "rpc": "127.0.0.1:7000", "id": "31", "blob": strings.Repeat("x", 250)}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string // substring of the error; "" for none
+	}{
+		{"minimal", Config{Name: "a"}, ""},
+		{"full", Config{Name: "a", BindAddr: "127.0.0.1", BindPort: 7946, Advertise: "127.0.0.1:7946", Tags: fits, Label: "run-1", Profile: "lan"}, ""},
+		{"empty name", Config{}, "empty name"},
+		{"tags over 512 bytes", Config{Name: "a", Tags: big}, "limit 512"},
+		{"reserved tag", Config{Name: "a", Tags: map[string]string{"ld": "1"}}, "reserved"},
+		{"bad profile", Config{Name: "a", Profile: "wan"}, "unknown profile"},
+		{"bind not an IP", Config{Name: "a", BindAddr: "localhost"}, "not an IP"},
+		{"bind port", Config{Name: "a", BindPort: 70000}, "out of range"},
+		{"advertise host", Config{Name: "a", Advertise: "example.com:1"}, "not an IP"},
+		{"advertise port with port 0", Config{Name: "a", Advertise: "127.0.0.1:9000"}, "fixed bind port"},
+		{"label too long", Config{Name: "a", Label: strings.Repeat("l", 256)}, "label"},
+		{"negative heartbeat", Config{Name: "a", Heartbeat: -1}, "heartbeat"},
+		{"negative min interval", Config{Name: "a", MinInterval: -1}, "min interval"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.Validate()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("Validate() = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
