@@ -60,7 +60,7 @@ func TestLocalCluster(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.dispatch+"+"+tc.migrate, func(t *testing.T) {
-			cfg := localPoint(t, 4, tc.dispatch, tc.migrate, 0.7, 1500, 2*time.Millisecond)
+			cfg := localPoint(t, 4, tc.dispatch, tc.migrate, 0.7, 1200, 10*time.Millisecond)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			r, err := RunLocal(ctx, cfg)

@@ -1,0 +1,42 @@
+package node
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// BenchmarkPathOverhead measures what the real path adds to a job's
+// service time: generator → dispatcher → agent (TCP) → executor →
+// completion (TCP) → coordinator. One agent, deterministic jobs of 100 µs
+// (size 0.1 with a 1 ms time unit) at 1,000 jobs/s (ρ = 0.1, so queueing
+// is rare): response − service is the overhead.
+//
+//	go test ./node -run '^$' -bench PathOverhead -benchtime 1x
+func BenchmarkPathOverhead(b *testing.B) {
+	reg := policy.Builtin()
+	d, _ := reg.Dispatch("random")
+	m, _ := reg.Migrate("none")
+	w, err := workload.New(workload.Config{Arrival: "poisson", Size: "det(value=0.1)"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const unit = time.Millisecond
+	for i := 0; i < b.N; i++ {
+		r, err := RunLocal(context.Background(), PointConfig{Nodes: 1, Load: 0.1, Jobs: 5000, Warmup: 500, Seed: uint64(i + 1),
+			TimeUnit: unit, Workload: w, Dispatch: d, Migrate: m})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.JobsFailed > 0 {
+			b.Fatalf("%d jobs failed: %v", r.JobsFailed, r.Failures)
+		}
+		us := func(model float64) float64 { return (model - 0.1) * float64(unit) / float64(time.Microsecond) }
+		b.ReportMetric(us(r.P50Response), "overhead-p50-µs")
+		b.ReportMetric(us(r.P99Response), "overhead-p99-µs")
+		b.ReportMetric(r.ScheduleLagP99*float64(unit)/float64(time.Microsecond), "lag-p99-µs")
+	}
+}
