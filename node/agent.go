@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -17,68 +18,57 @@ import (
 	"github.com/loadlab/loadlab/workload"
 )
 
-// AgentConfig configures one node.
+// AgentConfig configures one node. Zero values take the defaults shown.
 type AgentConfig struct {
-	ID       policy.NodeID       // node id, 0..Nodes-1 (required)
-	Nodes    int                 // cluster size the policies see (required)
-	RPC      string              // TCP listen address (default 127.0.0.1:0)
-	Gossip   gossip.Config       // serf settings; Name, Tags and Heartbeat are filled in when empty
-	Executor executor.Config     // servers, speed, time unit, kernel
-	Migrate  *policy.MigrateSpec // the node's migration policy (required)
-	Env      policy.Env          // what the policy is built for
-	Seed     uint64              // seeds the policy's random stream
-	Epoch    time.Time           // start of model time (default: now)
-	MaxFrame int                 // largest frame accepted (default wire.DefaultMaxFrame)
+	RPC      string        // TCP listen address (default 127.0.0.1:0)
+	Gossip   gossip.Config // serf settings (Name required); the agent adds its role and RPC tags
+	MaxFrame int           // largest frame accepted (default wire.DefaultMaxFrame)
 }
 
-// Agent is one running node: a serf member that publishes its load, an
-// executor, a TCP endpoint, and its migration policy.
+// Agent is one node: a serf member with a TCP endpoint. A coordinator
+// configures it for each point (policy, seed, time unit, its node id and
+// the roster of the others); between points it only keeps its membership.
 type Agent struct {
 	cfg   AgentConfig
 	g     *gossip.Gossip
-	ex    *executor.Executor
 	pool  *wire.Pool
 	ln    net.Listener
 	stop  context.CancelFunc
 	serve chan error
+	ctx   context.Context
 
-	mu   sync.Mutex // serialises policy calls; guards view's histograms
-	mig  policy.Migrator
-	view *view
-	wake *time.Timer
+	pmu sync.Mutex
+	p   *point // the point being run; nil between points
+}
 
+// point is an agent's state for one point.
+type point struct {
+	a     *Agent
+	setup Setup
+	ex    *executor.Executor
+
+	mu      sync.Mutex // serialises policy calls; guards view's histograms, xferRTT and wake
+	mig     policy.Migrator
+	view    *view
+	wake    *time.Timer
 	count   counters
-	xferRTT *latency.Histogram // guarded by mu
+	xferRTT *latency.Histogram
 }
 
 // StartAgent starts a node and joins its cluster.
 func StartAgent(ctx context.Context, cfg AgentConfig) (*Agent, error) {
-	if cfg.Migrate == nil || cfg.Nodes < 1 || cfg.ID < 0 || int(cfg.ID) >= cfg.Nodes {
-		return nil, fmt.Errorf("agent: need a migration policy and 0 ≤ id < nodes (id %d, nodes %d)", cfg.ID, cfg.Nodes)
-	}
 	if cfg.RPC == "" {
 		cfg.RPC = "127.0.0.1:0"
 	}
 	if cfg.MaxFrame == 0 {
 		cfg.MaxFrame = wire.DefaultMaxFrame
 	}
-	if cfg.Epoch.IsZero() {
-		cfg.Epoch = time.Now()
-	}
-	ex, err := executor.New(cfg.Executor)
-	if err != nil {
-		return nil, fmt.Errorf("agent %d: %w", cfg.ID, err)
-	}
 	ln, err := net.Listen("tcp", cfg.RPC)
 	if err != nil {
-		ex.Close(ctx)
-		return nil, fmt.Errorf("agent %d: listen: %w", cfg.ID, err)
+		return nil, fmt.Errorf("agent %s: listen: %w", cfg.Gossip.Name, err)
 	}
 	gc := cfg.Gossip
-	if gc.Name == "" {
-		gc.Name = "agent-" + strconv.Itoa(int(cfg.ID))
-	}
-	tags := map[string]string{tagRole: "agent", tagID: strconv.Itoa(int(cfg.ID)), tagRPC: ln.Addr().String()}
+	tags := map[string]string{tagRole: "agent", tagRPC: ln.Addr().String()}
 	for k, v := range gc.Tags {
 		tags[k] = v
 	}
@@ -86,20 +76,10 @@ func StartAgent(ctx context.Context, cfg AgentConfig) (*Agent, error) {
 	g, err := gossip.Start(ctx, gc)
 	if err != nil {
 		ln.Close()
-		ex.Close(ctx)
-		return nil, fmt.Errorf("agent %d: %w", cfg.ID, err)
+		return nil, fmt.Errorf("agent %s: %w", cfg.Gossip.Name, err)
 	}
 	runCtx, stop := context.WithCancel(context.Background())
-	a := &Agent{cfg: cfg, g: g, ex: ex, pool: wire.NewPool(cfg.MaxFrame), ln: ln, stop: stop, serve: make(chan error, 1),
-		xferRTT: latency.New()}
-	env := cfg.Env
-	env.Node = cfg.ID
-	a.mig = cfg.Migrate.New(env)
-	a.view = &view{ctx: runCtx, self: cfg.ID, nodes: cfg.Nodes, rng: workload.Stream(cfg.Seed, "node/"+strconv.Itoa(int(cfg.ID))),
-		clock: clock{epoch: cfg.Epoch, unit: cfg.Executor.TimeUnit}, peers: &peers{g: g}, pool: a.pool, local: ex.Load,
-		count: &a.count, gossipAge: latency.New(), probeRTT: latency.New()}
-	ex.SetOnDepart(func(policy.Load) { go a.departed() }) // off the slot: the policy may probe
-	a.publish()
+	a := &Agent{cfg: cfg, g: g, pool: wire.NewPool(cfg.MaxFrame), ln: ln, stop: stop, serve: make(chan error, 1), ctx: runCtx}
 	go func() { a.serve <- wire.Serve(runCtx, ln, cfg.MaxFrame, a.handle) }()
 	return a, nil
 }
@@ -110,15 +90,24 @@ func (a *Agent) RPC() string { return a.ln.Addr().String() }
 // GossipAddr is the address others join.
 func (a *Agent) GossipAddr() string { return a.g.Addr() }
 
-// ID is the node id.
-func (a *Agent) ID() policy.NodeID { return a.cfg.ID }
+// Name is the agent's member name.
+func (a *Agent) Name() string { return a.g.Name() }
 
-func (a *Agent) publish() {
-	a.g.Publish(a.ex.Load())
+func (a *Agent) current() *point {
+	a.pmu.Lock()
+	defer a.pmu.Unlock()
+	return a.p
 }
 
-// handle serves one request from the dispatcher or another agent.
+// handle serves one request from a coordinator or another agent.
 func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
+	if m.Type == wire.TypeControl {
+		return a.control(ctx, m)
+	}
+	p := a.current()
+	if p == nil {
+		return nil, errors.New("agent not configured for a point")
+	}
 	switch m.Type {
 	case wire.TypeSubmit, wire.TypeTransfer:
 		if m.Job == nil {
@@ -128,75 +117,168 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 		// not hold up the dispatcher or the sending agent. From here on the
 		// job is ours: it runs, moves on, or is reported failed.
 		go func(j *wire.Job) {
-			if err := a.arrive(j); err != nil {
-				a.fail(j, err.Error())
+			if err := p.arrive(j); err != nil {
+				p.fail(j, err.Error())
 			}
 		}(m.Job)
-		return &wire.Msg{Type: wire.TypeAck, From: int32(a.cfg.ID)}, nil
+		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}, nil
 	case wire.TypeProbe:
-		l := toWireLoad(a.ex.Load())
-		return &wire.Msg{Type: wire.TypeLoad, From: int32(a.cfg.ID), Load: l}, nil
+		return &wire.Msg{Type: wire.TypeLoad, From: p.setup.ID, Load: toWireLoad(p.ex.Load())}, nil
 	case wire.TypeSteal:
-		return a.giveWork(policy.NodeID(m.From)), nil
+		return p.giveWork(policy.NodeID(m.From)), nil
 	default:
-		return nil, fmt.Errorf("agent %d: message type %s not served", a.cfg.ID, m.Type)
+		return nil, fmt.Errorf("message type %s not served by agents", m.Type)
 	}
 }
+
+// control carries out a coordinator's operation.
+func (a *Agent) control(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
+	var req control
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		return nil, fmt.Errorf("control: %w", err)
+	}
+	reply := control{Op: req.Op}
+	var err error
+	switch req.Op {
+	case opConfigure:
+		err = a.configure(ctx, req.Setup)
+	case opStats:
+		if p := a.current(); p != nil {
+			s := p.stats()
+			reply.Stats = &s
+		} else {
+			err = errors.New("not configured")
+		}
+	case opEnd:
+		a.endPoint(ctx)
+	default:
+		err = fmt.Errorf("unknown control operation %q", req.Op)
+	}
+	if err != nil {
+		reply.Error = err.Error()
+	}
+	body, _ := json.Marshal(reply) // plain structs: cannot fail
+	return &wire.Msg{Type: wire.TypeControl, From: -1, Data: body}, nil
+}
+
+// configure sets the agent up for a point, ending any previous one.
+func (a *Agent) configure(ctx context.Context, s *Setup) error {
+	if s == nil || s.ID < 0 || int(s.ID) >= len(s.Roster) || s.Roster[s.ID] != a.g.Name() {
+		return errors.New("configure: bad setup: id must index this agent in the roster")
+	}
+	spec, err := policy.Builtin().Migrate(s.Migrate)
+	if err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
+	ex, err := executor.New(executor.Config{Servers: s.Servers, Speed: s.Speed, TimeUnit: s.TimeUnit, Kernel: s.Kernel})
+	if err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
+	a.endPoint(ctx)
+	p := &point{a: a, setup: *s, ex: ex, xferRTT: latency.New()}
+	env := policy.Env{Nodes: len(s.Roster), Servers: s.Servers, Speeds: s.Speeds, ClassWeights: s.Classes, Node: policy.NodeID(s.ID)}
+	p.mig = spec.New(env)
+	p.view = &view{ctx: a.ctx, self: policy.NodeID(s.ID), nodes: len(s.Roster),
+		rng:   workload.Stream(s.Seed, "node/"+strconv.Itoa(int(s.ID))),
+		clock: clock{epoch: time.Unix(0, s.EpochNano), unit: s.TimeUnit}, peers: newPeers(a.g, s.Roster), pool: a.pool,
+		local: ex.Load, count: &p.count, gossipAge: latency.New(), probeRTT: latency.New()}
+	ex.SetOnDepart(func(policy.Load) { go p.departed() }) // off the slot: the policy may probe
+	a.pmu.Lock()
+	a.p = p
+	a.pmu.Unlock()
+	p.publish()
+	return nil
+}
+
+// endPoint fails the jobs still held and drops the point's state.
+func (a *Agent) endPoint(ctx context.Context) {
+	a.pmu.Lock()
+	p := a.p
+	a.p = nil
+	a.pmu.Unlock()
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.wake != nil {
+		p.wake.Stop()
+	}
+	p.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	for _, u := range p.ex.Close(ctx) {
+		p.fail(u.Data.(*wire.Job), "point ended before the job ran")
+	}
+}
+
+// Close stops the agent: it ends the current point (jobs still held are
+// reported failed), leaves serf gracefully and closes its endpoint.
+func (a *Agent) Close(ctx context.Context) error {
+	a.endPoint(ctx)
+	leaveErr := a.g.Leave(ctx)
+	a.stop()
+	a.ln.Close()
+	<-a.serve
+	a.pool.Close()
+	return leaveErr
+}
+
+func (p *point) publish() { p.a.g.Publish(p.ex.Load()) }
 
 // arrive runs the migration policy on a job that reached this node and
 // carries out its decision. A failed transfer keeps the job here: a job is
 // never lost to a network error.
-func (a *Agent) arrive(j *wire.Job) error {
+func (p *point) arrive(j *wire.Job) error {
 	pj := toPolicyJob(j)
-	a.mu.Lock()
-	act := a.mig.Arrived(a.view, &pj)
-	a.mu.Unlock()
-	a.setWake(act.Wake)
+	p.mu.Lock()
+	act := p.mig.Arrived(p.view, &pj)
+	p.mu.Unlock()
+	p.setWake(act.Wake)
 	switch act.Verb {
 	case policy.Transfer:
-		if act.Node != a.cfg.ID && a.transfer(act.Node, j) {
+		if act.Node != p.view.self && p.transfer(act.Node, j) {
 			return nil
 		}
 	case policy.Request:
-		go a.steal(act.Node)
+		go p.steal(act.Node)
 	}
-	return a.run(j)
+	return p.run(j)
 }
 
-func (a *Agent) run(j *wire.Job) error {
-	u := &executor.Unit{ID: j.ID, Size: j.Size, Progress: j.Progress, Data: j, Done: a.done}
-	if err := a.ex.Submit(u); err != nil {
-		return fmt.Errorf("agent %d: %w", a.cfg.ID, err)
+func (p *point) run(j *wire.Job) error {
+	u := &executor.Unit{ID: j.ID, Size: j.Size, Progress: j.Progress, Data: j, Done: p.done}
+	if err := p.ex.Submit(u); err != nil {
+		return fmt.Errorf("agent %d: %w", p.setup.ID, err)
 	}
-	a.publish()
+	p.publish()
 	return nil
 }
 
 // transfer sends j to node to; it reports whether to accepted it.
-func (a *Agent) transfer(to policy.NodeID, j *wire.Job) bool {
-	m, ok := a.view.peers.get(to)
+func (p *point) transfer(to policy.NodeID, j *wire.Job) bool {
+	m, ok := p.view.peers.get(to)
 	if !ok {
-		a.count.transferFails.Add(1)
+		p.count.transferFails.Add(1)
 		return false
 	}
-	ctx, cancel := context.WithTimeout(a.view.ctx, transferTimeout)
+	ctx, cancel := context.WithTimeout(p.a.ctx, transferTimeout)
 	defer cancel()
 	start := time.Now()
 	j.Hops++
-	c, err := a.pool.Get(ctx, m.Tags[tagRPC])
+	c, err := p.a.pool.Get(ctx, m.Tags[tagRPC])
 	if err == nil {
-		_, err = c.Call(ctx, &wire.Msg{Type: wire.TypeTransfer, From: int32(a.cfg.ID), Job: j})
+		_, err = c.Call(ctx, &wire.Msg{Type: wire.TypeTransfer, From: p.setup.ID, Job: j})
 	}
 	if err != nil {
 		j.Hops--
-		a.count.transferFails.Add(1)
+		p.count.transferFails.Add(1)
 		return false
 	}
-	a.count.migrations.Add(1)
-	a.count.bytes.Add(int64(jobBytes(j)))
-	a.mu.Lock()
-	a.xferRTT.Record(a.view.clock.units(time.Since(start)))
-	a.mu.Unlock()
+	p.count.migrations.Add(1)
+	p.count.bytes.Add(int64(jobBytes(j)))
+	p.mu.Lock()
+	p.xferRTT.Record(p.view.clock.units(time.Since(start)))
+	p.mu.Unlock()
 	return true
 }
 
@@ -206,155 +288,131 @@ const transferTimeout = 5 * time.Second
 func jobBytes(j *wire.Job) int { return 64 + len(j.ReplyTo) + len(j.State) }
 
 // steal asks node from for a waiting job (receiver-initiated).
-func (a *Agent) steal(from policy.NodeID) {
-	a.count.steals.Add(1)
-	m, ok := a.view.peers.get(from)
+func (p *point) steal(from policy.NodeID) {
+	p.count.steals.Add(1)
+	m, ok := p.view.peers.get(from)
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(a.view.ctx, transferTimeout)
+	ctx, cancel := context.WithTimeout(p.a.ctx, transferTimeout)
 	defer cancel()
-	c, err := a.pool.Get(ctx, m.Tags[tagRPC])
+	c, err := p.a.pool.Get(ctx, m.Tags[tagRPC])
 	if err != nil {
 		return
 	}
-	r, err := c.Call(ctx, &wire.Msg{Type: wire.TypeSteal, From: int32(a.cfg.ID)})
+	r, err := c.Call(ctx, &wire.Msg{Type: wire.TypeSteal, From: p.setup.ID})
 	if err != nil || r.Job == nil {
 		return
 	}
-	if err := a.run(r.Job); err != nil {
-		// Closing down: the job cannot run here; report it failed.
-		a.fail(r.Job, err.Error())
+	if err := p.run(r.Job); err != nil {
+		p.fail(r.Job, err.Error()) // the point ended meanwhile
 	}
 }
 
 // giveWork answers a steal: the policy picks a waiting job, which leaves
 // with the reply.
-func (a *Agent) giveWork(from policy.NodeID) *wire.Msg {
-	a.mu.Lock()
-	pos := a.mig.Requested(a.view, from)
-	a.mu.Unlock()
-	reply := &wire.Msg{Type: wire.TypeAck, From: int32(a.cfg.ID)}
+func (p *point) giveWork(from policy.NodeID) *wire.Msg {
+	p.mu.Lock()
+	pos := p.mig.Requested(p.view, from)
+	p.mu.Unlock()
+	reply := &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}
 	if pos < 0 {
 		return reply
 	}
-	u, ok := a.ex.Take(pos)
+	u, ok := p.ex.Take(pos)
 	if !ok {
 		return reply
 	}
 	j := u.Data.(*wire.Job)
 	j.Hops++
-	a.count.migrations.Add(1)
-	a.count.bytes.Add(int64(jobBytes(j)))
-	a.publish()
+	p.count.migrations.Add(1)
+	p.count.bytes.Add(int64(jobBytes(j)))
+	p.publish()
 	reply.Type, reply.Job = wire.TypeTransfer, j
 	return reply
 }
 
-// done reports a finished job to its generator. It runs on an executor
+// done reports a finished job to its coordinator. It runs on an executor
 // slot, so the network I/O goes to its own goroutine.
-func (a *Agent) done(u *executor.Unit, start, end time.Time) {
+func (p *point) done(u *executor.Unit, start, end time.Time) {
 	j := u.Data.(*wire.Job)
-	go a.report(j, &wire.Completion{JobID: j.ID, Node: int32(a.cfg.ID), Hops: j.Hops, StartUnixNano: start.UnixNano(), EndUnixNano: end.UnixNano()})
+	go p.report(j, &wire.Completion{JobID: j.ID, Node: p.setup.ID, Hops: j.Hops, StartUnixNano: start.UnixNano(), EndUnixNano: end.UnixNano()})
 }
 
-func (a *Agent) fail(j *wire.Job, reason string) {
-	a.report(j, &wire.Completion{JobID: j.ID, Node: int32(a.cfg.ID), Hops: j.Hops, Failed: true, Reason: reason})
+func (p *point) fail(j *wire.Job, reason string) {
+	p.report(j, &wire.Completion{JobID: j.ID, Node: p.setup.ID, Hops: j.Hops, Failed: true, Reason: reason})
 }
 
-func (a *Agent) report(j *wire.Job, c *wire.Completion) {
+// report sends a completion; if it cannot, the coordinator counts the job
+// as failed (timeout) at the end of the point.
+func (p *point) report(j *wire.Job, c *wire.Completion) {
 	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
 	defer cancel()
-	cl, err := a.pool.Get(ctx, j.ReplyTo)
-	if err == nil {
-		err = cl.Send(&wire.Msg{Type: wire.TypeCompletion, From: int32(a.cfg.ID), Done: c})
+	if cl, err := p.a.pool.Get(ctx, j.ReplyTo); err == nil {
+		_ = cl.Send(&wire.Msg{Type: wire.TypeCompletion, From: p.setup.ID, Done: c})
 	}
-	_ = err // the coordinator counts the job as failed (timeout) if its completion never arrives
 }
 
 // departed runs after every completion.
-func (a *Agent) departed() {
-	a.publish()
-	a.mu.Lock()
-	act := a.mig.Departed(a.view)
-	a.mu.Unlock()
-	a.act(act)
+func (p *point) departed() {
+	p.publish()
+	p.mu.Lock()
+	act := p.mig.Departed(p.view)
+	p.mu.Unlock()
+	p.act(act)
 }
 
-func (a *Agent) act(act policy.Action) {
-	a.setWake(act.Wake)
-	if act.Verb == policy.Request && act.Node != a.cfg.ID {
-		go a.steal(act.Node)
+func (p *point) act(act policy.Action) {
+	p.setWake(act.Wake)
+	if act.Verb == policy.Request && act.Node != p.view.self {
+		go p.steal(act.Node)
 	}
 }
 
 // setWake arranges a policy timer at model time t (replacing the last).
-func (a *Agent) setWake(t float64) {
+func (p *point) setWake(t float64) {
 	if t <= 0 {
 		return
 	}
-	d := a.view.clock.wall(t).Sub(time.Now())
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.wake != nil {
-		a.wake.Stop()
+	d := p.view.clock.wall(t).Sub(time.Now())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.wake != nil {
+		p.wake.Stop()
 	}
-	a.wake = time.AfterFunc(max(d, 0), func() {
-		a.mu.Lock()
-		act := a.mig.Timer(a.view)
-		a.mu.Unlock()
-		a.act(act)
+	p.wake = time.AfterFunc(max(d, 0), func() {
+		p.mu.Lock()
+		act := p.mig.Timer(p.view)
+		p.mu.Unlock()
+		p.act(act)
 	})
 }
 
-// Close stops the agent: it leaves serf gracefully, lets queued jobs finish
-// until ctx is done, and reports the rest as failed.
-func (a *Agent) Close(ctx context.Context) error {
-	a.mu.Lock()
-	if a.wake != nil {
-		a.wake.Stop()
-	}
-	a.mu.Unlock()
-	leaveErr := a.g.Leave(ctx)
-	for _, u := range a.ex.Close(ctx) {
-		a.fail(u.Data.(*wire.Job), "agent shut down")
-	}
-	a.stop()
-	a.ln.Close()
-	<-a.serve
-	a.pool.Close()
-	return leaveErr
-}
-
-// AgentStats is what an agent measured, collected at the end of a point.
+// AgentStats is what an agent measured during a point.
 type AgentStats struct {
-	ID            policy.NodeID
-	Probes        int64
-	Migrations    int64 // transfers sent (pushed or handed over to a stealer)
-	Steals        int64 // requests for work sent
-	TransferFails int64
-	Messages      int64
-	Bytes         int64
-	Executor      executor.Stats
-	GossipAge     *latency.Histogram // model units
-	ProbeRTT      *latency.Histogram
-	TransferRTT   *latency.Histogram
-	Serf          map[string]string
+	ID            int32             `json:"id"`
+	Probes        int64             `json:"probes"`
+	Migrations    int64             `json:"migrations"` // transfers sent (pushed, or handed to a stealer)
+	Steals        int64             `json:"steals"`     // requests for work sent
+	TransferFails int64             `json:"transfer_fails"`
+	Messages      int64             `json:"messages"`
+	Bytes         int64             `json:"bytes"`
+	Completed     int64             `json:"completed"`
+	Busy          time.Duration     `json:"busy"`         // server time spent on jobs
+	LatenessP99   time.Duration     `json:"lateness_p99"` // executor: service time error
+	GossipAge     string            `json:"gossip_age"`   // latency.Histogram, model units
+	ProbeRTT      string            `json:"probe_rtt"`
+	TransferRTT   string            `json:"transfer_rtt"`
+	Serf          map[string]string `json:"serf"`
 }
 
-// Stats returns the agent's counters so far.
-func (a *Agent) Stats() AgentStats {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return AgentStats{ID: a.cfg.ID, Probes: a.count.probes.Load(), Migrations: a.count.migrations.Load(),
-		Steals: a.count.steals.Load(), TransferFails: a.count.transferFails.Load(), Messages: a.count.messages.Load(),
-		Bytes: a.count.bytes.Load(), Executor: a.ex.Stats(), GossipAge: snapshot(a.view.gossipAge),
-		ProbeRTT: snapshot(a.view.probeRTT), TransferRTT: snapshot(a.xferRTT), Serf: a.g.Stats()}
-}
-
-// snapshot copies a histogram that its owner keeps recording into.
-func snapshot(h *latency.Histogram) *latency.Histogram {
-	c := latency.New()
-	c.Merge(h)
-	return c
+func (p *point) stats() AgentStats {
+	ex := p.ex.Stats()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	enc := func(h *latency.Histogram) string { s, _ := h.Encode(); return s }
+	return AgentStats{ID: p.setup.ID, Probes: p.count.probes.Load(), Migrations: p.count.migrations.Load(),
+		Steals: p.count.steals.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
+		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99,
+		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats()}
 }

@@ -73,14 +73,13 @@ func (c *PointConfig) fill() error {
 }
 
 // RunLocal starts a cluster of c.Nodes agents on 127.0.0.1 in this process,
-// runs the point on it and tears everything down.
+// runs the point on it and tears everything down. The agents are found,
+// configured and measured exactly as on a testbed.
 func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 	if err := c.fill(); err != nil {
 		return results.Result{}, err
 	}
-	label := runLabel()
-	epoch := time.Now()
-	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights()}
+	label := "loadlab-" + runLabel() // isolates this cluster from any other on the machine
 	gcfg := gossip.Config{BindAddr: "127.0.0.1", Label: label, Profile: c.Profile, Heartbeat: c.Gossip}
 	agents := make([]*Agent, 0, c.Nodes)
 	defer func() {
@@ -94,38 +93,55 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 		wg.Wait()
 	}()
 	for i := 0; i < c.Nodes; i++ {
-		speed := 1.0
-		if c.Speeds != nil {
-			speed = c.Speeds[i]
-		}
 		g := gcfg
-		g.Name = fmt.Sprintf("agent-%d-%s", i, label)
+		g.Name = fmt.Sprintf("agent-%04d", i)
 		if i > 0 {
 			g.Join = []string{agents[0].GossipAddr()}
 		}
-		a, err := StartAgent(ctx, AgentConfig{ID: policy.NodeID(i), Nodes: c.Nodes, Gossip: g, Migrate: c.Migrate, Env: env,
-			Seed: c.Seed, Epoch: epoch,
-			Executor: executor.Config{Servers: c.Servers, Speed: speed, TimeUnit: c.TimeUnit, Kernel: c.Kernel}})
+		a, err := StartAgent(ctx, AgentConfig{Gossip: g})
 		if err != nil {
 			return results.Result{}, err
 		}
 		agents = append(agents, a)
 	}
-	g := gcfg
-	g.Name = "coordinator-" + label
+	return runOn(ctx, c, gcfg, agents[0].GossipAddr())
+}
+
+// RunTestbed runs the point on agents that are already running, here or on
+// other machines: the coordinator joins their cluster at join (host:port of
+// any agent's gossip address), takes the first c.Nodes agents by name,
+// configures them, runs the point and collects their counters. bind is the
+// address the coordinator listens on, reachable from the agents. Model time
+// across hosts assumes synchronised clocks (NTP).
+func RunTestbed(ctx context.Context, c PointConfig, join, bind, label string) (results.Result, error) {
+	if err := c.fill(); err != nil {
+		return results.Result{}, err
+	}
+	if bind == "" {
+		bind = "127.0.0.1"
+	}
+	if label == "" {
+		label = gossip.DefaultLabel
+	}
+	return runOn(ctx, c, gossip.Config{BindAddr: bind, Label: label, Profile: c.Profile, Heartbeat: c.Gossip}, join)
+}
+
+// runOn joins the cluster at join as coordinator and runs the point.
+func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (results.Result, error) {
+	g.Name = "coordinator-" + runLabel()
 	g.Tags = map[string]string{tagRole: "coordinator"}
-	g.Join = []string{agents[0].GossipAddr()}
-	co, err := newCoordinator(ctx, c, g, epoch)
+	g.Join = []string{join}
+	co, err := newCoordinator(ctx, c, g)
 	if err != nil {
 		return results.Result{}, err
 	}
 	defer co.close()
-	res, err := co.run(ctx)
-	if err != nil {
-		return res, err
+	if err := co.configure(ctx); err != nil {
+		return results.Result{}, err
 	}
-	co.collect(&res, agents)
-	return res, nil
+	res, err := co.run(ctx)
+	co.collect(ctx, &res)
+	return res, err
 }
 
 func runLabel() string {
@@ -168,21 +184,22 @@ type coordinator struct {
 	lastEnd   float64
 	allDone   chan struct{}
 	count     counters
+	roster    []string // gossip names of the agents, by node id
 }
 
-func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config, epoch time.Time) (*coordinator, error) {
+func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
 	gs, err := gossip.Start(ctx, g)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", net.JoinHostPort(g.BindAddr, "0"))
 	if err != nil {
 		gs.Close()
 		return nil, err
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	co := &coordinator{cfg: c, g: gs, pool: wire.NewPool(wire.DefaultMaxFrame), ln: ln, stop: stop, serve: make(chan error, 1),
-		clock: clock{epoch: epoch, unit: c.TimeUnit}, reasons: map[string]int64{},
+		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
 		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs),
 		hist: latency.New(), batches: latency.NewBatches(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(),
 		allDone: make(chan struct{})}
@@ -190,7 +207,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config, epoch t
 	co.disp = c.Dispatch.New(env)
 	co.idle, _ = co.disp.(policy.IdleWatcher)
 	co.view = &view{ctx: runCtx, self: policy.None, nodes: c.Nodes, rng: workload.Stream(c.Seed, "dispatch"), clock: co.clock,
-		peers: &peers{g: gs}, pool: co.pool, count: &co.count, gossipAge: latency.New(), probeRTT: latency.New()}
+		pool: co.pool, count: &co.count, gossipAge: latency.New(), probeRTT: latency.New()}
 	go func() { co.serve <- wire.Serve(runCtx, ln, wire.DefaultMaxFrame, co.handle) }()
 	return co, nil
 }
@@ -205,26 +222,61 @@ func (co *coordinator) close() {
 	co.g.Leave(ctx)
 }
 
-// waitCluster waits until every agent is a member and has published a load.
-func (co *coordinator) waitCluster(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+// configure finds c.Nodes agents, gives each its node id (agents sorted by
+// name), and sets them up for the point.
+func (co *coordinator) configure(ctx context.Context) error {
+	c := co.cfg
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := co.g.WaitMembers(ctx, co.cfg.Nodes+1); err != nil {
-		return fmt.Errorf("cluster did not form: %w", err)
+	var roster []string
+	for {
+		roster = roster[:0]
+		for _, m := range co.g.Members() { // sorted by name
+			if m.Tags[tagRole] == "agent" && m.Status == "alive" && m.Tags[tagRPC] != "" {
+				roster = append(roster, m.Name)
+			}
+		}
+		if len(roster) >= c.Nodes {
+			roster = roster[:c.Nodes]
+			break
+		}
+		select {
+		case <-wctx.Done():
+			return fmt.Errorf("found %d agents, the point needs %d: %w", len(roster), c.Nodes, wctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
+	co.roster = roster
+	co.view.peers = newPeers(co.g, roster)
+	co.clock.epoch = time.Now()
+	co.view.clock = co.clock
+	for i, name := range roster {
+		speed := 1.0
+		if c.Speeds != nil {
+			speed = c.Speeds[i]
+		}
+		m, _ := co.g.Member(name)
+		s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: speed,
+			Speeds: c.Speeds, Classes: c.Workload.ClassWeights(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Seed: c.Seed,
+			EpochNano: co.clock.epoch.UnixNano()}
+		if _, err := call(wctx, co.pool, m.Tags[tagRPC], control{Op: opConfigure, Setup: s}); err != nil {
+			return err
+		}
+	}
+	// Wait until every agent's load has reached us through serf.
 	for {
 		ready := 0
-		for i := 0; i < co.cfg.Nodes; i++ {
-			if m, ok := co.view.peers.get(policy.NodeID(i)); ok && m.HasLoad && m.Tags[tagRPC] != "" {
+		for i := range roster {
+			if m, ok := co.view.peers.get(policy.NodeID(i)); ok && m.HasLoad {
 				ready++
 			}
 		}
-		if ready == co.cfg.Nodes {
+		if ready == len(roster) {
 			return nil
 		}
 		select {
-		case <-ctx.Done():
-			return fmt.Errorf("only %d of %d agents published their load: %w", ready, co.cfg.Nodes, ctx.Err())
+		case <-wctx.Done():
+			return fmt.Errorf("only %d of %d agents' loads arrived through serf: %w", ready, len(roster), wctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -232,9 +284,6 @@ func (co *coordinator) waitCluster(ctx context.Context) error {
 
 // run issues every job at its scheduled time and waits for them to end.
 func (co *coordinator) run(ctx context.Context) (results.Result, error) {
-	if err := co.waitCluster(ctx); err != nil {
-		return results.Result{}, err
-	}
 	c := co.cfg
 	meanSpeed := 1.0
 	if c.Speeds != nil {
@@ -417,8 +466,9 @@ func (co *coordinator) result(wall time.Duration) results.Result {
 	return r
 }
 
-// collect adds the agents' and the dispatcher's counters to r.
-func (co *coordinator) collect(r *results.Result, agents []*Agent) {
+// collect adds the agents' and the dispatcher's counters to r and ends the
+// point at every agent.
+func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 	gossipAge, probeRTT, xferRTT := latency.New(), latency.New(), latency.New()
 	co.dmu.Lock()
 	gossipAge.Merge(co.view.gossipAge)
@@ -429,24 +479,43 @@ func (co *coordinator) collect(r *results.Result, agents []*Agent) {
 	co.mu.Lock()
 	span := co.lastEnd - co.scheduled[0] // every busy moment lies in this window
 	co.mu.Unlock()
-	for _, a := range agents {
-		s := a.Stats()
+	merge := func(into *latency.Histogram, enc string) {
+		if h, err := latency.Decode(enc); err == nil {
+			into.Merge(h)
+		}
+	}
+	for i := range co.roster {
+		m, ok := co.view.peers.get(policy.NodeID(i))
+		if !ok {
+			r.NodeUtilization = append(r.NodeUtilization, 0)
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		reply, err := call(cctx, co.pool, m.Tags[tagRPC], control{Op: opStats})
+		_, _ = call(cctx, co.pool, m.Tags[tagRPC], control{Op: opEnd})
+		cancel()
+		if err != nil || reply.Stats == nil {
+			r.NodeUtilization = append(r.NodeUtilization, 0)
+			continue
+		}
+		s := reply.Stats
 		r.Probes += s.Probes
 		r.Migrations += s.Migrations
 		r.Messages += s.Messages + s.Steals
 		r.BytesMoved += float64(s.Bytes)
-		gossipAge.Merge(s.GossipAge)
-		probeRTT.Merge(s.ProbeRTT)
-		xferRTT.Merge(s.TransferRTT)
+		merge(gossipAge, s.GossipAge)
+		merge(probeRTT, s.ProbeRTT)
+		merge(xferRTT, s.TransferRTT)
 		u := 0.0
 		if span > 0 {
-			u = co.clock.units(s.Executor.BusyTime) / (span * float64(co.cfg.Servers))
+			u = co.clock.units(s.Busy) / (span * float64(co.cfg.Servers))
 		}
 		r.NodeUtilization = append(r.NodeUtilization, u)
-		r.Utilization += u / float64(len(agents))
+		r.Utilization += u / float64(len(co.roster))
 	}
-	issued := float64(r.JobsIssued)
-	r.MigrationsPerJob, r.ProbesPerJob, r.BytesPerJob = float64(r.Migrations)/issued, float64(r.Probes)/issued, r.BytesMoved/issued
+	if issued := float64(r.JobsIssued); issued > 0 {
+		r.MigrationsPerJob, r.ProbesPerJob, r.BytesPerJob = float64(r.Migrations)/issued, float64(r.Probes)/issued, r.BytesMoved/issued
+	}
 	if gossipAge.Count() > 0 {
 		r.GossipAge = gossipAge.Mean()
 		r.GossipAgeP50, r.GossipAgeP99 = gossipAge.Quantile(0.5), gossipAge.Quantile(0.99)

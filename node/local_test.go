@@ -67,8 +67,8 @@ func TestLocalCluster(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("mean %.3f ± %.3f p99 %.3f util %.3f probes/job %.3f migrations/job %.3f gossip age p50 %.3f lag p99 %.4f failures %v",
-				r.MeanResponse, r.CI95HalfWidth, r.P99Response, r.Utilization, r.ProbesPerJob, r.MigrationsPerJob, r.GossipAgeP50, r.ScheduleLagP99, r.Failures)
+			t.Logf("mean %.3f ± %.3f p99 %.3f util %.3f probes/job %.3f migrations/job %.3f gossip age p50 %.3f lag p99 %.4f probe rtt p50 %.4f p99 %.4f failures %v",
+				r.MeanResponse, r.CI95HalfWidth, r.P99Response, r.Utilization, r.ProbesPerJob, r.MigrationsPerJob, r.GossipAgeP50, r.ScheduleLagP99, r.ProbeRTTP50, r.ProbeRTTP99, r.Failures)
 			if r.JobsIssued != int64(cfg.Jobs) || r.JobsCompleted+r.JobsFailed != r.JobsIssued {
 				t.Errorf("conservation: issued %d completed %d failed %d", r.JobsIssued, r.JobsCompleted, r.JobsFailed)
 			}

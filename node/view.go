@@ -3,8 +3,7 @@ package node
 import (
 	"context"
 	"math/rand/v2"
-	"strconv"
-	"sync"
+		"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 // Tags an agent publishes through serf besides its load.
 const (
 	tagRole = "role" // "agent" or "coordinator"
-	tagID   = "id"   // node id, 0..N-1
 	tagRPC  = "rpc"  // host:port of its TCP endpoint
 )
 
@@ -32,36 +30,37 @@ func (c clock) now() float64                  { return c.model(time.Now()) }
 func (c clock) wall(m float64) time.Time      { return c.epoch.Add(time.Duration(m * float64(c.unit))) }
 func (c clock) units(d time.Duration) float64 { return float64(d) / float64(c.unit) }
 
-// peers finds agents by node id in the gossip table. The table is copied at
-// most every refresh interval, so a decision reads it without blocking serf.
+// peers finds the agents of a point by node id: the roster names each
+// id's serf member. The gossip table is copied at most every refresh
+// interval, so a decision reads it without blocking serf.
 type peers struct {
-	g  *gossip.Gossip
-	mu sync.Mutex
-	by map[policy.NodeID]gossip.Member
-	at time.Time
+	g      *gossip.Gossip
+	roster []string
+	mu     sync.Mutex
+	by     map[string]gossip.Member
+	at     time.Time
 }
 
 const peerRefresh = 10 * time.Millisecond
 
+func newPeers(g *gossip.Gossip, roster []string) *peers { return &peers{g: g, roster: roster} }
+
 func (p *peers) get(id policy.NodeID) (gossip.Member, bool) {
+	if id < 0 || int(id) >= len(p.roster) {
+		return gossip.Member{}, false
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.by == nil || time.Since(p.at) > peerRefresh {
-		by := make(map[policy.NodeID]gossip.Member, len(p.by))
-		for _, m := range p.g.Members() {
-			if m.Tags[tagRole] != "agent" || m.Status != "alive" {
-				continue
-			}
-			id, err := strconv.Atoi(m.Tags[tagID])
-			if err != nil {
-				continue
-			}
-			by[policy.NodeID(id)] = m
+		members := p.g.Members()
+		p.by = make(map[string]gossip.Member, len(members))
+		for _, m := range members {
+			p.by[m.Name] = m
 		}
-		p.by, p.at = by, time.Now()
+		p.at = time.Now()
 	}
-	m, ok := p.by[id]
-	return m, ok
+	m, ok := p.by[p.roster[id]]
+	return m, ok && m.Status == "alive" && m.Tags[tagRPC] != ""
 }
 
 // counters are what a node counts about load distribution.

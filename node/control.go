@@ -1,0 +1,67 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/loadlab/loadlab/node/wire"
+)
+
+// Control operations the coordinator sends to agents (wire.TypeControl,
+// JSON in Data).
+const (
+	opConfigure = "configure" // set the agent up for a point
+	opStats     = "stats"     // report counters
+	opEnd       = "end"       // finish the point: fail what is left, drop the point's state
+)
+
+// control is the JSON body of a control message and of its reply.
+type control struct {
+	Op    string      `json:"op"`
+	Setup *Setup      `json:"setup,omitempty"`
+	Stats *AgentStats `json:"stats,omitempty"`
+	Error string      `json:"error,omitempty"`
+}
+
+// Setup is what an agent needs to run a point; the coordinator sends one
+// to each agent.
+type Setup struct {
+	Run       string        `json:"run"`       // run label, for logs
+	ID        int32         `json:"id"`        // this agent's node id
+	Roster    []string      `json:"roster"`    // gossip member name of every node id
+	Migrate   string        `json:"migrate"`   // migration policy spec
+	Servers   int           `json:"servers"`   // servers of this agent
+	Speed     float64       `json:"speed"`     // speed of this agent
+	Speeds    []float64     `json:"speeds"`    // every node's speed (nil: all 1), for the policy's Env
+	Classes   []float64     `json:"classes"`   // class weights, for the policy's Env
+	TimeUnit  time.Duration `json:"time_unit"` // wall time of a model unit
+	Kernel    string        `json:"kernel"`    // sleep, hash or matmul
+	Seed      uint64        `json:"seed"`
+	EpochNano int64         `json:"epoch"` // model time 0, Unix nanoseconds
+}
+
+// call sends a control operation to the agent at addr and decodes its reply.
+func call(ctx context.Context, pool *wire.Pool, addr string, req control) (control, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return control{}, err
+	}
+	c, err := pool.Get(ctx, addr)
+	if err != nil {
+		return control{}, err
+	}
+	r, err := c.Call(ctx, &wire.Msg{Type: wire.TypeControl, From: -1, Data: body})
+	if err != nil {
+		return control{}, fmt.Errorf("%s at %s: %w", req.Op, addr, err)
+	}
+	var out control
+	if err := json.Unmarshal(r.Data, &out); err != nil {
+		return control{}, fmt.Errorf("%s at %s: bad reply: %w", req.Op, addr, err)
+	}
+	if out.Error != "" {
+		return out, fmt.Errorf("%s at %s: %s", req.Op, addr, out.Error)
+	}
+	return out, nil
+}

@@ -1,0 +1,64 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/node/gossip"
+)
+
+// TestTestbed starts agents the way `loadlab agent` does (each on its own,
+// joining the first), then runs two points on them from a coordinator that
+// only knows one gossip address: agents are found through serf,
+// configured per point, and reused.
+func TestTestbed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	label := "testbed-" + runLabel()
+	var agents []*Agent
+	defer func() {
+		for _, a := range agents {
+			a.Close(context.Background())
+		}
+	}()
+	for i := 0; i < 3; i++ {
+		g := gossip.Config{Name: fmt.Sprintf("host-%d", i), BindAddr: "127.0.0.1", Label: label}
+		if i > 0 {
+			g.Join = []string{agents[0].GossipAddr()}
+		}
+		a, err := StartAgent(ctx, AgentConfig{Gossip: g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agents = append(agents, a)
+	}
+	for _, pc := range [][2]string{{"jsq", "none"}, {"random", "receiver.threshold(T=1, probes=2)"}} {
+		cfg := localPoint(t, 3, pc[0], pc[1], 0.6, 600, 10*time.Millisecond)
+		r, err := RunTestbed(ctx, cfg, agents[2].GossipAddr(), "127.0.0.1", label)
+		if err != nil {
+			t.Fatalf("%v: %v", pc, err)
+		}
+		t.Logf("%v: mean %.3f completed %d failed %d gossip age p50 %.3f p99 %.3f migrations/job %.3f", pc,
+			r.MeanResponse, r.JobsCompleted, r.JobsFailed, r.GossipAgeP50, r.GossipAgeP99, r.MigrationsPerJob)
+		if r.JobsCompleted != 600 || r.JobsFailed != 0 {
+			t.Errorf("%v: completed %d failed %d (%v)", pc, r.JobsCompleted, r.JobsFailed, r.Failures)
+		}
+		if pc[0] == "jsq" && (r.GossipAgeP50 <= 0 || r.GossipAgeP99 > 200) {
+			t.Errorf("jsq read gossip of age p50 %.3f p99 %.3f units", r.GossipAgeP50, r.GossipAgeP99)
+		}
+		if len(r.NodeUtilization) != 3 || r.Utilization < 0.4 {
+			t.Errorf("utilization %v", r.NodeUtilization)
+		}
+	}
+	// Agents that are not configured refuse jobs with a clear error.
+	for _, a := range agents {
+		if a.current() != nil {
+			t.Errorf("agent %s still holds a point after it ended", a.Name())
+		}
+	}
+}
