@@ -3,7 +3,7 @@ package node
 import (
 	"context"
 	"math/rand/v2"
-		"sync"
+	"sync"
 	"sync/atomic"
 	"time"
 
