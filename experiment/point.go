@@ -30,6 +30,7 @@ type Point struct {
 	NodeSpeeds     []float64 // nil when homogeneous
 	CostModel      sim.Costs
 	Batches        int
+	Join, Label    string // testbed: a member's gossip address and the cluster label
 }
 
 // PointSeed derives the seed of a point from the sweep's root seed. It does
@@ -109,7 +110,9 @@ func (s *Spec) Points() ([]Point, error) {
 						Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
 						Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: s.Backend,
 						Speeds: speedSpec, Gossip: s.Gossip, TimeUnit: s.TimeUnit, Kernel: s.Kernel}
-					out = append(out, NewPoint(p, works[wi], r.d, r.m, speeds, s.Costs, s.Batches))
+					pt := NewPoint(p, works[wi], r.d, r.m, speeds, s.Costs, s.Batches)
+					pt.Join, pt.Label = s.Join, s.Label
+					out = append(out, pt)
 				}
 			}
 		}
@@ -125,8 +128,8 @@ func Run(ctx context.Context, p Point) (results.Record, error) {
 	switch p.Backend {
 	case "sim":
 		res, err = runSim(ctx, p)
-	case "local":
-		res, err = runLocal(ctx, p)
+	case "local", "testbed":
+		res, err = runReal(ctx, p)
 	default:
 		err = fmt.Errorf("backend %s is not available in this version", p.Backend)
 	}
@@ -146,8 +149,9 @@ func runSim(ctx context.Context, p Point) (results.Result, error) {
 	return sim.Run(ctx, cfg)
 }
 
-// runLocal runs the point on a cluster of real agents on 127.0.0.1.
-func runLocal(ctx context.Context, p Point) (results.Result, error) {
+// runReal runs the point on real agents: a cluster started for it on
+// 127.0.0.1 (local), or agents already running (testbed).
+func runReal(ctx context.Context, p Point) (results.Result, error) {
 	unit, err := time.ParseDuration(p.TimeUnit)
 	if err != nil {
 		return results.Result{}, err
@@ -157,6 +161,9 @@ func runLocal(ctx context.Context, p Point) (results.Result, error) {
 		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy}
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
+	}
+	if p.Backend == "testbed" {
+		return node.RunTestbed(ctx, cfg, p.Join, "127.0.0.1", p.Label)
 	}
 	return node.RunLocal(ctx, cfg)
 }

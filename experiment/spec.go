@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -27,6 +28,8 @@ type Spec struct {
 	Backend      string      `yaml:"backend"`      // sim (default) or local (real agents on 127.0.0.1); testbed comes later
 	TimeUnit     string      `yaml:"time_unit"`    // real backends: wall time of one model unit (default 10ms)
 	Kernel       string      `yaml:"kernel"`       // real backends: sleep (default), hash or matmul
+	Join         string      `yaml:"join"`         // testbed: gossip address (host:port) of any running agent
+	Label        string      `yaml:"label"`        // testbed: the agents' cluster label (default loadlab)
 	Seed         uint64      `yaml:"seed"`         // root seed (default 1)
 	Replications int         `yaml:"replications"` // independent runs per point (default 3)
 	Jobs         int         `yaml:"jobs"`         // jobs per run (default 100000)
@@ -212,7 +215,9 @@ func (s *Spec) validate() error {
 	switch s.Backend {
 	case "sim", "local":
 	case "testbed":
-		return s.errAt([]string{"backend"}, "testbed is not available in this version; use sim or local")
+		if _, _, err := net.SplitHostPort(s.Join); err != nil {
+			return s.errAt([]string{"join"}, "testbed needs join: host:port of a running agent's gossip address (`loadlab cluster` prints it), got %q", s.Join)
+		}
 	default:
 		return s.errAt([]string{"backend"}, "unknown backend %q: allowed are sim, local, testbed", s.Backend)
 	}

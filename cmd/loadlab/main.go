@@ -57,10 +57,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return inputErr("%s: %v (see `loadlab %s --help`)", c.Command.FullName(), err, c.Command.FullName())
 		},
-		Commands: []*cli.Command{runCommand(), sweepCommand(), plotCommand(), exportCommand(), policiesCommand()},
+		Commands: []*cli.Command{runCommand(), sweepCommand(), plotCommand(), exportCommand(), policiesCommand(), agentCommand(), clusterCommand()},
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(stderr, "loadlab: unknown command %q: see `loadlab --help`\n", name)
 		},
+	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = app.OnUsageError // a short error, not the whole help page
 	}
 	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err != nil && !experiment.IsInput(err) && isUsage(err) {

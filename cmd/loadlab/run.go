@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"net"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -25,6 +28,8 @@ func runCommand() *cli.Command {
 			"--load is the offered load per server. See `loadlab policies` for every policy and distribution.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "backend", Value: "sim", Usage: "where to run: sim (simulator) or local (real agents on 127.0.0.1)"},
+			&cli.StringFlag{Name: "join", Usage: "testbed: gossip address of a running agent (loadlab cluster prints it)"},
+			&cli.StringFlag{Name: "label", Value: "loadlab", Usage: "testbed: the agents' cluster label"},
 			&cli.StringFlag{Name: "time-unit", Value: "10ms", Usage: "local: wall time of one model unit"},
 			&cli.StringFlag{Name: "kernel", Value: "sleep", Usage: "local: how agents do work: sleep (emulated), hash or matmul (real CPU)"},
 			&cli.IntFlag{Name: "nodes", Value: 16, Usage: "cluster size N"},
@@ -77,12 +82,17 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	backend := c.String("backend")
 	switch backend {
 	case "sim":
+	case "testbed":
+		if _, _, err := net.SplitHostPort(c.String("join")); err != nil {
+			return zero, inputErr("--join: testbed needs host:port of a running agent's gossip address, got %q", c.String("join"))
+		}
+		fallthrough
 	case "local":
 		if err := experiment.CheckReal(c.String("time-unit"), c.String("kernel")); err != nil {
 			return zero, inputErr("--%s", strings.Replace(err.Error(), "time_unit", "time-unit", 1))
 		}
 	default:
-		return zero, inputErr("--backend: %q is not available in this version: use sim or local", backend)
+		return zero, inputErr("--backend: %q is not a backend: use sim, local or testbed", backend)
 	}
 	reg := policy.Builtin()
 	d, err := reg.Dispatch(c.String("dispatch"))
@@ -137,7 +147,9 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	if backend != "sim" {
 		p.TimeUnit, p.Kernel = c.String("time-unit"), c.String("kernel")
 	}
-	return experiment.NewPoint(p, w, d, m, speeds, costs, cfg.Batches), nil
+	pt := experiment.NewPoint(p, w, d, m, speeds, costs, cfg.Batches)
+	pt.Join, pt.Label = c.String("join"), c.String("label")
+	return pt, nil
 }
 
 // flagName turns "cost transfer_cpu: ..." or "job_bytes: ..." into flag form.
@@ -172,9 +184,20 @@ func printResult(w io.Writer, rec results.Record) {
 	fmt.Fprintf(tw, "mean response\t%.4f ± %.4f (95%% CI, %d batch means)\n", r.MeanResponse, r.CI95HalfWidth, r.Batches)
 	fmt.Fprintf(tw, "p50 / p95 / p99 / p99.9\t%.3f / %.3f / %.3f / %.3f\n", r.P50Response, r.P95Response, r.P99Response, r.P999Response)
 	fmt.Fprintf(tw, "mean wait / slowdown\t%.4f / %.3f\n", r.MeanWait, r.MeanSlowdown)
-	fmt.Fprintf(tw, "utilization / TLP\t%.4f / %.3f\n", r.Utilization, r.TLP)
 	fmt.Fprintf(tw, "migrations / probes per job\t%.4f / %.4f\n", r.MigrationsPerJob, r.ProbesPerJob)
 	fmt.Fprintf(tw, "jobs issued / completed / failed\t%d / %d / %d (measured %d after %d warm-up)\n", r.JobsIssued, r.JobsCompleted, r.JobsFailed, r.JobsMeasured, p.Warmup)
-	fmt.Fprintf(tw, "wall time\t%.2fs (%.2fM jobs/s)\n", rec.Env.Seconds, float64(r.JobsIssued)/rec.Env.Seconds/1e6)
+	for _, reason := range slices.Sorted(maps.Keys(r.Failures)) {
+		fmt.Fprintf(tw, "  failed: %s\t%d\n", reason, r.Failures[reason])
+	}
+	if p.Backend == "sim" {
+		fmt.Fprintf(tw, "utilization / TLP\t%.4f / %.3f\n", r.Utilization, r.TLP)
+		fmt.Fprintf(tw, "wall time\t%.2fs (%.2fM jobs/s)\n", rec.Env.Seconds, float64(r.JobsIssued)/rec.Env.Seconds/1e6)
+	} else {
+		fmt.Fprintf(tw, "utilization\t%.4f\n", r.Utilization)
+		fmt.Fprintf(tw, "gossip age p50 / p99\t%.3f / %.3f (model units of %s)\n", r.GossipAgeP50, r.GossipAgeP99, p.TimeUnit)
+		fmt.Fprintf(tw, "probe / transfer round trip p50\t%.4f / %.4f\n", r.ProbeRTTP50, r.TransferRTTP50)
+		fmt.Fprintf(tw, "generator schedule lag p99\t%.4f\n", r.ScheduleLagP99)
+		fmt.Fprintf(tw, "wall time\t%.2fs\n", rec.Env.Seconds)
+	}
 	tw.Flush()
 }

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/loadlab/loadlab/node"
+	"github.com/loadlab/loadlab/node/gossip"
+)
+
+func agentCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "agent",
+		Usage:     "run one node: a serf member with a TCP endpoint that runs the points a coordinator gives it",
+		UsageText: "loadlab agent [--join HOST:PORT] [--bind 127.0.0.1] [--port 7946]",
+		Description: "The agent joins (or starts) a cluster and waits. A sweep or `loadlab run --backend testbed\n" +
+			"--join HOST:PORT` configures it for each point. SIGINT or SIGTERM: it ends its point, leaves\n" +
+			"the cluster gracefully and exits 0. It binds to 127.0.0.1 unless told otherwise.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "name", Usage: "unique member name (default HOST-PID)"},
+			&cli.StringFlag{Name: "bind", Value: "127.0.0.1", Usage: "address to bind gossip and TCP to", EnvVars: []string{"LOADLAB_BIND"}},
+			&cli.IntFlag{Name: "port", Usage: "gossip port (0: any free port)", EnvVars: []string{"LOADLAB_PORT"}},
+			&cli.StringFlag{Name: "advertise", Usage: "host:port others reach this agent's gossip at (default bind:port)"},
+			&cli.StringSliceFlag{Name: "join", Usage: "gossip address of a member to join (repeatable)", EnvVars: []string{"LOADLAB_JOIN"}},
+			&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label: only members with the same label talk", EnvVars: []string{"LOADLAB_LABEL"}},
+			&cli.StringFlag{Name: "profile", Usage: "serf settings: loopback or lan (default: loopback when bound to 127.0.0.1, else lan)"},
+		},
+		Action: func(c *cli.Context) error {
+			ip := net.ParseIP(c.String("bind"))
+			if ip == nil {
+				return inputErr("--bind: %q is not an IP address", c.String("bind"))
+			}
+			if p := c.Int("port"); p < 0 || p > 65535 {
+				return inputErr("--port: %d is not a port", p)
+			}
+			name := c.String("name")
+			if name == "" {
+				host, _ := os.Hostname()
+				name = host + "-" + strconv.Itoa(os.Getpid())
+			}
+			profile := c.String("profile")
+			if profile == "" {
+				profile = gossip.ProfileLAN
+				if ip.IsLoopback() {
+					profile = gossip.ProfileLoopback
+				}
+			}
+			g := gossip.Config{Name: name, BindAddr: ip.String(), BindPort: c.Int("port"), Advertise: c.String("advertise"),
+				Join: c.StringSlice("join"), Label: c.String("label"), Profile: profile}
+			if err := g.Validate(); err != nil {
+				return inputErr("agent: %v", err)
+			}
+			a, err := node.StartAgent(c.Context, node.AgentConfig{RPC: net.JoinHostPort(ip.String(), "0"), Gossip: g})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.App.Writer, "loadlab agent %s: gossip %s rpc %s label %s\n", a.Name(), a.GossipAddr(), a.RPC(), g.Label)
+			<-c.Context.Done() // SIGINT or SIGTERM (main's signal context)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := a.Close(ctx); err != nil {
+				return fmt.Errorf("agent %s: leave: %w", a.Name(), err)
+			}
+			fmt.Fprintf(c.App.Writer, "loadlab agent %s: left the cluster\n", a.Name())
+			return nil
+		},
+	}
+}
+
+func clusterCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "cluster",
+		Usage:     "start N agent processes on this machine for hands-on experiments",
+		UsageText: "loadlab cluster --nodes 8",
+		Description: "Prints the address to join (for `loadlab run --backend testbed --join ADDR` or a spec's\n" +
+			"`join:`) and runs until SIGINT or SIGTERM, then stops every agent gracefully.",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "nodes", Value: 4, Usage: "agents to start"},
+			&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label"},
+		},
+		Action: func(c *cli.Context) error {
+			n := c.Int("nodes")
+			if n < 1 || n > 256 {
+				return inputErr("--nodes: want 1 to 256, got %d", n)
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			var procs []*exec.Cmd
+			var wg sync.WaitGroup
+			stopAll := func() {
+				for _, p := range procs {
+					_ = p.Process.Signal(syscall.SIGTERM)
+				}
+				wg.Wait()
+			}
+			join := ""
+			for i := 0; i < n; i++ {
+				args := []string{"agent", "--name", fmt.Sprintf("agent-%04d", i), "--label", c.String("label")}
+				if join != "" {
+					args = append(args, "--join", join)
+				}
+				cmd := exec.Command(self, args...)
+				cmd.Stderr = c.App.ErrWriter
+				out, err := cmd.StdoutPipe()
+				if err != nil {
+					stopAll()
+					return err
+				}
+				if err := cmd.Start(); err != nil {
+					stopAll()
+					return err
+				}
+				procs = append(procs, cmd)
+				lines := bufio.NewScanner(out)
+				if !lines.Scan() {
+					stopAll()
+					return fmt.Errorf("agent %d did not start", i)
+				}
+				line := lines.Text()
+				fmt.Fprintln(c.App.Writer, line)
+				if join == "" {
+					f := strings.Fields(line)
+					for k := range f {
+						if f[k] == "gossip" && k+1 < len(f) {
+							join = f[k+1]
+						}
+					}
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for lines.Scan() {
+						fmt.Fprintln(c.App.Writer, lines.Text())
+					}
+					_ = cmd.Wait()
+				}()
+			}
+			fmt.Fprintf(c.App.Writer, "cluster of %d agents is up; join it at %s (label %s); Ctrl-C stops it\n", n, join, c.String("label"))
+			<-c.Context.Done()
+			stopAll()
+			return nil
+		},
+	}
+}
