@@ -106,18 +106,44 @@ func (s *Spec) Points() ([]Point, error) {
 		for _, load := range s.Loads {
 			for wi, w := range s.Workloads {
 				for _, r := range rows {
-					p := results.Point{Spec: s.hash, Policy: r.name, Workload: w.Name, Load: load,
-						Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
-						Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: s.Backend,
-						Speeds: speedSpec, Gossip: s.Gossip, TimeUnit: s.TimeUnit, Kernel: s.Kernel}
-					pt := NewPoint(p, works[wi], r.d, r.m, speeds, s.Costs, s.Batches)
-					pt.Join, pt.Label = s.Join, s.Label
-					out = append(out, pt)
+					for _, backend := range s.Backends {
+						p := results.Point{Spec: s.hash, Policy: s.label(r.name, backend), Workload: w.Name, Load: load,
+							Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
+							Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: backend,
+							Speeds: speedSpec, Gossip: s.Gossip}
+						if backend != "sim" {
+							p.TimeUnit, p.Kernel = s.TimeUnit, s.Kernel
+						}
+						pt := NewPoint(p, works[wi], r.d, r.m, speeds, s.Costs, s.Batches)
+						pt.Join, pt.Label = s.Join, s.Label
+						out = append(out, pt)
+					}
 				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// label names a policy row in records and figures: with several backends
+// each row appears once per backend.
+func (s *Spec) label(policy, backend string) string {
+	if len(s.Backends) > 1 {
+		return policy + " (" + backend + ")"
+	}
+	return policy
+}
+
+// Labels returns the policy labels of the spec's points in the spec's order,
+// the order of lines and colours in every figure.
+func (s *Spec) Labels() []string {
+	var out []string
+	for _, p := range s.Policies {
+		for _, b := range s.Backends {
+			out = append(out, s.label(p.Name, b))
+		}
+	}
+	return out
 }
 
 // Run runs one point on its backend and returns its record.

@@ -25,7 +25,8 @@ import (
 // cluster and backend. Zero values take the defaults in DefaultSpec.
 type Spec struct {
 	Name         string      `yaml:"name"`         // names the output directory out/NAME (default: the file's base name)
-	Backend      string      `yaml:"backend"`      // sim (default) or local (real agents on 127.0.0.1); testbed comes later
+	Backend      string      `yaml:"backend"`      // sim (default), local (real agents started on 127.0.0.1) or testbed (agents already running)
+	Backends     []string    `yaml:"backends"`     // several backends on the same points, e.g. [sim, local]: every policy once per backend
 	TimeUnit     string      `yaml:"time_unit"`    // real backends: wall time of one model unit (default 10ms)
 	Kernel       string      `yaml:"kernel"`       // real backends: sleep (default), hash or matmul
 	Join         string      `yaml:"join"`         // testbed: gossip address (host:port) of any running agent
@@ -212,16 +213,34 @@ func (s *Spec) validate() error {
 	if strings.ContainsAny(s.Name, `/\ `) || s.Name == "." || s.Name == ".." {
 		return s.errAt([]string{"name"}, "%q cannot name a directory: use letters, digits, '-', '_' or '.'", s.Name)
 	}
-	switch s.Backend {
-	case "sim", "local":
-	case "testbed":
-		if _, _, err := net.SplitHostPort(s.Join); err != nil {
-			return s.errAt([]string{"join"}, "testbed needs join: host:port of a running agent's gossip address (`loadlab cluster` prints it), got %q", s.Join)
-		}
-	default:
-		return s.errAt([]string{"backend"}, "unknown backend %q: allowed are sim, local, testbed", s.Backend)
+	if len(s.Backends) == 0 {
+		s.Backends = []string{s.Backend}
 	}
-	if s.Backend != "sim" {
+	anyReal := false
+	seenBackend := map[string]bool{}
+	for i, b := range s.Backends {
+		path := []string{"backend"}
+		if len(s.Backends) > 1 || s.Backends[0] != s.Backend {
+			path = []string{"backends", strconv.Itoa(i)}
+		}
+		if seenBackend[b] {
+			return s.errAt(path, "backend %s listed twice", b)
+		}
+		seenBackend[b] = true
+		switch b {
+		case "sim":
+		case "local":
+			anyReal = true
+		case "testbed":
+			anyReal = true
+			if _, _, err := net.SplitHostPort(s.Join); err != nil {
+				return s.errAt([]string{"join"}, "testbed needs join: host:port of a running agent's gossip address (`loadlab cluster` prints it), got %q", s.Join)
+			}
+		default:
+			return s.errAt(path, "unknown backend %q: allowed are sim, local, testbed", b)
+		}
+	}
+	if anyReal {
 		if s.TimeUnit == "" {
 			s.TimeUnit = "10ms"
 		}

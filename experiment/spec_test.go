@@ -91,6 +91,8 @@ func TestSpecErrors(t *testing.T) {
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nname: a/b\n", "t.yaml:3: name"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\njobs: lots\n", "t.yaml:3"},
 		{"", "empty spec"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nbackends: [sim, sim]\n", "t.yaml:3: backends[1]"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nbackends: [sim, grid]\n", "t.yaml:3: backends[1]"},
 	} {
 		_, err := ParseSpec("t.yaml", []byte(tc.spec))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !IsInput(err) {
@@ -140,4 +142,31 @@ func ExamplePointSeed() {
 	// Output:
 	// true
 	// false
+}
+
+func TestBackends(t *testing.T) {
+	s, err := ParseSpec("t.yaml", []byte("loads: [0.5]\nbackends: [sim, local]\njobs: 100\npolicies:\n  - {name: r, dispatch: random}\n  - {name: p, dispatch: pod(d=2)}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"r (sim)", "r (local)", "p (sim)", "p (local)"}
+	if got := s.Labels(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("labels %v, want %v", got, want)
+	}
+	points, err := s.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 3*4 {
+		t.Fatalf("%d points, want 12 (3 replications × 2 policies × 2 backends)", len(points))
+	}
+	for _, p := range points {
+		real := p.Backend == "local"
+		if real != (p.TimeUnit == "10ms") || strings.HasSuffix(p.Policy, "(local)") != real {
+			t.Errorf("point %s on %s: time unit %q", p.Policy, p.Backend, p.TimeUnit)
+		}
+	}
+	if points[0].Seed != points[1].Seed {
+		t.Error("sim and local runs of a point must see the same jobs (same seed)")
+	}
 }

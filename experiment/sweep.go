@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/loadlab/loadlab/results"
@@ -64,9 +65,10 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	if s.Backend != "sim" {
-		workers = 1 // a real cluster needs the machine to itself
-	}
+	// Simulated points first, in parallel; a real point needs the machine
+	// to itself, so it runs alone.
+	sort.SliceStable(todo, func(i, j int) bool { return todo[i].Backend == "sim" && todo[j].Backend != "sim" })
+	var machine sync.RWMutex
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -80,7 +82,13 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 		go func() {
 			defer wg.Done()
 			for p := range jobs {
+				lock, unlock := machine.RLock, machine.RUnlock
+				if p.Backend != "sim" {
+					lock, unlock = machine.Lock, machine.Unlock
+				}
+				lock()
 				rec, err := Run(ctx, p)
+				unlock()
 				if err != nil {
 					errs <- err
 					cancel()

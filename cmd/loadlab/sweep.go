@@ -70,10 +70,7 @@ func writeReport(w io.Writer, dir string, spec *experiment.Spec) error {
 		return err
 	}
 	cells := analysis.Summarize(recs)
-	var order []string
-	for _, p := range spec.Policies {
-		order = append(order, p.Name)
-	}
+	order := spec.Labels()
 	printTable(w, cells, order)
 	figDir := filepath.Join(dir, "figures")
 	if err := os.MkdirAll(figDir, 0o755); err != nil {
