@@ -183,6 +183,7 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 		clock: clock{epoch: time.Unix(0, s.EpochNano), unit: s.TimeUnit}, peers: newPeers(a.g, s.Roster), pool: a.pool,
 		local: ex.Load, count: &p.count, gossipAge: latency.New(), probeRTT: latency.New()}
 	ex.SetOnDepart(func(policy.Load) { go p.departed() }) // off the slot: the policy may probe
+	a.g.SetMinInterval(s.Publish)
 	a.pmu.Lock()
 	a.p = p
 	a.pmu.Unlock()

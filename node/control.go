@@ -40,6 +40,22 @@ type Setup struct {
 	Kernel    string        `json:"kernel"`    // sleep, hash or matmul
 	Seed      uint64        `json:"seed"`
 	EpochNano int64         `json:"epoch"` // model time 0, Unix nanoseconds
+	// Publish is the shortest interval between two load publications,
+	// chosen by the coordinator to keep serf within its budget (PublishInterval).
+	Publish time.Duration `json:"publish"`
+}
+
+// GossipBudget is how many load deliveries per second a point lets serf
+// make in all: N agents publishing every T cost N·(N−1)/T deliveries at
+// about 0.19 ms of CPU each (../shared/notes/serf.md), so 2,000 per second
+// keep gossip under 40% of one core.
+const GossipBudget = 2000
+
+// PublishInterval is the shortest interval between load publications for a
+// cluster of n agents: 50 ms up to 10 agents, 0.5 s for 32, 2 s for 64.
+func PublishInterval(n int) time.Duration {
+	d := time.Duration(float64(n*(n-1)) / GossipBudget * float64(time.Second))
+	return max(d, 50*time.Millisecond)
 }
 
 // call sends a control operation to the agent at addr and decodes its reply.

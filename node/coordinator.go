@@ -258,7 +258,7 @@ func (co *coordinator) configure(ctx context.Context) error {
 		m, _ := co.g.Member(name)
 		s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: speed,
 			Speeds: c.Speeds, Classes: c.Workload.ClassWeights(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Seed: c.Seed,
-			EpochNano: co.clock.epoch.UnixNano()}
+			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster))}
 		if _, err := call(wctx, co.pool, m.Tags[tagRPC], control{Op: opConfigure, Setup: s}); err != nil {
 			return err
 		}

@@ -82,3 +82,14 @@ func TestLocalCluster(t *testing.T) {
 		})
 	}
 }
+
+func TestPublishInterval(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want time.Duration
+	}{{1, 50 * time.Millisecond}, {8, 50 * time.Millisecond}, {32, 496 * time.Millisecond}, {64, 2016 * time.Millisecond}} {
+		if got := PublishInterval(tc.n); got != tc.want {
+			t.Errorf("PublishInterval(%d) = %v, want %v", tc.n, got, tc.want)
+		}
+	}
+}

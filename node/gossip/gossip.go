@@ -72,6 +72,7 @@ type Gossip struct {
 	closed    atomic.Bool
 
 	badTags, publishes, pubTimeouts, pubErrors, nEvents atomic.Uint64
+	minInterval                                         atomic.Int64 // current MinInterval, ns (SetMinInterval)
 }
 
 // Start creates the serf member described by cfg, starts the event loop and
@@ -101,6 +102,7 @@ func Start(ctx context.Context, cfg Config) (*Gossip, error) {
 		drained:   make(chan struct{}),
 		published: make(chan struct{}),
 	}
+	g.minInterval.Store(int64(cfg.MinInterval))
 	s, err := serf.Create(serfConfig(cfg, g.events))
 	if err != nil {
 		return nil, fmt.Errorf("gossip: start %s: %w", cfg.Name, err)
@@ -386,6 +388,14 @@ func (g *Gossip) notifyLocked() {
 	g.changed = make(chan struct{})
 }
 
+// SetMinInterval changes how often, at most, the load is published: a
+// cluster of N members each publishing every T costs N·(N−1)/T deliveries
+// per second, so large clusters on one host need a longer interval.
+// Values below the configured MinInterval are raised to it.
+func (g *Gossip) SetMinInterval(d time.Duration) {
+	g.minInterval.Store(int64(max(d, g.cfg.MinInterval)))
+}
+
 // publish is the only caller of SetTags. It sends the newest pending load,
 // waiting out MinInterval since the previous SetTags, and republishes the
 // current load when Heartbeat passes without one.
@@ -407,7 +417,7 @@ func (g *Gossip) publish() {
 		case <-heartbeat.C:
 			beat = true
 		}
-		if wait := g.cfg.MinInterval - time.Since(last); wait > 0 {
+		if wait := time.Duration(g.minInterval.Load()) - time.Since(last); wait > 0 {
 			t := time.NewTimer(wait)
 			select {
 			case <-g.stop:

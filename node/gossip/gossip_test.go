@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -287,5 +288,29 @@ func TestStartErrors(t *testing.T) {
 	probe.Close()
 	if _, err := Start(ctx, Config{Name: "lonely-" + runID(), Label: "test-" + runID(), Join: []string{dead}}); err == nil {
 		t.Errorf("Start joining %s (closed) succeeded", dead)
+	}
+}
+
+func TestSetMinInterval(t *testing.T) {
+	g, err := Start(context.Background(), Config{Name: "solo", Label: "mininterval-" + t.Name(), MinInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	g.SetMinInterval(300 * time.Millisecond)
+	start := time.Now()
+	for i := 0; i < 40; i++ {
+		g.Publish(policy.Load{Queue: i + 1, Servers: 1, Speed: 1})
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	n, _ := strconv.Atoi(g.Stats()["publishes"])
+	// 0.8 s at one publication per 0.3 s: about 3 or 4, far fewer than 40.
+	if maxN := int(elapsed/(300*time.Millisecond)) + 2; n < 1 || n > maxN {
+		t.Errorf("%d publications in %v with a 300 ms interval, want 1..%d", n, elapsed, maxN)
+	}
+	g.SetMinInterval(time.Millisecond) // raised to the configured 10 ms
+	if got := time.Duration(g.minInterval.Load()); got != 10*time.Millisecond {
+		t.Errorf("interval %v, want the configured floor 10ms", got)
 	}
 }
