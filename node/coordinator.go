@@ -173,14 +173,8 @@ type coordinator struct {
 	done      int64
 	failed    int64
 	reasons   map[string]int64
-	hist      *latency.Histogram
-	batches   *latency.Batches
+	resp      *results.Responses
 	lag       *latency.Histogram
-	sumResp   float64
-	sumWait   float64
-	sumSlow   float64
-	sumSize   float64
-	measured  int64
 	lastEnd   float64
 	allDone   chan struct{}
 	count     counters
@@ -201,7 +195,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	co := &coordinator{cfg: c, g: gs, pool: wire.NewPool(wire.DefaultMaxFrame), ln: ln, stop: stop, serve: make(chan error, 1),
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
 		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs),
-		hist: latency.New(), batches: latency.NewBatches(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(),
+		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(),
 		allDone: make(chan struct{})}
 	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights()}
 	co.disp = c.Dispatch.New(env)
@@ -398,7 +392,7 @@ func (co *coordinator) end(id int64, startNs, endNs int64, reason string) {
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	if id < 0 || int(id) >= len(co.ended) || co.ended[id] {
-		co.reasons["duplicate or unknown completion"]++
+		co.reasons["ignored (not a job failure): duplicate or unknown completion report"]++
 		return
 	}
 	co.ended[id] = true
@@ -410,17 +404,8 @@ func (co *coordinator) end(id int64, startNs, endNs int64, reason string) {
 		end := co.clock.model(time.Unix(0, endNs))
 		co.lastEnd = max(co.lastEnd, end)
 		if id >= int64(co.cfg.Warmup) {
-			resp := end - co.scheduled[id]
-			service := co.clock.model(time.Unix(0, endNs)) - co.clock.model(time.Unix(0, startNs))
-			co.hist.Record(resp)
-			co.batches.Add(resp)
-			co.sumResp += resp
-			co.sumWait += resp - service
-			if co.size[id] > 0 {
-				co.sumSlow += resp / service
-			}
-			co.sumSize += co.size[id]
-			co.measured++
+			service := end - co.clock.model(time.Unix(0, startNs))
+			co.resp.Add(end-co.scheduled[id], service, co.size[id])
 		}
 	}
 	if co.done+co.failed == int64(co.cfg.Jobs) {
@@ -440,17 +425,10 @@ func (co *coordinator) result(wall time.Duration) results.Result {
 			co.reasons["timeout: no completion within the drain time"]++
 		}
 	}
-	r := results.Result{JobsIssued: int64(co.cfg.Jobs), JobsCompleted: co.done, JobsFailed: co.failed, JobsMeasured: co.measured,
-		SimTime: co.lastEnd}
-	if co.measured > 0 {
-		n := float64(co.measured)
-		r.MeanResponse, r.MeanWait, r.MeanSlowdown, r.MeanSize = co.sumResp/n, co.sumWait/n, co.sumSlow/n, co.sumSize/n
-		r.P50Response, r.P95Response = co.hist.Quantile(0.5), co.hist.Quantile(0.95)
-		r.P99Response, r.P999Response = co.hist.Quantile(0.99), co.hist.Quantile(0.999)
-		r.CI95HalfWidth, r.Batches = co.batches.HalfWidth()
-	}
+	r := results.Result{JobsIssued: int64(co.cfg.Jobs), JobsCompleted: co.done, JobsFailed: co.failed, SimTime: co.lastEnd}
+	_ = co.resp.Fill(&r) // a histogram that cannot be encoded leaves the record without one
 	if span := co.lastEnd - co.scheduled[co.cfg.Warmup]; span > 0 {
-		r.Throughput = float64(co.measured) / span
+		r.Throughput = float64(r.JobsMeasured) / span
 	}
 	if span := co.scheduled[len(co.scheduled)-1] - co.scheduled[0]; span > 0 {
 		r.ArrivalRate = float64(co.cfg.Jobs-1) / span
@@ -459,9 +437,6 @@ func (co *coordinator) result(wall time.Duration) results.Result {
 	r.Failures = map[string]int64{}
 	for k, v := range co.reasons {
 		r.Failures[k] = v
-	}
-	if h, err := co.hist.Encode(); err == nil {
-		r.Histogram = h
 	}
 	return r
 }

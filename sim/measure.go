@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 
-	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -14,10 +13,7 @@ import (
 type measure struct {
 	warmup, last int64 // IDs of the first measured job and of the last job
 
-	measured                         int64
-	sumResp, sumWait, sumSlow, sumSz float64
-	batches                          *latency.Batches
-	hist                             *latency.Histogram
+	resp *results.Responses
 
 	probes, migrations, messages, events, badDecisions int64
 	bytes, overhead, gossipAge                         float64
@@ -33,8 +29,7 @@ type measure struct {
 
 func (m *measure) init(cfg Config) {
 	m.warmup, m.last = int64(cfg.Warmup), int64(cfg.Jobs-1)
-	m.batches = latency.NewBatches(int64(cfg.Jobs-cfg.Warmup), cfg.Batches)
-	m.hist = latency.New()
+	m.resp = results.NewResponses(int64(cfg.Jobs-cfg.Warmup), cfg.Batches)
 }
 
 func (m *measure) advanceArea(now float64) {
@@ -75,17 +70,7 @@ func (m *measure) completion(c *cluster, j *job, speed float64) {
 	if j.ID < m.warmup {
 		return
 	}
-	resp := c.now - j.Arrival
-	service := j.Size / speed
-	m.sumResp += resp
-	m.sumWait += resp - service
-	if service > 0 {
-		m.sumSlow += resp / service
-	}
-	m.sumSz += j.Size
-	m.batches.Add(resp)
-	m.measured++
-	m.hist.Record(resp)
+	m.resp.Add(c.now-j.Arrival, j.Size/speed, j.Size)
 }
 
 func (c *cluster) result() (results.Result, error) {
@@ -98,19 +83,15 @@ func (c *cluster) result() (results.Result, error) {
 		return results.Result{}, fmt.Errorf("conservation check failed: %d jobs issued, %d completed, 0 failed", issued, c.done)
 	}
 	r := results.Result{
-		JobsIssued: issued, JobsCompleted: c.done, JobsMeasured: m.measured,
+		JobsIssued: issued, JobsCompleted: c.done,
 		Migrations: m.migrations, Probes: m.probes, Messages: m.messages, BytesMoved: m.bytes,
 		SimTime: c.now, Events: m.events,
 	}
-	if m.measured > 0 {
-		n := float64(m.measured)
-		r.MeanResponse, r.MeanWait, r.MeanSlowdown, r.MeanSize = m.sumResp/n, m.sumWait/n, m.sumSlow/n, m.sumSz/n
-		r.P50Response, r.P95Response = m.hist.Quantile(0.50), m.hist.Quantile(0.95)
-		r.P99Response, r.P999Response = m.hist.Quantile(0.99), m.hist.Quantile(0.999)
-		r.CI95HalfWidth, r.Batches = m.batches.HalfWidth()
-		if span := c.now - m.winStart; span > 0 {
-			r.Throughput = n / span
-		}
+	if err := m.resp.Fill(&r); err != nil {
+		return results.Result{}, err
+	}
+	if span := c.now - m.winStart; span > 0 {
+		r.Throughput = float64(r.JobsMeasured) / span
 	}
 	r.MigrationsPerJob = float64(m.migrations) / float64(issued)
 	r.ProbesPerJob = float64(m.probes) / float64(issued)
@@ -150,10 +131,5 @@ func (c *cluster) result() (results.Result, error) {
 			r.TLP += r.NodeTLP[i] / float64(len(c.nodes))
 		}
 	}
-	h, err := m.hist.Encode()
-	if err != nil {
-		return results.Result{}, err
-	}
-	r.Histogram = h
 	return r, nil
 }
