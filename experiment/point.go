@@ -112,7 +112,7 @@ func (s *Spec) Points() ([]Point, error) {
 							Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: backend,
 							Speeds: speedSpec, Gossip: s.Gossip}
 						if backend != "sim" {
-							p.TimeUnit, p.Kernel = s.TimeUnit, s.Kernel
+							p.TimeUnit, p.Kernel, p.Dispatchers = s.TimeUnit, s.Kernel, s.Dispatchers
 						}
 						pt := NewPoint(p, works[wi], r.d, r.m, speeds, s.Costs, s.Batches)
 						pt.Join, pt.Label = s.Join, s.Label
@@ -184,7 +184,7 @@ func runReal(ctx context.Context, p Point) (results.Result, error) {
 	}
 	cfg := node.PointConfig{Nodes: p.Nodes, Servers: p.Servers, Speeds: p.NodeSpeeds, Load: p.Load, Jobs: p.Point.Jobs,
 		Warmup: p.Warmup, Seed: p.Seed, Batches: p.Batches, TimeUnit: unit, Kernel: p.Kernel,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy}
+		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Dispatchers: p.Dispatchers}
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
 	}

@@ -29,6 +29,7 @@ type Spec struct {
 	Backends     []string    `yaml:"backends"`     // several backends on the same points, e.g. [sim, local]: every policy once per backend
 	TimeUnit     string      `yaml:"time_unit"`    // real backends: wall time of one model unit (default 10ms)
 	Kernel       string      `yaml:"kernel"`       // real backends: sleep (default), hash or matmul
+	Dispatchers  int         `yaml:"dispatchers"`  // real backends: concurrent dispatcher instances (default 1)
 	Join         string      `yaml:"join"`         // testbed: gossip address (host:port) of any running agent
 	Label        string      `yaml:"label"`        // testbed: the agents' cluster label (default loadlab)
 	Seed         uint64      `yaml:"seed"`         // root seed (default 1)
@@ -239,6 +240,9 @@ func (s *Spec) validate() error {
 		default:
 			return s.errAt(path, "unknown backend %q: allowed are sim, local, testbed", b)
 		}
+	}
+	if s.Dispatchers < 0 || s.Dispatchers > 64 {
+		return s.errAt([]string{"dispatchers"}, "want 1 to 64, got %d", s.Dispatchers)
 	}
 	if anyReal {
 		if s.TimeUnit == "" {

@@ -35,6 +35,11 @@ type PointConfig struct {
 	Drain    time.Duration // how long to wait for jobs after the last arrival (default 10 s + 200 time units)
 	Profile  string        // serf settings: loopback (default) or lan
 	Gossip   time.Duration // load heartbeat (default 1s; loads are also published on every change)
+	// Dispatchers is how many dispatcher instances decide concurrently
+	// (default 1, the simulator's model). Each has its own policy state and
+	// random stream; jobs go to whichever is free, as behind a front-end
+	// that spreads requests over several load balancers.
+	Dispatchers int
 
 	Workload *workload.Workload
 	Dispatch *policy.DispatchSpec
@@ -57,6 +62,9 @@ func (c *PointConfig) fill() error {
 	if c.Gossip == 0 {
 		c.Gossip = time.Second
 	}
+	if c.Dispatchers == 0 {
+		c.Dispatchers = 1
+	}
 	switch {
 	case c.Nodes < 1:
 		return fmt.Errorf("nodes: must be at least 1, got %d", c.Nodes)
@@ -66,6 +74,8 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("jobs %d, warmup %d: want jobs ≥ 1 and 0 ≤ warmup < jobs", c.Jobs, c.Warmup)
 	case c.TimeUnit < 100*time.Microsecond:
 		return fmt.Errorf("time unit %v: at least 100µs (sleeps are accurate to tens of µs)", c.TimeUnit)
+	case c.Dispatchers < 1 || c.Dispatchers > 64:
+		return fmt.Errorf("dispatchers: want 1 to 64, got %d", c.Dispatchers)
 	case c.Workload == nil || c.Dispatch == nil || c.Migrate == nil:
 		return errors.New("workload, dispatch and migrate policies are required")
 	}
@@ -150,6 +160,14 @@ func runLabel() string {
 	return hex.EncodeToString(b)
 }
 
+// dispatcher is one instance of the dispatch strategy with its own view.
+type dispatcher struct {
+	mu   sync.Mutex // one decision at a time
+	d    policy.Dispatcher
+	idle policy.IdleWatcher
+	view *view
+}
+
 // coordinator replays a point's jobs open-loop through its dispatcher and
 // measures every job from its scheduled arrival to its completion.
 type coordinator struct {
@@ -161,10 +179,8 @@ type coordinator struct {
 	serve chan error
 	clock clock
 
-	dmu  sync.Mutex // serialises dispatch decisions
-	disp policy.Dispatcher
-	idle policy.IdleWatcher
-	view *view
+	disps []*dispatcher
+	view  *view // the first dispatcher's view: peers and clock are shared by all
 
 	mu        sync.Mutex // guards everything below
 	scheduled []float64  // scheduled arrival (model time) by job id; memory grows with jobs, 8 bytes each
@@ -198,10 +214,18 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(),
 		allDone: make(chan struct{})}
 	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights()}
-	co.disp = c.Dispatch.New(env)
-	co.idle, _ = co.disp.(policy.IdleWatcher)
-	co.view = &view{ctx: runCtx, self: policy.None, nodes: c.Nodes, rng: workload.Stream(c.Seed, "dispatch"), clock: co.clock,
-		pool: co.pool, count: &co.count, gossipAge: latency.New(), probeRTT: latency.New()}
+	for k := 0; k < c.Dispatchers; k++ {
+		stream := "dispatch" // the simulator's stream: one dispatcher sees the same random choices
+		if k > 0 {
+			stream = "dispatch/" + strconv.Itoa(k)
+		}
+		d := &dispatcher{d: c.Dispatch.New(env)}
+		d.idle, _ = d.d.(policy.IdleWatcher)
+		d.view = &view{ctx: runCtx, self: policy.None, nodes: c.Nodes, rng: workload.Stream(c.Seed, stream), clock: co.clock,
+			pool: co.pool, count: &co.count, gossipAge: latency.New(), probeRTT: latency.New()}
+		co.disps = append(co.disps, d)
+	}
+	co.view = co.disps[0].view
 	go func() { co.serve <- wire.Serve(runCtx, ln, wire.DefaultMaxFrame, co.handle) }()
 	return co, nil
 }
@@ -241,9 +265,11 @@ func (co *coordinator) configure(ctx context.Context) error {
 		}
 	}
 	co.roster = roster
-	co.view.peers = newPeers(co.g, roster)
 	co.clock.epoch = time.Now()
-	co.view.clock = co.clock
+	shared := newPeers(co.g, roster)
+	for _, d := range co.disps {
+		d.view.peers, d.view.clock = shared, co.clock
+	}
 	for i, name := range roster {
 		speed := 1.0
 		if c.Speeds != nil {
@@ -296,13 +322,15 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	// slow decision delays dispatch (measured as lag) but never the schedule.
 	queue := make(chan *wire.Job, 65536)
 	var dispatchers, submits sync.WaitGroup
-	dispatchers.Add(1)
-	go func() {
-		defer dispatchers.Done()
-		for j := range queue {
-			co.dispatch(ctx, j, &submits)
-		}
-	}()
+	for _, d := range co.disps {
+		dispatchers.Add(1)
+		go func() {
+			defer dispatchers.Done()
+			for j := range queue {
+				co.dispatch(ctx, d, j, &submits)
+			}
+		}()
+	}
 	for i := 0; i < c.Jobs; i++ {
 		w := gen.Next()
 		at := w.Arrival + offset
@@ -333,11 +361,11 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 // dispatch places one job and submits it. Decisions are made one at a
 // time, in arrival order; submissions run concurrently so that a round
 // trip to one agent never delays the next decision.
-func (co *coordinator) dispatch(ctx context.Context, j *wire.Job, submits *sync.WaitGroup) {
-	co.dmu.Lock()
+func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job, submits *sync.WaitGroup) {
+	d.mu.Lock()
 	pj := toPolicyJob(j)
-	n := co.disp.Pick(co.view, &pj)
-	co.dmu.Unlock()
+	n := d.d.Pick(d.view, &pj)
+	d.mu.Unlock()
 	co.mu.Lock()
 	co.lag.Record(co.clock.now() - j.Arrival)
 	co.mu.Unlock()
@@ -376,11 +404,13 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 		}
 	}
 	co.end(d.JobID, d.StartUnixNano, d.EndUnixNano, reason)
-	if co.idle != nil && !d.Failed {
+	// An idle node reports to one dispatcher (join-idle-queue); idleness is
+	// judged from its gossiped load, which may be stale.
+	if disp := co.disps[int(d.Node)%len(co.disps)]; disp.idle != nil && !d.Failed {
 		if mem, ok := co.view.peers.get(policy.NodeID(d.Node)); ok && mem.Load.Queue <= 1 {
-			co.dmu.Lock()
-			co.idle.Idle(co.view, policy.NodeID(d.Node))
-			co.dmu.Unlock()
+			disp.mu.Lock()
+			disp.idle.Idle(disp.view, policy.NodeID(d.Node))
+			disp.mu.Unlock()
 		}
 	}
 	return nil, nil
@@ -445,10 +475,12 @@ func (co *coordinator) result(wall time.Duration) results.Result {
 // point at every agent.
 func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 	gossipAge, probeRTT, xferRTT := latency.New(), latency.New(), latency.New()
-	co.dmu.Lock()
-	gossipAge.Merge(co.view.gossipAge)
-	probeRTT.Merge(co.view.probeRTT)
-	co.dmu.Unlock()
+	for _, d := range co.disps {
+		d.mu.Lock()
+		gossipAge.Merge(d.view.gossipAge)
+		probeRTT.Merge(d.view.probeRTT)
+		d.mu.Unlock()
+	}
 	r.Probes = co.count.probes.Load()
 	r.Messages = co.count.messages.Load()
 	co.mu.Lock()

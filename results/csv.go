@@ -46,6 +46,7 @@ var columns = []column{
 	{"gossip", func(r *Record) string { return fmtFloat(r.Point.Gossip) }},
 	{"time_unit", func(r *Record) string { return r.Point.TimeUnit }},
 	{"kernel", func(r *Record) string { return r.Point.Kernel }},
+	{"dispatchers", func(r *Record) string { return strconv.Itoa(r.Point.Dispatchers) }},
 
 	{"mean_response", func(r *Record) string { return fmtFloat(r.Result.MeanResponse) }},
 	{"p50_response", func(r *Record) string { return fmtFloat(r.Result.P50Response) }},

@@ -4,30 +4,31 @@ import "time"
 
 // Point says what was run: enough to run it again and get the same Result.
 type Point struct {
-	Key         string  `json:"key"`                 // hash of everything below except Replication-independent labels; unique per point in a spec
-	Spec        string  `json:"spec"`                // hash of the sweep spec the point came from ("" for a single run)
-	Policy      string  `json:"policy"`              // label of the policy combination, e.g. "sender.threshold"
-	Dispatch    string  `json:"dispatch"`            // canonical dispatch strategy, e.g. "pod(d=2)"
-	Migrate     string  `json:"migrate"`             // canonical migration policy, e.g. "sender.threshold(T=2, probes=3)"
-	Workload    string  `json:"workload"`            // label of the workload
-	Arrival     string  `json:"arrival"`             // canonical arrival process
-	Size        string  `json:"size"`                // canonical job-size distribution
-	SizeMean    float64 `json:"size_mean"`           // mean of the size distribution (over classes)
-	SizeSCV     float64 `json:"size_scv"`            // squared coefficient of variation of sizes
-	Speeds      string  `json:"speeds"`              // node speeds spec ("1" for a homogeneous cluster)
-	Load        float64 `json:"load"`                // offered load per server, ρ
-	Nodes       int     `json:"nodes"`               // cluster size N
-	Servers     int     `json:"servers"`             // servers per node c
-	Discipline  string  `json:"discipline"`          // fcfs or ps
-	Jobs        int     `json:"jobs"`                // jobs issued
-	Warmup      int     `json:"warmup"`              // first jobs (by arrival) left out of the statistics
-	Replication int     `json:"replication"`         // 0-based replication index
-	Seed        uint64  `json:"seed"`                // root seed of the point's random streams
-	Backend     string  `json:"backend"`             // sim, local or testbed
-	Costs       string  `json:"costs"`               // canonical cost model
-	Gossip      float64 `json:"gossip"`              // gossip period in model units (0: exact information)
-	TimeUnit    string  `json:"time_unit,omitempty"` // real backends: wall time of one model unit, e.g. "10ms"
-	Kernel      string  `json:"kernel,omitempty"`    // real backends: how work is done (sleep, hash, matmul)
+	Key         string  `json:"key"`                   // hash of everything below except Replication-independent labels; unique per point in a spec
+	Spec        string  `json:"spec"`                  // hash of the sweep spec the point came from ("" for a single run)
+	Policy      string  `json:"policy"`                // label of the policy combination, e.g. "sender.threshold"
+	Dispatch    string  `json:"dispatch"`              // canonical dispatch strategy, e.g. "pod(d=2)"
+	Migrate     string  `json:"migrate"`               // canonical migration policy, e.g. "sender.threshold(T=2, probes=3)"
+	Workload    string  `json:"workload"`              // label of the workload
+	Arrival     string  `json:"arrival"`               // canonical arrival process
+	Size        string  `json:"size"`                  // canonical job-size distribution
+	SizeMean    float64 `json:"size_mean"`             // mean of the size distribution (over classes)
+	SizeSCV     float64 `json:"size_scv"`              // squared coefficient of variation of sizes
+	Speeds      string  `json:"speeds"`                // node speeds spec ("1" for a homogeneous cluster)
+	Load        float64 `json:"load"`                  // offered load per server, ρ
+	Nodes       int     `json:"nodes"`                 // cluster size N
+	Servers     int     `json:"servers"`               // servers per node c
+	Discipline  string  `json:"discipline"`            // fcfs or ps
+	Jobs        int     `json:"jobs"`                  // jobs issued
+	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
+	Replication int     `json:"replication"`           // 0-based replication index
+	Seed        uint64  `json:"seed"`                  // root seed of the point's random streams
+	Backend     string  `json:"backend"`               // sim, local or testbed
+	Costs       string  `json:"costs"`                 // canonical cost model
+	Gossip      float64 `json:"gossip"`                // gossip period in model units (0: exact information)
+	TimeUnit    string  `json:"time_unit,omitempty"`   // real backends: wall time of one model unit, e.g. "10ms"
+	Kernel      string  `json:"kernel,omitempty"`      // real backends: how work is done (sleep, hash, matmul)
+	Dispatchers int     `json:"dispatchers,omitempty"` // real backends: concurrent dispatcher instances (0 or 1: one)
 }
 
 // Result is what a point measured. Times are in model units (a job of size

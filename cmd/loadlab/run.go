@@ -31,6 +31,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "join", Usage: "testbed: gossip address of a running agent (loadlab cluster prints it)"},
 			&cli.StringFlag{Name: "label", Value: "loadlab", Usage: "testbed: the agents' cluster label"},
 			&cli.StringFlag{Name: "time-unit", Value: "10ms", Usage: "local: wall time of one model unit"},
+			&cli.IntFlag{Name: "dispatchers", Value: 1, Usage: "local, testbed: dispatcher instances deciding concurrently"},
 			&cli.StringFlag{Name: "kernel", Value: "sleep", Usage: "local: how agents do work: sleep (emulated), hash or matmul (real CPU)"},
 			&cli.IntFlag{Name: "nodes", Value: 16, Usage: "cluster size N"},
 			&cli.IntFlag{Name: "servers", Value: 1, Usage: "servers per node c"},
@@ -145,7 +146,10 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 		Servers: cfg.Servers, Discipline: cfg.Discipline, Jobs: jobs, Warmup: warmup, Seed: c.Uint64("seed"),
 		Backend: backend, Speeds: speedSpec, Gossip: cfg.Gossip}
 	if backend != "sim" {
-		p.TimeUnit, p.Kernel = c.String("time-unit"), c.String("kernel")
+		if d := c.Int("dispatchers"); d < 1 || d > 64 {
+			return zero, inputErr("--dispatchers: want 1 to 64, got %d", d)
+		}
+		p.TimeUnit, p.Kernel, p.Dispatchers = c.String("time-unit"), c.String("kernel"), c.Int("dispatchers")
 	}
 	pt := experiment.NewPoint(p, w, d, m, speeds, costs, cfg.Batches)
 	pt.Join, pt.Label = c.String("join"), c.String("label")
