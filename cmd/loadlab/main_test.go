@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -95,6 +97,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sweep", "testdata/bad-size.yaml"}, []string{"bad-size.yaml:5:", "workloads[0].size"}},
 		{[]string{"sweep", "testdata/bad-cost.yaml"}, []string{"bad-cost.yaml:4:", "costs.latency"}},
 		{[]string{"export", "testdata"}, []string{"--csv"}},
+		{[]string{"export", "testdata", "--csv"}, []string{"holds no results"}},
 		{[]string{"plot", "testdata"}, []string{"not a sweep directory"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -208,7 +211,7 @@ func TestResumeAfterKill(t *testing.T) {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
 		recs, err := results.Read(dir)
-		if err != nil && !os.IsNotExist(err) {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("after kill %d: %v", kill, err)
 		}
 		stored = append(stored, len(recs))

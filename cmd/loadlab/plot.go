@@ -2,7 +2,8 @@ package main
 
 import (
 	"bytes"
-	"os"
+	"errors"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -49,7 +50,7 @@ func exportCommand() *cli.Command {
 			dir := c.Args().First()
 			recs, err := results.Read(dir)
 			if err != nil {
-				if os.IsNotExist(err) {
+				if errors.Is(err, fs.ErrNotExist) {
 					return inputErr("export: %s holds no results: %v", dir, err)
 				}
 				return err
