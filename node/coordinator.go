@@ -149,7 +149,9 @@ func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (re
 	if err := co.configure(ctx); err != nil {
 		return results.Result{}, err
 	}
+	cpu := processCPU()
 	res, err := co.run(ctx)
+	res.ProcessCPU = processCPU() - cpu
 	co.collect(ctx, &res)
 	return res, err
 }
@@ -506,6 +508,9 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 			continue
 		}
 		s := reply.Stats
+		if h, err := strconv.Atoi(s.Serf["health_score"]); err == nil {
+			r.SerfHealth = max(r.SerfHealth, h)
+		}
 		r.Probes += s.Probes
 		r.Migrations += s.Migrations
 		r.Messages += s.Messages + s.Steals

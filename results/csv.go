@@ -85,6 +85,8 @@ var columns = []column{
 	{"transfer_rtt_p99", func(r *Record) string { return fmtFloat(r.Result.TransferRTTP99) }},
 	{"schedule_lag_p99", func(r *Record) string { return fmtFloat(r.Result.ScheduleLagP99) }},
 	{"failures", func(r *Record) string { return formatFailures(r.Result.Failures) }},
+	{"process_cpu", func(r *Record) string { return fmtFloat(r.Result.ProcessCPU) }},
+	{"serf_health", func(r *Record) string { return strconv.Itoa(r.Result.SerfHealth) }},
 	{"sim_time", func(r *Record) string { return fmtFloat(r.Result.SimTime) }},
 	{"events", func(r *Record) string { return fmtInt(r.Result.Events) }},
 
