@@ -280,6 +280,7 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job) bool {
 	p.mu.Lock()
 	p.xferRTT.Record(p.view.clock.units(time.Since(start)))
 	p.mu.Unlock()
+	go p.moved(j, to)
 	return true
 }
 
@@ -329,6 +330,7 @@ func (p *point) giveWork(from policy.NodeID) *wire.Msg {
 	p.count.migrations.Add(1)
 	p.count.bytes.Add(int64(jobBytes(j)))
 	p.publish()
+	go p.moved(j, from)
 	reply.Type, reply.Job = wire.TypeTransfer, j
 	return reply
 }
@@ -351,6 +353,16 @@ func (p *point) report(j *wire.Job, c *wire.Completion) {
 	defer cancel()
 	if cl, err := p.a.pool.Get(ctx, j.ReplyTo); err == nil {
 		_ = cl.Send(&wire.Msg{Type: wire.TypeCompletion, From: p.setup.ID, Done: c})
+	}
+}
+
+// moved tells the coordinator that j now lives on node to (one-way).
+func (p *point) moved(j *wire.Job, to policy.NodeID) {
+	body, _ := json.Marshal(control{Op: opMoved, Moved: &moved{Job: j.ID, To: int32(to)}})
+	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
+	defer cancel()
+	if cl, err := p.a.pool.Get(ctx, j.ReplyTo); err == nil {
+		_ = cl.Send(&wire.Msg{Type: wire.TypeControl, From: p.setup.ID, Data: body})
 	}
 }
 

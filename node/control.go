@@ -15,6 +15,7 @@ const (
 	opConfigure = "configure" // set the agent up for a point
 	opStats     = "stats"     // report counters
 	opEnd       = "end"       // finish the point: fail what is left, drop the point's state
+	opMoved     = "moved"     // agent → coordinator, one-way: a job changed hands
 )
 
 // control is the JSON body of a control message and of its reply.
@@ -22,7 +23,15 @@ type control struct {
 	Op    string      `json:"op"`
 	Setup *Setup      `json:"setup,omitempty"`
 	Stats *AgentStats `json:"stats,omitempty"`
+	Moved *moved      `json:"moved,omitempty"`
 	Error string      `json:"error,omitempty"`
+}
+
+// moved tells the coordinator where a job went, so that it knows which
+// jobs an agent that dies was holding.
+type moved struct {
+	Job int64 `json:"job"`
+	To  int32 `json:"to"`
 }
 
 // Setup is what an agent needs to run a point; the coordinator sends one

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -188,6 +189,8 @@ type coordinator struct {
 	scheduled []float64  // scheduled arrival (model time) by job id; memory grows with jobs, 8 bytes each
 	size      []float64
 	ended     []bool
+	holder    []int32 // node believed to hold each job: its dispatch target, then wherever agents report it moved
+	dead      []bool  // roster members found failed or gone during the run
 	done      int64
 	failed    int64
 	reasons   map[string]int64
@@ -212,9 +215,12 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	runCtx, stop := context.WithCancel(context.Background())
 	co := &coordinator{cfg: c, g: gs, pool: wire.NewPool(wire.DefaultMaxFrame), ln: ln, stop: stop, serve: make(chan error, 1),
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
-		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs),
+		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), holder: make([]int32, c.Jobs),
 		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(),
 		allDone: make(chan struct{})}
+	for i := range co.holder {
+		co.holder[i] = -1 // not dispatched yet
+	}
 	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights()}
 	for k := 0; k < c.Dispatchers; k++ {
 		stream := "dispatch" // the simulator's stream: one dispatcher sees the same random choices
@@ -322,6 +328,10 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 
 	// Jobs go from the generator to the dispatcher through a queue, so a
 	// slow decision delays dispatch (measured as lag) but never the schedule.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go co.watch(watchCtx)
+
 	queue := make(chan *wire.Job, 65536)
 	var dispatchers, submits sync.WaitGroup
 	for _, d := range co.disps {
@@ -360,6 +370,43 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	return co.result(time.Since(start)), nil
 }
 
+// watch fails the jobs of agents that serf finds failed or gone, so that
+// they end promptly with a reason instead of at the drain timeout.
+func (co *coordinator) watch(ctx context.Context) {
+	co.dead = make([]bool, len(co.roster))
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for i, name := range co.roster {
+			m, ok := co.g.Member(name)
+			if co.dead[i] || (ok && m.Status == "alive") {
+				continue
+			}
+			co.dead[i] = true
+			reason := "agent gone: " + name
+			if ok {
+				reason += " (" + m.Status + ")"
+			}
+			co.mu.Lock()
+			var lost []int64
+			for id, h := range co.holder {
+				if h == int32(i) && !co.ended[id] {
+					lost = append(lost, int64(id))
+				}
+			}
+			co.mu.Unlock()
+			for _, id := range lost {
+				co.end(id, 0, 0, reason)
+			}
+		}
+	}
+}
+
 // dispatch places one job and submits it. Decisions are made one at a
 // time, in arrival order; submissions run concurrently so that a round
 // trip to one agent never delays the next decision.
@@ -372,6 +419,9 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 	co.lag.Record(co.clock.now() - j.Arrival)
 	co.mu.Unlock()
 	j.Origin = int32(n)
+	co.mu.Lock()
+	co.holder[j.ID] = int32(n)
+	co.mu.Unlock()
 	m, ok := co.view.peers.get(n)
 	if !ok {
 		co.end(j.ID, 0, 0, "no such agent "+strconv.Itoa(int(n)))
@@ -387,13 +437,26 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 			_, err = cl.Call(cctx, &wire.Msg{Type: wire.TypeSubmit, From: -1, Job: j})
 		}
 		if err != nil {
-			co.end(j.ID, 0, 0, "submit failed: "+err.Error())
+			// One reason per agent, not per error text, so failures group.
+			co.end(j.ID, 0, 0, "submit failed: agent "+m.Name+" unreachable")
 		}
 	}()
 }
 
 // handle receives completions from agents.
 func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error) {
+	if m.Type == wire.TypeControl {
+		var note control
+		if err := json.Unmarshal(m.Data, &note); err != nil || note.Op != opMoved || note.Moved == nil {
+			return nil, fmt.Errorf("coordinator: unexpected control %q", m.Data)
+		}
+		co.mu.Lock()
+		if id := note.Moved.Job; id >= 0 && int(id) < len(co.holder) {
+			co.holder[id] = note.Moved.To
+		}
+		co.mu.Unlock()
+		return nil, nil
+	}
 	if m.Type != wire.TypeCompletion || m.Done == nil {
 		return nil, fmt.Errorf("coordinator: unexpected %s", m.Type)
 	}

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +61,75 @@ func TestTestbed(t *testing.T) {
 		if a.current() != nil {
 			t.Errorf("agent %s still holds a point after it ended", a.Name())
 		}
+	}
+}
+
+// kill stops an agent the way a crash would: no leave, no goodbye.
+func (a *Agent) kill() {
+	a.g.Close()
+	a.stop()
+	a.ln.Close()
+	if p := a.current(); p != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		p.ex.Close(ctx) // drop its jobs without reporting them
+	}
+}
+
+// TestAgentLost kills an agent in the middle of a point: its jobs end as
+// failed with the reason "agent gone", promptly, and every other job
+// completes; nothing is lost or counted twice.
+func TestAgentLost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	label := "lost-" + runLabel()
+	var agents []*Agent
+	defer func() {
+		for _, a := range agents[:2] {
+			a.Close(context.Background())
+		}
+	}()
+	for i := 0; i < 3; i++ {
+		g := gossip.Config{Name: fmt.Sprintf("host-%d", i), BindAddr: "127.0.0.1", Label: label}
+		if i > 0 {
+			g.Join = []string{agents[0].GossipAddr()}
+		}
+		a, err := StartAgent(ctx, AgentConfig{Gossip: g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agents = append(agents, a)
+	}
+	cfg := localPoint(t, 3, "random", "none", 0.8, 1500, 10*time.Millisecond)
+	go func() {
+		time.Sleep(4 * time.Second) // well inside the ~6 s point
+		agents[2].kill()
+	}()
+	start := time.Now()
+	r, err := RunTestbed(ctx, cfg, agents[0].GossipAddr(), "127.0.0.1", label)
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	t.Logf("completed %d failed %d in %v: %v", r.JobsCompleted, r.JobsFailed, took, r.Failures)
+	if r.JobsCompleted+r.JobsFailed != 1500 || r.JobsFailed == 0 || r.JobsCompleted < 900 {
+		t.Errorf("completed %d + failed %d, want 1500 with some failed", r.JobsCompleted, r.JobsFailed)
+	}
+	gone := int64(0)
+	for reason, n := range r.Failures {
+		if strings.HasPrefix(reason, "agent gone: host-2") || strings.Contains(reason, "no such agent") || strings.HasPrefix(reason, "submit failed: agent host-2") {
+			gone += n
+		} else if !strings.HasPrefix(reason, "ignored") {
+			t.Errorf("unexpected failure reason %q (%d)", reason, n)
+		}
+	}
+	if gone == 0 {
+		t.Errorf("no job failed as agent gone: %v", r.Failures)
+	}
+	if took > 25*time.Second { // the drain timeout alone would be 12 s after the last arrival
+		t.Errorf("point took %v: lost jobs were not failed promptly", took)
 	}
 }
