@@ -324,14 +324,14 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	gen := c.Workload.Generator(c.Seed, rate)
 	offset := co.clock.now() + 0.05*float64(time.Second)/float64(c.TimeUnit) // start 50 ms from now
 	replyTo := co.ln.Addr().String()
-	start := time.Now()
 
-	// Jobs go from the generator to the dispatcher through a queue, so a
-	// slow decision delays dispatch (measured as lag) but never the schedule.
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go co.watch(watchCtx)
+	watched := make(chan struct{})
+	go func() { co.watch(watchCtx); close(watched) }()
 
+	// Jobs go from the generator to the dispatchers through a queue, so a
+	// slow decision delays dispatch (measured as lag) but never the schedule.
 	queue := make(chan *wire.Job, 65536)
 	var dispatchers, submits sync.WaitGroup
 	for _, d := range co.disps {
@@ -367,7 +367,9 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	case <-ctx.Done():
 		return results.Result{}, ctx.Err()
 	}
-	return co.result(time.Since(start)), nil
+	stopWatch()
+	<-watched // no job ends behind the result's back
+	return co.result(), nil
 }
 
 // watch fails the jobs of agents that serf finds failed or gone, so that
@@ -510,7 +512,7 @@ func (co *coordinator) end(id int64, startNs, endNs int64, reason string) {
 
 // result turns what was recorded into a Result; jobs that never ended
 // within the drain time are failed with reason "timeout".
-func (co *coordinator) result(wall time.Duration) results.Result {
+func (co *coordinator) result() results.Result {
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	for id, e := range co.ended {
