@@ -28,6 +28,8 @@ type Unit struct {
 	// absorbs the time Done takes, a CPU unit is delayed by it, so keep Done
 	// short and hand slow work (network) to another goroutine.
 	Done func(u *Unit, start, end time.Time)
+
+	queued time.Time // when Submit accepted it
 }
 
 // remaining is the unit's work left, in model units.
@@ -57,11 +59,12 @@ type Executor struct {
 
 // slot is one server. Its fields but stop are guarded by Executor.mu.
 type slot struct {
-	unit  *Unit     // in service, or nil
-	start time.Time // start of unit's service period
-	p0    float64   // unit's Progress at start
-	req   *preemptReq
-	stop  atomic.Bool // set when the unit should stop at its next checkpoint
+	unit    *Unit     // in service, or nil
+	start   time.Time // start of unit's service period
+	lastEnd time.Time // end of the previous service period on this slot
+	p0      float64   // unit's Progress at start
+	req     *preemptReq
+	stop    atomic.Bool // set when the unit should stop at its next checkpoint
 }
 
 // preemptReq is a pending Preempt; the slot answers on ch (buffered) with
@@ -108,6 +111,7 @@ func (e *Executor) Submit(u *Unit) error {
 	if e.closed {
 		return ErrClosed
 	}
+	u.queued = time.Now()
 	e.queue = append(e.queue, u)
 	e.cond.Signal()
 	return nil

@@ -474,3 +474,45 @@ func TestSleepUntil(t *testing.T) {
 		t.Error("SleepUntil of a past deadline went back in time")
 	}
 }
+
+func TestServiceStart(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	for _, tc := range []struct {
+		name                 string
+		queued, lastEnd, now time.Time
+		want                 time.Time
+	}{
+		{"idle slot: starts when the unit came", ms(10), ms(2), ms(11), ms(10)},
+		{"busy slot: starts when the previous unit ended", ms(3), ms(9), ms(9), ms(9)},
+		{"never in the future", ms(20), ms(2), ms(15), ms(15)},
+		{"no times known: now", time.Time{}, time.Time{}, ms(5), ms(5)},
+	} {
+		if got := serviceStart(tc.queued, tc.lastEnd, tc.now); !got.Equal(tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, got.Sub(t0), tc.want.Sub(t0))
+		}
+	}
+}
+
+// TestIdleStartIsSubmission: a unit that finds an idle server starts at its
+// submission, whatever the slot thread's wake-up latency.
+func TestIdleStartIsSubmission(t *testing.T) {
+	e, err := New(Config{Servers: 1, TimeUnit: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	for i := 0; i < 20; i++ {
+		done := make(chan time.Time, 1)
+		before := time.Now()
+		if err := e.Submit(&Unit{ID: int64(i), Size: 1, Done: func(_ *Unit, start, _ time.Time) { done <- start }}); err != nil {
+			t.Fatal(err)
+		}
+		after := time.Now()
+		start := <-done
+		if start.Before(before) || start.After(after) {
+			t.Fatalf("unit %d started %v after Submit returned (window %v)", i, start.Sub(after), after.Sub(before))
+		}
+		time.Sleep(2 * time.Millisecond) // the slot goes idle again
+	}
+}

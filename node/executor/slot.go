@@ -33,6 +33,7 @@ func (e *Executor) serve(s *slot) {
 			continue
 		}
 		start := s.start
+		s.lastEnd = end
 		u.Progress = u.Size
 		e.completed++
 		e.busy += end.Sub(start)
@@ -87,9 +88,25 @@ func (e *Executor) tryStart(s *slot) *Unit {
 	u := e.queue[0]
 	e.queue[0] = nil
 	e.queue = e.queue[1:]
-	s.unit, s.start, s.p0 = u, time.Now(), u.Progress
+	s.unit, s.start, s.p0 = u, serviceStart(u.queued, s.lastEnd, time.Now()), u.Progress
 	e.running++
 	return u
+}
+
+// serviceStart is when a unit's service begins: as soon as both the unit
+// and the slot were ready (its submission, the slot's previous end), not
+// when the slot's thread happened to wake up. A real server starts work the
+// moment it can; charging the wake-up latency to the job would inflate
+// every service time that finds an idle server (about 1% at a 10 ms unit).
+func serviceStart(queued, lastEnd, now time.Time) time.Time {
+	start := queued
+	if lastEnd.After(start) {
+		start = lastEnd
+	}
+	if start.IsZero() || start.After(now) {
+		start = now
+	}
+	return start
 }
 
 // runSleep emulates s's unit u: it sleeps until the absolute deadline
@@ -148,6 +165,7 @@ func (e *Executor) stopRunning(s *slot, now time.Time, progress float64) bool {
 	u := s.unit
 	u.Progress = min(max(progress, s.p0), u.Size)
 	e.busy += now.Sub(s.start)
+	s.lastEnd = now
 	s.unit = nil
 	e.running--
 	if s.req != nil {
