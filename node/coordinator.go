@@ -195,6 +195,7 @@ type coordinator struct {
 	failed    int64
 	reasons   map[string]int64
 	resp      *results.Responses
+	service   [2]float64 // measured and ideal service time of the measured jobs
 	lag       *latency.Histogram
 	lastEnd   float64
 	allDone   chan struct{}
@@ -403,7 +404,7 @@ func (co *coordinator) watch(ctx context.Context) {
 			}
 			co.mu.Unlock()
 			for _, id := range lost {
-				co.end(id, 0, 0, reason)
+				co.end(id, -1, 0, 0, reason)
 			}
 		}
 	}
@@ -426,7 +427,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 	co.mu.Unlock()
 	m, ok := co.view.peers.get(n)
 	if !ok {
-		co.end(j.ID, 0, 0, "no such agent "+strconv.Itoa(int(n)))
+		co.end(j.ID, -1, 0, 0, "no such agent "+strconv.Itoa(int(n)))
 		return
 	}
 	submits.Add(1)
@@ -440,7 +441,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		}
 		if err != nil {
 			// One reason per agent, not per error text, so failures group.
-			co.end(j.ID, 0, 0, "submit failed: agent "+m.Name+" unreachable")
+			co.end(j.ID, -1, 0, 0, "submit failed: agent "+m.Name+" unreachable")
 		}
 	}()
 }
@@ -470,7 +471,7 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 			reason = "failed"
 		}
 	}
-	co.end(d.JobID, d.StartUnixNano, d.EndUnixNano, reason)
+	co.end(d.JobID, d.Node, d.StartUnixNano, d.EndUnixNano, reason)
 	// An idle node reports to one dispatcher (join-idle-queue); idleness is
 	// judged from its gossiped load, which may be stale.
 	if disp := co.disps[int(d.Node)%len(co.disps)]; disp.idle != nil && !d.Failed {
@@ -485,7 +486,7 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 
 // end records that job id ended: completed if reason is empty. A job ends
 // once; a second report (which would be a bug) is ignored and counted.
-func (co *coordinator) end(id int64, startNs, endNs int64, reason string) {
+func (co *coordinator) end(id int64, node int32, startNs, endNs int64, reason string) {
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	if id < 0 || int(id) >= len(co.ended) || co.ended[id] {
@@ -503,11 +504,21 @@ func (co *coordinator) end(id int64, startNs, endNs int64, reason string) {
 		if id >= int64(co.cfg.Warmup) {
 			service := end - co.clock.model(time.Unix(0, startNs))
 			co.resp.Add(end-co.scheduled[id], service, co.size[id])
+			co.service[0] += service
+			co.service[1] += co.size[id] / co.speed(node)
 		}
 	}
 	if co.done+co.failed == int64(co.cfg.Jobs) {
 		close(co.allDone)
 	}
+}
+
+// speed is node n's speed.
+func (co *coordinator) speed(n int32) float64 {
+	if co.cfg.Speeds == nil || n < 0 || int(n) >= len(co.cfg.Speeds) {
+		return 1
+	}
+	return co.cfg.Speeds[n]
 }
 
 // result turns what was recorded into a Result; jobs that never ended
@@ -524,6 +535,9 @@ func (co *coordinator) result() results.Result {
 	}
 	r := results.Result{JobsIssued: int64(co.cfg.Jobs), JobsCompleted: co.done, JobsFailed: co.failed, SimTime: co.lastEnd}
 	_ = co.resp.Fill(&r) // a histogram that cannot be encoded leaves the record without one
+	if co.service[1] > 0 {
+		r.ServiceError = co.service[0]/co.service[1] - 1
+	}
 	if span := co.lastEnd - co.scheduled[co.cfg.Warmup]; span > 0 {
 		r.Throughput = float64(r.JobsMeasured) / span
 	}

@@ -78,6 +78,9 @@ func TestLocalCluster(t *testing.T) {
 			if r.MeanResponse < 1 || r.MeanResponse > 10 {
 				t.Errorf("mean response %.3f is implausible for ρ=0.7", r.MeanResponse)
 			}
+			if r.ServiceError < -0.01 || r.ServiceError > 0.05 {
+				t.Errorf("emulated service time off by %.2f%%", 100*r.ServiceError)
+			}
 			if r.ProcessCPU <= 0 || r.SerfHealth < 0 {
 				t.Errorf("process CPU %.3f s, serf health %d: want both recorded", r.ProcessCPU, r.SerfHealth)
 			}

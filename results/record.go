@@ -78,6 +78,7 @@ type Result struct {
 	ScheduleLagP99 float64          `json:"schedule_lag_p99"`   // dispatch time minus scheduled arrival: checks the generator
 	Failures       map[string]int64 `json:"failures,omitempty"` // failed jobs by reason
 	ProcessCPU     float64          `json:"process_cpu"`        // CPU seconds the coordinator's process used during the run (local: agents included)
+	ServiceError   float64          `json:"service_error"`      // measured service time ÷ ideal (size ÷ speed) − 1, over measured jobs: emulation error
 	SerfHealth     int              `json:"serf_health"`        // worst memberlist health score an agent reported (0 is healthy)
 
 	SimTime   float64 `json:"sim_time"`            // model time at the last completion
