@@ -413,6 +413,7 @@ type AgentStats struct {
 	Completed     int64             `json:"completed"`
 	Busy          time.Duration     `json:"busy"`         // server time spent on jobs
 	LatenessP99   time.Duration     `json:"lateness_p99"` // executor: service time error
+	TLP           float64           `json:"tlp"`          // thread-level parallelism of the executor
 	GossipAge     string            `json:"gossip_age"`   // latency.Histogram, model units
 	ProbeRTT      string            `json:"probe_rtt"`
 	TransferRTT   string            `json:"transfer_rtt"`
@@ -426,6 +427,6 @@ func (p *point) stats() AgentStats {
 	enc := func(h *latency.Histogram) string { s, _ := h.Encode(); return s }
 	return AgentStats{ID: p.setup.ID, Probes: p.count.probes.Load(), Migrations: p.count.migrations.Load(),
 		Steals: p.count.steals.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
-		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99,
+		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
 		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats()}
 }

@@ -576,6 +576,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 		m, ok := co.view.peers.get(policy.NodeID(i))
 		if !ok {
 			r.NodeUtilization = append(r.NodeUtilization, 0)
+			r.NodeTLP = append(r.NodeTLP, 0)
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -584,6 +585,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 		cancel()
 		if err != nil || reply.Stats == nil {
 			r.NodeUtilization = append(r.NodeUtilization, 0)
+			r.NodeTLP = append(r.NodeTLP, 0)
 			continue
 		}
 		s := reply.Stats
@@ -603,6 +605,8 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 		}
 		r.NodeUtilization = append(r.NodeUtilization, u)
 		r.Utilization += u / float64(len(co.roster))
+		r.NodeTLP = append(r.NodeTLP, s.TLP)
+		r.TLP += s.TLP / float64(len(co.roster))
 	}
 	if issued := float64(r.JobsIssued); issued > 0 {
 		r.MigrationsPerJob, r.ProbesPerJob, r.BytesPerJob = float64(r.Migrations)/issued, float64(r.Probes)/issued, r.BytesMoved/issued

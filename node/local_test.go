@@ -81,6 +81,9 @@ func TestLocalCluster(t *testing.T) {
 			if r.ServiceError < -0.01 || r.ServiceError > 0.05 {
 				t.Errorf("emulated service time off by %.2f%%", 100*r.ServiceError)
 			}
+			if r.TLP != 1 || len(r.NodeTLP) != cfg.Nodes {
+				t.Errorf("single-server agents: TLP %v (per node %v), want 1", r.TLP, r.NodeTLP)
+			}
 			if r.ProcessCPU <= 0 || r.SerfHealth < 0 {
 				t.Errorf("process CPU %.3f s, serf health %d: want both recorded", r.ProcessCPU, r.SerfHealth)
 			}

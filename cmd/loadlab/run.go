@@ -197,7 +197,7 @@ func printResult(w io.Writer, rec results.Record) {
 		fmt.Fprintf(tw, "utilization / TLP\t%.4f / %.3f\n", r.Utilization, r.TLP)
 		fmt.Fprintf(tw, "wall time\t%.2fs (%.2fM jobs/s)\n", rec.Env.Seconds, float64(r.JobsIssued)/rec.Env.Seconds/1e6)
 	} else {
-		fmt.Fprintf(tw, "utilization\t%.4f\n", r.Utilization)
+		fmt.Fprintf(tw, "utilization / TLP\t%.4f / %.3f\n", r.Utilization, r.TLP)
 		fmt.Fprintf(tw, "gossip age p50 / p99\t%.3f / %.3f (model units of %s)\n", r.GossipAgeP50, r.GossipAgeP99, p.TimeUnit)
 		fmt.Fprintf(tw, "probe / transfer round trip p50\t%.4f / %.4f\n", r.ProbeRTTP50, r.TransferRTTP50)
 		fmt.Fprintf(tw, "generator schedule lag p99\t%.4f\n", r.ScheduleLagP99)

@@ -55,6 +55,16 @@ type Executor struct {
 	completed int64
 	busy      time.Duration
 	late      reservoir
+	levels    []time.Duration // levels[i]: wall time with exactly i slots serving
+	levelAt   time.Time       // levels is accounted up to here
+}
+
+// setRunning (e.mu held) changes the number of slots serving, first
+// accounting the time spent at the old number.
+func (e *Executor) setRunning(n int) {
+	now := time.Now()
+	e.levels[e.running] += now.Sub(e.levelAt)
+	e.levelAt, e.running = now, n
 }
 
 // slot is one server. Its fields but stop are guarded by Executor.mu.
@@ -79,7 +89,7 @@ func New(cfg Config) (*Executor, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	e := &Executor{cfg: cfg, exited: make(chan struct{})}
+	e := &Executor{cfg: cfg, exited: make(chan struct{}), levels: make([]time.Duration, cfg.Servers+1), levelAt: time.Now()}
 	e.cond = sync.NewCond(&e.mu)
 	if cfg.Kernel != KernelSleep {
 		perNano, err := itersPerNano(cfg.Kernel)
@@ -259,5 +269,6 @@ func (e *Executor) Close(ctx context.Context) []*Unit {
 func (e *Executor) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return Stats{Completed: e.completed, BusyTime: e.busy, Lateness: e.late.summary()}
+	e.setRunning(e.running) // account up to now
+	return Stats{Completed: e.completed, BusyTime: e.busy, Lateness: e.late.summary(), Levels: append([]time.Duration(nil), e.levels...)}
 }

@@ -516,3 +516,28 @@ func TestIdleStartIsSubmission(t *testing.T) {
 		time.Sleep(2 * time.Millisecond) // the slot goes idle again
 	}
 }
+
+func TestTLP(t *testing.T) {
+	e, err := New(Config{Servers: 2, TimeUnit: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	done := make(chan struct{}, 2)
+	for i := 0; i < 2; i++ { // two units side by side: TLP 2
+		if err := e.Submit(&Unit{ID: int64(i), Size: 1, Done: func(*Unit, time.Time, time.Time) { done <- struct{}{} }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	<-done
+	if tlp := e.Stats().TLP(); tlp < 1.8 || tlp > 2 {
+		t.Errorf("two concurrent units: TLP %.3f, want about 2", tlp)
+	}
+	if got := (Stats{Levels: []time.Duration{5, 1, 3}}).TLP(); got != 7.0/4 {
+		t.Errorf("TLP of levels [5 1 3] = %v, want 1.75", got)
+	}
+	if got := (Stats{Levels: []time.Duration{5}}).TLP(); got != 0 {
+		t.Errorf("never busy: TLP %v", got)
+	}
+}

@@ -41,7 +41,7 @@ func (e *Executor) serve(s *slot) {
 			e.late.add(late)
 		}
 		s.unit = nil
-		e.running--
+		e.setRunning(e.running - 1)
 		if s.req != nil { // a Preempt came too late
 			s.req.ch <- nil
 			s.req = nil
@@ -89,7 +89,7 @@ func (e *Executor) tryStart(s *slot) *Unit {
 	e.queue[0] = nil
 	e.queue = e.queue[1:]
 	s.unit, s.start, s.p0 = u, serviceStart(u.queued, s.lastEnd, time.Now()), u.Progress
-	e.running++
+	e.setRunning(e.running + 1)
 	return u
 }
 
@@ -167,7 +167,7 @@ func (e *Executor) stopRunning(s *slot, now time.Time, progress float64) bool {
 	e.busy += now.Sub(s.start)
 	s.lastEnd = now
 	s.unit = nil
-	e.running--
+	e.setRunning(e.running - 1)
 	if s.req != nil {
 		s.req.ch <- u
 		s.req = nil

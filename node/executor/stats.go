@@ -14,6 +14,26 @@ type Stats struct {
 	// Lateness is the service-time error (actual − intended) of emulated
 	// (sleep kernel) units that ran to completion.
 	Lateness LatencySummary
+	// Levels[i] is the wall time exactly i slots were serving, since New:
+	// the time-in-state behind thread-level parallelism.
+	Levels []time.Duration
+}
+
+// TLP is the thread-level parallelism Σ i·cᵢ / (1 − c₀), where cᵢ is the
+// fraction of time exactly i slots were serving; 0 if never busy.
+func (s Stats) TLP() float64 {
+	var total, busy, weighted time.Duration
+	for i, d := range s.Levels {
+		total += d
+		if i > 0 {
+			busy += d
+			weighted += time.Duration(i) * d
+		}
+	}
+	if busy == 0 {
+		return 0
+	}
+	return float64(weighted) / float64(busy)
 }
 
 // LatencySummary summarizes a distribution of durations. Percentiles come
