@@ -35,11 +35,15 @@ func agentCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "join", Usage: "gossip address of a member to join (repeatable)", EnvVars: []string{"LOADLAB_JOIN"}},
 			&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label: only members with the same label talk", EnvVars: []string{"LOADLAB_LABEL"}},
 			&cli.StringFlag{Name: "profile", Usage: "serf settings: loopback or lan (default: loopback when bound to 127.0.0.1, else lan)"},
+			&cli.BoolFlag{Name: "insecure", Usage: "allow a non-loopback address although agents do not authenticate peers yet"},
 		},
 		Action: func(c *cli.Context) error {
 			ip := net.ParseIP(c.String("bind"))
 			if ip == nil {
 				return inputErr("--bind: %q is not an IP address", c.String("bind"))
+			}
+			if !ip.IsLoopback() && !c.Bool("insecure") {
+				return inputErr("--bind %s: agents do not authenticate their peers yet, so anyone who can reach this address could run work on it; bind to 127.0.0.1, or pass --insecure on a network you trust", ip)
 			}
 			if p := c.Int("port"); p < 0 || p > 65535 {
 				return inputErr("--port: %d is not a port", p)

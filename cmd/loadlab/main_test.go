@@ -97,6 +97,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sweep", "testdata/bad-size.yaml"}, []string{"bad-size.yaml:5:", "workloads[0].size"}},
 		{[]string{"sweep", "testdata/bad-cost.yaml"}, []string{"bad-cost.yaml:4:", "costs.latency"}},
 		{[]string{"export", "testdata"}, []string{"--csv"}},
+		{[]string{"agent", "--bind", "0.0.0.0"}, []string{"--bind", "--insecure"}},
+		{[]string{"agent", "--bind", "localhost"}, []string{"--bind", "not an IP"}},
+		{[]string{"cluster", "--nodes", "0"}, []string{"--nodes"}},
 		{[]string{"export", "testdata", "--csv"}, []string{"holds no results"}},
 		{[]string{"plot", "testdata"}, []string{"not a sweep directory"}},
 	} {
