@@ -30,6 +30,7 @@ type Spec struct {
 	TimeUnit     string      `yaml:"time_unit"`    // real backends: wall time of one model unit (default 10ms)
 	Kernel       string      `yaml:"kernel"`       // real backends: sleep (default), hash or matmul
 	Dispatchers  int         `yaml:"dispatchers"`  // real backends: concurrent dispatcher instances (default 1)
+	Calibrate    bool        `yaml:"calibrate"`    // with backends [sim, local|testbed]: simulate each point with the network costs measured on its real run
 	Join         string      `yaml:"join"`         // testbed: gossip address (host:port) of any running agent
 	Label        string      `yaml:"label"`        // testbed: the agents' cluster label (default loadlab)
 	Seed         uint64      `yaml:"seed"`         // root seed (default 1)
@@ -240,6 +241,9 @@ func (s *Spec) validate() error {
 		default:
 			return s.errAt(path, "unknown backend %q: allowed are sim, local, testbed", b)
 		}
+	}
+	if s.Calibrate && (!seenBackend["sim"] || !anyReal) {
+		return s.errAt([]string{"calibrate"}, "needs backends with sim and a real backend, e.g. backends: [sim, local]")
 	}
 	if s.Dispatchers < 0 || s.Dispatchers > 64 {
 		return s.errAt([]string{"dispatchers"}, "want 1 to 64, got %d", s.Dispatchers)

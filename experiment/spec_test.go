@@ -170,3 +170,38 @@ func TestBackends(t *testing.T) {
 		t.Error("sim and local runs of a point must see the same jobs (same seed)")
 	}
 }
+
+// TestCalibrate runs a point on real agents, then simulates it with the
+// network costs measured there.
+func TestCalibrate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	spec := "loads: [0.5]\nbackends: [sim, local]\ncalibrate: true\nreplications: 1\njobs: 400\nnodes: 3\ntime_unit: 5ms\npolicies:\n  - {name: p, dispatch: pod(d=2)}\n  - {name: j, dispatch: jsq}\n"
+	s, err := ParseSpec("t.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	if _, err := Sweep(context.Background(), s, Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := results.Read(dir)
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	for _, r := range recs {
+		if r.Point.Backend != "sim" {
+			continue
+		}
+		if strings.HasPrefix(r.Point.Policy, "p ") && !strings.Contains(r.Point.Costs, "latency=") {
+			t.Errorf("pod simulated with costs %q, want the measured probe latency", r.Point.Costs)
+		}
+		if strings.HasPrefix(r.Point.Policy, "j ") && r.Point.Gossip <= 0 {
+			t.Errorf("jsq simulated with gossip period %v, want the measured staleness", r.Point.Gossip)
+		}
+	}
+	if _, err := ParseSpec("t.yaml", []byte("loads: [0.5]\ncalibrate: true\npolicies: [{dispatch: random}]\n")); err == nil || !strings.Contains(err.Error(), "calibrate") {
+		t.Errorf("calibrate without a real backend: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/loadlab/loadlab/results"
@@ -66,13 +67,52 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 		workers = runtime.NumCPU()
 	}
 	// Simulated points first, in parallel; a real point needs the machine
-	// to itself, so it runs alone.
+	// to itself, so it runs alone. With calibrate, the real points run
+	// first and each simulated point takes its costs from its real twin.
 	sort.SliceStable(todo, func(i, j int) bool { return todo[i].Backend == "sim" && todo[j].Backend != "sim" })
+	phases := [][]Point{todo}
+	if s.Calibrate {
+		var real, sims []Point
+		for _, p := range todo {
+			if p.Backend == "sim" {
+				sims = append(sims, p)
+			} else {
+				real = append(real, p)
+			}
+		}
+		phases = [][]Point{real, sims}
+	}
+	stored := func(rec results.Record) {
+		sum.Ran++
+		if opt.OnPoint != nil {
+			opt.OnPoint(sum.Resumed+sum.Ran, sum.Points, rec)
+		}
+	}
+	for i, phase := range phases {
+		if i == 1 {
+			if err := calibrate(phase, store.Records()); err != nil {
+				return sum, err
+			}
+		}
+		if err := runPoints(ctx, phase, workers, store, stored); err != nil {
+			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+				break
+			}
+			return sum, err
+		}
+	}
+	if sum.Resumed+sum.Ran < sum.Points {
+		return sum, fmt.Errorf("interrupted: %d of %d points stored in %s; run the same command again to resume: %w", sum.Resumed+sum.Ran, sum.Points, opt.Out, context.Cause(ctx))
+	}
+	return sum, nil
+}
+
+// runPoints runs points on workers goroutines and stores each record as it
+// comes; it returns the first error.
+func runPoints(ctx context.Context, todo []Point, workers int, store *results.Store, stored func(results.Record)) error {
 	var machine sync.RWMutex
-	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
 	jobs := make(chan Point)
 	done := make(chan results.Record)
 	errs := make(chan error, workers)
@@ -113,7 +153,6 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 		}
 	}()
 	go func() { wg.Wait(); close(done) }()
-
 	var storeErr error
 	for rec := range done {
 		if storeErr != nil {
@@ -124,25 +163,48 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 			cancel()
 			continue
 		}
-		sum.Ran++
-		if opt.OnPoint != nil {
-			opt.OnPoint(sum.Resumed+sum.Ran, sum.Points, rec)
-		}
+		stored(rec)
+	}
+	if storeErr != nil {
+		return storeErr // the cancellation it caused is not the news
 	}
 	select {
 	case err := <-errs:
-		if !errors.Is(err, context.Canceled) || ctx.Err() == nil {
-			return sum, err
-		}
+		return err
 	default:
 	}
-	if storeErr != nil {
-		return sum, storeErr
+	return ctx.Err()
+}
+
+// calibrate gives each simulated point the network costs measured on its
+// real twin (same policy, workload, load and replication): one-way latency
+// = half the median probe round trip, and, when the policy read gossip, a
+// bulletin-board period twice the median age of what it read (a board
+// refreshed every P is P/2 old on average).
+func calibrate(sims []Point, recs []results.Record) error {
+	twins := map[string]results.Record{}
+	id := func(p results.Point) string {
+		base := strings.TrimSuffix(p.Policy, " ("+p.Backend+")")
+		return fmt.Sprintf("%s|%s|%g|%d", base, p.Workload, p.Load, p.Replication)
 	}
-	if sum.Resumed+sum.Ran < sum.Points {
-		return sum, fmt.Errorf("interrupted: %d of %d points stored in %s; run the same command again to resume: %w", sum.Resumed+sum.Ran, sum.Points, opt.Out, context.Cause(parent))
+	for _, r := range recs {
+		if r.Point.Backend != "sim" {
+			twins[id(r.Point)] = r
+		}
 	}
-	return sum, nil
+	for i := range sims {
+		p := &sims[i]
+		r, ok := twins[id(p.Point)]
+		if !ok {
+			return fmt.Errorf("calibrate: no real run of %s at load %g (replication %d) to take costs from", p.Policy, p.Load, p.Replication)
+		}
+		p.CostModel.Latency = r.Result.ProbeRTTP50 / 2
+		if r.Result.GossipAgeP50 > 0 {
+			p.Gossip = 2 * r.Result.GossipAgeP50
+		}
+		p.Costs = p.CostModel.String()
+	}
+	return nil
 }
 
 // claimDir makes dir the home of spec s: it keeps a copy of the spec there,
