@@ -48,8 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	app := &cli.App{
 		Name:  "loadlab",
 		Usage: "benchmark load-balancing and task-migration policies",
-		Description: "Runs policies on a simulated cluster (and, later, on real agents), stores every result\n" +
-			"crash-safe, and draws response time vs load with confidence intervals and theory curves.\n\n" +
+		Description: "Runs policies on a simulated cluster or on real agents (serf gossip, TCP), stores every\n" +
+			"result crash-safe, and draws response time vs load with confidence intervals and theory curves.\n\n" +
 			"Start with:  loadlab sweep examples/quick.yaml",
 		Writer:         stdout,
 		ErrWriter:      stderr,
