@@ -23,19 +23,20 @@ import (
 
 // PointConfig is one point run on real agents. Zero values take defaults.
 type PointConfig struct {
-	Nodes    int       // agents (required)
-	Servers  int       // servers per agent (default 1)
-	Speeds   []float64 // per agent; nil means all 1
-	Load     float64   // offered load per server, 0 < ρ < 1
-	Jobs     int       // jobs issued
-	Warmup   int       // first jobs left out of the statistics
-	Seed     uint64
-	Batches  int           // batch means for the interval (default 30)
-	TimeUnit time.Duration // wall time of one model unit (default 10ms)
-	Kernel   string        // executor kernel: sleep (default), hash, matmul
-	Drain    time.Duration // how long to wait for jobs after the last arrival (default 10 s + 200 time units)
-	Profile  string        // serf settings: loopback (default) or lan
-	Gossip   time.Duration // load heartbeat (default 1s; loads are also published on every change)
+	Nodes      int       // agents (required)
+	Servers    int       // servers per agent (default 1)
+	Speeds     []float64 // per agent; nil means all 1
+	Load       float64   // offered load per server, 0 < ρ < 1
+	Jobs       int       // jobs issued
+	Warmup     int       // first jobs left out of the statistics
+	Seed       uint64
+	Batches    int           // batch means for the interval (default 30)
+	TimeUnit   time.Duration // wall time of one model unit (default 10ms)
+	Kernel     string        // executor kernel: sleep (default), hash, matmul
+	Discipline string        // fcfs (default) or ps (processor sharing, sleep kernel only)
+	Drain      time.Duration // how long to wait for jobs after the last arrival (default 10 s + 200 time units)
+	Profile    string        // serf settings: loopback (default) or lan
+	Gossip     time.Duration // load heartbeat (default 1s; loads are also published on every change)
 	// Dispatchers is how many dispatcher instances decide concurrently
 	// (default 1, the simulator's model). Each has its own policy state and
 	// random stream; jobs go to whichever is free, as behind a front-end
@@ -286,7 +287,7 @@ func (co *coordinator) configure(ctx context.Context) error {
 		}
 		m, _ := co.g.Member(name)
 		s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: speed,
-			Speeds: c.Speeds, Classes: c.Workload.ClassWeights(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Seed: c.Seed,
+			Speeds: c.Speeds, Classes: c.Workload.ClassWeights(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Seed: c.Seed,
 			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster))}
 		if _, err := call(wctx, co.pool, m.Tags[tagRPC], control{Op: opConfigure, Setup: s}); err != nil {
 			return err
@@ -502,10 +503,14 @@ func (co *coordinator) end(id int64, node int32, startNs, endNs int64, reason st
 		end := co.clock.model(time.Unix(0, endNs))
 		co.lastEnd = max(co.lastEnd, end)
 		if id >= int64(co.cfg.Warmup) {
+			ideal := co.size[id] / co.speed(node)
 			service := end - co.clock.model(time.Unix(0, startNs))
+			if co.cfg.Discipline == "ps" {
+				service = ideal // under PS, end − start is the whole sojourn, not a service time
+			}
 			co.resp.Add(end-co.scheduled[id], service, co.size[id])
 			co.service[0] += service
-			co.service[1] += co.size[id] / co.speed(node)
+			co.service[1] += ideal
 		}
 	}
 	if co.done+co.failed == int64(co.cfg.Jobs) {
@@ -606,6 +611,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 		r.NodeUtilization = append(r.NodeUtilization, u)
 		r.Utilization += u / float64(len(co.roster))
 		r.NodeTLP = append(r.NodeTLP, s.TLP)
+		r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))
 		r.TLP += s.TLP / float64(len(co.roster))
 	}
 	if issued := float64(r.JobsIssued); issued > 0 {

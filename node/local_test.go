@@ -102,3 +102,24 @@ func TestPublishInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalProcessorSharing: agents can serve by processor sharing; jobs
+// end exactly once and the discipline shows in the load (no waiting jobs).
+func TestLocalProcessorSharing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	cfg := localPoint(t, 3, "random", "none", 0.6, 900, 10*time.Millisecond)
+	cfg.Discipline = "ps"
+	r, err := RunLocal(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("PS: mean %.3f ± %.3f (M/G/1-PS: 2.5), slowdown %.3f, util %.3f", r.MeanResponse, r.CI95HalfWidth, r.MeanSlowdown, r.Utilization)
+	if r.JobsCompleted != 900 || r.JobsFailed != 0 {
+		t.Errorf("completed %d failed %d", r.JobsCompleted, r.JobsFailed)
+	}
+	if r.MeanResponse < 1.5 || r.MeanResponse > 4 || r.MeanSlowdown < 1.5 {
+		t.Errorf("PS mean response %.3f, slowdown %.3f: implausible at ρ=0.6", r.MeanResponse, r.MeanSlowdown)
+	}
+}

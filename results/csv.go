@@ -87,6 +87,7 @@ var columns = []column{
 	{"failures", func(r *Record) string { return formatFailures(r.Result.Failures) }},
 	{"process_cpu", func(r *Record) string { return fmtFloat(r.Result.ProcessCPU) }},
 	{"service_error", func(r *Record) string { return fmtFloat(r.Result.ServiceError) }},
+	{"emulation_lag_p99", func(r *Record) string { return fmtFloat(r.Result.EmulationLag) }},
 	{"serf_health", func(r *Record) string { return strconv.Itoa(r.Result.SerfHealth) }},
 	{"sim_time", func(r *Record) string { return fmtFloat(r.Result.SimTime) }},
 	{"events", func(r *Record) string { return fmtInt(r.Result.Events) }},

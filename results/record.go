@@ -78,7 +78,8 @@ type Result struct {
 	ScheduleLagP99 float64          `json:"schedule_lag_p99"`   // dispatch time minus scheduled arrival: checks the generator
 	Failures       map[string]int64 `json:"failures,omitempty"` // failed jobs by reason
 	ProcessCPU     float64          `json:"process_cpu"`        // CPU seconds the coordinator's process used during the run (local: agents included)
-	ServiceError   float64          `json:"service_error"`      // measured service time ÷ ideal (size ÷ speed) − 1, over measured jobs: emulation error
+	ServiceError   float64          `json:"service_error"`      // measured service time ÷ ideal (size ÷ speed) − 1, over measured jobs (CPU kernels: how well calibrated)
+	EmulationLag   float64          `json:"emulation_lag_p99"`  // how late an executor noticed the end of emulated work, p99 of the worst agent: completions are reported that late
 	SerfHealth     int              `json:"serf_health"`        // worst memberlist health score an agent reported (0 is healthy)
 
 	SimTime   float64 `json:"sim_time"`            // model time at the last completion

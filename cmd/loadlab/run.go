@@ -201,7 +201,7 @@ func printResult(w io.Writer, rec results.Record) {
 		fmt.Fprintf(tw, "gossip age p50 / p99\t%.3f / %.3f (model units of %s)\n", r.GossipAgeP50, r.GossipAgeP99, p.TimeUnit)
 		fmt.Fprintf(tw, "probe / transfer round trip p50\t%.4f / %.4f\n", r.ProbeRTTP50, r.TransferRTTP50)
 		fmt.Fprintf(tw, "generator schedule lag p99\t%.4f\n", r.ScheduleLagP99)
-		fmt.Fprintf(tw, "service time error\t%+.2f%% (measured vs size/speed)\n", 100*r.ServiceError)
+		fmt.Fprintf(tw, "service time error / emulation lag p99\t%+.2f%% / %.4f\n", 100*r.ServiceError, r.EmulationLag)
 		fmt.Fprintf(tw, "process CPU / worst serf health\t%.2fs / %d (0 is healthy)\n", r.ProcessCPU, r.SerfHealth)
 		fmt.Fprintf(tw, "wall time\t%.2fs\n", rec.Env.Seconds)
 	}

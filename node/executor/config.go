@@ -31,7 +31,18 @@ type Config struct {
 	// preemption request (default 1ms, minimum 10µs). Preempt waits up to
 	// about this long.
 	Checkpoint time.Duration
+	// Discipline is DisciplineFCFS (default: units wait for a free slot) or
+	// DisciplinePS (processor sharing: all units in service at once, each
+	// at Speed × min(1, Servers/n)); PS emulates with the sleep kernel only
+	// and has no waiting units to Take nor running ones to Preempt.
+	Discipline string
 }
+
+// Disciplines.
+const (
+	DisciplineFCFS = "fcfs"
+	DisciplinePS   = "ps"
+)
 
 // DefaultConfig is one speed-1 server emulating 10 ms units, checking for
 // preemption every millisecond.
@@ -57,6 +68,9 @@ func (c Config) withDefaults() Config {
 	if c.Checkpoint == 0 {
 		c.Checkpoint = d.Checkpoint
 	}
+	if c.Discipline == "" {
+		c.Discipline = DisciplineFCFS
+	}
 	return c
 }
 
@@ -74,6 +88,15 @@ func (c Config) Validate() error {
 		return fmt.Errorf("executor: time unit must be positive, got %v", c.TimeUnit)
 	case c.Checkpoint < 0 || (c.Checkpoint > 0 && c.Checkpoint < minCheckpoint):
 		return fmt.Errorf("executor: checkpoint must be at least %v, got %v", minCheckpoint, c.Checkpoint)
+	}
+	switch c.Discipline {
+	case "", DisciplineFCFS:
+	case DisciplinePS:
+		if c.Kernel != "" && c.Kernel != KernelSleep {
+			return fmt.Errorf("executor: processor sharing emulates with the sleep kernel only, got %q", c.Kernel)
+		}
+	default:
+		return fmt.Errorf("executor: unknown discipline %q (have %s, %s)", c.Discipline, DisciplineFCFS, DisciplinePS)
 	}
 	switch c.Kernel {
 	case "", KernelSleep, KernelHash, KernelMatmul:

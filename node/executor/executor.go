@@ -57,14 +57,26 @@ type Executor struct {
 	late      reservoir
 	levels    []time.Duration // levels[i]: wall time with exactly i slots serving
 	levelAt   time.Time       // levels is accounted up to here
+
+	// Processor sharing (Discipline ps): the units in service.
+	psActive []*psJob
+	psDone   []psEnd     // units whose work ran out, for the loop to report
+	psAt     time.Time   // psActive is served up to here
+	psEps    float64     // work below this counts as done: 2 µs of rounding
+	psAbort  atomic.Bool // Close's ctx is done
 }
 
 // setRunning (e.mu held) changes the number of slots serving, first
 // accounting the time spent at the old number.
-func (e *Executor) setRunning(n int) {
-	now := time.Now()
-	e.levels[e.running] += now.Sub(e.levelAt)
-	e.levelAt, e.running = now, n
+func (e *Executor) setRunning(n int) { e.setRunningAt(n, time.Now()) }
+
+// setRunningAt is setRunning for a change that happened at time at.
+func (e *Executor) setRunningAt(n int, at time.Time) {
+	if at.After(e.levelAt) {
+		e.levels[e.running] += at.Sub(e.levelAt)
+		e.levelAt = at
+	}
+	e.running = n
 }
 
 // slot is one server. Its fields but stop are guarded by Executor.mu.
@@ -98,6 +110,12 @@ func New(cfg Config) (*Executor, error) {
 		}
 		e.ipu = perNano * float64(cfg.TimeUnit)
 	}
+	if cfg.Discipline == DisciplinePS {
+		e.live, e.psAt = 1, time.Now()
+		e.psEps = float64(2*time.Microsecond) / float64(cfg.TimeUnit)
+		go e.psLoop()
+		return e, nil
+	}
 	e.slots = make([]*slot, cfg.Servers)
 	e.live = cfg.Servers
 	for i := range e.slots {
@@ -121,6 +139,10 @@ func (e *Executor) Submit(u *Unit) error {
 	if e.closed {
 		return ErrClosed
 	}
+	if e.cfg.Discipline == DisciplinePS {
+		e.psSubmit(u)
+		return nil
+	}
 	u.queued = time.Now()
 	e.queue = append(e.queue, u)
 	e.cond.Signal()
@@ -136,6 +158,14 @@ func (e *Executor) Load() policy.Load {
 }
 
 func (e *Executor) loadLocked(now time.Time) policy.Load {
+	if e.cfg.Discipline == DisciplinePS {
+		e.psAdvance(now)
+		l := policy.Load{Queue: len(e.psActive), Running: len(e.psActive), Servers: e.cfg.Servers, Speed: e.cfg.Speed}
+		for _, j := range e.psActive {
+			l.Work += math.Max(j.rem, 0)
+		}
+		return l
+	}
 	l := policy.Load{Queue: len(e.queue) + e.running, Running: e.running, Servers: e.cfg.Servers, Speed: e.cfg.Speed}
 	for _, u := range e.queue {
 		l.Work += u.remaining()
@@ -251,6 +281,7 @@ func (e *Executor) Close(ctx context.Context) []*Unit {
 	}
 	e.mu.Lock()
 	e.aborting = true
+	e.psAbort.Store(true)
 	left := e.queue
 	e.queue = nil
 	for _, s := range e.slots {

@@ -541,3 +541,63 @@ func TestTLP(t *testing.T) {
 		t.Errorf("never busy: TLP %v", got)
 	}
 }
+
+// TestProcessorSharing: two units of size 1 that arrive together on one
+// server share it and both finish after 2 units of time; a unit of size 1
+// next to one of size 3 finishes at 2, the other at 4.
+func TestProcessorSharing(t *testing.T) {
+	const unit = 20 * time.Millisecond
+	e, err := New(Config{Servers: 1, TimeUnit: unit, Discipline: DisciplinePS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	type end struct {
+		id  int64
+		dur time.Duration
+	}
+	ends := make(chan end, 2)
+	start := time.Now()
+	for i, size := range []float64{1, 3} {
+		if err := e.Submit(&Unit{ID: int64(i), Size: size, Done: func(u *Unit, _, at time.Time) { ends <- end{u.ID, at.Sub(start)} }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if l := e.Load(); l.Queue != 2 || l.Running != 2 {
+		t.Errorf("load %+v: under PS both units are in service", l)
+	}
+	want := map[int64]time.Duration{0: 2 * unit, 1: 4 * unit}
+	for i := 0; i < 2; i++ {
+		got := <-ends
+		if d := got.dur - want[got.id]; d < -time.Millisecond || d > 3*time.Millisecond {
+			t.Errorf("unit %d finished after %v, want %v", got.id, got.dur, want[got.id])
+		}
+	}
+	if tlp := e.Stats().TLP(); tlp != 1 {
+		t.Errorf("one server: TLP %v", tlp)
+	}
+	if _, ok := e.Take(0); ok {
+		t.Error("Take under PS: no unit waits")
+	}
+	if _, err := New(Config{Discipline: DisciplinePS, Kernel: KernelHash}); err == nil {
+		t.Error("PS with a CPU kernel should be refused")
+	}
+	if _, err := New(Config{Discipline: "lifo"}); err == nil {
+		t.Error("unknown discipline accepted")
+	}
+}
+
+func TestProcessorSharingClose(t *testing.T) {
+	e, err := New(Config{Servers: 1, TimeUnit: 10 * time.Millisecond, Discipline: DisciplinePS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = e.Submit(&Unit{ID: 1, Size: 100})
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	left := e.Close(ctx)
+	if len(left) != 1 || left[0].Progress < 3 || left[0].Progress > 8 {
+		t.Fatalf("aborted PS executor returned %d units (progress %v)", len(left), left)
+	}
+}
