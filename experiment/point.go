@@ -183,7 +183,7 @@ func runReal(ctx context.Context, p Point) (results.Result, error) {
 		return results.Result{}, err
 	}
 	cfg := node.PointConfig{Nodes: p.Nodes, Servers: p.Servers, Speeds: p.NodeSpeeds, Load: p.Load, Jobs: p.Point.Jobs,
-		Warmup: p.Warmup, Seed: p.Seed, Batches: p.Batches, TimeUnit: unit, Kernel: p.Kernel,
+		Warmup: p.Warmup, Seed: p.Seed, Batches: p.Batches, TimeUnit: unit, Kernel: p.Kernel, Discipline: p.Discipline,
 		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Dispatchers: p.Dispatchers}
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
