@@ -2,13 +2,11 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"testing"
 	"time"
 
 	"github.com/loadlab/loadlab/latency"
-	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/node/wire"
 
 	"github.com/loadlab/loadlab/policy"
@@ -55,20 +53,8 @@ func BenchmarkPathOverhead(b *testing.B) {
 //	go test ./node -run '^$' -bench Migrate1MiB -benchtime 200x
 func BenchmarkMigrate1MiB(b *testing.B) {
 	ctx := context.Background()
-	label := "bench-" + runLabel()
-	var agents []*Agent
-	for i := 0; i < 2; i++ {
-		g := gossip.Config{Name: fmt.Sprintf("m-%d", i), BindAddr: "127.0.0.1", Label: label}
-		if i > 0 {
-			g.Join = []string{agents[0].GossipAddr()}
-		}
-		a, err := StartAgent(ctx, AgentConfig{Gossip: g})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer a.Close(ctx)
-		agents = append(agents, a)
-	}
+	agents := startAgents(ctx, b, 2, "m-", "bench-"+runLabel())
+	defer closeAgents(agents)
 	// A sink for the completions of the migrated jobs.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

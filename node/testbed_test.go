@@ -21,23 +21,8 @@ func TestTestbed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	label := "testbed-" + runLabel()
-	var agents []*Agent
-	defer func() {
-		for _, a := range agents {
-			a.Close(context.Background())
-		}
-	}()
-	for i := 0; i < 3; i++ {
-		g := gossip.Config{Name: fmt.Sprintf("host-%d", i), BindAddr: "127.0.0.1", Label: label}
-		if i > 0 {
-			g.Join = []string{agents[0].GossipAddr()}
-		}
-		a, err := StartAgent(ctx, AgentConfig{Gossip: g})
-		if err != nil {
-			t.Fatal(err)
-		}
-		agents = append(agents, a)
-	}
+	agents := startAgents(ctx, t, 3, "host-", label)
+	defer closeAgents(agents)
 	for _, pc := range [][2]string{{"jsq", "none"}, {"random", "receiver.threshold(T=1, probes=2)"}} {
 		cfg := localPoint(t, 3, pc[0], pc[1], 0.6, 600, 10*time.Millisecond)
 		r, err := RunTestbed(ctx, cfg, agents[2].GossipAddr(), "127.0.0.1", label)
@@ -86,23 +71,8 @@ func TestAgentLost(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	label := "lost-" + runLabel()
-	var agents []*Agent
-	defer func() {
-		for _, a := range agents[:2] {
-			a.Close(context.Background())
-		}
-	}()
-	for i := 0; i < 3; i++ {
-		g := gossip.Config{Name: fmt.Sprintf("host-%d", i), BindAddr: "127.0.0.1", Label: label}
-		if i > 0 {
-			g.Join = []string{agents[0].GossipAddr()}
-		}
-		a, err := StartAgent(ctx, AgentConfig{Gossip: g})
-		if err != nil {
-			t.Fatal(err)
-		}
-		agents = append(agents, a)
-	}
+	agents := startAgents(ctx, t, 3, "host-", label)
+	defer closeAgents(agents[:2]) // the third is killed
 	cfg := localPoint(t, 3, "random", "none", 0.8, 1500, 10*time.Millisecond)
 	go func() {
 		time.Sleep(4 * time.Second) // well inside the ~6 s point
@@ -131,5 +101,31 @@ func TestAgentLost(t *testing.T) {
 	}
 	if took > 25*time.Second { // the drain timeout alone would be 12 s after the last arrival
 		t.Errorf("point took %v: lost jobs were not failed promptly", took)
+	}
+}
+
+// startAgents starts n agents on 127.0.0.1 named prefix0.., joined into one
+// cluster with the given label, as `loadlab agent` would.
+func startAgents(ctx context.Context, tb testing.TB, n int, prefix, label string) []*Agent {
+	tb.Helper()
+	var agents []*Agent
+	for i := 0; i < n; i++ {
+		g := gossip.Config{Name: fmt.Sprintf("%s%d", prefix, i), BindAddr: "127.0.0.1", Label: label}
+		if i > 0 {
+			g.Join = []string{agents[0].GossipAddr()}
+		}
+		a, err := StartAgent(ctx, AgentConfig{Gossip: g})
+		if err != nil {
+			closeAgents(agents)
+			tb.Fatal(err)
+		}
+		agents = append(agents, a)
+	}
+	return agents
+}
+
+func closeAgents(agents []*Agent) {
+	for _, a := range agents {
+		a.Close(context.Background())
 	}
 }
