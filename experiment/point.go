@@ -79,9 +79,12 @@ func (s *Spec) Points() ([]Point, error) {
 		speeds, speedSpec = nil, "1"
 	}
 	type row struct {
-		name string
-		d    *policy.DispatchSpec
-		m    *policy.MigrateSpec
+		name   string
+		d      *policy.DispatchSpec
+		m      *policy.MigrateSpec
+		gossip float64
+		mode   string
+		costs  sim.Costs
 	}
 	var rows []row
 	for _, p := range s.Policies {
@@ -93,7 +96,15 @@ func (s *Spec) Points() ([]Point, error) {
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, row{p.Name, d, m})
+		g, mode := p.gossip(s)
+		if mode == sim.GossipPeriodic {
+			mode = "" // the default: keeps the keys of points that never set it
+		}
+		c, err := p.costs(s)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row{p.Name, d, m, g, mode, c})
 	}
 	works := make([]*workload.Workload, len(s.Workloads))
 	for i, w := range s.Workloads {
@@ -110,11 +121,11 @@ func (s *Spec) Points() ([]Point, error) {
 						p := results.Point{Spec: s.hash, Policy: s.label(r.name, backend), Workload: w.Name, Load: load,
 							Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
 							Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: backend,
-							Speeds: speedSpec, Gossip: s.Gossip}
+							Speeds: speedSpec, Gossip: r.gossip, GossipMode: r.mode}
 						if backend != "sim" {
 							p.TimeUnit, p.Kernel, p.Dispatchers = s.TimeUnit, s.Kernel, s.Dispatchers
 						}
-						pt := NewPoint(p, works[wi], r.d, r.m, speeds, s.Costs, s.Batches)
+						pt := NewPoint(p, works[wi], r.d, r.m, speeds, r.costs, s.Batches)
 						pt.Join, pt.Label = s.Join, s.Label
 						out = append(out, pt)
 					}
@@ -170,7 +181,7 @@ func Run(ctx context.Context, p Point) (results.Record, error) {
 
 func runSim(ctx context.Context, p Point) (results.Result, error) {
 	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Load: p.Load,
-		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, Batches: p.Batches, Costs: p.CostModel,
+		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, GossipMode: p.GossipMode, Batches: p.Batches, Costs: p.CostModel,
 		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy}
 	return sim.Run(ctx, cfg)
 }

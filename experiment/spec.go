@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -41,7 +42,8 @@ type Spec struct {
 	Servers      int         `yaml:"servers"`      // servers per node (default 1)
 	Discipline   string      `yaml:"discipline"`   // fcfs (default) or ps
 	Speeds       string      `yaml:"speeds"`       // node speeds: "1" (default), "1,2" cycled, or a distribution
-	Gossip       float64     `yaml:"gossip"`       // load publication period; 0: exact views (default)
+	Gossip       float64     `yaml:"gossip"`       // load publication period (or delay); 0: exact views (default)
+	GossipMode   string      `yaml:"gossip_mode"`  // periodic (default), individual or delayed: see sim.GossipPeriodic
 	Batches      int         `yaml:"batches"`      // batch means per run for its own CI (default 30)
 	Loads        []float64   `yaml:"loads"`        // offered loads per server, each in (0, 1)
 	Costs        sim.Costs   `yaml:"costs"`        // probe, transfer and message costs (default: free)
@@ -66,6 +68,39 @@ type PolicyRow struct {
 	Name     string `yaml:"name"`     // label (default: the migration policy, or the dispatch strategy if it does not migrate)
 	Dispatch string `yaml:"dispatch"` // default random
 	Migrate  string `yaml:"migrate"`  // default none
+
+	// Information policy and costs of this row, overriding the spec's.
+	Gossip     *float64           `yaml:"gossip"`
+	GossipMode string             `yaml:"gossip_mode"`
+	Costs      map[string]float64 `yaml:"costs"` // e.g. {transfer_cpu: 0.2}: only the costs named change
+}
+
+// gossip is the row's gossip period and mode.
+func (p PolicyRow) gossip(s *Spec) (float64, string) {
+	g, mode := s.Gossip, s.GossipMode
+	if p.Gossip != nil {
+		g = *p.Gossip
+	}
+	if p.GossipMode != "" {
+		mode = p.GossipMode
+	}
+	return g, mode
+}
+
+// costs is the spec's cost model with the row's overrides.
+func (p PolicyRow) costs(s *Spec) (sim.Costs, error) {
+	c := s.Costs
+	names := make([]string, 0, len(p.Costs))
+	for k := range p.Costs {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if err := c.Set(k, p.Costs[k]); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
 }
 
 // DefaultSpec documents the defaults.
@@ -336,13 +371,35 @@ func (s *Spec) validate() error {
 		return s.errAt([]string{"speeds"}, "%v", err)
 	}
 	probe := sim.Config{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs,
-		Warmup: s.Warmup, Gossip: s.Gossip, Batches: s.Batches, Costs: s.Costs}
-	if err := probe.ValidateSettings(); err != nil {
-		field, _, _ := strings.Cut(err.Error(), ":")
-		if strings.HasPrefix(field, "cost ") {
-			return s.errAt([]string{"costs", strings.Fields(field)[1]}, "%v", err)
+		Warmup: s.Warmup, Gossip: s.Gossip, GossipMode: s.GossipMode, Batches: s.Batches, Costs: s.Costs}
+	if err := s.checkSettings(nil, probe); err != nil {
+		return err
+	}
+	for i, p := range s.Policies {
+		path := []string{"policies", strconv.Itoa(i)}
+		c, err := p.costs(s)
+		if err != nil {
+			return s.errAt(append(path, "costs"), "%v", err)
 		}
-		return s.errAt([]string{field}, "%v", err)
+		probe.Gossip, probe.GossipMode = p.gossip(s)
+		probe.Costs = c
+		if err := s.checkSettings(path, probe); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// checkSettings validates the simulator settings of the spec, or of the
+// policy row at path, and names the setting at fault.
+func (s *Spec) checkSettings(path []string, c sim.Config) error {
+	err := c.ValidateSettings()
+	if err == nil {
+		return nil
+	}
+	field, _, _ := strings.Cut(err.Error(), ":")
+	if strings.HasPrefix(field, "cost ") {
+		return s.errAt(append(path, "costs", strings.Fields(field)[1]), "%v", err)
+	}
+	return s.errAt(append(path, field), "%v", err)
 }

@@ -93,11 +93,65 @@ func TestSpecErrors(t *testing.T) {
 		{"", "empty spec"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nbackends: [sim, sim]\n", "t.yaml:3: backends[1]"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nbackends: [sim, grid]\n", "t.yaml:3: backends[1]"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\ngossip: 1\ngossip_mode: gently\n", "t.yaml:4: gossip_mode"},
+		{"loads: [0.5]\npolicies:\n  - dispatch: jsq\n    gossip_mode: gently\n", "t.yaml:4: policies[0].gossip_mode"},
+		{"loads: [0.5]\npolicies:\n  - dispatch: jsq\n    gossip: -1\n", "t.yaml:4: policies[0].gossip"},
+		{"loads: [0.5]\npolicies:\n  - dispatch: random\n    costs: {transfer_cpus: 1}\n", `t.yaml:4: policies[0].costs: unknown cost "transfer_cpus"`},
+		{"loads: [0.5]\npolicies:\n  - dispatch: random\n    costs: {probe_cpu: -1}\n", "t.yaml:4: policies[0].costs"},
 	} {
 		_, err := ParseSpec("t.yaml", []byte(tc.spec))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !IsInput(err) {
 			t.Errorf("spec %q: got %v, want an input error containing %q", tc.spec, err, tc.want)
 		}
+	}
+}
+
+// TestRowOverrides checks that a policy row's gossip and costs override
+// the spec's for that row only, and that the defaults keep point keys.
+func TestRowOverrides(t *testing.T) {
+	spec := `
+loads: [0.5]
+gossip: 1
+costs: {latency: 0.01, transfer_cpu: 0.1}
+policies:
+  - {name: plain, dispatch: jsq}
+  - name: stale
+    dispatch: jsq
+    gossip: 4
+    gossip_mode: individual
+    costs: {transfer_cpu: 0.3, preempt_cpu: 0.2}
+  - {name: periodic, dispatch: jsq, gossip_mode: periodic}
+`
+	s, err := ParseSpec("t.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := s.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]Point{}
+	for _, p := range points {
+		if p.Replication == 0 {
+			by[p.Policy] = p
+		}
+	}
+	plain, stale, periodic := by["plain"], by["stale"], by["periodic"]
+	if plain.Gossip != 1 || plain.GossipMode != "" || plain.CostModel.TransferCPU != 0.1 || plain.CostModel.Latency != 0.01 {
+		t.Errorf("plain row: gossip %v %q, costs %+v", plain.Gossip, plain.GossipMode, plain.CostModel)
+	}
+	if stale.Gossip != 4 || stale.GossipMode != "individual" || stale.CostModel.TransferCPU != 0.3 || stale.CostModel.PreemptCPU != 0.2 || stale.CostModel.Latency != 0.01 {
+		t.Errorf("stale row: gossip %v %q, costs %+v", stale.Gossip, stale.GossipMode, stale.CostModel)
+	}
+	if periodic.GossipMode != "" {
+		t.Errorf("an explicit periodic mode is recorded as %q, want the default left empty", periodic.GossipMode)
+	}
+	r, err := Run(context.Background(), stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Result.GossipAge < 3 || r.Result.GossipAge > 5 {
+		t.Errorf("individual refreshes with mean 4: mean age %.2f", r.Result.GossipAge)
 	}
 }
 

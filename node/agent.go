@@ -315,13 +315,14 @@ func (p *point) steal(from policy.NodeID) {
 // with the reply.
 func (p *point) giveWork(from policy.NodeID) *wire.Msg {
 	p.mu.Lock()
-	pos := p.mig.Requested(p.view, from)
+	first, n := p.mig.Requested(p.view, from)
+	running := p.ex.Load().Running
 	p.mu.Unlock()
 	reply := &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}
-	if pos < 0 {
+	if n == 0 || first < running {
 		return reply
 	}
-	u, ok := p.ex.Take(pos)
+	u, ok := p.ex.Take(first - running)
 	if !ok {
 		return reply
 	}

@@ -223,7 +223,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	for i := range co.holder {
 		co.holder[i] = -1 // not dispatched yet
 	}
-	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights()}
+	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(), ClassSizes: c.Workload.ClassSizes()}
 	for k := 0; k < c.Dispatchers; k++ {
 		stream := "dispatch" // the simulator's stream: one dispatcher sees the same random choices
 		if k > 0 {

@@ -145,6 +145,13 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 	v.probeRTT.Record(v.clock.units(time.Since(start)))
 }
 
+// ProbeLater is not carried out by agents yet: the probes are counted, and
+// no answer comes.
+func (v *view) ProbeLater(ids []policy.NodeID) { v.count.probes.Add(int64(len(ids))) }
+
+// Jobs lists no jobs yet.
+func (v *view) Jobs(out []policy.JobInfo) []policy.JobInfo { return out[:0] }
+
 // Send is not used by the policies shipped so far; messages are counted so
 // that a policy that sends them shows it.
 func (v *view) Send(policy.NodeID, policy.Message) { v.count.messages.Add(1) }

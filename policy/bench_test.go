@@ -20,6 +20,8 @@ func (v *benchView) Nodes() int                                    { return len(
 func (v *benchView) Local() policy.Load                            { return v.loads[0] }
 func (v *benchView) Rand() *rand.Rand                              { return v.rng }
 func (v *benchView) Send(policy.NodeID, policy.Message)            {}
+func (v *benchView) ProbeLater([]policy.NodeID)                    {}
+func (v *benchView) Jobs(out []policy.JobInfo) []policy.JobInfo    { return out[:0] }
 func (v *benchView) Gossip(n policy.NodeID) (policy.Load, float64) { return v.loads[n], 0 }
 func (v *benchView) Probe(ids []policy.NodeID, out []policy.Load) {
 	for i, n := range ids {

@@ -61,4 +61,6 @@ func (v *exampleView) Gossip(policy.NodeID) (policy.Load, float64) {
 }
 func (v *exampleView) Probe(nodes []policy.NodeID, out []policy.Load) { clear(out[:len(nodes)]) }
 func (v *exampleView) Send(policy.NodeID, policy.Message)             {}
+func (v *exampleView) ProbeLater([]policy.NodeID)                     {}
+func (v *exampleView) Jobs(out []policy.JobInfo) []policy.JobInfo     { return out[:0] }
 func (v *exampleView) Rand() *rand.Rand                               { return v.rng }

@@ -187,12 +187,12 @@ func (r *receiver) pull(v View) Action {
 	return Action{}
 }
 
-func (r *receiver) Requested(v View, _ NodeID) int {
+func (r *receiver) Requested(v View, _ NodeID) (first, n int) {
 	l := v.Local()
 	if l.Queue > r.t && l.Waiting() > 0 {
-		return l.Waiting() - 1 // the newest waiting job
+		return l.Queue - 1, 1 // the newest waiting job
 	}
-	return -1
+	return 0, 0
 }
 
 var symmetricInfo = Info{
@@ -220,5 +220,5 @@ func newSymmetric(p param.Values) (MigrateBuilder, error) {
 func (s symmetric) Arrived(v View, j *Job) Action                 { return s.sender.Arrived(v, j) }
 func (s symmetric) Departed(v View) Action                        { return s.receiver.Departed(v) }
 func (s symmetric) Timer(v View) Action                           { return s.receiver.Timer(v) }
-func (s symmetric) Requested(v View, from NodeID) int             { return s.receiver.Requested(v, from) }
+func (s symmetric) Requested(v View, from NodeID) (int, int)      { return s.receiver.Requested(v, from) }
 func (s symmetric) Message(v View, from NodeID, m Message) Action { return Action{} }

@@ -24,19 +24,24 @@ func (e event) String() string {
 	return [...]string{"Arrived", "Departed", "Timer", "Requested", "Message"}[e]
 }
 
-// call delivers e to m and returns its action (Requested's answer in req).
-func call(m policy.Migrator, v policy.View, e event, hops int32) (a policy.Action, req int) {
+// call delivers e to m and returns its action (Requested's answer in req:
+// the first job handed over, -1 for none, and how many in n).
+func call(m policy.Migrator, v policy.View, e event, hops int32) (a policy.Action, req, n int) {
 	switch e {
 	case arrived:
-		return m.Arrived(v, &policy.Job{Job: workload.Job{Size: 1}, Hops: hops, Origin: v.Self()}), 0
+		return m.Arrived(v, &policy.Job{Job: workload.Job{Size: 1}, Hops: hops, Origin: v.Self()}), -1, 0
 	case departed:
-		return m.Departed(v), 0
+		return m.Departed(v), -1, 0
 	case timer:
-		return m.Timer(v), 0
+		return m.Timer(v), -1, 0
 	case requested:
-		return policy.Action{}, m.Requested(v, (v.Self()+1)%policy.NodeID(v.Nodes()))
+		first, n := m.Requested(v, (v.Self()+1)%policy.NodeID(v.Nodes()))
+		if n == 0 {
+			first = -1
+		}
+		return policy.Action{}, first, n
 	default:
-		return m.Message(v, (v.Self()+1)%policy.NodeID(v.Nodes()), policy.Message{Kind: 1, Value: 2}), 0
+		return m.Message(v, (v.Self()+1)%policy.NodeID(v.Nodes()), policy.Message{Kind: 1, Value: 2}), -1, 0
 	}
 }
 
@@ -70,7 +75,7 @@ func TestMigrateScenarios(t *testing.T) {
 		anyVerb  bool                   // the verb depends on which nodes are sampled; rule decides it
 		nodes    []policy.NodeID        // allowed targets; nil: any node but self
 		wake     float64                // want Action.Wake
-		req      int                    // want Requested's answer
+		req      int                    // want Requested's first job (index in Jobs), -1 for none
 		rounds   [2]int                 // min and max Probe calls
 		size     int                    // nodes per Probe call
 		rule     func(policy.Load) bool // probed nodes are tried in turn; the first that passes is the target
@@ -134,14 +139,14 @@ func TestMigrateScenarios(t *testing.T) {
 			verb: policy.Request, nodes: ids(2), rounds: [2]int{1, 3}, size: 1, rule: receiverOK(1)},
 		{name: "receiver timer at T does nothing", spec: "receiver.threshold(T=1, probes=3, retry=2)", loads: queues(1, 3, 3, 3), ev: timer, now: 5},
 		{name: "receiver keeps arrivals", spec: "receiver.threshold(T=1, probes=3)", loads: queues(9, 0, 0), ev: arrived},
-		{name: "receiver gives its newest waiting job", spec: "receiver.threshold(T=1)", loads: queues(4, 0), ev: requested, req: 2},
-		{name: "receiver gives its only waiting job", spec: "receiver.threshold(T=1)", loads: queues(2, 0), ev: requested, req: 0},
+		{name: "receiver gives its newest waiting job", spec: "receiver.threshold(T=1)", loads: queues(4, 0), ev: requested, req: 3},
+		{name: "receiver gives its only waiting job", spec: "receiver.threshold(T=1)", loads: queues(2, 0), ev: requested, req: 1},
 		{name: "receiver at T refuses", spec: "receiver.threshold(T=1)", loads: queues(1, 0), ev: requested, req: -1},
 		{name: "receiver at T refuses though waiting", spec: "receiver.threshold(T=1)", ev: requested, req: -1,
 			loads: []policy.Load{{Queue: 1, Running: 0, Servers: 1, Speed: 1}, {}}},
 		{name: "receiver with nothing waiting refuses", spec: "receiver.threshold(T=1)", loads: []policy.Load{busy, {}}, ev: requested, req: -1},
 		{name: "receiver T=3 gives above T only", spec: "receiver.threshold(T=3)", loads: queues(3, 0), ev: requested, req: -1},
-		{name: "receiver T=3 gives above T", spec: "receiver.threshold(T=3)", loads: queues(4, 0), ev: requested, req: 2},
+		{name: "receiver T=3 gives above T", spec: "receiver.threshold(T=3)", loads: queues(4, 0), ev: requested, req: 3},
 
 		// symmetric(T=2, probes=3): sender side on arrivals, receiver side on completions and requests.
 		{name: "symmetric sends at T", spec: "symmetric(T=2, probes=3)", loads: queues(2, 2, 0, 3, 1), ev: arrived,
@@ -152,7 +157,7 @@ func TestMigrateScenarios(t *testing.T) {
 			verb: policy.Request, nodes: ids(2, 4), rounds: [2]int{1, 3}, size: 1, rule: receiverOK(2)},
 		{name: "symmetric at T does not pull", spec: "symmetric(T=2, probes=3)", loads: queues(2, 5, 5), ev: departed},
 		{name: "symmetric timer does nothing", spec: "symmetric(T=2, probes=3)", loads: queues(2, 5, 5), ev: timer},
-		{name: "symmetric gives above T", spec: "symmetric(T=2, probes=3)", loads: queues(3, 0), ev: requested, req: 1},
+		{name: "symmetric gives above T", spec: "symmetric(T=2, probes=3)", loads: queues(3, 0), ev: requested, req: 2},
 		{name: "symmetric keeps at T", spec: "symmetric(T=2, probes=3)", loads: queues(2, 0), ev: requested, req: -1},
 		{name: "symmetric ignores messages", spec: "symmetric(T=2, probes=3)", loads: queues(9, 0), ev: message},
 	} {
@@ -168,7 +173,7 @@ func TestMigrateScenarios(t *testing.T) {
 				v.now = c.now
 				v.rng = rand.New(rand.NewPCG(seed, 2))
 				m := spec.New(policy.Env{Nodes: len(c.loads), Servers: 1, Node: self})
-				a, req := call(m, v, c.ev, c.hops)
+				a, req, n := call(m, v, c.ev, c.hops)
 				at := fmt.Sprintf("seed %d: %v → %+v (probed %v)", seed, c.ev, a, v.rounds)
 				verbs[a.Verb]++
 
@@ -189,8 +194,8 @@ func TestMigrateScenarios(t *testing.T) {
 				if a.Wake != c.wake {
 					t.Fatalf("%s: wake %g, want %g", at, a.Wake, c.wake)
 				}
-				if c.ev == requested && req != c.req {
-					t.Fatalf("seed %d: Requested = %d, want %d", seed, req, c.req)
+				if c.ev == requested && (req != c.req || (req >= 0 && n != 1)) {
+					t.Fatalf("seed %d: Requested = %d (%d jobs), want %d (1 job)", seed, req, n, c.req)
 				}
 				if n := len(v.rounds); n < c.rounds[0] || n > c.rounds[1] {
 					t.Fatalf("%s: %d Probe calls, want %d..%d", at, n, c.rounds[0], c.rounds[1])
@@ -278,7 +283,7 @@ func TestProbesAreUniform(t *testing.T) {
 		probed := make([]int, 6)
 		for range 5000 {
 			v.reset()
-			if a, _ := call(m, v, ev, 0); a.Verb != policy.Keep {
+			if a, _, _ := call(m, v, ev, 0); a.Verb != policy.Keep {
 				t.Fatalf("%s: %+v, want keep", spec, a)
 			}
 			for _, p := range v.probed() {

@@ -31,6 +31,14 @@ type Job struct {
 	Origin NodeID // node the dispatcher sent it to
 }
 
+// JobInfo is a job present at the calling node, as View.Jobs lists it.
+type JobInfo struct {
+	Job
+	Running bool    // in service
+	Done    float64 // work received so far, in size units: its age in service
+	Since   float64 // time it joined this node's queue
+}
+
 // View is what a decision may use. Implementations belong to the backends.
 // Methods are called only from within a policy call, never concurrently.
 type View interface {
@@ -49,6 +57,16 @@ type View interface {
 	// writes the answers to out (len(out) ≥ len(nodes)). Each call costs one
 	// round trip and each probed node a probe's CPU cost.
 	Probe(nodes []NodeID, out []Load)
+	// ProbeLater asks each node in nodes for its load without waiting: the
+	// answers reach the caller's Replied (a ReplyWatcher) one round trip
+	// later, and the decision in progress is not delayed. Each node probed
+	// costs what a Probe of it costs.
+	ProbeLater(nodes []NodeID)
+	// Jobs returns the jobs present at the calling node, appended to
+	// out[:0]: those in service first, then the waiting ones in FCFS order.
+	// Indexes into it name jobs in Action.Job and Requested. A
+	// dispatcher's list is empty.
+	Jobs(out []JobInfo) []JobInfo
 	// Send queues a policy message to node to (delivered after the network
 	// latency, to its Migrator.Message).
 	Send(to NodeID, m Message)
@@ -69,7 +87,8 @@ type Verb uint8
 const (
 	Keep     Verb = iota // nothing to do: the arriving job stays here
 	Transfer             // send the arriving job to Action.Node (valid from Arrived only)
-	Request              // ask Action.Node for a job (receiver-initiated)
+	Request              // ask Action.Node for work (receiver-initiated): its Requested decides
+	Push                 // send job Action.Job of View.Jobs to Action.Node; a running job moves with its progress (strong mobility)
 )
 
 func (v Verb) String() string {
@@ -78,6 +97,8 @@ func (v Verb) String() string {
 		return "transfer"
 	case Request:
 		return "request"
+	case Push:
+		return "push"
 	default:
 		return "keep"
 	}
@@ -86,7 +107,8 @@ func (v Verb) String() string {
 // Action is a migration policy's answer.
 type Action struct {
 	Verb Verb
-	Node NodeID  // destination of a Transfer, or the node asked by a Request
+	Node NodeID  // destination of a Transfer or Push, or the node asked by a Request
+	Job  int     // Push: index of the job in View.Jobs
 	Wake float64 // when > 0: call Timer at this model time (replaces any earlier wake-up)
 }
 
@@ -102,6 +124,24 @@ type IdleWatcher interface {
 	Idle(v View, n NodeID)
 }
 
+// DoneWatcher is a Dispatcher that wants to know when a job it placed has
+// completed (wherever it ran), to count requests in flight per node.
+type DoneWatcher interface {
+	Done(v View, j *Job)
+}
+
+// ReplyWatcher receives the answers to View.ProbeLater, one per node.
+type ReplyWatcher interface {
+	Replied(v View, n NodeID, l Load)
+}
+
+// PollWatcher is a Migrator that learns from being probed: the probe
+// carries the prober's load (from is None for a dispatcher's probe), as
+// the polls of the stable symmetric policies do.
+type PollWatcher interface {
+	Polled(v View, from NodeID, l Load)
+}
+
 // Migrator is the migration policy of one node.
 type Migrator interface {
 	// Arrived is called when j reaches this node, before it queues.
@@ -113,8 +153,9 @@ type Migrator interface {
 	// Timer is called when a wake-up set by Action.Wake comes due.
 	Timer(v View) Action
 	// Requested is called when node from asks for work. It returns the
-	// position, in FCFS order, of the waiting job to hand over, or -1.
-	Requested(v View, from NodeID) int
+	// jobs to hand over, View.Jobs[first:first+n]; n = 0 refuses. Running
+	// jobs among them move with their progress (strong mobility).
+	Requested(v View, from NodeID) (first, n int)
 	// Message is called for a policy message from another node.
 	Message(v View, from NodeID, m Message) Action
 }
@@ -125,6 +166,7 @@ type Env struct {
 	Servers      int       // servers per node
 	Speeds       []float64 // per node; nil means all 1
 	ClassWeights []float64 // job classes' weights (service types), summing to 1; nil means one class
+	ClassSizes   []workload.Dist // each class's size distribution, for size-aware policies (SITA); nil if unknown
 	Node         NodeID    // the node a Migrator runs on (None for a Dispatcher)
 }
 
@@ -150,7 +192,7 @@ func (Base) Departed(View) Action { return Action{} }
 func (Base) Timer(View) Action { return Action{} }
 
 // Requested refuses.
-func (Base) Requested(View, NodeID) int { return -1 }
+func (Base) Requested(View, NodeID) (first, n int) { return 0, 0 }
 
 // Message ignores the message.
 func (Base) Message(View, NodeID, Message) Action { return Action{} }

@@ -23,7 +23,9 @@ type view struct {
 	rng    *rand.Rand
 
 	rounds [][]policy.NodeID // one entry per Probe call
+	later  []policy.NodeID   // nodes passed to ProbeLater
 	sent   []sent
+	jobs   []policy.JobInfo // Jobs; nil means made up from loads[self]
 }
 
 type sent struct {
@@ -80,6 +82,38 @@ func (v *view) Probe(nodes []policy.NodeID, out []policy.Load) {
 	v.rounds = append(v.rounds, slices.Clone(nodes))
 }
 
+func (v *view) ProbeLater(nodes []policy.NodeID) {
+	for _, n := range nodes {
+		if n < 0 || int(n) >= len(v.loads) || n == v.self {
+			v.t.Fatalf("ProbeLater of node %d (self %d), want another of 0..%d", n, v.self, len(v.loads)-1)
+		}
+	}
+	v.later = append(v.later, nodes...)
+}
+
+// Jobs lists v.jobs, or else Local().Queue jobs of which the first
+// Local().Running are in service, job k with ID k, size 1, done 0.5 if
+// running.
+func (v *view) Jobs(out []policy.JobInfo) []policy.JobInfo {
+	out = out[:0]
+	if v.self == policy.None {
+		return out
+	}
+	if v.jobs != nil {
+		return append(out, v.jobs...)
+	}
+	l := v.loads[v.self]
+	for k := 0; k < l.Queue; k++ {
+		j := policy.JobInfo{Running: k < l.Running, Since: v.now - float64(l.Queue-k)}
+		j.ID, j.Size = int64(k), 1
+		if j.Running {
+			j.Done = 0.5
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
 // probed lists the nodes probed since the last reset, in order.
 func (v *view) probed() []policy.NodeID {
 	var all []policy.NodeID
@@ -90,7 +124,7 @@ func (v *view) probed() []policy.NodeID {
 }
 
 // reset forgets the probes and messages of the last decision.
-func (v *view) reset() { v.rounds, v.sent = nil, nil }
+func (v *view) reset() { v.rounds, v.sent, v.later = nil, nil, nil }
 
 // queues builds one-server, speed-1 loads with the given queue lengths, the
 // head of each queue in service and Work equal to the queue length.

@@ -234,7 +234,8 @@ func (f fixed) Pick(policy.View, *policy.Job) policy.NodeID { return policy.Node
 // Every registered policy, with its defaults and with small parameters, is
 // pure and keeps the View contract: same seed and inputs, same decisions;
 // nodes in range; never itself; transfers only from Arrived and never of a
-// transferred job; Requested names a waiting job or -1.
+// transferred job; Push names a job present; Requested hands over jobs
+// present or none.
 func TestConformance(t *testing.T) {
 	r := policy.Builtin()
 	const nodes, steps = 7, 400
@@ -256,9 +257,8 @@ func TestConformance(t *testing.T) {
 			specs[k] = append(specs[k], i.Name)
 		}
 	}
-	specs[policy.Dispatch] = append(specs[policy.Dispatch], "pod(d=1)", "pod(d=9)", "jiq(dispatchers=3)")
-	specs[policy.Migrate] = append(specs[policy.Migrate], "sender.threshold(T=1, probes=9)", "sender.shortest(T=3, probes=1)",
-		"receiver.threshold(T=2, probes=2, retry=0.5)", "symmetric(T=1, probes=6)")
+	specs[policy.Dispatch] = append(specs[policy.Dispatch], dispatchVariants...)
+	specs[policy.Migrate] = append(specs[policy.Migrate], migrateVariants...)
 
 	for _, spec := range specs[policy.Dispatch] {
 		t.Run(spec, func(t *testing.T) {
@@ -269,9 +269,12 @@ func TestConformance(t *testing.T) {
 				}
 				d := s.New(env(3)) // New must override Node
 				idle, _ := d.(policy.IdleWatcher)
+				done, _ := d.(policy.DoneWatcher)
+				reply, _ := d.(policy.ReplyWatcher)
 				rng := rand.New(rand.NewPCG(7, 8))
 				v := newView(t, policy.None, nil)
 				var out []policy.NodeID
+				var placed []policy.Job // jobs picked and not yet done
 				for i := range steps {
 					v.loads, v.gossip = randomLoads(rng), randomLoads(rng)
 					v.reset()
@@ -283,9 +286,28 @@ func TestConformance(t *testing.T) {
 					if len(v.sent) != 0 {
 						t.Fatalf("pick %d: sent %v", i, v.sent)
 					}
-					out = append(out, n, policy.NodeID(len(v.probed())))
+					out = append(out, n, policy.NodeID(len(v.probed())), policy.NodeID(len(v.later)))
+					later := slices.Clone(v.later)
+					v.reset()
 					if idle != nil && rng.IntN(3) == 0 {
 						idle.Idle(v, policy.NodeID(rng.IntN(nodes)))
+					}
+					// Completions and probe answers come back later and out
+					// of order, as they do in a cluster.
+					j.Origin = n
+					placed = append(placed, *j)
+					if done != nil && rng.IntN(2) == 0 {
+						k := rng.IntN(len(placed))
+						done.Done(v, &placed[k])
+						placed = slices.Delete(placed, k, k+1)
+					}
+					if reply != nil {
+						for _, p := range later {
+							reply.Replied(v, p, v.loads[p])
+						}
+					}
+					if len(v.rounds) != 0 {
+						t.Fatalf("pick %d: Idle, Done or Replied probed", i)
 					}
 				}
 				return out
@@ -314,21 +336,44 @@ func TestConformance(t *testing.T) {
 					v.reset()
 					e := event(rng.IntN(5))
 					hops := int32(rng.IntN(2))
-					a, req := call(m, v, e, hops)
+					a, req, n := call(m, v, e, hops)
 					at := fmt.Sprintf("step %d: %v (hops %d, local %+v) → %+v", i, e, hops, v.loads[self], a)
 					switch {
 					case a.Verb == policy.Transfer && (e != arrived || hops > 0):
 						t.Fatalf("%s: transfer not allowed here", at)
+					case a.Verb == policy.Push && (a.Job < 0 || a.Job >= v.loads[self].Queue):
+						t.Fatalf("%s: push of job %d, want one of 0..%d", at, a.Job, v.loads[self].Queue-1)
 					case a.Verb != policy.Keep && (a.Node < 0 || a.Node >= nodes || a.Node == self):
 						t.Fatalf("%s: target out of range or self", at)
 					case a.Wake != 0 && a.Wake <= v.now:
 						t.Fatalf("%s: wake-up not in the future", at)
-					case e == requested && (req < -1 || req >= v.loads[self].Waiting()):
-						t.Fatalf("%s: Requested = %d, want -1 or a waiting job 0..%d", at, req, v.loads[self].Waiting()-1)
-					case len(v.sent) != 0:
-						t.Fatalf("%s: sent %v", at, v.sent)
+					case e == requested && (n < 0 || (n > 0 && (req < 0 || req+n > v.loads[self].Queue))):
+						t.Fatalf("%s: Requested = %d jobs from %d, want jobs among 0..%d", at, n, req, v.loads[self].Queue-1)
 					}
-					out = append(out, a, policy.Action{Node: policy.NodeID(req), Wake: float64(len(v.probed()))})
+					for _, m := range v.sent {
+						if m.to < 0 || m.to >= nodes || m.to == self {
+							t.Fatalf("%s: message to %d, want another node of 0..%d", at, m.to, nodes-1)
+						}
+					}
+					out = append(out, a, policy.Action{Node: policy.NodeID(req), Job: n, Wake: float64(len(v.probed()))})
+					// Being probed, and answers to ProbeLater, come between events.
+					later := slices.Clone(v.later)
+					v.reset()
+					if pw, ok := m.(policy.PollWatcher); ok && rng.IntN(2) == 0 {
+						from := policy.NodeID(rng.IntN(nodes))
+						if from == self {
+							from = policy.None
+						}
+						pw.Polled(v, from, randomLoads(rng)[0])
+					}
+					if rw, ok := m.(policy.ReplyWatcher); ok {
+						for _, p := range later {
+							rw.Replied(v, p, v.loads[p])
+						}
+					}
+					if len(v.rounds) != 0 {
+						t.Fatalf("step %d: Polled or Replied probed", i)
+					}
 				}
 				return out
 			}

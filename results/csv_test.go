@@ -96,6 +96,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Result.BytesMoved = 123456789012345678
 	r.Point.Seed = math.MaxUint64
 	r.Point.TimeUnit, r.Point.Kernel, r.Point.Dispatchers = "10ms", "sleep", 4
+	r.Point.GossipMode = "delayed"
 	r.Result.Failures = map[string]int64{"timeout": 3}
 	r.Env.Start = time.Date(2025, 3, 1, 12, 30, 45, 0, time.FixedZone("", 3600))
 

@@ -26,6 +26,7 @@ type Point struct {
 	Backend     string  `json:"backend"`               // sim, local or testbed
 	Costs       string  `json:"costs"`                 // canonical cost model
 	Gossip      float64 `json:"gossip"`                // gossip period in model units (0: exact information)
+	GossipMode  string  `json:"gossip_mode,omitempty"` // periodic (also when empty), individual or delayed
 	TimeUnit    string  `json:"time_unit,omitempty"`   // real backends: wall time of one model unit, e.g. "10ms"
 	Kernel      string  `json:"kernel,omitempty"`      // real backends: how work is done (sleep, hash, matmul)
 	Dispatchers int     `json:"dispatchers,omitempty"` // real backends: concurrent dispatcher instances (0 or 1: one)
@@ -55,6 +56,7 @@ type Result struct {
 	ArrivalRate  float64 `json:"arrival_rate"`   // jobs issued per model unit
 
 	Migrations       int64   `json:"migrations"`
+	Preemptions      int64   `json:"preemptions"` // migrations of running jobs (strong mobility)
 	Probes           int64   `json:"probes"`
 	Messages         int64   `json:"messages"` // policy messages other than probes and transfers
 	BytesMoved       float64 `json:"bytes_moved"`

@@ -29,6 +29,9 @@ type Costs struct {
 	TransferCPU float64 `yaml:"transfer_cpu" json:"transfer_cpu"`
 	// ReceiveCPU is the CPU time a transfer costs at the receiving node.
 	ReceiveCPU float64 `yaml:"receive_cpu" json:"receive_cpu"`
+	// PreemptCPU is the CPU time moving a running job costs the sender on
+	// top of TransferCPU: checkpointing its state (strong mobility).
+	PreemptCPU float64 `yaml:"preempt_cpu" json:"preempt_cpu"`
 }
 
 // Validate reports the first cost that is negative or not a number.
@@ -48,7 +51,23 @@ type costField struct {
 
 func (c Costs) fields() []costField {
 	return []costField{{"latency", c.Latency}, {"bandwidth", c.Bandwidth}, {"job_bytes", c.JobBytes},
-		{"probe_cpu", c.ProbeCPU}, {"transfer_cpu", c.TransferCPU}, {"receive_cpu", c.ReceiveCPU}}
+		{"probe_cpu", c.ProbeCPU}, {"transfer_cpu", c.TransferCPU}, {"receive_cpu", c.ReceiveCPU}, {"preempt_cpu", c.PreemptCPU}}
+}
+
+// Set sets the cost called name (as in a spec: "transfer_cpu") to v.
+func (c *Costs) Set(name string, v float64) error {
+	ptrs := map[string]*float64{"latency": &c.Latency, "bandwidth": &c.Bandwidth, "job_bytes": &c.JobBytes,
+		"probe_cpu": &c.ProbeCPU, "transfer_cpu": &c.TransferCPU, "receive_cpu": &c.ReceiveCPU, "preempt_cpu": &c.PreemptCPU}
+	p, ok := ptrs[name]
+	if !ok {
+		var names []string
+		for _, f := range c.fields() {
+			names = append(names, f.name)
+		}
+		return fmt.Errorf("unknown cost %q: known are %s", name, strings.Join(names, ", "))
+	}
+	*p = v
+	return c.Validate()
 }
 
 // String renders the non-zero costs as "latency=0.01, transfer_cpu=0.1",
@@ -78,7 +97,8 @@ type Config struct {
 	Jobs       int       // jobs issued (default 100,000)
 	Warmup     int       // first jobs, by arrival, left out of the statistics (default Jobs/10)
 	Seed       uint64    // root seed of every random stream
-	Gossip     float64   // period of load publication; 0 means every view is exact
+	Gossip     float64   // period (or delay) of load publication; 0 means every view is exact
+	GossipMode string    // how loads are published when Gossip > 0: GossipPeriodic (default), GossipIndividual or GossipDelayed
 	Batches    int       // batches for the batch-means interval (default 30)
 	Costs      Costs
 
@@ -86,6 +106,21 @@ type Config struct {
 	Dispatch *policy.DispatchSpec
 	Migrate  *policy.MigrateSpec
 }
+
+// Gossip modes: how the loads a policy reads through View.Gossip are
+// published (Mitzenmacher, IEEE TPDS 11(1), 2000).
+const (
+	// GossipPeriodic refreshes a bulletin board of every node's load each
+	// Gossip time units; reads between refreshes see the board.
+	GossipPeriodic = "periodic"
+	// GossipIndividual has each node refresh its own entry at exponential
+	// intervals of mean Gossip, independently.
+	GossipIndividual = "individual"
+	// GossipDelayed publishes every change of a node's load at once, and
+	// every reader sees it Gossip later (state-change broadcast over a
+	// link with that delay; Mitzenmacher's continuous update).
+	GossipDelayed = "delayed"
+)
 
 // DefaultConfig returns a single M/M/1 node at ρ = 0.5 with random dispatch
 // and no migration.
@@ -117,6 +152,9 @@ func (c *Config) fillDefaults() {
 	if c.Batches == 0 {
 		c.Batches = 30
 	}
+	if c.GossipMode == "" {
+		c.GossipMode = GossipPeriodic
+	}
 }
 
 // Validate reports the first setting that is out of range or missing.
@@ -146,6 +184,8 @@ func (c Config) ValidateSettings() error {
 		return fmt.Errorf("warmup: must be at least 0 and less than jobs (%d), got %d", c.Jobs, c.Warmup)
 	case !(c.Gossip >= 0) || math.IsInf(c.Gossip, 1):
 		return fmt.Errorf("gossip: period must be a finite number ≥ 0, got %g", c.Gossip)
+	case c.GossipMode != GossipPeriodic && c.GossipMode != GossipIndividual && c.GossipMode != GossipDelayed:
+		return fmt.Errorf("gossip_mode: must be %s, %s or %s, got %q", GossipPeriodic, GossipIndividual, GossipDelayed, c.GossipMode)
 	case c.Batches < 2:
 		return fmt.Errorf("batches: must be at least 2, got %d", c.Batches)
 	case c.Speeds != nil && len(c.Speeds) != c.Nodes:

@@ -10,7 +10,10 @@ const (
 	evRequest                  // a request for work reaches node from
 	evMessage                  // a policy message reaches node
 	evWake                     // a policy timer at node
-	evGossip                   // every node publishes its load
+	evGossip                   // node publishes its load (periodic: node -1, every node)
+	evProbe                    // a ProbeLater probe reaches node
+	evReply                    // the answer to a ProbeLater reaches node (-1: the dispatcher)
+	evPublish                  // delayed gossip: a load published at time at becomes visible
 )
 
 // event is a scheduled happening other than an arrival or a completion.
@@ -21,8 +24,8 @@ type event struct {
 	kind eventKind
 	node int32
 	from int32
-	job  int32
-	msg  policy.Message
+	job  int32          // job slot; evReply, evPublish: load slot (cluster.snaps)
+	msg  policy.Message // evMessage; evPublish: Value is when the load was published
 }
 
 func (a *event) before(b *event) bool {

@@ -16,6 +16,7 @@ type measure struct {
 	resp *results.Responses
 
 	probes, migrations, messages, events, badDecisions int64
+	preemptions                                        int64
 	bytes, overhead, gossipAge                         float64
 	gossipReads                                        int64
 
@@ -84,7 +85,7 @@ func (c *cluster) result() (results.Result, error) {
 	}
 	r := results.Result{
 		JobsIssued: issued, JobsCompleted: c.done,
-		Migrations: m.migrations, Probes: m.probes, Messages: m.messages, BytesMoved: m.bytes,
+		Migrations: m.migrations, Preemptions: m.preemptions, Probes: m.probes, Messages: m.messages, BytesMoved: m.bytes,
 		SimTime: c.now, Events: m.events,
 	}
 	if err := m.resp.Fill(&r); err != nil {

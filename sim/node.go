@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/loadlab/loadlab/policy"
@@ -9,6 +10,8 @@ import (
 // job is a slot in the simulator's job pool.
 type job struct {
 	policy.Job
+	left     float64 // work still to do, in size units, as of when it last stopped or started
+	since    float64 // time it joined its current node
 	end      float64 // FCFS: completion time while in service; PS: finish tag in virtual time
 	overhead bool    // a pseudo-job that stands for CPU spent on probes or transfers
 }
@@ -161,9 +164,9 @@ func (n *node) finishing(jobs []job) int {
 func (n *node) start(jobs []job, j int32, now float64) {
 	jb := &jobs[j]
 	if n.ps {
-		jb.end = n.vtime + jb.Size
+		jb.end = n.vtime + jb.left
 	} else {
-		jb.end = now + jb.Size/n.speed
+		jb.end = now + jb.left/n.speed
 	}
 	n.running = append(n.running, j)
 	if !jb.overhead {
@@ -176,7 +179,7 @@ func (n *node) start(jobs []job, j int32, now float64) {
 func (n *node) admit(jobs []job, j int32, now float64) {
 	if !jobs[j].overhead {
 		n.nReal++
-		n.work += jobs[j].Size
+		n.work += jobs[j].left
 	}
 	if n.ps || len(n.running) < n.servers {
 		n.start(jobs, j, now)
@@ -206,17 +209,63 @@ func (n *node) complete(jobs []job, i int, now float64) int32 {
 	return j
 }
 
-// waitingReal returns the position in waiting of the k-th real (not
-// overhead) waiting job, or -1.
-func (n *node) waitingReal(jobs []job, k int) int {
+// list appends the real jobs present to out: in service first, then
+// waiting in FCFS order (the order of policy.View.Jobs).
+func (n *node) list(jobs []job, out []int32) []int32 {
+	for _, j := range n.running {
+		if !jobs[j].overhead {
+			out = append(out, j)
+		}
+	}
 	for i := 0; i < n.waiting.size; i++ {
-		if jobs[n.waiting.at(i)].overhead {
+		if j := n.waiting.at(i); !jobs[j].overhead {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// remaining is the work job j (present here) still needs at time now (the
+// node must be advanced).
+func (n *node) remaining(jobs []job, j int32, now float64) float64 {
+	jb := &jobs[j]
+	for _, r := range n.running {
+		if r != j {
 			continue
 		}
-		if k == 0 {
-			return i
+		if n.ps {
+			return max(0, jb.end-n.vtime)
 		}
-		k--
+		return max(0, (jb.end-now)*n.speed)
 	}
-	return -1
+	return jb.left
+}
+
+// take removes real job j from the node at time now (the node must be
+// advanced), running or waiting, and records its remaining work in left.
+// A running job stops where it is (strong mobility); under FCFS the next
+// waiting job takes its server.
+func (n *node) take(jobs []job, j int32, now float64) (running bool) {
+	jobs[j].left = n.remaining(jobs, j, now)
+	n.nReal--
+	n.work = max(0, n.work-jobs[j].left)
+	for i, r := range n.running {
+		if r == j {
+			last := len(n.running) - 1
+			n.running[i] = n.running[last]
+			n.running = n.running[:last]
+			n.nRunReal--
+			if !n.ps && n.waiting.size > 0 {
+				n.start(jobs, n.waiting.popFront(), now)
+			}
+			return true
+		}
+	}
+	for i := 0; i < n.waiting.size; i++ {
+		if n.waiting.at(i) == j {
+			n.waiting.removeAt(i)
+			return false
+		}
+	}
+	panic(fmt.Sprintf("sim: job slot %d is not at this node", j)) // an internal bug, never a policy's
 }

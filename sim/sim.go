@@ -32,7 +32,8 @@ type cluster struct {
 	jobs []job
 	free []int32
 
-	gen     *workload.Generator
+	gen        *workload.Generator
+	gossipRand *rand.Rand // individual gossip: exponential refresh intervals
 	pending workload.Job // the next job to arrive
 	issued  int64
 	done    int64
@@ -43,8 +44,15 @@ type cluster struct {
 	views      []view // per node, then the dispatcher's at index Nodes
 	rounds     int    // probe rounds of the decision being made
 
-	board     []policy.Load // gossiped loads (Gossip > 0)
-	boardTime float64
+	board   []policy.Load // gossiped loads (Gossip > 0)
+	boardAt []float64     // when each entry was published
+	snaps   []policy.Load // loads in flight: probe answers, delayed publications
+	free2   []int32       // free slots of snaps
+	scratch []int32       // job slots of one node, in View.Jobs order
+
+	doneWatch  policy.DoneWatcher
+	replyWatch []policy.ReplyWatcher // per node, then the dispatcher's; nil where not implemented
+	pollWatch  []policy.PollWatcher  // per node
 
 	m measure
 }
@@ -79,7 +87,7 @@ func (v *view) Gossip(id policy.NodeID) (policy.Load, float64) {
 		n.advance(c.now)
 		return n.load(), 0
 	}
-	age := c.now - c.boardTime
+	age := c.now - c.boardAt[id]
 	c.m.gossipAge += age
 	c.m.gossipReads++
 	return c.board[id], age
@@ -89,17 +97,74 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 	c := v.c
 	c.rounds++
 	for i, id := range ids {
-		n := &c.nodes[id]
-		n.advance(c.now)
-		out[i] = n.load()
-		c.m.probes++
-		if c.cfg.Costs.ProbeCPU > 0 {
-			c.addOverhead(id, c.cfg.Costs.ProbeCPU)
-			if v.self != policy.None {
-				c.addOverhead(v.self, c.cfg.Costs.ProbeCPU)
-			}
+		out[i] = c.probe(v.self, id)
+	}
+}
+
+// probe answers one probe of node id by node from (None: the dispatcher)
+// and charges its CPU cost at both ends.
+func (c *cluster) probe(from, id policy.NodeID) policy.Load {
+	n := &c.nodes[id]
+	n.advance(c.now)
+	l := n.load()
+	c.m.probes++
+	if w := c.pollWatch[id]; w != nil {
+		var fl policy.Load
+		if from != policy.None {
+			f := &c.nodes[from]
+			f.advance(c.now)
+			fl = f.load()
+		}
+		w.Polled(&c.views[id], from, fl)
+	}
+	if c.cfg.Costs.ProbeCPU > 0 {
+		c.addOverhead(id, c.cfg.Costs.ProbeCPU)
+		if from != policy.None {
+			c.addOverhead(from, c.cfg.Costs.ProbeCPU)
 		}
 	}
+	return l
+}
+
+func (v *view) ProbeLater(ids []policy.NodeID) {
+	c := v.c
+	for _, id := range ids {
+		c.schedule(event{t: c.now + c.cfg.Costs.Latency, kind: evProbe, node: int32(id), from: int32(v.self)})
+	}
+}
+
+func (v *view) Jobs(out []policy.JobInfo) []policy.JobInfo {
+	out = out[:0]
+	if v.self == policy.None {
+		return out
+	}
+	c := v.c
+	n := &c.nodes[v.self]
+	n.advance(c.now)
+	c.scratch = n.list(c.jobs, c.scratch[:0])
+	for i, j := range c.scratch {
+		jb := &c.jobs[j]
+		out = append(out, policy.JobInfo{Job: jb.Job, Running: i < n.nRunReal, Done: jb.Size - n.remaining(c.jobs, j, c.now), Since: jb.since})
+	}
+	return out
+}
+
+// snap stores a load in flight and returns its slot.
+func (c *cluster) snap(l policy.Load) int32 {
+	if k := len(c.free2); k > 0 {
+		i := c.free2[k-1]
+		c.free2 = c.free2[:k-1]
+		c.snaps[i] = l
+		return i
+	}
+	c.snaps = append(c.snaps, l)
+	return int32(len(c.snaps) - 1)
+}
+
+// unsnap returns the load in slot i and frees the slot.
+func (c *cluster) unsnap(i int32) policy.Load {
+	c.free2 = append(c.free2, i)
+	return c.snaps[i]
 }
 
 func (v *view) Send(to policy.NodeID, m policy.Message) {
@@ -137,21 +202,38 @@ func newCluster(cfg Config) *cluster {
 	rate := cfg.Workload.RateFor(cfg.Load, n*cfg.Servers, meanSpeed)
 	c.gen = cfg.Workload.Generator(cfg.Seed, rate)
 
-	env := policy.Env{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights()}
+	env := policy.Env{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
+		ClassSizes: cfg.Workload.ClassSizes()}
 	c.dispatcher = cfg.Dispatch.New(env)
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
+	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)
 	c.migrators = make([]policy.Migrator, n)
 	c.views = make([]view, n+1)
+	c.replyWatch = make([]policy.ReplyWatcher, n+1)
+	c.pollWatch = make([]policy.PollWatcher, n)
 	for i := 0; i < n; i++ {
 		env.Node = policy.NodeID(i)
 		c.migrators[i] = cfg.Migrate.New(env)
 		c.views[i] = view{c: c, self: policy.NodeID(i), rng: workload.Stream(cfg.Seed, "node/"+strconv.Itoa(i))}
+		c.replyWatch[i], _ = c.migrators[i].(policy.ReplyWatcher)
+		c.pollWatch[i], _ = c.migrators[i].(policy.PollWatcher)
 	}
 	c.views[n] = view{c: c, self: policy.None, rng: workload.Stream(cfg.Seed, "dispatch")}
+	c.replyWatch[n], _ = c.dispatcher.(policy.ReplyWatcher)
 	if cfg.Gossip > 0 {
-		c.board = make([]policy.Load, n)
+		c.board, c.boardAt = make([]policy.Load, n), make([]float64, n)
 		c.publish()
-		c.schedule(event{t: cfg.Gossip, kind: evGossip})
+		switch cfg.GossipMode {
+		case GossipIndividual:
+			c.gossipRand = workload.Stream(cfg.Seed, "gossip")
+			for i := 0; i < n; i++ {
+				c.schedule(event{t: c.gossipRand.ExpFloat64() * cfg.Gossip, kind: evGossip, node: int32(i)})
+			}
+		case GossipDelayed:
+			// every load change is published as it happens, seen Gossip later
+		default:
+			c.schedule(event{t: cfg.Gossip, kind: evGossip, node: -1})
+		}
 	}
 	c.m.init(cfg)
 	return c
@@ -167,9 +249,19 @@ func (c *cluster) schedule(e event) {
 func (c *cluster) publish() {
 	for i := range c.nodes {
 		c.nodes[i].advance(c.now)
-		c.board[i] = c.nodes[i].load()
+		c.board[i], c.boardAt[i] = c.nodes[i].load(), c.now
 	}
-	c.boardTime = c.now
+}
+
+// changed is called after node id's load changed; in the delayed gossip
+// mode the new load is published and seen Gossip later.
+func (c *cluster) changed(id policy.NodeID) {
+	if c.board == nil || c.cfg.GossipMode != GossipDelayed {
+		return
+	}
+	n := &c.nodes[id]
+	n.advance(c.now)
+	c.schedule(event{t: c.now + c.cfg.Gossip, kind: evPublish, node: int32(id), job: c.snap(n.load()), msg: policy.Message{Value: c.now}})
 }
 
 // newJob takes a slot from the pool.
@@ -227,7 +319,7 @@ func (c *cluster) run(ctx context.Context) error {
 // arrive issues the next job and dispatches it.
 func (c *cluster) arrive() {
 	j := c.newJob()
-	c.jobs[j] = job{Job: policy.Job{Job: c.pending}}
+	c.jobs[j] = job{Job: policy.Job{Job: c.pending}, left: c.pending.Size}
 	c.issued++
 	c.m.arrival(c, c.pending.ID)
 	c.pending = c.gen.Next()
@@ -259,12 +351,12 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 	a := c.migrators[id].Arrived(&c.views[id], &c.jobs[j].Job)
 	delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency
 	c.setWake(id, a.Wake)
-	if a.Verb == policy.Transfer && a.Node != id && a.Node >= 0 && int(a.Node) < len(c.nodes) {
-		c.transfer(id, a.Node, j, delay)
+	if a.Verb == policy.Transfer && a.Node != id && a.Node >= 0 && int(a.Node) < len(c.nodes) && c.jobs[j].Hops == 0 {
+		c.transfer(id, a.Node, j, delay, false)
 		return
 	}
 	if a.Verb != policy.Keep {
-		c.request(id, a, delay)
+		c.carry(id, a, delay)
 	}
 	if delay > 0 {
 		c.schedule(event{t: c.now + delay, kind: evEnqueue, node: int32(id), job: j})
@@ -276,17 +368,27 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	n := &c.nodes[id]
 	n.advance(c.now)
+	c.jobs[j].since = c.now
 	n.admit(c.jobs, j, c.now)
 	c.nh.set(int32(id), n.nextCompletion(c.jobs))
+	if !c.jobs[j].overhead {
+		c.changed(id)
+	}
 }
 
-// transfer sends job j from node from to node to after delay.
-func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64) {
+// transfer sends job j from node from to node to after delay; preempted
+// says it was running (strong mobility), which costs PreemptCPU more.
+func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64, preempted bool) {
 	c.jobs[j].Hops++
 	c.m.migrations++
 	c.m.bytes += c.cfg.Costs.JobBytes
-	if c.cfg.Costs.TransferCPU > 0 {
-		c.addOverhead(from, c.cfg.Costs.TransferCPU)
+	cpu := c.cfg.Costs.TransferCPU
+	if preempted {
+		c.m.preemptions++
+		cpu += c.cfg.Costs.PreemptCPU
+	}
+	if cpu > 0 {
+		c.addOverhead(from, cpu)
 	}
 	t := c.now + delay + c.cfg.Costs.Latency
 	if c.cfg.Costs.Bandwidth > 0 {
@@ -299,14 +401,43 @@ func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64) {
 	c.schedule(event{t: t, kind: evDeliver, node: int32(to), job: j})
 }
 
-// request carries out a Request action of node id.
-func (c *cluster) request(id policy.NodeID, a policy.Action, delay float64) {
-	if a.Verb != policy.Request || a.Node == id || a.Node < 0 || int(a.Node) >= len(c.nodes) {
+// carry carries out a Request or Push of node id after delay (the
+// decision's probe rounds). Anything else (a Transfer outside Arrived, a
+// target out of range or itself, a job that is not there) is counted as
+// an invalid decision, which fails the run.
+func (c *cluster) carry(id policy.NodeID, a policy.Action, delay float64) {
+	if a.Node == id || a.Node < 0 || int(a.Node) >= len(c.nodes) {
 		c.m.badDecisions++
 		return
 	}
-	c.m.messages++
-	c.schedule(event{t: c.now + delay + c.cfg.Costs.Latency, kind: evRequest, node: int32(a.Node), from: int32(id)})
+	switch a.Verb {
+	case policy.Request:
+		c.m.messages++
+		c.schedule(event{t: c.now + delay + c.cfg.Costs.Latency, kind: evRequest, node: int32(a.Node), from: int32(id)})
+	case policy.Push:
+		n := &c.nodes[id]
+		n.advance(c.now)
+		c.scratch = n.list(c.jobs, c.scratch[:0])
+		if a.Job < 0 || a.Job >= len(c.scratch) {
+			c.m.badDecisions++
+			return
+		}
+		c.handOver(id, a.Node, c.scratch[a.Job:a.Job+1], delay)
+	default:
+		c.m.badDecisions++
+	}
+}
+
+// handOver takes the jobs in slots (present at node from) and transfers
+// them to node to.
+func (c *cluster) handOver(from, to policy.NodeID, slots []int32, delay float64) {
+	n := &c.nodes[from]
+	for _, j := range slots {
+		running := n.take(c.jobs, j, c.now)
+		c.transfer(from, to, j, delay, running)
+	}
+	c.nh.set(int32(from), n.nextCompletion(c.jobs))
+	c.changed(from)
 }
 
 // act carries out an action returned outside Arrived (no job to transfer).
@@ -314,7 +445,7 @@ func (c *cluster) act(id policy.NodeID, a policy.Action) {
 	delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency
 	c.setWake(id, a.Wake)
 	if a.Verb != policy.Keep {
-		c.request(id, a, delay)
+		c.carry(id, a, delay)
 	}
 }
 
@@ -335,7 +466,7 @@ func (c *cluster) setWake(id policy.NodeID, t float64) {
 // addOverhead makes node id spend cpu time on load-distribution work.
 func (c *cluster) addOverhead(id policy.NodeID, cpu float64) {
 	j := c.newJob()
-	c.jobs[j] = job{Job: policy.Job{Job: workload.Job{ID: -1, Size: cpu}}, overhead: true}
+	c.jobs[j] = job{Job: policy.Job{Job: workload.Job{ID: -1, Size: cpu}}, left: cpu, overhead: true}
 	c.m.overhead += cpu
 	c.enqueue(id, j)
 }
@@ -351,19 +482,15 @@ func (c *cluster) handle(e event) error {
 		c.rounds = 0
 		n := &c.nodes[id]
 		n.advance(c.now)
-		k := c.migrators[id].Requested(&c.views[id], policy.NodeID(e.from))
-		if k < 0 {
+		first, k := c.migrators[id].Requested(&c.views[id], policy.NodeID(e.from))
+		if k == 0 {
 			return nil
 		}
-		pos := n.waitingReal(c.jobs, k)
-		if pos < 0 {
-			return fmt.Errorf("node %d: policy %s handed over waiting job %d of %d", id, c.cfg.Migrate, k, n.load().Waiting())
+		c.scratch = n.list(c.jobs, c.scratch[:0])
+		if first < 0 || k < 0 || first+k > len(c.scratch) {
+			return fmt.Errorf("node %d: policy %s handed over jobs %d..%d of %d present", id, c.cfg.Migrate, first, first+k-1, len(c.scratch))
 		}
-		j := n.waiting.removeAt(pos)
-		n.nReal--
-		n.work -= c.jobs[j].Size
-		c.nh.set(int32(id), n.nextCompletion(c.jobs))
-		c.transfer(id, policy.NodeID(e.from), j, 0)
+		c.handOver(id, policy.NodeID(e.from), c.scratch[first:first+k], 0)
 	case evMessage:
 		c.rounds = 0
 		c.act(id, c.migrators[id].Message(&c.views[id], policy.NodeID(e.from), e.msg))
@@ -376,8 +503,30 @@ func (c *cluster) handle(e event) error {
 		c.rounds = 0
 		c.act(id, c.migrators[id].Timer(&c.views[id]))
 	case evGossip:
-		c.publish()
-		c.schedule(event{t: c.now + c.cfg.Gossip, kind: evGossip})
+		if e.node < 0 {
+			c.publish()
+			c.schedule(event{t: c.now + c.cfg.Gossip, kind: evGossip, node: -1})
+			break
+		}
+		n := &c.nodes[id]
+		n.advance(c.now)
+		c.board[id], c.boardAt[id] = n.load(), c.now
+		c.schedule(event{t: c.now + c.gossipRand.ExpFloat64()*c.cfg.Gossip, kind: evGossip, node: e.node})
+	case evPublish:
+		c.board[id], c.boardAt[id] = c.unsnap(e.job), e.msg.Value
+	case evProbe:
+		l := c.probe(policy.NodeID(e.from), id)
+		c.schedule(event{t: c.now + c.cfg.Costs.Latency, kind: evReply, node: e.from, from: e.node, job: c.snap(l)})
+	case evReply:
+		l := c.unsnap(e.job)
+		v := len(c.nodes)
+		if e.node >= 0 {
+			v = int(e.node)
+		}
+		if w := c.replyWatch[v]; w != nil {
+			c.rounds = 0
+			w.Replied(&c.views[v], policy.NodeID(e.from), l)
+		}
 	}
 	return nil
 }
@@ -393,11 +542,16 @@ func (c *cluster) depart(id int32) error {
 	if !overhead {
 		c.done++
 		c.m.completion(c, jb, n.speed)
+		if c.doneWatch != nil {
+			c.rounds = 0
+			c.doneWatch.Done(&c.views[len(c.nodes)], &jb.Job)
+		}
 	}
 	c.free = append(c.free, j)
 	if overhead {
 		return nil
 	}
+	c.changed(policy.NodeID(id))
 	c.rounds = 0
 	c.act(policy.NodeID(id), c.migrators[id].Departed(&c.views[id]))
 	if c.idleWatch != nil && n.nRunReal < n.servers && n.waiting.size == 0 {

@@ -59,40 +59,53 @@ func TestEveryPolicy(t *testing.T) {
 		{Nodes: 6, Servers: 3, Load: 0.7, Jobs: 40000, Seed: 2, Gossip: 1, Costs: Costs{Latency: 0.05, ProbeCPU: 0.01, TransferCPU: 0.1, ReceiveCPU: 0.05, JobBytes: 1000, Bandwidth: 1e5}},
 		{Nodes: 5, Load: 0.6, Jobs: 20000, Seed: 3, Discipline: "ps", Speeds: []float64{1, 2, 0.5, 1, 1.5}},
 		{Nodes: 2, Load: 0.9, Jobs: 20000, Seed: 4},
+		{Nodes: 8, Load: 0.8, Jobs: 20000, Seed: 5, Gossip: 0.5, GossipMode: GossipDelayed, Costs: Costs{Latency: 0.02, PreemptCPU: 0.05}},
+		{Nodes: 8, Servers: 2, Load: 0.8, Jobs: 20000, Seed: 6, Gossip: 0.5, GossipMode: GossipIndividual},
 	}
+	// Every strategy with no migration and with the symmetric policy, and
+	// every migration policy under random and pod(d=2) dispatch: each policy
+	// meets another that moves work, without the full cross product.
+	type pair struct{ d, m string }
+	var pairs []pair
 	for _, d := range reg.List(policy.Dispatch) {
-		for _, m := range reg.List(policy.Migrate) {
-			ds, err := reg.Dispatch(d.Name)
+		pairs = append(pairs, pair{d.Name, "none"}, pair{d.Name, "symmetric"})
+	}
+	for _, m := range reg.List(policy.Migrate) {
+		if m.Name != "none" && m.Name != "symmetric" {
+			pairs = append(pairs, pair{"random", m.Name}, pair{"pod", m.Name})
+		}
+	}
+	for _, pr := range pairs {
+		ds, err := reg.Dispatch(pr.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := reg.Migrate(pr.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, cfg := range setups {
+			cfg.Workload, cfg.Dispatch, cfg.Migrate = w, ds, ms
+			r, err := Run(context.Background(), cfg)
 			if err != nil {
-				t.Fatal(err)
+				t.Errorf("%s + %s, setup %d: %v", pr.d, pr.m, i, err)
+				continue
 			}
-			ms, err := reg.Migrate(m.Name)
-			if err != nil {
-				t.Fatal(err)
+			if r.JobsCompleted != int64(cfg.Jobs) || r.JobsIssued != int64(cfg.Jobs) {
+				t.Errorf("%s + %s, setup %d: issued %d completed %d, want %d", pr.d, pr.m, i, r.JobsIssued, r.JobsCompleted, cfg.Jobs)
 			}
-			for i, cfg := range setups {
-				cfg.Workload, cfg.Dispatch, cfg.Migrate = w, ds, ms
-				r, err := Run(context.Background(), cfg)
-				if err != nil {
-					t.Errorf("%s + %s, setup %d: %v", d.Name, m.Name, i, err)
-					continue
-				}
-				if r.JobsCompleted != int64(cfg.Jobs) || r.JobsIssued != int64(cfg.Jobs) {
-					t.Errorf("%s + %s, setup %d: issued %d completed %d, want %d", d.Name, m.Name, i, r.JobsIssued, r.JobsCompleted, cfg.Jobs)
-				}
-				// Little's law holds in steady state; a policy that overloads a
-				// node (random on unequal speeds) has none.
-				busiest := 0.0
-				for _, u := range r.NodeUtilization {
-					busiest = math.Max(busiest, u)
-				}
-				lw := r.ArrivalRate * r.MeanResponse
-				if busiest < 0.98 && math.Abs(r.MeanInSystem-lw) > 0.02*lw {
-					t.Errorf("%s + %s, setup %d: Little's law: L=%.3f λW=%.3f", d.Name, m.Name, i, r.MeanInSystem, lw)
-				}
-				if m.Name == "none" && r.Migrations != 0 {
-					t.Errorf("%s + none migrated %d jobs", d.Name, r.Migrations)
-				}
+			// Little's law holds in steady state; a policy that overloads a
+			// node (random on unequal speeds) has none.
+			busiest := 0.0
+			for _, u := range r.NodeUtilization {
+				busiest = math.Max(busiest, u)
+			}
+			lw := r.ArrivalRate * r.MeanResponse
+			if busiest < 0.98 && math.Abs(r.MeanInSystem-lw) > 0.02*lw {
+				t.Errorf("%s + %s, setup %d: Little's law: L=%.3f λW=%.3f", pr.d, pr.m, i, r.MeanInSystem, lw)
+			}
+			if pr.m == "none" && r.Migrations != 0 {
+				t.Errorf("%s + none migrated %d jobs", pr.d, r.Migrations)
 			}
 		}
 	}
