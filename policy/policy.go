@@ -162,12 +162,12 @@ type Migrator interface {
 
 // Env describes the cluster an instance is built for.
 type Env struct {
-	Nodes        int       // cluster size
-	Servers      int       // servers per node
-	Speeds       []float64 // per node; nil means all 1
-	ClassWeights []float64 // job classes' weights (service types), summing to 1; nil means one class
+	Nodes        int             // cluster size
+	Servers      int             // servers per node
+	Speeds       []float64       // per node; nil means all 1
+	ClassWeights []float64       // job classes' weights (service types), summing to 1; nil means one class
 	ClassSizes   []workload.Dist // each class's size distribution, for size-aware policies (SITA); nil if unknown
-	Node         NodeID    // the node a Migrator runs on (None for a Dispatcher)
+	Node         NodeID          // the node a Migrator runs on (None for a Dispatcher)
 }
 
 // Speed returns node n's speed.

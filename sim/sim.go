@@ -33,10 +33,10 @@ type cluster struct {
 	free []int32
 
 	gen        *workload.Generator
-	gossipRand *rand.Rand // individual gossip: exponential refresh intervals
-	pending workload.Job // the next job to arrive
-	issued  int64
-	done    int64
+	gossipRand *rand.Rand   // individual gossip: exponential refresh intervals
+	pending    workload.Job // the next job to arrive
+	issued     int64
+	done       int64
 
 	dispatcher policy.Dispatcher
 	idleWatch  policy.IdleWatcher
