@@ -178,7 +178,9 @@ func runPoints(ctx context.Context, todo []Point, workers int, store *results.St
 
 // calibrate gives each simulated point the network costs measured on its
 // real twin (same policy, workload, load and replication): one-way latency
-// = half the median probe round trip, and, when the policy read gossip, a
+// = half the mean probe round trip; the dispatch delay = the mean time from
+// a job's scheduled arrival to its arrival at an agent (generator lateness
+// and the submit's trip); and, when the policy read gossip, a
 // bulletin-board period twice the median age of what it read (a board
 // refreshed every P is P/2 old on average).
 func calibrate(sims []Point, recs []results.Record) error {
@@ -198,7 +200,11 @@ func calibrate(sims []Point, recs []results.Record) error {
 		if !ok {
 			return fmt.Errorf("calibrate: no real run of %s at load %g (replication %d) to take costs from", p.Policy, p.Load, p.Replication)
 		}
-		p.CostModel.Latency = r.Result.ProbeRTTP50 / 2
+		p.CostModel.Latency = r.Result.ProbeRTT / 2
+		if r.Result.ProbeRTT == 0 { // records from before the mean was kept
+			p.CostModel.Latency = r.Result.ProbeRTTP50 / 2
+		}
+		p.CostModel.Dispatch = r.Result.DispatchDelay
 		if r.Result.GossipAgeP50 > 0 {
 			p.Gossip = 2 * r.Result.GossipAgeP50
 		}

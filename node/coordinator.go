@@ -198,6 +198,7 @@ type coordinator struct {
 	resp      *results.Responses
 	service   [2]float64 // measured and ideal service time of the measured jobs
 	lag       *latency.Histogram
+	delay     *latency.Histogram // scheduled arrival to arrival at the agent (lag + half the submit round trip)
 	lastEnd   float64
 	allDone   chan struct{}
 	count     counters
@@ -218,7 +219,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	co := &coordinator{cfg: c, g: gs, pool: wire.NewPool(wire.DefaultMaxFrame), ln: ln, stop: stop, serve: make(chan error, 1),
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
 		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), holder: make([]int32, c.Jobs),
-		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(),
+		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(), delay: latency.New(),
 		allDone: make(chan struct{})}
 	for i := range co.holder {
 		co.holder[i] = -1 // not dispatched yet
@@ -438,7 +439,13 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		defer cancel()
 		cl, err := co.pool.Get(cctx, m.Tags[tagRPC])
 		if err == nil {
+			sent := co.clock.now()
 			_, err = cl.Call(cctx, &wire.Msg{Type: wire.TypeSubmit, From: -1, Job: j})
+			if err == nil {
+				co.mu.Lock()
+				co.delay.Record(sent - j.Arrival + (co.clock.now()-sent)/2)
+				co.mu.Unlock()
+			}
 		}
 		if err != nil {
 			// One reason per agent, not per error text, so failures group.
@@ -550,6 +557,9 @@ func (co *coordinator) result() results.Result {
 		r.ArrivalRate = float64(co.cfg.Jobs-1) / span
 	}
 	r.ScheduleLagP99 = co.lag.Quantile(0.99)
+	if co.delay.Count() > 0 {
+		r.DispatchDelay = co.delay.Mean()
+	}
 	r.Failures = map[string]int64{}
 	for k, v := range co.reasons {
 		r.Failures[k] = v
@@ -622,6 +632,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 		r.GossipAgeP50, r.GossipAgeP99 = gossipAge.Quantile(0.5), gossipAge.Quantile(0.99)
 	}
 	if probeRTT.Count() > 0 {
+		r.ProbeRTT = probeRTT.Mean()
 		r.ProbeRTTP50, r.ProbeRTTP99 = probeRTT.Quantile(0.5), probeRTT.Quantile(0.99)
 	}
 	if xferRTT.Count() > 0 {

@@ -73,11 +73,13 @@ type Result struct {
 	// Real backends only (zero in the simulator): what the run itself cost.
 	GossipAgeP50   float64          `json:"gossip_age_p50"`     // age of gossiped load when a decision read it
 	GossipAgeP99   float64          `json:"gossip_age_p99"`     //
-	ProbeRTTP50    float64          `json:"probe_rtt_p50"`      // a round of parallel probes
+	ProbeRTT       float64          `json:"probe_rtt"`          // mean of a round of parallel probes
+	ProbeRTTP50    float64          `json:"probe_rtt_p50"`      //
 	ProbeRTTP99    float64          `json:"probe_rtt_p99"`      //
 	TransferRTTP50 float64          `json:"transfer_rtt_p50"`   // pushing a job to another agent, acknowledged
 	TransferRTTP99 float64          `json:"transfer_rtt_p99"`   //
 	ScheduleLagP99 float64          `json:"schedule_lag_p99"`   // dispatch time minus scheduled arrival: checks the generator
+	DispatchDelay  float64          `json:"dispatch_delay"`     // mean time from a job's scheduled arrival to its arrival at an agent
 	Failures       map[string]int64 `json:"failures,omitempty"` // failed jobs by reason
 	ProcessCPU     float64          `json:"process_cpu"`        // CPU seconds the coordinator's process used during the run (local: agents included)
 	ServiceError   float64          `json:"service_error"`      // measured service time ÷ ideal (size ÷ speed) − 1, over measured jobs (CPU kernels: how well calibrated)

@@ -263,3 +263,15 @@ func TestGossipModes(t *testing.T) {
 		})
 	}
 }
+
+// TestDispatchDelay checks the dispatch cost: every job reaches its node
+// that much later, so with the same seed each response grows by exactly it.
+func TestDispatchDelay(t *testing.T) {
+	cfg := Config{Nodes: 4, Load: 0.7, Jobs: 20000, Seed: 8}
+	a := mustRun(t, cfg, "random", "none", "exp(mean=1)")
+	cfg.Costs.Dispatch = 0.25
+	b := mustRun(t, cfg, "random", "none", "exp(mean=1)")
+	if d := b.MeanResponse - a.MeanResponse; math.Abs(d-0.25) > 1e-9 {
+		t.Errorf("dispatch delay 0.25 moved the mean response by %.12f", d)
+	}
+}

@@ -17,6 +17,11 @@ type Costs struct {
 	// Latency is the one-way network delay. A probe round takes 2·Latency,
 	// a message Latency, a transfer Latency + JobBytes/Bandwidth.
 	Latency float64 `yaml:"latency" json:"latency"`
+	// Dispatch is the one-way delay from the dispatcher to a node: every
+	// job arrives at its node this long after it entered the system (on
+	// top of any probe rounds). Calibration sets it to the delay measured
+	// on real agents.
+	Dispatch float64 `yaml:"dispatch" json:"dispatch"`
 	// Bandwidth in bytes per model unit; 0 means infinite.
 	Bandwidth float64 `yaml:"bandwidth" json:"bandwidth"`
 	// JobBytes is what a transfer moves per job (code, data and state).
@@ -50,13 +55,13 @@ type costField struct {
 }
 
 func (c Costs) fields() []costField {
-	return []costField{{"latency", c.Latency}, {"bandwidth", c.Bandwidth}, {"job_bytes", c.JobBytes},
+	return []costField{{"latency", c.Latency}, {"dispatch", c.Dispatch}, {"bandwidth", c.Bandwidth}, {"job_bytes", c.JobBytes},
 		{"probe_cpu", c.ProbeCPU}, {"transfer_cpu", c.TransferCPU}, {"receive_cpu", c.ReceiveCPU}, {"preempt_cpu", c.PreemptCPU}}
 }
 
 // Set sets the cost called name (as in a spec: "transfer_cpu") to v.
 func (c *Costs) Set(name string, v float64) error {
-	ptrs := map[string]*float64{"latency": &c.Latency, "bandwidth": &c.Bandwidth, "job_bytes": &c.JobBytes,
+	ptrs := map[string]*float64{"latency": &c.Latency, "dispatch": &c.Dispatch, "bandwidth": &c.Bandwidth, "job_bytes": &c.JobBytes,
 		"probe_cpu": &c.ProbeCPU, "transfer_cpu": &c.TransferCPU, "receive_cpu": &c.ReceiveCPU, "preempt_cpu": &c.PreemptCPU}
 	p, ok := ptrs[name]
 	if !ok {

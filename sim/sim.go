@@ -332,7 +332,7 @@ func (c *cluster) arrive() {
 		c.m.badDecisions++
 	}
 	c.jobs[j].Origin = target
-	if delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency; delay > 0 {
+	if delay := float64(c.rounds)*2*c.cfg.Costs.Latency + c.cfg.Costs.Dispatch; delay > 0 {
 		c.schedule(event{t: c.now + delay, kind: evDeliver, node: int32(target), job: j})
 		return
 	}
