@@ -45,14 +45,17 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "jobs", Value: 100000, Usage: "jobs issued"},
 			&cli.IntFlag{Name: "warmup", Value: -1, Usage: "first jobs left out of the statistics (default jobs/10)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "root seed: same seed, same result"},
-			&cli.Float64Flag{Name: "gossip", Usage: "load publication period (0: exact views)"},
+			&cli.Float64Flag{Name: "gossip", Usage: "load publication period, or delay (0: exact views)"},
+			&cli.StringFlag{Name: "gossip-mode", Value: "periodic", Usage: "sim: periodic (a board refreshed every --gossip), individual (each node at exponential intervals) or delayed (every change seen --gossip later)"},
 			&cli.IntFlag{Name: "batches", Value: 30, Usage: "batch means behind ci95_halfwidth"},
 			&cli.Float64Flag{Name: "latency", Usage: "one-way network latency"},
+			&cli.Float64Flag{Name: "dispatch-delay", Usage: "one-way delay from the dispatcher to a node, added to every job"},
 			&cli.Float64Flag{Name: "bandwidth", Usage: "bytes per model unit (0: infinite)"},
 			&cli.Float64Flag{Name: "job-bytes", Usage: "bytes a transfer moves per job"},
 			&cli.Float64Flag{Name: "probe-cpu", Usage: "CPU time per probe at each end"},
 			&cli.Float64Flag{Name: "transfer-cpu", Usage: "CPU time per transfer at the sender"},
 			&cli.Float64Flag{Name: "receive-cpu", Usage: "CPU time per transfer at the receiver"},
+			&cli.Float64Flag{Name: "preempt-cpu", Usage: "CPU time at the sender to move a running job, on top of --transfer-cpu"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 			&cli.BoolFlag{Name: "histogram", Usage: "with --json: include the encoded latency histogram"},
 		},
@@ -135,16 +138,20 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	if warmup == -1 {
 		warmup = jobs / 10
 	}
-	costs := sim.Costs{Latency: c.Float64("latency"), Bandwidth: c.Float64("bandwidth"), JobBytes: c.Float64("job-bytes"),
-		ProbeCPU: c.Float64("probe-cpu"), TransferCPU: c.Float64("transfer-cpu"), ReceiveCPU: c.Float64("receive-cpu")}
+	costs := sim.Costs{Latency: c.Float64("latency"), Dispatch: c.Float64("dispatch-delay"), Bandwidth: c.Float64("bandwidth"),
+		JobBytes: c.Float64("job-bytes"), ProbeCPU: c.Float64("probe-cpu"), TransferCPU: c.Float64("transfer-cpu"),
+		ReceiveCPU: c.Float64("receive-cpu"), PreemptCPU: c.Float64("preempt-cpu")}
 	cfg := sim.Config{Nodes: nodes, Servers: c.Int("servers"), Discipline: c.String("discipline"), Load: c.Float64("load"),
-		Jobs: jobs, Warmup: warmup, Gossip: c.Float64("gossip"), Batches: c.Int("batches"), Costs: costs}
+		Jobs: jobs, Warmup: warmup, Gossip: c.Float64("gossip"), GossipMode: c.String("gossip-mode"), Batches: c.Int("batches"), Costs: costs}
 	if err := cfg.ValidateSettings(); err != nil {
 		return zero, inputErr("--%s", flagName(err.Error()))
 	}
 	p := results.Point{Policy: policyLabel(d.String(), m.String()), Workload: "cli", Load: cfg.Load, Nodes: nodes,
 		Servers: cfg.Servers, Discipline: cfg.Discipline, Jobs: jobs, Warmup: warmup, Seed: c.Uint64("seed"),
 		Backend: backend, Speeds: speedSpec, Gossip: cfg.Gossip}
+	if cfg.GossipMode != sim.GossipPeriodic {
+		p.GossipMode = cfg.GossipMode
+	}
 	if backend != "sim" {
 		if d := c.Int("dispatchers"); d < 1 || d > 64 {
 			return zero, inputErr("--dispatchers: want 1 to 64, got %d", d)
@@ -160,6 +167,9 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 func flagName(msg string) string {
 	msg = strings.TrimPrefix(msg, "cost ")
 	name, rest, _ := strings.Cut(msg, ":")
+	if name == "dispatch" {
+		name = "dispatch-delay" // the cost, not the strategy
+	}
 	return strings.ReplaceAll(name, "_", "-") + ":" + rest
 }
 
