@@ -255,6 +255,13 @@ func workloadFigures(w string, cells []Cell, index map[string]int) []figure {
 	}
 	byPolicy := groupByPolicy(cells, index)
 	curves := TheoryCurves(cells[0].Point)
+	seen := map[string]bool{}
+	for _, c := range cells {
+		if cv, ok := PolicyCurve(c.Point); ok && !seen[cv.Name] {
+			seen[cv.Name] = true
+			curves = append(curves, cv)
+		}
+	}
 	header := []string{"workload", "policy", "load", "value", "ci_low", "ci_high"}
 	corners := []corner{topLeft, bottomRight, topRight, bottomLeft}
 	var figs []figure

@@ -97,6 +97,7 @@ type CurveRole int
 const (
 	NoSharing      CurveRole = iota // every node on its own: the baseline load balancing must beat
 	PerfectSharing                  // one central queue for all servers: the bound it cannot beat
+	PolicyLimit                     // a policy's own closed form, such as pod(d)'s supermarket limit
 )
 
 // Curve is a named theory curve: mean response time in model time as a
@@ -160,6 +161,23 @@ func Curves(s System) []Curve {
 		}
 	}
 	return out
+}
+
+// PolicyCurve returns the closed form of the policy p ran, if it has one
+// under p's conditions: the supermarket model's N → ∞ limit for pod(d=K)
+// without migration, on exact information, FCFS one server per node,
+// Poisson arrivals and exponential sizes on a homogeneous cluster.
+func PolicyCurve(p results.Point) (Curve, bool) {
+	s := SystemOf(p)
+	var d int
+	if _, err := fmt.Sscanf(p.Dispatch, "pod(d=%d)", &d); err != nil || d < 1 || p.Migrate != "none" || p.Gossip != 0 {
+		return Curve{}, false
+	}
+	if !s.Poisson || !s.Homogeneous || s.Servers != 1 || strings.ToLower(s.Discipline) != "fcfs" || math.Abs(s.SizeSCV-1) > 1e-9 || s.SizeMean <= 0 {
+		return Curve{}, false
+	}
+	m := s.SizeMean
+	return Curve{Name: fmt.Sprintf("supermarket d=%d (N→∞)", d), Role: PolicyLimit, F: func(r float64) float64 { return m * Supermarket(r, d) }}, true
 }
 
 // SystemOf reads a point's System: Poisson when Arrival is "poisson",

@@ -166,3 +166,23 @@ func TestTheoryCurves(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyCurve(t *testing.T) {
+	base := results.Point{Dispatch: "pod(d=2)", Migrate: "none", Arrival: "poisson", Speeds: "1", Discipline: "fcfs",
+		Nodes: 100, Servers: 1, SizeMean: 1, SizeSCV: 1}
+	cv, ok := PolicyCurve(base)
+	if !ok || cv.Role != PolicyLimit || math.Abs(cv.F(0.9)-Supermarket(0.9, 2)) > 1e-12 {
+		t.Fatalf("pod(d=2): %v %+v", ok, cv)
+	}
+	for name, p := range map[string]results.Point{
+		"random":     func() results.Point { p := base; p.Dispatch = "random"; return p }(),
+		"migrating":  func() results.Point { p := base; p.Migrate = "symmetric(T=2, probes=3)"; return p }(),
+		"stale":      func() results.Point { p := base; p.Gossip = 1; return p }(),
+		"heavy":      func() results.Point { p := base; p.SizeSCV = 4; return p }(),
+		"two server": func() results.Point { p := base; p.Servers = 2; return p }(),
+	} {
+		if _, ok := PolicyCurve(p); ok {
+			t.Errorf("%s: a supermarket curve where the model does not apply", name)
+		}
+	}
+}
