@@ -198,7 +198,7 @@ type coordinator struct {
 	resp      *results.Responses
 	service   [2]float64 // measured and ideal service time of the measured jobs
 	lag       *latency.Histogram
-	delay     *latency.Histogram // scheduled arrival to arrival at the agent (lag + half the submit round trip)
+	delay     *latency.Histogram // scheduled arrival to arrival at the agent, less the decision's own time (its probes)
 	lastEnd   float64
 	allDone   chan struct{}
 	count     counters
@@ -418,7 +418,9 @@ func (co *coordinator) watch(ctx context.Context) {
 func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job, submits *sync.WaitGroup) {
 	d.mu.Lock()
 	pj := toPolicyJob(j)
+	begin := co.clock.now()
 	n := d.d.Pick(d.view, &pj)
+	decided := co.clock.now()
 	d.mu.Unlock()
 	co.mu.Lock()
 	co.lag.Record(co.clock.now() - j.Arrival)
@@ -442,8 +444,10 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 			sent := co.clock.now()
 			_, err = cl.Call(cctx, &wire.Msg{Type: wire.TypeSubmit, From: -1, Job: j})
 			if err == nil {
+				// The decision's time is left out: the simulator charges
+				// its probe rounds itself.
 				co.mu.Lock()
-				co.delay.Record(sent - j.Arrival + (co.clock.now()-sent)/2)
+				co.delay.Record(sent - j.Arrival - (decided - begin) + (co.clock.now()-sent)/2)
 				co.mu.Unlock()
 			}
 		}
