@@ -1,11 +1,16 @@
 # loadlab: the README's two commands are `make demo` and `make test`.
 GO ?= go
 
-.PHONY: demo test test-short bench build vet
+.PHONY: demo demo-local test test-short bench build vet
 
 # The embedded default: a small sweep that writes figures to out/quick/figures.
 demo:
 	$(GO) run ./cmd/loadlab sweep examples/quick.yaml
+
+# The simulator and real agents on the same points (8 agents on 127.0.0.1,
+# calibrated): figures in out/local/figures, about 90 s.
+demo-local:
+	$(GO) run ./cmd/loadlab sweep examples/local.yaml
 
 # Everything CI runs: vet, then every test (theory agreement and real
 # clusters on 127.0.0.1 included). One package at a time: the real-agent
