@@ -23,7 +23,21 @@ func newNone(param.Values) (MigrateBuilder, error) {
 var (
 	paramT      = param.Param{Name: "T", Kind: param.Int, Default: "2", Doc: "queue-length threshold"}
 	paramProbes = param.Param{Name: "probes", Kind: param.Int, Default: "3", Doc: "probe limit Lp"}
+	paramSelect = param.Param{Name: "select", Kind: param.Word, Default: "newest", Doc: "waiting job handed over on a request: newest | oldest"}
 )
+
+// selectParam reads the select parameter: true for oldest (the head of the
+// waiting queue), false for newest (its tail).
+func selectParam(p param.Values) (oldest bool, err error) {
+	switch w := p.Word("select"); w {
+	case "newest":
+		return false, nil
+	case "oldest":
+		return true, nil
+	default:
+		return false, p.Errorf("select", "want newest or oldest, got %q", w)
+	}
+}
 
 func thresholdParams(p param.Values, probes bool) error {
 	if err := atLeast(p, "T", 1); err != nil {
@@ -133,19 +147,23 @@ var receiverInfo = Info{
 		{Name: "T", Kind: param.Int, Default: "1", Doc: "queue-length threshold"},
 		paramProbes,
 		{Name: "retry", Kind: param.Float, Default: "0", Doc: "when every probe fails, try again after this long (0: wait for the next completion)"},
+		paramSelect,
 	},
 	Doc: "receiver-initiated: after a completion leaves Queue < T, probe up to Lp random nodes one at a time and take a waiting job from the first with Queue > T",
 	Ref: "Eager, Lazowska & Zahorjan, Performance Evaluation 6(1), 1986; retry timer: Shivaratri, Krueger & Singhal, IEEE Computer 25(12), 1992",
 }
 
 // receiver asks others for work when it runs low. A node asked for work
-// hands over its newest waiting job if it still has Queue > T (giving one
-// up keeps it at T or above), so the transfer is non-preemptive.
+// hands over one waiting job if it still has Queue > T (giving one up keeps
+// it at T or above), so the transfer is non-preemptive: its newest waiting
+// job by default (the one that would wait longest), or with select=oldest
+// the head of its waiting queue.
 type receiver struct {
 	Base
 	t      int
 	probes int
 	retry  float64
+	oldest bool // select=oldest
 	sample []NodeID
 	loads  []Load
 }
@@ -157,13 +175,17 @@ func newReceiver(p param.Values) (MigrateBuilder, error) {
 	if p.Float("retry") < 0 {
 		return nil, p.Errorf("retry", "must be ≥ 0, got %g", p.Float("retry"))
 	}
+	oldest, err := selectParam(p)
+	if err != nil {
+		return nil, err
+	}
 	t, probes, retry := p.Int("T"), p.Int("probes"), p.Float("retry")
-	return func(env Env) Migrator { return newReceiverNode(t, probes, retry, env) }, nil
+	return func(env Env) Migrator { return newReceiverNode(t, probes, retry, oldest, env) }, nil
 }
 
-func newReceiverNode(t, probes int, retry float64, env Env) *receiver {
+func newReceiverNode(t, probes int, retry float64, oldest bool, env Env) *receiver {
 	k := min(probes, env.Nodes)
-	return &receiver{t: t, probes: probes, retry: retry, sample: make([]NodeID, 0, k), loads: make([]Load, k)}
+	return &receiver{t: t, probes: probes, retry: retry, oldest: oldest, sample: make([]NodeID, 0, k), loads: make([]Load, k)}
 }
 
 func (r *receiver) Departed(v View) Action { return r.pull(v) }
@@ -190,6 +212,9 @@ func (r *receiver) pull(v View) Action {
 func (r *receiver) Requested(v View, _ NodeID) (first, n int) {
 	l := v.Local()
 	if l.Queue > r.t && l.Waiting() > 0 {
+		if r.oldest {
+			return l.Running, 1 // the first waiting job, after those in service
+		}
 		return l.Queue - 1, 1 // the newest waiting job
 	}
 	return 0, 0
@@ -197,7 +222,7 @@ func (r *receiver) Requested(v View, _ NodeID) (first, n int) {
 
 var symmetricInfo = Info{
 	Name:   "symmetric",
-	Params: param.Schema{paramT, paramProbes},
+	Params: param.Schema{paramT, paramProbes, paramSelect},
 	Doc:    "sender.threshold and receiver.threshold together, with one threshold T",
 	Ref:    "Shivaratri, Krueger & Singhal, IEEE Computer 25(12), 1992 (symmetrically initiated)",
 }
@@ -211,9 +236,13 @@ func newSymmetric(p param.Values) (MigrateBuilder, error) {
 	if err := thresholdParams(p, true); err != nil {
 		return nil, err
 	}
+	oldest, err := selectParam(p)
+	if err != nil {
+		return nil, err
+	}
 	t, probes := p.Int("T"), p.Int("probes")
 	return func(env Env) Migrator {
-		return symmetric{newSender(ruleThreshold, t, probes, env), newReceiverNode(t, probes, 0, env)}
+		return symmetric{newSender(ruleThreshold, t, probes, env), newReceiverNode(t, probes, 0, oldest, env)}
 	}, nil
 }
 

@@ -147,6 +147,13 @@ func TestMigrateScenarios(t *testing.T) {
 		{name: "receiver with nothing waiting refuses", spec: "receiver.threshold(T=1)", loads: []policy.Load{busy, {}}, ev: requested, req: -1},
 		{name: "receiver T=3 gives above T only", spec: "receiver.threshold(T=3)", loads: queues(3, 0), ev: requested, req: -1},
 		{name: "receiver T=3 gives above T", spec: "receiver.threshold(T=3)", loads: queues(4, 0), ev: requested, req: 3},
+		{name: "receiver select=newest is the default", spec: "receiver.threshold(T=1, select=newest)", loads: queues(4, 0), ev: requested, req: 3},
+		{name: "receiver select=oldest gives the head of the waiting queue", spec: "receiver.threshold(T=1, select=oldest)", loads: queues(4, 0), ev: requested, req: 1},
+		{name: "receiver select=oldest after every job in service", spec: "receiver.threshold(T=1, select=oldest)", ev: requested, req: 2,
+			loads: []policy.Load{{Queue: 5, Running: 2, Work: 5, Servers: 2, Speed: 1}, {}}},
+		{name: "receiver select=oldest gives its only waiting job", spec: "receiver.threshold(T=1, select=oldest)", loads: queues(2, 0), ev: requested, req: 1},
+		{name: "receiver select=oldest at T refuses", spec: "receiver.threshold(T=1, select=oldest)", loads: queues(1, 0), ev: requested, req: -1},
+		{name: "receiver select=oldest with nothing waiting refuses", spec: "receiver.threshold(T=1, select=oldest)", loads: []policy.Load{busy, {}}, ev: requested, req: -1},
 
 		// symmetric(T=2, probes=3): sender side on arrivals, receiver side on completions and requests.
 		{name: "symmetric sends at T", spec: "symmetric(T=2, probes=3)", loads: queues(2, 2, 0, 3, 1), ev: arrived,
@@ -159,6 +166,11 @@ func TestMigrateScenarios(t *testing.T) {
 		{name: "symmetric timer does nothing", spec: "symmetric(T=2, probes=3)", loads: queues(2, 5, 5), ev: timer},
 		{name: "symmetric gives above T", spec: "symmetric(T=2, probes=3)", loads: queues(3, 0), ev: requested, req: 2},
 		{name: "symmetric keeps at T", spec: "symmetric(T=2, probes=3)", loads: queues(2, 0), ev: requested, req: -1},
+		{name: "symmetric select=oldest gives the head of the waiting queue", spec: "symmetric(T=2, select=oldest)", loads: queues(5, 0), ev: requested, req: 1},
+		{name: "symmetric select=newest gives the tail", spec: "symmetric(T=2, select=newest)", loads: queues(5, 0), ev: requested, req: 4},
+		{name: "symmetric select=oldest keeps at T", spec: "symmetric(T=2, select=oldest)", loads: queues(2, 0), ev: requested, req: -1},
+		{name: "symmetric select=oldest still sends at T", spec: "symmetric(T=2, probes=3, select=oldest)", loads: queues(2, 2, 0, 3, 1), ev: arrived,
+			verb: policy.Transfer, nodes: ids(2, 4), rounds: [2]int{1, 3}, size: 1, rule: senderOK(2)},
 		{name: "symmetric ignores messages", spec: "symmetric(T=2, probes=3)", loads: queues(9, 0), ev: message},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -325,5 +337,32 @@ func TestReceiverRetry(t *testing.T) {
 	v.loads[0] = queues(1)[0] // busy again: the retries stop
 	if a := m.Timer(v); a != (policy.Action{}) || len(v.rounds) != 0 {
 		t.Fatalf("Timer at T: %+v after %v, want nothing and no probes", a, v.rounds)
+	}
+}
+
+// select names which waiting job a receiver-side node hands over; the
+// default keeps the newest, and other words are refused.
+func TestSelectParam(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		want string // canonical, or the error's text
+		err  bool
+	}{
+		{spec: "receiver.threshold", want: "receiver.threshold(T=1, probes=3, retry=0, select=newest)"},
+		{spec: "receiver.threshold(select=oldest)", want: "receiver.threshold(T=1, probes=3, retry=0, select=oldest)"},
+		{spec: "symmetric", want: "symmetric(T=2, probes=3, select=newest)"},
+		{spec: "symmetric(select=oldest, T=1)", want: "symmetric(T=1, probes=3, select=oldest)"},
+		{spec: "receiver.threshold(select=middle)", err: true, want: `receiver.threshold: parameter select: want newest or oldest, got "middle"`},
+		{spec: "symmetric(select=2)", err: true, want: `symmetric: parameter select: want newest or oldest, got "2"`},
+	} {
+		s, err := policy.Builtin().Migrate(c.spec)
+		switch {
+		case c.err && (err == nil || err.Error() != c.want):
+			t.Errorf("Migrate(%q): error %v, want %q", c.spec, err, c.want)
+		case !c.err && err != nil:
+			t.Errorf("Migrate(%q): %v", c.spec, err)
+		case !c.err && s.String() != c.want:
+			t.Errorf("Migrate(%q) = %q, want %q", c.spec, s.String(), c.want)
+		}
 	}
 }

@@ -28,15 +28,15 @@ func TestRegistryCanonical(t *testing.T) {
 		{policy.Dispatch, "rr()", "rr"},
 		{policy.Dispatch, "jsq", "jsq"},
 		{policy.Dispatch, "lwl", "lwl"},
-		{policy.Dispatch, "jiq", "jiq(dispatchers=1)"},
+		{policy.Dispatch, "jiq", "jiq(dispatchers=1, report=random, d=2)"},
 		{policy.Dispatch, "class", "class"},
 		{policy.Migrate, "none", "none"},
 		{policy.Migrate, "sender.random", "sender.random(T=2)"},
 		{policy.Migrate, "sender.threshold(probes=5, T=1)", "sender.threshold(T=1, probes=5)"},
 		{policy.Migrate, "sender.shortest", "sender.shortest(T=2, probes=3)"},
-		{policy.Migrate, "receiver.threshold", "receiver.threshold(T=1, probes=3, retry=0)"},
-		{policy.Migrate, "receiver.threshold(retry=2.50)", "receiver.threshold(T=1, probes=3, retry=2.5)"},
-		{policy.Migrate, "symmetric(T=3)", "symmetric(T=3, probes=3)"},
+		{policy.Migrate, "receiver.threshold", "receiver.threshold(T=1, probes=3, retry=0, select=newest)"},
+		{policy.Migrate, "receiver.threshold(retry=2.50)", "receiver.threshold(T=1, probes=3, retry=2.5, select=newest)"},
+		{policy.Migrate, "symmetric(T=3)", "symmetric(T=3, probes=3, select=newest)"},
 	} {
 		var got string
 		var info policy.Info
@@ -72,9 +72,9 @@ func TestRegistryErrors(t *testing.T) {
 		want []string // substrings of the error
 	}{
 		// Unknown names list the known ones of that kind.
-		{policy.Dispatch, "jsqd", []string{`unknown dispatch policy "jsqd"`, "known are class, jiq, jsq, lwl, pod, random, rr"}},
+		{policy.Dispatch, "jsqd", []string{`unknown dispatch policy "jsqd"`, "known are class, hash, hybrid, jiq, jsq, leastconn, lwl, pod, pod.gossip, prequal, random, rr, sed, sita, wrr"}},
 		{policy.Migrate, "sender", []string{`unknown migrate policy "sender"`,
-			"known are none, receiver.threshold, sender.random, sender.shortest, sender.threshold, symmetric"}},
+			"known are above.average, age, none, receiver.reserve, receiver.threshold, sender.gossip, sender.random, sender.shortest, sender.threshold, stable.sender, stable.symmetric, steal, symmetric"}},
 		{policy.Dispatch, "sender.random", []string{`unknown dispatch policy "sender.random"`}},
 		{policy.Migrate, "pod", []string{`unknown migrate policy "pod"`}},
 
@@ -124,8 +124,9 @@ func TestRegistryErrors(t *testing.T) {
 func TestRegistryList(t *testing.T) {
 	r := policy.Builtin()
 	for kind, want := range map[policy.Kind][]string{
-		policy.Dispatch: {"class", "jiq", "jsq", "lwl", "pod", "random", "rr"},
-		policy.Migrate:  {"none", "receiver.threshold", "sender.random", "sender.shortest", "sender.threshold", "symmetric"},
+		policy.Dispatch: {"class", "hash", "hybrid", "jiq", "jsq", "leastconn", "lwl", "pod", "pod.gossip", "prequal", "random", "rr", "sed", "sita", "wrr"},
+		policy.Migrate: {"above.average", "age", "none", "receiver.reserve", "receiver.threshold", "sender.gossip", "sender.random", "sender.shortest",
+			"sender.threshold", "stable.sender", "stable.symmetric", "steal", "symmetric"},
 	} {
 		var names []string
 		for _, i := range r.List(kind) {
