@@ -28,6 +28,7 @@ type Point struct {
 	DispatchPolicy *policy.DispatchSpec
 	MigratePolicy  *policy.MigrateSpec
 	NodeSpeeds     []float64 // nil when homogeneous
+	NodeDistances  []float64 // dispatcher-to-node delays; nil when none
 	CostModel      sim.Costs
 	Batches        int
 	Join, Label    string // testbed: a member's gossip address and the cluster label
@@ -78,6 +79,12 @@ func (s *Spec) Points() ([]Point, error) {
 	if homogeneous {
 		speeds, speedSpec = nil, "1"
 	}
+	var distances []float64
+	if s.Distances != "" {
+		if distances, err = workload.Distances(s.Distances, s.Nodes, s.Seed); err != nil {
+			return nil, err
+		}
+	}
 	type row struct {
 		name   string
 		d      *policy.DispatchSpec
@@ -121,11 +128,12 @@ func (s *Spec) Points() ([]Point, error) {
 						p := results.Point{Spec: s.hash, Policy: s.label(r.name, backend), Workload: w.Name, Load: load,
 							Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
 							Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: backend,
-							Speeds: speedSpec, Gossip: r.gossip, GossipMode: r.mode}
+							Speeds: speedSpec, Distances: s.Distances, Gossip: r.gossip, GossipMode: r.mode}
 						if backend != "sim" {
 							p.TimeUnit, p.Kernel, p.Dispatchers = s.TimeUnit, s.Kernel, s.Dispatchers
 						}
 						pt := NewPoint(p, works[wi], r.d, r.m, speeds, r.costs, s.Batches)
+						pt.NodeDistances = distances
 						pt.Join, pt.Label = s.Join, s.Label
 						out = append(out, pt)
 					}
@@ -180,7 +188,7 @@ func Run(ctx context.Context, p Point) (results.Record, error) {
 }
 
 func runSim(ctx context.Context, p Point) (results.Result, error) {
-	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Load: p.Load,
+	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load,
 		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, GossipMode: p.GossipMode, Batches: p.Batches, Costs: p.CostModel,
 		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy}
 	return sim.Run(ctx, cfg)
@@ -193,7 +201,7 @@ func runReal(ctx context.Context, p Point) (results.Result, error) {
 	if err != nil {
 		return results.Result{}, err
 	}
-	cfg := node.PointConfig{Nodes: p.Nodes, Servers: p.Servers, Speeds: p.NodeSpeeds, Load: p.Load, Jobs: p.Point.Jobs,
+	cfg := node.PointConfig{Nodes: p.Nodes, Servers: p.Servers, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load, Jobs: p.Point.Jobs,
 		Warmup: p.Warmup, Seed: p.Seed, Batches: p.Batches, TimeUnit: unit, Kernel: p.Kernel, Discipline: p.Discipline,
 		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Dispatchers: p.Dispatchers}
 	if p.Gossip > 0 {

@@ -42,6 +42,7 @@ type Spec struct {
 	Servers      int         `yaml:"servers"`      // servers per node (default 1)
 	Discipline   string      `yaml:"discipline"`   // fcfs (default) or ps
 	Speeds       string      `yaml:"speeds"`       // node speeds: "1" (default), "1,2" cycled, or a distribution
+	Distances    string      `yaml:"distances"`    // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
 	Gossip       float64     `yaml:"gossip"`       // load publication period (or delay); 0: exact views (default)
 	GossipMode   string      `yaml:"gossip_mode"`  // periodic (default), individual or delayed: see sim.GossipPeriodic
 	Batches      int         `yaml:"batches"`      // batch means per run for its own CI (default 30)
@@ -369,6 +370,11 @@ func (s *Spec) validate() error {
 	}
 	if _, err := workload.Speeds(s.Speeds, max(s.Nodes, 1), s.Seed); err != nil {
 		return s.errAt([]string{"speeds"}, "%v", err)
+	}
+	if s.Distances != "" {
+		if _, err := workload.Distances(s.Distances, max(s.Nodes, 1), s.Seed); err != nil {
+			return s.errAt([]string{"distances"}, "%v", err)
+		}
 	}
 	probe := sim.Config{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs,
 		Warmup: s.Warmup, Gossip: s.Gossip, GossipMode: s.GossipMode, Batches: s.Batches, Costs: s.Costs}

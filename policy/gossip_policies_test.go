@@ -84,3 +84,39 @@ func TestSenderGossip(t *testing.T) {
 		})
 	}
 }
+
+// local takes the nearest node with room on the board, and when every node
+// is full the nearest of the least loaded.
+func TestLocal(t *testing.T) {
+	dist := []float64{0.3, 0.1, 0.1, 0.05}
+	for _, c := range []struct {
+		name   string
+		gossip []policy.Load
+		want   []policy.NodeID
+	}{
+		{"the nearest has room", queues(0, 0, 0, 1), ids(3)},
+		{"the nearest is full: the next nearest, ties shared", queues(0, 1, 0, 2), ids(1, 2)},
+		{"all full: the least loaded", queues(3, 2, 4, 5), ids(1)},
+		{"all full, equal: the nearest", queues(2, 2, 2, 2), ids(3)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := mustDispatch(t, "local(T=2)", policy.Env{Nodes: 4, Distances: dist})
+			v := newView(t, policy.None, queues(0, 0, 0, 0))
+			v.gossip = c.gossip
+			var picks []policy.NodeID
+			for range 2000 {
+				v.reset()
+				picks = append(picks, d.Pick(v, &policy.Job{}))
+			}
+			spread(t, c.name, counts(4, picks), c.want, 0.1)
+		})
+	}
+	// Without distances it spreads over the nodes with room.
+	d := mustDispatch(t, "local", policy.Env{Nodes: 4})
+	v := newView(t, policy.None, queues(0, 5, 0, 0))
+	var picks []policy.NodeID
+	for range 3000 {
+		picks = append(picks, d.Pick(v, &policy.Job{}))
+	}
+	spread(t, "no distances", counts(4, picks), ids(0, 2, 3), 0.1)
+}

@@ -167,6 +167,7 @@ type Env struct {
 	Speeds       []float64       // per node; nil means all 1
 	ClassWeights []float64       // job classes' weights (service types), summing to 1; nil means one class
 	ClassSizes   []workload.Dist // each class's size distribution, for size-aware policies (SITA); nil if unknown
+	Distances    []float64       // one-way network delay from the dispatcher to each node, model units; nil if unknown
 	Node         NodeID          // the node a Migrator runs on (None for a Dispatcher)
 }
 

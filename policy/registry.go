@@ -175,6 +175,7 @@ func Builtin() *Registry {
 	r.AddDispatch(rrInfo, newRR)
 	r.AddDispatch(jsqInfo, newJSQ)
 	r.AddDispatch(podGossipInfo, newPodGossip)
+	r.AddDispatch(localInfo, newLocal)
 	r.AddDispatch(podInfo, newPod)
 	r.AddDispatch(lwlInfo, newLWL)
 	r.AddDispatch(jiqInfo, newJIQ)

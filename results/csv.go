@@ -33,6 +33,7 @@ var columns = []column{
 	{"size_mean", func(r *Record) string { return fmtFloat(r.Point.SizeMean) }},
 	{"size_scv", func(r *Record) string { return fmtFloat(r.Point.SizeSCV) }},
 	{"speeds", func(r *Record) string { return r.Point.Speeds }},
+	{"distances", func(r *Record) string { return r.Point.Distances }},
 	{"load", func(r *Record) string { return fmtFloat(r.Point.Load) }},
 	{"nodes", func(r *Record) string { return fmtInt(r.Point.Nodes) }},
 	{"servers", func(r *Record) string { return fmtInt(r.Point.Servers) }},

@@ -97,6 +97,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Point.Seed = math.MaxUint64
 	r.Point.TimeUnit, r.Point.Kernel, r.Point.Dispatchers = "10ms", "sleep", 4
 	r.Point.GossipMode = "delayed"
+	r.Point.Distances = "0,0.1"
 	r.Result.Failures = map[string]int64{"timeout": 3}
 	r.Env.Start = time.Date(2025, 3, 1, 12, 30, 45, 0, time.FixedZone("", 3600))
 

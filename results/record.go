@@ -15,6 +15,7 @@ type Point struct {
 	SizeMean    float64 `json:"size_mean"`             // mean of the size distribution (over classes)
 	SizeSCV     float64 `json:"size_scv"`              // squared coefficient of variation of sizes
 	Speeds      string  `json:"speeds"`                // node speeds spec ("1" for a homogeneous cluster)
+	Distances   string  `json:"distances,omitempty"`   // dispatcher-to-node delays spec (empty: none)
 	Load        float64 `json:"load"`                  // offered load per server, ρ
 	Nodes       int     `json:"nodes"`                 // cluster size N
 	Servers     int     `json:"servers"`               // servers per node c

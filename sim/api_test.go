@@ -275,3 +275,21 @@ func TestDispatchDelay(t *testing.T) {
 		t.Errorf("dispatch delay 0.25 moved the mean response by %.12f", d)
 	}
 }
+
+// TestDistances checks that a job reaches its node its distance later, and
+// that local dispatch trades that distance against load.
+func TestDistances(t *testing.T) {
+	cfg := Config{Nodes: 4, Load: 0.5, Jobs: 50000, Seed: 9, Distances: []float64{0, 0, 1, 1}}
+	r := mustRun(t, cfg, "rr", "none", "exp(mean=1)")
+	cfg.Distances = nil
+	base := mustRun(t, cfg, "rr", "none", "exp(mean=1)")
+	// Round robin: half the jobs travel 1 more; queues are unchanged.
+	if d := r.MeanResponse - base.MeanResponse; math.Abs(d-0.5) > 0.01 {
+		t.Errorf("distances [0 0 1 1] under rr moved the mean by %.4f, want 0.5", d)
+	}
+	cfg.Distances = []float64{0, 0, 1, 1}
+	local := mustRun(t, cfg, "local", "none", "exp(mean=1)")
+	if local.MeanResponse >= r.MeanResponse {
+		t.Errorf("local %.3f, rr %.3f: locality should pay with far nodes", local.MeanResponse, r.MeanResponse)
+	}
+}

@@ -98,6 +98,7 @@ type Config struct {
 	Servers    int       // servers per node c (default 1)
 	Discipline string    // "fcfs" (default) or "ps" (processor sharing)
 	Speeds     []float64 // speed of each node; nil means all 1
+	Distances  []float64 // one-way delay from the dispatcher to each node, added to Costs.Dispatch; nil means 0
 	Load       float64   // offered load per server ρ, 0 < ρ < 1
 	Jobs       int       // jobs issued (default 100,000)
 	Warmup     int       // first jobs, by arrival, left out of the statistics (default Jobs/10)
@@ -195,6 +196,14 @@ func (c Config) ValidateSettings() error {
 		return fmt.Errorf("batches: must be at least 2, got %d", c.Batches)
 	case c.Speeds != nil && len(c.Speeds) != c.Nodes:
 		return fmt.Errorf("speeds: want one per node (%d), got %d", c.Nodes, len(c.Speeds))
+	}
+	if c.Distances != nil && len(c.Distances) != c.Nodes {
+		return fmt.Errorf("distances: want one per node (%d), got %d", c.Nodes, len(c.Distances))
+	}
+	for i, d := range c.Distances {
+		if !(d >= 0) || math.IsInf(d, 1) {
+			return fmt.Errorf("distances: node %d has distance %g, want a finite number ≥ 0", i, d)
+		}
 	}
 	for i, s := range c.Speeds {
 		if !(s > 0) || math.IsInf(s, 1) {

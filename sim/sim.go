@@ -203,7 +203,7 @@ func newCluster(cfg Config) *cluster {
 	c.gen = cfg.Workload.Generator(cfg.Seed, rate)
 
 	env := policy.Env{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
-		ClassSizes: cfg.Workload.ClassSizes()}
+		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances}
 	c.dispatcher = cfg.Dispatch.New(env)
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)
@@ -332,7 +332,11 @@ func (c *cluster) arrive() {
 		c.m.badDecisions++
 	}
 	c.jobs[j].Origin = target
-	if delay := float64(c.rounds)*2*c.cfg.Costs.Latency + c.cfg.Costs.Dispatch; delay > 0 {
+	delay := float64(c.rounds)*2*c.cfg.Costs.Latency + c.cfg.Costs.Dispatch
+	if c.cfg.Distances != nil {
+		delay += c.cfg.Distances[target]
+	}
+	if delay > 0 {
 		c.schedule(event{t: c.now + delay, kind: evDeliver, node: int32(target), job: j})
 		return
 	}

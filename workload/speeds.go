@@ -11,19 +11,39 @@ import (
 // nodes), or a distribution such as "uniform(min=0.5, max=1.5)" drawn from
 // Stream(seed, "speeds"). All speeds must be > 0.
 func Speeds(spec string, n int, seed uint64) ([]float64, error) {
+	return nodeValues("speeds", spec, n, seed, false)
+}
+
+// Distances builds the one-way network delay from the dispatcher to each
+// of n nodes, in model units, from a spec like Speeds': "0" (all 0),
+// "0.01,0.1" (cycled), or a distribution drawn from Stream(seed,
+// "distances"). Distances may be 0.
+func Distances(spec string, n int, seed uint64) ([]float64, error) {
+	return nodeValues("distances", spec, n, seed, true)
+}
+
+// nodeValues builds one value per node from a number, a list (cycled) or a
+// distribution; every value must be finite and > 0, or ≥ 0 with zero.
+func nodeValues(what, spec string, n int, seed uint64, zero bool) ([]float64, error) {
 	if n < 1 {
-		return nil, fmt.Errorf("speeds: need at least 1 node, got %d", n)
+		return nil, fmt.Errorf("%s: need at least 1 node, got %d", what, n)
 	}
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
-		return nil, fmt.Errorf("speeds: empty spec: want a number such as 1, a list such as 1,2 or a distribution such as uniform(min=0.5, max=1.5)")
+		return nil, fmt.Errorf("%s: empty spec: want a number such as 1, a list such as 1,2 or a distribution such as uniform(min=0.5, max=1.5)", what)
+	}
+	bound := "> 0"
+	ok := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
+	if zero {
+		bound = "≥ 0"
+		ok = func(x float64) bool { return x >= 0 && !math.IsInf(x, 0) }
 	}
 	out := make([]float64, n)
 	if !strings.Contains(spec, "(") {
-		if list, ok := parseNumbers(spec); ok {
+		if list, isList := parseNumbers(spec); isList {
 			for i, x := range list {
-				if !(x > 0) || math.IsInf(x, 0) {
-					return nil, fmt.Errorf("speeds %q: value %d (%v) must be a finite number > 0", spec, i+1, x)
+				if !ok(x) {
+					return nil, fmt.Errorf("%s %q: value %d (%v) must be a finite number %s", what, spec, i+1, x, bound)
 				}
 			}
 			for i := range out {
@@ -34,13 +54,13 @@ func Speeds(spec string, n int, seed uint64) ([]float64, error) {
 	}
 	d, err := ParseDist(spec)
 	if err != nil {
-		return nil, fmt.Errorf("speeds: not a number, a list of numbers or a distribution: %w", err)
+		return nil, fmt.Errorf("%s: not a number, a list of numbers or a distribution: %w", what, err)
 	}
-	r := Stream(seed, "speeds")
+	r := Stream(seed, what)
 	for i := range out {
 		out[i] = d.Rand(r)
-		if !(out[i] > 0) || math.IsInf(out[i], 0) {
-			return nil, fmt.Errorf("speeds %q: node %d drew speed %v: speeds must be finite and > 0 (choose a distribution bounded away from 0)", spec, i, out[i])
+		if !ok(out[i]) {
+			return nil, fmt.Errorf("%s %q: node %d drew %v: values must be finite and %s (choose a distribution bounded away from 0)", what, spec, i, out[i], bound)
 		}
 	}
 	return out, nil

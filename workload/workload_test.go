@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -294,3 +295,27 @@ func TestSpeeds(t *testing.T) {
 
 // rand64 is the generator Stream must equal.
 func rand64(seed, stream uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, stream)) }
+
+func TestDistances(t *testing.T) {
+	d, err := Distances("0, 0.1", 5, 1)
+	if err != nil || !slices.Equal(d, []float64{0, 0.1, 0, 0.1, 0}) {
+		t.Errorf("Distances(0, 0.1) = %v, %v", d, err)
+	}
+	d, err = Distances("uniform(min=0, max=0.2)", 50, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range d {
+		if x < 0 || x > 0.2 {
+			t.Fatalf("drew %v", x)
+		}
+	}
+	for _, bad := range []string{"-0.1", "0,x", "", "exp(mean=-1)"} {
+		if _, err := Distances(bad, 3, 1); err == nil || !strings.Contains(err.Error(), "distances") {
+			t.Errorf("Distances(%q): %v", bad, err)
+		}
+	}
+	if _, err := Speeds("0", 3, 1); err == nil {
+		t.Error("Speeds(0) accepted")
+	}
+}

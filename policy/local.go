@@ -1,0 +1,54 @@
+package policy
+
+import (
+	"math"
+
+	"github.com/loadlab/loadlab/param"
+)
+
+var localInfo = Info{
+	Name:   "local",
+	Params: param.Schema{{Name: "T", Kind: param.Float, Default: "2", Doc: "a node is full when its gossiped queue per server reaches T"}},
+	Doc:    "locality: the nearest node (by Env.Distances) that is not full by the gossiped view; if all are full, the least loaded, nearest first",
+	Ref:    "locality-aware request distribution (Pai et al., ASPLOS 1998); distances: measured round trips or a spec's matrix",
+}
+
+// local trades distance for load: nearby nodes first, as long as they have
+// room. The distances are the dispatcher's one-way delay to each node
+// (nil: all equal, so it picks at random among the nodes with room).
+type local struct {
+	t     float64
+	dist  []float64
+	loads []float64
+}
+
+func newLocal(p param.Values) (DispatchBuilder, error) {
+	t := p.Float("T")
+	if !(t > 0) {
+		return nil, p.Errorf("T", "must be > 0, got %g", t)
+	}
+	return func(env Env) Dispatcher { return &local{t: t, dist: env.Distances} }, nil
+}
+
+func (d *local) Pick(v View, _ *Job) NodeID {
+	d.loads = d.loads[:0]
+	least := math.Inf(1)
+	for i := 0; i < v.Nodes(); i++ {
+		l, _ := v.Gossip(NodeID(i))
+		q := float64(l.Queue) / float64(max(l.Servers, 1))
+		d.loads = append(d.loads, q)
+		least = min(least, q)
+	}
+	// The nearest node with room, or if none has room, the nearest of the
+	// least loaded; ties shared at random.
+	room := least < d.t
+	return NodeID(argmin(v.Rand(), v.Nodes(), func(i int) float64 {
+		if room && d.loads[i] >= d.t || !room && d.loads[i] > least {
+			return math.Inf(1)
+		}
+		if i < len(d.dist) {
+			return d.dist[i]
+		}
+		return 0
+	}))
+}
