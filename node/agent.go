@@ -20,9 +20,10 @@ import (
 
 // AgentConfig configures one node. Zero values take the defaults shown.
 type AgentConfig struct {
-	RPC      string        // TCP listen address (default 127.0.0.1:0)
-	Gossip   gossip.Config // serf settings (Name required); the agent adds its role and RPC tags
-	MaxFrame int           // largest frame accepted (default wire.DefaultMaxFrame)
+	RPC      string           // TCP listen address (default 127.0.0.1:0)
+	Gossip   gossip.Config    // serf settings (Name required); the agent adds its role and RPC tags
+	MaxFrame int              // largest frame accepted (default wire.DefaultMaxFrame)
+	Registry *policy.Registry // where the coordinator's migration policy is looked up (default policy.Builtin())
 }
 
 // Agent is one node: a serf member with a TCP endpoint. A coordinator
@@ -43,12 +44,16 @@ type Agent struct {
 
 // point is an agent's state for one point.
 type point struct {
-	a     *Agent
-	setup Setup
-	ex    *executor.Executor
+	a      *Agent
+	setup  Setup
+	ex     *executor.Executor
+	ctx    context.Context // ends with the point
+	cancel context.CancelFunc
+	tasks  *tasks // every goroutine of the point but the executor's and completion reports
 
-	mu      sync.Mutex // serialises policy calls; guards view's histograms, xferRTT and wake
+	mu      sync.Mutex // serialises policy calls; guards view (its histograms and job list), xferRTT and wake
 	mig     policy.Migrator
+	polls   policy.PollWatcher // mig, if it wants to know it was probed
 	view    *view
 	wake    *time.Timer
 	count   counters
@@ -62,6 +67,9 @@ func StartAgent(ctx context.Context, cfg AgentConfig) (*Agent, error) {
 	}
 	if cfg.MaxFrame == 0 {
 		cfg.MaxFrame = wire.DefaultMaxFrame
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = policy.Builtin()
 	}
 	ln, err := net.Listen("tcp", cfg.RPC)
 	if err != nil {
@@ -116,16 +124,32 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 		// Accept at once and decide afterwards: a policy that probes must
 		// not hold up the dispatcher or the sending agent. From here on the
 		// job is ours: it runs, moves on, or is reported failed.
-		go func(j *wire.Job) {
+		j := m.Job
+		if !p.tasks.start(func() {
 			if err := p.arrive(j); err != nil {
 				p.fail(j, err.Error())
 			}
-		}(m.Job)
+		}) {
+			return nil, errors.New("point ended")
+		}
 		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}, nil
 	case wire.TypeProbe:
-		return &wire.Msg{Type: wire.TypeLoad, From: p.setup.ID, Load: toWireLoad(p.ex.Load())}, nil
+		l := p.ex.Load()
+		p.polled(m)
+		return &wire.Msg{Type: wire.TypeLoad, From: p.setup.ID, Load: toWireLoad(l)}, nil
 	case wire.TypeSteal:
-		return p.giveWork(policy.NodeID(m.From)), nil
+		if err := p.requested(policy.NodeID(m.From)); err != nil {
+			return nil, err
+		}
+		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}, nil
+	case wire.TypeMessage:
+		from := policy.NodeID(m.From)
+		if from < policy.None || int(from) >= p.view.nodes {
+			return nil, fmt.Errorf("message from node %d, not in the roster", from)
+		}
+		msg := policy.Message{Kind: m.Note.Kind, Value: m.Note.Value}
+		p.decide(func() policy.Action { return p.mig.Message(p.view, from, msg) })
+		return nil, nil
 	default:
 		return nil, fmt.Errorf("message type %s not served by agents", m.Type)
 	}
@@ -166,7 +190,7 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	if s == nil || s.ID < 0 || int(s.ID) >= len(s.Roster) || s.Roster[s.ID] != a.g.Name() {
 		return errors.New("configure: bad setup: id must index this agent in the roster")
 	}
-	spec, err := policy.Builtin().Migrate(s.Migrate)
+	spec, err := a.cfg.Registry.Migrate(s.Migrate)
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
@@ -175,14 +199,17 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 		return fmt.Errorf("configure: %w", err)
 	}
 	a.endPoint(ctx)
-	p := &point{a: a, setup: *s, ex: ex, xferRTT: latency.New()}
+	pctx, cancel := context.WithCancel(a.ctx)
+	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New()}
 	env := policy.Env{Nodes: len(s.Roster), Servers: s.Servers, Speeds: s.Speeds, ClassWeights: s.Classes, Node: policy.NodeID(s.ID)}
 	p.mig = spec.New(env)
-	p.view = &view{ctx: a.ctx, self: policy.NodeID(s.ID), nodes: len(s.Roster),
+	p.polls, _ = p.mig.(policy.PollWatcher)
+	p.view = &view{ctx: pctx, self: policy.NodeID(s.ID), nodes: len(s.Roster),
 		rng:   workload.Stream(s.Seed, "node/"+strconv.Itoa(int(s.ID))),
 		clock: clock{epoch: time.Unix(0, s.EpochNano), unit: s.TimeUnit}, peers: newPeers(a.g, s.Roster), pool: a.pool,
-		local: ex.Load, count: &p.count, gossipAge: latency.New(), probeRTT: latency.New()}
-	ex.SetOnDepart(func(policy.Load) { go p.departed() }) // off the slot: the policy may probe
+		ex: ex, count: &p.count, tasks: p.tasks, mu: &p.mu, gossipAge: latency.New(), probeRTT: latency.New()}
+	p.view.replies, _ = p.mig.(policy.ReplyWatcher)
+	ex.SetOnDepart(func(policy.Load) { p.tasks.start(p.departed) }) // off the slot: the policy may probe
 	a.g.SetMinInterval(s.Publish)
 	a.pmu.Lock()
 	a.p = p
@@ -191,7 +218,8 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	return nil
 }
 
-// endPoint fails the jobs still held and drops the point's state.
+// endPoint stops the point's goroutines, fails the jobs still held and
+// drops the point's state.
 func (a *Agent) endPoint(ctx context.Context) {
 	a.pmu.Lock()
 	p := a.p
@@ -205,6 +233,10 @@ func (a *Agent) endPoint(ctx context.Context) {
 		p.wake.Stop()
 	}
 	p.mu.Unlock()
+	// Probes, messages and transfers in flight end at once; a job whose
+	// transfer is cut short is resubmitted here, and failed below.
+	p.cancel()
+	p.tasks.close()
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	for _, u := range p.ex.Close(ctx) {
@@ -232,16 +264,12 @@ func (p *point) publish() { p.a.g.Publish(p.ex.Load()) }
 func (p *point) arrive(j *wire.Job) error {
 	pj := toPolicyJob(j)
 	p.mu.Lock()
-	act := p.mig.Arrived(p.view, &pj)
+	p.view.begin()
+	d := p.check(p.mig.Arrived(p.view, &pj), j.Hops == 0)
 	p.mu.Unlock()
-	p.setWake(act.Wake)
-	switch act.Verb {
-	case policy.Transfer:
-		if act.Node != p.view.self && p.transfer(act.Node, j) {
-			return nil
-		}
-	case policy.Request:
-		go p.steal(act.Node)
+	p.do(d)
+	if d.act.Verb == policy.Transfer && p.transfer(d.act.Node, j, false) {
+		return nil
 	}
 	return p.run(j)
 }
@@ -255,14 +283,77 @@ func (p *point) run(j *wire.Job) error {
 	return nil
 }
 
+// decision is a policy's action, checked and resolved under the decision
+// lock, to carry out after it.
+type decision struct {
+	act  policy.Action
+	push executor.UnitInfo // the job a Push moves, as the policy saw it
+}
+
+// check (p.mu held) validates a as the simulator does, and resolves the job
+// a Push names. An invalid action is counted and becomes Keep (its Wake
+// stands). transfer says whether a Transfer is allowed: in Arrived, for a
+// job fresh from the dispatcher.
+func (p *point) check(a policy.Action, transfer bool) decision {
+	d := decision{act: a}
+	switch a.Verb {
+	case policy.Keep:
+		return d
+	case policy.Transfer:
+		if transfer && p.other(a.Node) {
+			return d
+		}
+	case policy.Request:
+		if p.other(a.Node) {
+			return d
+		}
+	case policy.Push:
+		if us := p.view.units(a.Job, 1); us != nil && p.other(a.Node) {
+			d.push = us[0]
+			return d
+		}
+	}
+	p.count.invalid.Add(1)
+	d.act.Verb = policy.Keep
+	return d
+}
+
+// other says whether n is a node of the point other than this one.
+func (p *point) other(n policy.NodeID) bool {
+	return n >= 0 && int(n) < p.view.nodes && n != p.view.self
+}
+
+// do carries out a decision but a Transfer (Arrived's, done by arrive).
+func (p *point) do(d decision) {
+	p.setWake(d.act.Wake)
+	switch to := d.act.Node; d.act.Verb {
+	case policy.Request:
+		p.tasks.start(func() { p.steal(to) })
+	case policy.Push:
+		u := d.push
+		p.tasks.start(func() { p.handOver(to, []executor.UnitInfo{u}) })
+	}
+}
+
+// decide makes one policy call, which returns an action, under the
+// decision lock and carries the action out.
+func (p *point) decide(call func() policy.Action) {
+	p.mu.Lock()
+	p.view.begin()
+	d := p.check(call(), false)
+	p.mu.Unlock()
+	p.do(d)
+}
+
 // transfer sends j to node to; it reports whether to accepted it.
-func (p *point) transfer(to policy.NodeID, j *wire.Job) bool {
+// preempted says j was running here (strong mobility).
+func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool) bool {
 	m, ok := p.view.peers.get(to)
 	if !ok {
 		p.count.transferFails.Add(1)
 		return false
 	}
-	ctx, cancel := context.WithTimeout(p.a.ctx, transferTimeout)
+	ctx, cancel := context.WithTimeout(p.ctx, transferTimeout)
 	defer cancel()
 	start := time.Now()
 	j.Hops++
@@ -276,6 +367,9 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job) bool {
 		return false
 	}
 	p.count.migrations.Add(1)
+	if preempted {
+		p.count.preemptions.Add(1)
+	}
 	p.count.bytes.Add(int64(jobBytes(j)))
 	p.mu.Lock()
 	p.xferRTT.Record(p.view.clock.units(time.Since(start)))
@@ -289,51 +383,89 @@ const transferTimeout = 5 * time.Second
 // jobBytes is what a job costs on the wire: its fixed fields and its state.
 func jobBytes(j *wire.Job) int { return 64 + len(j.ReplyTo) + len(j.State) }
 
-// steal asks node from for a waiting job (receiver-initiated).
+// handOver moves units, as the policy saw them here, to node to: a waiting
+// unit leaves at once, a running one at its next checkpoint with the work
+// it received (strong mobility). A unit no longer as the policy saw it (it
+// finished, left, or started meanwhile) stays; one whose transfer fails
+// runs here again from where it stopped. So a job is never lost, nor run
+// twice.
+func (p *point) handOver(to policy.NodeID, units []executor.UnitInfo) {
+	for _, in := range units {
+		u := in.Unit
+		if !p.ex.Withdraw(p.ctx, u, in.Running) {
+			continue
+		}
+		p.publish()
+		// A copy: a decision may be reading the original's fields in View.Jobs.
+		j := *u.Data.(*wire.Job)
+		j.Progress = u.Progress
+		if p.transfer(to, &j, in.Running) {
+			continue
+		}
+		if err := p.run(&j); err != nil {
+			p.fail(&j, err.Error()) // the point ended meanwhile
+		}
+	}
+}
+
+// steal asks node from for work (receiver-initiated); what its policy
+// hands over arrives as transfers.
 func (p *point) steal(from policy.NodeID) {
 	p.count.steals.Add(1)
 	m, ok := p.view.peers.get(from)
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(p.a.ctx, transferTimeout)
+	ctx, cancel := context.WithTimeout(p.ctx, transferTimeout)
 	defer cancel()
 	c, err := p.a.pool.Get(ctx, m.Tags[tagRPC])
 	if err != nil {
 		return
 	}
-	r, err := c.Call(ctx, &wire.Msg{Type: wire.TypeSteal, From: p.setup.ID})
-	if err != nil || r.Job == nil {
-		return
-	}
-	if err := p.run(r.Job); err != nil {
-		p.fail(r.Job, err.Error()) // the point ended meanwhile
-	}
+	_, _ = c.Call(ctx, &wire.Msg{Type: wire.TypeSteal, From: p.setup.ID})
 }
 
-// giveWork answers a steal: the policy picks a waiting job, which leaves
-// with the reply.
-func (p *point) giveWork(from policy.NodeID) *wire.Msg {
+// requested answers a request for work from node from: the jobs the policy
+// picks, running or waiting, are handed over in the background.
+func (p *point) requested(from policy.NodeID) error {
+	if !p.other(from) {
+		return fmt.Errorf("request for work from node %d, not another node of the roster", from)
+	}
 	p.mu.Lock()
+	p.view.begin()
 	first, n := p.mig.Requested(p.view, from)
-	running := p.ex.Load().Running
+	var units []executor.UnitInfo
+	if n != 0 {
+		if units = p.view.units(first, n); units == nil {
+			p.count.invalid.Add(1)
+		}
+	}
 	p.mu.Unlock()
-	reply := &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}
-	if n == 0 || first < running {
-		return reply
+	if units != nil {
+		p.tasks.start(func() { p.handOver(from, units) })
 	}
-	u, ok := p.ex.Take(first - running)
-	if !ok {
-		return reply
+	return nil
+}
+
+// polled tells the policy, if it wants to know, that it was probed, with
+// the prober's load. It runs after the answer rather than before: the
+// prober may hold its own decision lock while it waits, and two agents
+// probing each other would otherwise wait for each other's lock.
+func (p *point) polled(m *wire.Msg) {
+	from := policy.NodeID(m.From)
+	if p.polls == nil || from < policy.None || int(from) >= p.view.nodes {
+		return
 	}
-	j := u.Data.(*wire.Job)
-	j.Hops++
-	p.count.migrations.Add(1)
-	p.count.bytes.Add(int64(jobBytes(j)))
-	p.publish()
-	go p.moved(j, from)
-	reply.Type, reply.Job = wire.TypeTransfer, j
-	return reply
+	var l policy.Load
+	if from != policy.None && m.Load != nil {
+		l = fromWireLoad(m.Load)
+	}
+	p.tasks.start(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.view.begin()
+		p.polls.Polled(p.view, from, l)
+	})
 }
 
 // done reports a finished job to its coordinator. It runs on an executor
@@ -370,22 +502,12 @@ func (p *point) moved(j *wire.Job, to policy.NodeID) {
 // departed runs after every completion.
 func (p *point) departed() {
 	p.publish()
-	p.mu.Lock()
-	act := p.mig.Departed(p.view)
-	p.mu.Unlock()
-	p.act(act)
-}
-
-func (p *point) act(act policy.Action) {
-	p.setWake(act.Wake)
-	if act.Verb == policy.Request && act.Node != p.view.self {
-		go p.steal(act.Node)
-	}
+	p.decide(func() policy.Action { return p.mig.Departed(p.view) })
 }
 
 // setWake arranges a policy timer at model time t (replacing the last).
 func (p *point) setWake(t float64) {
-	if t <= 0 {
+	if t <= 0 || p.ctx.Err() != nil {
 		return
 	}
 	d := p.view.clock.wall(t).Sub(time.Now())
@@ -395,10 +517,7 @@ func (p *point) setWake(t float64) {
 		p.wake.Stop()
 	}
 	p.wake = time.AfterFunc(max(d, 0), func() {
-		p.mu.Lock()
-		act := p.mig.Timer(p.view)
-		p.mu.Unlock()
-		p.act(act)
+		p.decide(func() policy.Action { return p.mig.Timer(p.view) })
 	})
 }
 
@@ -406,8 +525,10 @@ func (p *point) setWake(t float64) {
 type AgentStats struct {
 	ID            int32             `json:"id"`
 	Probes        int64             `json:"probes"`
-	Migrations    int64             `json:"migrations"` // transfers sent (pushed, or handed to a stealer)
-	Steals        int64             `json:"steals"`     // requests for work sent
+	Migrations    int64             `json:"migrations"`  // transfers sent (pushed, or handed to a stealer)
+	Preemptions   int64             `json:"preemptions"` // migrations of running jobs (strong mobility)
+	Steals        int64             `json:"steals"`      // requests for work sent
+	Invalid       int64             `json:"invalid"`     // policy decisions dropped as invalid (node out of range or itself, a job not there)
 	TransferFails int64             `json:"transfer_fails"`
 	Messages      int64             `json:"messages"`
 	Bytes         int64             `json:"bytes"`
@@ -427,7 +548,7 @@ func (p *point) stats() AgentStats {
 	defer p.mu.Unlock()
 	enc := func(h *latency.Histogram) string { s, _ := h.Encode(); return s }
 	return AgentStats{ID: p.setup.ID, Probes: p.count.probes.Load(), Migrations: p.count.migrations.Load(),
-		Steals: p.count.steals.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
+		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
 		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
 		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats()}
 }

@@ -88,7 +88,7 @@ func BenchmarkMigrate1MiB(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		j := &wire.Job{ID: int64(i), Size: 0, ReplyTo: ln.Addr().String(), State: state}
 		start := time.Now()
-		if !src.transfer(1, j) {
+		if !src.transfer(1, j, false) {
 			b.Fatal("transfer failed")
 		}
 		h.Record(float64(time.Since(start)) / float64(time.Millisecond))

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -23,12 +24,16 @@ import (
 
 // PointConfig is one point run on real agents. Zero values take defaults.
 type PointConfig struct {
-	Nodes      int       // agents (required)
-	Servers    int       // servers per agent (default 1)
-	Speeds     []float64 // per agent; nil means all 1
-	Load       float64   // offered load per server, 0 < ρ < 1
-	Jobs       int       // jobs issued
-	Warmup     int       // first jobs left out of the statistics
+	Nodes   int       // agents (required)
+	Servers int       // servers per agent (default 1)
+	Speeds  []float64 // per agent; nil means all 1
+	// Distances emulates a network between the dispatcher and the agents:
+	// a job to agent n leaves Distances[n] model units late, and dispatch
+	// strategies see the distances (policy.Env). nil: none.
+	Distances  []float64
+	Load       float64 // offered load per server, 0 < ρ < 1
+	Jobs       int     // jobs issued
+	Warmup     int     // first jobs left out of the statistics
 	Seed       uint64
 	Batches    int           // batch means for the interval (default 30)
 	TimeUnit   time.Duration // wall time of one model unit (default 10ms)
@@ -42,6 +47,9 @@ type PointConfig struct {
 	// random stream; jobs go to whichever is free, as behind a front-end
 	// that spreads requests over several load balancers.
 	Dispatchers int
+	// Registry is where the agents RunLocal starts look up the migration
+	// policy (default policy.Builtin()); testbed agents use their own.
+	Registry *policy.Registry
 
 	Workload *workload.Workload
 	Dispatch *policy.DispatchSpec
@@ -80,6 +88,13 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("dispatchers: want 1 to 64, got %d", c.Dispatchers)
 	case c.Workload == nil || c.Dispatch == nil || c.Migrate == nil:
 		return errors.New("workload, dispatch and migrate policies are required")
+	case c.Distances != nil && len(c.Distances) != c.Nodes:
+		return fmt.Errorf("distances: want one per agent (%d), got %d", c.Nodes, len(c.Distances))
+	}
+	for i, d := range c.Distances {
+		if !(d >= 0) || math.IsInf(d, 1) {
+			return fmt.Errorf("distances: agent %d has distance %g, want a finite number ≥ 0", i, d)
+		}
 	}
 	return nil
 }
@@ -110,7 +125,7 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 		if i > 0 {
 			g.Join = []string{agents[0].GossipAddr()}
 		}
-		a, err := StartAgent(ctx, AgentConfig{Gossip: g})
+		a, err := StartAgent(ctx, AgentConfig{Gossip: g, Registry: c.Registry})
 		if err != nil {
 			return results.Result{}, err
 		}
@@ -154,7 +169,10 @@ func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (re
 	cpu := processCPU()
 	res, err := co.run(ctx)
 	res.ProcessCPU = processCPU() - cpu
-	co.collect(ctx, &res)
+	invalid := co.collect(ctx, &res)
+	if err == nil && invalid > 0 {
+		err = fmt.Errorf("policy %s made %d invalid decisions (node out of range or itself, a job not there)", c.Migrate, invalid)
+	}
 	return res, err
 }
 
@@ -169,7 +187,14 @@ type dispatcher struct {
 	mu   sync.Mutex // one decision at a time
 	d    policy.Dispatcher
 	idle policy.IdleWatcher
+	done policy.DoneWatcher
 	view *view
+}
+
+// placement is a job in flight that a DoneWatcher placed.
+type placement struct {
+	d   *dispatcher
+	job policy.Job
 }
 
 // coordinator replays a point's jobs open-loop through its dispatcher and
@@ -184,14 +209,16 @@ type coordinator struct {
 	clock clock
 
 	disps []*dispatcher
-	view  *view // the first dispatcher's view: peers and clock are shared by all
+	view  *view  // the first dispatcher's view: peers and clock are shared by all
+	tasks *tasks // the dispatchers' probes without waiting and messages
 
 	mu        sync.Mutex // guards everything below
 	scheduled []float64  // scheduled arrival (model time) by job id; memory grows with jobs, 8 bytes each
 	size      []float64
 	ended     []bool
-	holder    []int32 // node believed to hold each job: its dispatch target, then wherever agents report it moved
-	dead      []bool  // roster members found failed or gone during the run
+	holder    []int32             // node believed to hold each job: its dispatch target, then wherever agents report it moved
+	placed    map[int64]placement // jobs in flight placed by a DoneWatcher
+	dead      []bool              // roster members found failed or gone during the run
 	done      int64
 	failed    int64
 	reasons   map[string]int64
@@ -220,11 +247,12 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
 		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), holder: make([]int32, c.Jobs),
 		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(), delay: latency.New(),
-		allDone: make(chan struct{})}
+		allDone: make(chan struct{}), tasks: &tasks{}, placed: map[int64]placement{}}
 	for i := range co.holder {
 		co.holder[i] = -1 // not dispatched yet
 	}
-	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(), ClassSizes: c.Workload.ClassSizes()}
+	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
+		ClassSizes: c.Workload.ClassSizes(), Distances: c.Distances}
 	for k := 0; k < c.Dispatchers; k++ {
 		stream := "dispatch" // the simulator's stream: one dispatcher sees the same random choices
 		if k > 0 {
@@ -232,8 +260,10 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 		}
 		d := &dispatcher{d: c.Dispatch.New(env)}
 		d.idle, _ = d.d.(policy.IdleWatcher)
+		d.done, _ = d.d.(policy.DoneWatcher)
 		d.view = &view{ctx: runCtx, self: policy.None, nodes: c.Nodes, rng: workload.Stream(c.Seed, stream), clock: co.clock,
-			pool: co.pool, count: &co.count, gossipAge: latency.New(), probeRTT: latency.New()}
+			pool: co.pool, count: &co.count, tasks: co.tasks, mu: &d.mu, gossipAge: latency.New(), probeRTT: latency.New()}
+		d.view.replies, _ = d.d.(policy.ReplyWatcher)
 		co.disps = append(co.disps, d)
 	}
 	co.view = co.disps[0].view
@@ -245,6 +275,7 @@ func (co *coordinator) close() {
 	co.stop()
 	co.ln.Close()
 	<-co.serve
+	co.tasks.close()
 	co.pool.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -406,7 +437,7 @@ func (co *coordinator) watch(ctx context.Context) {
 			}
 			co.mu.Unlock()
 			for _, id := range lost {
-				co.end(id, -1, 0, 0, reason)
+				co.end(id, -1, 0, 0, reason, 0)
 			}
 		}
 	}
@@ -419,6 +450,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 	d.mu.Lock()
 	pj := toPolicyJob(j)
 	begin := co.clock.now()
+	d.view.begin()
 	n := d.d.Pick(d.view, &pj)
 	decided := co.clock.now()
 	d.mu.Unlock()
@@ -428,10 +460,14 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 	j.Origin = int32(n)
 	co.mu.Lock()
 	co.holder[j.ID] = int32(n)
+	if d.done != nil {
+		pj.Origin = n
+		co.placed[j.ID] = placement{d: d, job: pj}
+	}
 	co.mu.Unlock()
 	m, ok := co.view.peers.get(n)
 	if !ok {
-		co.end(j.ID, -1, 0, 0, "no such agent "+strconv.Itoa(int(n)))
+		co.end(j.ID, -1, 0, 0, "no such agent "+strconv.Itoa(int(n)), 0)
 		return
 	}
 	submits.Add(1)
@@ -439,6 +475,11 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		defer submits.Done()
 		cctx, cancel := context.WithTimeout(ctx, transferTimeout)
 		defer cancel()
+		far := 0.0 // the emulated distance, which the simulator adds itself too
+		if co.cfg.Distances != nil {
+			far = co.cfg.Distances[n]
+			executor.SleepUntil(co.clock.wall(decided + far))
+		}
 		cl, err := co.pool.Get(cctx, m.Tags[tagRPC])
 		if err == nil {
 			sent := co.clock.now()
@@ -447,13 +488,13 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 				// The decision's time is left out: the simulator charges
 				// its probe rounds itself.
 				co.mu.Lock()
-				co.delay.Record(sent - j.Arrival - (decided - begin) + (co.clock.now()-sent)/2)
+				co.delay.Record(sent - j.Arrival - (decided - begin) - far + (co.clock.now()-sent)/2)
 				co.mu.Unlock()
 			}
 		}
 		if err != nil {
 			// One reason per agent, not per error text, so failures group.
-			co.end(j.ID, -1, 0, 0, "submit failed: agent "+m.Name+" unreachable")
+			co.end(j.ID, -1, 0, 0, "submit failed: agent "+m.Name+" unreachable", 0)
 		}
 	}()
 }
@@ -483,7 +524,7 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 			reason = "failed"
 		}
 	}
-	co.end(d.JobID, d.Node, d.StartUnixNano, d.EndUnixNano, reason)
+	co.end(d.JobID, d.Node, d.StartUnixNano, d.EndUnixNano, reason, d.Hops)
 	// An idle node reports to one dispatcher (join-idle-queue); idleness is
 	// judged from its gossiped load, which may be stale.
 	if disp := co.disps[int(d.Node)%len(co.disps)]; disp.idle != nil && !d.Failed {
@@ -497,15 +538,33 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 }
 
 // end records that job id ended: completed if reason is empty. A job ends
-// once; a second report (which would be a bug) is ignored and counted.
-func (co *coordinator) end(id int64, node int32, startNs, endNs int64, reason string) {
+// once; a second report (which would be a bug) is ignored and counted. The
+// dispatcher that placed the job, if a DoneWatcher, is told (a failed job
+// is no longer in flight either), hops being how often it moved.
+func (co *coordinator) end(id int64, node int32, startNs, endNs int64, reason string, hops int32) {
+	pl, placed := co.record(id, node, startNs, endNs, reason)
+	if !placed {
+		return
+	}
+	pl.job.Hops = hops
+	pl.d.mu.Lock()
+	defer pl.d.mu.Unlock()
+	pl.d.view.begin()
+	pl.d.done.Done(pl.d.view, &pl.job)
+}
+
+// record is end's bookkeeping; it returns the job's placement, if a
+// DoneWatcher placed it and this is its first end.
+func (co *coordinator) record(id int64, node int32, startNs, endNs int64, reason string) (placement, bool) {
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	if id < 0 || int(id) >= len(co.ended) || co.ended[id] {
 		co.reasons["ignored (not a job failure): duplicate or unknown completion report"]++
-		return
+		return placement{}, false
 	}
 	co.ended[id] = true
+	pl, placed := co.placed[id]
+	delete(co.placed, id)
 	if reason != "" {
 		co.failed++
 		co.reasons[reason]++
@@ -527,6 +586,7 @@ func (co *coordinator) end(id int64, node int32, startNs, endNs int64, reason st
 	if co.done+co.failed == int64(co.cfg.Jobs) {
 		close(co.allDone)
 	}
+	return pl, placed
 }
 
 // speed is node n's speed.
@@ -572,8 +632,9 @@ func (co *coordinator) result() results.Result {
 }
 
 // collect adds the agents' and the dispatcher's counters to r and ends the
-// point at every agent.
-func (co *coordinator) collect(ctx context.Context, r *results.Result) {
+// point at every agent. It returns the number of invalid decisions the
+// agents dropped.
+func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid int64) {
 	gossipAge, probeRTT, xferRTT := latency.New(), latency.New(), latency.New()
 	for _, d := range co.disps {
 		d.mu.Lock()
@@ -613,6 +674,8 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 		}
 		r.Probes += s.Probes
 		r.Migrations += s.Migrations
+		r.Preemptions += s.Preemptions
+		invalid += s.Invalid
 		r.Messages += s.Messages + s.Steals
 		r.BytesMoved += float64(s.Bytes)
 		merge(gossipAge, s.GossipAge)
@@ -642,4 +705,5 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) {
 	if xferRTT.Count() > 0 {
 		r.TransferRTTP50, r.TransferRTTP99 = xferRTT.Quantile(0.5), xferRTT.Quantile(0.99)
 	}
+	return invalid
 }

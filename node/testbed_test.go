@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/loadlab/loadlab/node/gossip"
+	"github.com/loadlab/loadlab/policy"
 )
 
 // TestTestbed starts agents the way `loadlab agent` does (each on its own,
@@ -108,13 +110,19 @@ func TestAgentLost(t *testing.T) {
 // cluster with the given label, as `loadlab agent` would.
 func startAgents(ctx context.Context, tb testing.TB, n int, prefix, label string) []*Agent {
 	tb.Helper()
+	return startAgentsWith(ctx, tb, n, prefix, label, nil)
+}
+
+// startAgentsWith is startAgents with agents that look policies up in reg.
+func startAgentsWith(ctx context.Context, tb testing.TB, n int, prefix, label string, reg *policy.Registry) []*Agent {
+	tb.Helper()
 	var agents []*Agent
 	for i := 0; i < n; i++ {
 		g := gossip.Config{Name: fmt.Sprintf("%s%d", prefix, i), BindAddr: "127.0.0.1", Label: label}
 		if i > 0 {
 			g.Join = []string{agents[0].GossipAddr()}
 		}
-		a, err := StartAgent(ctx, AgentConfig{Gossip: g})
+		a, err := StartAgent(ctx, AgentConfig{Gossip: g, Registry: reg})
 		if err != nil {
 			closeAgents(agents)
 			tb.Fatal(err)
@@ -124,8 +132,16 @@ func startAgents(ctx context.Context, tb testing.TB, n int, prefix, label string
 	return agents
 }
 
+// closeAgents closes agents in parallel: each graceful leave waits for
+// serf to spread it.
 func closeAgents(agents []*Agent) {
+	var wg sync.WaitGroup
 	for _, a := range agents {
-		a.Close(context.Background())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Close(context.Background())
+		}()
 	}
+	wg.Wait()
 }

@@ -3,11 +3,13 @@ package node
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/loadlab/loadlab/latency"
+	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
@@ -65,26 +67,70 @@ func (p *peers) get(id policy.NodeID) (gossip.Member, bool) {
 
 // counters are what a node counts about load distribution.
 type counters struct {
-	probes, migrations, steals, messages, transferFails atomic.Int64
-	bytes                                               atomic.Int64
+	probes, migrations, preemptions, steals, messages, transferFails atomic.Int64
+	bytes                                                            atomic.Int64
+	invalid                                                          atomic.Int64 // decisions the simulator would reject, dropped
+}
+
+// tasks runs the goroutines a point starts besides its executor's
+// (decisions, probes without waiting, messages, hand-overs), so that
+// ending the point waits for them: none outlives it.
+type tasks struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// start runs f in a new goroutine; false (and f not run) once closed.
+func (t *tasks) start(f func()) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// close refuses new tasks and waits for the running ones.
+func (t *tasks) close() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.wg.Wait()
 }
 
 // view is the policy.View of an agent (self ≥ 0) or a dispatcher (None).
-// Its methods are called with the owner's decision lock held.
+// Its methods are called with the owner's decision lock (mu) held.
 type view struct {
-	ctx   context.Context
-	self  policy.NodeID
-	nodes int
-	rng   *rand.Rand
-	clock clock
-	peers *peers
-	pool  *wire.Pool
-	local func() policy.Load
-	count *counters
+	ctx     context.Context // ends with the point: cancels probes, messages and transfers
+	self    policy.NodeID
+	nodes   int
+	rng     *rand.Rand
+	clock   clock
+	peers   *peers
+	pool    *wire.Pool
+	ex      *executor.Executor // the agent's jobs; nil in a dispatcher
+	count   *counters
+	tasks   *tasks              // runs ProbeLater's probes and Send's messages
+	mu      sync.Locker         // the owner's decision lock, taken to deliver ProbeLater's answers
+	replies policy.ReplyWatcher // the owner's policy, if it wants ProbeLater's answers
 
 	gossipAge *latency.Histogram // age of every gossiped load read, model units
 	probeRTT  *latency.Histogram // probe round trips, model units
 	probeErr  int64
+
+	// What the decision in progress reads of its own node: the load and
+	// the jobs, taken together at its first Local or Jobs call and kept to
+	// its end, as in the simulator, where a decision takes no time. The
+	// indexes it returns (Action.Job, Requested) name these jobs.
+	load  policy.Load
+	jobs  []executor.UnitInfo
+	taken bool
 }
 
 var _ policy.View = (*view)(nil)
@@ -94,11 +140,63 @@ func (v *view) Self() policy.NodeID { return v.self }
 func (v *view) Nodes() int          { return v.nodes }
 func (v *view) Rand() *rand.Rand    { return v.rng }
 
+// begin starts a decision: it will read its node afresh.
+func (v *view) begin() { v.taken = false }
+
+// snapshot reads the executor's load and jobs, once per decision.
+func (v *view) snapshot() {
+	if !v.taken {
+		v.jobs, v.load = v.ex.Jobs(v.jobs)
+		v.taken = true
+	}
+}
+
+// Local is the executor's load when the decision first read its node.
 func (v *view) Local() policy.Load {
-	if v.local == nil {
+	if v.ex == nil {
 		return policy.Load{}
 	}
-	return v.local()
+	v.snapshot()
+	return v.load
+}
+
+// Jobs lists the executor's units, running first, then waiting in FCFS
+// order, with the work each received so far (estimated for running units
+// from their time in service) and the model time it joined this node.
+func (v *view) Jobs(out []policy.JobInfo) []policy.JobInfo {
+	out = out[:0]
+	if v.ex == nil {
+		return out
+	}
+	v.snapshot()
+	for _, u := range v.jobs {
+		out = append(out, policy.JobInfo{Job: toPolicyJob(u.Unit.Data.(*wire.Job)), Running: u.Running, Done: u.Done,
+			Since: v.clock.model(u.Since)})
+	}
+	return out
+}
+
+// units returns the units at indexes [first, first+n) of the jobs the
+// decision in progress read, as they were then, or nil if they are not all
+// there.
+func (v *view) units(first, n int) []executor.UnitInfo {
+	if v.ex == nil {
+		return nil
+	}
+	v.snapshot()
+	if first < 0 || n < 1 || first+n > len(v.jobs) {
+		return nil
+	}
+	return slices.Clone(v.jobs[first : first+n])
+}
+
+// ownLoad is the load a probe carries: the prober's (PollWatcher), or nil
+// from a dispatcher.
+func (v *view) ownLoad() *wire.Load {
+	if v.ex == nil {
+		return nil
+	}
+	return toWireLoad(v.ex.Load())
 }
 
 func (v *view) Gossip(n policy.NodeID) (policy.Load, float64) {
@@ -117,6 +215,7 @@ func (v *view) Gossip(n policy.NodeID) (policy.Load, float64) {
 func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 	var wg sync.WaitGroup
 	start := time.Now()
+	own := v.ownLoad()
 	for i, id := range ids {
 		out[i] = unreachable
 		m, ok := v.peers.get(id)
@@ -128,33 +227,79 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 		wg.Add(1)
 		go func(i int, addr string) {
 			defer wg.Done()
-			ctx, cancel := context.WithTimeout(v.ctx, probeTimeout)
-			defer cancel()
-			c, err := v.pool.Get(ctx, addr)
-			if err != nil {
-				return
-			}
-			r, err := c.Call(ctx, &wire.Msg{Type: wire.TypeProbe, From: int32(v.self)})
-			if err != nil || r.Load == nil {
-				return
-			}
-			out[i] = fromWireLoad(r.Load)
+			out[i], _ = v.ask(addr, own)
 		}(i, m.Tags[tagRPC])
 	}
 	wg.Wait()
 	v.probeRTT.Record(v.clock.units(time.Since(start)))
 }
 
-// ProbeLater is not carried out by agents yet: the probes are counted, and
-// no answer comes.
-func (v *view) ProbeLater(ids []policy.NodeID) { v.count.probes.Add(int64(len(ids))) }
+// ask probes the agent at addr, sending own, and returns its load and the
+// round trip in model units; unreachable and -1 if it does not answer.
+func (v *view) ask(addr string, own *wire.Load) (policy.Load, float64) {
+	ctx, cancel := context.WithTimeout(v.ctx, probeTimeout)
+	defer cancel()
+	start := time.Now()
+	c, err := v.pool.Get(ctx, addr)
+	if err != nil {
+		return unreachable, -1
+	}
+	r, err := c.Call(ctx, &wire.Msg{Type: wire.TypeProbe, From: int32(v.self), Load: own})
+	if err != nil || r.Load == nil {
+		return unreachable, -1
+	}
+	return fromWireLoad(r.Load), v.clock.units(time.Since(start))
+}
 
-// Jobs lists no jobs yet.
-func (v *view) Jobs(out []policy.JobInfo) []policy.JobInfo { return out[:0] }
+// ProbeLater probes each node in ids in the background; each answer (or
+// unreachable, for a node that does not answer) goes to the owner's
+// ReplyWatcher under its decision lock, and each round trip is recorded.
+func (v *view) ProbeLater(ids []policy.NodeID) {
+	own := v.ownLoad()
+	for _, id := range ids {
+		m, ok := v.peers.get(id)
+		if ok {
+			v.count.probes.Add(1)
+		} else {
+			v.probeErr++
+		}
+		addr := m.Tags[tagRPC]
+		v.tasks.start(func() {
+			l, rtt := unreachable, -1.0
+			if ok {
+				l, rtt = v.ask(addr, own)
+			}
+			v.mu.Lock()
+			defer v.mu.Unlock()
+			if rtt >= 0 {
+				v.probeRTT.Record(rtt)
+			}
+			if v.replies != nil {
+				v.begin()
+				v.replies.Replied(v, id, l)
+			}
+		})
+	}
+}
 
-// Send is not used by the policies shipped so far; messages are counted so
-// that a policy that sends them shows it.
-func (v *view) Send(policy.NodeID, policy.Message) { v.count.messages.Add(1) }
+// Send sends m to node to as a one-way TypeMessage, in the background; it
+// reaches that agent's Migrator.Message. A message to a node that is gone
+// is lost. Messages are counted at the sender.
+func (v *view) Send(to policy.NodeID, m policy.Message) {
+	v.count.messages.Add(1)
+	peer, ok := v.peers.get(to)
+	if !ok {
+		return
+	}
+	msg := &wire.Msg{Type: wire.TypeMessage, From: int32(v.self), Note: &wire.Note{Kind: m.Kind, Value: m.Value}}
+	v.tasks.start(func() {
+		ctx, cancel := context.WithTimeout(v.ctx, probeTimeout)
+		defer cancel()
+		if c, err := v.pool.Get(ctx, peer.Tags[tagRPC]); err == nil {
+			_ = c.Send(msg)
+		}
+	})
+}
 
 const probeTimeout = 2 * time.Second
 

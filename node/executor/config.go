@@ -34,7 +34,8 @@ type Config struct {
 	// Discipline is DisciplineFCFS (default: units wait for a free slot) or
 	// DisciplinePS (processor sharing: all units in service at once, each
 	// at Speed × min(1, Servers/n)); PS emulates with the sleep kernel only
-	// and has no waiting units to Take nor running ones to Preempt.
+	// and has no waiting units to Take nor running ones to Preempt, but
+	// Withdraw takes any unit out of service at once.
 	Discipline string
 }
 

@@ -17,9 +17,11 @@
 //
 // A running unit checks for preemption at least every Checkpoint; Preempt
 // stops it there and hands it back with Progress updated, so it can be
-// resubmitted here or elsewhere and finish only its remainder.
+// resubmitted here or elsewhere and finish only its remainder. Jobs lists
+// the units present (running first, then waiting) and Withdraw takes any
+// one of them, waiting or running, for a move (strong mobility).
 //
-// Ownership: from Submit until Done, Take, Preempt or Close hands a unit back,
-// the executor owns it and may write its Progress; callers must not touch
-// it in between (use Load for estimates).
+// Ownership: from Submit until Done, Take, Preempt, Withdraw or Close hands
+// a unit back, the executor owns it and may write its Progress; callers
+// must not touch it in between (use Load and Jobs for estimates).
 package executor

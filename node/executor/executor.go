@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,7 @@ type Executor struct {
 	psAt     time.Time   // psActive is served up to here
 	psEps    float64     // work below this counts as done: 2 µs of rounding
 	psAbort  atomic.Bool // Close's ctx is done
+	psWake   atomic.Bool // the loop must re-plan: a unit was withdrawn, or Close aborts
 }
 
 // setRunning (e.mu held) changes the number of slots serving, first
@@ -221,9 +223,16 @@ func (e *Executor) Preempt(ctx context.Context, id int64) (*Unit, bool) {
 			break
 		}
 	}
+	u := e.preempt(ctx, s)
+	return u, u != nil
+}
+
+// preempt (e.mu held, released on return) stops slot s's unit at its next
+// checkpoint and returns it, or nil (see Preempt).
+func (e *Executor) preempt(ctx context.Context, s *slot) *Unit {
 	if s == nil || s.req != nil {
 		e.mu.Unlock()
-		return nil, false
+		return nil
 	}
 	req := &preemptReq{ch: make(chan *Unit, 1)}
 	s.req = req
@@ -232,7 +241,7 @@ func (e *Executor) Preempt(ctx context.Context, id int64) (*Unit, bool) {
 
 	select {
 	case u := <-req.ch:
-		return u, u != nil
+		return u
 	case <-ctx.Done():
 	}
 	e.mu.Lock()
@@ -240,11 +249,78 @@ func (e *Executor) Preempt(ctx context.Context, id int64) (*Unit, bool) {
 		s.req = nil
 		s.stop.Store(e.aborting)
 		e.mu.Unlock()
-		return nil, false
+		return nil
 	}
 	e.mu.Unlock()
-	u := <-req.ch // answered meanwhile
-	return u, u != nil
+	return <-req.ch // answered meanwhile
+}
+
+// UnitInfo is a unit present on the executor, as Jobs lists it.
+type UnitInfo struct {
+	Unit    *Unit
+	Running bool      // in service
+	Done    float64   // work done so far, model units: for a running unit estimated from its time in service, as Load does
+	Since   time.Time // when Submit accepted it
+}
+
+// Jobs appends the units present to out[:0], those in service first (in
+// slot order), then the waiting ones in FCFS order, and returns them with
+// the load at the same instant. Under processor sharing every unit is in
+// service, in order of submission.
+func (e *Executor) Jobs(out []UnitInfo) ([]UnitInfo, policy.Load) {
+	out = out[:0]
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := time.Now()
+	l := e.loadLocked(now) // under PS this also serves the units up to now
+	if e.cfg.Discipline == DisciplinePS {
+		for _, j := range e.psActive {
+			out = append(out, UnitInfo{Unit: j.u, Running: true, Done: min(max(j.u.Size-j.rem, 0), j.u.Size), Since: j.start})
+		}
+		return out, l
+	}
+	for _, s := range e.slots {
+		if s.unit != nil {
+			out = append(out, UnitInfo{Unit: s.unit, Running: true, Done: e.progressAt(s, now), Since: s.unit.queued})
+		}
+	}
+	for _, u := range e.queue {
+		out = append(out, UnitInfo{Unit: u, Done: u.Progress, Since: u.queued})
+	}
+	return out, l
+}
+
+// Withdraw takes unit u off the executor to move it elsewhere, provided it
+// is still as the caller saw it in Jobs: waiting (running false), it leaves
+// at once, as with Take; in service (running true), it stops at its next
+// checkpoint, as with Preempt, its Progress updated (strong mobility); under
+// processor sharing, where every unit is in service, it leaves at once. It
+// returns false, and u stays, if u is not there in that state (it finished
+// or was withdrawn, or started since it was seen waiting), is being
+// preempted by another call, or ctx ended before it stopped.
+func (e *Executor) Withdraw(ctx context.Context, u *Unit, running bool) bool {
+	e.mu.Lock()
+	switch {
+	case e.cfg.Discipline == DisciplinePS:
+		defer e.mu.Unlock()
+		return running && e.psWithdraw(u)
+	case !running:
+		defer e.mu.Unlock()
+		for i, w := range e.queue {
+			if w == u {
+				e.queue = slices.Delete(e.queue, i, i+1)
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range e.slots {
+		if s.unit == u {
+			return e.preempt(ctx, s) != nil
+		}
+	}
+	e.mu.Unlock()
+	return false
 }
 
 // SetOnDepart sets f to be called after each completion (after the unit's
@@ -282,6 +358,7 @@ func (e *Executor) Close(ctx context.Context) []*Unit {
 	e.mu.Lock()
 	e.aborting = true
 	e.psAbort.Store(true)
+	e.psWake.Store(true)
 	left := e.queue
 	e.queue = nil
 	for _, s := range e.slots {

@@ -601,3 +601,143 @@ func TestProcessorSharingClose(t *testing.T) {
 		t.Fatalf("aborted PS executor returned %d units (progress %v)", len(left), left)
 	}
 }
+
+func TestJobs(t *testing.T) {
+	const unit = 80 * time.Millisecond
+	e := start(t, Config{Servers: 2, TimeUnit: unit})
+	if got, l := e.Jobs(nil); len(got) != 0 || l.Queue != 0 {
+		t.Errorf("idle Jobs() = %v, %+v; want none", got, l)
+	}
+	r := newRecorder()
+	resumed := r.unit(4, 1)
+	resumed.Progress = 0.25
+	before := time.Now()
+	submit(t, e, r.unit(1, 1), r.unit(2, 2))
+	waitRunning(t, e, 2)
+	started := time.Now()
+	submit(t, e, r.unit(3, 0.2), resumed)
+	time.Sleep(unit / 4)
+	asked := time.Now()
+	got, l := e.Jobs(make([]UnitInfo, 7))
+	answered := time.Now()
+	if len(got) != 4 || l.Queue != 4 || l.Running != 2 {
+		t.Fatalf("Jobs() = %d units, load %+v; want 4 units, 2 running", len(got), l)
+	}
+	running := []int64{got[0].Unit.ID, got[1].Unit.ID}
+	slices.Sort(running)
+	if !slices.Equal(running, []int64{1, 2}) || !got[0].Running || !got[1].Running {
+		t.Errorf("running first: got %v", got[:2])
+	}
+	if got[2].Unit.ID != 3 || got[3].Unit.ID != 4 || got[2].Running || got[3].Running {
+		t.Errorf("then the waiting ones FCFS: got %v", got[2:])
+	}
+	// In service since between before and started, estimated between asked and answered.
+	lo, hi := float64(asked.Sub(started))/float64(unit), float64(answered.Sub(before))/float64(unit)
+	for _, u := range got[:2] {
+		if u.Done < lo || u.Done > hi {
+			t.Errorf("running unit %d: Done %g, want its time in service, in [%g, %g]", u.Unit.ID, u.Done, lo, hi)
+		}
+	}
+	if got[2].Done != 0 || got[3].Done != 0.25 {
+		t.Errorf("waiting units: Done %g and %g, want 0 and their progress 0.25", got[2].Done, got[3].Done)
+	}
+	for _, u := range got {
+		if u.Since.Before(before) || u.Since.After(time.Now()) {
+			t.Errorf("unit %d: Since %v not when it was submitted", u.Unit.ID, u.Since)
+		}
+	}
+	if got[3].Since.Before(got[0].Since) {
+		t.Errorf("Since of a later submission is earlier")
+	}
+	r.wait(t, 4)
+}
+
+func TestWithdraw(t *testing.T) {
+	const unit = 20 * time.Millisecond
+	e := start(t, Config{TimeUnit: unit})
+	r := newRecorder()
+	first, second, third := r.unit(1, 1), r.unit(2, 0.2), r.unit(3, 0.2)
+	if e.Withdraw(context.Background(), first, false) || e.Withdraw(context.Background(), first, true) {
+		t.Error("Withdraw of a unit never submitted: got true")
+	}
+	before := time.Now()
+	submit(t, e, first)
+	waitRunning(t, e, 1)
+	started := time.Now()
+	submit(t, e, second, third)
+	// A unit is taken only in the state it was seen in.
+	if e.Withdraw(context.Background(), third, true) || e.Withdraw(context.Background(), first, false) {
+		t.Error("Withdraw of a unit in the other state: got true")
+	}
+	// A waiting unit leaves at once.
+	if !e.Withdraw(context.Background(), third, false) {
+		t.Error("Withdraw(waiting) = false, want true")
+	}
+	if e.Withdraw(context.Background(), third, false) {
+		t.Error("second Withdraw of the same unit: got true")
+	}
+	// A running one stops at its next checkpoint with its progress.
+	SleepUntil(time.Now().Add(unit / 2))
+	asked := time.Now()
+	ok := e.Withdraw(context.Background(), first, true)
+	answered := time.Now()
+	if !ok {
+		t.Fatal("Withdraw(running) = false, want true")
+	}
+	if lo, hi := float64(asked.Sub(started))/float64(unit), float64(answered.Sub(before))/float64(unit); first.Progress < lo || first.Progress > hi {
+		t.Errorf("Progress = %g after withdrawal, want its time in service, in [%g, %g]", first.Progress, lo, hi)
+	}
+	if got := r.wait(t, 1); got[0].id != 2 {
+		t.Errorf("completed unit %d, want the one left (2)", got[0].id)
+	}
+	if len(r.done) != 1 {
+		t.Errorf("Done called for withdrawn units: %v", r.done)
+	}
+	// Resubmitted, it runs only its remainder.
+	want := time.Duration((1 - first.Progress) * float64(unit))
+	submit(t, e, first)
+	if d := r.wait(t, 1)[0].d(); d < want-time.Millisecond || d > want+time.Millisecond {
+		t.Errorf("resumed unit ran %v, want its remainder %v", d, want)
+	}
+	// A unit that finished cannot be withdrawn.
+	if e.Withdraw(context.Background(), second, true) || e.Withdraw(context.Background(), second, false) {
+		t.Error("Withdraw of a finished unit: got true")
+	}
+}
+
+func TestWithdrawProcessorSharing(t *testing.T) {
+	const unit = 20 * time.Millisecond
+	e := start(t, Config{TimeUnit: unit, Discipline: DisciplinePS})
+	ends := make(chan time.Time, 2)
+	done := func(_ *Unit, _, at time.Time) { ends <- at }
+	short, long := &Unit{ID: 1, Size: 1, Done: done}, &Unit{ID: 2, Size: 4, Done: done}
+	t0 := time.Now()
+	submit(t, e, long, short)
+	if got, _ := e.Jobs(nil); len(got) != 2 || !got[0].Running || !got[1].Running || got[0].Unit != long {
+		t.Fatalf("Jobs() under PS = %v, want both running in submission order", got)
+	}
+	// After one unit of time each has received 0.5; the short one leaves,
+	// and the long one gets the whole server from then on: it needs 3.5
+	// more, instead of finishing at 5 units.
+	SleepUntil(t0.Add(unit))
+	if e.Withdraw(context.Background(), short, false) {
+		t.Fatal("Withdraw under PS of a unit seen waiting: got true, but no unit waits")
+	}
+	if !e.Withdraw(context.Background(), short, true) {
+		t.Fatal("Withdraw under PS = false, want true")
+	}
+	if !near(short.Progress, 0.5, 0.1) {
+		t.Errorf("withdrawn unit's progress %g, want about 0.5", short.Progress)
+	}
+	select {
+	case at := <-ends:
+		if d, want := at.Sub(t0), unit*9/2; d < want-2*time.Millisecond || d > want+2*time.Millisecond {
+			t.Errorf("the unit left alone finished at %v, want %v: the loop did not re-plan", d, want)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the remaining unit never finished")
+	}
+	if e.Withdraw(context.Background(), long, true) {
+		t.Error("Withdraw of a finished unit under PS: got true")
+	}
+}

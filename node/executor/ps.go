@@ -2,6 +2,7 @@ package executor
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -93,6 +94,22 @@ func (e *Executor) psSubmit(u *Unit) {
 	e.cond.Signal()
 }
 
+// psWithdraw (e.mu held) takes u out of service, its progress recorded,
+// and has the loop re-plan: the others now get a larger share.
+func (e *Executor) psWithdraw(u *Unit) bool {
+	e.psAdvance(time.Now())
+	for i, j := range e.psActive {
+		if j.u == u {
+			u.Progress = min(max(u.Size-j.rem, 0), u.Size)
+			e.psActive = slices.Delete(e.psActive, i, i+1)
+			e.setRunning(min(len(e.psActive), e.cfg.Servers))
+			e.psWake.Store(true)
+			return true
+		}
+	}
+	return false
+}
+
 // psLoop serves all units of a processor-sharing executor until it is
 // closed and drained, or aborted.
 func (e *Executor) psLoop() {
@@ -105,26 +122,29 @@ func (e *Executor) psLoop() {
 		if len(e.psActive) == 0 {
 			break // closed and drained
 		}
+		if !e.psAbort.Load() {
+			e.psWake.Store(false) // the plan below sees every withdrawal so far
+		}
 		minRem := math.Inf(1)
 		for _, j := range e.psActive {
 			minRem = math.Min(minRem, j.rem)
 		}
 		deadline := e.psAt.Add(time.Duration(math.Max(minRem, 0) / e.psShare() * float64(e.cfg.TimeUnit)))
 		e.mu.Unlock()
-		_, ok := sleepUntilOrStop(deadline, e.cfg.Checkpoint, &e.psAbort)
+		sleepUntilOrStop(deadline, e.cfg.Checkpoint, &e.psWake)
 		e.mu.Lock()
 		now := time.Now()
 		e.psAdvance(now)
-		if !ok { // aborted by Close: hand the units back with their progress
+		aborted := e.psAbort.Load()
+		if aborted { // by Close: hand the units back with their progress
 			for _, j := range e.psActive {
 				j.u.Progress = j.u.Size - math.Max(j.rem, 0)
 				e.aborted = append(e.aborted, j.u)
 			}
 			e.psActive = nil
 			e.setRunning(0)
-			break
 		}
-		done := e.psDone
+		done := e.psDone // those that finished are reported, even when aborting
 		e.psDone = nil
 		e.completed += int64(len(done))
 		for _, d := range done {
@@ -142,6 +162,9 @@ func (e *Executor) psLoop() {
 			}
 		}
 		e.mu.Lock()
+		if aborted {
+			break
+		}
 	}
 	e.live = 0
 	close(e.exited)

@@ -16,7 +16,8 @@ const (
 	flagJob  = 1 << 0
 	flagLoad = 1 << 1
 	flagDone = 1 << 2
-	flagsAll = flagJob | flagLoad | flagDone
+	flagNote = 1 << 3
+	flagsAll = flagJob | flagLoad | flagDone | flagNote
 )
 
 // Fixed-width parts of the sections, excluding their length-prefixed tails.
@@ -24,6 +25,7 @@ const (
 	jobFixed  = 8 + 8 + 8 + 4*4 + 8
 	loadFixed = 3*4 + 2*8 + 8 + 8
 	doneFixed = 8 + 4 + 4 + 8 + 8 + 1
+	noteFixed = 1 + 8
 )
 
 // FrameError reports a malformed frame. A connection that produced one is
@@ -60,6 +62,10 @@ func check(m *Msg) string {
 		if m.Done == nil {
 			return "completion message without completion"
 		}
+	case TypeMessage:
+		if m.Note == nil {
+			return "message without note"
+		}
 	}
 	if j := m.Job; j != nil {
 		switch {
@@ -79,6 +85,9 @@ func check(m *Msg) string {
 			return fmt.Sprintf("load speed %v is not finite", l.Speed)
 		}
 	}
+	if n := m.Note; n != nil && !finite(n.Value) {
+		return fmt.Sprintf("note value %v is not finite", n.Value)
+	}
 	return ""
 }
 
@@ -95,6 +104,9 @@ func payloadLen(m *Msg) uint64 {
 	}
 	if d := m.Done; d != nil {
 		n += doneFixed + 4 + uint64(len(d.Reason))
+	}
+	if m.Note != nil {
+		n += noteFixed
 	}
 	return n
 }
@@ -128,6 +140,9 @@ func Append(dst []byte, m *Msg) ([]byte, error) {
 	}
 	if m.Done != nil {
 		flags |= flagDone
+	}
+	if m.Note != nil {
+		flags |= flagNote
 	}
 	b = append(b, flags)
 	if j := m.Job; j != nil {
@@ -166,6 +181,10 @@ func Append(dst []byte, m *Msg) ([]byte, error) {
 		b = append(b, failed)
 		b = le.AppendUint32(b, uint32(len(d.Reason)))
 		b = append(b, d.Reason...)
+	}
+	if n := m.Note; n != nil {
+		b = append(b, n.Kind)
+		b = le.AppendUint64(b, math.Float64bits(n.Value))
 	}
 	b = le.AppendUint32(b, uint32(len(m.Data)))
 	b = append(b, m.Data...)
@@ -280,6 +299,12 @@ func decodePayload(h header, p []byte, alias bool) (*Msg, error) {
 		}
 		c.Reason = string(d.bytes("completion reason", true))
 		m.Done = c
+	}
+	if flags&flagNote != 0 {
+		n := new(Note)
+		n.Kind = d.u8("note kind")
+		n.Value = d.f64("note value")
+		m.Note = n
 	}
 	m.Data = d.bytes("data", alias)
 	if d.err != "" {

@@ -70,15 +70,19 @@ func roundTripCases() []struct {
 		{"transfer", &Msg{Type: TypeTransfer, ID: 6, From: 1, Job: job}},
 		{"transfer 1MiB state", &Msg{Type: TypeTransfer, ID: 7, From: 1, Job: &Job{ID: math.MaxInt64, Arrival: math.MaxFloat64,
 			Size: 1e-300, Class: math.MinInt32, Key: math.MaxInt32, Hops: 100, Origin: -1, Progress: 0.5, ReplyTo: "r", State: bigState(1 << 20)}}},
+		{"probe with the prober's load", &Msg{Type: TypeProbe, ID: 5, From: 2, Load: &Load{Queue: 2, Running: 1, Servers: 1, Work: 1.5, Speed: 1}}},
 		{"steal", &Msg{Type: TypeSteal, ID: 8, From: 2}},
-		{"steal reply none", &Msg{Type: TypeAck, ID: 8, From: 3}},
-		{"steal reply job", &Msg{Type: TypeTransfer, ID: 8, From: 3, Job: job}},
+		{"steal reply", &Msg{Type: TypeAck, ID: 8, From: 3}},
+		{"message", &Msg{Type: TypeMessage, From: 3, Note: &Note{Kind: 1, Value: 2.5}}},
+		{"message extremes", &Msg{Type: TypeMessage, ID: 4, From: -1, Note: &Note{Kind: math.MaxUint8, Value: -math.MaxFloat64}}},
+		{"message zero", &Msg{Type: TypeMessage, Note: &Note{}}},
 		{"completion", &Msg{Type: TypeCompletion, From: 2, Done: &Completion{JobID: 42, Node: 2, Hops: 1,
 			StartUnixNano: 1, EndUnixNano: math.MaxInt64}}},
 		{"completion failed", &Msg{Type: TypeCompletion, From: 2, Done: &Completion{JobID: -1, Node: 2, Failed: true,
 			Reason: "agent shut down ✗"}}},
 		{"control", &Msg{Type: TypeControl, ID: 10, From: -1, Data: []byte(`{"op":"stats","ñ":"ü"}`)}},
-		{"everything", &Msg{Type: TypeControl, ID: 11, From: 7, Job: job, Load: &Load{Queue: 1}, Done: &Completion{Reason: "x"}, Data: []byte("{}")}},
+		{"everything", &Msg{Type: TypeControl, ID: 11, From: 7, Job: job, Load: &Load{Queue: 1}, Done: &Completion{Reason: "x"},
+			Note: &Note{Kind: 7, Value: 1}, Data: []byte("{}")}},
 	}
 }
 
@@ -135,7 +139,7 @@ func TestAppendRejects(t *testing.T) {
 	}{
 		{"nil", nil, "nil message"},
 		{"type 0", &Msg{}, "unknown type 0"},
-		{"type 10", &Msg{Type: 10}, "unknown type 10"},
+		{"type 11", &Msg{Type: 11}, "unknown type 11"},
 		{"submit without job", &Msg{Type: TypeSubmit}, "submit message without job"},
 		{"transfer without job", &Msg{Type: TypeTransfer}, "transfer message without job"},
 		{"load without load", &Msg{Type: TypeLoad}, "load message without load"},
@@ -144,6 +148,9 @@ func TestAppendRejects(t *testing.T) {
 		{"Inf arrival", &Msg{Type: TypeSubmit, Job: &Job{Arrival: math.Inf(1)}}, "job arrival +Inf is not finite"},
 		{"NaN progress", &Msg{Type: TypeTransfer, Job: &Job{Progress: math.NaN()}}, "job progress NaN is not finite"},
 		{"Inf work", &Msg{Type: TypeLoad, Load: &Load{Work: math.Inf(-1)}}, "load work -Inf is not finite"},
+		{"message without note", &Msg{Type: TypeMessage}, "message without note"},
+		{"NaN note", &Msg{Type: TypeMessage, Note: &Note{Value: math.NaN()}}, "note value NaN is not finite"},
+		{"Inf note elsewhere", &Msg{Type: TypeAck, Note: &Note{Value: math.Inf(1)}}, "note value +Inf is not finite"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,10 +211,11 @@ func TestDecodeMalformed(t *testing.T) {
 		{"wrong magic", append([]byte("XX"), valid[2:]...), false, "wrong magic"},
 		{"wrong second magic byte", []byte("LX"), false, "wrong magic"},
 		{"http request", []byte("GET / HTTP/1.1\r\n\r\n"), false, "wrong magic"},
-		{"version 2", patch(valid, 2, []byte{2}), false, "unsupported version 2"},
+		{"version 1", patch(valid, 2, []byte{1}), false, "unsupported version 1, want 2"},
+		{"version 3", patch(valid, 2, []byte{3}), false, "unsupported version 3"},
 		{"version 0 in partial header", []byte{'L', 'L', 0}, false, "unsupported version 0"},
 		{"type 0", patch(valid, 3, []byte{0}), false, "unknown type 0"},
-		{"type 10", patch(valid, 3, []byte{10}), false, "unknown type 10"},
+		{"type 11", patch(valid, 3, []byte{11}), false, "unknown type 11"},
 		{"type 255", patch(valid, 3, []byte{255}), false, "unknown type 255"},
 		{"length over max", rawFrame(Version, TypeControl, make([]byte, small+1)), false, "exceeds the limit of 1024"},
 		{"length over max, payload absent", rawFrame(Version, TypeControl, make([]byte, small+1))[:headerLen], false, "exceeds the limit"},
@@ -222,7 +230,13 @@ func TestDecodeMalformed(t *testing.T) {
 		{"state length one too many", rawFrame(Version, TypeSubmit, patch(sub, 53, u32(5))), false, "job state length 5 exceeds the 4 bytes"},
 		{"data length -1", rawFrame(Version, TypeAck, append([]byte{0}, u32(math.MaxUint32)...)), false, "data length 4294967295 exceeds"},
 		{"trailing garbage", rawFrame(Version, TypeSubmit, append(bytes.Clone(sub), 0)), false, "1 bytes of trailing garbage"},
-		{"unknown flags", rawFrame(Version, TypeAck, []byte{8, 0, 0, 0, 0}), false, "unknown payload flags"},
+		{"unknown flags", rawFrame(Version, TypeAck, []byte{16, 0, 0, 0, 0}), false, "unknown payload flags"},
+		{"message without note", rawFrame(Version, TypeMessage, []byte{0, 0, 0, 0, 0}), false, "message without note"},
+		{"note without value", rawFrame(Version, TypeMessage, []byte{flagNote, 1}), false, "note value truncated"},
+		{"note cut in its value", rawFrame(Version, TypeMessage, []byte{flagNote, 1, 0, 0, 0}), false, "note value truncated"},
+		{"note without data length", rawFrame(Version, TypeMessage, append([]byte{flagNote, 1}, f64(1)...)), false, "data length truncated"},
+		{"NaN note value", rawFrame(Version, TypeMessage, append(append([]byte{flagNote, 1}, f64(math.NaN())...), u32(0)...)), false, "note value NaN"},
+		{"note trailing garbage", rawFrame(Version, TypeMessage, append(append([]byte{flagNote, 1}, f64(1)...), 0, 0, 0, 0, 9)), false, "1 bytes of trailing garbage"},
 		{"submit without job", rawFrame(Version, TypeSubmit, []byte{0, 0, 0, 0, 0}), false, "submit message without job"},
 		{"completion without completion", rawFrame(Version, TypeCompletion, []byte{0, 0, 0, 0, 0}), false, "without completion"},
 		{"NaN size", rawFrame(Version, TypeSubmit, patch(sub, 17, f64(math.NaN()))), false, "job size NaN"},
@@ -264,7 +278,7 @@ func TestTypeString(t *testing.T) {
 	}{
 		{TypeError, "error"}, {TypeSubmit, "submit"}, {TypeAck, "ack"}, {TypeProbe, "probe"}, {TypeLoad, "load"},
 		{TypeTransfer, "transfer"}, {TypeSteal, "steal"}, {TypeCompletion, "completion"}, {TypeControl, "control"},
-		{0, "Type(0)"}, {10, "Type(10)"},
+		{TypeMessage, "message"}, {0, "Type(0)"}, {11, "Type(11)"},
 	}
 	for _, tc := range tests {
 		if got := tc.t.String(); got != tc.want {

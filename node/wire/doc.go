@@ -7,8 +7,8 @@
 //
 //	offset size field
 //	0      2    magic "LL"
-//	2      1    version (Version, 1)
-//	3      1    type (Type: 1 error … 9 control)
+//	2      1    version (Version, 2)
+//	3      1    type (Type: 1 error … 9 control, 10 message)
 //	4      8    id u64 (request id; a reply carries its request's id; 0 one-way)
 //	12     4    from i32 (sender node id, -1 when not a node)
 //	16     4    payload length u32 (at most the receiver's limit, DefaultMaxFrame by default)
@@ -17,17 +17,19 @@
 // The payload is a presence byte followed by the present sections in a
 // fixed order, and ends with the Data bytes:
 //
-//	flags u8         bit 0 Job, bit 1 Load, bit 2 Completion; other bits must be 0
+//	flags u8         bit 0 Job, bit 1 Load, bit 2 Completion, bit 3 Note; other bits must be 0
 //	Job (if bit 0)   ID i64, Arrival f64, Size f64, Class i32, Key i32, Hops i32,
 //	                 Origin i32, Progress f64, ReplyTo (u32 n, n bytes), State (u32 n, n bytes)
 //	Load (if bit 1)  Queue i32, Running i32, Servers i32, Work f64, Speed f64,
 //	                 Seq u64, SentUnixNano i64
 //	Completion (bit 2) JobID i64, Node i32, Hops i32, StartUnixNano i64,
 //	                 EndUnixNano i64, Failed u8 (0 or 1), Reason (u32 n, n bytes)
+//	Note (if bit 3)  Kind u8, Value f64
 //	Data             u32 n, n bytes (Control JSON, Error text; may be empty)
 //
 // Any message may carry any section, but Submit and Transfer require a Job,
-// Load requires a Load and Completion requires a Completion. Floats must be
+// Load requires a Load, Completion requires a Completion and Message a
+// Note. A Probe from an agent carries the prober's own Load. Floats must be
 // finite. The encoding is canonical: a frame that decodes re-encodes to the
 // same bytes.
 //

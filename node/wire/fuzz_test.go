@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -28,10 +29,14 @@ func fuzzSeeds() map[string][]byte {
 		"valid-load":       enc(&Msg{Type: TypeLoad, ID: 2, From: 2, Load: &Load{Queue: 3, Running: 1, Servers: 1, Work: 2.5, Speed: 1, Seq: 4, SentUnixNano: 5}}),
 		"valid-completion": enc(&Msg{Type: TypeCompletion, From: 2, Done: &Completion{JobID: 3, Node: 2, Failed: true, Reason: "ü"}}),
 		"valid-control":    enc(&Msg{Type: TypeControl, ID: 9, Data: []byte(`{"op":"stats"}`)}),
-		"valid-all":        enc(&Msg{Type: TypeError, ID: 9, Job: job, Load: &Load{}, Done: &Completion{}, Data: []byte("e")}),
+		"valid-all":        enc(&Msg{Type: TypeError, ID: 9, Job: job, Load: &Load{}, Done: &Completion{}, Note: &Note{Kind: 2, Value: 1}, Data: []byte("e")}),
+		"valid-message":    enc(&Msg{Type: TypeMessage, From: 1, Note: &Note{Kind: 3, Value: 0.5}}),
+		"valid-probe-load": enc(&Msg{Type: TypeProbe, ID: 4, From: 1, Load: &Load{Queue: 1, Running: 1, Servers: 1, Speed: 1}}),
 		"two-frames":       append(enc(&Msg{Type: TypeProbe, ID: 1}), enc(&Msg{Type: TypeAck, ID: 1})...),
 		"bad-magic":        append([]byte("XL"), sub[2:]...),
-		"bad-version":      patch(sub, 2, []byte{2}),
+		"bad-version":      patch(sub, 2, []byte{Version + 1}),
+		"old-version":      patch(sub, 2, []byte{Version - 1}),
+		"bad-note-value":   patch(enc(&Msg{Type: TypeMessage, Note: &Note{}}), headerLen+2, f64(math.NaN())),
 		"bad-state-length": patch(sub, headerLen+53+len(job.ReplyTo), u32(1<<31)),
 		"truncated":        sub[:len(sub)-3],
 		"garbage":          []byte("GET / HTTP/1.1\r\n"),

@@ -6,7 +6,9 @@ import (
 )
 
 // Version is the protocol version written in, and required of, every frame.
-const Version = 1
+// Version 2 added TypeMessage and its Note section; a steal is answered
+// with an Ack and the jobs handed over follow as transfers.
+const Version = 2
 
 // DefaultMaxFrame is the number of payload bytes accepted by default.
 const DefaultMaxFrame = 8 << 20
@@ -22,9 +24,10 @@ const (
 	TypeProbe                      // ask for fresh load; reply TypeLoad
 	TypeLoad                       // a load report
 	TypeTransfer                   // a job moving between agents, with its state bytes; reply TypeAck (or TypeError if refused)
-	TypeSteal                      // ask for a waiting job (receiver-initiated); reply TypeTransfer (the job) or TypeAck with no job (Job==nil)
+	TypeSteal                      // ask for work (receiver-initiated); reply TypeAck; the jobs handed over follow as TypeTransfer calls
 	TypeCompletion                 // agent → generator: a job ended (completed or failed); no reply (one-way)
 	TypeControl                    // JSON payload (configure, stats, start/stop); reply TypeControl
+	TypeMessage                    // a policy message (Note) to another node's migration policy; no reply (one-way)
 )
 
 var typeNames = [...]string{
@@ -37,9 +40,10 @@ var typeNames = [...]string{
 	TypeSteal:      "steal",
 	TypeCompletion: "completion",
 	TypeControl:    "control",
+	TypeMessage:    "message",
 }
 
-func (t Type) valid() bool { return t >= TypeError && t <= TypeControl }
+func (t Type) valid() bool { return t >= TypeError && t <= TypeMessage }
 
 // String returns the type's lower-case name, or "Type(n)" for an unknown one.
 func (t Type) String() string {
@@ -81,15 +85,23 @@ type Completion struct {
 	Reason                     string
 }
 
+// Note is a policy message: a kind whose meaning the policy defines, and a
+// value (policy.Message).
+type Note struct {
+	Kind  uint8
+	Value float64
+}
+
 // Msg is one frame's content: Type plus the field(s) that type uses.
 // Decoded empty byte slices are nil.
 type Msg struct {
 	Type Type
 	ID   uint64      // request id; a reply carries the id of its request; 0 for one-way
 	From int32       // sender node id (-1: not a node)
-	Job  *Job        // Submit, Transfer, Steal reply
-	Load *Load       // Load
+	Job  *Job        // Submit, Transfer
+	Load *Load       // Load; in a Probe, the prober's own load (none from a dispatcher)
 	Done *Completion // Completion
+	Note *Note       // Message
 	Data []byte      // Control (JSON), Error text
 }
 

@@ -244,7 +244,8 @@ func TestBadFrames(t *testing.T) {
 	}{
 		{"short garbage", []byte("hello\n"), "wrong magic"},
 		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), "wrong magic"},
-		{"version 2", []byte{'L', 'L', 2}, "unsupported version 2"},
+		{"next version", []byte{'L', 'L', Version + 1}, "unsupported version 3"},
+		{"old version", []byte{'L', 'L', Version - 1}, "unsupported version 1, want 2"},
 		{"unknown type", []byte{'L', 'L', Version, 0x7f}, "unknown type 127"},
 		{"oversized header only", oversize[:headerLen], "exceeds the limit of 4096"},
 		{"oversized with payload", oversize, "exceeds the limit of 4096"},
@@ -517,7 +518,7 @@ func TestConnTimeouts(t *testing.T) {
 	go func() {
 		time.Sleep(100 * time.Millisecond)
 		peer.Write(mustAppend(t, &Msg{Type: TypeAck, ID: 1}))
-		peer.Write([]byte("LL\x01")) // then a frame that stalls
+		peer.Write([]byte{'L', 'L', Version}) // then a frame that stalls
 	}()
 	if m, err := c.Recv(); err != nil || m.ID != 1 {
 		t.Fatalf("Recv after idling = %+v, %v", m, err)
