@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -287,6 +288,9 @@ func TestConformance(t *testing.T) {
 					if len(v.sent) != 0 {
 						t.Fatalf("pick %d: sent %v", i, v.sent)
 					}
+					if lim := probeLimit(t, s.String()); lim >= 0 && len(v.probed())+len(v.later) > lim {
+						t.Fatalf("pick %d: probed %v and %v, more than its limit %d", i, v.probed(), v.later, lim)
+					}
 					out = append(out, n, policy.NodeID(len(v.probed())), policy.NodeID(len(v.later)))
 					later := slices.Clone(v.later)
 					v.reset()
@@ -356,6 +360,9 @@ func TestConformance(t *testing.T) {
 							t.Fatalf("%s: message to %d, want another node of 0..%d", at, m.to, nodes-1)
 						}
 					}
+					if lim := probeLimit(t, s.String()); lim >= 0 && len(v.probed())+len(v.later) > lim {
+						t.Fatalf("%s: probed %v and %v, more than its limit %d", at, v.probed(), v.later, lim)
+					}
 					out = append(out, a, policy.Action{Node: policy.NodeID(req), Job: n, Wake: float64(len(v.probed()))})
 					// Being probed, and answers to ProbeLater, come between events.
 					later := slices.Clone(v.later)
@@ -383,4 +390,29 @@ func TestConformance(t *testing.T) {
 			}
 		})
 	}
+}
+
+// probeLimit is the most nodes one decision of the policy with canonical
+// spec may probe: its probes, d or polls parameter, 0 for a policy with
+// none (it must not probe), or -1 when the spec does not say (hybrid: its
+// inner strategy's defaults decide).
+func probeLimit(t *testing.T, spec string) int {
+	t.Helper()
+	c, err := param.Parse(spec)
+	if err != nil {
+		t.Fatalf("canonical spec %q: %v", spec, err)
+	}
+	if c.Name == "hybrid" {
+		return -1
+	}
+	for _, k := range []string{"probes", "d", "polls"} {
+		if v, ok := c.Args[k]; ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("%s: %s=%q", spec, k, v)
+			}
+			return n
+		}
+	}
+	return 0
 }
