@@ -29,7 +29,9 @@ type PointConfig struct {
 	Speeds  []float64 // per agent; nil means all 1
 	// Distances emulates a network between the dispatcher and the agents:
 	// a job to agent n leaves Distances[n] model units late, and dispatch
-	// strategies see the distances (policy.Env). nil: none.
+	// strategies see the distances (policy.Env). nil: no emulation, and
+	// the strategies see the distances measured at the start of the point
+	// (half the shortest of three probe round trips to each agent).
 	Distances  []float64
 	Load       float64 // offered load per server, 0 < ρ < 1
 	Jobs       int     // jobs issued
@@ -258,17 +260,61 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 		if k > 0 {
 			stream = "dispatch/" + strconv.Itoa(k)
 		}
-		d := &dispatcher{d: c.Dispatch.New(env)}
-		d.idle, _ = d.d.(policy.IdleWatcher)
-		d.done, _ = d.d.(policy.DoneWatcher)
+		d := &dispatcher{}
 		d.view = &view{ctx: runCtx, self: policy.None, nodes: c.Nodes, rng: workload.Stream(c.Seed, stream), clock: co.clock,
 			pool: co.pool, count: &co.count, tasks: co.tasks, mu: &d.mu, gossipAge: latency.New(), probeRTT: latency.New()}
-		d.view.replies, _ = d.d.(policy.ReplyWatcher)
+		d.build(c.Dispatch, env)
 		co.disps = append(co.disps, d)
 	}
 	co.view = co.disps[0].view
 	go func() { co.serve <- wire.Serve(runCtx, ln, wire.DefaultMaxFrame, co.handle) }()
 	return co, nil
+}
+
+// build gives d a fresh instance of the dispatch strategy for env.
+func (d *dispatcher) build(spec *policy.DispatchSpec, env policy.Env) {
+	d.d = spec.New(env)
+	d.idle, _ = d.d.(policy.IdleWatcher)
+	d.done, _ = d.d.(policy.DoneWatcher)
+	d.view.replies, _ = d.d.(policy.ReplyWatcher)
+}
+
+// measureDistances gives the dispatch strategies the measured distance to
+// each agent, half the shortest of three probe round trips (model units),
+// unless the point emulates distances of its own.
+func (co *coordinator) measureDistances(ctx context.Context) error {
+	c := co.cfg
+	if c.Distances != nil {
+		return nil
+	}
+	dist := make([]float64, len(co.roster))
+	for i := range co.roster {
+		m, ok := co.view.peers.get(policy.NodeID(i))
+		if !ok {
+			return fmt.Errorf("agent %s left before the point began", co.roster[i])
+		}
+		best := math.Inf(1)
+		for range 3 {
+			cctx, cancel := context.WithTimeout(ctx, probeTimeout)
+			start := time.Now()
+			cl, err := co.pool.Get(cctx, m.Tags[tagRPC])
+			if err == nil {
+				_, err = cl.Call(cctx, &wire.Msg{Type: wire.TypeProbe, From: -1})
+			}
+			cancel()
+			if err != nil {
+				return fmt.Errorf("measuring the distance to agent %s: %w", co.roster[i], err)
+			}
+			best = min(best, co.clock.units(time.Since(start)))
+		}
+		dist[i] = best / 2
+	}
+	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
+		ClassSizes: c.Workload.ClassSizes(), Distances: dist}
+	for _, d := range co.disps {
+		d.build(c.Dispatch, env)
+	}
+	return nil
 }
 
 func (co *coordinator) close() {
@@ -334,7 +380,7 @@ func (co *coordinator) configure(ctx context.Context) error {
 			}
 		}
 		if ready == len(roster) {
-			return nil
+			return co.measureDistances(wctx)
 		}
 		select {
 		case <-wctx.Done():

@@ -86,6 +86,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "--latency", "-1"}, []string{"--latency"}},
 		{[]string{"run", "--dispatch-delay", "-1"}, []string{"--dispatch-delay", "≥ 0"}},
 		{[]string{"run", "--preempt-cpu", "-1"}, []string{"--preempt-cpu"}},
+		{[]string{"run", "--distances", "0.1,-1"}, []string{"--distances", "≥ 0"}},
 		{[]string{"run", "--gossip", "1", "--gossip-mode", "lazy"}, []string{"--gossip-mode", "periodic, individual or delayed"}},
 		{[]string{"run", "--nodes", "many"}, []string{"nodes"}},
 		{[]string{"run", "--frobnicate"}, []string{"frobnicate"}},

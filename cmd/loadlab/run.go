@@ -37,6 +37,7 @@ func runCommand() *cli.Command {
 			&cli.IntFlag{Name: "servers", Value: 1, Usage: "servers per node c"},
 			&cli.StringFlag{Name: "discipline", Value: "fcfs", Usage: "fcfs or ps (processor sharing)"},
 			&cli.StringFlag{Name: "speeds", Value: "1", Usage: `node speeds: "1", "1,2" (cycled) or a distribution`},
+			&cli.StringFlag{Name: "distances", Usage: `one-way delay from the dispatcher to each node: "0.01,0.1" (cycled) or a distribution; local: emulated (default: none; agents measure their own)`},
 			&cli.StringFlag{Name: "dispatch", Value: "random", Usage: "dispatch strategy, e.g. random, jsq, 'pod(d=2)'"},
 			&cli.StringFlag{Name: "migrate", Value: "none", Usage: "migration policy, e.g. 'sender.threshold(T=2, probes=3)'"},
 			&cli.Float64Flag{Name: "load", Value: 0.7, Usage: "offered load per server ρ, 0 < ρ < 1"},
@@ -125,6 +126,12 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	if err != nil {
 		return zero, inputErr("--speeds: %v", err)
 	}
+	var distances []float64
+	if spec := c.String("distances"); spec != "" {
+		if distances, err = workload.Distances(spec, nodes, c.Uint64("seed")); err != nil {
+			return zero, inputErr("--distances: %v", err)
+		}
+	}
 	speedSpec := c.String("speeds")
 	homogeneous := true
 	for _, s := range speeds {
@@ -158,7 +165,9 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 		}
 		p.TimeUnit, p.Kernel, p.Dispatchers = c.String("time-unit"), c.String("kernel"), c.Int("dispatchers")
 	}
+	p.Distances = c.String("distances")
 	pt := experiment.NewPoint(p, w, d, m, speeds, costs, cfg.Batches)
+	pt.NodeDistances = distances
 	pt.Join, pt.Label = c.String("join"), c.String("label")
 	return pt, nil
 }
