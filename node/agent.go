@@ -175,6 +175,7 @@ func (a *Agent) control(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 		}
 	case opEnd:
 		a.endPoint(ctx)
+	case opPing:
 	default:
 		err = fmt.Errorf("unknown control operation %q", req.Op)
 	}

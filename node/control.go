@@ -15,6 +15,7 @@ const (
 	opConfigure = "configure" // set the agent up for a point
 	opStats     = "stats"     // report counters
 	opEnd       = "end"       // finish the point: fail what is left, drop the point's state
+	opPing      = "ping"      // answer at once: the coordinator times it to measure distances
 	opMoved     = "moved"     // agent → coordinator, one-way: a job changed hands
 )
 

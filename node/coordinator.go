@@ -31,7 +31,7 @@ type PointConfig struct {
 	// a job to agent n leaves Distances[n] model units late, and dispatch
 	// strategies see the distances (policy.Env). nil: no emulation, and
 	// the strategies see the distances measured at the start of the point
-	// (half the shortest of three probe round trips to each agent).
+	// (half the shortest of three round trips to each agent).
 	Distances  []float64
 	Load       float64 // offered load per server, 0 < ρ < 1
 	Jobs       int     // jobs issued
@@ -280,8 +280,9 @@ func (d *dispatcher) build(spec *policy.DispatchSpec, env policy.Env) {
 }
 
 // measureDistances gives the dispatch strategies the measured distance to
-// each agent, half the shortest of three probe round trips (model units),
-// unless the point emulates distances of its own.
+// each agent, half the shortest of three round trips (model units), unless
+// the point emulates distances of its own. It pings rather than probes, so
+// that no policy sees a probe.
 func (co *coordinator) measureDistances(ctx context.Context) error {
 	c := co.cfg
 	if c.Distances != nil {
@@ -297,10 +298,7 @@ func (co *coordinator) measureDistances(ctx context.Context) error {
 		for range 3 {
 			cctx, cancel := context.WithTimeout(ctx, probeTimeout)
 			start := time.Now()
-			cl, err := co.pool.Get(cctx, m.Tags[tagRPC])
-			if err == nil {
-				_, err = cl.Call(cctx, &wire.Msg{Type: wire.TypeProbe, From: -1})
-			}
+			_, err := call(cctx, co.pool, m.Tags[tagRPC], control{Op: opPing})
 			cancel()
 			if err != nil {
 				return fmt.Errorf("measuring the distance to agent %s: %w", co.roster[i], err)
