@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
 )
@@ -34,18 +36,19 @@ func plotCommand() *cli.Command {
 func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "export",
-		Usage:     "export a sweep's results as tidy CSV (one row per point and replication)",
-		UsageText: "loadlab export out/quick --csv [--output FILE|-]",
+		Usage:     "export a sweep's results as tidy CSV (one row per point and replication) or for benchstat",
+		UsageText: "loadlab export out/quick --csv [--output FILE|-]\n   loadlab export out/quick --benchstat [--output FILE|-]   # then: benchstat -col policy FILE",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "csv", Usage: "write CSV (the only format for now)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "file to write, - for standard output (default DIR/results.csv)"},
+			&cli.BoolFlag{Name: "csv", Usage: "write CSV, one row per point and replication (default file DIR/results.csv)"},
+			&cli.BoolFlag{Name: "benchstat", Usage: "write the Go benchmark format, one configuration per policy (default file DIR/results.bench); compare policies with benchstat -col policy"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "file to write, - for standard output"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return inputErr("export: want one sweep directory, got %d arguments", c.NArg())
 			}
-			if !c.Bool("csv") {
-				return inputErr("export: say which format: --csv")
+			if c.Bool("csv") == c.Bool("benchstat") {
+				return inputErr("export: say which format: --csv or --benchstat")
 			}
 			dir := c.Args().First()
 			recs, err := results.Read(dir)
@@ -55,15 +58,22 @@ func exportCommand() *cli.Command {
 				}
 				return err
 			}
+			write, file := results.WriteCSV, "results.csv"
+			if c.Bool("benchstat") {
+				file = "results.bench"
+				write = func(w io.Writer, recs []results.Record) error {
+					return analysis.WriteBenchfmt(w, filepath.Base(filepath.Clean(dir)), recs)
+				}
+			}
 			out := c.String("output")
 			if out == "-" {
-				return results.WriteCSV(c.App.Writer, recs)
+				return write(c.App.Writer, recs)
 			}
 			if out == "" {
-				out = filepath.Join(dir, "results.csv")
+				out = filepath.Join(dir, file)
 			}
 			var buf bytes.Buffer
-			if err := results.WriteCSV(&buf, recs); err != nil {
+			if err := write(&buf, recs); err != nil {
 				return err
 			}
 			if err := results.WriteFileAtomic(out, buf.Bytes()); err != nil {
