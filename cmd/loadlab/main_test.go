@@ -253,3 +253,40 @@ func TestResumeAfterKill(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepJSON checks --json: one object per point as it finishes, then a
+// summary with every cell, all on standard output and nothing else there.
+func TestSweepJSON(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tiny")
+	out, _, err := loadlab(t, "sweep", "testdata/tiny.yaml", "--out", dir, "--quiet", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 19 {
+		t.Fatalf("%d lines, want 18 points and a summary:\n%s", len(lines), out)
+	}
+	for i, l := range lines[:18] {
+		var p struct {
+			Done, Total  int
+			MeanResponse float64 `json:"mean_response"`
+		}
+		if err := json.Unmarshal([]byte(l), &p); err != nil || p.Total != 18 || p.Done < 1 || p.MeanResponse <= 0 {
+			t.Errorf("line %d: %v %+v: %s", i, err, p, l)
+		}
+	}
+	var sum struct {
+		Points  int
+		Figures []string
+		Cells   []struct {
+			Policy       string
+			MeanResponse float64 `json:"mean_response"`
+		}
+	}
+	if err := json.Unmarshal([]byte(lines[18]), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Points != 18 || len(sum.Cells) == 0 || len(sum.Figures) == 0 {
+		t.Errorf("summary %+v", sum)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +32,7 @@ func sweepCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "output directory (default out/NAME, NAME from the spec)"},
 			&cli.IntFlag{Name: "workers", Usage: "points run at once (default: one per CPU)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
+			&cli.BoolFlag{Name: "json", Usage: "for scripts: one JSON object per finished point, then a summary object with every cell, on standard output"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -49,17 +51,88 @@ func sweepCommand() *cli.Command {
 			}
 			stderr := c.App.ErrWriter
 			prog := newProgress(stderr, c.Bool("quiet"), spec.Name)
+			w := c.App.Writer
+			onPoint := prog.update
+			if c.Bool("json") {
+				enc := json.NewEncoder(w)
+				onPoint = func(done, total int, r results.Record) {
+					prog.update(done, total, r)
+					_ = enc.Encode(pointLine{Done: done, Total: total, Point: r.Point, MeanResponse: r.Result.MeanResponse,
+						CI95HalfWidth: r.Result.CI95HalfWidth, JobsFailed: r.Result.JobsFailed})
+				}
+			}
 			start := time.Now()
-			sum, err := experiment.Sweep(c.Context, spec, experiment.Options{Out: out, Workers: c.Int("workers"), OnPoint: prog.update})
+			sum, err := experiment.Sweep(c.Context, spec, experiment.Options{Out: out, Workers: c.Int("workers"), OnPoint: onPoint})
 			prog.finish()
 			if err != nil {
 				return err
 			}
-			w := c.App.Writer
-			fmt.Fprintf(w, "sweep %s: %d points (%d run now, %d resumed) in %.1fs\n", spec.Name, sum.Points, sum.Ran, sum.Resumed, time.Since(start).Seconds())
+			secs := time.Since(start).Seconds()
+			if c.Bool("json") {
+				return writeJSONSummary(w, out, spec, sum, secs)
+			}
+			fmt.Fprintf(w, "sweep %s: %d points (%d run now, %d resumed) in %.1fs\n", spec.Name, sum.Points, sum.Ran, sum.Resumed, secs)
 			return writeReport(w, out, spec)
 		},
 	}
+}
+
+// pointLine is what --json prints as each point finishes.
+type pointLine struct {
+	Done          int           `json:"done"`
+	Total         int           `json:"total"`
+	Point         results.Point `json:"point"`
+	MeanResponse  float64       `json:"mean_response"`
+	CI95HalfWidth float64       `json:"ci95_halfwidth"`
+	JobsFailed    int64         `json:"jobs_failed"`
+}
+
+// jsonCell is one (workload, policy, load) cell of the --json summary.
+type jsonCell struct {
+	Workload     string  `json:"workload"`
+	Policy       string  `json:"policy"`
+	Load         float64 `json:"load"`
+	Replications int     `json:"replications"`
+	MeanResponse float64 `json:"mean_response"`
+	MeanHalf     float64 `json:"mean_ci95_halfwidth"`
+	P99Response  float64 `json:"p99_response"`
+	P99Half      float64 `json:"p99_ci95_halfwidth"`
+	JobsIssued   int64   `json:"jobs_issued"`
+	JobsFailed   int64   `json:"jobs_failed"`
+}
+
+// writeJSONSummary writes the figures and prints one JSON object: the
+// sweep's counts, its figure files and every cell.
+func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experiment.Summary, secs float64) error {
+	recs, err := results.Read(dir)
+	if err != nil {
+		return err
+	}
+	cells := analysis.Summarize(recs)
+	figDir := filepath.Join(dir, "figures")
+	if err := os.MkdirAll(figDir, 0o755); err != nil {
+		return err
+	}
+	paths, err := analysis.WriteFigures(figDir, cells, spec.Labels(), analysis.DefaultFigureOptions())
+	if err != nil {
+		return fmt.Errorf("figures: %w", err)
+	}
+	out := struct {
+		Sweep   string     `json:"sweep"`
+		Dir     string     `json:"dir"`
+		Points  int        `json:"points"`
+		Ran     int        `json:"ran"`
+		Resumed int        `json:"resumed"`
+		Seconds float64    `json:"seconds"`
+		Figures []string   `json:"figures"`
+		Cells   []jsonCell `json:"cells"`
+	}{Sweep: spec.Name, Dir: dir, Points: sum.Points, Ran: sum.Ran, Resumed: sum.Resumed, Seconds: secs, Figures: paths}
+	for _, c := range cells {
+		out.Cells = append(out.Cells, jsonCell{Workload: c.Workload, Policy: c.Policy, Load: c.Load, Replications: c.N,
+			MeanResponse: c.Mean, MeanHalf: c.MeanHalf, P99Response: c.P99, P99Half: c.P99Half,
+			JobsIssued: c.JobsIssued, JobsFailed: c.JobsFailed})
+	}
+	return json.NewEncoder(w).Encode(out)
 }
 
 // writeReport prints the mean-response table and writes the figures of the
