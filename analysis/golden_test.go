@@ -20,7 +20,7 @@ func goldenRecords() []results.Record {
 	var recs []results.Record
 	for _, pol := range []struct {
 		name, dispatch, migrate string
-		factor, probes           float64
+		factor, probes          float64
 	}{{"random", "random", "none", 1, 0}, {"pod(d=2)", "pod(d=2)", "none", 0.55, 2}} {
 		for _, load := range []float64{0.5, 0.6, 0.7, 0.8, 0.9} {
 			for rep := 0; rep < 3; rep++ {
