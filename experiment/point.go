@@ -31,7 +31,9 @@ type Point struct {
 	NodeDistances  []float64 // dispatcher-to-node delays; nil when none
 	CostModel      sim.Costs
 	Batches        int
-	Join, Label    string // testbed: a member's gossip address and the cluster label
+	UnitModel      *workload.Units // sim: work units of code migration; nil when none
+	NodePlatforms  []string        // sim: each node's platform; nil when none
+	Join, Label    string          // testbed: a member's gossip address and the cluster label
 }
 
 // PointSeed derives the seed of a point from the sweep's root seed. It does
@@ -92,6 +94,7 @@ func (s *Spec) Points() ([]Point, error) {
 		gossip float64
 		mode   string
 		costs  sim.Costs
+		units  *workload.UnitConfig
 	}
 	var rows []row
 	for _, p := range s.Policies {
@@ -111,7 +114,7 @@ func (s *Spec) Points() ([]Point, error) {
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, row{p.Name, d, m, g, mode, c})
+		rows = append(rows, row{p.Name, d, m, g, mode, c, p.units(s)})
 	}
 	works := make([]*workload.Workload, len(s.Workloads))
 	for i, w := range s.Workloads {
@@ -132,7 +135,17 @@ func (s *Spec) Points() ([]Point, error) {
 						if backend != "sim" {
 							p.TimeUnit, p.Kernel, p.Dispatchers = s.TimeUnit, s.Kernel, s.Dispatchers
 						}
+						var units *workload.Units
+						if r.units != nil {
+							p.Units, p.Platforms = canonicalUnits(*r.units), strings.Join(s.Platforms, ",")
+							if units, err = workload.NewUnits(*r.units, works[wi].Classes()); err != nil {
+								return nil, err
+							}
+						}
 						pt := NewPoint(p, works[wi], r.d, r.m, speeds, r.costs, s.Batches)
+						if units != nil {
+							pt.UnitModel, pt.NodePlatforms = units, nodePlatforms(s.Platforms, s.Nodes)
+						}
 						pt.NodeDistances = distances
 						pt.Join, pt.Label = s.Join, s.Label
 						out = append(out, pt)
@@ -190,7 +203,7 @@ func Run(ctx context.Context, p Point) (results.Record, error) {
 func runSim(ctx context.Context, p Point) (results.Result, error) {
 	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load,
 		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, GossipMode: p.GossipMode, Batches: p.Batches, Costs: p.CostModel,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy}
+		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Units: p.UnitModel, Platforms: p.NodePlatforms}
 	return sim.Run(ctx, cfg)
 }
 

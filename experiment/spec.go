@@ -51,6 +51,20 @@ type Spec struct {
 	Workloads    []Workload  `yaml:"workloads"`    // default: one Poisson/exponential workload
 	Policies     []PolicyRow `yaml:"policies"`     // at least one
 
+	// Units are the work units of code migration (Fuggetta, Picco & Vigna
+	// 1998): their code, resource and execution segments, the binding
+	// table's overrides, the mobility method and the paradigm; see
+	// workload.UnitConfig. With units every migration costs what the model
+	// says over a link of costs.bandwidth and costs.latency (job_bytes is
+	// not used). Absent: no units. Only the simulator uses units and
+	// platforms for now: the local and testbed backends ignore both.
+	Units *workload.UnitConfig `yaml:"units"`
+	// Platforms names each node's platform, cycled over the nodes like
+	// speeds: [x86_64, arm64] makes nodes 0, 2, 4… x86_64. With
+	// units.platforms.builds a unit runs only where its kernel has a build
+	// (or on the interpreter tier). Default: none.
+	Platforms []string `yaml:"platforms"`
+
 	file string     // where the spec came from, for error messages
 	root *yaml.Node // the parsed document, for line numbers
 	hash string
@@ -74,6 +88,32 @@ type PolicyRow struct {
 	Gossip     *float64           `yaml:"gossip"`
 	GossipMode string             `yaml:"gossip_mode"`
 	Costs      map[string]float64 `yaml:"costs"` // e.g. {transfer_cpu: 0.2}: only the costs named change
+
+	// Work units of this row, overriding the spec's units (which default
+	// to workload.DefaultUnitConfig when only a row sets these): how
+	// running units move, e.g. {method: pre-copy}, and the paradigm, e.g.
+	// code-on-demand(cache=1e6).
+	Mobility *workload.Mobility `yaml:"mobility"`
+	Paradigm string             `yaml:"paradigm"`
+}
+
+// units is the row's unit configuration: the spec's with the row's
+// overrides; nil when neither sets units.
+func (p PolicyRow) units(s *Spec) *workload.UnitConfig {
+	if s.Units == nil && p.Mobility == nil && p.Paradigm == "" {
+		return nil
+	}
+	c := workload.UnitConfig{}
+	if s.Units != nil {
+		c = *s.Units
+	}
+	if p.Mobility != nil {
+		c.Mobility = *p.Mobility
+	}
+	if p.Paradigm != "" {
+		c.Paradigm = p.Paradigm
+	}
+	return &c
 }
 
 // gossip is the row's gossip period and mode.
@@ -375,6 +415,9 @@ func (s *Spec) validate() error {
 		if _, err := workload.Distances(s.Distances, max(s.Nodes, 1), s.Seed); err != nil {
 			return s.errAt([]string{"distances"}, "%v", err)
 		}
+	}
+	if err := s.validateUnits(); err != nil {
+		return err
 	}
 	probe := sim.Config{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs,
 		Warmup: s.Warmup, Gossip: s.Gossip, GossipMode: s.GossipMode, Batches: s.Batches, Costs: s.Costs}

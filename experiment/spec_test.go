@@ -259,3 +259,62 @@ func TestCalibrate(t *testing.T) {
 		t.Errorf("calibrate without a real backend: %v", err)
 	}
 }
+
+// TestUnits checks the units section and the rows' mobility and paradigm:
+// each row's unit configuration reaches its points and their keys, and a
+// bad setting is reported at its file:line.
+func TestUnits(t *testing.T) {
+	spec := `loads: [0.5]
+nodes: 4
+jobs: 2000
+replications: 1
+platforms: [x86_64, arm64]
+units:
+  code: {bytes: 1e5}
+  exec: {state: 1e6, growth: 1e4}
+  resources:
+    - {name: db, binding: identifier, attachment: fixed, uses: 1}
+  platforms: {builds: [{kernel: default, platforms: [x86_64]}], interpreter: 0.5}
+policies:
+  - {name: s&c, migrate: age}
+  - {name: pre, migrate: age, mobility: {method: pre-copy}}
+  - {name: cod, migrate: age, paradigm: code-on-demand}
+`
+	s, err := ParseSpec("t.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := s.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, p := range pts {
+		if p.UnitModel == nil || p.Point.Units == "" || p.Point.Platforms != "x86_64,arm64" || len(p.NodePlatforms) != 4 {
+			t.Fatalf("%s: units %q platforms %q %v: want them set", p.Policy, p.Point.Units, p.Point.Platforms, p.NodePlatforms)
+		}
+		keys[p.Key] = true
+		r, err := Run(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Result.Migrations == 0 || r.Result.StateBytes+r.Result.CodeBytes == 0 {
+			t.Errorf("%s: %d migrations, %g state and %g code bytes: want some", p.Policy, r.Result.Migrations, r.Result.StateBytes, r.Result.CodeBytes)
+		}
+	}
+	if len(keys) != 3 {
+		t.Errorf("%d distinct keys for 3 unit configurations", len(keys))
+	}
+	for _, c := range []struct{ spec, want string }{
+		{"loads: [0.5]\nunits:\n  mobility:\n    method: teleport\npolicies: [{migrate: age}]\n", "t.yaml:4: units.mobility.method: want weak"},
+		{"loads: [0.5]\nunits:\n  resources:\n    - {name: db, binding: identifier, attachment: fixed}\n    - {name: x, binding: ref, attachment: fixed}\npolicies: [{migrate: age}]\n", "t.yaml:5: units.resources[1]"},
+		{"loads: [0.5]\npolicies: [{migrate: age, paradigm: teleport}]\n", "t.yaml:2: policies[0].paradigm"},
+		{"loads: [0.5]\nunits: {platforms: {builds: [{kernel: default, platforms: [arm64]}]}}\nplatforms: [x86_64]\npolicies: [{migrate: age}]\n", "t.yaml:3: platforms: no node can run class default"},
+		{"loads: [0.5]\nunits: {colour: red}\npolicies: [{migrate: age}]\n", "t.yaml:2: colour is not a setting"},
+	} {
+		_, err := ParseSpec("t.yaml", []byte(c.spec))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got error %v, want one containing %q", err, c.want)
+		}
+	}
+}

@@ -31,6 +31,8 @@ type Point struct {
 	TimeUnit    string  `json:"time_unit,omitempty"`   // real backends: wall time of one model unit, e.g. "10ms"
 	Kernel      string  `json:"kernel,omitempty"`      // real backends: how work is done (sleep, hash, matmul)
 	Dispatchers int     `json:"dispatchers,omitempty"` // real backends: concurrent dispatcher instances (0 or 1: one)
+	Units       string  `json:"units,omitempty"`       // work units of code migration: the canonical workload.UnitConfig as one-line JSON (empty: no units, transfers cost job_bytes)
+	Platforms   string  `json:"platforms,omitempty"`   // each node's platform, cycled: "x86_64,arm64" (empty: none)
 }
 
 // Result is what a point measured. Times are in model units (a job of size
@@ -64,6 +66,18 @@ type Result struct {
 	MigrationsPerJob float64 `json:"migrations_per_job"`
 	ProbesPerJob     float64 `json:"probes_per_job"`
 	BytesPerJob      float64 `json:"bytes_per_job"`
+
+	// Work units (the simulator with units set; zero otherwise): what the
+	// migrations carried out moved and cost under the code-migration model
+	// of workload.Units (Fuggetta, Picco & Vigna 1998).
+	CodeBytes         float64 `json:"code_bytes"`          // code-segment bytes sent, code-on-demand fetches included
+	StateBytes        float64 `json:"state_bytes"`         // execution-state bytes sent, pre-copy resends included
+	ResourceBytes     float64 `json:"resource_bytes"`      // resource bytes moved or copied
+	MeanMigrationTime float64 `json:"mean_migration_time"` // mean over migrations of the time from start until the unit runs at the destination with all its state
+	MeanDowntime      float64 `json:"mean_downtime"`       // mean over migrations of the time the unit made no progress
+	CodeHitRate       float64 `json:"code_hit_rate"`       // fraction of migrations whose destination already held the unit's code (code on demand: the caches' hit rate)
+	RefusedMoves      int64   `json:"refused_moves"`       // moves the paradigm (no code, hop limit), the destination's platform or an unfinished pre-copy refused: the unit stayed
+	RedirectedJobs    int64   `json:"redirected_jobs"`     // jobs dispatched to a node whose platform cannot run them, placed on the next node that can
 
 	Utilization     float64   `json:"utilization"`      // mean over nodes of busy-server fraction
 	NodeUtilization []float64 `json:"node_utilization"` // per node

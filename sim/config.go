@@ -108,6 +108,15 @@ type Config struct {
 	Batches    int       // batches for the batch-means interval (default 30)
 	Costs      Costs
 
+	// Units, when set, makes every migration cost what the code-migration
+	// model says (workload.Units.Migrate over a link of Costs.Bandwidth and
+	// Costs.Latency) instead of Costs.JobBytes: see migrate.go. It must be
+	// resolved for Workload's classes. nil: no units.
+	Units *workload.Units
+	// Platforms names each node's platform, one per node, for
+	// Units.Platforms; nil means every node has the platform "".
+	Platforms []string
+
 	Workload *workload.Workload
 	Dispatch *policy.DispatchSpec
 	Migrate  *policy.MigrateSpec
@@ -196,6 +205,9 @@ func (c Config) ValidateSettings() error {
 		return fmt.Errorf("batches: must be at least 2, got %d", c.Batches)
 	case c.Speeds != nil && len(c.Speeds) != c.Nodes:
 		return fmt.Errorf("speeds: want one per node (%d), got %d", c.Nodes, len(c.Speeds))
+	}
+	if c.Platforms != nil && len(c.Platforms) != c.Nodes {
+		return fmt.Errorf("platforms: want one per node (%d), got %d", c.Nodes, len(c.Platforms))
 	}
 	if c.Distances != nil && len(c.Distances) != c.Nodes {
 		return fmt.Errorf("distances: want one per node (%d), got %d", c.Nodes, len(c.Distances))

@@ -14,6 +14,7 @@ const (
 	evProbe                    // a ProbeLater probe reaches node
 	evReply                    // the answer to a ProbeLater reaches node (-1: the dispatcher)
 	evPublish                  // delayed gossip: a load published at time at becomes visible
+	evStop                     // pre-copy: the live rounds of a unit at node end; it stops and leaves for node from
 )
 
 // event is a scheduled happening other than an arrival or a completion.
@@ -25,7 +26,7 @@ type event struct {
 	node int32
 	from int32
 	job  int32          // job slot; evReply, evPublish: load slot (cluster.snaps)
-	msg  policy.Message // evMessage; evPublish: Value is when the load was published
+	msg  policy.Message // evMessage; evPublish: Value is when the load was published; evStop: Value is the job's ID
 }
 
 func (a *event) before(b *event) bool {

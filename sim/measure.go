@@ -20,6 +20,10 @@ type measure struct {
 	bytes, overhead, gossipAge                         float64
 	gossipReads                                        int64
 
+	// Work units (Config.Units)
+	unitMoves, refused, redirected, codeHits, codeLookups    int64
+	codeBytes, stateBytes, resourceBytes, moveTime, downtime float64
+
 	inSystem         int64
 	area, areaT      float64 // ∫ jobs in system dt over the window, and the time it was last advanced
 	inWindow, closed bool
@@ -97,6 +101,15 @@ func (c *cluster) result() (results.Result, error) {
 	r.MigrationsPerJob = float64(m.migrations) / float64(issued)
 	r.ProbesPerJob = float64(m.probes) / float64(issued)
 	r.BytesPerJob = m.bytes / float64(issued)
+	r.CodeBytes, r.StateBytes, r.ResourceBytes = m.codeBytes, m.stateBytes, m.resourceBytes
+	r.RefusedMoves, r.RedirectedJobs = m.refused, m.redirected
+	if m.unitMoves > 0 {
+		r.MeanMigrationTime = m.moveTime / float64(m.unitMoves)
+		r.MeanDowntime = m.downtime / float64(m.unitMoves)
+	}
+	if m.codeLookups > 0 {
+		r.CodeHitRate = float64(m.codeHits) / float64(m.codeLookups)
+	}
 	if m.gossipReads > 0 {
 		r.GossipAge = m.gossipAge / float64(m.gossipReads)
 	}

@@ -14,6 +14,29 @@ type job struct {
 	since    float64 // time it joined its current node
 	end      float64 // FCFS: completion time while in service; PS: finish tag in virtual time
 	overhead bool    // a pseudo-job that stands for CPU spent on probes or transfers
+
+	// Work units (Config.Units) only; zero otherwise.
+	factor    float64 // speed factor of its kernel on this node's platform (interpreter tier < 1); 0 means 1
+	remote    float64 // time per unit of progress spent in remote accesses (global references)
+	migrating bool    // pre-copy live rounds under way: it stays here, running, until they end
+	downtime  float64 // with migrating: the final stop-and-copy that follows the rounds
+	toRemote  float64 // with migrating: remote once it has moved
+}
+
+// inflation is how many units of the node's work one unit of the job's
+// size takes at a node of the given speed: 1 for a plain job; 1/factor +
+// speed·remote for a unit on an interpreter tier or using resources by
+// global reference (at speed s a unit of progress takes 1/(s·factor) +
+// remote, as workload.ResourcePlan documents).
+func (jb *job) inflation(speed float64) float64 {
+	if jb.factor == 0 && jb.remote == 0 {
+		return 1
+	}
+	f := jb.factor
+	if f == 0 {
+		f = 1
+	}
+	return 1/f + speed*jb.remote
 }
 
 // deque is a ring buffer of job slots (FCFS waiting line).
@@ -163,10 +186,11 @@ func (n *node) finishing(jobs []job) int {
 // start puts job j into service at time now.
 func (n *node) start(jobs []job, j int32, now float64) {
 	jb := &jobs[j]
+	k := jb.inflation(n.speed) // 1 for plain jobs: x*1 and x/1 are exact
 	if n.ps {
-		jb.end = n.vtime + jb.left
+		jb.end = n.vtime + jb.left*k
 	} else {
-		jb.end = now + jb.left/n.speed
+		jb.end = now + jb.left*k/n.speed
 	}
 	n.running = append(n.running, j)
 	if !jb.overhead {
@@ -179,7 +203,7 @@ func (n *node) start(jobs []job, j int32, now float64) {
 func (n *node) admit(jobs []job, j int32, now float64) {
 	if !jobs[j].overhead {
 		n.nReal++
-		n.work += jobs[j].left
+		n.work += jobs[j].left * jobs[j].inflation(n.speed)
 	}
 	if n.ps || len(n.running) < n.servers {
 		n.start(jobs, j, now)
@@ -234,11 +258,21 @@ func (n *node) remaining(jobs []job, j int32, now float64) float64 {
 			continue
 		}
 		if n.ps {
-			return max(0, jb.end-n.vtime)
+			return max(0, jb.end-n.vtime) / jb.inflation(n.speed)
 		}
-		return max(0, (jb.end-now)*n.speed)
+		return max(0, (jb.end-now)*n.speed) / jb.inflation(n.speed)
 	}
 	return jb.left
+}
+
+// isRunning reports whether job j is in service here.
+func (n *node) isRunning(j int32) bool {
+	for _, r := range n.running {
+		if r == j {
+			return true
+		}
+	}
+	return false
 }
 
 // take removes real job j from the node at time now (the node must be
@@ -248,7 +282,7 @@ func (n *node) remaining(jobs []job, j int32, now float64) float64 {
 func (n *node) take(jobs []job, j int32, now float64) (running bool) {
 	jobs[j].left = n.remaining(jobs, j, now)
 	n.nReal--
-	n.work = max(0, n.work-jobs[j].left)
+	n.work = max(0, n.work-jobs[j].left*jobs[j].inflation(n.speed))
 	for i, r := range n.running {
 		if r == j {
 			last := len(n.running) - 1

@@ -54,6 +54,9 @@ type cluster struct {
 	replyWatch []policy.ReplyWatcher // per node, then the dispatcher's; nil where not implemented
 	pollWatch  []policy.PollWatcher  // per node
 
+	link   workload.Link         // Units: the path of every migration
+	caches []*workload.CodeCache // Units: each node's code cache
+
 	m measure
 }
 
@@ -180,6 +183,11 @@ func Run(ctx context.Context, cfg Config) (results.Result, error) {
 		return results.Result{}, err
 	}
 	c := newCluster(cfg)
+	if cfg.Units != nil {
+		if err := c.unitsInit(); err != nil {
+			return results.Result{}, err
+		}
+	}
 	if err := c.run(ctx); err != nil {
 		return results.Result{}, err
 	}
@@ -331,6 +339,9 @@ func (c *cluster) arrive() {
 		target = 0 // the conformance tests reject such a policy; keep the job rather than lose it
 		c.m.badDecisions++
 	}
+	if c.cfg.Units != nil {
+		target = c.placed(target, j)
+	}
 	c.jobs[j].Origin = target
 	delay := float64(c.rounds)*2*c.cfg.Costs.Latency + c.cfg.Costs.Dispatch
 	if c.cfg.Distances != nil {
@@ -356,10 +367,15 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 	delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency
 	c.setWake(id, a.Wake)
 	if a.Verb == policy.Transfer && a.Node != id && a.Node >= 0 && int(a.Node) < len(c.nodes) && c.jobs[j].Hops == 0 {
-		c.transfer(id, a.Node, j, delay, false)
-		return
-	}
-	if a.Verb != policy.Keep {
+		if c.cfg.Units == nil {
+			c.transfer(id, a.Node, j, delay, false)
+			return
+		}
+		if c.moveUnit(id, a.Node, j, delay, false) {
+			return
+		}
+		// refused: the job stays here
+	} else if a.Verb != policy.Keep {
 		c.carry(id, a, delay)
 	}
 	if delay > 0 {
@@ -373,6 +389,9 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	n := &c.nodes[id]
 	n.advance(c.now)
 	c.jobs[j].since = c.now
+	if c.cfg.Units != nil {
+		c.settle(id, j)
+	}
 	n.admit(c.jobs, j, c.now)
 	c.nh.set(int32(id), n.nextCompletion(c.jobs))
 	if !c.jobs[j].overhead {
@@ -437,6 +456,10 @@ func (c *cluster) carry(id policy.NodeID, a policy.Action, delay float64) {
 func (c *cluster) handOver(from, to policy.NodeID, slots []int32, delay float64) {
 	n := &c.nodes[from]
 	for _, j := range slots {
+		if c.cfg.Units != nil {
+			c.moveUnit(from, to, j, delay, true)
+			continue
+		}
 		running := n.take(c.jobs, j, c.now)
 		c.transfer(from, to, j, delay, running)
 	}
@@ -516,6 +539,8 @@ func (c *cluster) handle(e event) error {
 		n.advance(c.now)
 		c.board[id], c.boardAt[id] = n.load(), c.now
 		c.schedule(event{t: c.now + c.gossipRand.ExpFloat64()*c.cfg.Gossip, kind: evGossip, node: e.node})
+	case evStop:
+		c.stop(id, policy.NodeID(e.from), e.job, int64(e.msg.Value))
 	case evPublish:
 		c.board[id], c.boardAt[id] = c.unsnap(e.job), e.msg.Value
 	case evProbe:
@@ -542,6 +567,7 @@ func (c *cluster) depart(id int32) error {
 	j := n.complete(c.jobs, n.finishing(c.jobs), c.now)
 	c.nh.set(id, n.nextCompletion(c.jobs))
 	jb := &c.jobs[j]
+	jb.migrating = false // a pre-copy under way is abandoned: its stop finds nothing to do
 	overhead := jb.overhead
 	if !overhead {
 		c.done++

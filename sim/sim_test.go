@@ -62,6 +62,34 @@ func TestEveryPolicy(t *testing.T) {
 		{Nodes: 8, Load: 0.8, Jobs: 20000, Seed: 5, Gossip: 0.5, GossipMode: GossipDelayed, Costs: Costs{Latency: 0.02, PreemptCPU: 0.05}},
 		{Nodes: 8, Servers: 2, Load: 0.8, Jobs: 20000, Seed: 6, Gossip: 0.5, GossipMode: GossipIndividual},
 	}
+	// Work units: a mobile agent moved by pre-copy with resources of every
+	// kind on mixed platforms, and code on demand with a small cache.
+	unit := workload.UnitConfig{
+		Unit: workload.Unit{Code: workload.CodeSegment{Bytes: 1e5}, Exec: workload.ExecSegment{State: 1e5, Growth: 1e4, Dirty: 1e5, Context: 1e3},
+			Resources: []workload.Resource{
+				{Name: "db", Binding: workload.ByIdentifier, Attachment: workload.Fastened, Bytes: 1e6, Uses: 1, UseBytes: 100},
+				{Name: "input", Binding: workload.ByValue, Attachment: workload.Unattached, Bytes: 1e4},
+				{Name: "printer", Binding: workload.ByType, Attachment: workload.Fixed},
+			}},
+		Classes:   []workload.ClassUnit{{Class: "b", Code: &workload.CodeSegment{Kernel: "big", Bytes: 2e5}, Exec: &workload.ExecSegment{State: 1e6, Dirty: 2e6}}},
+		Mobility:  workload.Mobility{Method: workload.PreCopy},
+		Paradigm:  "mobile-agent(hops=3)",
+		Platforms: workload.Platforms{Builds: []workload.Build{{Kernel: "a", Platforms: []string{"x86_64"}}}, Interpreter: 0.5},
+	}
+	agent, err := workload.NewUnits(unit, w.Classes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit.Paradigm, unit.Platforms = "code-on-demand(cache=1.5e5)", workload.Platforms{}
+	onDemand, err := workload.NewUnits(unit, w.Classes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	setups = append(setups,
+		Config{Nodes: 6, Load: 0.5, Jobs: 20000, Seed: 7, Costs: Costs{Latency: 0.01, Bandwidth: 1e7, TransferCPU: 0.05, PreemptCPU: 0.02},
+			Units: agent, Platforms: []string{"x86_64", "arm64", "x86_64", "arm64", "x86_64", "arm64"}},
+		Config{Nodes: 6, Servers: 2, Discipline: "ps", Load: 0.7, Jobs: 20000, Seed: 8, Gossip: 0.5, Costs: Costs{Latency: 0.02, Bandwidth: 1e6}, Units: onDemand},
+	)
 	// Every strategy with no migration and with the symmetric policy, and
 	// every migration policy under random and pod(d=2) dispatch: each policy
 	// meets another that moves work, without the full cross product.

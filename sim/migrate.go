@@ -1,0 +1,224 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// Migrations of work units (Config.Units), by the code-migration model of
+// Fuggetta, Picco & Vigna, "Understanding code mobility", IEEE TSE 24(5),
+// 1998, with the cost of each move from workload.Units.Migrate over a link
+// of Costs.Bandwidth and Costs.Latency (Costs.JobBytes is not used):
+//
+//   - What moves: a job with no progress moves weakly; one with progress
+//     (running, or waiting after an earlier strong move) moves strongly by
+//     the configured method when the paradigm moves state, else weakly and
+//     restarts from the beginning at the destination (Cost.Redo).
+//   - When it arrives: stop-and-copy and weak moves after Cost.Total;
+//     pre-copy leaves the unit where it is, running, for the live rounds
+//     (Total − Downtime), then stops it and delivers it Downtime later;
+//     post-copy delivers it after Cost.Delay: the downtime plus the
+//     progress lost while its state is pulled at 1/Slowdown of its speed,
+//     counted as if it stood still (exact with Slowdown 1, the default).
+//     Pre-copy bytes are those of the state at the decision: what the
+//     unit's state grows during the rounds is not sent.
+//   - A pre-copy whose unit finishes during the live rounds is abandoned
+//     (its bytes stay counted); a unit whose pre-copy is under way cannot
+//     be moved again meanwhile (a refused move).
+//   - Code: each node has a code cache (Paradigm.NewCache). A dispatch
+//     brings the unit's code to its node (the client submits it); a move
+//     pushes the code (Insert) or, for code on demand, the destination
+//     looks it up (Get), fetching it on a miss. Migration.HasCode is the
+//     destination's Has before the move.
+//   - Refusals: a move the paradigm refuses (ErrNoCode, ErrHopLimit) or
+//     whose destination's platform cannot run the unit is not carried out:
+//     the unit stays and Result.RefusedMoves counts it.
+//   - Resources: a unit reached by global reference pays RemoteTime per
+//     unit of progress at its new node (see job.inflation); each move
+//     replans its resources from the unit's own segment, wherever it is.
+//   - Platforms: a unit runs at its node's speed times
+//     Platforms.Speed(code, platform); a dispatch to a node that cannot
+//     run it goes to the next node, in index order, that can
+//     (Result.RedirectedJobs).
+//
+// CPU costs (TransferCPU, PreemptCPU, ReceiveCPU) apply as without units.
+
+// unitsInit sets up the code caches and checks that Units fits the
+// workload and that every class can run on some node.
+func (c *cluster) unitsInit() error {
+	u := c.cfg.Units
+	c.link = workload.Link{Bandwidth: c.cfg.Costs.Bandwidth, Latency: c.cfg.Costs.Latency}
+	c.caches = make([]*workload.CodeCache, len(c.nodes))
+	for i := range c.caches {
+		c.caches[i] = u.Paradigm().NewCache()
+	}
+	classes := c.cfg.Workload.Classes()
+	for k, name := range classes {
+		if _, _, err := u.Migrate(workload.Migration{Class: int32(k), HasCode: true}); err != nil {
+			return fmt.Errorf("units: not resolved for the workload's classes (%d): %w", len(classes), err)
+		}
+		runs := false
+		for i := range c.nodes {
+			runs = runs || c.canRun(policy.NodeID(i), int32(k))
+		}
+		if !runs {
+			return fmt.Errorf("platforms: no node can run class %s (kernel %s)", name, u.Unit(int32(k)).Code.Key())
+		}
+	}
+	return nil
+}
+
+// platform returns node id's platform.
+func (c *cluster) platform(id policy.NodeID) string {
+	if c.cfg.Platforms == nil {
+		return ""
+	}
+	return c.cfg.Platforms[id]
+}
+
+// canRun reports whether node id's platform runs units of class.
+func (c *cluster) canRun(id policy.NodeID, class int32) bool {
+	_, ok := c.cfg.Units.Platforms().Speed(c.cfg.Units.Unit(class).Code, c.platform(id))
+	return ok
+}
+
+// placed is called when the dispatcher has picked target for job j: it
+// redirects a job the target cannot run and brings the job's code there.
+func (c *cluster) placed(target policy.NodeID, j int32) policy.NodeID {
+	class := c.jobs[j].Class
+	if !c.canRun(target, class) {
+		c.m.redirected++
+		for k := 1; k < len(c.nodes); k++ {
+			if id := (target + policy.NodeID(k)) % policy.NodeID(len(c.nodes)); c.canRun(id, class) {
+				target = id
+				break
+			}
+		}
+	}
+	c.caches[target].Insert(c.cfg.Units.Unit(class).Code)
+	return target
+}
+
+// settle sets the platform speed factor of job j, about to join node id.
+func (c *cluster) settle(id policy.NodeID, j int32) {
+	jb := &c.jobs[j]
+	if jb.overhead {
+		return
+	}
+	f, _ := c.cfg.Units.Platforms().Speed(c.cfg.Units.Unit(jb.Class).Code, c.platform(id))
+	jb.factor = f
+	if f == 1 {
+		jb.factor = 0
+	}
+}
+
+// moveUnit carries out the move of job j from node from to node to after
+// delay (the decision's probe rounds), or refuses it. present says the
+// job is at node from (queued or running); otherwise it has just arrived
+// there and is not queued yet. It reports whether the move was carried
+// out (begun, for pre-copy).
+func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, present bool) bool {
+	jb := &c.jobs[j]
+	if jb.migrating || !c.canRun(to, jb.Class) {
+		c.m.refused++
+		return false
+	}
+	n := &c.nodes[from]
+	running, progress := false, jb.Size-jb.left
+	if present {
+		n.advance(c.now)
+		running = n.isRunning(j)
+		progress = jb.Size - n.remaining(c.jobs, j, c.now)
+	}
+	u := c.cfg.Units
+	code := u.Unit(jb.Class).Code
+	has := c.caches[to].Has(code.Key())
+	cost, plan, err := u.Migrate(workload.Migration{Class: jb.Class, Progress: progress, Hops: int(jb.Hops), HasCode: has, Link: c.link})
+	if err != nil { // ErrNoCode or ErrHopLimit: the class was checked at the start
+		c.m.refused++
+		return false
+	}
+
+	c.m.migrations++
+	c.m.unitMoves++
+	c.m.bytes += cost.Bytes
+	c.m.codeBytes += cost.CodeBytes
+	c.m.stateBytes += cost.StateBytes
+	c.m.resourceBytes += cost.ResourceBytes
+	c.m.moveTime += cost.Total
+	c.m.downtime += cost.Downtime
+	c.m.codeLookups++
+	if has {
+		c.m.codeHits++
+	}
+	switch u.Paradigm().Code {
+	case workload.CodePull:
+		c.caches[to].Get(code)
+	case workload.CodePush:
+		c.caches[to].Insert(code)
+	}
+	if running {
+		c.m.preemptions++
+	}
+	live := cost.Total - cost.Downtime
+	if cost.Method == workload.PreCopy && present && live > 0 {
+		jb.migrating, jb.downtime, jb.toRemote = true, cost.Downtime, plan.RemoteTime
+		c.schedule(event{t: c.now + delay + live, kind: evStop, node: int32(from), from: int32(to), job: j, msg: policy.Message{Value: float64(jb.ID)}})
+		c.charge(from, running)
+		return true
+	}
+	if present {
+		n.take(c.jobs, j, c.now)
+		c.nh.set(int32(from), n.nextCompletion(c.jobs))
+	}
+	c.charge(from, running) // may move c.jobs
+	if cost.Redo > 0 {
+		c.jobs[j].left = c.jobs[j].Size // weak: it starts again
+	}
+	c.send(to, j, delay+cost.Delay-cost.Redo, plan.RemoteTime)
+	return true
+}
+
+// charge makes node from pay the CPU of sending a job, as without units:
+// TransferCPU, plus PreemptCPU when the job was running.
+func (c *cluster) charge(from policy.NodeID, running bool) {
+	cpu := c.cfg.Costs.TransferCPU
+	if running {
+		cpu += c.cfg.Costs.PreemptCPU
+	}
+	if cpu > 0 {
+		c.addOverhead(from, cpu)
+	}
+}
+
+// send delivers job j, taken from its node, to node to after delay.
+func (c *cluster) send(to policy.NodeID, j int32, delay, remote float64) {
+	jb := &c.jobs[j]
+	jb.Hops++
+	jb.remote = remote
+	jb.factor = 0
+	if delay <= 0 {
+		c.deliver(to, j)
+		return
+	}
+	c.schedule(event{t: c.now + delay, kind: evDeliver, node: int32(to), job: j})
+}
+
+// stop ends the live rounds of a pre-copy: the unit stops at node from and
+// reaches node to after the final stop-and-copy. A unit that finished
+// meanwhile is left alone.
+func (c *cluster) stop(from, to policy.NodeID, j int32, id int64) {
+	jb := &c.jobs[j]
+	if !jb.migrating || jb.ID != id || jb.overhead {
+		return
+	}
+	jb.migrating = false
+	n := &c.nodes[from]
+	n.advance(c.now)
+	n.take(c.jobs, j, c.now)
+	c.nh.set(int32(from), n.nextCompletion(c.jobs))
+	c.changed(from)
+	c.send(to, j, jb.downtime, jb.toRemote)
+}
