@@ -1,0 +1,207 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/loadlab/loadlab/analysis"
+	"github.com/loadlab/loadlab/results"
+)
+
+// Files written by Write, in its output directory.
+const (
+	HTMLFile     = "report.html"
+	MarkdownFile = "report.md"
+	LaTeXFile    = "tables.tex"
+	CSVFile      = "tables.csv"
+)
+
+const warningsHeading = "Warnings"
+
+// Write writes the report of s into out (created if needed): report.html,
+// report.md, tables.tex and tables.csv. Figures come from s.Dir/figures
+// when every PNG there is newer than the results; otherwise they are drawn
+// with analysis.WriteFigures into out/figures. Write returns the paths of
+// the documents, in the order above.
+func Write(s *Sweep, out string) ([]string, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	figs, err := sweepFigures(s, out)
+	if err != nil {
+		return nil, err
+	}
+	tables := Tables(s.Cells, s.Order)
+	doc := sweepDocument(s, tables, figs)
+	return writeDocuments(out, "report", doc, tables, nil)
+}
+
+// writeDocuments renders doc as HTML and Markdown under base.html and
+// base.md, and the tables as tables.tex and tables.csv (or with custom
+// writers for a comparison).
+func writeDocuments(out, base string, doc *document, tables []*Table, cmp *Comparison) ([]string, error) {
+	page, err := doc.renderHTML()
+	if err != nil {
+		return nil, err
+	}
+	md, err := doc.renderMarkdown(out)
+	if err != nil {
+		return nil, err
+	}
+	var tex, csv bytes.Buffer
+	texName, csvName := LaTeXFile, CSVFile
+	if cmp != nil {
+		texName, csvName = base+".tex", base+".csv"
+		err = cmp.WriteLaTeX(&tex)
+		if err == nil {
+			err = cmp.WriteCSV(&csv)
+		}
+	} else {
+		err = WriteLaTeX(&tex, tables)
+		if err == nil {
+			err = WriteCSV(&csv, tables)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{base + ".html", page}, {base + ".md", md}, {texName, tex.Bytes()}, {csvName, csv.Bytes()}} {
+		p := filepath.Join(out, f.name)
+		if err := results.WriteFileAtomic(p, f.data); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// sweepDocument lays out the report of one sweep.
+func sweepDocument(s *Sweep, tables []*Table, figs []figureRef) *document {
+	d := &document{title: "loadlab report: " + s.Spec.Name}
+	d.sections = append(d.sections, section{
+		heading: "Sweep",
+		text: fmt.Sprintf("%d records of %d policies, %d workloads and %d loads in %s.", len(s.Records),
+			len(analysis.Policies(s.Cells)), len(analysis.Workloads(s.Cells)), len(loadsOf(s.Cells)), s.Dir),
+		pre: string(s.Spec.Raw()),
+	})
+	d.sections = append(d.sections, section{heading: "Where and when it ran", items: EnvOf(s.Records).lines()})
+	warn := Warnings(s.Records, s.Cells)
+	ws := section{heading: warningsHeading, items: warn}
+	if len(warn) == 0 {
+		ws.text = "None: no failed jobs, every 95% interval within ±10% of its mean, no unstable point."
+	} else {
+		ws.text = fmt.Sprintf("Failed jobs; cells whose 95%% CI of the mean response is wider than ±%g%% of the mean; "+
+			"unstable points (a replication with utilisation ≥ %g, or batch-means half-width above %g× its mean).",
+			100*WideCI, SaturatedUtilization, DriftingBatches)
+	}
+	d.sections = append(d.sections, ws)
+	ts := section{heading: "Tables", text: "Policies as rows, offered load per server as columns; the lowest value of each column is marked (bold)."}
+	for _, t := range tables {
+		ts.tables = append(ts.tables, gridOf(t))
+	}
+	d.sections = append(d.sections, ts)
+	d.sections = append(d.sections, section{heading: "Figures", figures: figs})
+	return d
+}
+
+// sweepFigures returns the PNG figures of s, reusing s.Dir/figures when it
+// is up to date and drawing them into out/figures otherwise.
+func sweepFigures(s *Sweep, out string) ([]figureRef, error) {
+	if figs := freshFigures(s.Dir); len(figs) > 0 {
+		return figs, nil
+	}
+	dir := filepath.Join(out, "figures")
+	paths, err := analysis.WriteFigures(dir, s.Cells, s.Order, analysis.DefaultFigureOptions())
+	if err != nil {
+		return nil, fmt.Errorf("figures: %w", err)
+	}
+	return figureRefs(paths), nil
+}
+
+// freshFigures returns the PNGs of dir/figures when there are some and
+// all are newer than the results, else nil.
+func freshFigures(dir string) []figureRef {
+	st, err := os.Stat(filepath.Join(dir, results.FileName))
+	if err != nil {
+		return nil
+	}
+	pngs, _ := filepath.Glob(filepath.Join(dir, "figures", "*.png"))
+	for _, p := range pngs {
+		fs, err := os.Stat(p)
+		if err != nil || fs.ModTime().Before(st.ModTime()) {
+			return nil
+		}
+	}
+	return figureRefs(pngs)
+}
+
+// figureKinds orders a workload's figures as analysis.WriteFigures
+// documents them.
+var figureKinds = []string{"response", "p99", "normalized", "overhead", "cdf"}
+
+// figureRefs keeps the PNGs of paths, ordered by workload prefix, then by
+// figureKinds, with a caption from the file name.
+func figureRefs(paths []string) []figureRef {
+	type ranked struct {
+		prefix string
+		rank   int
+		path   string
+	}
+	var rs []ranked
+	for _, p := range paths {
+		if !strings.HasSuffix(p, ".png") {
+			continue
+		}
+		base := strings.TrimSuffix(filepath.Base(p), ".png")
+		r := ranked{prefix: base, rank: len(figureKinds), path: p}
+		for i, k := range figureKinds {
+			if base == k || strings.HasSuffix(base, "_"+k) {
+				r = ranked{prefix: strings.TrimSuffix(base, k), rank: i, path: p}
+				break
+			}
+		}
+		rs = append(rs, r)
+	}
+	sort.SliceStable(rs, func(i, j int) bool {
+		if rs[i].prefix != rs[j].prefix {
+			return rs[i].prefix < rs[j].prefix
+		}
+		if rs[i].rank != rs[j].rank {
+			return rs[i].rank < rs[j].rank
+		}
+		return rs[i].path < rs[j].path
+	})
+	out := make([]figureRef, len(rs))
+	for i, r := range rs {
+		out[i] = figureRef{path: r.path, caption: figureCaption(strings.TrimSuffix(filepath.Base(r.path), ".png"))}
+	}
+	return out
+}
+
+// figureCaption describes a figure file of analysis.WriteFigures.
+func figureCaption(base string) string {
+	captions := map[string]string{
+		"response":   "Mean response time vs load, 95% CI, with theory curves",
+		"p99":        "99th percentile of response time vs load, 95% CI",
+		"normalized": "Mean response time relative to no sharing (M/M/1-like) vs load",
+		"overhead":   "Migrations and probes per job vs load",
+		"cdf":        "CDF of response time at the highest load",
+	}
+	for k, c := range captions {
+		if base == k {
+			return c
+		}
+		if w, ok := strings.CutSuffix(base, "_"+k); ok {
+			return c + " (workload " + w + ")"
+		}
+	}
+	return base
+}

@@ -1,0 +1,214 @@
+// Package report turns sweep directories into documents: one sweep into a
+// self-contained HTML page, Markdown, and its tables as LaTeX (booktabs)
+// and tidy CSV; two sweeps (or the two backends of one) into a comparison
+// with the differences tested.
+//
+// A report only reads what a sweep stored (results.jsonl and spec.yaml);
+// it never reruns an experiment.
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/loadlab/loadlab/analysis"
+	"github.com/loadlab/loadlab/experiment"
+	"github.com/loadlab/loadlab/results"
+)
+
+// Sweep is what a sweep directory holds, read once.
+type Sweep struct {
+	Dir     string
+	Spec    *experiment.Spec
+	Records []results.Record
+	Cells   []analysis.Cell
+	// Order is the policy labels in the spec's order (colours in figures).
+	Order []string
+}
+
+// Load reads the spec and results kept in dir. A directory that is missing,
+// is not a sweep directory or holds no results is bad input
+// (experiment.IsInput reports true).
+func Load(dir string) (*Sweep, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, &experiment.InputError{Err: fmt.Errorf("sweep directory %s: %w", dir, err)}
+	}
+	if !st.IsDir() {
+		return nil, &experiment.InputError{Err: fmt.Errorf("%s is not a directory", dir)}
+	}
+	spec, err := experiment.Reopen(dir)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := results.Read(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &experiment.InputError{Err: fmt.Errorf("%s holds no results: %w", dir, err)}
+		}
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, &experiment.InputError{Err: fmt.Errorf("%s holds no results (%s is empty)", dir, filepath.Join(dir, results.FileName))}
+	}
+	return &Sweep{Dir: dir, Spec: spec, Records: recs, Cells: analysis.Summarize(recs), Order: spec.Labels()}, nil
+}
+
+// Env summarises where and when a sweep's points ran: each distinct value
+// of the records' environment, and the span of their start times.
+type Env struct {
+	Hosts, CPUs, GoVersions, Commits, Versions []string
+	First, Last                                time.Time // earliest start, latest end
+	Seconds                                    float64   // summed wall time of the points
+}
+
+// EnvOf collects the environment of recs.
+func EnvOf(recs []results.Record) Env {
+	var e Env
+	add := func(list *[]string, v string) {
+		if v == "" {
+			return
+		}
+		for _, s := range *list {
+			if s == v {
+				return
+			}
+		}
+		*list = append(*list, v)
+	}
+	for _, r := range recs {
+		add(&e.Hosts, r.Env.Host)
+		add(&e.CPUs, r.Env.CPU)
+		add(&e.GoVersions, r.Env.GoVersion)
+		add(&e.Commits, r.Env.Commit)
+		add(&e.Versions, r.Env.Version)
+		e.Seconds += r.Env.Seconds
+		if s := r.Env.Start; !s.IsZero() {
+			if e.First.IsZero() || s.Before(e.First) {
+				e.First = s
+			}
+			if end := s.Add(time.Duration(r.Env.Seconds * float64(time.Second))); end.After(e.Last) {
+				e.Last = end
+			}
+		}
+	}
+	return e
+}
+
+// lines renders the environment as label: value items.
+func (e Env) lines() []string {
+	join := func(v []string) string {
+		if len(v) == 0 {
+			return "unknown"
+		}
+		return strings.Join(v, ", ")
+	}
+	out := []string{
+		"host: " + join(e.Hosts),
+		"CPU: " + join(e.CPUs),
+		"Go: " + join(e.GoVersions),
+		"commit: " + join(e.Commits),
+		"version: " + join(e.Versions),
+	}
+	if !e.First.IsZero() {
+		out = append(out, fmt.Sprintf("ran: from %s to %s (%.1f s of point time)",
+			e.First.UTC().Format(time.RFC3339), e.Last.UTC().Format(time.RFC3339), e.Seconds))
+	}
+	return out
+}
+
+// Thresholds of the warnings.
+const (
+	// WideCI is the relative half-width above which a cell's 95% interval
+	// of the mean response is flagged (analysis.Imprecise).
+	WideCI = 0.10
+	// SaturatedUtilization flags a replication whose servers were busy
+	// at least this fraction of the time: the queue is at or past
+	// saturation and its mean response depends on the run length.
+	SaturatedUtilization = 0.99
+	// DriftingBatches flags a replication whose batch-means half-width
+	// exceeds this fraction of its mean response: batch means that keep
+	// rising (a queue growing without bound) give a huge within-run
+	// interval even when replications happen to agree.
+	DriftingBatches = 0.5
+)
+
+// Warnings lists what a reader should distrust in a sweep, one sentence
+// per cell and kind, in cell order:
+//
+//   - failed jobs: a cell whose replications lost jobs;
+//   - wide CI: analysis.Imprecise(c, WideCI);
+//   - unstable: a replication with utilisation ≥ SaturatedUtilization, or
+//     with a batch-means half-width above DriftingBatches × its mean
+//     response (a mean growing without bound within the run).
+func Warnings(recs []results.Record, cells []analysis.Cell) []string {
+	type key struct {
+		w, p string
+		l    float64
+	}
+	byCell := map[key][]results.Record{}
+	for _, r := range recs {
+		k := key{r.Point.Workload, r.Point.Policy, r.Point.Load}
+		byCell[k] = append(byCell[k], r)
+	}
+	var out []string
+	for _, c := range cells {
+		name := cellName(c.Workload, c.Policy, c.Load)
+		rs := byCell[key{c.Workload, c.Policy, c.Load}]
+		sort.Slice(rs, func(i, j int) bool { return rs[i].Point.Replication < rs[j].Point.Replication })
+		if c.JobsFailed > 0 {
+			var reps []string
+			for _, r := range rs {
+				if r.Result.JobsFailed > 0 {
+					reps = append(reps, fmt.Sprint(r.Point.Replication))
+				}
+			}
+			out = append(out, fmt.Sprintf("failed jobs: %s lost %d of %d jobs (replications %s)",
+				name, c.JobsFailed, c.JobsIssued, strings.Join(reps, ", ")))
+		}
+		if analysis.Imprecise(c, WideCI) {
+			out = append(out, fmt.Sprintf("wide CI: %s has mean response %s ± %s, wider than ±%g%% (run more replications or jobs)",
+				name, num(c.Mean), num(c.MeanHalf), 100*WideCI))
+		}
+		var why []string
+		for _, r := range rs {
+			res := r.Result
+			switch {
+			case res.Utilization >= SaturatedUtilization:
+				why = append(why, fmt.Sprintf("replication %d at utilisation %.3f", r.Point.Replication, res.Utilization))
+			case res.CI95HalfWidth > DriftingBatches*math.Abs(res.MeanResponse) || math.IsNaN(res.MeanResponse) || math.IsInf(res.MeanResponse, 0):
+				why = append(why, fmt.Sprintf("replication %d with batch means drifting (%s ± %s)", r.Point.Replication,
+					num(res.MeanResponse), num(res.CI95HalfWidth)))
+			}
+		}
+		if len(why) > 0 {
+			out = append(out, fmt.Sprintf("unstable: %s: %s", name, strings.Join(why, "; ")))
+		}
+	}
+	return out
+}
+
+// cellName names a cell in sentences.
+func cellName(workload, policy string, load float64) string {
+	return fmt.Sprintf("%s at ρ=%g (workload %s)", policy, load, workload)
+}
+
+// num formats a value with four significant digits.
+func num(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "n/a"
+	case math.IsInf(v, 1):
+		return "∞"
+	case math.IsInf(v, -1):
+		return "−∞"
+	}
+	return fmt.Sprintf("%.4g", v)
+}
