@@ -100,20 +100,7 @@ func (s *Spec) unitsErr(path []string, err error) error {
 // defaults written out (mobility, paradigm): equal configurations give
 // equal strings, so point keys tell units apart.
 func canonicalUnits(c workload.UnitConfig) string {
-	m, d := c.Mobility, workload.DefaultMobility()
-	if m.Method == "" {
-		m.Method = d.Method
-	}
-	if m.Threshold == 0 {
-		m.Threshold = d.Threshold
-	}
-	if m.MaxRounds == 0 {
-		m.MaxRounds = d.MaxRounds
-	}
-	if m.Slowdown == 0 {
-		m.Slowdown = d.Slowdown
-	}
-	c.Mobility = m
+	c.Mobility = c.Mobility.WithDefaults()
 	if c.Paradigm == "" {
 		c.Paradigm = workload.DefaultParadigm
 	}

@@ -213,8 +213,8 @@ func DefaultMobility() Mobility {
 	return Mobility{Method: StopAndCopy, Threshold: DefaultThreshold, MaxRounds: DefaultMaxRounds, Slowdown: 1}
 }
 
-// withDefaults fills in zero fields.
-func (m Mobility) withDefaults() Mobility {
+// WithDefaults fills in the zero fields from DefaultMobility.
+func (m Mobility) WithDefaults() Mobility {
 	d := DefaultMobility()
 	if m.Method == "" {
 		m.Method = d.Method
@@ -251,7 +251,7 @@ func (m Mobility) Validate() error {
 // Cost returns what moving a unit with payload p over l costs by m's
 // method (defaults filled in for zero fields).
 func (m Mobility) Cost(l Link, p Payload) Cost {
-	m = m.withDefaults()
+	m = m.WithDefaults()
 	switch m.Method {
 	case Weak:
 		return WeakCost(l, p)

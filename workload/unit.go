@@ -268,7 +268,7 @@ func NewUnits(c UnitConfig, classes []string) (*Units, error) {
 		}
 		over[cu.Class] = cu
 	}
-	u := &Units{actions: c.Actions, mobility: c.Mobility.withDefaults(), platforms: c.Platforms}
+	u := &Units{actions: c.Actions, mobility: c.Mobility.WithDefaults(), platforms: c.Platforms}
 	u.paradigm, _ = ParseParadigm(c.paradigm()) // checked by Validate
 	for _, name := range classes {
 		unit := c.Unit
