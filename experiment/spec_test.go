@@ -318,3 +318,71 @@ policies:
 		}
 	}
 }
+
+// TestShardMerge runs a spec in three shards and merges them: the merged
+// store holds exactly the points of an unsharded sweep, with the same
+// results; merging again adds nothing; a store of another spec is refused.
+func TestShardMerge(t *testing.T) {
+	s, err := ParseSpec("t.yaml", []byte(twoPolicies))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	full := filepath.Join(root, "full")
+	if _, err := Sweep(context.Background(), s, Options{Out: full}); err != nil {
+		t.Fatal(err)
+	}
+	var shards []string
+	total := 0
+	for i := 1; i <= 3; i++ {
+		dir := filepath.Join(root, fmt.Sprintf("shard%d", i))
+		sum, err := Sweep(context.Background(), s, Options{Out: dir, Shard: i, Shards: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += sum.Points
+		shards = append(shards, dir)
+	}
+	if total != 16 {
+		t.Errorf("shards hold %d points, want 16", total)
+	}
+	merged := filepath.Join(root, "merged")
+	sum, err := Merge(merged, shards)
+	if err != nil || sum.Merged != 16 || sum.Missing != 0 || sum.Duplicates != 0 {
+		t.Fatalf("merge: %+v, %v", sum, err)
+	}
+	want, _ := results.Read(full)
+	got, _ := results.Read(merged)
+	byKey := map[string]results.Result{}
+	for _, r := range want {
+		byKey[r.Point.Key] = r.Result
+	}
+	for _, r := range got {
+		w, ok := byKey[r.Point.Key]
+		if !ok || w.MeanResponse != r.Result.MeanResponse || w.P99Response != r.Result.P99Response {
+			t.Errorf("point %s: merged %v, unsharded %v (%v)", r.Point.Key, r.Result.MeanResponse, w.MeanResponse, ok)
+		}
+	}
+	if again, err := Merge(merged, shards); err != nil || again.Merged != 0 || again.Duplicates != 16 {
+		t.Errorf("merging again: %+v, %v", again, err)
+	}
+	if part, err := Merge(filepath.Join(root, "part"), shards[:2]); err != nil || part.Missing == 0 {
+		t.Errorf("two of three shards: %+v, %v, want missing points", part, err)
+	}
+	other, err := ParseSpec("o.yaml", []byte(strings.Replace(twoPolicies, "seed: 9", "seed: 10", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	odir := filepath.Join(root, "other")
+	if _, err := Sweep(context.Background(), other, Options{Out: odir, Shard: 1, Shards: 8}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(filepath.Join(root, "mixed"), []string{shards[0], odir}); err == nil || !IsInput(err) || !strings.Contains(err.Error(), "different specs") {
+		t.Errorf("merging stores of two specs: %v", err)
+	}
+	for _, bad := range [][2]int{{0, 3}, {4, 3}, {1, -1}} {
+		if _, err := Sweep(context.Background(), s, Options{Out: filepath.Join(root, "bad"), Shard: bad[0], Shards: bad[1]}); err == nil || !IsInput(err) {
+			t.Errorf("shard %d/%d: %v", bad[0], bad[1], err)
+		}
+	}
+}

@@ -25,6 +25,12 @@ type Options struct {
 	// OnPoint, when set, is called after each point is stored, from one
 	// goroutine at a time, with the count stored so far in this run.
 	OnPoint func(done, total int, r results.Record)
+	// Shard and Shards run a deterministic share of the points: shard i of
+	// n (1 ≤ i ≤ n) takes every n-th group of points, a group being one
+	// policy row's points on all its backends (so a calibrated twin stays
+	// with its real run). Zero Shards runs every point. Merge combines
+	// the shards' directories.
+	Shard, Shards int
 }
 
 // Summary says what a sweep did.
@@ -42,6 +48,9 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 	sum := Summary{Dir: opt.Out}
 	points, err := s.Points()
 	if err != nil {
+		return sum, err
+	}
+	if points, err = shard(points, len(s.Backends), opt.Shard, opt.Shards); err != nil {
 		return sum, err
 	}
 	sum.Points = len(points)
@@ -105,6 +114,24 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 		return sum, fmt.Errorf("interrupted: %d of %d points stored in %s; run the same command again to resume: %w", sum.Resumed+sum.Ran, sum.Points, opt.Out, context.Cause(ctx))
 	}
 	return sum, nil
+}
+
+// shard returns shard i of n of points, groups of perGroup consecutive
+// points (one row on each backend) dealt out in turn.
+func shard(points []Point, perGroup, i, n int) ([]Point, error) {
+	if n == 0 && i == 0 {
+		return points, nil
+	}
+	if n < 1 || i < 1 || i > n {
+		return nil, &InputError{fmt.Errorf("shard %d/%d: want i/n with 1 ≤ i ≤ n, e.g. 2/8", i, n)}
+	}
+	var out []Point
+	for k, p := range points {
+		if (k/max(perGroup, 1))%n == i-1 {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // runPoints runs points on workers goroutines and stores each record as it

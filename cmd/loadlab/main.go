@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return inputErr("%s: %v (see `loadlab %s --help`)", c.Command.FullName(), err, c.Command.FullName())
 		},
-		Commands: []*cli.Command{runCommand(), sweepCommand(), plotCommand(), exportCommand(), reportCommand(), compareCommand(), policiesCommand(), agentCommand(), clusterCommand()},
+		Commands: []*cli.Command{runCommand(), sweepCommand(), mergeCommand(), plotCommand(), exportCommand(), reportCommand(), compareCommand(), policiesCommand(), agentCommand(), clusterCommand()},
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(stderr, "loadlab: unknown command %q: see `loadlab --help`\n", name)
 		},

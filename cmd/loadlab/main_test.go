@@ -106,6 +106,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"cluster", "--nodes", "0"}, []string{"--nodes"}},
 		{[]string{"export", "testdata", "--csv"}, []string{"holds no results"}},
 		{[]string{"plot", "testdata"}, []string{"not a sweep directory"}},
+		{[]string{"sweep", "testdata/tiny.yaml", "--shard", "4/3"}, []string{"--shard", "1 ≤ i ≤ n"}},
+		{[]string{"sweep", "testdata/tiny.yaml", "--shard", "two"}, []string{"--shard"}},
+		{[]string{"merge", "testdata"}, []string{"--out"}},
+		{[]string{"merge", "--out", "x"}, []string{"directories to merge"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out := t.TempDir()

@@ -32,6 +32,7 @@ func sweepCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "output directory (default out/NAME, NAME from the spec)"},
 			&cli.IntFlag{Name: "workers", Usage: "points run at once (default: one per CPU)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
+			&cli.StringFlag{Name: "shard", Usage: "run only shard i of n (e.g. 2/8), for a job array; combine the shards' directories with loadlab merge"},
 			&cli.BoolFlag{Name: "json", Usage: "for scripts: one JSON object per finished point, then a summary object with every cell, on standard output"},
 		},
 		Action: func(c *cli.Context) error {
@@ -49,6 +50,19 @@ func sweepCommand() *cli.Command {
 			if c.Int("workers") < 0 {
 				return inputErr("--workers: must be ≥ 0, got %d", c.Int("workers"))
 			}
+			shard, shards := 0, 0
+			if v := c.String("shard"); v != "" {
+				a, b, ok := strings.Cut(v, "/")
+				var errA, errB error
+				shard, errA = strconv.Atoi(a)
+				shards, errB = strconv.Atoi(b)
+				if !ok || errA != nil || errB != nil || shards < 1 || shard < 1 || shard > shards {
+					return inputErr("--shard %q: want i/n with 1 ≤ i ≤ n, e.g. 2/8", v)
+				}
+				if c.String("out") == "" {
+					out = filepath.Join("out", fmt.Sprintf("%s-shard%dof%d", spec.Name, shard, shards))
+				}
+			}
 			stderr := c.App.ErrWriter
 			prog := newProgress(stderr, c.Bool("quiet"), spec.Name)
 			w := c.App.Writer
@@ -62,7 +76,7 @@ func sweepCommand() *cli.Command {
 				}
 			}
 			start := time.Now()
-			sum, err := experiment.Sweep(c.Context, spec, experiment.Options{Out: out, Workers: c.Int("workers"), OnPoint: onPoint})
+			sum, err := experiment.Sweep(c.Context, spec, experiment.Options{Out: out, Workers: c.Int("workers"), OnPoint: onPoint, Shard: shard, Shards: shards})
 			prog.finish()
 			if err != nil {
 				return err
@@ -73,6 +87,42 @@ func sweepCommand() *cli.Command {
 			}
 			fmt.Fprintf(w, "sweep %s: %d points (%d run now, %d resumed) in %.1fs\n", spec.Name, sum.Points, sum.Ran, sum.Resumed, secs)
 			return writeReport(w, out, spec)
+		},
+	}
+}
+
+func mergeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "merge",
+		Usage:     "combine the directories of sweeps of one spec (the shards of sweep --shard i/n) into one, then write its table and figures",
+		UsageText: "loadlab merge --out out/NAME out/NAME-shard1of4 out/NAME-shard2of4 ...",
+		Description: "Stores of different specs are refused. A point held by several stores is kept once;\n" +
+			"merging again adds only what is missing, and the points no store holds yet are counted.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Usage: "the merged sweep's directory (required)"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.String("out") == "" {
+				return inputErr("merge: --out DIR is required (usage: %s)", c.Command.UsageText)
+			}
+			if c.NArg() < 1 {
+				return inputErr("merge: give the sweep directories to merge (usage: %s)", c.Command.UsageText)
+			}
+			sum, err := experiment.Merge(c.String("out"), c.Args().Slice())
+			if err != nil {
+				return err
+			}
+			w := c.App.Writer
+			fmt.Fprintf(w, "merged %d records into %s (%d already there); %d of %d points stored", sum.Merged, c.String("out"), sum.Duplicates, sum.Points-sum.Missing, sum.Points)
+			if sum.Missing > 0 {
+				fmt.Fprintf(w, " (%d missing: a shard has not finished or was not given)", sum.Missing)
+			}
+			fmt.Fprintln(w)
+			spec, err := experiment.Reopen(c.String("out"))
+			if err != nil {
+				return err
+			}
+			return writeReport(w, c.String("out"), spec)
 		},
 	}
 }
