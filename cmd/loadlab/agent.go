@@ -14,10 +14,23 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/node/gossip"
 )
+
+var agentFlags = []cli.Flag{
+	&cli.StringFlag{Name: "config", Usage: "YAML file of settings, keys as these flags' names (flags and LOADLAB_ variables win)", EnvVars: []string{"LOADLAB_CONFIG"}},
+	altsrc.NewStringFlag(&cli.StringFlag{Name: "name", Usage: "unique member name (default HOST-PID)", EnvVars: []string{"LOADLAB_NAME"}}),
+	altsrc.NewStringFlag(&cli.StringFlag{Name: "bind", Value: "127.0.0.1", Usage: "address to bind gossip and TCP to", EnvVars: []string{"LOADLAB_BIND"}}),
+	altsrc.NewIntFlag(&cli.IntFlag{Name: "port", Usage: "gossip port (0: any free port)", EnvVars: []string{"LOADLAB_PORT"}}),
+	altsrc.NewStringFlag(&cli.StringFlag{Name: "advertise", Usage: "host:port others reach this agent's gossip at (default bind:port)", EnvVars: []string{"LOADLAB_ADVERTISE"}}),
+	altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "join", Usage: "gossip address of a member to join (repeatable; a variable takes a comma-separated list)", EnvVars: []string{"LOADLAB_JOIN"}}),
+	altsrc.NewStringFlag(&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label: only members with the same label talk", EnvVars: []string{"LOADLAB_LABEL"}}),
+	altsrc.NewStringFlag(&cli.StringFlag{Name: "profile", Usage: "serf settings: loopback or lan (default: loopback when bound to 127.0.0.1, else lan)", EnvVars: []string{"LOADLAB_PROFILE"}}),
+	altsrc.NewBoolFlag(&cli.BoolFlag{Name: "insecure", Usage: "allow a non-loopback address although agents do not authenticate peers yet", EnvVars: []string{"LOADLAB_INSECURE"}}),
+}
 
 func agentCommand() *cli.Command {
 	return &cli.Command{
@@ -27,15 +40,18 @@ func agentCommand() *cli.Command {
 		Description: "The agent joins (or starts) a cluster and waits. A sweep or `loadlab run --backend testbed\n" +
 			"--join HOST:PORT` configures it for each point. SIGINT or SIGTERM: it ends its point, leaves\n" +
 			"the cluster gracefully and exits 0. It binds to 127.0.0.1 unless told otherwise.",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "name", Usage: "unique member name (default HOST-PID)"},
-			&cli.StringFlag{Name: "bind", Value: "127.0.0.1", Usage: "address to bind gossip and TCP to", EnvVars: []string{"LOADLAB_BIND"}},
-			&cli.IntFlag{Name: "port", Usage: "gossip port (0: any free port)", EnvVars: []string{"LOADLAB_PORT"}},
-			&cli.StringFlag{Name: "advertise", Usage: "host:port others reach this agent's gossip at (default bind:port)"},
-			&cli.StringSliceFlag{Name: "join", Usage: "gossip address of a member to join (repeatable)", EnvVars: []string{"LOADLAB_JOIN"}},
-			&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label: only members with the same label talk", EnvVars: []string{"LOADLAB_LABEL"}},
-			&cli.StringFlag{Name: "profile", Usage: "serf settings: loopback or lan (default: loopback when bound to 127.0.0.1, else lan)"},
-			&cli.BoolFlag{Name: "insecure", Usage: "allow a non-loopback address although agents do not authenticate peers yet"},
+		// Every setting comes from its flag, else its LOADLAB_ variable, else
+		// the YAML file given by --config (keys as the flags' names).
+		Flags: agentFlags,
+		Before: func(c *cli.Context) error {
+			if c.String("config") == "" {
+				return nil
+			}
+			src, err := altsrc.NewYamlSourceFromFile(c.String("config"))
+			if err != nil {
+				return inputErr("--config: %v", err)
+			}
+			return altsrc.ApplyInputSourceValues(c, src, agentFlags)
 		},
 		Action: func(c *cli.Context) error {
 			ip := net.ParseIP(c.String("bind"))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,7 +67,12 @@ func TestAgentsAndTestbed(t *testing.T) {
 	}
 	label := "clitest-" + time.Now().Format("150405.000")
 	a := startAgent(t, "--name t-0 --label "+label)
-	b := startAgent(t, "--name t-1 --label "+label+" --join "+a.gossip)
+	// The second agent takes its name and label from a config file.
+	cfg := filepath.Join(t.TempDir(), "agent.yaml")
+	if err := os.WriteFile(cfg, []byte("name: t-1\nlabel: "+label+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := startAgent(t, "--config "+cfg+" --join "+a.gossip)
 	procs := []*agentProc{a, b}
 	defer func() {
 		for _, p := range procs {
