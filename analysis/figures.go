@@ -125,7 +125,10 @@ type figure struct {
 //     curve, when W has one;
 //   - overhead: two panels, migrations per job and probes per job vs load;
 //   - cdf: CDF of response time at W's highest load (log x axis), when the
-//     cells carry histograms.
+//     cells carry histograms;
+//   - mobility_bytes, mobility_time, mobility_hit_rate: the costs of code
+//     migration, when W's records carry work units (Point.Units); see
+//     mobilityFigures.
 //
 // Next to each figure a CSV holds exactly the data it plots: columns
 // workload, policy, load, value, ci_low, ci_high (overhead adds metric
@@ -144,13 +147,9 @@ type figure struct {
 // written, sorted.
 func WriteFigures(dir string, cells []Cell, policies []string, opt FigureOptions) ([]string, error) {
 	opt = opt.withDefaults()
-	formats := make([]string, len(opt.Formats))
-	for i, f := range opt.Formats {
-		f = strings.ToLower(strings.TrimPrefix(f, "."))
-		if !knownFormat(f) {
-			return nil, fmt.Errorf("figure format %q: want one of png, svg, pdf, jpg, tif, eps, tex", opt.Formats[i])
-		}
-		formats[i] = f
+	formats, err := figureFormats(opt)
+	if err != nil {
+		return nil, err
 	}
 	if len(cells) == 0 {
 		return nil, nil
@@ -175,28 +174,52 @@ func WriteFigures(dir string, cells []Cell, policies []string, opt FigureOptions
 			}
 		}
 		for _, fig := range workloadFigures(w, wc, index) {
-			base := filepath.Join(dir, prefixes[w]+fig.base)
-			for _, f := range formats {
-				b, err := fig.render(f, opt)
-				if err != nil {
-					return paths, fmt.Errorf("figure %s.%s: %w", base, f, err)
-				}
-				if err := results.WriteFileAtomic(base+"."+f, b); err != nil {
-					return paths, err
-				}
-				paths = append(paths, base+"."+f)
-			}
-			var buf bytes.Buffer
-			cw := csv.NewWriter(&buf)
-			_ = cw.WriteAll(fig.csv) // writes to memory; cannot fail
-			if err := results.WriteFileAtomic(base+".csv", buf.Bytes()); err != nil {
+			written, err := fig.write(filepath.Join(dir, prefixes[w]+fig.base), formats, opt)
+			paths = append(paths, written...)
+			if err != nil {
 				return paths, err
 			}
-			paths = append(paths, base+".csv")
 		}
 	}
 	sort.Strings(paths)
 	return paths, nil
+}
+
+// figureFormats returns the formats of opt in lower case without a dot,
+// or an error naming one it does not know.
+func figureFormats(opt FigureOptions) ([]string, error) {
+	formats := make([]string, len(opt.Formats))
+	for i, f := range opt.Formats {
+		f = strings.ToLower(strings.TrimPrefix(f, "."))
+		if !knownFormat(f) {
+			return nil, fmt.Errorf("figure format %q: want one of png, svg, pdf, jpg, tif, eps, tex", opt.Formats[i])
+		}
+		formats[i] = f
+	}
+	return formats, nil
+}
+
+// write renders the figure as base.F for each format F and writes its CSV
+// as base.csv, each file atomically; it returns the paths written.
+func (fig figure) write(base string, formats []string, opt FigureOptions) ([]string, error) {
+	var paths []string
+	for _, f := range formats {
+		b, err := fig.render(f, opt)
+		if err != nil {
+			return paths, fmt.Errorf("figure %s.%s: %w", base, f, err)
+		}
+		if err := results.WriteFileAtomic(base+"."+f, b); err != nil {
+			return paths, err
+		}
+		paths = append(paths, base+"."+f)
+	}
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	_ = cw.WriteAll(fig.csv) // writes to memory; cannot fail
+	if err := results.WriteFileAtomic(base+".csv", buf.Bytes()); err != nil {
+		return paths, err
+	}
+	return append(paths, base+".csv"), nil
 }
 
 func knownFormat(f string) bool {
@@ -349,6 +372,7 @@ func workloadFigures(w string, cells []Cell, index map[string]int) []figure {
 	if f, ok := cdfFigure(w, byPolicy, xMax); ok {
 		figs = append(figs, f)
 	}
+	figs = append(figs, mobilityFigures(w, cells, byPolicy, xMin, xMax)...)
 	return figs
 }
 

@@ -52,6 +52,21 @@ type Cell struct {
 
 	JobsIssued, JobsCompleted, JobsFailed int64 // sums over replications
 
+	// Code migration (records with Point.Units; zero otherwise): bytes
+	// sent per issued job by segment (Result.CodeBytes, StateBytes and
+	// ResourceBytes over JobsIssued), means across replications and their
+	// 95% t half-widths.
+	CodeBytesPerJob, CodeBytesPerJobHalf         float64
+	StateBytesPerJob, StateBytesPerJobHalf       float64
+	ResourceBytesPerJob, ResourceBytesPerJobHalf float64
+	// Mean migration time, mean downtime and code-on-demand hit rate, means
+	// across the replications that migrated at least once (a run without
+	// migrations has none of them) and their 95% t half-widths; NaN when
+	// no replication migrated.
+	MigrationTime, MigrationTimeHalf float64
+	Downtime, DowntimeHalf           float64
+	CodeHitRate, CodeHitRateHalf     float64
+
 	// Hist merges the replications' response-time histograms; nil when
 	// none could be decoded.
 	Hist *latency.Histogram
@@ -109,8 +124,21 @@ func summarizeCell(k cellKey, recs []results.Record) Cell {
 	probes := make([]float64, n)
 	first := 0
 	var bytes, util float64
+	code := make([]float64, n)
+	state := make([]float64, n)
+	resource := make([]float64, n)
+	var moveTimes, downtimes, hits []float64
 	for i, r := range recs {
 		res := r.Result
+		if res.JobsIssued > 0 {
+			issued := float64(res.JobsIssued)
+			code[i], state[i], resource[i] = res.CodeBytes/issued, res.StateBytes/issued, res.ResourceBytes/issued
+		}
+		if res.Migrations > 0 {
+			moveTimes = append(moveTimes, res.MeanMigrationTime)
+			downtimes = append(downtimes, res.MeanDowntime)
+			hits = append(hits, res.CodeHitRate)
+		}
 		means[i] = res.MeanResponse
 		p99s[i] = res.P99Response
 		migs[i] = res.MigrationsPerJob
@@ -144,6 +172,12 @@ func summarizeCell(k cellKey, recs []results.Record) Cell {
 	c.MigrationsPerJob, c.MigrationsPerJobHalf = TInterval(migs)
 	c.ProbesPerJob, c.ProbesPerJobHalf = TInterval(probes)
 	c.BytesPerJob = bytes / float64(n)
+	c.CodeBytesPerJob, c.CodeBytesPerJobHalf = TInterval(code)
+	c.StateBytesPerJob, c.StateBytesPerJobHalf = TInterval(state)
+	c.ResourceBytesPerJob, c.ResourceBytesPerJobHalf = TInterval(resource)
+	c.MigrationTime, c.MigrationTimeHalf = TInterval(moveTimes)
+	c.Downtime, c.DowntimeHalf = TInterval(downtimes)
+	c.CodeHitRate, c.CodeHitRateHalf = TInterval(hits)
 	c.Utilization = util / float64(n)
 	return c
 }
