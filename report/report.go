@@ -145,7 +145,7 @@ func freshFigures(dir string) []figureRef {
 
 // figureKinds orders a workload's figures as analysis.WriteFigures
 // documents them.
-var figureKinds = []string{"response", "p99", "normalized", "overhead", "cdf"}
+var figureKinds = []string{"response", "p99", "normalized", "overhead", "cdf", "mobility_bytes", "mobility_time", "mobility_hit_rate"}
 
 // figureRefs keeps the PNGs of paths, ordered by workload prefix, then by
 // figureKinds, with a caption from the file name.
@@ -189,11 +189,14 @@ func figureRefs(paths []string) []figureRef {
 // figureCaption describes a figure file of analysis.WriteFigures.
 func figureCaption(base string) string {
 	captions := map[string]string{
-		"response":   "Mean response time vs load, 95% CI, with theory curves",
-		"p99":        "99th percentile of response time vs load, 95% CI",
-		"normalized": "Mean response time relative to no sharing (M/M/1-like) vs load",
-		"overhead":   "Migrations and probes per job vs load",
-		"cdf":        "CDF of response time at the highest load",
+		"response":          "Mean response time vs load, 95% CI, with theory curves",
+		"p99":               "99th percentile of response time vs load, 95% CI",
+		"normalized":        "Mean response time relative to no sharing (M/M/1-like) vs load",
+		"overhead":          "Migrations and probes per job vs load",
+		"cdf":               "CDF of response time at the highest load",
+		"mobility_bytes":    "Bytes moved per job by segment (code, state, resources) vs load",
+		"mobility_time":     "Mean migration time and downtime vs load",
+		"mobility_hit_rate": "Code-on-demand cache hit rate vs load",
 	}
 	for k, c := range captions {
 		if base == k {
