@@ -67,7 +67,10 @@ func PointKey(p results.Point) string {
 
 // Points expands the spec in the order replication, load, workload,
 // policy, so the first replication of every point finishes first.
-func (s *Spec) Points() ([]Point, error) {
+func (s *Spec) Points() ([]Point, error) { return s.pointsOf(0, s.Replications) }
+
+// pointsOf expands the spec's points of replications from..to-1.
+func (s *Spec) pointsOf(from, to int) ([]Point, error) {
 	reg := policy.Builtin()
 	speeds, err := workload.Speeds(s.Speeds, s.Nodes, s.Seed)
 	if err != nil {
@@ -123,7 +126,7 @@ func (s *Spec) Points() ([]Point, error) {
 		}
 	}
 	var out []Point
-	for rep := 0; rep < s.Replications; rep++ {
+	for rep := from; rep < to; rep++ {
 		for _, load := range s.Loads {
 			for wi, w := range s.Workloads {
 				for _, r := range rows {

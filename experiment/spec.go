@@ -25,31 +25,33 @@ import (
 // Spec is a sweep: policies × workloads × loads × replications on one
 // cluster and backend. Zero values take the defaults in DefaultSpec.
 type Spec struct {
-	Name         string      `yaml:"name"`         // names the output directory out/NAME (default: the file's base name)
-	Backend      string      `yaml:"backend"`      // sim (default), local (real agents started on 127.0.0.1) or testbed (agents already running)
-	Backends     []string    `yaml:"backends"`     // several backends on the same points, e.g. [sim, local]: every policy once per backend
-	TimeUnit     string      `yaml:"time_unit"`    // real backends: wall time of one model unit (default 10ms)
-	Kernel       string      `yaml:"kernel"`       // real backends: sleep (default), hash or matmul
-	Dispatchers  int         `yaml:"dispatchers"`  // real backends: concurrent dispatcher instances (default 1)
-	Calibrate    bool        `yaml:"calibrate"`    // with backends [sim, local|testbed]: simulate each point with the network costs measured on its real run
-	Join         string      `yaml:"join"`         // testbed: gossip address (host:port) of any running agent
-	Label        string      `yaml:"label"`        // testbed: the agents' cluster label (default loadlab)
-	Seed         uint64      `yaml:"seed"`         // root seed (default 1)
-	Replications int         `yaml:"replications"` // independent runs per point (default 3)
-	Jobs         int         `yaml:"jobs"`         // jobs per run (default 100000)
-	Warmup       int         `yaml:"warmup"`       // first jobs left out of the statistics (default jobs/10)
-	Nodes        int         `yaml:"nodes"`        // cluster size (default 16)
-	Servers      int         `yaml:"servers"`      // servers per node (default 1)
-	Discipline   string      `yaml:"discipline"`   // fcfs (default) or ps
-	Speeds       string      `yaml:"speeds"`       // node speeds: "1" (default), "1,2" cycled, or a distribution
-	Distances    string      `yaml:"distances"`    // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
-	Gossip       float64     `yaml:"gossip"`       // load publication period (or delay); 0: exact views (default)
-	GossipMode   string      `yaml:"gossip_mode"`  // periodic (default), individual or delayed: see sim.GossipPeriodic
-	Batches      int         `yaml:"batches"`      // batch means per run for its own CI (default 30)
-	Loads        []float64   `yaml:"loads"`        // offered loads per server, each in (0, 1)
-	Costs        sim.Costs   `yaml:"costs"`        // probe, transfer and message costs (default: free)
-	Workloads    []Workload  `yaml:"workloads"`    // default: one Poisson/exponential workload
-	Policies     []PolicyRow `yaml:"policies"`     // at least one
+	Name         string      `yaml:"name"`             // names the output directory out/NAME (default: the file's base name)
+	Backend      string      `yaml:"backend"`          // sim (default), local (real agents started on 127.0.0.1) or testbed (agents already running)
+	Backends     []string    `yaml:"backends"`         // several backends on the same points, e.g. [sim, local]: every policy once per backend
+	TimeUnit     string      `yaml:"time_unit"`        // real backends: wall time of one model unit (default 10ms)
+	Kernel       string      `yaml:"kernel"`           // real backends: sleep (default), hash or matmul
+	Dispatchers  int         `yaml:"dispatchers"`      // real backends: concurrent dispatcher instances (default 1)
+	Calibrate    bool        `yaml:"calibrate"`        // with backends [sim, local|testbed]: simulate each point with the network costs measured on its real run
+	Join         string      `yaml:"join"`             // testbed: gossip address (host:port) of any running agent
+	Label        string      `yaml:"label"`            // testbed: the agents' cluster label (default loadlab)
+	Seed         uint64      `yaml:"seed"`             // root seed (default 1)
+	Replications int         `yaml:"replications"`     // independent runs per point (default 3)
+	Precision    float64     `yaml:"precision"`        // simulator: add replications until each mean's 95% half-width is within this fraction of it (0: off)
+	MaxReps      int         `yaml:"max_replications"` // with precision: at most this many replications per point (default 50)
+	Jobs         int         `yaml:"jobs"`             // jobs per run (default 100000)
+	Warmup       int         `yaml:"warmup"`           // first jobs left out of the statistics (default jobs/10)
+	Nodes        int         `yaml:"nodes"`            // cluster size (default 16)
+	Servers      int         `yaml:"servers"`          // servers per node (default 1)
+	Discipline   string      `yaml:"discipline"`       // fcfs (default) or ps
+	Speeds       string      `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
+	Distances    string      `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
+	Gossip       float64     `yaml:"gossip"`           // load publication period (or delay); 0: exact views (default)
+	GossipMode   string      `yaml:"gossip_mode"`      // periodic (default), individual or delayed: see sim.GossipPeriodic
+	Batches      int         `yaml:"batches"`          // batch means per run for its own CI (default 30)
+	Loads        []float64   `yaml:"loads"`            // offered loads per server, each in (0, 1)
+	Costs        sim.Costs   `yaml:"costs"`            // probe, transfer and message costs (default: free)
+	Workloads    []Workload  `yaml:"workloads"`        // default: one Poisson/exponential workload
+	Policies     []PolicyRow `yaml:"policies"`         // at least one
 
 	// Units are the work units of code migration (Fuggetta, Picco & Vigna
 	// 1998): their code, resource and execution segments, the binding
@@ -341,6 +343,20 @@ func (s *Spec) validate() error {
 	}
 	if s.Replications < 1 {
 		return s.errAt([]string{"replications"}, "must be at least 1, got %d", s.Replications)
+	}
+	if s.Precision != 0 {
+		switch {
+		case !(s.Precision > 0 && s.Precision < 1):
+			return s.errAt([]string{"precision"}, "want a relative half-width between 0 and 1, such as 0.02, got %g", s.Precision)
+		case anyReal:
+			return s.errAt([]string{"precision"}, "adding replications until a precision is met works on the simulator only for now")
+		}
+		if s.MaxReps == 0 {
+			s.MaxReps = 50
+		}
+		if s.MaxReps < s.Replications {
+			return s.errAt([]string{"max_replications"}, "must be at least replications (%d), got %d", s.Replications, s.MaxReps)
+		}
 	}
 	if len(s.Loads) == 0 {
 		return s.errAt([]string{"loads"}, "give at least one load, e.g. loads: [0.5, 0.7, 0.9]")

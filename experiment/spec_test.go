@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -383,6 +384,61 @@ func TestShardMerge(t *testing.T) {
 	for _, bad := range [][2]int{{0, 3}, {4, 3}, {1, -1}} {
 		if _, err := Sweep(context.Background(), s, Options{Out: filepath.Join(root, "bad"), Shard: bad[0], Shards: bad[1]}); err == nil || !IsInput(err) {
 			t.Errorf("shard %d/%d: %v", bad[0], bad[1], err)
+		}
+	}
+}
+
+// TestPrecision adds replications until every mean's 95% half-width is
+// within the target, cell by cell, and stops at max_replications.
+func TestPrecision(t *testing.T) {
+	spec := `
+name: prec
+seed: 4
+replications: 2
+precision: 0.05
+max_replications: 12
+jobs: 4000
+nodes: 4
+loads: [0.3, 0.9]
+policies:
+  - dispatch: random
+`
+	s, err := ParseSpec("t.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	sum, err := Sweep(context.Background(), s, Options{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := results.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != sum.Points || sum.Points <= 4 {
+		t.Fatalf("%d records, %d points: want replications added", len(recs), sum.Points)
+	}
+	for _, c := range analysis.Summarize(recs) {
+		if c.N > 12 {
+			t.Errorf("ρ=%g: %d replications, more than max_replications", c.Load, c.N)
+		}
+		if c.N < 12 && analysis.Imprecise(c, 0.05) {
+			t.Errorf("ρ=%g: stopped at %d replications with half-width %.3f of %.3f", c.Load, c.N, c.MeanHalf, c.Mean)
+		}
+		if c.Load == 0.3 && (c.N <= 2 || c.N >= 12) {
+			t.Errorf("ρ=0.3: %d replications: want some added, and fewer than at ρ=0.9's cap", c.N)
+		}
+		t.Logf("ρ=%g: %d replications, mean %.3f ± %.3f", c.Load, c.N, c.Mean, c.MeanHalf)
+	}
+	// Run again: everything is stored, nothing runs.
+	again, err := Sweep(context.Background(), s, Options{Out: dir})
+	if err != nil || again.Ran != 0 {
+		t.Errorf("second run: %+v, %v", again, err)
+	}
+	for _, bad := range []string{"precision: 1.5", "precision: 0.01\nmax_replications: 1", "precision: 0.01\nbackend: local"} {
+		if _, err := ParseSpec("t.yaml", []byte("loads: [0.5]\npolicies: [{dispatch: random}]\n"+bad+"\n")); err == nil || !IsInput(err) {
+			t.Errorf("%q: %v", bad, err)
 		}
 	}
 }

@@ -5,13 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -113,7 +116,60 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 	if sum.Resumed+sum.Ran < sum.Points {
 		return sum, fmt.Errorf("interrupted: %d of %d points stored in %s; run the same command again to resume: %w", sum.Resumed+sum.Ran, sum.Points, opt.Out, context.Cause(ctx))
 	}
+	if s.Precision > 0 && opt.Shards == 0 {
+		return sum, morePrecision(ctx, s, store, workers, &sum, stored)
+	}
 	return sum, nil
+}
+
+// morePrecision adds replications to the cells whose mean's 95% interval
+// is wider than s.Precision of the mean, a round at a time, each round
+// asking for as many as the interval says are needed (Law & Kelton's
+// sequential rule, analysis.MoreReplications), up to s.MaxReps per cell.
+// Extra replications are ordinary points with higher replication indexes:
+// stored, resumed and merged like any other.
+func morePrecision(ctx context.Context, s *Spec, store *results.Store, workers int, sum *Summary, stored func(results.Record)) error {
+	for {
+		want := map[string]int{} // cell → replications wanted
+		for _, c := range analysis.Summarize(store.Records()) {
+			if !analysis.Imprecise(c, s.Precision) {
+				continue
+			}
+			more := analysis.MoreReplications(c.N, c.MeanHalf, s.Precision*math.Abs(c.Mean))
+			if more <= 0 || c.N >= s.MaxReps {
+				continue
+			}
+			want[cellID(c.Workload, c.Policy, c.Load)] = min(c.N+more, s.MaxReps)
+		}
+		if len(want) == 0 {
+			return nil
+		}
+		top := 0
+		for _, n := range want {
+			top = max(top, n)
+		}
+		all, err := s.pointsOf(s.Replications, top)
+		if err != nil {
+			return err
+		}
+		var todo []Point
+		for _, p := range all {
+			if n, ok := want[cellID(p.Point.Workload, p.Policy, p.Load)]; ok && p.Replication < n && !store.Has(p.Key) {
+				todo = append(todo, p)
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		sum.Points += len(todo)
+		if err := runPoints(ctx, todo, workers, store, stored); err != nil {
+			return err
+		}
+	}
+}
+
+func cellID(workload, policy string, load float64) string {
+	return workload + "\x00" + policy + "\x00" + strconv.FormatFloat(load, 'g', -1, 64)
 }
 
 // shard returns shard i of n of points, groups of perGroup consecutive
