@@ -52,46 +52,6 @@ func mobilityRecords() []results.Record {
 	return recs
 }
 
-// checkGolden compares the PNG images names in dir with testdata/golden,
-// or rewrites the golden images with -update.
-func checkGolden(t *testing.T, dir string, names []string) {
-	t.Helper()
-	for _, name := range names {
-		got := filepath.Join(dir, name)
-		want := filepath.Join("testdata", "golden", name)
-		if *update {
-			b, err := os.ReadFile(got)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.MkdirAll(filepath.Dir(want), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(want, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		a, b := readPNG(t, got), readPNG(t, want)
-		if a.Bounds() != b.Bounds() {
-			t.Errorf("%s: size %v, golden %v", name, a.Bounds().Size(), b.Bounds().Size())
-			continue
-		}
-		diff, total := 0, 0
-		for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
-			for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
-				total++
-				if a.At(x, y) != b.At(x, y) {
-					diff++
-				}
-			}
-		}
-		if diff > total/1000 {
-			t.Errorf("%s: %d of %d pixels differ from testdata/golden/%s (rerun with -update after checking the new image in %s)", name, diff, total, name, dir)
-		}
-	}
-}
-
 func pngOptions() FigureOptions {
 	opt := DefaultFigureOptions()
 	opt.Formats, opt.DPI = []string{"png"}, 100
