@@ -270,6 +270,7 @@ func TestConformance(t *testing.T) {
 					t.Fatal(err)
 				}
 				d := s.New(env(3)) // New must override Node
+				lim := probeLimit(t, s.String())
 				idle, _ := d.(policy.IdleWatcher)
 				done, _ := d.(policy.DoneWatcher)
 				reply, _ := d.(policy.ReplyWatcher)
@@ -288,7 +289,7 @@ func TestConformance(t *testing.T) {
 					if len(v.sent) != 0 {
 						t.Fatalf("pick %d: sent %v", i, v.sent)
 					}
-					if lim := probeLimit(t, s.String()); lim >= 0 && len(v.probed())+len(v.later) > lim {
+					if len(v.probed())+len(v.later) > lim && lim >= 0 {
 						t.Fatalf("pick %d: probed %v and %v, more than its limit %d", i, v.probed(), v.later, lim)
 					}
 					out = append(out, n, policy.NodeID(len(v.probed())), policy.NodeID(len(v.later)))
@@ -332,6 +333,7 @@ func TestConformance(t *testing.T) {
 				}
 				const self = 4
 				m := s.New(env(self))
+				lim := probeLimit(t, s.String())
 				rng := rand.New(rand.NewPCG(7, 8))
 				v := newView(t, self, nil)
 				var out []policy.Action
@@ -360,7 +362,7 @@ func TestConformance(t *testing.T) {
 							t.Fatalf("%s: message to %d, want another node of 0..%d", at, m.to, nodes-1)
 						}
 					}
-					if lim := probeLimit(t, s.String()); lim >= 0 && len(v.probed())+len(v.later) > lim {
+					if len(v.probed())+len(v.later) > lim && lim >= 0 {
 						t.Fatalf("%s: probed %v and %v, more than its limit %d", at, v.probed(), v.later, lim)
 					}
 					out = append(out, a, policy.Action{Node: policy.NodeID(req), Job: n, Wake: float64(len(v.probed()))})
