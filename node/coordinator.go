@@ -101,6 +101,13 @@ func (c *PointConfig) fill() error {
 	return nil
 }
 
+// dispatchEnv is the Env the point's dispatch strategy is built for, with
+// the given distances to the agents.
+func (c *PointConfig) dispatchEnv(dist []float64) policy.Env {
+	return policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
+		ClassSizes: c.Workload.ClassSizes(), Distances: dist}
+}
+
 // RunLocal starts a cluster of c.Nodes agents on 127.0.0.1 in this process,
 // runs the point on it and tears everything down. The agents are found,
 // configured and measured exactly as on a testbed.
@@ -253,8 +260,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	for i := range co.holder {
 		co.holder[i] = -1 // not dispatched yet
 	}
-	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
-		ClassSizes: c.Workload.ClassSizes(), Distances: c.Distances}
+	env := c.dispatchEnv(c.Distances)
 	for k := 0; k < c.Dispatchers; k++ {
 		stream := "dispatch" // the simulator's stream: one dispatcher sees the same random choices
 		if k > 0 {
@@ -307,8 +313,7 @@ func (co *coordinator) measureDistances(ctx context.Context) error {
 		}
 		dist[i] = best / 2
 	}
-	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
-		ClassSizes: c.Workload.ClassSizes(), Distances: dist}
+	env := c.dispatchEnv(dist)
 	for _, d := range co.disps {
 		d.build(c.Dispatch, env)
 	}
