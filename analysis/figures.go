@@ -51,6 +51,16 @@ func TwoColumnFigureOptions() FigureOptions {
 	return o
 }
 
+// Validate reports a format WriteFigures does not know, or a negative
+// size or resolution; zero values take their defaults.
+func (o FigureOptions) Validate() error {
+	if o.Width < 0 || o.Height < 0 || o.DPI < 0 {
+		return fmt.Errorf("figure size %v × %v at %d dpi: want positive values (or 0 for the default)", o.Width, o.Height, o.DPI)
+	}
+	_, err := figureFormats(o)
+	return err
+}
+
 func (o FigureOptions) withDefaults() FigureOptions {
 	d := DefaultFigureOptions()
 	if o.Width <= 0 {
@@ -123,7 +133,15 @@ type figure struct {
 //   - p99: 99th percentile of response time vs load with CI bars;
 //   - normalized: mean response time divided by the no-sharing theory
 //     curve, when W has one;
-//   - overhead: two panels, migrations per job and probes per job vs load;
+//   - overhead: two panels, migrations per job and probes per job vs load,
+//     and a third, bytes sent per job (Result.BytesPerJob: transfers'
+//     job_bytes and work units' segments), when any policy moves bytes;
+//   - utilization: two panels, mean utilisation vs load with bars from
+//     the least to the most utilised node, and that spread (most minus
+//     least), when the records carry node utilisations;
+//   - gossip: the age of the gossiped load decisions read vs load, for the
+//     policies that read gossip; none when no policy does (see
+//     gossipFigure);
 //   - cdf: CDF of response time at W's highest load (log x axis), when the
 //     cells carry histograms;
 //   - mobility_bytes, mobility_time, mobility_hit_rate: the costs of code
@@ -133,7 +151,9 @@ type figure struct {
 // Next to each figure a CSV holds exactly the data it plots: columns
 // workload, policy, load, value, ci_low, ci_high (overhead adds metric
 // first; theory curves appear with their name as policy and empty CI
-// columns); for the CDF, policy, value, fraction.
+// columns; bytes per job in bytes, whatever unit the panel shows; gossip
+// has overhead's columns); for the CDF, policy, value, fraction; for
+// utilization, workload, policy, load, value, node_min, node_max, spread.
 //
 // Response-time axes switch to a log scale when the measurements span
 // more than a factor of 30 (one policy blowing up near saturation would
@@ -367,7 +387,27 @@ func workloadFigures(w string, cells []Cell, index map[string]int) []figure {
 	}
 	migs := overhead("migrations_per_job", "migrations per job", func(c Cell) (float64, float64, bool) { return c.MigrationsPerJob, c.MigrationsPerJobHalf, true })
 	probes := overhead("probes_per_job", "probes per job", func(c Cell) (float64, float64, bool) { return c.ProbesPerJob, c.ProbesPerJobHalf, true })
-	figs = append(figs, figure{base: "overhead", title: w + ": overhead per job vs load", panels: []panel{migs, probes}, corners: corners, headroom: true, csv: ovCSV})
+	ovPanels := []panel{migs, probes}
+	if hi := maxBytesPerJob(cells); hi > 0 {
+		// Bytes in a unit that reads well; the CSV keeps bytes.
+		scale, unit := byteUnit(hi)
+		bytes := overhead("bytes_per_job", unit+" per job", func(c Cell) (float64, float64, bool) {
+			return c.BytesPerJob, c.BytesPerJobHalf, true
+		})
+		for i := range bytes.series {
+			for j, p := range bytes.series[i].pts {
+				bytes.series[i].pts[j] = xyPoint{p.x, p.y / scale, p.lo / scale, p.hi / scale}
+			}
+		}
+		bytes.fitY(1.1, false)
+		ovPanels = append(ovPanels, bytes)
+		for i := range ovPanels {
+			ovPanels[i].xTicks = 2 // three panels side by side
+		}
+	}
+	figs = append(figs, figure{base: "overhead", title: w + ": overhead per job vs load", panels: ovPanels, corners: corners, headroom: true, csv: ovCSV})
+	figs = append(figs, utilizationFigure(w, byPolicy, xMin, xMax)...)
+	figs = append(figs, gossipFigure(w, byPolicy, xMin, xMax)...)
 
 	if f, ok := cdfFigure(w, byPolicy, xMax); ok {
 		figs = append(figs, f)

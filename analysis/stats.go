@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/stat"
@@ -47,8 +48,21 @@ type Cell struct {
 	// Overheads: means across replications and their 95% t half-widths.
 	MigrationsPerJob, MigrationsPerJobHalf float64
 	ProbesPerJob, ProbesPerJobHalf         float64
-	BytesPerJob                            float64
+	BytesPerJob, BytesPerJobHalf           float64
 	Utilization                            float64 // mean
+
+	// Spread of utilisation across nodes: the utilisation of the least
+	// and of the most loaded node (Result.NodeUtilization), each a mean
+	// across the replications that report node utilisations; NaN when
+	// none does.
+	NodeUtilMin, NodeUtilMax float64
+
+	// Staleness of gossip: the mean age of the gossiped load a decision
+	// read (Result.GossipAge) and its 99th percentile (Result.GossipAgeP99,
+	// real backends only), means across replications with their 95% t
+	// half-widths; 0 for policies that read no gossip.
+	GossipAge, GossipAgeHalf       float64
+	GossipAgeP99, GossipAgeP99Half float64
 
 	JobsIssued, JobsCompleted, JobsFailed int64 // sums over replications
 
@@ -123,7 +137,11 @@ func summarizeCell(k cellKey, recs []results.Record) Cell {
 	migs := make([]float64, n)
 	probes := make([]float64, n)
 	first := 0
-	var bytes, util float64
+	var util float64
+	bytes := make([]float64, n)
+	ages := make([]float64, n)
+	ages99 := make([]float64, n)
+	var nodeMins, nodeMaxs []float64
 	code := make([]float64, n)
 	state := make([]float64, n)
 	resource := make([]float64, n)
@@ -143,8 +161,13 @@ func summarizeCell(k cellKey, recs []results.Record) Cell {
 		p99s[i] = res.P99Response
 		migs[i] = res.MigrationsPerJob
 		probes[i] = res.ProbesPerJob
-		bytes += res.BytesPerJob
+		bytes[i] = res.BytesPerJob
+		ages[i], ages99[i] = res.GossipAge, res.GossipAgeP99
 		util += res.Utilization
+		if len(res.NodeUtilization) > 0 {
+			nodeMins = append(nodeMins, slices.Min(res.NodeUtilization))
+			nodeMaxs = append(nodeMaxs, slices.Max(res.NodeUtilization))
+		}
 		c.JobsIssued += res.JobsIssued
 		c.JobsCompleted += res.JobsCompleted
 		c.JobsFailed += res.JobsFailed
@@ -171,7 +194,13 @@ func summarizeCell(k cellKey, recs []results.Record) Cell {
 	c.P99, c.P99Half = TInterval(p99s)
 	c.MigrationsPerJob, c.MigrationsPerJobHalf = TInterval(migs)
 	c.ProbesPerJob, c.ProbesPerJobHalf = TInterval(probes)
-	c.BytesPerJob = bytes / float64(n)
+	c.BytesPerJob, c.BytesPerJobHalf = TInterval(bytes)
+	c.GossipAge, c.GossipAgeHalf = TInterval(ages)
+	c.GossipAgeP99, c.GossipAgeP99Half = TInterval(ages99)
+	c.NodeUtilMin, c.NodeUtilMax = math.NaN(), math.NaN()
+	if len(nodeMins) > 0 {
+		c.NodeUtilMin, c.NodeUtilMax = stat.Mean(nodeMins, nil), stat.Mean(nodeMaxs, nil)
+	}
 	c.CodeBytesPerJob, c.CodeBytesPerJobHalf = TInterval(code)
 	c.StateBytesPerJob, c.StateBytesPerJobHalf = TInterval(state)
 	c.ResourceBytesPerJob, c.ResourceBytesPerJobHalf = TInterval(resource)

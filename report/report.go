@@ -145,7 +145,7 @@ func freshFigures(dir string) []figureRef {
 
 // figureKinds orders a workload's figures as analysis.WriteFigures
 // documents them.
-var figureKinds = []string{"response", "p99", "normalized", "overhead", "cdf", "mobility_bytes", "mobility_time", "mobility_hit_rate"}
+var figureKinds = []string{"response", "p99", "normalized", "overhead", "utilization", "gossip", "cdf", "mobility_bytes", "mobility_time", "mobility_hit_rate"}
 
 // figureRefs keeps the PNGs of paths, ordered by workload prefix, then by
 // figureKinds, with a caption from the file name.
@@ -192,7 +192,9 @@ func figureCaption(base string) string {
 		"response":          "Mean response time vs load, 95% CI, with theory curves",
 		"p99":               "99th percentile of response time vs load, 95% CI",
 		"normalized":        "Mean response time relative to no sharing (M/M/1-like) vs load",
-		"overhead":          "Migrations and probes per job vs load",
+		"overhead":          "Migrations and probes per job vs load (and bytes sent per job when jobs carry bytes)",
+		"utilization":       "Mean utilisation vs load, bars from the least to the most utilised node, and the spread between them",
+		"gossip":            "Age of the gossiped load a decision read vs load, for the policies that read gossip",
 		"cdf":               "CDF of response time at the highest load",
 		"mobility_bytes":    "Bytes moved per job by segment (code, state, resources) vs load",
 		"mobility_time":     "Mean migration time and downtime vs load",

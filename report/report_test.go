@@ -688,3 +688,31 @@ func BenchmarkReport(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSweepReport runs the sweep of testdata/speed.yaml on the
+// simulator (10 policies × 10 loads × 5 replications of 100,000 jobs, on
+// every core) and writes its report, figures included: the target
+// is under a minute on 2 cores (docs/BENCHMARKS.md has the measurement).
+// Run it with -benchtime 1x.
+func BenchmarkSweepReport(b *testing.B) {
+	spec, err := experiment.LoadSpec(filepath.Join("testdata", "speed.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		dir := filepath.Join(b.TempDir(), "speed")
+		if _, err := experiment.Sweep(context.Background(), spec, experiment.Options{Out: dir}); err != nil {
+			b.Fatal(err)
+		}
+		s, err := Load(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(s.Records) != 500 {
+			b.Fatalf("%d records, want 500", len(s.Records))
+		}
+		if _, err := Write(s, filepath.Join(dir, "report")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

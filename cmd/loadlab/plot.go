@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -18,19 +19,58 @@ func plotCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "plot",
 		Usage:     "draw the figures of a sweep directory again (from its stored results)",
-		UsageText: "loadlab plot out/quick",
+		UsageText: "loadlab plot out/quick [--columns 2] [--formats pdf,png]",
+		Flags:     figureFlags(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return inputErr("plot: want one sweep directory, got %d arguments", c.NArg())
+			}
+			opt, err := figureOptions(c)
+			if err != nil {
+				return err
 			}
 			dir := c.Args().First()
 			spec, err := experiment.Reopen(dir)
 			if err != nil {
 				return err
 			}
-			return writeReport(c.App.Writer, dir, spec)
+			return writeReport(c.App.Writer, dir, spec, opt)
 		},
 	}
+}
+
+// figureFlags are the flags of the commands that draw a sweep's figures.
+func figureFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "columns", Value: 1, Usage: "figure width for a two-column paper: 1 (one column, 3.5 × 2.6 in) or 2 (both columns, 7 × 3 in); text stays the same size"},
+		&cli.StringFlag{Name: "formats", Value: "png,svg,pdf", Usage: "figure files to write, comma-separated: png, svg, pdf (also eps, jpg, tif, tex); each comes with the CSV of its data"},
+	}
+}
+
+// figureOptions reads figureFlags; a bad value is bad input.
+func figureOptions(c *cli.Context) (analysis.FigureOptions, error) {
+	var opt analysis.FigureOptions
+	switch n := c.Int("columns"); n {
+	case 1:
+		opt = analysis.DefaultFigureOptions()
+	case 2:
+		opt = analysis.TwoColumnFigureOptions()
+	default:
+		return opt, inputErr("--columns %d: want 1 (one-column figures) or 2 (two-column figures)", n)
+	}
+	opt.Formats = nil
+	for _, f := range strings.Split(c.String("formats"), ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			opt.Formats = append(opt.Formats, f)
+		}
+	}
+	if len(opt.Formats) == 0 {
+		return opt, inputErr("--formats %q: name at least one of png, svg, pdf", c.String("formats"))
+	}
+	if err := opt.Validate(); err != nil {
+		return opt, inputErr("--formats: %v", err)
+	}
+	return opt, nil
 }
 
 func exportCommand() *cli.Command {

@@ -25,19 +25,23 @@ func sweepCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "sweep",
 		Usage:     "run every point of a YAML spec in parallel, then write figures",
-		UsageText: "loadlab sweep examples/quick.yaml [--out DIR]",
+		UsageText: "loadlab sweep examples/quick.yaml [--out DIR] [--columns 2] [--formats pdf,png]",
 		Description: "Results go to DIR/results.jsonl as each point finishes (synced), so a sweep that is\n" +
 			"interrupted or killed resumes when the same command runs again. Figures go to DIR/figures.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "output directory (default out/NAME, NAME from the spec)"},
 			&cli.IntFlag{Name: "workers", Usage: "points run at once (default: one per CPU)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			&cli.StringFlag{Name: "shard", Usage: "run only shard i of n (e.g. 2/8), for a job array; combine the shards' directories with loadlab merge"},
 			&cli.BoolFlag{Name: "json", Usage: "for scripts: one JSON object per finished point, then a summary object with every cell, on standard output"},
-		},
+		}, figureFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return inputErr("sweep: want one spec file, got %d arguments (usage: %s)", c.NArg(), c.Command.UsageText)
+			}
+			figOpt, err := figureOptions(c)
+			if err != nil {
+				return err
 			}
 			spec, err := experiment.LoadSpec(c.Args().First())
 			if err != nil {
@@ -83,10 +87,10 @@ func sweepCommand() *cli.Command {
 			}
 			secs := time.Since(start).Seconds()
 			if c.Bool("json") {
-				return writeJSONSummary(w, out, spec, sum, secs)
+				return writeJSONSummary(w, out, spec, sum, secs, figOpt)
 			}
 			fmt.Fprintf(w, "sweep %s: %d points (%d run now, %d resumed) in %.1fs\n", spec.Name, sum.Points, sum.Ran, sum.Resumed, secs)
-			return writeReport(w, out, spec)
+			return writeReport(w, out, spec, figOpt)
 		},
 	}
 }
@@ -122,7 +126,7 @@ func mergeCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return writeReport(w, c.String("out"), spec)
+			return writeReport(w, c.String("out"), spec, analysis.DefaultFigureOptions())
 		},
 	}
 }
@@ -151,9 +155,9 @@ type jsonCell struct {
 	JobsFailed   int64   `json:"jobs_failed"`
 }
 
-// writeJSONSummary writes the figures and prints one JSON object: the
-// sweep's counts, its figure files and every cell.
-func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experiment.Summary, secs float64) error {
+// writeJSONSummary writes the figures as opt says and prints one JSON
+// object: the sweep's counts, its figure files and every cell.
+func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experiment.Summary, secs float64, opt analysis.FigureOptions) error {
 	recs, err := results.Read(dir)
 	if err != nil {
 		return err
@@ -163,7 +167,7 @@ func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experi
 	if err := os.MkdirAll(figDir, 0o755); err != nil {
 		return err
 	}
-	paths, err := analysis.WriteFigures(figDir, cells, spec.Labels(), analysis.DefaultFigureOptions())
+	paths, err := analysis.WriteFigures(figDir, cells, spec.Labels(), opt)
 	if err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
@@ -186,8 +190,8 @@ func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experi
 }
 
 // writeReport prints the mean-response table and writes the figures of the
-// sweep in dir.
-func writeReport(w io.Writer, dir string, spec *experiment.Spec) error {
+// sweep in dir as opt says.
+func writeReport(w io.Writer, dir string, spec *experiment.Spec, opt analysis.FigureOptions) error {
 	recs, err := results.Read(dir)
 	if err != nil {
 		return err
@@ -199,18 +203,23 @@ func writeReport(w io.Writer, dir string, spec *experiment.Spec) error {
 	if err := os.MkdirAll(figDir, 0o755); err != nil {
 		return err
 	}
-	paths, err := analysis.WriteFigures(figDir, cells, order, analysis.DefaultFigureOptions())
+	paths, err := analysis.WriteFigures(figDir, cells, order, opt)
 	if err != nil {
 		return fmt.Errorf("figures: %w", err)
 	}
-	var pngs []string
+	// List the figures in the first format asked for.
+	first := ".png"
+	if len(opt.Formats) > 0 {
+		first = "." + strings.ToLower(strings.TrimPrefix(opt.Formats[0], "."))
+	}
+	var shown []string
 	for _, p := range paths {
-		if strings.HasSuffix(p, ".png") {
-			pngs = append(pngs, p)
+		if strings.HasSuffix(p, first) {
+			shown = append(shown, p)
 		}
 	}
-	fmt.Fprintf(w, "figures (%d files, PNG/SVG/PDF with the data as CSV) in %s:\n", len(paths), figDir)
-	for _, p := range pngs {
+	fmt.Fprintf(w, "figures (%d files, %s with the data as CSV) in %s:\n", len(paths), strings.ToUpper(strings.Join(opt.Formats, "/")), figDir)
+	for _, p := range shown {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
 	return nil
