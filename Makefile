@@ -33,3 +33,10 @@ bench:
 
 build:
 	$(GO) build -o loadlab ./cmd/loadlab
+
+# The soak test (docs/testing.md): 16 local agents at 80% load for SOAK
+# (default 10m) of arrivals; no job lost, memory flat. Not part of `test`.
+SOAK ?= 10m
+.PHONY: soak
+soak:
+	LOADLAB_SOAK=1 LOADLAB_SOAK_DURATION=$(SOAK) $(GO) test ./node -run '^TestSoak$$' -count=1 -v -timeout 60m

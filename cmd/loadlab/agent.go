@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -23,8 +24,9 @@ import (
 var agentFlags = []cli.Flag{
 	&cli.StringFlag{Name: "config", Usage: "YAML file of settings, keys as these flags' names (flags and LOADLAB_ variables win)", EnvVars: []string{"LOADLAB_CONFIG"}},
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "name", Usage: "unique member name (default HOST-PID)", EnvVars: []string{"LOADLAB_NAME"}}),
-	altsrc.NewStringFlag(&cli.StringFlag{Name: "bind", Value: "127.0.0.1", Usage: "address to bind gossip and TCP to", EnvVars: []string{"LOADLAB_BIND"}}),
+	altsrc.NewStringFlag(&cli.StringFlag{Name: "bind", Value: "127.0.0.1", Usage: "address to bind gossip and TCP to, or auto: the address of the default route's interface, else of the first non-loopback interface that is up", EnvVars: []string{"LOADLAB_BIND"}}),
 	altsrc.NewIntFlag(&cli.IntFlag{Name: "port", Usage: "gossip port (0: any free port)", EnvVars: []string{"LOADLAB_PORT"}}),
+	altsrc.NewIntFlag(&cli.IntFlag{Name: "rpc-port", Usage: "TCP port of the endpoint for jobs, probes and transfers (0: any free port; it is advertised in gossip)", EnvVars: []string{"LOADLAB_RPC_PORT"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "advertise", Usage: "host:port others reach this agent's gossip at (default bind:port)", EnvVars: []string{"LOADLAB_ADVERTISE"}}),
 	altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "join", Usage: "gossip address of a member to join (repeatable; a variable takes a comma-separated list)", EnvVars: []string{"LOADLAB_JOIN"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label: only members with the same label talk", EnvVars: []string{"LOADLAB_LABEL"}}),
@@ -36,10 +38,12 @@ func agentCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "agent",
 		Usage:     "run one node: a serf member with a TCP endpoint that runs the points a coordinator gives it",
-		UsageText: "loadlab agent [--join HOST:PORT] [--bind 127.0.0.1] [--port 7946]",
+		UsageText: "loadlab agent [--join HOST:PORT] [--bind 127.0.0.1|IP|auto] [--port 7946]",
 		Description: "The agent joins (or starts) a cluster and waits. A sweep or `loadlab run --backend testbed\n" +
 			"--join HOST:PORT` configures it for each point. SIGINT or SIGTERM: it ends its point, leaves\n" +
-			"the cluster gracefully and exits 0. It binds to 127.0.0.1 unless told otherwise.",
+			"the cluster gracefully and exits 0. It binds to 127.0.0.1 unless told otherwise; --bind auto\n" +
+			"picks this host's address (containers, Kubernetes pods). --join takes IP:PORT or NAME:PORT;\n" +
+			"a name that resolves to several addresses (a headless Service) joins every one that answers.",
 		// Every setting comes from its flag, else its LOADLAB_ variable, else
 		// the YAML file given by --config (keys as the flags' names).
 		Flags: agentFlags,
@@ -54,15 +58,17 @@ func agentCommand() *cli.Command {
 			return altsrc.ApplyInputSourceValues(c, src, agentFlags)
 		},
 		Action: func(c *cli.Context) error {
-			ip := net.ParseIP(c.String("bind"))
-			if ip == nil {
-				return inputErr("--bind: %q is not an IP address", c.String("bind"))
+			ip, err := bindAddr(c.String("bind"))
+			if err != nil {
+				return inputErr("--bind: %v", err)
 			}
 			if !ip.IsLoopback() && !c.Bool("insecure") {
-				return inputErr("--bind %s: agents do not authenticate their peers yet, so anyone who can reach this address could run work on it; bind to 127.0.0.1, or pass --insecure on a network you trust", ip)
+				return inputErr("--bind %s (%s): agents do not authenticate their peers yet, so anyone who can reach this address could run work on it; bind to 127.0.0.1, or pass --insecure on a network you trust", c.String("bind"), ip)
 			}
-			if p := c.Int("port"); p < 0 || p > 65535 {
-				return inputErr("--port: %d is not a port", p)
+			for _, f := range []string{"port", "rpc-port"} {
+				if p := c.Int(f); p < 0 || p > 65535 {
+					return inputErr("--%s: %d is not a port", f, p)
+				}
 			}
 			name := c.String("name")
 			if name == "" {
@@ -81,7 +87,7 @@ func agentCommand() *cli.Command {
 			if err := g.Validate(); err != nil {
 				return inputErr("agent: %v", err)
 			}
-			a, err := node.StartAgent(c.Context, node.AgentConfig{RPC: net.JoinHostPort(ip.String(), "0"), Gossip: g})
+			a, err := node.StartAgent(c.Context, node.AgentConfig{RPC: net.JoinHostPort(ip.String(), strconv.Itoa(c.Int("rpc-port"))), Gossip: g})
 			if err != nil {
 				return err
 			}
@@ -96,6 +102,105 @@ func agentCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// bindAddr resolves the agent's --bind value: an IP address, or "auto".
+func bindAddr(s string) (net.IP, error) {
+	if s != "auto" {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return nil, fmt.Errorf("%q is not an IP address (or auto)", s)
+		}
+		return ip, nil
+	}
+	addrs, err := interfaceAddrs()
+	if err != nil {
+		return nil, fmt.Errorf("auto: %w", err)
+	}
+	ip := pickBind(routeSource(), addrs)
+	if ip == nil {
+		return nil, errors.New("auto: no default route and no non-loopback interface that is up with an address; give the address")
+	}
+	return ip, nil
+}
+
+// routeSource is the source address the kernel would use to reach a
+// public address over IPv4, else IPv6: the address of the default route's
+// interface. Connecting a UDP socket sends nothing; with no route it is nil.
+func routeSource() net.IP {
+	for _, target := range []string{"192.0.2.1:9", "[2001:db8::1]:9"} { // documentation addresses (RFC 5737, 3849)
+		conn, err := net.Dial("udp", target)
+		if err != nil {
+			continue
+		}
+		a, ok := conn.LocalAddr().(*net.UDPAddr)
+		conn.Close()
+		if ok && !a.IP.IsUnspecified() {
+			return a.IP
+		}
+	}
+	return nil
+}
+
+// ifaceAddrs is one network interface, for pickBind.
+type ifaceAddrs struct {
+	up, loopback bool
+	addrs        []net.IP
+}
+
+// interfaceAddrs lists this host's interfaces in the system's order.
+func interfaceAddrs() ([]ifaceAddrs, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	var out []ifaceAddrs
+	for _, ifc := range ifs {
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		ia := ifaceAddrs{up: ifc.Flags&net.FlagUp != 0, loopback: ifc.Flags&net.FlagLoopback != 0}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				ia.addrs = append(ia.addrs, n.IP)
+			}
+		}
+		out = append(out, ia)
+	}
+	return out, nil
+}
+
+// pickBind is --bind auto's rule: the default route's source address if it
+// is usable, else the first IPv4 address of the first non-loopback
+// interface that is up, else its first global IPv6 address. Link-local
+// addresses never count (they need a zone). nil: nothing suitable.
+func pickBind(route net.IP, ifaces []ifaceAddrs) net.IP {
+	usable := func(ip net.IP) bool {
+		return ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() && !ip.IsMulticast()
+	}
+	if usable(route) {
+		return route
+	}
+	for _, ifc := range ifaces {
+		if !ifc.up || ifc.loopback {
+			continue
+		}
+		var v6 net.IP
+		for _, ip := range ifc.addrs {
+			switch {
+			case !usable(ip):
+			case ip.To4() != nil:
+				return ip
+			case v6 == nil:
+				v6 = ip
+			}
+		}
+		if v6 != nil {
+			return v6
+		}
+	}
+	return nil
 }
 
 func clusterCommand() *cli.Command {

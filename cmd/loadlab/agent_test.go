@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -30,6 +31,7 @@ func TestHelperAgent(t *testing.T) {
 
 type agentProc struct {
 	cmd    *exec.Cmd
+	first  string // the line that says it is up
 	gossip string
 	rest   chan string
 }
@@ -51,6 +53,7 @@ func startAgent(t *testing.T, args string) *agentProc {
 	if err != nil {
 		t.Fatalf("agent did not start: %v", err)
 	}
+	p.first = first
 	f := strings.Fields(first)
 	for i := range f {
 		if f[i] == "gossip" {
@@ -103,5 +106,101 @@ func TestAgentsAndTestbed(t *testing.T) {
 	}
 	if _, _, err := loadlab(t, "run", "--backend", "testbed", "--nodes", "2"); err == nil || !strings.Contains(err.Error(), "--join") {
 		t.Errorf("testbed without --join: %v", err)
+	}
+}
+
+func TestPickBind(t *testing.T) {
+	ip := net.ParseIP
+	lo := ifaceAddrs{up: true, loopback: true, addrs: []net.IP{ip("127.0.0.1"), ip("::1")}}
+	eth := ifaceAddrs{up: true, addrs: []net.IP{ip("fe80::1"), ip("2001:db8::5"), ip("10.0.0.5")}}
+	v6only := ifaceAddrs{up: true, addrs: []net.IP{ip("fe80::2"), ip("2001:db8::7")}}
+	down := ifaceAddrs{addrs: []net.IP{ip("192.168.1.9")}}
+	linkLocal := ifaceAddrs{up: true, addrs: []net.IP{ip("169.254.0.3"), ip("fe80::3")}}
+	for _, tc := range []struct {
+		name   string
+		route  net.IP
+		ifaces []ifaceAddrs
+		want   string // "" for none
+	}{
+		{"default route wins", ip("192.168.7.2"), []ifaceAddrs{lo, eth}, "192.168.7.2"},
+		{"no route: first up non-loopback, IPv4 first", nil, []ifaceAddrs{lo, down, eth}, "10.0.0.5"},
+		{"loopback route is not used", ip("127.0.0.1"), []ifaceAddrs{lo, eth}, "10.0.0.5"},
+		{"link-local route is not used", ip("169.254.0.3"), []ifaceAddrs{linkLocal, eth}, "10.0.0.5"},
+		{"global IPv6 when no IPv4", nil, []ifaceAddrs{lo, v6only, eth}, "2001:db8::7"},
+		{"IPv6 route", ip("2001:db8::9"), []ifaceAddrs{eth}, "2001:db8::9"},
+		{"only loopback and down", nil, []ifaceAddrs{lo, down, linkLocal}, ""},
+		{"no interfaces", nil, nil, ""},
+	} {
+		got := pickBind(tc.route, tc.ifaces)
+		if (got == nil) != (tc.want == "") || (got != nil && !got.Equal(ip(tc.want))) {
+			t.Errorf("%s: pickBind = %v, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestBindAuto: --bind auto resolves to this host's non-loopback address,
+// which, like any other, needs --insecure; a bad --bind is an input error.
+func TestBindAuto(t *testing.T) {
+	ip, err := bindAddr("auto")
+	if err != nil {
+		t.Skipf("no address for --bind auto on this machine: %v", err)
+	}
+	if ip.IsLoopback() || ip.IsUnspecified() {
+		t.Fatalf("--bind auto gave %v", ip)
+	}
+	_, _, err = loadlab(t, "agent", "--bind", "auto")
+	if err == nil || !strings.Contains(err.Error(), "--insecure") || !strings.Contains(err.Error(), ip.String()) {
+		t.Errorf("--bind auto without --insecure: got %v, want a refusal naming %v and --insecure", err, ip)
+	}
+	for _, bad := range []string{"localhost", "10.0.0", "auto:7946"} {
+		if _, err := bindAddr(bad); err == nil {
+			t.Errorf("--bind %q: no error", bad)
+		}
+	}
+}
+
+// TestAgentJoinByName: --join takes a host name, as compose services and
+// Kubernetes headless Services give (memberlist resolves it), and
+// --rpc-port fixes the TCP endpoint's port for firewalls.
+func TestAgentJoinByName(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts agent processes")
+	}
+	label := "joinname-" + time.Now().Format("150405.000")
+	a := startAgent(t, "--name n-0 --label "+label)
+	t.Cleanup(func() { _ = a.cmd.Process.Kill() })
+	_, port, err := net.SplitHostPort(a.gossip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port for --rpc-port
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpc := ln.Addr().String()
+	ln.Close()
+	_, rpcPort, _ := net.SplitHostPort(rpc)
+	b := startAgent(t, "--name n-1 --label "+label+" --join localhost:"+port+" --rpc-port "+rpcPort) // prints only once joined
+	t.Cleanup(func() { _ = b.cmd.Process.Kill() })
+	if !strings.Contains(b.first, "rpc "+rpc+" ") {
+		t.Errorf("--rpc-port %s: agent says %q", rpcPort, b.first)
+	}
+	for _, p := range []*agentProc{b, a} {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		if err := p.cmd.Wait(); err != nil {
+			t.Errorf("agent exit: %v, output %q", err, <-p.rest)
+		}
+	}
+}
+
+// TestAgentBoolFlagFirst: a bool flag (--insecure) followed by other flags
+// takes no value, as in the README's `loadlab agent --insecure --bind IP`.
+func TestAgentBoolFlagFirst(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var out, errOut strings.Builder
+	err := run(ctx, []string{"loadlab", "agent", "--insecure", "--port", "70000"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "--port: 70000") {
+		t.Errorf("agent --insecure --port 70000: got %v (output %q), want the bad port reported", err, out.String())
 	}
 }
