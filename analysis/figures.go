@@ -144,7 +144,7 @@ type figure struct {
 //     gossipFigure);
 //   - cdf: CDF of response time at W's highest load (log x axis), when the
 //     cells carry histograms;
-//   - mobility_bytes, mobility_time, mobility_hit_rate: the costs of code
+//   - mobility_bytes, mobility_time, mobility_hit_rate, mobility_hit_time: the costs of code
 //     migration, when W's records carry work units (Point.Units); see
 //     mobilityFigures.
 //

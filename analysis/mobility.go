@@ -18,7 +18,10 @@ import (
 //     resources), one panel each, one line per policy with 95% CI bars;
 //   - mobility_time: mean migration time and mean downtime, two panels;
 //   - mobility_hit_rate: the code-on-demand hit rate (the fraction of
-//     migrations whose destination already held the code).
+//     migrations whose destination already held the code);
+//   - mobility_hit_time: that hit rate over time at the highest load, when
+//     records carry its series (Result.CodeHits); CSV columns workload,
+//     policy, load, time (a bin's middle), hit_rate.
 //
 // Times and hit rates come from the replications that migrated
 // (Cell.MigrationTime); a policy that never migrates has no line there.
@@ -95,7 +98,45 @@ func mobilityFigures(w string, cells []Cell, byPolicy []policyCells, xMin, xMax 
 	hit := panel{title: w + ": code hit rate vs load", xLabel: loadLabel, yLabel: "fraction of migrations with code there", xMin: xMin, xMax: xMax, fixedY: true, yMin: 0, yMax: 1}
 	add(&hit, &hitCSV, "", 1, func(c Cell) (float64, float64) { return c.CodeHitRate, c.CodeHitRateHalf })
 	figs = append(figs, figure{base: "mobility_hit_rate", panels: []panel{hit}, corners: []corner{bottomRight, topLeft, bottomLeft, topRight}, csv: hitCSV})
+	if f, ok := hitTimeFigure(w, byPolicy, xMax); ok {
+		figs = append(figs, f)
+	}
 	return figs
+}
+
+// hitTimeFigure draws the code caches' hit rate over time at the highest
+// load, one line per policy that has a series: a cold start warming up,
+// or a cache too small for the working set staying low.
+func hitTimeFigure(w string, byPolicy []policyCells, load float64) (figure, bool) {
+	pn := panel{title: fmt.Sprintf("%s: code hit rate over time, load %g", w, load), xLabel: "time (model units)",
+		yLabel: "fraction of migrations with code there", fixedY: true, yMin: 0, yMax: 1, xMin: math.Inf(1), xMax: math.Inf(-1)}
+	rows := [][]string{{"workload", "policy", "load", "time", "hit_rate"}}
+	for _, pc := range byPolicy {
+		var c *Cell
+		for i := range pc.cells {
+			if pc.cells[i].Load == load && len(pc.cells[i].CodeHits) > 0 {
+				c = &pc.cells[i]
+			}
+		}
+		if c == nil {
+			continue
+		}
+		s := series{name: pc.policy, style: pc.index}
+		for i, v := range c.CodeHits {
+			if math.IsNaN(v) {
+				continue
+			}
+			t := (float64(i) + 0.5) * c.CodeHitBin // the bin's middle
+			s.pts = append(s.pts, xyPoint{t, v, v, v})
+			pn.xMin, pn.xMax = 0, max(pn.xMax, float64(i+1)*c.CodeHitBin)
+			rows = append(rows, []string{w, pc.policy, formatFloat(load), formatFloat(t), formatFloat(v)})
+		}
+		pn.series = append(pn.series, s)
+	}
+	if len(rows) == 1 {
+		return figure{}, false
+	}
+	return figure{base: "mobility_hit_time", panels: []panel{pn}, corners: []corner{bottomRight, topLeft, bottomLeft, topRight}, csv: rows}, true
 }
 
 // byteUnit returns the decimal unit in which the largest value v reads

@@ -64,6 +64,12 @@ type Cell struct {
 	GossipAge, GossipAgeHalf       float64
 	GossipAgeP99, GossipAgeP99Half float64
 
+	// The code caches' hit rate over time (Result.CodeHits): per bin of
+	// CodeHitBin model units, the mean across the replications that had
+	// lookups in that bin; NaN for a bin without any. Nil without series.
+	CodeHits   []float64
+	CodeHitBin float64
+
 	JobsIssued, JobsCompleted, JobsFailed int64 // sums over replications
 
 	// Code migration (records with Point.Units; zero otherwise): bytes
@@ -207,8 +213,39 @@ func summarizeCell(k cellKey, recs []results.Record) Cell {
 	c.MigrationTime, c.MigrationTimeHalf = TInterval(moveTimes)
 	c.Downtime, c.DowntimeHalf = TInterval(downtimes)
 	c.CodeHitRate, c.CodeHitRateHalf = TInterval(hits)
+	c.CodeHits, c.CodeHitBin = hitSeries(recs)
 	c.Utilization = util / float64(n)
 	return c
+}
+
+// hitSeries averages the records' code hit rates over time, bin by bin,
+// over the records that had lookups in the bin (-1 marks none).
+func hitSeries(recs []results.Record) (rates []float64, bin float64) {
+	var sum []float64
+	var n []int
+	for _, r := range recs {
+		if len(r.Result.CodeHits) == 0 {
+			continue
+		}
+		bin = r.Result.CodeHitBin
+		for i, v := range r.Result.CodeHits {
+			for len(sum) <= i {
+				sum, n = append(sum, 0), append(n, 0)
+			}
+			if v >= 0 {
+				sum[i] += v
+				n[i]++
+			}
+		}
+	}
+	for i := range sum {
+		if n[i] == 0 {
+			rates = append(rates, math.NaN())
+		} else {
+			rates = append(rates, sum[i]/float64(n[i]))
+		}
+	}
+	return rates, bin
 }
 
 // Policies returns the policies of cells in order of first appearance.

@@ -31,9 +31,12 @@ type Point struct {
 	NodeDistances  []float64 // dispatcher-to-node delays; nil when none
 	CostModel      sim.Costs
 	Batches        int
-	UnitModel      *workload.Units // sim: work units of code migration; nil when none
-	NodePlatforms  []string        // sim: each node's platform; nil when none
-	Join, Label    string          // testbed: a member's gossip address and the cluster label
+	UnitModel      *workload.Units      // work units of code migration; nil when none
+	UnitConfig     *workload.UnitConfig // what UnitModel was resolved from, for the agents
+	NodePlatforms  []string             // each node's platform; nil when none
+	HitBin         float64              // model units per bin of the code hit rate over time; 0: no series
+	Join, Label    string               // testbed: a member's gossip address and the cluster label
+	Bind           string               // testbed: the coordinator's address, reachable from the agents (default 127.0.0.1)
 }
 
 // PointSeed derives the seed of a point from the sweep's root seed. It does
@@ -147,7 +150,8 @@ func (s *Spec) pointsOf(from, to int) ([]Point, error) {
 						}
 						pt := NewPoint(p, works[wi], r.d, r.m, speeds, r.costs, s.Batches)
 						if units != nil {
-							pt.UnitModel, pt.NodePlatforms = units, nodePlatforms(s.Platforms, s.Nodes)
+							pt.UnitModel, pt.UnitConfig, pt.NodePlatforms = units, r.units, nodePlatforms(s.Platforms, s.Nodes)
+							pt.HitBin = s.hitBin(works[wi], load, speeds)
 						}
 						pt.NodeDistances = distances
 						pt.Join, pt.Label = s.Join, s.Label
@@ -206,7 +210,7 @@ func Run(ctx context.Context, p Point) (results.Record, error) {
 func runSim(ctx context.Context, p Point) (results.Result, error) {
 	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load,
 		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, GossipMode: p.GossipMode, Batches: p.Batches, Costs: p.CostModel,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Units: p.UnitModel, Platforms: p.NodePlatforms}
+		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Units: p.UnitModel, Platforms: p.NodePlatforms, HitBin: p.HitBin}
 	return sim.Run(ctx, cfg)
 }
 
@@ -219,12 +223,17 @@ func runReal(ctx context.Context, p Point) (results.Result, error) {
 	}
 	cfg := node.PointConfig{Nodes: p.Nodes, Servers: p.Servers, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load, Jobs: p.Point.Jobs,
 		Warmup: p.Warmup, Seed: p.Seed, Batches: p.Batches, TimeUnit: unit, Kernel: p.Kernel, Discipline: p.Discipline,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Dispatchers: p.Dispatchers}
+		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Dispatchers: p.Dispatchers,
+		Units: p.UnitConfig, Platforms: p.NodePlatforms, HitBin: p.HitBin}
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
 	}
 	if p.Backend == "testbed" {
-		return node.RunTestbed(ctx, cfg, p.Join, "127.0.0.1", p.Label)
+		bind := p.Bind
+		if bind == "" {
+			bind = "127.0.0.1"
+		}
+		return node.RunTestbed(ctx, cfg, p.Join, bind, p.Label)
 	}
 	return node.RunLocal(ctx, cfg)
 }
@@ -276,3 +285,23 @@ var hostEnv = func() results.Env {
 
 // HostEnv says where this process runs.
 func HostEnv() results.Env { return hostEnv }
+
+// hitBins is how many bins the code hit rate over time has by default.
+const hitBins = 20
+
+// hitBin is the model time per bin of the code hit rate over time: the
+// spec's hit_bin, or else the expected length of a run of w at load over
+// hitBins.
+func (s *Spec) hitBin(w *workload.Workload, load float64, speeds []float64) float64 {
+	if s.HitBin > 0 {
+		return s.HitBin
+	}
+	mean := 1.0
+	if len(speeds) > 0 {
+		mean = 0
+		for _, v := range speeds {
+			mean += v / float64(len(speeds))
+		}
+	}
+	return float64(s.Jobs) / w.RateFor(load, s.Nodes*max(s.Servers, 1), mean) / hitBins
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"sort"
@@ -58,14 +59,18 @@ type Spec struct {
 	// table's overrides, the mobility method and the paradigm; see
 	// workload.UnitConfig. With units every migration costs what the model
 	// says over a link of costs.bandwidth and costs.latency (job_bytes is
-	// not used). Absent: no units. Only the simulator uses units and
-	// platforms for now: the local and testbed backends ignore both.
+	// not used). Absent: no units. The local and testbed backends move
+	// real bytes by the same model, timing the moves for real.
 	Units *workload.UnitConfig `yaml:"units"`
 	// Platforms names each node's platform, cycled over the nodes like
 	// speeds: [x86_64, arm64] makes nodes 0, 2, 4… x86_64. With
 	// units.platforms.builds a unit runs only where its kernel has a build
 	// (or on the interpreter tier). Default: none.
 	Platforms []string `yaml:"platforms"`
+	// HitBin is the model time per bin of the code caches' hit rate over
+	// time (results: code_hits), with units. Default: a run's expected
+	// length over 20.
+	HitBin float64 `yaml:"hit_bin"`
 
 	file string     // where the spec came from, for error messages
 	root *yaml.Node // the parsed document, for line numbers
@@ -274,16 +279,28 @@ func (s *Spec) errAt(path []string, format string, args ...any) error {
 	return fmt.Errorf("%s:%d: %s: %s", s.file, s.line(path...), name, fmt.Sprintf(format, args...))
 }
 
+// Upper bounds of a spec's sizes.
+const (
+	maxNodes   = 1_000_000
+	maxServers = 10_000
+	maxBatches = 100_000
+)
+
 func (s *Spec) validate() error {
 	if s.Warmup == -1 {
 		s.Warmup = s.Jobs / 10
 	}
+	// The upper bounds keep a typo from allocating memory the machine does
+	// not have (per-node and per-batch arrays) instead of reporting it.
 	for _, f := range []struct {
-		name     string
-		v, least int
-	}{{"nodes", s.Nodes, 1}, {"servers", s.Servers, 1}, {"jobs", s.Jobs, 1}, {"batches", s.Batches, 2}} {
+		name           string
+		v, least, most int
+	}{{"nodes", s.Nodes, 1, maxNodes}, {"servers", s.Servers, 1, maxServers}, {"jobs", s.Jobs, 1, math.MaxInt}, {"batches", s.Batches, 2, maxBatches}} {
 		if f.v < f.least {
 			return s.errAt([]string{f.name}, "must be at least %d, got %d", f.least, f.v)
+		}
+		if f.v > f.most {
+			return s.errAt([]string{f.name}, "at most %d, got %d", f.most, f.v)
 		}
 	}
 	if s.Name == "" {

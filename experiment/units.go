@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,9 @@ import (
 // validateUnits checks the spec's units and platforms, and each policy
 // row's overrides, against every workload, naming the setting's file:line.
 func (s *Spec) validateUnits() error {
+	if !(s.HitBin >= 0) || math.IsInf(s.HitBin, 0) {
+		return s.errAt([]string{"hit_bin"}, "want a finite number of model units ≥ 0 (0 = a run's length / 20), got %v", s.HitBin)
+	}
 	for i, p := range s.Platforms {
 		if strings.TrimSpace(p) == "" || strings.ContainsAny(p, ", ") {
 			return s.errAt([]string{"platforms", strconv.Itoa(i)}, "%q is not a platform name: use letters, digits, '-', '_' or '.'", p)

@@ -1,10 +1,12 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -24,6 +26,10 @@ type AgentConfig struct {
 	Gossip   gossip.Config    // serf settings (Name required); the agent adds its role and RPC tags
 	MaxFrame int              // largest frame accepted (default wire.DefaultMaxFrame)
 	Registry *policy.Registry // where the coordinator's migration policy is looked up (default policy.Builtin())
+
+	damage   func(*wire.Job) // tests: alters a sealed unit before it is sent
+	onAccess func()          // tests: called for each remote use served
+	onFetch  func()          // tests: called for each code fetch served
 }
 
 // Agent is one node: a serf member with a TCP endpoint. A coordinator
@@ -58,6 +64,7 @@ type point struct {
 	wake    *time.Timer
 	count   counters
 	xferRTT *latency.Histogram
+	units   *unitModel // nil: the point has no work units
 }
 
 // StartAgent starts a node and joins its cluster.
@@ -125,8 +132,25 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 		// not hold up the dispatcher or the sending agent. From here on the
 		// job is ours: it runs, moves on, or is reported failed.
 		j := m.Job
+		if m.Type == wire.TypeTransfer {
+			if err := p.accept(m.From, j); err != nil {
+				return nil, fmt.Errorf("transfer refused: %w", err)
+			}
+			// The segments are checked; the agent keeps only the
+			// checkpoint (its own copy) and gives the frame back.
+			j.Checkpoint = bytes.Clone(j.Checkpoint)
+			j.State, j.Code, j.Resources = nil, nil, nil
+			m.Release()
+		} else {
+			p.units.dispatched(j.Class)
+		}
+		from := policy.NodeID(m.From)
 		if !p.tasks.start(func() {
-			if err := p.arrive(j); err != nil {
+			err := p.fetchCode(from, j, m.Type == wire.TypeTransfer)
+			if err == nil {
+				err = p.arrive(j)
+			}
+			if err != nil {
 				p.fail(j, err.Error())
 			}
 		}) {
@@ -141,6 +165,20 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 		if err := p.requested(policy.NodeID(m.From)); err != nil {
 			return nil, err
 		}
+		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}, nil
+	case wire.TypeFetch:
+		if a.cfg.onFetch != nil {
+			a.cfg.onFetch()
+		}
+		return p.serveFetch(string(m.Data))
+	case wire.TypeAccess:
+		if a.cfg.onAccess != nil {
+			a.cfg.onAccess()
+		}
+		m.Release()
+		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}, nil
+	case wire.TypePage: // state ahead of or after its unit: received, acknowledged
+		m.Release()
 		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}, nil
 	case wire.TypeMessage:
 		from := policy.NodeID(m.From)
@@ -195,13 +233,17 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
+	um, err := newUnitModel(s)
+	if err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
 	ex, err := executor.New(executor.Config{Servers: s.Servers, Speed: s.Speed, TimeUnit: s.TimeUnit, Kernel: s.Kernel, Discipline: s.Discipline})
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
 	a.endPoint(ctx)
 	pctx, cancel := context.WithCancel(a.ctx)
-	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New()}
+	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um}
 	env := policy.Env{Nodes: len(s.Roster), Servers: s.Servers, Speeds: s.Speeds, ClassWeights: s.Classes, Node: policy.NodeID(s.ID)}
 	p.mig = spec.New(env)
 	p.polls, _ = p.mig.(policy.PollWatcher)
@@ -269,7 +311,7 @@ func (p *point) arrive(j *wire.Job) error {
 	d := p.check(p.mig.Arrived(p.view, &pj), j.Hops == 0)
 	p.mu.Unlock()
 	p.do(d)
-	if d.act.Verb == policy.Transfer && p.transfer(d.act.Node, j, false) {
+	if d.act.Verb == policy.Transfer && p.transfer(d.act.Node, j, false, nil, time.Time{}) {
 		return nil
 	}
 	return p.run(j)
@@ -277,6 +319,10 @@ func (p *point) arrive(j *wire.Job) error {
 
 func (p *point) run(j *wire.Job) error {
 	u := &executor.Unit{ID: j.ID, Size: j.Size, Progress: j.Progress, Data: j, Done: p.done}
+	if err := p.compute(u, j); err != nil {
+		return fmt.Errorf("agent %d: %w", p.setup.ID, err)
+	}
+	u.Uses, u.Access = p.remote(j)
 	if err := p.ex.Submit(u); err != nil {
 		return fmt.Errorf("agent %d: %w", p.setup.ID, err)
 	}
@@ -347,8 +393,10 @@ func (p *point) decide(call func() policy.Action) {
 }
 
 // transfer sends j to node to; it reports whether to accepted it.
-// preempted says j was running here (strong mobility).
-func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool) bool {
+// preempted says j was running here (strong mobility); lv, if not nil,
+// is the move's live part (pre-copy rounds already made), and stopped when
+// the unit stopped running here.
+func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool, lv *live, stopped time.Time) bool {
 	m, ok := p.view.peers.get(to)
 	if !ok {
 		p.count.transferFails.Add(1)
@@ -357,23 +405,38 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool) bool {
 	ctx, cancel := context.WithTimeout(p.ctx, transferTimeout)
 	defer cancel()
 	start := time.Now()
-	j.Hops++
+	if lv == nil {
+		lv = &live{start: start}
+	}
+	if stopped.IsZero() {
+		stopped = start
+	}
+	out, ok := p.pack(to, j, lv)
+	if !ok {
+		return false
+	}
+	out.Hops++
+	if p.a.cfg.damage != nil {
+		p.a.cfg.damage(&out)
+	}
 	c, err := p.a.pool.Get(ctx, m.Tags[tagRPC])
 	if err == nil {
-		_, err = c.Call(ctx, &wire.Msg{Type: wire.TypeTransfer, From: p.setup.ID, Job: j})
+		_, err = c.Call(ctx, &wire.Msg{Type: wire.TypeTransfer, From: p.setup.ID, Job: &out})
 	}
 	if err != nil {
-		j.Hops--
 		p.count.transferFails.Add(1)
 		return false
 	}
+	acked := time.Now()
+	p.postCopy(to, &out, lv)
+	p.units.movedBytes(&out, lv, stopped, acked, time.Now())
 	p.count.migrations.Add(1)
 	if preempted {
 		p.count.preemptions.Add(1)
 	}
-	p.count.bytes.Add(int64(jobBytes(j)))
+	p.count.bytes.Add(int64(jobBytes(&out)) + lv.sent + int64(math.Round(lv.after)))
 	p.mu.Lock()
-	p.xferRTT.Record(p.view.clock.units(time.Since(start)))
+	p.xferRTT.Record(p.view.clock.units(acked.Sub(start)))
 	p.mu.Unlock()
 	go p.moved(j, to)
 	return true
@@ -381,8 +444,10 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool) bool {
 
 const transferTimeout = 5 * time.Second
 
-// jobBytes is what a job costs on the wire: its fixed fields and its state.
-func jobBytes(j *wire.Job) int { return 64 + len(j.ReplyTo) + len(j.State) }
+// jobBytes is what a job costs on the wire: its fixed fields and its segments.
+func jobBytes(j *wire.Job) int {
+	return 64 + len(j.ReplyTo) + len(j.State) + len(j.Checkpoint) + len(j.Code) + len(j.Resources) + 4*len(j.Homes)
+}
 
 // handOver moves units, as the policy saw them here, to node to: a waiting
 // unit leaves at once, a running one at its next checkpoint with the work
@@ -393,14 +458,22 @@ func jobBytes(j *wire.Job) int { return 64 + len(j.ReplyTo) + len(j.State) }
 func (p *point) handOver(to policy.NodeID, units []executor.UnitInfo) {
 	for _, in := range units {
 		u := in.Unit
-		if !p.ex.Withdraw(p.ctx, u, in.Running) {
-			continue
+		var lv *live
+		if in.Running {
+			lv = p.preCopy(to, u.Data.(*wire.Job), in.Done)
 		}
+		if !p.ex.Withdraw(p.ctx, u, in.Running) {
+			continue // a pre-copy whose unit finished meanwhile is abandoned
+		}
+		stopped := time.Now()
 		p.publish()
 		// A copy: a decision may be reading the original's fields in View.Jobs.
 		j := *u.Data.(*wire.Job)
 		j.Progress = u.Progress
-		if p.transfer(to, &j, in.Running) {
+		if u.Comp != nil {
+			j.Checkpoint = u.Comp.Checkpoint()
+		}
+		if p.transfer(to, &j, in.Running, lv, stopped) {
 			continue
 		}
 		if err := p.run(&j); err != nil {
@@ -473,7 +546,11 @@ func (p *point) polled(m *wire.Msg) {
 // slot, so the network I/O goes to its own goroutine.
 func (p *point) done(u *executor.Unit, start, end time.Time) {
 	j := u.Data.(*wire.Job)
-	go p.report(j, &wire.Completion{JobID: j.ID, Node: p.setup.ID, Hops: j.Hops, StartUnixNano: start.UnixNano(), EndUnixNano: end.UnixNano()})
+	c := &wire.Completion{JobID: j.ID, Node: p.setup.ID, Hops: j.Hops, StartUnixNano: start.UnixNano(), EndUnixNano: end.UnixNano()}
+	if u.Comp != nil {
+		c.Result = u.Comp.Checkpoint()
+	}
+	go p.report(j, c)
 }
 
 func (p *point) fail(j *wire.Job, reason string) {
@@ -541,6 +618,7 @@ type AgentStats struct {
 	ProbeRTT      string            `json:"probe_rtt"`
 	TransferRTT   string            `json:"transfer_rtt"`
 	Serf          map[string]string `json:"serf"`
+	Units         *UnitStats        `json:"units,omitempty"` // with work units
 }
 
 func (p *point) stats() AgentStats {
@@ -551,5 +629,5 @@ func (p *point) stats() AgentStats {
 	return AgentStats{ID: p.setup.ID, Probes: p.count.probes.Load(), Migrations: p.count.migrations.Load(),
 		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
 		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
-		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats()}
+		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats(), Units: p.units.stats()}
 }

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -51,44 +50,24 @@ func BenchmarkPathOverhead(b *testing.B) {
 // loopback. Reports the p50 and p99 of a transfer.
 //
 //	go test ./node -run '^$' -bench Migrate1MiB -benchtime 200x
+//
+// benchStateBytes is the state BenchmarkMigrate1MiB moves; a test may change it.
+var benchStateBytes = 1 << 20
+
 func BenchmarkMigrate1MiB(b *testing.B) {
-	ctx := context.Background()
-	agents := startAgents(ctx, b, 2, "m-", "bench-"+runLabel())
-	defer closeAgents(agents)
-	// A sink for the completions of the migrated jobs.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	pr, err := startPair(context.Background(), time.Millisecond, nil, nil, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	sinkCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go wire.Serve(sinkCtx, ln, wire.DefaultMaxFrame, func(context.Context, *wire.Msg) (*wire.Msg, error) { return nil, nil })
-
-	pool := wire.NewPool(wire.DefaultMaxFrame)
-	defer pool.Close()
-	roster := []string{"m-0", "m-1"}
-	for i, a := range agents {
-		s := &Setup{ID: int32(i), Roster: roster, Migrate: "none", Servers: 1, Speed: 1, TimeUnit: time.Millisecond,
-			Kernel: "sleep", EpochNano: time.Now().UnixNano(), Publish: PublishInterval(2)}
-		if _, err := call(ctx, pool, a.RPC(), control{Op: opConfigure, Setup: s}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	src := agents[0].current()
-	for { // wait until m-1 is known to m-0 through serf
-		if _, ok := src.view.peers.get(1); ok {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	state := make([]byte, 1<<20)
+	defer pr.close()
+	state := make([]byte, benchStateBytes)
 	h := latency.New()
 	b.SetBytes(int64(len(state)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		j := &wire.Job{ID: int64(i), Size: 0, ReplyTo: ln.Addr().String(), State: state}
+		j := &wire.Job{ID: int64(i), Size: 0, ReplyTo: pr.sink, State: state}
 		start := time.Now()
-		if !src.transfer(1, j, false) {
+		if !pr.src.transfer(1, j, false, nil, time.Time{}) {
 			b.Fatal("transfer failed")
 		}
 		h.Record(float64(time.Since(start)) / float64(time.Millisecond))

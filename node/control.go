@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/workload"
 )
 
 // Control operations the coordinator sends to agents (wire.TypeControl,
@@ -51,6 +52,14 @@ type Setup struct {
 	Discipline string        `json:"discipline"` // fcfs or ps
 	Seed       uint64        `json:"seed"`
 	EpochNano  int64         `json:"epoch"` // model time 0, Unix nanoseconds
+	// Units are the work units of the point (nil: none), ClassNames the
+	// workload's classes they are resolved for, Platforms every node's
+	// platform (nil: one platform), and HitBin the model time per bin of
+	// the code cache's hit series (0: none). See unit.go.
+	Units      *workload.UnitConfig `json:"units,omitempty"`
+	ClassNames []string             `json:"class_names,omitempty"`
+	Platforms  []string             `json:"platforms,omitempty"`
+	HitBin     float64              `json:"hit_bin,omitempty"`
 	// Publish is the shortest interval between two load publications,
 	// chosen by the coordinator to keep serf within its budget (PublishInterval).
 	Publish time.Duration `json:"publish"`

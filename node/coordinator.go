@@ -56,6 +56,20 @@ type PointConfig struct {
 	Workload *workload.Workload
 	Dispatch *policy.DispatchSpec
 	Migrate  *policy.MigrateSpec
+
+	// Units are the point's work units (nil: none; see unit.go), Platforms
+	// each agent's platform (nil: one platform) and HitBin the model time
+	// per bin of Result.CodeHits (0: no series).
+	Units     *workload.UnitConfig
+	Platforms []string
+	HitBin    float64
+
+	// OnResult, if set, is called with every completed job's real-kernel
+	// result (CPU kernels: executor.Computation's final checkpoint), for
+	// checks; it must be quick.
+	OnResult func(job int64, result []byte)
+
+	agentHook func(*AgentConfig) // tests: adjusts each agent RunLocal starts
 }
 
 func (c *PointConfig) fill() error {
@@ -92,6 +106,9 @@ func (c *PointConfig) fill() error {
 		return errors.New("workload, dispatch and migrate policies are required")
 	case c.Distances != nil && len(c.Distances) != c.Nodes:
 		return fmt.Errorf("distances: want one per agent (%d), got %d", c.Nodes, len(c.Distances))
+	}
+	if c.Platforms != nil && len(c.Platforms) != c.Nodes {
+		return fmt.Errorf("platforms: want one per agent (%d), got %d", c.Nodes, len(c.Platforms))
 	}
 	for i, d := range c.Distances {
 		if !(d >= 0) || math.IsInf(d, 1) {
@@ -134,7 +151,11 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 		if i > 0 {
 			g.Join = []string{agents[0].GossipAddr()}
 		}
-		a, err := StartAgent(ctx, AgentConfig{Gossip: g, Registry: c.Registry})
+		ac := AgentConfig{Gossip: g, Registry: c.Registry}
+		if c.agentHook != nil {
+			c.agentHook(&ac)
+		}
+		a, err := StartAgent(ctx, ac)
 		if err != nil {
 			return results.Result{}, err
 		}
@@ -239,6 +260,9 @@ type coordinator struct {
 	allDone   chan struct{}
 	count     counters
 	roster    []string // gossip names of the agents, by node id
+
+	units      *workload.Units // nil: no work units
+	redirected int64           // jobs placed on another agent than picked: the picked one's platform cannot run them
 }
 
 func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
@@ -259,6 +283,14 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 		allDone: make(chan struct{}), tasks: &tasks{}, placed: map[int64]placement{}}
 	for i := range co.holder {
 		co.holder[i] = -1 // not dispatched yet
+	}
+	if c.Units != nil {
+		if co.units, err = workload.NewUnits(*c.Units, c.Workload.Classes()); err != nil {
+			gs.Close()
+			ln.Close()
+			stop()
+			return nil, err
+		}
 	}
 	env := c.dispatchEnv(c.Distances)
 	for k := 0; k < c.Dispatchers; k++ {
@@ -369,7 +401,11 @@ func (co *coordinator) configure(ctx context.Context) error {
 		m, _ := co.g.Member(name)
 		s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: speed,
 			Speeds: c.Speeds, Classes: c.Workload.ClassWeights(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Seed: c.Seed,
-			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster))}
+			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster)),
+			Units: c.Units, Platforms: c.Platforms, HitBin: c.HitBin}
+		if c.Units != nil {
+			s.ClassNames = c.Workload.Classes()
+		}
 		if _, err := call(wctx, co.pool, m.Tags[tagRPC], control{Op: opConfigure, Setup: s}); err != nil {
 			return err
 		}
@@ -503,6 +539,15 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 	n := d.d.Pick(d.view, &pj)
 	decided := co.clock.now()
 	d.mu.Unlock()
+	if co.units != nil {
+		to, redirected := co.units.Place(j.Class, int(n), co.cfg.Platforms)
+		if redirected {
+			co.mu.Lock()
+			co.redirected++
+			co.mu.Unlock()
+		}
+		n = policy.NodeID(to)
+	}
 	co.mu.Lock()
 	co.lag.Record(co.clock.now() - j.Arrival)
 	co.mu.Unlock()
@@ -572,6 +617,9 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 		if reason == "" {
 			reason = "failed"
 		}
+	}
+	if co.cfg.OnResult != nil && !d.Failed && d.Result != nil {
+		co.cfg.OnResult(d.JobID, d.Result)
 	}
 	co.end(d.JobID, d.Node, d.StartUnixNano, d.EndUnixNano, reason, d.Hops)
 	// An idle node reports to one dispatcher (join-idle-queue); idleness is
@@ -673,6 +721,7 @@ func (co *coordinator) result() results.Result {
 	if co.delay.Count() > 0 {
 		r.DispatchDelay = co.delay.Mean()
 	}
+	r.RedirectedJobs = co.redirected
 	r.Failures = map[string]int64{}
 	for k, v := range co.reasons {
 		r.Failures[k] = v
@@ -701,6 +750,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 			into.Merge(h)
 		}
 	}
+	var us UnitStats
 	for i := range co.roster {
 		m, ok := co.view.peers.get(policy.NodeID(i))
 		if !ok {
@@ -739,6 +789,10 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 		r.NodeTLP = append(r.NodeTLP, s.TLP)
 		r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))
 		r.TLP += s.TLP / float64(len(co.roster))
+		us.add(s.Units)
+	}
+	if co.units != nil {
+		us.fill(r, co.clock, co.cfg.HitBin)
 	}
 	if issued := float64(r.JobsIssued); issued > 0 {
 		r.MigrationsPerJob, r.ProbesPerJob, r.BytesPerJob = float64(r.Migrations)/issued, float64(r.Probes)/issued, r.BytesMoved/issued

@@ -11,7 +11,13 @@ import (
 
 func localPoint(t *testing.T, nodes int, dispatch, migrate string, load float64, jobs int, unit time.Duration) PointConfig {
 	t.Helper()
-	reg := policy.Builtin()
+	return pointWith(t, policy.Builtin(), nodes, dispatch, migrate, load, jobs, unit)
+}
+
+// pointWith is localPoint with the policies looked up in reg, which the
+// agents use too.
+func pointWith(t *testing.T, reg *policy.Registry, nodes int, dispatch, migrate string, load float64, jobs int, unit time.Duration) PointConfig {
+	t.Helper()
 	d, err := reg.Dispatch(dispatch)
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +31,7 @@ func localPoint(t *testing.T, nodes int, dispatch, migrate string, load float64,
 		t.Fatal(err)
 	}
 	return PointConfig{Nodes: nodes, Load: load, Jobs: jobs, Warmup: jobs / 10, Seed: 3, TimeUnit: unit,
-		Workload: w, Dispatch: d, Migrate: m}
+		Workload: w, Dispatch: d, Migrate: m, Registry: reg}
 }
 
 // TestLocalCluster runs real agents (serf, TCP, executors) on 127.0.0.1

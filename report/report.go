@@ -145,7 +145,7 @@ func freshFigures(dir string) []figureRef {
 
 // figureKinds orders a workload's figures as analysis.WriteFigures
 // documents them.
-var figureKinds = []string{"response", "p99", "normalized", "overhead", "utilization", "gossip", "cdf", "mobility_bytes", "mobility_time", "mobility_hit_rate"}
+var figureKinds = []string{"response", "p99", "normalized", "overhead", "utilization", "gossip", "cdf", "mobility_bytes", "mobility_time", "mobility_hit_rate", "mobility_hit_time"}
 
 // figureRefs keeps the PNGs of paths, ordered by workload prefix, then by
 // figureKinds, with a caption from the file name.
@@ -199,6 +199,7 @@ func figureCaption(base string) string {
 		"mobility_bytes":    "Bytes moved per job by segment (code, state, resources) vs load",
 		"mobility_time":     "Mean migration time and downtime vs load",
 		"mobility_hit_rate": "Code-on-demand cache hit rate vs load",
+		"mobility_hit_time": "Code cache hit rate over time at the highest load",
 	}
 	for k, c := range captions {
 		if base == k {

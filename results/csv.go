@@ -85,6 +85,8 @@ var columns = []column{
 	{"code_hit_rate", func(r *Record) string { return fmtFloat(r.Result.CodeHitRate) }},
 	{"refused_moves", func(r *Record) string { return fmtInt(r.Result.RefusedMoves) }},
 	{"redirected_jobs", func(r *Record) string { return fmtInt(r.Result.RedirectedJobs) }},
+	{"code_hit_bin", func(r *Record) string { return fmtFloat(r.Result.CodeHitBin) }},
+	{"remote_uses", func(r *Record) string { return fmtInt(r.Result.RemoteUses) }},
 	{"utilization", func(r *Record) string { return fmtFloat(r.Result.Utilization) }},
 	{"node_util_min", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Min) }},
 	{"node_util_max", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Max) }},

@@ -78,6 +78,12 @@ type Result struct {
 	CodeHitRate       float64 `json:"code_hit_rate"`       // fraction of migrations whose destination already held the unit's code (code on demand: the caches' hit rate)
 	RefusedMoves      int64   `json:"refused_moves"`       // moves the paradigm (no code, hop limit), the destination's platform or an unfinished pre-copy refused: the unit stayed
 	RedirectedJobs    int64   `json:"redirected_jobs"`     // jobs dispatched to a node whose platform cannot run them, placed on the next node that can
+	// CodeHits is the code caches' hit rate over time: per bin of
+	// CodeHitBin model units from the start, the fraction of lookups at
+	// move destinations that hit (NaN-free: a bin without lookups is -1).
+	CodeHits   []float64 `json:"code_hits,omitempty"`
+	CodeHitBin float64   `json:"code_hit_bin"`
+	RemoteUses int64     `json:"remote_uses"` // uses of resources reached by global reference
 
 	Utilization     float64   `json:"utilization"`      // mean over nodes of busy-server fraction
 	NodeUtilization []float64 `json:"node_utilization"` // per node

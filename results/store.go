@@ -298,5 +298,6 @@ func Read(dir string) ([]Record, error) {
 func cloneRecord(r Record) Record {
 	r.Result.NodeUtilization = slices.Clone(r.Result.NodeUtilization)
 	r.Result.NodeTLP = slices.Clone(r.Result.NodeTLP)
+	r.Result.CodeHits = slices.Clone(r.Result.CodeHits)
 	return r
 }

@@ -116,6 +116,9 @@ type Config struct {
 	// Platforms names each node's platform, one per node, for
 	// Units.Platforms; nil means every node has the platform "".
 	Platforms []string
+	// HitBin is the model time per bin of Result.CodeHits, the code
+	// caches' hit rate over time (with Units); 0: no series.
+	HitBin float64
 
 	Workload *workload.Workload
 	Dispatch *policy.DispatchSpec
@@ -221,6 +224,9 @@ func (c Config) ValidateSettings() error {
 		if !(s > 0) || math.IsInf(s, 1) {
 			return fmt.Errorf("speeds: node %d has speed %g, want a finite number > 0", i, s)
 		}
+	}
+	if !(c.HitBin >= 0) || math.IsInf(c.HitBin, 0) {
+		return fmt.Errorf("hit bin: want a finite number ≥ 0, got %v", c.HitBin)
 	}
 	return c.Costs.Validate()
 }

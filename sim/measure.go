@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/workload"
 )
 
 // measure streams a run's statistics. Time averages (utilisation, TLP,
@@ -21,7 +22,8 @@ type measure struct {
 	gossipReads                                        int64
 
 	// Work units (Config.Units)
-	unitMoves, refused, redirected, codeHits, codeLookups    int64
+	unitMoves, refused, redirected                           int64
+	hits                                                     workload.HitSeries // code lookups at move destinations
 	codeBytes, stateBytes, resourceBytes, moveTime, downtime float64
 
 	inSystem         int64
@@ -107,8 +109,9 @@ func (c *cluster) result() (results.Result, error) {
 		r.MeanMigrationTime = m.moveTime / float64(m.unitMoves)
 		r.MeanDowntime = m.downtime / float64(m.unitMoves)
 	}
-	if m.codeLookups > 0 {
-		r.CodeHitRate = float64(m.codeHits) / float64(m.codeLookups)
+	r.CodeHitRate = m.hits.Rate()
+	if m.hits.Bin > 0 {
+		r.CodeHits, r.CodeHitBin = m.hits.Rates(), m.hits.Bin
 	}
 	if m.gossipReads > 0 {
 		r.GossipAge = m.gossipAge / float64(m.gossipReads)

@@ -50,6 +50,7 @@ import (
 func (c *cluster) unitsInit() error {
 	u := c.cfg.Units
 	c.link = workload.Link{Bandwidth: c.cfg.Costs.Bandwidth, Latency: c.cfg.Costs.Latency}
+	c.m.hits.Bin = c.cfg.HitBin
 	c.caches = make([]*workload.CodeCache, len(c.nodes))
 	for i := range c.caches {
 		c.caches[i] = u.Paradigm().NewCache()
@@ -70,33 +71,20 @@ func (c *cluster) unitsInit() error {
 	return nil
 }
 
-// platform returns node id's platform.
-func (c *cluster) platform(id policy.NodeID) string {
-	if c.cfg.Platforms == nil {
-		return ""
-	}
-	return c.cfg.Platforms[id]
-}
-
 // canRun reports whether node id's platform runs units of class.
 func (c *cluster) canRun(id policy.NodeID, class int32) bool {
-	_, ok := c.cfg.Units.Platforms().Speed(c.cfg.Units.Unit(class).Code, c.platform(id))
-	return ok
+	return c.cfg.Units.CanRun(class, int(id), c.cfg.Platforms)
 }
 
 // placed is called when the dispatcher has picked target for job j: it
 // redirects a job the target cannot run and brings the job's code there.
 func (c *cluster) placed(target policy.NodeID, j int32) policy.NodeID {
 	class := c.jobs[j].Class
-	if !c.canRun(target, class) {
+	n, redirected := c.cfg.Units.Place(class, int(target), c.cfg.Platforms)
+	if redirected {
 		c.m.redirected++
-		for k := 1; k < len(c.nodes); k++ {
-			if id := (target + policy.NodeID(k)) % policy.NodeID(len(c.nodes)); c.canRun(id, class) {
-				target = id
-				break
-			}
-		}
 	}
+	target = policy.NodeID(n)
 	c.caches[target].Insert(c.cfg.Units.Unit(class).Code)
 	return target
 }
@@ -107,7 +95,11 @@ func (c *cluster) settle(id policy.NodeID, j int32) {
 	if jb.overhead {
 		return
 	}
-	f, _ := c.cfg.Units.Platforms().Speed(c.cfg.Units.Unit(jb.Class).Code, c.platform(id))
+	platform := ""
+	if c.cfg.Platforms != nil {
+		platform = c.cfg.Platforms[id]
+	}
+	f, _ := c.cfg.Units.Platforms().Speed(c.cfg.Units.Unit(jb.Class).Code, platform)
 	jb.factor = f
 	if f == 1 {
 		jb.factor = 0
@@ -149,10 +141,7 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	c.m.resourceBytes += cost.ResourceBytes
 	c.m.moveTime += cost.Total
 	c.m.downtime += cost.Downtime
-	c.m.codeLookups++
-	if has {
-		c.m.codeHits++
-	}
+	c.m.hits.Add(c.now, has)
 	switch u.Paradigm().Code {
 	case workload.CodePull:
 		c.caches[to].Get(code)

@@ -130,3 +130,66 @@ func (c *CodeCache) Stats() CacheStats { return c.stats }
 
 // unbounded is the capacity of a cache without a bound.
 var unbounded = math.Inf(1)
+
+// HitSeries counts code lookups, and the hits among them, in all and per
+// bin of Bin model units from the start: the code caches' hit rate over
+// time (a cold start, a cache too small for the working set). The zero
+// value counts totals only.
+type HitSeries struct {
+	Bin                 float64 // model units per bin; 0 = totals only
+	Lookups, Hits       int64
+	BinLookups, BinHits []int64
+}
+
+// Add counts one lookup at model time t.
+func (h *HitSeries) Add(t float64, hit bool) {
+	h.Lookups++
+	if hit {
+		h.Hits++
+	}
+	if h.Bin <= 0 || !(t >= 0) || math.IsInf(t, 0) {
+		return
+	}
+	i := int(t / h.Bin)
+	for len(h.BinLookups) <= i {
+		h.BinLookups, h.BinHits = append(h.BinLookups, 0), append(h.BinHits, 0)
+	}
+	h.BinLookups[i]++
+	if hit {
+		h.BinHits[i]++
+	}
+}
+
+// Merge adds o's counts to h's (bins of the same width).
+func (h *HitSeries) Merge(o HitSeries) {
+	h.Lookups += o.Lookups
+	h.Hits += o.Hits
+	for len(h.BinLookups) < len(o.BinLookups) {
+		h.BinLookups, h.BinHits = append(h.BinLookups, 0), append(h.BinHits, 0)
+	}
+	for i := range o.BinLookups {
+		h.BinLookups[i] += o.BinLookups[i]
+		h.BinHits[i] += o.BinHits[i]
+	}
+}
+
+// Rate is the hit rate in all, 0 before any lookup.
+func (h *HitSeries) Rate() float64 {
+	if h.Lookups == 0 {
+		return 0
+	}
+	return float64(h.Hits) / float64(h.Lookups)
+}
+
+// Rates is the hit rate per bin, -1 for a bin without lookups.
+func (h *HitSeries) Rates() []float64 {
+	var out []float64
+	for i, n := range h.BinLookups {
+		if n == 0 {
+			out = append(out, -1)
+		} else {
+			out = append(out, float64(h.BinHits[i])/float64(n))
+		}
+	}
+	return out
+}

@@ -297,6 +297,40 @@ func NewUnits(c UnitConfig, classes []string) (*Units, error) {
 // do not modify them.
 func (u *Units) Unit(class int32) Unit { return u.units[class] }
 
+// Classes returns the number of classes, as NewUnits resolved them.
+func (u *Units) Classes() int { return len(u.units) }
+
+// CanRun reports whether a unit of class runs on a node of platform
+// (platforms[node]; a nil platforms means one platform, ""), natively or
+// on the interpreter tier.
+func (u *Units) CanRun(class int32, node int, platforms []string) bool {
+	if class < 0 || int(class) >= len(u.units) {
+		return false
+	}
+	platform := ""
+	if platforms != nil {
+		platform = platforms[node]
+	}
+	_, ok := u.platforms.Speed(u.units[class].Code, platform)
+	return ok
+}
+
+// Place returns the node, of len(platforms) nodes, where a unit of class
+// dispatched to target runs: target if it can run the unit there, else
+// the next node in index order that can (redirected true). With nil
+// platforms every node runs every unit.
+func (u *Units) Place(class int32, target int, platforms []string) (node int, redirected bool) {
+	if u.CanRun(class, target, platforms) {
+		return target, false
+	}
+	for k := 1; k < len(platforms); k++ {
+		if n := (target + k) % len(platforms); u.CanRun(class, n, platforms) {
+			return n, true
+		}
+	}
+	return target, true
+}
+
 // Paradigm returns the paradigm the units follow.
 func (u *Units) Paradigm() Paradigm { return u.paradigm }
 

@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return inputErr("%s: %v (see `loadlab %s --help`)", c.Command.FullName(), err, c.Command.FullName())
 		},
-		Commands: []*cli.Command{runCommand(), sweepCommand(), mergeCommand(), plotCommand(), exportCommand(), reportCommand(), compareCommand(), policiesCommand(), agentCommand(), clusterCommand()},
+		Commands: []*cli.Command{runCommand(), sweepCommand(), mergeCommand(), plotCommand(), exportCommand(), reportCommand(), compareCommand(), policiesCommand(), agentCommand(), clusterCommand(), calibrateCommand()},
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(stderr, "loadlab: unknown command %q: see `loadlab --help`\n", name)
 		},
@@ -101,9 +101,10 @@ func flagsFirst(app *cli.App, args []string) []string {
 	}
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {
-		_, isBool := f.(*cli.BoolFlag)
+		// altsrc's flags (the agent's) wrap cli's: ask the flag itself.
+		tv, ok := f.(interface{ TakesValue() bool })
 		for _, n := range f.Names() {
-			takesValue[n] = !isBool
+			takesValue[n] = !ok || tv.TakesValue()
 		}
 	}
 	var flags, positional []string

@@ -30,6 +30,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "backend", Value: "sim", Usage: "where to run: sim (simulator) or local (real agents on 127.0.0.1)"},
 			&cli.StringFlag{Name: "join", Usage: "testbed: gossip address of a running agent (loadlab cluster prints it)"},
 			&cli.StringFlag{Name: "label", Value: "loadlab", Usage: "testbed: the agents' cluster label"},
+			&cli.StringFlag{Name: "bind", Value: "127.0.0.1", Usage: "testbed: address the coordinator binds to, reachable from the agents: an IP, or auto (as for loadlab agent)"},
 			&cli.StringFlag{Name: "time-unit", Value: "10ms", Usage: "local: wall time of one model unit"},
 			&cli.IntFlag{Name: "dispatchers", Value: 1, Usage: "local, testbed: dispatcher instances deciding concurrently"},
 			&cli.StringFlag{Name: "kernel", Value: "sleep", Usage: "local: how agents do work: sleep (emulated), hash or matmul (real CPU)"},
@@ -169,6 +170,13 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	pt := experiment.NewPoint(p, w, d, m, speeds, costs, cfg.Batches)
 	pt.NodeDistances = distances
 	pt.Join, pt.Label = c.String("join"), c.String("label")
+	if backend == "testbed" {
+		ip, err := bindAddr(c.String("bind"))
+		if err != nil {
+			return zero, inputErr("--bind: %v", err)
+		}
+		pt.Bind = ip.String()
+	}
 	return pt, nil
 }
 

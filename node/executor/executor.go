@@ -23,6 +23,16 @@ type Unit struct {
 	Size     float64 // model units of work in total
 	Progress float64 // model units already done: nonzero for a resumed unit; the executor updates it when the unit stops or finishes
 	Data     any     // the agent's; the executor never looks at it
+	// Comp, if set, is the unit's own computation (CPU kernels only): the
+	// unit is done when it is, and its Progress follows its iterations.
+	Comp *Computation
+	// Access, if set with Uses > 0, is a use of a remote resource: the
+	// slot calls it Uses times per model unit of progress, at the progress
+	// points k/Uses, and the unit holds its server, making no progress,
+	// while Access runs (a remote access blocks the computation that made
+	// it). Access must not call the executor.
+	Access func()
+	Uses   float64
 	// Done, if set, is called from the slot goroutine when the unit
 	// finishes, with the wall start and end of its (last) service period.
 	// The slot's next unit is already in service meanwhile: an emulated unit
@@ -83,10 +93,12 @@ func (e *Executor) setRunningAt(n int, at time.Time) {
 
 // slot is one server. Its fields but stop are guarded by Executor.mu.
 type slot struct {
-	unit    *Unit     // in service, or nil
-	start   time.Time // start of unit's service period
-	lastEnd time.Time // end of the previous service period on this slot
-	p0      float64   // unit's Progress at start
+	unit    *Unit         // in service, or nil
+	start   time.Time     // start of unit's service period
+	lastEnd time.Time     // end of the previous service period on this slot
+	p0      float64       // unit's Progress at start
+	paused  time.Duration // time the unit spent in Access calls since start
+	nextUse float64       // progress at which the unit next calls Access (+Inf: never)
 	req     *preemptReq
 	stop    atomic.Bool // set when the unit should stop at its next checkpoint
 }
@@ -126,6 +138,11 @@ func New(cfg Config) (*Executor, error) {
 	}
 	return e, nil
 }
+
+// ItersPerUnit is how many iterations of the executor's CPU kernel one
+// core does in a model unit (0 for the sleep kernel): the size of a
+// Computation that is to take s model units is s × ItersPerUnit.
+func (e *Executor) ItersPerUnit() float64 { return e.ipu }
 
 // Submit queues u behind the units waiting (FCFS). It fails after Close and
 // for a unit whose Size or Progress is negative or not finite.
@@ -182,7 +199,7 @@ func (e *Executor) loadLocked(now time.Time) policy.Load {
 
 // progressAt estimates the progress of s's unit at now, from elapsed time.
 func (e *Executor) progressAt(s *slot, now time.Time) float64 {
-	p := s.p0 + float64(now.Sub(s.start))*e.cfg.Speed/float64(e.cfg.TimeUnit)
+	p := s.p0 + float64(now.Sub(s.start)-s.paused)*e.cfg.Speed/float64(e.cfg.TimeUnit)
 	return min(max(p, s.p0), s.unit.Size)
 }
 

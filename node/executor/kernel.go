@@ -25,11 +25,11 @@ func newKernel(name string) (kernel, error) {
 }
 
 // hashKernel chains SHA-256: each iteration hashes the previous digest.
-type hashKernel struct{ state [sha256.Size]byte }
+type hashKernel struct{ digest [sha256.Size]byte }
 
 func (h *hashKernel) run(n int64) {
 	for range n {
-		h.state = sha256.Sum256(h.state[:])
+		h.digest = sha256.Sum256(h.digest[:])
 	}
 }
 

@@ -94,6 +94,10 @@ func (e *Executor) tryStart(s *slot) *Unit {
 	e.queue[0] = nil
 	e.queue = e.queue[1:]
 	s.unit, s.start, s.p0 = u, serviceStart(u.queued, s.lastEnd, time.Now()), u.Progress
+	s.paused, s.nextUse = 0, math.Inf(1)
+	if u.Access != nil && u.Uses > 0 {
+		s.nextUse = (math.Floor(u.Progress*u.Uses) + 1) / u.Uses
+	}
 	e.setRunning(e.running + 1)
 	return u
 }
@@ -120,7 +124,15 @@ func serviceStart(queued, lastEnd, now time.Time) time.Time {
 func (e *Executor) runSleep(s *slot, u *Unit) (end time.Time, late time.Duration, ok bool) {
 	deadline := s.start.Add(e.serviceTime(u.Size - s.p0))
 	for {
-		now, done := sleepUntilOrStop(deadline, e.cfg.Checkpoint, &s.stop)
+		target, use := deadline, s.nextUse < u.Size
+		if use {
+			target = s.start.Add(s.paused + e.serviceTime(s.nextUse-s.p0))
+		}
+		now, done := sleepUntilOrStop(target, e.cfg.Checkpoint, &s.stop)
+		if done && use {
+			deadline = deadline.Add(e.use(s, u))
+			continue
+		}
 		if done {
 			return now, now.Sub(deadline), true
 		}
@@ -142,6 +154,9 @@ func (e *Executor) serviceTime(w float64) time.Duration {
 // runCPU does u's remaining iterations of kernel k, in chunks of about a
 // checkpoint. Progress counts iterations, so it accumulates no error.
 func (e *Executor) runCPU(s *slot, k kernel, u *Unit) (end time.Time, ok bool) {
+	if u.Comp != nil {
+		return e.runComputation(s, k, u)
+	}
 	perIter := e.cfg.Speed / e.ipu // model units per iteration
 	total := int64(min(math.Round(max(u.Size-s.p0, 0)/perIter), math.MaxInt64/2))
 	chunk := max(int64(e.ipu*float64(e.cfg.Checkpoint)/float64(e.cfg.TimeUnit)), 1)
@@ -152,8 +167,47 @@ func (e *Executor) runCPU(s *slot, k kernel, u *Unit) (end time.Time, ok bool) {
 		n := min(chunk, total-done)
 		k.run(n)
 		done += n
+		if s.p0+float64(done)*perIter >= s.nextUse {
+			e.use(s, u)
+		}
 	}
 	return time.Now(), true
+}
+
+// runComputation does the rest of u's own computation in chunks of about a
+// checkpoint, and between chunks the idle iterations of k that make up for
+// a speed below 1. Its progress is the share of iterations done.
+func (e *Executor) runComputation(s *slot, k kernel, u *Unit) (end time.Time, ok bool) {
+	c := u.Comp
+	chunk := max(int64(e.ipu*float64(e.cfg.Checkpoint)/float64(e.cfg.TimeUnit)), 1)
+	pad, owed := max(1/e.cfg.Speed-1, 0), 0.0
+	for !c.Finished() {
+		if s.stop.Load() && e.stopRunning(s, time.Now(), u.Size*float64(c.Done)/float64(c.Iters)) {
+			return time.Time{}, false
+		}
+		owed += float64(c.Run(chunk)) * pad
+		if owed >= 1 {
+			k.run(int64(owed))
+			owed -= math.Floor(owed)
+		}
+		if u.Size*float64(c.Done)/float64(c.Iters) >= s.nextUse {
+			e.use(s, u)
+		}
+	}
+	return time.Now(), true
+}
+
+// use makes slot s's unit u call Access, the remote use due now, and
+// returns how long it took: the unit made no progress meanwhile.
+func (e *Executor) use(s *slot, u *Unit) time.Duration {
+	t := time.Now()
+	u.Access()
+	d := time.Since(t)
+	e.mu.Lock()
+	s.paused += d
+	s.nextUse += 1 / u.Uses
+	e.mu.Unlock()
+	return d
 }
 
 // stopRunning is called by slot s on seeing its stop flag at a checkpoint

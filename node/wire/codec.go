@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"slices"
 )
 
@@ -98,12 +99,13 @@ func payloadLen(m *Msg) uint64 {
 	n := uint64(1 + 4 + len(m.Data))
 	if j := m.Job; j != nil {
 		n += jobFixed + 4 + uint64(len(j.ReplyTo)) + 4 + uint64(len(j.State))
+		n += 3*4 + uint64(len(j.Checkpoint)+len(j.Code)+len(j.Resources)) + 4 + 4*uint64(len(j.Homes)) + 4
 	}
 	if m.Load != nil {
 		n += loadFixed
 	}
 	if d := m.Done; d != nil {
-		n += doneFixed + 4 + uint64(len(d.Reason))
+		n += doneFixed + 4 + uint64(len(d.Reason)) + 4 + uint64(len(d.Result))
 	}
 	if m.Note != nil {
 		n += noteFixed
@@ -114,18 +116,51 @@ func payloadLen(m *Msg) uint64 {
 // Append appends m as a whole frame, header and payload, to dst. On error dst
 // is returned unchanged.
 func Append(dst []byte, m *Msg) ([]byte, error) {
+	bufs, err := appendFrame(dst, m, 0)
+	if err != nil {
+		return dst, err
+	}
+	return bufs[0], nil
+}
+
+// frame is an encoded frame as pieces to write in order: the encoder's own
+// buffer and, between its pieces, byte sections of the message that are at
+// least big bytes long, referenced rather than copied (big 0: all copied,
+// one piece).
+type frame struct {
+	bufs net.Buffers
+	cur  []byte
+	big  int
+}
+
+func (f *frame) bytes(b []byte) {
+	if f.big > 0 && len(b) >= f.big {
+		f.bufs = append(f.bufs, f.cur, b)
+		f.cur = f.cur[len(f.cur):len(f.cur)]
+		return
+	}
+	f.cur = append(f.cur, b...)
+}
+
+// appendFrame encodes m after dst as the pieces of a frame (see frame).
+func appendFrame(dst []byte, m *Msg, big int) (net.Buffers, error) {
 	if m == nil {
-		return dst, &encodeError{reason: "nil message"}
+		return nil, &encodeError{reason: "nil message"}
 	}
 	if reason := check(m); reason != "" {
-		return dst, &encodeError{reason: reason}
+		return nil, &encodeError{reason: reason}
 	}
 	n := payloadLen(m)
 	if n > math.MaxUint32 {
-		return dst, &encodeError{reason: fmt.Sprintf("payload of %d bytes exceeds the u32 length field", n)}
+		return nil, &encodeError{reason: fmt.Sprintf("payload of %d bytes exceeds the u32 length field", n)}
 	}
 	le := binary.LittleEndian
-	b := slices.Grow(dst, headerLen+int(n))
+	grow := headerLen + int(n)
+	if big > 0 {
+		grow = min(grow, 64<<10)
+	}
+	f := &frame{cur: slices.Grow(dst, grow), big: big}
+	b := f.cur
 	b = append(b, 'L', 'L', Version, byte(m.Type))
 	b = le.AppendUint64(b, m.ID)
 	b = le.AppendUint32(b, uint32(m.From))
@@ -145,6 +180,12 @@ func Append(dst []byte, m *Msg) ([]byte, error) {
 		flags |= flagNote
 	}
 	b = append(b, flags)
+	section := func(p []byte) {
+		b = le.AppendUint32(b, uint32(len(p)))
+		f.cur = b
+		f.bytes(p)
+		b = f.cur
+	}
 	if j := m.Job; j != nil {
 		b = le.AppendUint64(b, uint64(j.ID))
 		b = le.AppendUint64(b, math.Float64bits(j.Arrival))
@@ -156,8 +197,14 @@ func Append(dst []byte, m *Msg) ([]byte, error) {
 		b = le.AppendUint64(b, math.Float64bits(j.Progress))
 		b = le.AppendUint32(b, uint32(len(j.ReplyTo)))
 		b = append(b, j.ReplyTo...)
-		b = le.AppendUint32(b, uint32(len(j.State)))
-		b = append(b, j.State...)
+		for _, seg := range [][]byte{j.State, j.Checkpoint, j.Code, j.Resources} {
+			section(seg)
+		}
+		b = le.AppendUint32(b, uint32(len(j.Homes)))
+		for _, h := range j.Homes {
+			b = le.AppendUint32(b, uint32(h))
+		}
+		b = le.AppendUint32(b, j.Sum)
 	}
 	if l := m.Load; l != nil {
 		b = le.AppendUint32(b, uint32(l.Queue))
@@ -181,14 +228,18 @@ func Append(dst []byte, m *Msg) ([]byte, error) {
 		b = append(b, failed)
 		b = le.AppendUint32(b, uint32(len(d.Reason)))
 		b = append(b, d.Reason...)
+		section(d.Result)
 	}
 	if n := m.Note; n != nil {
 		b = append(b, n.Kind)
 		b = le.AppendUint64(b, math.Float64bits(n.Value))
 	}
-	b = le.AppendUint32(b, uint32(len(m.Data)))
-	b = append(b, m.Data...)
-	return b, nil
+	section(m.Data)
+	f.cur = b
+	if len(f.bufs) == 0 {
+		return net.Buffers{f.cur}, nil
+	}
+	return append(f.bufs, f.cur), nil
 }
 
 // header is a parsed frame header.
@@ -268,6 +319,11 @@ func decodePayload(h header, p []byte, alias bool) (*Msg, error) {
 		j.Progress = d.f64("job progress")
 		j.ReplyTo = string(d.bytes("job reply-to", true)) // string() copies
 		j.State = d.bytes("job state", alias)
+		j.Checkpoint = d.bytes("job checkpoint", alias)
+		j.Code = d.bytes("job code", alias)
+		j.Resources = d.bytes("job resources", alias)
+		j.Homes = d.int32s("job homes")
+		j.Sum = d.u32("job checksum")
 		m.Job = j
 	}
 	if flags&flagLoad != 0 {
@@ -298,6 +354,7 @@ func decodePayload(h header, p []byte, alias bool) (*Msg, error) {
 			}
 		}
 		c.Reason = string(d.bytes("completion reason", true))
+		c.Result = d.bytes("completion result", alias)
 		m.Done = c
 	}
 	if flags&flagNote != 0 {
@@ -363,6 +420,24 @@ func (d *decoder) u64(what string) uint64 {
 }
 
 func (d *decoder) f64(what string) float64 { return math.Float64frombits(d.u64(what)) }
+
+// int32s reads a u32 count and that many int32s, checking the count
+// against what remains first. An empty result is nil.
+func (d *decoder) int32s(what string) []int32 {
+	n := d.u32(what + " count")
+	if d.err != "" || n == 0 {
+		return nil
+	}
+	if rest := len(d.b) - d.off; uint64(n)*4 > uint64(rest) {
+		d.err = fmt.Sprintf("%s count %d exceeds the %d bytes remaining", what, n, rest)
+		return nil
+	}
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = int32(d.u32(what))
+	}
+	return out
+}
 
 // bytes reads a u32 length and that many bytes, checking the length against
 // what remains before touching memory. Empty results are nil.

@@ -68,6 +68,12 @@ func roundTripCases() []struct {
 			Seq: math.MaxUint64, SentUnixNano: 1700000000123456789}}},
 		{"load negative zero", &Msg{Type: TypeLoad, Load: &Load{Work: math.Copysign(0, -1), Speed: math.SmallestNonzeroFloat64}}},
 		{"transfer", &Msg{Type: TypeTransfer, ID: 6, From: 1, Job: job}},
+		{"transfer with segments", &Msg{Type: TypeTransfer, ID: 6, From: 1, Job: &Job{ID: 5, Size: 2, Progress: 1,
+			State: []byte("data"), Checkpoint: []byte("ckpt"), Code: []byte("code"), Resources: []byte("res"), Homes: []int32{-1, 3, math.MaxInt32}, Sum: 0xdeadbeef}}},
+		{"fetch", &Msg{Type: TypeFetch, ID: 12, From: 1, Data: []byte("hash/2")}},
+		{"access", &Msg{Type: TypeAccess, ID: 13, From: 1, Data: make([]byte, 100)}},
+		{"page", &Msg{Type: TypePage, ID: 14, From: 1, Data: make([]byte, 300)}},
+		{"completion with result", &Msg{Type: TypeCompletion, From: 2, Done: &Completion{JobID: 42, Node: 2, Result: []byte{0, 1, 2}}}},
 		{"transfer 1MiB state", &Msg{Type: TypeTransfer, ID: 7, From: 1, Job: &Job{ID: math.MaxInt64, Arrival: math.MaxFloat64,
 			Size: 1e-300, Class: math.MinInt32, Key: math.MaxInt32, Hops: 100, Origin: -1, Progress: 0.5, ReplyTo: "r", State: bigState(1 << 20)}}},
 		{"probe with the prober's load", &Msg{Type: TypeProbe, ID: 5, From: 2, Load: &Load{Queue: 2, Running: 1, Servers: 1, Work: 1.5, Speed: 1}}},
@@ -139,7 +145,7 @@ func TestAppendRejects(t *testing.T) {
 	}{
 		{"nil", nil, "nil message"},
 		{"type 0", &Msg{}, "unknown type 0"},
-		{"type 11", &Msg{Type: 11}, "unknown type 11"},
+		{"type 14", &Msg{Type: 14}, "unknown type 14"},
 		{"submit without job", &Msg{Type: TypeSubmit}, "submit message without job"},
 		{"transfer without job", &Msg{Type: TypeTransfer}, "transfer message without job"},
 		{"load without load", &Msg{Type: TypeLoad}, "load message without load"},
@@ -211,11 +217,11 @@ func TestDecodeMalformed(t *testing.T) {
 		{"wrong magic", append([]byte("XX"), valid[2:]...), false, "wrong magic"},
 		{"wrong second magic byte", []byte("LX"), false, "wrong magic"},
 		{"http request", []byte("GET / HTTP/1.1\r\n\r\n"), false, "wrong magic"},
-		{"version 1", patch(valid, 2, []byte{1}), false, "unsupported version 1, want 2"},
-		{"version 3", patch(valid, 2, []byte{3}), false, "unsupported version 3"},
+		{"version 2", patch(valid, 2, []byte{2}), false, "unsupported version 2, want 3"},
+		{"version 4", patch(valid, 2, []byte{4}), false, "unsupported version 4"},
 		{"version 0 in partial header", []byte{'L', 'L', 0}, false, "unsupported version 0"},
 		{"type 0", patch(valid, 3, []byte{0}), false, "unknown type 0"},
-		{"type 11", patch(valid, 3, []byte{11}), false, "unknown type 11"},
+		{"type 14", patch(valid, 3, []byte{14}), false, "unknown type 14"},
 		{"type 255", patch(valid, 3, []byte{255}), false, "unknown type 255"},
 		{"length over max", rawFrame(Version, TypeControl, make([]byte, small+1)), false, "exceeds the limit of 1024"},
 		{"length over max, payload absent", rawFrame(Version, TypeControl, make([]byte, small+1))[:headerLen], false, "exceeds the limit"},
@@ -227,7 +233,11 @@ func TestDecodeMalformed(t *testing.T) {
 		{"load cut inside payload", rawFrame(Version, TypeLoad, loadFrame[headerLen:headerLen+20]), false, "load"},
 		{"reply-to length -1", rawFrame(Version, TypeSubmit, patch(sub, 49, u32(math.MaxUint32))), false, "job reply-to length 4294967295 exceeds"},
 		{"state length 2^31", rawFrame(Version, TypeSubmit, patch(sub, 53, u32(1<<31))), false, "job state length 2147483648 exceeds"},
-		{"state length one too many", rawFrame(Version, TypeSubmit, patch(sub, 53, u32(5))), false, "job state length 5 exceeds the 4 bytes"},
+		{"state length one too many", rawFrame(Version, TypeSubmit, patch(sub, 53, u32(25))), false, "job state length 25 exceeds the 24 bytes"},
+		{"checkpoint length 2^31", rawFrame(Version, TypeSubmit, patch(sub, 57, u32(1<<31))), false, "job checkpoint length 2147483648 exceeds"},
+		{"resources length one too many", rawFrame(Version, TypeSubmit, patch(sub, 65, u32(13))), false, "job resources length 13 exceeds the 12 bytes"},
+		{"homes count 2^30", rawFrame(Version, TypeSubmit, patch(sub, 69, u32(1<<30))), false, "job homes count 1073741824 exceeds"},
+		{"checksum cut", rawFrame(Version, TypeSubmit, sub[:75]), false, "job checksum truncated"},
 		{"data length -1", rawFrame(Version, TypeAck, append([]byte{0}, u32(math.MaxUint32)...)), false, "data length 4294967295 exceeds"},
 		{"trailing garbage", rawFrame(Version, TypeSubmit, append(bytes.Clone(sub), 0)), false, "1 bytes of trailing garbage"},
 		{"unknown flags", rawFrame(Version, TypeAck, []byte{16, 0, 0, 0, 0}), false, "unknown payload flags"},
@@ -243,7 +253,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"Inf size", rawFrame(Version, TypeSubmit, patch(sub, 17, f64(math.Inf(1)))), false, "job size +Inf"},
 		{"NaN arrival", rawFrame(Version, TypeSubmit, patch(sub, 9, f64(math.NaN()))), false, "job arrival NaN"},
 		{"-Inf progress", rawFrame(Version, TypeSubmit, patch(sub, 41, f64(math.Inf(-1)))), false, "job progress -Inf"},
-		{"failed flag 2", patch(completion, len(completion)-4-4-1, []byte{2}), false, "failed flag 2"},
+		{"failed flag 2", patch(completion, len(completion)-4-4-4-1, []byte{2}), false, "failed flag 2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -278,7 +288,7 @@ func TestTypeString(t *testing.T) {
 	}{
 		{TypeError, "error"}, {TypeSubmit, "submit"}, {TypeAck, "ack"}, {TypeProbe, "probe"}, {TypeLoad, "load"},
 		{TypeTransfer, "transfer"}, {TypeSteal, "steal"}, {TypeCompletion, "completion"}, {TypeControl, "control"},
-		{TypeMessage, "message"}, {0, "Type(0)"}, {11, "Type(11)"},
+		{TypeMessage, "message"}, {TypeFetch, "fetch"}, {TypeAccess, "access"}, {TypePage, "page"}, {0, "Type(0)"}, {14, "Type(14)"},
 	}
 	for _, tc := range tests {
 		if got := tc.t.String(); got != tc.want {
@@ -311,6 +321,7 @@ func TestReadFrameLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	got.payload = nil // the pooled frame buffer
 	if !reflect.DeepEqual(got, m) {
 		t.Errorf("large frame did not round-trip")
 	}
@@ -320,5 +331,33 @@ func TestReadFrameLarge(t *testing.T) {
 	}
 	if _, err := readFrame(bufio.NewReaderSize(bytes.NewReader(frame), 4096), allocAtOnce, func() {}); err == nil {
 		t.Errorf("frame over the limit accepted")
+	}
+}
+
+// TestRelease reads pooled frames one after another, releasing each: a
+// reused buffer carries the new frame's bytes, never the old one's.
+func TestRelease(t *testing.T) {
+	var frames []byte
+	var want []*Msg
+	for i := range 5 {
+		st := bytes.Repeat([]byte{byte(i + 1)}, minPooled+i*1000)
+		m := &Msg{Type: TypePage, ID: uint64(i), Data: st}
+		frames = append(frames, mustAppend(t, m)...)
+		want = append(want, m)
+	}
+	r := bufio.NewReaderSize(bytes.NewReader(frames), 4096)
+	for i, w := range want {
+		got, err := readFrame(r, DefaultMaxFrame, func() {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.payload == nil {
+			t.Fatalf("frame %d of %d bytes not pooled", i, len(w.Data))
+		}
+		if !bytes.Equal(got.Data, w.Data) {
+			t.Fatalf("frame %d: data differs after buffers were reused", i)
+		}
+		got.Release()
+		got.Release() // a second release is harmless
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"net"
-	"slices"
 	"sync"
 	"time"
 )
@@ -20,8 +20,9 @@ const (
 
 const (
 	readBufSize  = 64 << 10
-	keepWriteBuf = 2 << 20 // largest encode buffer kept between sends
-	allocAtOnce  = 2 << 20 // payloads up to this size are allocated before they arrive
+	keepWriteBuf = 2 << 20  // largest encode buffer kept between sends
+	bigSection   = 32 << 10 // byte sections at least this long are written from the message, not copied (writev)
+	allocAtOnce  = 2 << 20  // payloads up to this size are allocated before they arrive
 )
 
 // Conn sends and receives frames on a net.Conn. It is safe for one goroutine
@@ -83,15 +84,19 @@ func (c *Conn) send(m *Msg, limit int) error {
 	if c.werr != nil {
 		return c.werr
 	}
-	b, err := Append(c.wbuf[:0], m)
+	bufs, err := appendFrame(c.wbuf[:0], m, bigSection)
 	if err != nil {
 		return err
 	}
-	if n := len(b) - headerLen; n > limit {
+	size := 0
+	for _, b := range bufs {
+		size += len(b)
+	}
+	if n := size - headerLen; n > limit {
 		return &encodeError{reason: fmt.Sprintf("%s message payload of %d bytes exceeds the limit of %d", m.Type, n, limit)}
 	}
-	if cap(b) <= keepWriteBuf {
-		c.wbuf = b
+	if cap(bufs[0]) <= keepWriteBuf {
+		c.wbuf = bufs[0][:0]
 	} else {
 		c.wbuf = nil
 	}
@@ -100,7 +105,7 @@ func (c *Conn) send(m *Msg, limit int) error {
 			return c.failWrite(err)
 		}
 	}
-	if _, err := c.conn.Write(b); err != nil {
+	if _, err := bufs.WriteTo(c.conn); err != nil {
 		return c.failWrite(err)
 	}
 	return nil
@@ -191,7 +196,7 @@ func readFrame(r *bufio.Reader, maxPayload int, arm func()) (*Msg, error) {
 
 	var p []byte
 	if h.length <= allocAtOnce || r.Buffered() >= h.length {
-		p = make([]byte, h.length)
+		p = getPayload(h.length)
 		if r.Buffered() < h.length {
 			arm()
 		}
@@ -202,9 +207,18 @@ func readFrame(r *bufio.Reader, maxPayload int, arm func()) (*Msg, error) {
 		// A large payload grows as it arrives, so a header alone cannot
 		// make us allocate the full limit.
 		arm()
-		p = make([]byte, 0, allocAtOnce)
+		p = getPayload(allocAtOnce)[:0]
 		for len(p) < h.length {
-			p = slices.Grow(p, min(len(p), h.length-len(p)))
+			if len(p) == cap(p) {
+				next := 2 * cap(p)
+				if h.length-next < cap(p)/2 { // not another growth for a sliver
+					next = h.length
+				}
+				np := getPayload(min(next, h.length))[:len(p)]
+				copy(np, p)
+				putPayload(p)
+				p = np
+			}
 			chunk := p[len(p):min(cap(p), h.length)]
 			if _, err := io.ReadFull(r, chunk); err != nil {
 				return nil, unexpected(err)
@@ -212,7 +226,49 @@ func readFrame(r *bufio.Reader, maxPayload int, arm func()) (*Msg, error) {
 			p = p[:len(p)+len(chunk)]
 		}
 	}
-	return decodePayload(h, p, true)
+	m, err := decodePayload(h, p, true)
+	if err == nil && cap(p) >= minPooled {
+		m.payload = p
+	}
+	return m, err
+}
+
+// Payload buffers of at least minPooled bytes come from pools by size
+// class (powers of two), so that large frames (units' state) reuse memory
+// rather than fault in fresh pages each time; Msg.Release returns them.
+const minPooled = 32 << 10
+
+var payloadPools [32]sync.Pool // by log2 of capacity
+
+func poolClass(n int) int { return bits.Len(uint(n - 1)) }
+
+func getPayload(n int) []byte {
+	if n < minPooled {
+		return make([]byte, n)
+	}
+	c := poolClass(n)
+	if b, ok := payloadPools[c].Get().(*[]byte); ok {
+		return (*b)[:n]
+	}
+	return make([]byte, n, 1<<c)
+}
+
+// Release gives the frame buffer of a received message back for reuse.
+// Call it once nothing holds any byte slice of the message (Data, the
+// job's segments, a completion's result): they share that buffer. A
+// message not released is collected as usual.
+func (m *Msg) Release() {
+	putPayload(m.payload)
+	m.payload = nil
+}
+
+// putPayload gives a buffer from getPayload back to its pool.
+func putPayload(p []byte) {
+	if cap(p) < minPooled || cap(p)&(cap(p)-1) != 0 { // not from a pool
+		return
+	}
+	p = p[:0]
+	payloadPools[poolClass(cap(p))].Put(&p)
 }
 
 // unexpected turns an EOF inside a frame into io.ErrUnexpectedEOF.

@@ -21,7 +21,8 @@ var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/fuzz/Fuzz
 func fuzzSeeds() map[string][]byte {
 	enc := func(m *Msg) []byte { b, _ := Append(nil, m); return b }
 	job := &Job{ID: 3, Arrival: 1.5, Size: 2, Class: 1, Key: 9, Hops: 1, Origin: 2, Progress: 0.5,
-		ReplyTo: "127.0.0.1:1", State: []byte("st")}
+		ReplyTo: "127.0.0.1:1", State: []byte("st"), Checkpoint: []byte("ck"), Code: []byte("c"), Resources: []byte("r"), Homes: []int32{-1, 2}}
+	job.Seal()
 	sub := enc(&Msg{Type: TypeSubmit, ID: 1, From: -1, Job: job})
 	return map[string][]byte{
 		"valid-submit":     sub,

@@ -7,8 +7,12 @@ import (
 
 // Version is the protocol version written in, and required of, every frame.
 // Version 2 added TypeMessage and its Note section; a steal is answered
-// with an Ack and the jobs handed over follow as transfers.
-const Version = 2
+// with an Ack and the jobs handed over follow as transfers. Version 3 added
+// the work unit's segments to Job (Checkpoint, Code, Resources, Homes and
+// their checksum), TypeFetch for code on demand, TypeAccess for remote
+// uses of a resource, TypePage for state sent apart from its unit, and
+// Completion.Result.
+const Version = 3
 
 // DefaultMaxFrame is the number of payload bytes accepted by default.
 const DefaultMaxFrame = 8 << 20
@@ -28,6 +32,9 @@ const (
 	TypeCompletion                 // agent → generator: a job ended (completed or failed); no reply (one-way)
 	TypeControl                    // JSON payload (configure, stats, start/stop); reply TypeControl
 	TypeMessage                    // a policy message (Note) to another node's migration policy; no reply (one-way)
+	TypeFetch                      // code on demand: Data names the code (kernel/version); reply TypeAck with the code's bytes in Data
+	TypeAccess                     // a remote use of a resource: Data holds the use's bytes; reply TypeAck
+	TypePage                       // part of a unit's state sent apart from the unit (pre-copy rounds, post-copy pushes): Data; reply TypeAck
 )
 
 var typeNames = [...]string{
@@ -41,9 +48,12 @@ var typeNames = [...]string{
 	TypeCompletion: "completion",
 	TypeControl:    "control",
 	TypeMessage:    "message",
+	TypeFetch:      "fetch",
+	TypeAccess:     "access",
+	TypePage:       "page",
 }
 
-func (t Type) valid() bool { return t >= TypeError && t <= TypeMessage }
+func (t Type) valid() bool { return t >= TypeError && t <= TypePage }
 
 // String returns the type's lower-case name, or "Type(n)" for an unknown one.
 func (t Type) String() string {
@@ -64,7 +74,15 @@ type Job struct {
 	Origin   int32
 	Progress float64 // work already done (strong mobility), model units
 	ReplyTo  string  // host:port of the completion listener
-	State    []byte  // execution state (may be empty; up to the frame limit)
+	State    []byte  // execution segment: the unit's data (may be empty; up to the frame limit)
+
+	// The rest is a work unit's segments as they travel (see
+	// workload.Unit); all may be empty. Sum covers them and State.
+	Checkpoint []byte  // a real kernel's state at a safe point (strong mobility), as the executor wrote it
+	Code       []byte  // the code segment, when the move sends it
+	Resources  []byte  // resources moved or copied with the unit, in the order of its resource segment
+	Homes      []int32 // per resource of the unit's segment, the node that holds it (-1: bound here)
+	Sum        uint32  // CRC-32C of the segments, written by Job.Seal, checked by Job.Verify
 }
 
 // Load is a node's load report.
@@ -83,6 +101,7 @@ type Completion struct {
 	StartUnixNano, EndUnixNano int64 // wall clock at the agent
 	Failed                     bool
 	Reason                     string
+	Result                     []byte // a real kernel's result (e.g. its final digest), if it has one
 }
 
 // Note is a policy message: a kind whose meaning the policy defines, and a
@@ -103,6 +122,8 @@ type Msg struct {
 	Done *Completion // Completion
 	Note *Note       // Message
 	Data []byte      // Control (JSON), Error text
+
+	payload []byte // the frame buffer the byte slices above share, if pooled (see Release)
 }
 
 // remoteError is the error a TypeError message stands for.

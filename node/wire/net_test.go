@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -140,7 +141,7 @@ func TestOneWaySend(t *testing.T) {
 	}
 	select {
 	case m := <-got:
-		if m.ID != 0 || m.From != 2 || *m.Done != *done {
+		if m.ID != 0 || m.From != 2 || !reflect.DeepEqual(m.Done, done) {
 			t.Errorf("handler got %+v (done %+v), want ID 0 and %+v", m, m.Done, done)
 		}
 	case <-time.After(2 * time.Second):
@@ -244,8 +245,8 @@ func TestBadFrames(t *testing.T) {
 	}{
 		{"short garbage", []byte("hello\n"), "wrong magic"},
 		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), "wrong magic"},
-		{"next version", []byte{'L', 'L', Version + 1}, "unsupported version 3"},
-		{"old version", []byte{'L', 'L', Version - 1}, "unsupported version 1, want 2"},
+		{"next version", []byte{'L', 'L', Version + 1}, "unsupported version 4"},
+		{"old version", []byte{'L', 'L', Version - 1}, "unsupported version 2, want 3"},
 		{"unknown type", []byte{'L', 'L', Version, 0x7f}, "unknown type 127"},
 		{"oversized header only", oversize[:headerLen], "exceeds the limit of 4096"},
 		{"oversized with payload", oversize, "exceeds the limit of 4096"},
