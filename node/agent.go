@@ -245,6 +245,9 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	pctx, cancel := context.WithCancel(a.ctx)
 	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um}
 	env := policy.Env{Nodes: len(s.Roster), Servers: s.Servers, Speeds: s.Speeds, ClassWeights: s.Classes, Node: policy.NodeID(s.ID)}
+	if um != nil {
+		env.Runs = um.units.Runs(len(s.Roster), s.Platforms)
+	}
 	p.mig = spec.New(env)
 	p.polls, _ = p.mig.(policy.PollWatcher)
 	p.view = &view{ctx: pctx, self: policy.NodeID(s.ID), nodes: len(s.Roster),
@@ -405,11 +408,11 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool, lv *live
 	ctx, cancel := context.WithTimeout(p.ctx, transferTimeout)
 	defer cancel()
 	start := time.Now()
-	if lv == nil {
-		lv = &live{start: start}
-	}
 	if stopped.IsZero() {
 		stopped = start
+	}
+	if lv == nil { // the move began when the unit stopped
+		lv = &live{start: stopped}
 	}
 	out, ok := p.pack(to, j, lv)
 	if !ok {

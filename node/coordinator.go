@@ -121,8 +121,14 @@ func (c *PointConfig) fill() error {
 // dispatchEnv is the Env the point's dispatch strategy is built for, with
 // the given distances to the agents.
 func (c *PointConfig) dispatchEnv(dist []float64) policy.Env {
-	return policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
+	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
 		ClassSizes: c.Workload.ClassSizes(), Distances: dist}
+	if c.Units != nil {
+		if u, err := workload.NewUnits(*c.Units, c.Workload.Classes()); err == nil { // an error is reported by newCoordinator
+			env.Runs = u.Runs(c.Nodes, c.Platforms)
+		}
+	}
+	return env
 }
 
 // RunLocal starts a cluster of c.Nodes agents on 127.0.0.1 in this process,

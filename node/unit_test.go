@@ -321,3 +321,23 @@ func TestUnitsDamagedRefused(t *testing.T) {
 	}
 	t.Logf("%d units damaged and refused, %d moved; all %d jobs completed once", damaged.Load(), r.Migrations, r.JobsCompleted)
 }
+
+// TestUnitsPulled: receiver-initiated moves (steal) carry the units'
+// segments as pushes do.
+func TestUnitsPulled(t *testing.T) {
+	ctx := clusterContext(t)
+	c := unitPoint(t, 4, "random", "steal", 0.7, 300)
+	const state = 30000.0
+	c.Units = &workload.UnitConfig{Unit: workload.Unit{Code: workload.CodeSegment{Bytes: 1000}, Exec: workload.ExecSegment{State: state}}}
+	r, err := RunLocal(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAllEnded(t, r)
+	if r.Migrations == 0 || r.Preemptions != 0 {
+		t.Fatalf("steal moved %d units (%d running): want waiting units moved", r.Migrations, r.Preemptions)
+	}
+	if r.StateBytes != state*float64(r.Migrations) || r.CodeBytes != 1000*float64(r.Migrations) {
+		t.Errorf("%d pulled units carried %v state and %v code bytes, want %v and %v each", r.Migrations, r.StateBytes, r.CodeBytes, state, 1000)
+	}
+}

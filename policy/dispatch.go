@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"sort"
 
 	"github.com/loadlab/loadlab/param"
@@ -14,13 +15,30 @@ var randomInfo = Info{
 	Ref:  "baseline: N independent M/G/c queues",
 }
 
-type random struct{}
+type random struct{ runnable [][]NodeID }
 
 func newRandom(param.Values) (DispatchBuilder, error) {
-	return func(Env) Dispatcher { return random{} }, nil
+	return func(env Env) Dispatcher { return random{env.runnable()} }, nil
 }
 
-func (random) Pick(v View, _ *Job) NodeID { return NodeID(v.Rand().IntN(v.Nodes())) }
+func (d random) Pick(v View, j *Job) NodeID {
+	if nodes := classNodes(d.runnable, j); nodes != nil {
+		return nodes[v.Rand().IntN(len(nodes))]
+	}
+	return NodeID(v.Rand().IntN(v.Nodes()))
+}
+
+// classNodes returns the nodes that can run j (Env.Runs), or nil when
+// every node can.
+func classNodes(runnable [][]NodeID, j *Job) []NodeID {
+	if runnable == nil || j == nil || j.Class < 0 || int(j.Class) >= len(runnable) || len(runnable[j.Class]) == 0 {
+		return nil
+	}
+	return runnable[j.Class]
+}
+
+// excluded is the key argmin gives nodes that cannot run the job.
+func excluded(env Env, j *Job, n NodeID) bool { return j != nil && !env.CanRun(j.Class, n) }
 
 var rrInfo = Info{
 	Name: "rr",
@@ -46,14 +64,17 @@ var jsqInfo = Info{
 	Ref:  "Winston 1977; stale view: Mitzenmacher, IEEE TPDS 11(1), 2000",
 }
 
-type jsq struct{}
+type jsq struct{ env Env }
 
 func newJSQ(param.Values) (DispatchBuilder, error) {
-	return func(Env) Dispatcher { return jsq{} }, nil
+	return func(env Env) Dispatcher { return jsq{env} }, nil
 }
 
-func (jsq) Pick(v View, _ *Job) NodeID {
+func (d jsq) Pick(v View, j *Job) NodeID {
 	return NodeID(argmin(v.Rand(), v.Nodes(), func(i int) float64 {
+		if excluded(d.env, j, NodeID(i)) {
+			return math.Inf(1)
+		}
 		l, _ := v.Gossip(NodeID(i))
 		return float64(l.Queue) / float64(max(l.Servers, 1))
 	}))
@@ -65,14 +86,17 @@ var lwlInfo = Info{
 	Ref:  "Harchol-Balter, Crovella & Murta, JPDC 1999",
 }
 
-type lwl struct{}
+type lwl struct{ env Env }
 
 func newLWL(param.Values) (DispatchBuilder, error) {
-	return func(Env) Dispatcher { return lwl{} }, nil
+	return func(env Env) Dispatcher { return lwl{env} }, nil
 }
 
-func (lwl) Pick(v View, _ *Job) NodeID {
+func (d lwl) Pick(v View, j *Job) NodeID {
 	return NodeID(argmin(v.Rand(), v.Nodes(), func(i int) float64 {
+		if excluded(d.env, j, NodeID(i)) {
+			return math.Inf(1)
+		}
 		l, _ := v.Gossip(NodeID(i))
 		speed := l.Speed
 		if !(speed > 0) { // a node that has published nothing yet: Load{}
@@ -90,9 +114,10 @@ var podInfo = Info{
 }
 
 type pod struct {
-	d      int
-	sample []NodeID
-	loads  []Load
+	d        int
+	sample   []NodeID
+	loads    []Load
+	runnable [][]NodeID
 }
 
 func newPod(p param.Values) (DispatchBuilder, error) {
@@ -102,12 +127,19 @@ func newPod(p param.Values) (DispatchBuilder, error) {
 	d := p.Int("d")
 	return func(env Env) Dispatcher {
 		k := min(d, env.Nodes)
-		return &pod{d: d, sample: make([]NodeID, 0, k), loads: make([]Load, k)}
+		return &pod{d: d, sample: make([]NodeID, 0, k), loads: make([]Load, k), runnable: env.runnable()}
 	}, nil
 }
 
-func (d *pod) Pick(v View, _ *Job) NodeID {
-	d.sample = sampleNodes(v.Rand(), v.Nodes(), None, d.d, d.sample)
+func (d *pod) Pick(v View, j *Job) NodeID {
+	if nodes := classNodes(d.runnable, j); nodes != nil {
+		d.sample = sampleNodes(v.Rand(), len(nodes), None, d.d, d.sample)
+		for i, k := range d.sample {
+			d.sample[i] = nodes[k]
+		}
+	} else {
+		d.sample = sampleNodes(v.Rand(), v.Nodes(), None, d.d, d.sample)
+	}
 	v.Probe(d.sample, d.loads)
 	i := argmin(v.Rand(), len(d.sample), func(i int) float64 {
 		return float64(d.loads[i].Queue) / float64(max(d.loads[i].Servers, 1))

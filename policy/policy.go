@@ -169,6 +169,39 @@ type Env struct {
 	ClassSizes   []workload.Dist // each class's size distribution, for size-aware policies (SITA); nil if unknown
 	Distances    []float64       // one-way network delay from the dispatcher to each node, model units; nil if unknown
 	Node         NodeID          // the node a Migrator runs on (None for a Dispatcher)
+	// Runs says where each class of jobs can run when nodes differ in
+	// platform (work units with builds per platform): Runs[class][node].
+	// nil means every node runs every class. A backend moves a job placed
+	// where it cannot run to the next node that can, and refuses a move
+	// there; policies that honour Runs (random, jsq, lwl, pod) never ask.
+	Runs [][]bool
+}
+
+// CanRun reports whether node n runs jobs of class (always, without Runs).
+func (e Env) CanRun(class int32, n NodeID) bool {
+	if e.Runs == nil {
+		return true
+	}
+	if class < 0 || int(class) >= len(e.Runs) || n < 0 || int(n) >= len(e.Runs[class]) {
+		return false
+	}
+	return e.Runs[class][n]
+}
+
+// runnable lists, per class, the nodes that can run it; nil without Runs.
+func (e Env) runnable() [][]NodeID {
+	if e.Runs == nil {
+		return nil
+	}
+	out := make([][]NodeID, len(e.Runs))
+	for k, row := range e.Runs {
+		for n, ok := range row {
+			if ok {
+				out[k] = append(out[k], NodeID(n))
+			}
+		}
+	}
+	return out
 }
 
 // Speed returns node n's speed.

@@ -212,6 +212,9 @@ func newCluster(cfg Config) *cluster {
 
 	env := policy.Env{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
 		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances}
+	if cfg.Units != nil {
+		env.Runs = cfg.Units.Runs(n, cfg.Platforms)
+	}
 	c.dispatcher = cfg.Dispatch.New(env)
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)

@@ -335,3 +335,24 @@ func TestPlatformRefuses(t *testing.T) {
 		t.Errorf("utilisation of the interpreting node %.3f, want about %.2f (twice its work)", r.NodeUtilization[1], 4*cfg.Load)
 	}
 }
+
+// TestPoliciesSeePlatforms: the catalogue's random dispatch reads
+// Env.Runs and never places a job where it cannot run, so nothing is
+// redirected; the test's own random dispatch, blind to platforms, is.
+func TestPoliciesSeePlatforms(t *testing.T) {
+	builds := []workload.Build{{Kernel: "default", Platforms: []string{"x86_64"}}}
+	cfg := Config{Nodes: 4, Load: 0.3, Jobs: 5000, Seed: 5, Platforms: []string{"x86_64", "arm64", "x86_64", "arm64"},
+		Units: units(t, workload.UnitConfig{Platforms: workload.Platforms{Builds: builds}})}
+	blind := run(t, cfg, randomDispatch, func(policy.Env) policy.Migrator { return sendOn{to: policy.None} })
+	if blind.RedirectedJobs == 0 {
+		t.Fatalf("a dispatcher blind to platforms had no job redirected")
+	}
+	spec, err := policy.Builtin().Dispatch("random")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeing := run(t, cfg, spec.New, func(policy.Env) policy.Migrator { return sendOn{to: policy.None} })
+	if seeing.RedirectedJobs != 0 || seeing.NodeUtilization[1] != 0 || seeing.NodeUtilization[3] != 0 {
+		t.Errorf("random with Env.Runs: %d jobs redirected, utilisation %v: want none redirected and the arm64 nodes idle", seeing.RedirectedJobs, seeing.NodeUtilization)
+	}
+}

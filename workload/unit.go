@@ -315,6 +315,26 @@ func (u *Units) CanRun(class int32, node int, platforms []string) bool {
 	return ok
 }
 
+// Runs says, for n nodes of the given platforms (nil: one platform),
+// which nodes can run each class: Runs[class][node], as policy.Env.Runs
+// wants it; nil when every node can run every class.
+func (u *Units) Runs(n int, platforms []string) [][]bool {
+	var runs [][]bool
+	all := true
+	for k := range u.units {
+		row := make([]bool, n)
+		for i := range row {
+			row[i] = u.CanRun(int32(k), i, platforms)
+			all = all && row[i]
+		}
+		runs = append(runs, row)
+	}
+	if all {
+		return nil
+	}
+	return runs
+}
+
 // Place returns the node, of len(platforms) nodes, where a unit of class
 // dispatched to target runs: target if it can run the unit there, else
 // the next node in index order that can (redirected true). With nil
