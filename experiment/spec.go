@@ -32,7 +32,7 @@ type Spec struct {
 	TimeUnit     string      `yaml:"time_unit"`        // real backends: wall time of one model unit (default 10ms)
 	Kernel       string      `yaml:"kernel"`           // real backends: sleep (default), hash or matmul
 	Dispatchers  int         `yaml:"dispatchers"`      // real backends: concurrent dispatcher instances (default 1)
-	Calibrate    bool        `yaml:"calibrate"`        // with backends [sim, local|testbed]: simulate each point with the network costs measured on its real run
+	Calibrate    bool        `yaml:"calibrate"`        // with backends [sim, local|testbed]: simulate each point with the network costs measured on its real run (those the spec leaves at 0)
 	Join         string      `yaml:"join"`             // testbed: gossip address (host:port) of any running agent
 	Label        string      `yaml:"label"`            // testbed: the agents' cluster label (default loadlab)
 	Seed         uint64      `yaml:"seed"`             // root seed (default 1)

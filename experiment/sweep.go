@@ -265,7 +265,8 @@ func runPoints(ctx context.Context, todo []Point, workers int, store *results.St
 // a job's scheduled arrival to its arrival at an agent (generator lateness
 // and the submit's trip); and, when the policy read gossip, a
 // bulletin-board period twice the median age of what it read (a board
-// refreshed every P is P/2 old on average).
+// refreshed every P is P/2 old on average). A latency or dispatch delay
+// the spec sets is kept: calibration fills in only what it leaves at 0.
 func calibrate(sims []Point, recs []results.Record) error {
 	twins := map[string]results.Record{}
 	id := func(p results.Point) string {
@@ -283,11 +284,15 @@ func calibrate(sims []Point, recs []results.Record) error {
 		if !ok {
 			return fmt.Errorf("calibrate: no real run of %s at load %g (replication %d) to take costs from", p.Policy, p.Load, p.Replication)
 		}
-		p.CostModel.Latency = r.Result.ProbeRTT / 2
-		if r.Result.ProbeRTT == 0 { // records from before the mean was kept
-			p.CostModel.Latency = r.Result.ProbeRTTP50 / 2
+		if p.CostModel.Latency == 0 { // a latency the spec sets (e.g. from calibrate-migration) stands
+			p.CostModel.Latency = r.Result.ProbeRTT / 2
+			if r.Result.ProbeRTT == 0 { // records from before the mean was kept
+				p.CostModel.Latency = r.Result.ProbeRTTP50 / 2
+			}
 		}
-		p.CostModel.Dispatch = r.Result.DispatchDelay
+		if p.CostModel.Dispatch == 0 {
+			p.CostModel.Dispatch = r.Result.DispatchDelay
+		}
 		if r.Result.GossipAgeP50 > 0 {
 			p.Gossip = 2 * r.Result.GossipAgeP50
 		}
