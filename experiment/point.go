@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/node"
+	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/sim"
@@ -35,8 +36,12 @@ type Point struct {
 	UnitConfig     *workload.UnitConfig // what UnitModel was resolved from, for the agents
 	NodePlatforms  []string             // each node's platform; nil when none
 	HitBin         float64              // model units per bin of the code hit rate over time; 0: no series
+	FaultList      []results.Fault      // faults injected; nil: none
+	FaultBin       float64              // model units per bin of the response over time, with faults
 	Join, Label    string               // testbed: a member's gossip address and the cluster label
 	Bind           string               // testbed: the coordinator's address, reachable from the agents (default 127.0.0.1)
+	Security       *wire.Security       // local, testbed: the cluster's secret (mutual TLS); nil: plaintext
+	GossipKeys     [][]byte             // local, testbed: the cluster's gossip keyring; nil: unencrypted
 }
 
 // PointSeed derives the seed of a point from the sweep's root seed. It does
@@ -101,6 +106,7 @@ func (s *Spec) pointsOf(from, to int) ([]Point, error) {
 		mode   string
 		costs  sim.Costs
 		units  *workload.UnitConfig
+		faults []results.Fault
 	}
 	var rows []row
 	for _, p := range s.Policies {
@@ -120,7 +126,7 @@ func (s *Spec) pointsOf(from, to int) ([]Point, error) {
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, row{p.Name, d, m, g, mode, c, p.units(s)})
+		rows = append(rows, row{p.Name, d, m, g, mode, c, p.units(s), p.faults(s)})
 	}
 	works := make([]*workload.Workload, len(s.Workloads))
 	for i, w := range s.Workloads {
@@ -137,7 +143,7 @@ func (s *Spec) pointsOf(from, to int) ([]Point, error) {
 						p := results.Point{Spec: s.hash, Policy: s.label(r.name, backend), Workload: w.Name, Load: load,
 							Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
 							Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: backend,
-							Speeds: speedSpec, Distances: s.Distances, Gossip: r.gossip, GossipMode: r.mode}
+							Speeds: speedSpec, Distances: s.Distances, Gossip: r.gossip, GossipMode: r.mode, Faults: canonicalFaults(r.faults)}
 						if backend != "sim" {
 							p.TimeUnit, p.Kernel, p.Dispatchers = s.TimeUnit, s.Kernel, s.Dispatchers
 						}
@@ -154,6 +160,13 @@ func (s *Spec) pointsOf(from, to int) ([]Point, error) {
 							pt.HitBin = s.hitBin(works[wi], load, speeds)
 						}
 						pt.NodeDistances = distances
+						if len(r.faults) > 0 {
+							pt.FaultList = r.faults
+							pt.FaultBin = s.FaultBin
+							if pt.FaultBin == 0 {
+								pt.FaultBin = s.runLength(works[wi], load, speeds) / faultBins
+							}
+						}
 						pt.Join, pt.Label = s.Join, s.Label
 						out = append(out, pt)
 					}
@@ -210,7 +223,8 @@ func Run(ctx context.Context, p Point) (results.Record, error) {
 func runSim(ctx context.Context, p Point) (results.Result, error) {
 	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load,
 		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, GossipMode: p.GossipMode, Batches: p.Batches, Costs: p.CostModel,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Units: p.UnitModel, Platforms: p.NodePlatforms, HitBin: p.HitBin}
+		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Units: p.UnitModel, Platforms: p.NodePlatforms, HitBin: p.HitBin,
+		Faults: p.FaultList, FaultBin: p.FaultBin}
 	return sim.Run(ctx, cfg)
 }
 
@@ -224,7 +238,8 @@ func runReal(ctx context.Context, p Point) (results.Result, error) {
 	cfg := node.PointConfig{Nodes: p.Nodes, Servers: p.Servers, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load, Jobs: p.Point.Jobs,
 		Warmup: p.Warmup, Seed: p.Seed, Batches: p.Batches, TimeUnit: unit, Kernel: p.Kernel, Discipline: p.Discipline,
 		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Dispatchers: p.Dispatchers,
-		Units: p.UnitConfig, Platforms: p.NodePlatforms, HitBin: p.HitBin}
+		Units: p.UnitConfig, Platforms: p.NodePlatforms, HitBin: p.HitBin, Faults: p.FaultList, FaultBin: p.FaultBin,
+		Security: p.Security, GossipKeys: p.GossipKeys}
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
 	}
@@ -288,6 +303,19 @@ func HostEnv() results.Env { return hostEnv }
 
 // hitBins is how many bins the code hit rate over time has by default.
 const hitBins = 20
+
+// runLength is the expected model time of a run of w at load: its jobs
+// over their arrival rate.
+func (s *Spec) runLength(w *workload.Workload, load float64, speeds []float64) float64 {
+	mean := 1.0
+	if len(speeds) > 0 {
+		mean = 0
+		for _, v := range speeds {
+			mean += v / float64(len(speeds))
+		}
+	}
+	return float64(s.Jobs) / w.RateFor(load, s.Nodes*max(s.Servers, 1), mean)
+}
 
 // hitBin is the model time per bin of the code hit rate over time: the
 // spec's hit_bin, or else the expected length of a run of w at load over

@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -72,6 +73,16 @@ type Spec struct {
 	// length over 20.
 	HitBin float64 `yaml:"hit_bin"`
 
+	// Faults are injected into every point at their model time (from the
+	// first arrival): kill, pause, slow, partition, cut, drop, delay; see
+	// results.Fault and docs/faults.md. The simulator models kill and slow;
+	// the others need backend local (or testbed, kill excepted).
+	Faults []results.Fault `yaml:"faults"`
+	// FaultBin is the model time per bin of the response time over time
+	// (results: response_over_time) of points with faults. Default: a
+	// run's expected length over 40.
+	FaultBin float64 `yaml:"fault_bin"`
+
 	file string     // where the spec came from, for error messages
 	root *yaml.Node // the parsed document, for line numbers
 	hash string
@@ -102,6 +113,9 @@ type PolicyRow struct {
 	// code-on-demand(cache=1e6).
 	Mobility *workload.Mobility `yaml:"mobility"`
 	Paradigm string             `yaml:"paradigm"`
+
+	// Faults of this row, replacing the spec's (an empty list: none).
+	Faults *[]results.Fault `yaml:"faults"`
 }
 
 // units is the row's unit configuration: the spec's with the row's
@@ -450,6 +464,9 @@ func (s *Spec) validate() error {
 		}
 	}
 	if err := s.validateUnits(); err != nil {
+		return err
+	}
+	if err := s.validateFaults(); err != nil {
 		return err
 	}
 	probe := sim.Config{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs,

@@ -442,3 +442,67 @@ policies:
 		}
 	}
 }
+
+// TestFaults checks the faults of a spec: their errors name file:line and
+// setting, and points with faults get keys of their own.
+func TestFaults(t *testing.T) {
+	const base = `
+nodes: 4
+jobs: 1000
+loads: [0.7]
+backend: local
+policies:
+  - dispatch: random
+  - {name: calm, dispatch: jsq, faults: []}
+`
+	good := base + `faults:
+  - {at: 10, kind: kill, nodes: [3]}
+  - {at: 5, kind: slow, nodes: [1], factor: 4, duration: 20}
+  - {at: 7, kind: partition, nodes: [0, 1], peers: [2], duration: 5}
+  - {at: 8, kind: cut, nodes: [0], peers: [1], duration: 5}
+  - {at: 9, kind: drop, nodes: [2], fraction: 0.5, duration: 5}
+  - {at: 9, kind: delay, nodes: [2], fraction: 0.5, delay: 1, duration: 5}
+  - {at: 1, kind: pause, nodes: [0], duration: 3}
+`
+	s, err := ParseSpec("f.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := s.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ParseSpec("p.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plainPoints, _ := plain.Points()
+	if points[0].Key == plainPoints[0].Key || len(points[0].FaultList) != 7 || points[0].FaultBin <= 0 {
+		t.Errorf("point with faults: key %s (without: %s), %d faults, bin %g", points[0].Key, plainPoints[0].Key, len(points[0].FaultList), points[0].FaultBin)
+	}
+	if !strings.HasPrefix(points[0].Point.Faults, "kill(at=10, nodes=3); slow(at=5, nodes=1, duration=20, factor=4)") {
+		t.Errorf("faults recorded as %q", points[0].Point.Faults)
+	}
+	if points[1].FaultList != nil || points[1].Key != plainPoints[1].Key {
+		t.Errorf("a row with faults: [] has faults %v, or a key unlike the same point without faults", points[1].FaultList)
+	}
+	for _, tc := range []struct{ spec, want string }{
+		{base + "faults:\n  - {at: 1, kind: melt, nodes: [0]}\n", "b.yaml:10: faults[0].kind: unknown fault \"melt\""},
+		{base + "faults:\n  - {at: 1, kind: kill, nodes: [4]}\n", "b.yaml:10: faults[0].nodes: node 4 is not in the cluster"},
+		{base + "faults:\n  - {at: 1, kind: kill, nodes: [0, 1, 2, 3]}\n", "faults[0].nodes: every node would be killed"},
+		{base + "faults:\n  - {at: 1, kind: slow, nodes: [0], factor: 0.5}\n", "faults[0].factor: slow divides the speed"},
+		{base + "faults:\n  - {at: 1, kind: pause, nodes: [0]}\n", "faults[0].duration: pause needs a duration"},
+		{base + "faults:\n  - {at: 1, kind: drop, nodes: [0], fraction: 2, duration: 1}\n", "faults[0].fraction"},
+		{base + "faults:\n  - {at: 1, kind: kill, nodes: [0], duration: 3}\n", "faults[0].duration: kill takes no duration"},
+		{base + "faults:\n  - {at: 1, kind: cut, nodes: [0, 1], peers: [2], duration: 3}\n", "faults[0].nodes: a cut is one link"},
+		{base + "faults:\n  - {at: 1, kind: partition, nodes: [0], peers: [0], duration: 3}\n", "faults[0].peers: node 0 is on both sides"},
+		{strings.Replace(base, "backend: local", "backend: sim", 1) + "faults:\n  - {at: 1, kind: pause, nodes: [0], duration: 3}\n", "faults[0].kind: the simulator models kill and slow only"},
+		{strings.Replace(base, "backend: local", "backend: testbed\njoin: 127.0.0.1:7946", 1) + "faults:\n  - {at: 1, kind: kill, nodes: [0]}\n", "kill needs the agent's process"},
+		{strings.Replace(base, "faults: []", "faults: [{at: 1, kind: kill, nodes: [9]}]", 1), "b.yaml:8: policies[1].faults[0].nodes: node 9"},
+	} {
+		_, err := ParseSpec("b.yaml", []byte(tc.spec))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want an error containing %q", err, tc.want)
+		}
+	}
+}

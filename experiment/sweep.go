@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/loadlab/loadlab/analysis"
+	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -34,6 +35,11 @@ type Options struct {
 	// with its real run). Zero Shards runs every point. Merge combines
 	// the shards' directories.
 	Shard, Shards int
+	// Security and GossipKeys are given to every point on real agents
+	// (Point.Security, Point.GossipKeys): the keys of a testbed's cluster,
+	// which a spec never holds.
+	Security   *wire.Security
+	GossipKeys [][]byte
 }
 
 // Summary says what a sweep did.
@@ -71,6 +77,7 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 		if store.Has(p.Key) {
 			sum.Resumed++
 		} else {
+			p.Security, p.GossipKeys = opt.Security, opt.GossipKeys
 			todo = append(todo, p)
 		}
 	}

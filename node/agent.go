@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net"
 	"strconv"
@@ -26,6 +27,14 @@ type AgentConfig struct {
 	Gossip   gossip.Config    // serf settings (Name required); the agent adds its role and RPC tags
 	MaxFrame int              // largest frame accepted (default wire.DefaultMaxFrame)
 	Registry *policy.Registry // where the coordinator's migration policy is looked up (default policy.Builtin())
+	// Security, if set, authenticates and encrypts every connection the
+	// agent accepts or makes (mutual TLS keyed by the cluster's secret,
+	// wire.NewSecurity): a peer without the secret is refused at the
+	// handshake, and the refusal logged. Gossip.Keys encrypts gossip.
+	Security *wire.Security
+	MaxQueue int          // jobs held at once, waiting and running (default executor.DefaultMaxQueue); more fail as "shed: queue full"
+	MaxConns int          // connections accepted at once (default wire.DefaultMaxConns)
+	Logger   *slog.Logger // refused connections (default slog.Default())
 
 	damage   func(*wire.Job) // tests: alters a sealed unit before it is sent
 	onAccess func()          // tests: called for each remote use served
@@ -65,6 +74,7 @@ type point struct {
 	count   counters
 	xferRTT *latency.Histogram
 	units   *unitModel // nil: the point has no work units
+	faults  *faults    // injected faults in force (fault.go)
 }
 
 // StartAgent starts a node and joins its cluster.
@@ -94,8 +104,9 @@ func StartAgent(ctx context.Context, cfg AgentConfig) (*Agent, error) {
 		return nil, fmt.Errorf("agent %s: %w", cfg.Gossip.Name, err)
 	}
 	runCtx, stop := context.WithCancel(context.Background())
-	a := &Agent{cfg: cfg, g: g, pool: wire.NewPool(cfg.MaxFrame), ln: ln, stop: stop, serve: make(chan error, 1), ctx: runCtx}
-	go func() { a.serve <- wire.Serve(runCtx, ln, cfg.MaxFrame, a.handle) }()
+	wc := wire.Config{MaxPayload: cfg.MaxFrame, Security: cfg.Security, MaxConns: cfg.MaxConns, Log: cfg.Logger}
+	a := &Agent{cfg: cfg, g: g, pool: wc.NewPool(), ln: ln, stop: stop, serve: make(chan error, 1), ctx: runCtx}
+	go func() { a.serve <- wc.Serve(runCtx, ln, a.handle) }()
 	return a, nil
 }
 
@@ -123,6 +134,9 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 	if p == nil {
 		return nil, errors.New("agent not configured for a point")
 	}
+	if err := p.faults.gate(ctx, m); err != nil { // injected faults (fault.go)
+		return nil, err
+	}
 	switch m.Type {
 	case wire.TypeSubmit, wire.TypeTransfer:
 		if m.Job == nil {
@@ -133,6 +147,9 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 		// job is ours: it runs, moves on, or is reported failed.
 		j := m.Job
 		if m.Type == wire.TypeTransfer {
+			if p.ex.Full() { // the sender keeps the job: better than shedding it here
+				return nil, fmt.Errorf("transfer refused: %w", errShed)
+			}
 			if err := p.accept(m.From, j); err != nil {
 				return nil, fmt.Errorf("transfer refused: %w", err)
 			}
@@ -141,6 +158,7 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 			j.Checkpoint = bytes.Clone(j.Checkpoint)
 			j.State, j.Code, j.Resources = nil, nil, nil
 			m.Release()
+			go p.moved(j, policy.NodeID(p.setup.ID), j.Hops) // the sender's note is lost if it dies
 		} else {
 			p.units.dispatched(j.Class)
 		}
@@ -213,6 +231,8 @@ func (a *Agent) control(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 		}
 	case opEnd:
 		a.endPoint(ctx)
+	case opFault:
+		err = a.applyFault(req.Fault)
 	case opPing:
 	default:
 		err = fmt.Errorf("unknown control operation %q", req.Op)
@@ -237,13 +257,14 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
-	ex, err := executor.New(executor.Config{Servers: s.Servers, Speed: s.Speed, TimeUnit: s.TimeUnit, Kernel: s.Kernel, Discipline: s.Discipline})
+	ex, err := executor.New(executor.Config{Servers: s.Servers, Speed: s.Speed, TimeUnit: s.TimeUnit, Kernel: s.Kernel, Discipline: s.Discipline, MaxQueue: a.cfg.MaxQueue})
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
 	a.endPoint(ctx)
 	pctx, cancel := context.WithCancel(a.ctx)
 	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um}
+	p.faults = newFaults(s, ex)
 	env := policy.Env{Nodes: len(s.Roster), Servers: s.Servers, Speeds: s.Speeds, ClassWeights: s.Classes, Node: policy.NodeID(s.ID)}
 	if um != nil {
 		env.Runs = um.units.Runs(len(s.Roster), s.Platforms)
@@ -327,11 +348,19 @@ func (p *point) run(j *wire.Job) error {
 	}
 	u.Uses, u.Access = p.remote(j)
 	if err := p.ex.Submit(u); err != nil {
+		if errors.Is(err, executor.ErrQueueFull) {
+			return errShed
+		}
 		return fmt.Errorf("agent %d: %w", p.setup.ID, err)
 	}
 	p.publish()
 	return nil
 }
+
+// errShed is the failure reason of a job refused because the agent holds
+// AgentConfig.MaxQueue jobs already: under overload an agent sheds work
+// rather than grow without bound, and the job is reported failed.
+var errShed = errors.New("shed: queue full")
 
 // decision is a policy's action, checked and resolved under the decision
 // lock, to carry out after it.
@@ -441,7 +470,7 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool, lv *live
 	p.mu.Lock()
 	p.xferRTT.Record(p.view.clock.units(acked.Sub(start)))
 	p.mu.Unlock()
-	go p.moved(j, to)
+	go p.moved(j, to, out.Hops)
 	return true
 }
 
@@ -563,6 +592,9 @@ func (p *point) fail(j *wire.Job, reason string) {
 // report sends a completion; if it cannot, the coordinator counts the job
 // as failed (timeout) at the end of the point.
 func (p *point) report(j *wire.Job, c *wire.Completion) {
+	if p.faults.down() {
+		return // killed (fault.go)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
 	defer cancel()
 	if cl, err := p.a.pool.Get(ctx, j.ReplyTo); err == nil {
@@ -570,9 +602,13 @@ func (p *point) report(j *wire.Job, c *wire.Completion) {
 	}
 }
 
-// moved tells the coordinator that j now lives on node to (one-way).
-func (p *point) moved(j *wire.Job, to policy.NodeID) {
-	body, _ := json.Marshal(control{Op: opMoved, Moved: &moved{Job: j.ID, To: int32(to)}})
+// moved tells the coordinator that j now lives on node to, with hops
+// hops there (one-way).
+func (p *point) moved(j *wire.Job, to policy.NodeID, hops int32) {
+	if p.faults.down() {
+		return // killed (fault.go)
+	}
+	body, _ := json.Marshal(control{Op: opMoved, Moved: &moved{Job: j.ID, To: int32(to), Hops: hops}})
 	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
 	defer cancel()
 	if cl, err := p.a.pool.Get(ctx, j.ReplyTo); err == nil {
@@ -614,6 +650,7 @@ type AgentStats struct {
 	Messages      int64             `json:"messages"`
 	Bytes         int64             `json:"bytes"`
 	Completed     int64             `json:"completed"`
+	Shed          int64             `json:"shed"`         // jobs failed because the queue was full (AgentConfig.MaxQueue)
 	Busy          time.Duration     `json:"busy"`         // server time spent on jobs
 	LatenessP99   time.Duration     `json:"lateness_p99"` // executor: service time error
 	TLP           float64           `json:"tlp"`          // thread-level parallelism of the executor
@@ -631,6 +668,6 @@ func (p *point) stats() AgentStats {
 	enc := func(h *latency.Histogram) string { s, _ := h.Encode(); return s }
 	return AgentStats{ID: p.setup.ID, Probes: p.count.probes.Load(), Migrations: p.count.migrations.Load(),
 		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
-		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
+		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Shed: ex.Refused, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
 		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats(), Units: p.units.stats()}
 }

@@ -10,8 +10,11 @@ import (
 // TestMigrationCostAgrees calibrates the link once on some sizes, then
 // moves units of a size between them on real agents: the simulator's model
 // of the move, over the calibrated link, is within 20% of the agents' mean.
-// A linear link holds over a range where the machine copies at one rate:
-// here small states (in cache) and large ones, calibrated apart.
+// A linear link holds over a range where the machine copies at one rate;
+// the test takes states of megabytes, whose moves take milliseconds, so
+// that the machine's scheduling noise (tens of µs, more when it is busy)
+// stays small against them. Small states, in cache, copy about three
+// times faster per byte: `loadlab calibrate-migration` fits them apart.
 func TestMigrationCostAgrees(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real clusters")
@@ -22,8 +25,7 @@ func TestMigrationCostAgrees(t *testing.T) {
 		calibration []float64
 		holdout     float64
 	}{
-		{"small", []float64{0, 64 << 10, 256 << 10}, 128 << 10},
-		{"large", []float64{1 << 20, 2 << 20, 4 << 20}, 3 << 20},
+		{"megabytes", []float64{1 << 20, 2 << 20, 4 << 20}, 3 << 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -18,6 +18,7 @@ const (
 	opEnd       = "end"       // finish the point: fail what is left, drop the point's state
 	opPing      = "ping"      // answer at once: the coordinator times it to measure distances
 	opMoved     = "moved"     // agent → coordinator, one-way: a job changed hands
+	opFault     = "fault"     // start or end an injected fault (fault.go)
 )
 
 // control is the JSON body of a control message and of its reply.
@@ -26,6 +27,7 @@ type control struct {
 	Setup *Setup      `json:"setup,omitempty"`
 	Stats *AgentStats `json:"stats,omitempty"`
 	Moved *moved      `json:"moved,omitempty"`
+	Fault *faultOp    `json:"fault,omitempty"`
 	Error string      `json:"error,omitempty"`
 }
 
@@ -34,6 +36,10 @@ type control struct {
 type moved struct {
 	Job int64 `json:"job"`
 	To  int32 `json:"to"`
+	// Hops is the job's hop count at To: both ends of a transfer send a
+	// note (the sender's is lost if it dies), and a note of an earlier hop
+	// arriving late is ignored.
+	Hops int32 `json:"hops"`
 }
 
 // Setup is what an agent needs to run a point; the coordinator sends one

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -52,6 +53,12 @@ type PointConfig struct {
 	// Registry is where the agents RunLocal starts look up the migration
 	// policy (default policy.Builtin()); testbed agents use their own.
 	Registry *policy.Registry
+	// Security and GossipKeys are the cluster's keys (nil: none; see
+	// docs/security.md): the coordinator's connections use Security's
+	// mutual TLS and its serf member the gossip keys, as the agents must;
+	// RunLocal starts its agents with both.
+	Security   *wire.Security
+	GossipKeys [][]byte
 
 	Workload *workload.Workload
 	Dispatch *policy.DispatchSpec
@@ -68,6 +75,13 @@ type PointConfig struct {
 	// result (CPU kernels: executor.Computation's final checkpoint), for
 	// checks; it must be quick.
 	OnResult func(job int64, result []byte)
+
+	// Faults are injected at their model times from the first arrival
+	// (fault.go); FaultBin is the model time per bin of
+	// Result.ResponseOverTime (0: no series).
+	Faults   []results.Fault
+	FaultBin float64
+	kill     func(name string) bool // crashes the named agent (RunLocal only); false if not found
 
 	agentHook func(*AgentConfig) // tests: adjusts each agent RunLocal starts
 }
@@ -115,6 +129,13 @@ func (c *PointConfig) fill() error {
 			return fmt.Errorf("distances: agent %d has distance %g, want a finite number ≥ 0", i, d)
 		}
 	}
+	for i, f := range c.Faults {
+		for _, n := range append(slices.Clone(f.Nodes), f.Peers...) {
+			if n < 0 || n >= c.Nodes {
+				return fmt.Errorf("faults: fault %d (%s) names node %d, not in the cluster", i, f.Kind, n)
+			}
+		}
+	}
 	return nil
 }
 
@@ -139,7 +160,7 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 		return results.Result{}, err
 	}
 	label := "loadlab-" + runLabel() // isolates this cluster from any other on the machine
-	gcfg := gossip.Config{BindAddr: "127.0.0.1", Label: label, Profile: c.Profile, Heartbeat: c.Gossip}
+	gcfg := gossip.Config{BindAddr: "127.0.0.1", Label: label, Profile: c.Profile, Heartbeat: c.Gossip, Keys: c.GossipKeys}
 	agents := make([]*Agent, 0, c.Nodes)
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -157,7 +178,7 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 		if i > 0 {
 			g.Join = []string{agents[0].GossipAddr()}
 		}
-		ac := AgentConfig{Gossip: g, Registry: c.Registry}
+		ac := AgentConfig{Gossip: g, Registry: c.Registry, Security: c.Security}
 		if c.agentHook != nil {
 			c.agentHook(&ac)
 		}
@@ -166,6 +187,15 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 			return results.Result{}, err
 		}
 		agents = append(agents, a)
+	}
+	c.kill = func(name string) bool {
+		for _, a := range agents {
+			if a.Name() == name {
+				a.crash()
+				return true
+			}
+		}
+		return false
 	}
 	return runOn(ctx, c, gcfg, agents[0].GossipAddr())
 }
@@ -186,7 +216,7 @@ func RunTestbed(ctx context.Context, c PointConfig, join, bind, label string) (r
 	if label == "" {
 		label = gossip.DefaultLabel
 	}
-	return runOn(ctx, c, gossip.Config{BindAddr: bind, Label: label, Profile: c.Profile, Heartbeat: c.Gossip}, join)
+	return runOn(ctx, c, gossip.Config{BindAddr: bind, Label: label, Profile: c.Profile, Heartbeat: c.Gossip, Keys: c.GossipKeys}, join)
 }
 
 // runOn joins the cluster at join as coordinator and runs the point.
@@ -269,6 +299,10 @@ type coordinator struct {
 
 	units      *workload.Units // nil: no work units
 	redirected int64           // jobs placed on another agent than picked: the picked one's platform cannot run them
+
+	hops   []int32   // hop count of each job at its holder, as the last note of a move said
+	offset float64   // model time of the arrivals' origin: faults and their series count from here
+	faults *faultRun // nil: no faults
 }
 
 func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
@@ -282,13 +316,18 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 		return nil, err
 	}
 	runCtx, stop := context.WithCancel(context.Background())
-	co := &coordinator{cfg: c, g: gs, pool: wire.NewPool(wire.DefaultMaxFrame), ln: ln, stop: stop, serve: make(chan error, 1),
+	wc := wire.Config{Security: c.Security}
+	co := &coordinator{cfg: c, g: gs, pool: wc.NewPool(), ln: ln, stop: stop, serve: make(chan error, 1),
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
 		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), holder: make([]int32, c.Jobs),
 		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(), delay: latency.New(),
 		allDone: make(chan struct{}), tasks: &tasks{}, placed: map[int64]placement{}}
 	for i := range co.holder {
 		co.holder[i] = -1 // not dispatched yet
+	}
+	co.hops = make([]int32, c.Jobs)
+	if len(c.Faults) > 0 {
+		co.faults = newFaultRun(c)
 	}
 	if c.Units != nil {
 		if co.units, err = workload.NewUnits(*c.Units, c.Workload.Classes()); err != nil {
@@ -311,7 +350,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 		co.disps = append(co.disps, d)
 	}
 	co.view = co.disps[0].view
-	go func() { co.serve <- wire.Serve(runCtx, ln, wire.DefaultMaxFrame, co.handle) }()
+	go func() { co.serve <- wc.Serve(runCtx, ln, co.handle) }()
 	return co, nil
 }
 
@@ -449,11 +488,20 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	gen := c.Workload.Generator(c.Seed, rate)
 	offset := co.clock.now() + 0.05*float64(time.Second)/float64(c.TimeUnit) // start 50 ms from now
 	replyTo := co.ln.Addr().String()
+	co.mu.Lock()
+	co.offset = offset
+	co.mu.Unlock()
 
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	watched := make(chan struct{})
 	go func() { co.watch(watchCtx); close(watched) }()
+	injected := make(chan struct{})
+	if co.faults != nil {
+		go func() { co.inject(watchCtx, offset); close(injected) }()
+	} else {
+		close(injected)
+	}
 
 	// Jobs go from the generator to the dispatchers through a queue, so a
 	// slow decision delays dispatch (measured as lag) but never the schedule.
@@ -494,6 +542,7 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	}
 	stopWatch()
 	<-watched // no job ends behind the result's back
+	<-injected
 	return co.result(), nil
 }
 
@@ -515,6 +564,11 @@ func (co *coordinator) watch(ctx context.Context) {
 				continue
 			}
 			co.dead[i] = true
+			if co.faults != nil {
+				co.mu.Lock()
+				co.faults.detected(i, co.clock.now()-co.offset)
+				co.mu.Unlock()
+			}
 			reason := "agent gone: " + name
 			if ok {
 				reason += " (" + m.Status + ")"
@@ -607,8 +661,8 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 			return nil, fmt.Errorf("coordinator: unexpected control %q", m.Data)
 		}
 		co.mu.Lock()
-		if id := note.Moved.Job; id >= 0 && int(id) < len(co.holder) {
-			co.holder[id] = note.Moved.To
+		if id := note.Moved.Job; id >= 0 && int(id) < len(co.holder) && note.Moved.Hops >= co.hops[id] {
+			co.holder[id], co.hops[id] = note.Moved.To, note.Moved.Hops
 		}
 		co.mu.Unlock()
 		return nil, nil
@@ -668,6 +722,13 @@ func (co *coordinator) record(id int64, node int32, startNs, endNs int64, reason
 	co.ended[id] = true
 	pl, placed := co.placed[id]
 	delete(co.placed, id)
+	if co.faults != nil {
+		end := co.clock.now()
+		if reason == "" {
+			end = co.clock.model(time.Unix(0, endNs))
+		}
+		co.faults.ended(co.scheduled[id]-co.offset, end-co.scheduled[id], reason != "", co.holder[id], end-co.offset)
+	}
 	if reason != "" {
 		co.failed++
 		co.reasons[reason]++
@@ -728,6 +789,9 @@ func (co *coordinator) result() results.Result {
 		r.DispatchDelay = co.delay.Mean()
 	}
 	r.RedirectedJobs = co.redirected
+	if co.faults != nil {
+		co.faults.fill(&r)
+	}
 	r.Failures = map[string]int64{}
 	for k, v := range co.reasons {
 		r.Failures[k] = v
@@ -778,6 +842,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 			r.SerfHealth = max(r.SerfHealth, h)
 		}
 		r.Probes += s.Probes
+		r.TransferFails += s.TransferFails
 		r.Migrations += s.Migrations
 		r.Preemptions += s.Preemptions
 		invalid += s.Invalid

@@ -123,6 +123,11 @@ func sweepFigures(s *Sweep, out string) ([]figureRef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
+	faults, err := analysis.WriteFaultFigures(dir, s.Records, s.Order, analysis.DefaultFigureOptions())
+	if err != nil {
+		return nil, fmt.Errorf("figures: %w", err)
+	}
+	paths = append(paths, faults...)
 	return figureRefs(paths), nil
 }
 
@@ -145,7 +150,7 @@ func freshFigures(dir string) []figureRef {
 
 // figureKinds orders a workload's figures as analysis.WriteFigures
 // documents them.
-var figureKinds = []string{"response", "p99", "normalized", "overhead", "utilization", "gossip", "cdf", "mobility_bytes", "mobility_time", "mobility_hit_rate", "mobility_hit_time"}
+var figureKinds = []string{"response", "p99", "normalized", "overhead", "utilization", "gossip", "cdf", "mobility_bytes", "mobility_time", "mobility_hit_rate", "mobility_hit_time", "faults_response", "faults_failed"}
 
 // figureRefs keeps the PNGs of paths, ordered by workload prefix, then by
 // figureKinds, with a caption from the file name.
@@ -162,10 +167,10 @@ func figureRefs(paths []string) []figureRef {
 		}
 		base := strings.TrimSuffix(filepath.Base(p), ".png")
 		r := ranked{prefix: base, rank: len(figureKinds), path: p}
+		best := "" // the longest kind that ends the name: faults_response, not response
 		for i, k := range figureKinds {
-			if base == k || strings.HasSuffix(base, "_"+k) {
-				r = ranked{prefix: strings.TrimSuffix(base, k), rank: i, path: p}
-				break
+			if (base == k || strings.HasSuffix(base, "_"+k)) && len(k) > len(best) {
+				best, r = k, ranked{prefix: strings.TrimSuffix(base, k), rank: i, path: p}
 			}
 		}
 		rs = append(rs, r)
@@ -200,14 +205,19 @@ func figureCaption(base string) string {
 		"mobility_time":     "Mean migration time and downtime vs load",
 		"mobility_hit_rate": "Code-on-demand cache hit rate vs load",
 		"mobility_hit_time": "Code cache hit rate over time at the highest load",
+		"faults_response":   "Mean response time over time around the injected faults (dashed lines), by the jobs' arrival",
+		"faults_failed":     "Jobs failed over time and by fault, and how long gossip took to mark each killed node failed",
 	}
+	best, caption := "", base // the longest kind that ends the name: faults_response, not response
 	for k, c := range captions {
-		if base == k {
-			return c
+		if len(k) <= len(best) {
+			continue
 		}
-		if w, ok := strings.CutSuffix(base, "_"+k); ok {
-			return c + " (workload " + w + ")"
+		if base == k {
+			best, caption = k, c
+		} else if w, ok := strings.CutSuffix(base, "_"+k); ok {
+			best, caption = k, c+" (workload "+w+")"
 		}
 	}
-	return base
+	return caption
 }

@@ -51,6 +51,7 @@ var columns = []column{
 	{"dispatchers", func(r *Record) string { return strconv.Itoa(r.Point.Dispatchers) }},
 	{"units", func(r *Record) string { return r.Point.Units }},
 	{"platforms", func(r *Record) string { return r.Point.Platforms }},
+	{"faults", func(r *Record) string { return r.Point.Faults }},
 
 	{"mean_response", func(r *Record) string { return fmtFloat(r.Result.MeanResponse) }},
 	{"p50_response", func(r *Record) string { return fmtFloat(r.Result.P50Response) }},
@@ -106,6 +107,9 @@ var columns = []column{
 	{"service_error", func(r *Record) string { return fmtFloat(r.Result.ServiceError) }},
 	{"emulation_lag_p99", func(r *Record) string { return fmtFloat(r.Result.EmulationLag) }},
 	{"serf_health", func(r *Record) string { return strconv.Itoa(r.Result.SerfHealth) }},
+	{"detection_time", func(r *Record) string { return fmtFloat(r.Result.DetectionTime) }},
+	{"transfer_fails", func(r *Record) string { return fmtInt(r.Result.TransferFails) }},
+	{"response_bin", func(r *Record) string { return fmtFloat(r.Result.ResponseBin) }},
 	{"sim_time", func(r *Record) string { return fmtFloat(r.Result.SimTime) }},
 	{"events", func(r *Record) string { return fmtInt(r.Result.Events) }},
 

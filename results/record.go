@@ -1,6 +1,11 @@
 package results
 
-import "time"
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Point says what was run: enough to run it again and get the same Result.
 type Point struct {
@@ -33,6 +38,7 @@ type Point struct {
 	Dispatchers int     `json:"dispatchers,omitempty"` // real backends: concurrent dispatcher instances (0 or 1: one)
 	Units       string  `json:"units,omitempty"`       // work units of code migration: the canonical workload.UnitConfig as one-line JSON (empty: no units, transfers cost job_bytes)
 	Platforms   string  `json:"platforms,omitempty"`   // each node's platform, cycled: "x86_64,arm64" (empty: none)
+	Faults      string  `json:"faults,omitempty"`      // faults injected: their canonical forms (Fault.String) joined by "; " (empty: none)
 }
 
 // Result is what a point measured. Times are in model units (a job of size
@@ -107,6 +113,20 @@ type Result struct {
 	EmulationLag   float64          `json:"emulation_lag_p99"`  // how late an executor noticed the end of emulated work, p99 of the worst agent: completions are reported that late
 	SerfHealth     int              `json:"serf_health"`        // worst memberlist health score an agent reported (0 is healthy)
 
+	// Fault injection (points with Point.Faults): what each fault did and
+	// what it cost. Times are model units from the point's first arrival.
+	FaultLog      []FaultEvent `json:"fault_log,omitempty"`
+	DetectionTime float64      `json:"detection_time"` // mean over killed nodes of the time from the kill until gossip marked the member failed (0: no kill detected)
+	TransferFails int64        `json:"transfer_fails"` // transfers that failed, the job kept and run by its sender instead (real backends)
+	// ResponseOverTime is the mean response time of the jobs that arrived
+	// in each bin of ResponseBin model units from the first arrival (-1: no
+	// job of that bin completed), and FailedOverTime how many of them
+	// failed: how each policy coped around the faults. Points with faults
+	// only.
+	ResponseBin      float64   `json:"response_bin"`
+	ResponseOverTime []float64 `json:"response_over_time,omitempty"`
+	FailedOverTime   []int64   `json:"failed_over_time,omitempty"`
+
 	SimTime   float64 `json:"sim_time"`            // model time at the last completion
 	Events    int64   `json:"events"`              // events processed (simulator)
 	Histogram string  `json:"histogram,omitempty"` // response times, latency.Histogram.Encode form
@@ -128,4 +148,81 @@ type Record struct {
 	Point  Point  `json:"point"`
 	Result Result `json:"result"`
 	Env    Env    `json:"env"`
+}
+
+// Fault kinds.
+const (
+	FaultKill      = "kill"      // the node stops abruptly: no goodbye, its jobs lost (they fail), it receives nothing more
+	FaultPause     = "pause"     // the node stops serving and answering for Duration, then goes on
+	FaultSlow      = "slow"      // the node's service speed is divided by Factor for Duration (0: to the end)
+	FaultPartition = "partition" // messages between Nodes and Peers (default: every other node) are lost both ways for Duration
+	FaultCut       = "cut"       // a partition of one link: Nodes and Peers one node each
+	FaultDrop      = "drop"      // a Fraction of the messages to or from Nodes are lost, for Duration
+	FaultDelay     = "delay"     // a Fraction of the messages to or from Nodes are held Delay model units, for Duration
+)
+
+// FaultKinds lists the kinds of fault, in the order of the docs.
+var FaultKinds = []string{FaultKill, FaultPause, FaultSlow, FaultPartition, FaultCut, FaultDrop, FaultDelay}
+
+// Fault is one fault injected into a point: at model time At (from the
+// point's first arrival), Kind happens to Nodes (node ids). Which other
+// fields apply depends on Kind; see the Fault* constants and docs/faults.md.
+type Fault struct {
+	At       float64 `json:"at" yaml:"at"`
+	Kind     string  `json:"kind" yaml:"kind"`
+	Nodes    []int   `json:"nodes" yaml:"nodes"`
+	Peers    []int   `json:"peers,omitempty" yaml:"peers"`       // partition, cut: the other side
+	Duration float64 `json:"duration,omitempty" yaml:"duration"` // pause, partition, cut, drop, delay (required); slow (0: to the end)
+	Factor   float64 `json:"factor,omitempty" yaml:"factor"`     // slow: speed divided by this (> 1)
+	Fraction float64 `json:"fraction,omitempty" yaml:"fraction"` // drop, delay: share of messages affected, in (0, 1]
+	Delay    float64 `json:"delay,omitempty" yaml:"delay"`       // delay: model units each affected message is held
+}
+
+// String is the fault's canonical form, e.g. "slow(at=100, nodes=1, factor=4)"
+// or "partition(at=50, nodes=0+1, peers=2+3, duration=20)".
+func (f Fault) String() string {
+	ids := func(ns []int) string {
+		parts := make([]string, len(ns))
+		for i, n := range ns {
+			parts[i] = strconv.Itoa(n)
+		}
+		return strings.Join(parts, "+")
+	}
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	parts := []string{"at=" + num(f.At), "nodes=" + ids(f.Nodes)}
+	if len(f.Peers) > 0 {
+		parts = append(parts, "peers="+ids(f.Peers))
+	}
+	for _, kv := range []struct {
+		k string
+		v float64
+	}{{"duration", f.Duration}, {"factor", f.Factor}, {"fraction", f.Fraction}, {"delay", f.Delay}} {
+		if kv.v != 0 {
+			parts = append(parts, kv.k+"="+num(kv.v))
+		}
+	}
+	return f.Kind + "(" + strings.Join(parts, ", ") + ")"
+}
+
+// End is when the fault stops (+Inf for a kill, or a slow to the end).
+func (f Fault) End() float64 {
+	if f.Kind == FaultKill || f.Duration == 0 {
+		return inf
+	}
+	return f.At + f.Duration
+}
+
+var inf = math.Inf(1)
+
+// FaultEvent is what one fault of a point did.
+type FaultEvent struct {
+	Fault
+	Applied float64 `json:"applied"` // model time it took effect, from the first arrival
+	// Detected is, for a kill, the model time from the kill until gossip
+	// marked the member failed (-1: not within the point).
+	Detected float64 `json:"detected,omitempty"`
+	// Failed counts the jobs that failed at the fault's nodes (Nodes and
+	// Peers) from its start until a later fault of those nodes began.
+	Failed int64  `json:"failed"`
+	Error  string `json:"error,omitempty"` // why it could not be applied
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -120,6 +121,12 @@ type Config struct {
 	// caches' hit rate over time (with Units); 0: no series.
 	HitBin float64
 
+	// Faults are injected at their model times: kill and slow (fault.go);
+	// FaultBin is the model time per bin of Result.ResponseOverTime (0: no
+	// series).
+	Faults   []results.Fault
+	FaultBin float64
+
 	Workload *workload.Workload
 	Dispatch *policy.DispatchSpec
 	Migrate  *policy.MigrateSpec
@@ -227,6 +234,9 @@ func (c Config) ValidateSettings() error {
 	}
 	if !(c.HitBin >= 0) || math.IsInf(c.HitBin, 0) {
 		return fmt.Errorf("hit bin: want a finite number ≥ 0, got %v", c.HitBin)
+	}
+	if err := c.checkFaults(); err != nil {
+		return err
 	}
 	return c.Costs.Validate()
 }

@@ -15,6 +15,7 @@ const (
 	evReply                    // the answer to a ProbeLater reaches node (-1: the dispatcher)
 	evPublish                  // delayed gossip: a load published at time at becomes visible
 	evStop                     // pre-copy: the live rounds of a unit at node end; it stops and leaves for node from
+	evFault                    // fault job of Config.Faults starts (from 0) or ends (from 1)
 )
 
 // event is a scheduled happening other than an arrival or a completion.

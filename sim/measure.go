@@ -74,6 +74,9 @@ func (m *measure) arrival(c *cluster, id int64) {
 func (m *measure) completion(c *cluster, j *job, speed float64) {
 	m.advanceArea(c.now)
 	m.inSystem--
+	if c.faults != nil {
+		c.faults.completed(j.Arrival, c.now-j.Arrival)
+	}
 	if j.ID < m.warmup {
 		return
 	}
@@ -86,11 +89,11 @@ func (c *cluster) result() (results.Result, error) {
 		return results.Result{}, fmt.Errorf("policy made %d invalid decisions (node out of range or itself)", m.badDecisions)
 	}
 	issued := c.issued
-	if issued != c.done {
-		return results.Result{}, fmt.Errorf("conservation check failed: %d jobs issued, %d completed, 0 failed", issued, c.done)
+	if issued != c.done+c.failed {
+		return results.Result{}, fmt.Errorf("conservation check failed: %d jobs issued, %d completed, %d failed", issued, c.done, c.failed)
 	}
 	r := results.Result{
-		JobsIssued: issued, JobsCompleted: c.done,
+		JobsIssued: issued, JobsCompleted: c.done, JobsFailed: c.failed,
 		Migrations: m.migrations, Preemptions: m.preemptions, Probes: m.probes, Messages: m.messages, BytesMoved: m.bytes,
 		SimTime: c.now, Events: m.events,
 	}
@@ -115,6 +118,9 @@ func (c *cluster) result() (results.Result, error) {
 	}
 	if m.gossipReads > 0 {
 		r.GossipAge = m.gossipAge / float64(m.gossipReads)
+	}
+	if c.faults != nil {
+		c.faults.fill(&r)
 	}
 
 	if w := m.winEnd - m.winStart; w > 0 {

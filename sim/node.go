@@ -10,10 +10,11 @@ import (
 // job is a slot in the simulator's job pool.
 type job struct {
 	policy.Job
-	left     float64 // work still to do, in size units, as of when it last stopped or started
-	since    float64 // time it joined its current node
-	end      float64 // FCFS: completion time while in service; PS: finish tag in virtual time
-	overhead bool    // a pseudo-job that stands for CPU spent on probes or transfers
+	left     float64       // work still to do, in size units, as of when it last stopped or started
+	since    float64       // time it joined its current node
+	end      float64       // FCFS: completion time while in service; PS: finish tag in virtual time
+	overhead bool          // a pseudo-job that stands for CPU spent on probes or transfers
+	sender   policy.NodeID // the node that last transferred it (Faults: where a transfer to a dead node returns)
 
 	// Work units (Config.Units) only; zero otherwise.
 	factor    float64 // speed factor of its kernel on this node's platform (interpreter tier < 1); 0 means 1

@@ -58,6 +58,9 @@ type cluster struct {
 	caches []*workload.CodeCache // Units: each node's code cache
 
 	m measure
+
+	failed int64       // jobs failed (Faults: lost with a killed node)
+	faults *faultState // nil: no faults
 }
 
 // view is the policy.View of a node or of the dispatcher.
@@ -107,6 +110,10 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 // probe answers one probe of node id by node from (None: the dispatcher)
 // and charges its CPU cost at both ends.
 func (c *cluster) probe(from, id policy.NodeID) policy.Load {
+	if c.isDead(id) {
+		c.m.probes++
+		return unreachable
+	}
 	n := &c.nodes[id]
 	n.advance(c.now)
 	l := n.load()
@@ -183,6 +190,9 @@ func Run(ctx context.Context, cfg Config) (results.Result, error) {
 		return results.Result{}, err
 	}
 	c := newCluster(cfg)
+	if len(cfg.Faults) > 0 {
+		c.faultsInit()
+	}
 	if cfg.Units != nil {
 		if err := c.unitsInit(); err != nil {
 			return results.Result{}, err
@@ -289,7 +299,7 @@ func (c *cluster) newJob() int32 {
 func (c *cluster) run(ctx context.Context) error {
 	total := int64(c.cfg.Jobs)
 	c.pending = c.gen.Next()
-	for iter := 0; c.done < total; iter++ {
+	for iter := 0; c.done+c.failed < total; iter++ {
 		if iter&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -360,6 +370,10 @@ func (c *cluster) arrive() {
 // deliver hands job j to node id's migration policy and carries out its
 // decision.
 func (c *cluster) deliver(id policy.NodeID, j int32) {
+	if c.isDead(id) {
+		c.bounce(id, j)
+		return
+	}
 	n := &c.nodes[id]
 	n.advance(c.now)
 	if c.jobs[j].Hops > 0 && c.cfg.Costs.ReceiveCPU > 0 {
@@ -389,6 +403,10 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 }
 
 func (c *cluster) enqueue(id policy.NodeID, j int32) {
+	if c.isDead(id) {
+		c.bounce(id, j)
+		return
+	}
 	n := &c.nodes[id]
 	n.advance(c.now)
 	c.jobs[j].since = c.now
@@ -406,6 +424,7 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 // says it was running (strong mobility), which costs PreemptCPU more.
 func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64, preempted bool) {
 	c.jobs[j].Hops++
+	c.jobs[j].sender = from
 	c.m.migrations++
 	c.m.bytes += c.cfg.Costs.JobBytes
 	cpu := c.cfg.Costs.TransferCPU
@@ -503,7 +522,12 @@ func (c *cluster) addOverhead(id policy.NodeID, cpu float64) {
 
 func (c *cluster) handle(e event) error {
 	id := policy.NodeID(e.node)
+	if c.isDead(id) && (e.kind == evRequest || e.kind == evMessage || e.kind == evWake || e.kind == evReply) {
+		return nil // a dead node does nothing
+	}
 	switch e.kind {
+	case evFault:
+		c.fault(e.job, e.from == 1)
 	case evDeliver:
 		c.deliver(id, e.job)
 	case evEnqueue:

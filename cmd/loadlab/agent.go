@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,7 +20,9 @@ import (
 	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/loadlab/loadlab/node"
+	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/gossip"
+	"github.com/loadlab/loadlab/node/wire"
 )
 
 var agentFlags = []cli.Flag{
@@ -31,7 +35,88 @@ var agentFlags = []cli.Flag{
 	altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "join", Usage: "gossip address of a member to join (repeatable; a variable takes a comma-separated list)", EnvVars: []string{"LOADLAB_JOIN"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label: only members with the same label talk", EnvVars: []string{"LOADLAB_LABEL"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "profile", Usage: "serf settings: loopback or lan (default: loopback when bound to 127.0.0.1, else lan)", EnvVars: []string{"LOADLAB_PROFILE"}}),
-	altsrc.NewBoolFlag(&cli.BoolFlag{Name: "insecure", Usage: "allow a non-loopback address although agents do not authenticate peers yet", EnvVars: []string{"LOADLAB_INSECURE"}}),
+	altsrc.NewStringFlag(&cli.StringFlag{Name: "secret-file", Usage: "file of the cluster's shared secret (one per line, first in use; or LOADLAB_SECRET): mutual TLS on every connection", EnvVars: []string{"LOADLAB_SECRET_FILE"}}),
+	altsrc.NewStringFlag(&cli.StringFlag{Name: "gossip-key-file", Usage: "file of the gossip keyring (base64 keys of 16, 24 or 32 bytes, one per line, first in use; or LOADLAB_GOSSIP_KEY): encrypted gossip", EnvVars: []string{"LOADLAB_GOSSIP_KEY_FILE"}}),
+	altsrc.NewIntFlag(&cli.IntFlag{Name: "max-queue", Value: executor.DefaultMaxQueue, Usage: "jobs held at once, waiting and running; more are failed as \"shed: queue full\"", EnvVars: []string{"LOADLAB_MAX_QUEUE"}}),
+	altsrc.NewBoolFlag(&cli.BoolFlag{Name: "insecure", Usage: "allow a non-loopback address without the secret and the gossip key (trusted networks only)", EnvVars: []string{"LOADLAB_INSECURE"}}),
+}
+
+// keyFlags are the options that give a coordinator or `loadlab cluster`
+// the cluster's keys, as agentFlags give an agent.
+func keyFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "secret-file", Usage: "file of the agents' shared secret (or LOADLAB_SECRET): mutual TLS", EnvVars: []string{"LOADLAB_SECRET_FILE"}},
+		&cli.StringFlag{Name: "gossip-key-file", Usage: "file of the agents' gossip keyring (or LOADLAB_GOSSIP_KEY, base64)", EnvVars: []string{"LOADLAB_GOSSIP_KEY_FILE"}},
+	}
+}
+
+// clusterKeys reads the cluster's keys: the secret behind mutual TLS from
+// --secret-file or LOADLAB_SECRET, and the gossip keyring from
+// --gossip-key-file or LOADLAB_GOSSIP_KEY (base64 keys separated by
+// commas). Each is nil when not given.
+func clusterKeys(c *cli.Context) (*wire.Security, [][]byte, error) {
+	var sec *wire.Security
+	var secrets [][]byte
+	file, env := c.String("secret-file"), os.Getenv("LOADLAB_SECRET")
+	switch {
+	case file != "" && env != "":
+		return nil, nil, inputErr("--secret-file and LOADLAB_SECRET both given: use one")
+	case file != "":
+		text, err := os.ReadFile(file)
+		if err != nil {
+			return nil, nil, inputErr("--secret-file: %v", err)
+		}
+		if secrets, err = wire.ParseSecrets(text); err != nil {
+			return nil, nil, inputErr("--secret-file %s: %v", file, err)
+		}
+	case env != "":
+		if len(env) < wire.MinSecret {
+			return nil, nil, inputErr("LOADLAB_SECRET: %d bytes, want at least %d (e.g. openssl rand -base64 32)", len(env), wire.MinSecret)
+		}
+		secrets = [][]byte{[]byte(env)}
+	}
+	if secrets != nil {
+		var err error
+		if sec, err = wire.NewSecurity(secrets...); err != nil {
+			return nil, nil, err
+		}
+	}
+	var keys [][]byte
+	file, env = c.String("gossip-key-file"), os.Getenv("LOADLAB_GOSSIP_KEY")
+	switch {
+	case file != "" && env != "":
+		return nil, nil, inputErr("--gossip-key-file and LOADLAB_GOSSIP_KEY both given: use one")
+	case file != "":
+		text, err := os.ReadFile(file)
+		if err != nil {
+			return nil, nil, inputErr("--gossip-key-file: %v", err)
+		}
+		if keys, err = gossip.ParseKeys(text); err != nil {
+			return nil, nil, inputErr("--gossip-key-file %s: %v", file, err)
+		}
+	case env != "":
+		var err error
+		if keys, err = gossip.ParseKeys([]byte(strings.ReplaceAll(env, ",", "\n"))); err != nil {
+			return nil, nil, inputErr("LOADLAB_GOSSIP_KEY: %v", err)
+		}
+	}
+	return sec, keys, nil
+}
+
+// securityNote describes an agent's protection for its first line:
+// "tls(ca FINGERPRINT)+gossip-key", "tls(…)", "gossip-key" or "none".
+func securityNote(sec *wire.Security, keys [][]byte) string {
+	var parts []string
+	if sec != nil {
+		parts = append(parts, "tls(ca "+sec.Fingerprint()+")")
+	}
+	if keys != nil {
+		parts = append(parts, "gossip-key")
+	}
+	if parts == nil {
+		return "none"
+	}
+	return strings.Join(parts, "+")
 }
 
 func agentCommand() *cli.Command {
@@ -42,7 +127,9 @@ func agentCommand() *cli.Command {
 		Description: "The agent joins (or starts) a cluster and waits. A sweep or `loadlab run --backend testbed\n" +
 			"--join HOST:PORT` configures it for each point. SIGINT or SIGTERM: it ends its point, leaves\n" +
 			"the cluster gracefully and exits 0. It binds to 127.0.0.1 unless told otherwise; --bind auto\n" +
-			"picks this host's address (containers, Kubernetes pods). --join takes IP:PORT or NAME:PORT;\n" +
+			"picks this host's address (containers, Kubernetes pods). On any address but loopback it needs\n" +
+			"the cluster's secret (mutual TLS) and gossip key (encrypted serf), or --insecure: see\n" +
+			"docs/security.md. --join takes IP:PORT or NAME:PORT;\n" +
 			"a name that resolves to several addresses (a headless Service) joins every one that answers.",
 		// Every setting comes from its flag, else its LOADLAB_ variable, else
 		// the YAML file given by --config (keys as the flags' names).
@@ -62,8 +149,22 @@ func agentCommand() *cli.Command {
 			if err != nil {
 				return inputErr("--bind: %v", err)
 			}
-			if !ip.IsLoopback() && !c.Bool("insecure") {
-				return inputErr("--bind %s (%s): agents do not authenticate their peers yet, so anyone who can reach this address could run work on it; bind to 127.0.0.1, or pass --insecure on a network you trust", c.String("bind"), ip)
+			sec, keys, err := clusterKeys(c)
+			if err != nil {
+				return err
+			}
+			if !ip.IsLoopback() && !c.Bool("insecure") && (sec == nil || keys == nil) {
+				var missing []string
+				if sec == nil {
+					missing = append(missing, "the secret (--secret-file or LOADLAB_SECRET)")
+				}
+				if keys == nil {
+					missing = append(missing, "the gossip key (--gossip-key-file or LOADLAB_GOSSIP_KEY)")
+				}
+				return inputErr("--bind %s (%s): without %s anyone who can reach this address could join the cluster or run work on it; give them (docs/security.md), bind to 127.0.0.1, or pass --insecure on a network you trust", c.String("bind"), ip, strings.Join(missing, " and "))
+			}
+			if c.Int("max-queue") < 1 {
+				return inputErr("--max-queue: want at least 1, got %d", c.Int("max-queue"))
 			}
 			for _, f := range []string{"port", "rpc-port"} {
 				if p := c.Int(f); p < 0 || p > 65535 {
@@ -83,15 +184,17 @@ func agentCommand() *cli.Command {
 				}
 			}
 			g := gossip.Config{Name: name, BindAddr: ip.String(), BindPort: c.Int("port"), Advertise: c.String("advertise"),
-				Join: c.StringSlice("join"), Label: c.String("label"), Profile: profile}
+				Join: c.StringSlice("join"), Label: c.String("label"), Profile: profile, Keys: keys}
 			if err := g.Validate(); err != nil {
 				return inputErr("agent: %v", err)
 			}
-			a, err := node.StartAgent(c.Context, node.AgentConfig{RPC: net.JoinHostPort(ip.String(), strconv.Itoa(c.Int("rpc-port"))), Gossip: g})
+			log := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
+			a, err := node.StartAgent(c.Context, node.AgentConfig{RPC: net.JoinHostPort(ip.String(), strconv.Itoa(c.Int("rpc-port"))), Gossip: g,
+				Security: sec, MaxQueue: c.Int("max-queue"), Logger: log})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.App.Writer, "loadlab agent %s: gossip %s rpc %s label %s\n", a.Name(), a.GossipAddr(), a.RPC(), g.Label)
+			fmt.Fprintf(c.App.Writer, "loadlab agent %s: gossip %s rpc %s label %s security %s\n", a.Name(), a.GossipAddr(), a.RPC(), g.Label, securityNote(sec, keys))
 			<-c.Context.Done() // SIGINT or SIGTERM (main's signal context)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -210,10 +313,10 @@ func clusterCommand() *cli.Command {
 		UsageText: "loadlab cluster --nodes 8",
 		Description: "Prints the address to join (for `loadlab run --backend testbed --join ADDR` or a spec's\n" +
 			"`join:`) and runs until SIGINT or SIGTERM, then stops every agent gracefully.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.IntFlag{Name: "nodes", Value: 4, Usage: "agents to start"},
 			&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label"},
-		},
+		}, keyFlags()...),
 		Action: func(c *cli.Context) error {
 			n := c.Int("nodes")
 			if n < 1 || n > 256 {
@@ -222,6 +325,20 @@ func clusterCommand() *cli.Command {
 			self, err := os.Executable()
 			if err != nil {
 				return err
+			}
+			// Check the keys here, once; each agent reads them again (the
+			// files given, or the same LOADLAB_ variables, inherited).
+			if _, _, err := clusterKeys(c); err != nil {
+				return err
+			}
+			var keyArgs []string
+			for _, f := range []string{"secret-file", "gossip-key-file"} {
+				if v := c.String(f); v != "" {
+					if abs, err := filepath.Abs(v); err == nil {
+						v = abs
+					}
+					keyArgs = append(keyArgs, "--"+f, v)
+				}
 			}
 			var procs []*exec.Cmd
 			var wg sync.WaitGroup
@@ -233,7 +350,7 @@ func clusterCommand() *cli.Command {
 			}
 			join := ""
 			for i := 0; i < n; i++ {
-				args := []string{"agent", "--name", fmt.Sprintf("agent-%04d", i), "--label", c.String("label")}
+				args := append([]string{"agent", "--name", fmt.Sprintf("agent-%04d", i), "--label", c.String("label")}, keyArgs...)
 				if join != "" {
 					args = append(args, "--join", join)
 				}

@@ -26,7 +26,7 @@ func runCommand() *cli.Command {
 		UsageText: "loadlab run --nodes 16 --dispatch 'pod(d=2)' --load 0.9 --json",
 		Description: "Times are in model units: a job of mean size runs 1 unit on a speed-1 node.\n" +
 			"--load is the offered load per server. See `loadlab policies` for every policy and distribution.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "backend", Value: "sim", Usage: "where to run: sim (simulator) or local (real agents on 127.0.0.1)"},
 			&cli.StringFlag{Name: "join", Usage: "testbed: gossip address of a running agent (loadlab cluster prints it)"},
 			&cli.StringFlag{Name: "label", Value: "loadlab", Usage: "testbed: the agents' cluster label"},
@@ -60,7 +60,7 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "preempt-cpu", Usage: "CPU time at the sender to move a running job, on top of --transfer-cpu"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 			&cli.BoolFlag{Name: "histogram", Usage: "with --json: include the encoded latency histogram"},
-		},
+		}, keyFlags()...),
 		Action: func(c *cli.Context) error {
 			p, err := pointFromFlags(c)
 			if err != nil {
@@ -170,12 +170,20 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	pt := experiment.NewPoint(p, w, d, m, speeds, costs, cfg.Batches)
 	pt.NodeDistances = distances
 	pt.Join, pt.Label = c.String("join"), c.String("label")
+	if backend != "sim" {
+		if pt.Security, pt.GossipKeys, err = clusterKeys(c); err != nil {
+			return zero, err
+		}
+	}
 	if backend == "testbed" {
 		ip, err := bindAddr(c.String("bind"))
 		if err != nil {
 			return zero, inputErr("--bind: %v", err)
 		}
 		pt.Bind = ip.String()
+		if !ip.IsLoopback() && (pt.Security == nil || pt.GossipKeys == nil) {
+			fmt.Fprintf(c.App.ErrWriter, "loadlab run: warning: --bind %s without the secret and the gossip key: this coordinator's gossip and completions are open to anyone on the network (docs/security.md)\n", ip)
+		}
 	}
 	return pt, nil
 }

@@ -34,7 +34,7 @@ func sweepCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			&cli.StringFlag{Name: "shard", Usage: "run only shard i of n (e.g. 2/8), for a job array; combine the shards' directories with loadlab merge"},
 			&cli.BoolFlag{Name: "json", Usage: "for scripts: one JSON object per finished point, then a summary object with every cell, on standard output"},
-		}, figureFlags()...),
+		}, append(figureFlags(), keyFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return inputErr("sweep: want one spec file, got %d arguments (usage: %s)", c.NArg(), c.Command.UsageText)
@@ -80,7 +80,12 @@ func sweepCommand() *cli.Command {
 				}
 			}
 			start := time.Now()
-			sum, err := experiment.Sweep(c.Context, spec, experiment.Options{Out: out, Workers: c.Int("workers"), OnPoint: onPoint, Shard: shard, Shards: shards})
+			sec, keys, err := clusterKeys(c)
+			if err != nil {
+				return err
+			}
+			sum, err := experiment.Sweep(c.Context, spec, experiment.Options{Out: out, Workers: c.Int("workers"), OnPoint: onPoint, Shard: shard, Shards: shards,
+				Security: sec, GossipKeys: keys})
 			prog.finish()
 			if err != nil {
 				return err
@@ -163,13 +168,9 @@ func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experi
 		return err
 	}
 	cells := analysis.Summarize(recs)
-	figDir := filepath.Join(dir, "figures")
-	if err := os.MkdirAll(figDir, 0o755); err != nil {
-		return err
-	}
-	paths, err := analysis.WriteFigures(figDir, cells, spec.Labels(), opt)
+	paths, err := writeFigures(dir, recs, cells, spec.Labels(), opt)
 	if err != nil {
-		return fmt.Errorf("figures: %w", err)
+		return err
 	}
 	out := struct {
 		Sweep   string     `json:"sweep"`
@@ -189,6 +190,24 @@ func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experi
 	return json.NewEncoder(w).Encode(out)
 }
 
+// writeFigures writes a sweep's figures into dir/figures: those of its
+// cells and, when its points had faults, those of the faults.
+func writeFigures(dir string, recs []results.Record, cells []analysis.Cell, order []string, opt analysis.FigureOptions) ([]string, error) {
+	figDir := filepath.Join(dir, "figures")
+	if err := os.MkdirAll(figDir, 0o755); err != nil {
+		return nil, err
+	}
+	paths, err := analysis.WriteFigures(figDir, cells, order, opt)
+	if err != nil {
+		return nil, fmt.Errorf("figures: %w", err)
+	}
+	faults, err := analysis.WriteFaultFigures(figDir, recs, order, opt)
+	if err != nil {
+		return nil, fmt.Errorf("fault figures: %w", err)
+	}
+	return append(paths, faults...), nil
+}
+
 // writeReport prints the mean-response table and writes the figures of the
 // sweep in dir as opt says.
 func writeReport(w io.Writer, dir string, spec *experiment.Spec, opt analysis.FigureOptions) error {
@@ -199,13 +218,9 @@ func writeReport(w io.Writer, dir string, spec *experiment.Spec, opt analysis.Fi
 	cells := analysis.Summarize(recs)
 	order := spec.Labels()
 	printTable(w, cells, order)
-	figDir := filepath.Join(dir, "figures")
-	if err := os.MkdirAll(figDir, 0o755); err != nil {
-		return err
-	}
-	paths, err := analysis.WriteFigures(figDir, cells, order, opt)
+	paths, err := writeFigures(dir, recs, cells, order, opt)
 	if err != nil {
-		return fmt.Errorf("figures: %w", err)
+		return err
 	}
 	// List the figures in the first format asked for.
 	first := ".png"
@@ -218,7 +233,7 @@ func writeReport(w io.Writer, dir string, spec *experiment.Spec, opt analysis.Fi
 			shown = append(shown, p)
 		}
 	}
-	fmt.Fprintf(w, "figures (%d files, %s with the data as CSV) in %s:\n", len(paths), strings.ToUpper(strings.Join(opt.Formats, "/")), figDir)
+	fmt.Fprintf(w, "figures (%d files, %s with the data as CSV) in %s:\n", len(paths), strings.ToUpper(strings.Join(opt.Formats, "/")), filepath.Join(dir, "figures"))
 	for _, p := range shown {
 		fmt.Fprintf(w, "  %s\n", p)
 	}

@@ -37,7 +37,15 @@ type Config struct {
 	// and has no waiting units to Take nor running ones to Preempt, but
 	// Withdraw takes any unit out of service at once.
 	Discipline string
+	// MaxQueue bounds the units held at once, waiting and in service
+	// (default DefaultMaxQueue): Submit refuses one more with ErrQueueFull,
+	// so that a flood of work costs bounded memory. The agent reports a
+	// refused job failed ("shed: queue full").
+	MaxQueue int
 }
+
+// DefaultMaxQueue is the default bound on the units an executor holds.
+const DefaultMaxQueue = 10000
 
 // Disciplines.
 const (
@@ -72,6 +80,9 @@ func (c Config) withDefaults() Config {
 	if c.Discipline == "" {
 		c.Discipline = DisciplineFCFS
 	}
+	if c.MaxQueue == 0 {
+		c.MaxQueue = DefaultMaxQueue
+	}
 	return c
 }
 
@@ -87,6 +98,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("executor: speed must be positive and finite, got %g", c.Speed)
 	case c.TimeUnit < 0:
 		return fmt.Errorf("executor: time unit must be positive, got %v", c.TimeUnit)
+	case c.MaxQueue < 0:
+		return fmt.Errorf("executor: max queue must be positive, got %d", c.MaxQueue)
 	case c.Checkpoint < 0 || (c.Checkpoint > 0 && c.Checkpoint < minCheckpoint):
 		return fmt.Errorf("executor: checkpoint must be at least %v, got %v", minCheckpoint, c.Checkpoint)
 	}

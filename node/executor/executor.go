@@ -16,6 +16,10 @@ import (
 // ErrClosed is returned by Submit after Close.
 var ErrClosed = errors.New("executor: closed")
 
+// ErrQueueFull is returned by Submit when the executor holds
+// Config.MaxQueue units already.
+var ErrQueueFull = errors.New("executor: queue full")
+
 // Unit is one job on the executor. The agent fills ID, Size, Progress, Data
 // and Done.
 type Unit struct {
@@ -51,6 +55,7 @@ func (u *Unit) remaining() float64 { return max(u.Size-u.Progress, 0) }
 type Executor struct {
 	cfg   Config
 	ipu   float64 // CPU kernels: iterations per model unit at speed 1
+	speed float64 // the sleep kernel's speed now: cfg.Speed unless SetSpeed changed it (guarded by mu)
 	slots []*slot
 
 	mu        sync.Mutex
@@ -64,6 +69,7 @@ type Executor struct {
 	exited    chan struct{}
 	onDepart  func(policy.Load)
 	completed int64
+	refused   int64 // Submits refused with ErrQueueFull
 	busy      time.Duration
 	late      reservoir
 	levels    []time.Duration // levels[i]: wall time with exactly i slots serving
@@ -94,7 +100,8 @@ func (e *Executor) setRunningAt(n int, at time.Time) {
 // slot is one server. Its fields but stop are guarded by Executor.mu.
 type slot struct {
 	unit    *Unit         // in service, or nil
-	start   time.Time     // start of unit's service period
+	start   time.Time     // start of unit's service period, or of its last speed change (SetSpeed): progress is p0 there
+	served  time.Time     // start of unit's service period, as reported to Done
 	lastEnd time.Time     // end of the previous service period on this slot
 	p0      float64       // unit's Progress at start
 	paused  time.Duration // time the unit spent in Access calls since start
@@ -115,7 +122,7 @@ func New(cfg Config) (*Executor, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	e := &Executor{cfg: cfg, exited: make(chan struct{}), levels: make([]time.Duration, cfg.Servers+1), levelAt: time.Now()}
+	e := &Executor{cfg: cfg, speed: cfg.Speed, exited: make(chan struct{}), levels: make([]time.Duration, cfg.Servers+1), levelAt: time.Now()}
 	e.cond = sync.NewCond(&e.mu)
 	if cfg.Kernel != KernelSleep {
 		perNano, err := itersPerNano(cfg.Kernel)
@@ -144,8 +151,9 @@ func New(cfg Config) (*Executor, error) {
 // Computation that is to take s model units is s × ItersPerUnit.
 func (e *Executor) ItersPerUnit() float64 { return e.ipu }
 
-// Submit queues u behind the units waiting (FCFS). It fails after Close and
-// for a unit whose Size or Progress is negative or not finite.
+// Submit queues u behind the units waiting (FCFS). It fails after Close,
+// for a unit whose Size or Progress is negative or not finite, and with
+// ErrQueueFull when the executor holds MaxQueue units already.
 func (e *Executor) Submit(u *Unit) error {
 	if u == nil {
 		return errors.New("executor: nil unit")
@@ -158,6 +166,10 @@ func (e *Executor) Submit(u *Unit) error {
 	if e.closed {
 		return ErrClosed
 	}
+	if e.heldLocked() >= e.cfg.MaxQueue {
+		e.refused++
+		return ErrQueueFull
+	}
 	if e.cfg.Discipline == DisciplinePS {
 		e.psSubmit(u)
 		return nil
@@ -166,6 +178,22 @@ func (e *Executor) Submit(u *Unit) error {
 	e.queue = append(e.queue, u)
 	e.cond.Signal()
 	return nil
+}
+
+// heldLocked (e.mu held) is the number of units waiting and in service.
+func (e *Executor) heldLocked() int {
+	if e.cfg.Discipline == DisciplinePS {
+		return len(e.psActive)
+	}
+	return len(e.queue) + e.running
+}
+
+// Full reports whether the executor holds MaxQueue units: a Submit now
+// would be refused.
+func (e *Executor) Full() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.heldLocked() >= e.cfg.MaxQueue
 }
 
 // Load is the executor's state now. The work of running units is estimated
@@ -199,7 +227,7 @@ func (e *Executor) loadLocked(now time.Time) policy.Load {
 
 // progressAt estimates the progress of s's unit at now, from elapsed time.
 func (e *Executor) progressAt(s *slot, now time.Time) float64 {
-	p := s.p0 + float64(now.Sub(s.start)-s.paused)*e.cfg.Speed/float64(e.cfg.TimeUnit)
+	p := s.p0 + float64(now.Sub(s.start)-s.paused)*e.speed/float64(e.cfg.TimeUnit)
 	return min(max(p, s.p0), s.unit.Size)
 }
 
@@ -340,6 +368,32 @@ func (e *Executor) Withdraw(ctx context.Context, u *Unit, running bool) bool {
 	return false
 }
 
+// SetSpeed changes the servers' speed from now on, for fault injection (a
+// node slowed down, or paused with speed 0): running units keep the work
+// they received and go on at the new speed within a checkpoint. Load keeps
+// reporting the configured speed, as a degraded machine does not know it
+// is slow. Only emulated FCFS executors (the sleep kernel) can change
+// speed; CPU kernels do as much work as the core allows.
+func (e *Executor) SetSpeed(speed float64) error {
+	if !(speed >= 0) || math.IsInf(speed, 0) {
+		return fmt.Errorf("executor: speed must be finite and at least 0, got %g", speed)
+	}
+	if e.cfg.Kernel != KernelSleep || e.cfg.Discipline != DisciplineFCFS {
+		return fmt.Errorf("executor: speed changes need the sleep kernel and FCFS, have %s and %s", e.cfg.Kernel, e.cfg.Discipline)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := time.Now()
+	for _, s := range e.slots {
+		if s.unit != nil {
+			s.p0, s.start, s.paused = e.progressAt(s, now), now, 0
+			s.stop.Store(true) // re-plan: stopRunning lets it go on
+		}
+	}
+	e.speed = speed
+	return nil
+}
+
 // SetOnDepart sets f to be called after each completion (after the unit's
 // Done), from the slot goroutine, with the load at that moment (the slot's
 // next unit, if any, already in service). Like Done, f delays the slot's
@@ -395,5 +449,5 @@ func (e *Executor) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.setRunning(e.running) // account up to now
-	return Stats{Completed: e.completed, BusyTime: e.busy, Lateness: e.late.summary(), Levels: append([]time.Duration(nil), e.levels...)}
+	return Stats{Completed: e.completed, Refused: e.refused, BusyTime: e.busy, Lateness: e.late.summary(), Levels: append([]time.Duration(nil), e.levels...)}
 }

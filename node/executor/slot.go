@@ -37,7 +37,7 @@ func (e *Executor) serve(s *slot) {
 			u = e.waitStart(s)
 			continue
 		}
-		start := s.start
+		start := s.served
 		s.lastEnd = end
 		u.Progress = u.Size
 		e.completed++
@@ -94,6 +94,7 @@ func (e *Executor) tryStart(s *slot) *Unit {
 	e.queue[0] = nil
 	e.queue = e.queue[1:]
 	s.unit, s.start, s.p0 = u, serviceStart(u.queued, s.lastEnd, time.Now()), u.Progress
+	s.served = s.start
 	s.paused, s.nextUse = 0, math.Inf(1)
 	if u.Access != nil && u.Uses > 0 {
 		s.nextUse = (math.Floor(u.Progress*u.Uses) + 1) / u.Uses
@@ -121,22 +122,28 @@ func serviceStart(queued, lastEnd, now time.Time) time.Time {
 // runSleep emulates s's unit u: it sleeps until the absolute deadline
 // start + remaining×TimeUnit/Speed, so chunking adds no error. ok is false
 // if the unit was stopped; otherwise late is end − deadline.
+//
+// The deadline is planned afresh after every wake-up, under e.mu, so that
+// SetSpeed (which moves s.start and s.p0 to the moment of the change and
+// raises the stop flag) takes effect within a checkpoint.
 func (e *Executor) runSleep(s *slot, u *Unit) (end time.Time, late time.Duration, ok bool) {
-	deadline := s.start.Add(e.serviceTime(u.Size - s.p0))
 	for {
+		e.mu.Lock()
+		deadline := s.start.Add(s.paused + e.serviceTime(u.Size-s.p0))
 		target, use := deadline, s.nextUse < u.Size
 		if use {
 			target = s.start.Add(s.paused + e.serviceTime(s.nextUse-s.p0))
 		}
+		e.mu.Unlock()
 		now, done := sleepUntilOrStop(target, e.cfg.Checkpoint, &s.stop)
 		if done && use {
-			deadline = deadline.Add(e.use(s, u))
+			e.use(s, u)
 			continue
 		}
 		if done {
 			return now, now.Sub(deadline), true
 		}
-		if e.stopRunning(s, now, e.progressAt(s, now)) {
+		if e.stopRunning(s, now, -1) {
 			return now, 0, false
 		}
 	}
@@ -144,9 +151,12 @@ func (e *Executor) runSleep(s *slot, u *Unit) (end time.Time, late time.Duration
 
 // serviceTime is the wall time of w model units on this executor.
 func (e *Executor) serviceTime(w float64) time.Duration {
-	d := max(w, 0) * float64(e.cfg.TimeUnit) / e.cfg.Speed
-	if d >= math.MaxInt64 {
-		return math.MaxInt64
+	if w <= 0 {
+		return 0
+	}
+	d := w * float64(e.cfg.TimeUnit) / e.speed // speed 0 (paused): +Inf, never
+	if d >= math.MaxInt64/2 {
+		return math.MaxInt64 / 2 // room to add paused time
 	}
 	return time.Duration(d)
 }
@@ -167,7 +177,7 @@ func (e *Executor) runCPU(s *slot, k kernel, u *Unit) (end time.Time, ok bool) {
 		n := min(chunk, total-done)
 		k.run(n)
 		done += n
-		if s.p0+float64(done)*perIter >= s.nextUse {
+		if s.p0+float64(done)*perIter >= s.nextUse && s.nextUse < u.Size { // rounding may carry the last chunk past Size
 			e.use(s, u)
 		}
 	}
@@ -211,9 +221,11 @@ func (e *Executor) use(s *slot, u *Unit) time.Duration {
 }
 
 // stopRunning is called by slot s on seeing its stop flag at a checkpoint
-// of its unit, with the unit's progress there. If a Preempt or an aborting
-// Close still wants the unit, it takes the unit off the slot, hands it over
-// and returns true; otherwise (a Preempt withdrawn) the unit goes on.
+// of its unit, with the unit's progress there (negative: estimated from
+// the time in service, as Load does). If a Preempt or an aborting Close
+// still wants the unit, it takes the unit off the slot, hands it over and
+// returns true; otherwise (a Preempt withdrawn, or a SetSpeed) the unit
+// goes on.
 func (e *Executor) stopRunning(s *slot, now time.Time, progress float64) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -221,9 +233,12 @@ func (e *Executor) stopRunning(s *slot, now time.Time, progress float64) bool {
 	if s.req == nil && !e.aborting {
 		return false
 	}
+	if progress < 0 {
+		progress = e.progressAt(s, now)
+	}
 	u := s.unit
 	u.Progress = min(max(progress, s.p0), u.Size)
-	e.busy += now.Sub(s.start)
+	e.busy += now.Sub(s.served)
 	s.lastEnd = now
 	s.unit = nil
 	e.setRunning(e.running - 1)

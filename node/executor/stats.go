@@ -10,6 +10,7 @@ import (
 // Stats is what an executor measured since New.
 type Stats struct {
 	Completed int64         // units finished (Done called)
+	Refused   int64         // Submits refused with ErrQueueFull
 	BusyTime  time.Duration // wall time slots spent serving, preempted periods included
 	// Lateness is the service-time error (actual − intended) of emulated
 	// (sleep kernel) units that ran to completion.

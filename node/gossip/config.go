@@ -2,6 +2,8 @@ package gossip
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -70,6 +72,13 @@ type Config struct {
 	// Profile selects serf's timing: "loopback" (default) or "lan"; see
 	// ProfileLoopback and ProfileLAN, and serfConfig for the figures.
 	Profile string
+	// Keys, if set, encrypt and authenticate all gossip (AES-GCM,
+	// memberlist's keyring): each key is 16, 24 or 32 bytes; the first
+	// encrypts, all are tried to decrypt, so a cluster can rotate keys (see
+	// ParseKeys and Gossip.KeyManager). A member without a key the others
+	// use can neither join nor read their traffic, and they drop its
+	// packets. Every member must be given keys, or none.
+	Keys [][]byte
 	// Logf receives serf's and memberlist's warnings and errors; nil
 	// discards them. Their debug and info lines (one per tag update and
 	// receiver) are always dropped.
@@ -130,6 +139,11 @@ func (c Config) Validate() error {
 	if c.MinInterval < 0 {
 		return fmt.Errorf("gossip: negative min interval %v", c.MinInterval)
 	}
+	for i, k := range c.Keys {
+		if err := memberlist.ValidateKey(k); err != nil {
+			return fmt.Errorf("gossip: key %d: %d bytes, want 16, 24 or 32 (AES-128, -192, -256)", i+1, len(k))
+		}
+	}
 	if c.Profile != ProfileLoopback && c.Profile != ProfileLAN {
 		return fmt.Errorf("gossip: unknown profile %q (want %q or %q)", c.Profile, ProfileLoopback, ProfileLAN)
 	}
@@ -140,6 +154,41 @@ func (c Config) Validate() error {
 		return fmt.Errorf("gossip: tags encode to %d bytes with the load tag, limit %d", n, memberlist.MetaMaxSize)
 	}
 	return nil
+}
+
+// ParseKeys reads a gossip keyring: either one base64 key per line (blank
+// lines and lines starting with # ignored), or serf's keyring file format,
+// a JSON array of base64 strings. The first key is the primary: it
+// encrypts; the others only decrypt. Generate a key with
+// `openssl rand -base64 32`.
+func ParseKeys(text []byte) ([][]byte, error) {
+	var lines []string
+	if t := bytes.TrimSpace(text); len(t) > 0 && t[0] == '[' {
+		if err := json.Unmarshal(t, &lines); err != nil {
+			return nil, fmt.Errorf("gossip: keyring: %w", err)
+		}
+	} else {
+		for _, l := range strings.Split(string(text), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				lines = append(lines, l)
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return nil, errors.New("gossip: keyring: no key")
+	}
+	keys := make([][]byte, len(lines))
+	for i, l := range lines {
+		k, err := base64.StdEncoding.DecodeString(l)
+		if err != nil {
+			return nil, fmt.Errorf("gossip: keyring: key %d is not base64: %w", i+1, err)
+		}
+		if err := memberlist.ValidateKey(k); err != nil {
+			return nil, fmt.Errorf("gossip: keyring: key %d has %d bytes, want 16, 24 or 32", i+1, len(k))
+		}
+		keys[i] = k
+	}
+	return keys, nil
 }
 
 // splitAdvertise parses "ip" or "ip:port"; port 0 means none given.
@@ -235,6 +284,11 @@ func serfConfig(c Config, events chan<- serf.Event) *serf.Config {
 		}
 	}
 	ml.Label = c.Label
+	if len(c.Keys) > 0 {
+		// The keys are validated; NewKeyring cannot fail on them.
+		ml.Keyring, _ = memberlist.NewKeyring(c.Keys, c.Keys[0])
+		ml.GossipVerifyIncoming, ml.GossipVerifyOutgoing = true, true
+	}
 	ml.Logger = logger
 	ml.LogOutput = nil
 

@@ -216,6 +216,12 @@ func (g *Gossip) WaitMembers(ctx context.Context, n int) error {
 	}
 }
 
+// KeyManager returns serf's key manager, which changes the keyring of
+// every member at once by a cluster query (InstallKey, UseKey, RemoveKey,
+// ListKeys): a rotation without restarts. The keys live in memory only; a
+// member restarted later needs the current keys in its configuration.
+func (g *Gossip) KeyManager() *serf.KeyManager { return g.serf.KeyManager() }
+
 // Stats returns serf's figures (members, queues, health_score: 0 is
 // healthy) and this package's: bad_load_tags (malformed load tags from
 // others, ignored), publishes, publish_timeouts (SetTags returned before

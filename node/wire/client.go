@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -25,16 +26,33 @@ type Client struct {
 	readEnd chan struct{} // closed when the reader goroutine returns
 }
 
-// Dial connects to addr ("host:port") and starts the Client's reader. The
-// context bounds the dial only.
+// Dial is Config{MaxPayload: maxPayload}.Dial: plaintext.
 func Dial(ctx context.Context, addr string, maxPayload int) (*Client, error) {
+	return Config{MaxPayload: maxPayload}.Dial(ctx, addr)
+}
+
+// Dial connects to addr ("host:port"), runs the TLS handshake if cfg has
+// Security (the peer must prove it holds the cluster's secret) and starts
+// the Client's reader. The context bounds the dial and handshake only.
+func (cfg Config) Dial(ctx context.Context, addr string) (*Client, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("wire: dial: %w", err)
 	}
+	if cfg.Security != nil {
+		tc := tls.Client(nc, cfg.Security.client)
+		hctx, cancel := context.WithTimeout(ctx, cfg.withDefaults().HandshakeTimeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("wire: dial %s: handshake: %w", addr, err)
+		}
+		nc = tc
+	}
 	c := &Client{
-		conn:    NewConn(nc, maxPayload),
+		conn:    NewConn(nc, cfg.MaxPayload),
 		addr:    addr,
 		pending: make(map[uint64]chan *Msg),
 		done:    make(chan struct{}),
@@ -175,7 +193,7 @@ func (c *Client) Close() error {
 // Pool keeps one Client per address, dialled on first use and redialled when
 // its connection has broken. It is safe for concurrent use.
 type Pool struct {
-	maxPayload int
+	cfg Config
 
 	mu      sync.Mutex
 	closed  bool
@@ -188,9 +206,12 @@ type poolEntry struct {
 }
 
 // NewPool returns an empty Pool whose clients accept payloads of up to
-// maxPayload bytes (DefaultMaxFrame if maxPayload <= 0).
-func NewPool(maxPayload int) *Pool {
-	return &Pool{maxPayload: maxPayload, clients: make(map[string]*poolEntry)}
+// maxPayload bytes (DefaultMaxFrame if maxPayload <= 0), in plaintext.
+func NewPool(maxPayload int) *Pool { return Config{MaxPayload: maxPayload}.NewPool() }
+
+// NewPool returns an empty Pool whose clients are dialled with cfg.
+func (cfg Config) NewPool() *Pool {
+	return &Pool{cfg: cfg, clients: make(map[string]*poolEntry)}
 }
 
 var errPoolClosed = fmt.Errorf("wire: pool closed: %w", net.ErrClosed)
@@ -223,7 +244,7 @@ func (p *Pool) Get(ctx context.Context, addr string) (*Client, error) {
 		e.c.Close()
 		e.c = nil
 	}
-	c, err := Dial(ctx, addr, p.maxPayload)
+	c, err := p.cfg.Dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}

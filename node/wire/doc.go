@@ -47,5 +47,16 @@
 // replies to calls by id, so many calls may be in flight at once; Pool keeps
 // one Client per address and redials one whose connection broke. Serve runs a
 // Handler for every request in its own goroutine, at most 64 at a time per
-// connection.
+// connection, on at most 1,024 connections (Config sets both).
+//
+// # Security
+//
+// With Config.Security every connection is mutual TLS 1.3 keyed by a shared
+// secret: each node derives the same CA from the secret (HKDF-SHA256 to an
+// Ed25519 seed), mints its own certificate under it at start, and accepts
+// only peers whose certificate chains to that CA. One secret thus gives
+// encryption and mutual authentication with no PKI to manage; a peer without
+// it is refused at the handshake, and Serve logs the refusal with the
+// remote address. Several secrets allow rotation (NewSecurity). Without
+// Security the protocol is plaintext, for loopback and trusted networks.
 package wire

@@ -87,14 +87,14 @@ func testCtx(t testing.TB) context.Context {
 func TestCallConcurrent(t *testing.T) {
 	const calls = 100
 	var inFlight, peak atomic.Int32
-	full := make(chan struct{}) // closed when maxInFlight handlers run at once
+	full := make(chan struct{}) // closed when DefaultMaxInFlight handlers run at once
 	var once sync.Once
 	s := startServer(t, 0, func(ctx context.Context, m *Msg) (*Msg, error) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
-		if n == maxInFlight {
+		if n == DefaultMaxInFlight {
 			once.Do(func() { close(full) })
 		}
 		select { // hold replies back so they return out of order
@@ -120,8 +120,8 @@ func TestCallConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if p := peak.Load(); p != maxInFlight {
-		t.Errorf("peak handlers in flight = %d, want %d", p, maxInFlight)
+	if p := peak.Load(); p != DefaultMaxInFlight {
+		t.Errorf("peak handlers in flight = %d, want %d", p, DefaultMaxInFlight)
 	}
 }
 

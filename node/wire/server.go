@@ -2,16 +2,72 @@ package wire
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
 )
 
-// maxInFlight bounds the handlers running at once for one connection; the
-// connection's reader waits when it is reached, pushing back on the sender.
-const maxInFlight = 64
+// Defaults of Config's bounds.
+const (
+	// DefaultMaxConns bounds the connections a server holds at once. A
+	// cluster needs one per peer and coordinator.
+	DefaultMaxConns = 1024
+	// DefaultMaxInFlight bounds the handlers running at once for one
+	// connection; the connection's reader waits when it is reached, pushing
+	// back on the sender.
+	DefaultMaxInFlight = 64
+	// DefaultHandshakeTimeout bounds a TLS handshake, so that a connection
+	// that never completes one holds its place only this long.
+	DefaultHandshakeTimeout = 10 * time.Second
+)
+
+// Config holds the settings of Serve, Dial and Pool. Zero fields take
+// their defaults; a nil Security means plaintext.
+type Config struct {
+	// MaxPayload is the largest payload accepted (and sent): default
+	// DefaultMaxFrame.
+	MaxPayload int
+	// Security, if set, authenticates and encrypts every connection
+	// (mutual TLS from a shared secret). Both ends must have it, keyed by a
+	// common secret: a server refuses (and logs) a peer that fails the
+	// handshake, a dialer one whose certificate does not verify.
+	Security *Security
+	// MaxConns bounds a server's connections at once (DefaultMaxConns);
+	// one over it is closed as soon as it is accepted, and logged (at most
+	// once a second).
+	MaxConns int
+	// MaxInFlight bounds a server's handlers at once per connection
+	// (DefaultMaxInFlight).
+	MaxInFlight int
+	// HandshakeTimeout bounds a TLS handshake (DefaultHandshakeTimeout).
+	HandshakeTimeout time.Duration
+	// Log receives a server's refusals (failed handshakes, connections
+	// over MaxConns) with the remote address; nil: slog.Default().
+	Log *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxPayload <= 0 {
+		c.MaxPayload = DefaultMaxFrame
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = DefaultMaxInFlight
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	return c
+}
 
 // Handler answers one message. It may be called concurrently, from one
 // goroutine per request, and should return when ctx is done. Its reply gets
@@ -20,33 +76,44 @@ const maxInFlight = 64
 // messages (ID 0) are dropped.
 type Handler func(ctx context.Context, m *Msg) (*Msg, error)
 
-// Serve accepts connections on l until ctx is done or l is closed, and runs h
-// for every message received, each in its own goroutine, at most 64 at a time
-// per connection. A connection that sends a bad frame is answered with a
-// TypeError giving the reason and closed; other connections are unaffected.
-// When ctx is done Serve closes l and every connection, waits for running
-// handlers and returns nil; if l fails otherwise it returns the accept error.
+// Serve is Config{MaxPayload: maxPayload}.Serve: plaintext, default bounds.
 func Serve(ctx context.Context, l net.Listener, maxPayload int, h Handler) error {
+	return Config{MaxPayload: maxPayload}.Serve(ctx, l, h)
+}
+
+// Serve accepts connections on l until ctx is done or l is closed, and runs h
+// for every message received, each in its own goroutine, at most
+// MaxInFlight at a time per connection, on at most MaxConns connections.
+// With Security, each connection must first pass the TLS handshake; one
+// that fails is logged with its address and closed. A connection that
+// sends a bad frame is answered with a TypeError giving the reason and
+// closed; other connections are unaffected. When ctx is done Serve closes
+// l and every connection, waits for running handlers and returns nil; if l
+// fails otherwise it returns the accept error.
+func (cfg Config) Serve(ctx context.Context, l net.Listener, h Handler) error {
+	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns = make(map[*Conn]struct{})
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		open = make(map[net.Conn]struct{}) // every connection held, handshaking or served
 	)
 	stop := context.AfterFunc(ctx, func() {
 		l.Close()
 		mu.Lock()
 		defer mu.Unlock()
-		for c := range conns {
-			c.Close()
+		for nc := range open {
+			nc.Close()
 		}
 	})
 	defer stop()
 
 	var acceptErr error
 	var backoff time.Duration
+	var overLogged time.Time // last log of a connection over MaxConns
+	overCount := 0           // connections refused since
 	for {
 		nc, err := l.Accept()
 		if err != nil {
@@ -66,22 +133,45 @@ func Serve(ctx context.Context, l net.Listener, maxPayload int, h Handler) error
 			break
 		}
 		backoff = 0
-		c := NewConn(nc, maxPayload)
 		mu.Lock()
 		if ctx.Err() != nil {
 			mu.Unlock()
-			c.Close()
+			nc.Close()
 			break
 		}
-		conns[c] = struct{}{}
+		if len(open) >= cfg.MaxConns {
+			mu.Unlock()
+			nc.Close()
+			overCount++
+			if time.Since(overLogged) >= time.Second {
+				cfg.Log.Warn("wire: refused connection: too many connections", "remote", nc.RemoteAddr().String(), "limit", cfg.MaxConns, "refused", overCount)
+				overLogged, overCount = time.Now(), 0
+			}
+			continue
+		}
+		open[nc] = struct{}{}
 		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			serveConn(ctx, c, h)
-			mu.Lock()
-			delete(conns, c)
-			mu.Unlock()
+			defer func() {
+				mu.Lock()
+				delete(open, nc)
+				mu.Unlock()
+			}()
+			conn := nc
+			if cfg.Security != nil {
+				tc, err := cfg.handshake(ctx, nc)
+				if err != nil {
+					nc.Close()
+					if ctx.Err() == nil {
+						cfg.Log.Warn("wire: refused connection: handshake failed", "remote", nc.RemoteAddr().String(), "err", err)
+					}
+					return
+				}
+				conn = tc
+			}
+			serveConn(ctx, NewConn(conn, cfg.MaxPayload), h, cfg.MaxInFlight)
 		}()
 	}
 	cancel() // closes l and the connections
@@ -89,8 +179,20 @@ func Serve(ctx context.Context, l net.Listener, maxPayload int, h Handler) error
 	return acceptErr
 }
 
+// handshake runs the server side of the TLS handshake on nc, within
+// HandshakeTimeout.
+func (cfg Config) handshake(ctx context.Context, nc net.Conn) (*tls.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
+	defer cancel()
+	tc := tls.Server(nc, cfg.Security.server)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	return tc, nil
+}
+
 // serveConn reads messages from c and hands each to h in its own goroutine.
-func serveConn(ctx context.Context, c *Conn, h Handler) {
+func serveConn(ctx context.Context, c *Conn, h Handler, maxInFlight int) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -1,0 +1,254 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+// WriteFaultFigures writes the figures of a fault-injection sweep into dir
+// from its records (those whose Point.Faults is set; none written when
+// there are none), at each workload's highest load with faults, in every
+// format of opt, file names prefixed with "W_" when there are several
+// workloads:
+//
+//   - faults_response: mean response time over time (by the jobs' arrival,
+//     Result.ResponseOverTime, averaged over replications), one line per
+//     policy, with a dashed vertical line at each fault: how each policy
+//     coped, and how long it took to recover;
+//   - faults_failed: three panels, the jobs failed over time (by arrival,
+//     mean over replications), the jobs failed by fault (the fault's
+//     number in the spec, results.FaultEvent.Failed) and the time gossip
+//     took to mark each killed node failed (FaultEvent.Detected), with
+//     95% t intervals over replications; a policy that sends work to a
+//     node that fails fast piles failures up there ("sinkholing").
+//
+// Each CSV holds the data plotted: faults_response has workload, policy,
+// load, time (a bin's middle), value (-1 rows are left out); faults_failed
+// has metric (failed_over_time, failed_by_fault, detection_time),
+// workload, policy, load, x (time or fault number), value, ci_low,
+// ci_high, fault (the fault's canonical form, for the last two).
+// Policies keep the colours of their index in policies, as in
+// WriteFigures. It returns the paths written, sorted.
+func WriteFaultFigures(dir string, recs []results.Record, policies []string, opt FigureOptions) ([]string, error) {
+	opt = opt.withDefaults()
+	formats, err := figureFormats(opt)
+	if err != nil {
+		return nil, err
+	}
+	byWorkload := map[string][]results.Record{}
+	var workloads []string
+	for _, r := range recs {
+		if r.Point.Faults == "" {
+			continue
+		}
+		if _, ok := byWorkload[r.Point.Workload]; !ok {
+			workloads = append(workloads, r.Point.Workload)
+		}
+		byWorkload[r.Point.Workload] = append(byWorkload[r.Point.Workload], r)
+	}
+	if len(workloads) == 0 {
+		return nil, nil
+	}
+	sort.Strings(workloads)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("figures: %w", err)
+	}
+	index := map[string]int{}
+	for _, p := range policies {
+		if _, ok := index[p]; !ok {
+			index[p] = len(index)
+		}
+	}
+	for _, r := range recs {
+		if _, ok := index[r.Point.Policy]; !ok {
+			index[r.Point.Policy] = len(index)
+		}
+	}
+	prefixes := filePrefixes(workloads)
+	var paths []string
+	for _, w := range workloads {
+		for _, fig := range faultFigures(w, byWorkload[w], index) {
+			written, err := fig.write(filepath.Join(dir, prefixes[w]+fig.base), formats, opt)
+			paths = append(paths, written...)
+			if err != nil {
+				return paths, err
+			}
+		}
+	}
+	sort.Strings(paths)
+	return paths, nil
+}
+
+// faultPolicy is one policy's records at the figures' load.
+type faultPolicy struct {
+	name  string
+	index int
+	recs  []results.Record
+}
+
+// faultFigures builds the fault figures of one workload.
+func faultFigures(w string, recs []results.Record, index map[string]int) []figure {
+	load := math.Inf(-1)
+	for _, r := range recs {
+		load = max(load, r.Point.Load)
+	}
+	at := map[string]int{}
+	var pols []faultPolicy
+	for _, r := range recs {
+		if r.Point.Load != load {
+			continue
+		}
+		i, ok := at[r.Point.Policy]
+		if !ok {
+			i = len(pols)
+			at[r.Point.Policy] = i
+			pols = append(pols, faultPolicy{name: r.Point.Policy, index: index[r.Point.Policy]})
+		}
+		pols[i].recs = append(pols[i].recs, r)
+	}
+	sort.SliceStable(pols, func(i, j int) bool { return pols[i].index < pols[j].index })
+	// The faults of the first record mark the time axis (rows may differ:
+	// each line of the response figure is its own policy's).
+	faults := pols[0].recs[0].Result.FaultLog
+	corners := []corner{topLeft, topRight, bottomRight, bottomLeft}
+	loadText := strconv.FormatFloat(load, 'g', -1, 64)
+
+	// Response time over time.
+	resp := panel{title: fmt.Sprintf("%s: response time around the faults, load %s", w, loadText), xLabel: "time of arrival (model units)",
+		yLabel: "mean response time" + responseUnits, xMin: 0, xMax: math.Inf(-1)}
+	respCSV := [][]string{{"workload", "policy", "load", "time", "value"}}
+	for _, pc := range pols {
+		mean, bin := meanSeries(pc.recs, func(r results.Result) []float64 { return r.ResponseOverTime })
+		s := series{name: pc.name, style: pc.index}
+		for i, v := range mean {
+			if math.IsNaN(v) {
+				continue
+			}
+			t := (float64(i) + 0.5) * bin
+			s.pts = append(s.pts, xyPoint{t, v, v, v})
+			resp.xMax = max(resp.xMax, float64(i+1)*bin)
+			respCSV = append(respCSV, []string{w, pc.name, loadText, formatFloat(t), formatFloat(v)})
+		}
+		resp.series = append(resp.series, s)
+	}
+	if math.IsInf(resp.xMax, -1) {
+		resp.xMax = 1
+	}
+	resp.fitY(1.2, true)
+	resp.series = append(resp.series, faultLines(faults, resp.yMin, resp.yMax)...)
+	figs := []figure{{base: "faults_response", panels: []panel{resp}, corners: corners, headroom: true, csv: respCSV}}
+
+	// Failures over time, by fault, and detection times.
+	failCSV := [][]string{{"metric", "workload", "policy", "load", "x", "value", "ci_low", "ci_high", "fault"}}
+	overTime := panel{title: "failed over time", xLabel: "time of arrival", yLabel: "jobs failed per bin", xMin: 0, xMax: resp.xMax, xTicks: 2}
+	byFault := panel{title: "failed by fault", xLabel: "fault (spec order)", yLabel: "jobs failed", xMin: 0.5, xMax: float64(len(faults)) + 0.5, xTicks: 2}
+	detect := panel{title: "kill detected after", xLabel: "fault (spec order)", yLabel: "model units", xMin: 0.5, xMax: float64(len(faults)) + 0.5, xTicks: 2}
+	for _, pc := range pols {
+		mean, bin := meanSeries(pc.recs, func(r results.Result) []float64 {
+			out := make([]float64, len(r.FailedOverTime))
+			for i, n := range r.FailedOverTime {
+				out[i] = float64(n)
+			}
+			return out
+		})
+		s := series{name: pc.name, style: pc.index}
+		for i, v := range mean {
+			if math.IsNaN(v) {
+				continue
+			}
+			t := (float64(i) + 0.5) * bin
+			s.pts = append(s.pts, xyPoint{t, v, v, v})
+			failCSV = append(failCSV, []string{"failed_over_time", w, pc.name, loadText, formatFloat(t), formatFloat(v), "", "", ""})
+		}
+		overTime.series = append(overTime.series, s)
+		sf, sd := series{name: pc.name, style: pc.index}, series{name: pc.name, style: pc.index}
+		for k, f := range faults {
+			var failed, detected []float64
+			for _, r := range pc.recs {
+				if k < len(r.Result.FaultLog) {
+					e := r.Result.FaultLog[k]
+					failed = append(failed, float64(e.Failed))
+					if e.Kind == results.FaultKill && e.Detected > 0 {
+						detected = append(detected, e.Detected)
+					}
+				}
+			}
+			x := float64(k + 1)
+			if len(failed) > 0 {
+				m, h := TInterval(failed)
+				sf.pts = append(sf.pts, xyPoint{x, m, m - h, m + h})
+				failCSV = append(failCSV, []string{"failed_by_fault", w, pc.name, loadText, formatFloat(x), formatFloat(m), formatFloat(m - h), formatFloat(m + h), f.Fault.String()})
+			}
+			if len(detected) > 0 {
+				m, h := TInterval(detected)
+				sd.pts = append(sd.pts, xyPoint{x, m, m - h, m + h})
+				failCSV = append(failCSV, []string{"detection_time", w, pc.name, loadText, formatFloat(x), formatFloat(m), formatFloat(m - h), formatFloat(m + h), f.Fault.String()})
+			}
+		}
+		byFault.series = append(byFault.series, sf)
+		detect.series = append(detect.series, sd)
+	}
+	overTime.fitY(1.1, false)
+	overTime.series = append(overTime.series, faultLines(faults, overTime.yMin, overTime.yMax)...)
+	byFault.fitY(1.1, false)
+	detect.fitY(1.1, false)
+	figs = append(figs, figure{base: "faults_failed", title: fmt.Sprintf("%s: jobs failed and failures detected, load %s", w, loadText),
+		panels: []panel{overTime, byFault, detect}, corners: corners, headroom: true, csv: failCSV})
+	return figs
+}
+
+// meanSeries averages a per-bin series over records, bin by bin, leaving
+// out negative entries (bins without data); NaN where no record has data.
+// It returns the bin width of the first record.
+func meanSeries(recs []results.Record, get func(results.Result) []float64) ([]float64, float64) {
+	var sum []float64
+	var n []int
+	bin := 0.0
+	for _, r := range recs {
+		if bin == 0 {
+			bin = r.Result.ResponseBin
+		}
+		for i, v := range get(r.Result) {
+			for len(sum) <= i {
+				sum, n = append(sum, 0), append(n, 0)
+			}
+			if v >= 0 {
+				sum[i] += v
+				n[i]++
+			}
+		}
+	}
+	out := make([]float64, len(sum))
+	for i := range sum {
+		out[i] = math.NaN()
+		if n[i] > 0 {
+			out[i] = sum[i] / float64(n[i])
+		}
+	}
+	if bin == 0 {
+		bin = 1
+	}
+	return out, bin
+}
+
+// faultLines are dashed vertical lines at the faults' times, from y0 to y1,
+// each named after its fault ("2: kill 5 at 700").
+func faultLines(faults []results.FaultEvent, y0, y1 float64) []series {
+	var out []series
+	for k, e := range faults {
+		ids := make([]string, len(e.Nodes))
+		for i, n := range e.Nodes {
+			ids[i] = strconv.Itoa(n)
+		}
+		name := fmt.Sprintf("%d: %s %s at %s", k+1, e.Kind, strings.Join(ids, ","), formatFloat(e.At))
+		out = append(out, series{name: name, style: k, theory: true, pts: []xyPoint{{e.At, y0, math.NaN(), math.NaN()}, {e.At, y1, math.NaN(), math.NaN()}}})
+	}
+	return out
+}

@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
+)
+
+// Faults the simulator models (Config.Faults), so that simulated points
+// compare with real ones under the same faults:
+//
+//   - kill: at its time the node's jobs, waiting or running, fail ("agent
+//     gone"), its CPU overheads vanish, and it takes part in nothing more:
+//     a job dispatched to it fails ("submit failed"), a job transferred to
+//     it goes back to its sender (a real agent keeps a job whose transfer
+//     fails), probes find it unreachable, requests, messages and timers
+//     there are lost. Gossip shows it empty, hence idle, from its next
+//     publication (exact views at once), as agents read a member serf no
+//     longer lists as alive: dispatchers that trust gossip sink work into
+//     it. Failure detection is instant: the real backends measure how long
+//     gossip takes (results.FaultEvent.Detected).
+//   - slow: the node's speed is divided by the factor for the duration;
+//     jobs in service keep the work they received. Loads keep reporting
+//     the configured speed.
+//
+// Other kinds need real agents; Run rejects them.
+
+// faultState is a run's faults: their log, the nodes killed and slowed,
+// and the response time over time.
+type faultState struct {
+	log     []results.FaultEvent
+	dead    []bool
+	nominal []float64 // each node's configured speed
+	slowBy  []float64 // product of the factors of the slows in force, per node
+
+	series  results.OverTime
+	reasons map[string]int64
+}
+
+// checkFaults rejects faults the simulator does not model.
+func (c Config) checkFaults() error {
+	for i, f := range c.Faults {
+		switch f.Kind {
+		case results.FaultKill, results.FaultSlow:
+		default:
+			return fmt.Errorf("faults: fault %d (%s): the simulator models kill and slow only; run it on real agents", i, f.Kind)
+		}
+		for _, n := range f.Nodes {
+			if n < 0 || n >= c.Nodes {
+				return fmt.Errorf("faults: fault %d: node %d is not in the cluster", i, n)
+			}
+		}
+		if f.Kind == results.FaultSlow && !(f.Factor > 0) {
+			return fmt.Errorf("faults: fault %d: slow needs a factor > 0, got %g", i, f.Factor)
+		}
+	}
+	if len(c.Faults) > 0 && c.Units != nil {
+		return fmt.Errorf("faults: not modelled together with work units")
+	}
+	if !(c.FaultBin >= 0) || math.IsInf(c.FaultBin, 0) {
+		return fmt.Errorf("fault bin: want a finite number ≥ 0, got %v", c.FaultBin)
+	}
+	return nil
+}
+
+// faultsInit schedules the faults' starts and ends.
+func (c *cluster) faultsInit() {
+	n := len(c.nodes)
+	fs := &faultState{dead: make([]bool, n), nominal: make([]float64, n), slowBy: make([]float64, n), series: results.OverTime{Bin: c.cfg.FaultBin},
+		reasons: map[string]int64{}}
+	for i := range c.nodes {
+		fs.nominal[i], fs.slowBy[i] = c.nodes[i].speed, 1
+	}
+	for i, f := range c.cfg.Faults {
+		fs.log = append(fs.log, results.FaultEvent{Fault: f, Applied: -1})
+		c.schedule(event{t: f.At, kind: evFault, job: int32(i)})
+		if end := f.End(); f.Kind == results.FaultSlow && !math.IsInf(end, 1) {
+			c.schedule(event{t: end, kind: evFault, job: int32(i), from: 1})
+		}
+	}
+	c.faults = fs
+}
+
+// fault starts (end false) or ends fault i.
+func (c *cluster) fault(i int32, end bool) {
+	fs := c.faults
+	f := fs.log[i].Fault
+	if !end {
+		fs.log[i].Applied = c.now
+	}
+	for _, id := range f.Nodes {
+		switch {
+		case f.Kind == results.FaultKill:
+			c.kill(policy.NodeID(id))
+		case fs.dead[id]:
+		case end:
+			fs.slowBy[id] /= f.Factor
+			c.setSpeed(policy.NodeID(id), fs.nominal[id]/fs.slowBy[id])
+		default:
+			fs.slowBy[id] *= f.Factor
+			c.setSpeed(policy.NodeID(id), fs.nominal[id]/fs.slowBy[id])
+		}
+	}
+}
+
+// setSpeed changes node id's speed now; jobs in service keep the work they
+// received.
+func (c *cluster) setSpeed(id policy.NodeID, speed float64) {
+	n := &c.nodes[id]
+	n.advance(c.now)
+	if !n.ps {
+		for _, j := range n.running {
+			jb := &c.jobs[j]
+			jb.end = c.now + (jb.end-c.now)*n.speed/speed
+		}
+	}
+	n.speed = speed // under PS the virtual time runs at the new rate from here
+	c.nh.set(int32(id), n.nextCompletion(c.jobs))
+}
+
+// kill stops node id: its jobs fail, its overheads vanish.
+func (c *cluster) kill(id policy.NodeID) {
+	fs := c.faults
+	if fs.dead[id] {
+		return
+	}
+	fs.dead[id] = true
+	n := &c.nodes[id]
+	n.advance(c.now)
+	var held []int32
+	held = append(held, n.running...)
+	for i := 0; i < n.waiting.size; i++ {
+		held = append(held, n.waiting.at(i))
+	}
+	n.running, n.waiting = n.running[:0], deque{}
+	n.nReal, n.nRunReal, n.work = 0, 0, 0
+	n.wake, n.wakeSeq = 0, 0
+	c.nh.set(int32(id), c.inf)
+	reason := "agent gone: node " + strconv.Itoa(int(id))
+	for _, j := range held {
+		if c.jobs[j].overhead {
+			c.free = append(c.free, j)
+			continue
+		}
+		c.failJob(j, reason, id)
+	}
+	c.changed(id)
+}
+
+// isDead says whether node id was killed.
+func (c *cluster) isDead(id policy.NodeID) bool {
+	return c.faults != nil && id >= 0 && int(id) < len(c.faults.dead) && c.faults.dead[id]
+}
+
+// bounce handles job j reaching dead node id: a transfer goes back to its
+// sender, a dispatched job fails.
+func (c *cluster) bounce(id policy.NodeID, j int32) {
+	jb := &c.jobs[j]
+	if jb.overhead {
+		c.free = append(c.free, j)
+		return
+	}
+	if jb.Hops > 0 && !c.isDead(jb.sender) {
+		c.enqueue(jb.sender, j)
+		return
+	}
+	reason := "submit failed: node " + strconv.Itoa(int(id)) + " unreachable"
+	if jb.Hops > 0 {
+		reason = "agent gone: node " + strconv.Itoa(int(jb.sender))
+	}
+	c.failJob(j, reason, id)
+}
+
+// failJob ends real job j as failed at node at; the dispatcher, if it
+// watches completions, is told, as the coordinator tells it of a failed
+// job.
+func (c *cluster) failJob(j int32, reason string, at policy.NodeID) {
+	jb := &c.jobs[j]
+	fs := c.faults
+	c.failed++
+	fs.reasons[reason]++
+	c.m.advanceArea(c.now)
+	c.m.inSystem--
+	fs.series.Failed(jb.Arrival)
+	best := -1 // the fault applied last at the node it failed at
+	for k, e := range fs.log {
+		if e.Applied >= 0 && slices.Contains(e.Nodes, int(at)) &&
+			(best < 0 || e.Applied >= fs.log[best].Applied) {
+			best = k
+		}
+	}
+	if best >= 0 {
+		fs.log[best].Failed++
+	}
+	if c.doneWatch != nil {
+		c.rounds = 0
+		c.doneWatch.Done(&c.views[len(c.nodes)], &jb.Job)
+	}
+	c.free = append(c.free, j)
+}
+
+// completed records the response time of a job that arrived at arrival.
+func (fs *faultState) completed(arrival, response float64) {
+	fs.series.Completed(arrival, response)
+}
+
+// fill adds the faults' log, failures and series to r.
+func (fs *faultState) fill(r *results.Result) {
+	r.FaultLog = fs.log
+	if len(fs.reasons) > 0 {
+		r.Failures = fs.reasons
+	}
+	fs.series.Fill(r)
+}
+
+// unreachable is the load a probe of a dead node reports, as on agents.
+var unreachable = policy.Load{Queue: 1 << 30, Running: 1, Servers: 1, Speed: 1, Work: 1e18}

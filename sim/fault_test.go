@@ -1,0 +1,83 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+// TestFaults runs kills and slow-downs under several policies: every job
+// ends exactly once (completed + failed = issued), a kill fails jobs with
+// a reason and is attributed to its fault, a slow node makes the run
+// slower than without it, and the same seed gives the same bytes.
+func TestFaults(t *testing.T) {
+	kill := results.Fault{At: 500, Kind: results.FaultKill, Nodes: []int{2}}
+	slow := results.Fault{At: 300, Kind: results.FaultSlow, Nodes: []int{1}, Factor: 4, Duration: 600}
+	for _, tc := range []struct {
+		name, dispatch, migrate string
+		faults                  []results.Fault
+		wantFailed              bool
+	}{
+		{"kill random", "random", "none", []results.Fault{kill}, true},
+		{"kill jsq", "jsq", "none", []results.Fault{kill}, true},
+		{"kill leastconn", "leastconn", "none", []results.Fault{kill}, true},
+		{"kill sender pushes", "random", "sender.random(T=1)", []results.Fault{kill}, true},
+		{"kill receiver steals", "random", "receiver.threshold(T=1, probes=2)", []results.Fault{kill}, true},
+		{"slow pod", "pod(d=2)", "none", []results.Fault{slow}, false},
+		{"slow then kill", "random", "age", []results.Fault{slow, kill}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{Nodes: 4, Load: 0.7, Jobs: 8000, Seed: 3, FaultBin: 50, Faults: tc.faults, Costs: Costs{Latency: 0.01}}
+			r := mustRun(t, cfg, tc.dispatch, tc.migrate, "exp(mean=1)")
+			if r.JobsCompleted+r.JobsFailed != r.JobsIssued {
+				t.Fatalf("completed %d + failed %d != issued %d", r.JobsCompleted, r.JobsFailed, r.JobsIssued)
+			}
+			if got := r.JobsFailed > 0; got != tc.wantFailed {
+				t.Errorf("failed %d jobs (%v), want failures: %v", r.JobsFailed, r.Failures, tc.wantFailed)
+			}
+			sum := int64(0)
+			for reason, n := range r.Failures {
+				if !strings.HasPrefix(reason, "agent gone: node 2") && !strings.HasPrefix(reason, "submit failed: node 2") {
+					t.Errorf("unexpected reason %q (%d)", reason, n)
+				}
+				sum += n
+			}
+			attributed := int64(0)
+			for _, e := range r.FaultLog {
+				attributed += e.Failed
+				if e.Applied != e.At {
+					t.Errorf("%s applied at %g, want %g", e.Kind, e.Applied, e.At)
+				}
+			}
+			if sum != r.JobsFailed || attributed != r.JobsFailed {
+				t.Errorf("failures by reason %d, attributed to faults %d, want %d", sum, attributed, r.JobsFailed)
+			}
+			if len(r.ResponseOverTime) < 10 || len(r.FailedOverTime) != len(r.ResponseOverTime) {
+				t.Errorf("series of %d and %d bins", len(r.ResponseOverTime), len(r.FailedOverTime))
+			}
+			base := mustRun(t, Config{Nodes: 4, Load: 0.7, Jobs: 8000, Seed: 3, Costs: Costs{Latency: 0.01}}, tc.dispatch, tc.migrate, "exp(mean=1)")
+			if tc.faults[0].Kind == results.FaultSlow && r.MeanResponse <= base.MeanResponse {
+				t.Errorf("mean response %.3f with a slow node, %.3f without", r.MeanResponse, base.MeanResponse)
+			}
+			again := mustRun(t, cfg, tc.dispatch, tc.migrate, "exp(mean=1)")
+			a, _ := json.Marshal(r)
+			b, _ := json.Marshal(again)
+			if string(a) != string(b) {
+				t.Errorf("same seed, different bytes")
+			}
+		})
+	}
+}
+
+// TestFaultsRejected: the simulator refuses faults it does not model.
+func TestFaultsRejected(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Nodes = 2
+	cfg.Faults = []results.Fault{{At: 1, Kind: results.FaultPartition, Nodes: []int{0}, Duration: 1}}
+	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "kill and slow only") {
+		t.Errorf("partition on the simulator: got %v", err)
+	}
+}
