@@ -341,3 +341,50 @@ func TestUnitsPulled(t *testing.T) {
 		t.Errorf("%d pulled units carried %v state and %v code bytes, want %v and %v each", r.Migrations, r.StateBytes, r.CodeBytes, state, 1000)
 	}
 }
+
+// TestUnitsLiveMethods moves running units by pre-copy and post-copy on
+// real agents: pre-copy sends the state in live rounds before the unit
+// stops, so a move's downtime is shorter than its total time; post-copy
+// sends the context with the unit and the rest after it resumes. (With a
+// CPU kernel on every agent of a 2-core machine the rounds starve and the
+// units finish first: the sleep kernel leaves the network its CPU.)
+func TestUnitsLiveMethods(t *testing.T) {
+	for _, method := range []workload.Method{workload.PreCopy, workload.PostCopy} {
+		t.Run(string(method), func(t *testing.T) {
+			ctx := clusterContext(t)
+			c := unitPoint(t, 3, "rr", "test.hop", 0.5, 60)
+			w, err := workload.New(workload.Config{Arrival: "poisson", Size: "det(value=3)"}) // long enough to outlive the rounds
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Workload = w
+			const state, dirty, context = 400e3, 50e3, 20e3 // bytes; dirty per model unit
+			c.Units = &workload.UnitConfig{Unit: workload.Unit{Exec: workload.ExecSegment{State: state, Dirty: dirty, Context: context}},
+				Mobility: workload.Mobility{Method: method, Threshold: 1000}}
+			r, err := RunLocal(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAllEnded(t, r)
+			if r.Preemptions < 5 {
+				t.Fatalf("only %d running units moved (%d moves, %d refused)", r.Preemptions, r.Migrations, r.RefusedMoves)
+			}
+			perMove := r.StateBytes / float64(r.Migrations)
+			switch method {
+			case workload.PreCopy:
+				// The whole state in the first round, what it dirtied after.
+				if perMove < state || r.MeanDowntime >= r.MeanMigrationTime {
+					t.Errorf("pre-copy: %.0f state bytes a move (want ≥ %v: the first round), downtime %.4f against total %.4f (want shorter)",
+						perMove, state, r.MeanDowntime, r.MeanMigrationTime)
+				}
+			case workload.PostCopy:
+				// The context with the unit, the rest pushed after it: the state once.
+				if perMove < state || perMove > 1.5*state+context || r.MeanDowntime >= r.MeanMigrationTime {
+					t.Errorf("post-copy: %.0f state bytes a move (want about the state, %v, and its growth), downtime %.4f against total %.4f (want shorter)",
+						perMove, state, r.MeanDowntime, r.MeanMigrationTime)
+				}
+			}
+			t.Logf("%s: %d moves (%d running), %.0f state bytes a move, total %.4f, downtime %.4f", method, r.Migrations, r.Preemptions, perMove, r.MeanMigrationTime, r.MeanDowntime)
+		})
+	}
+}
