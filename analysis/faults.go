@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,26 +59,16 @@ func WriteFaultFigures(dir string, recs []results.Record, policies []string, opt
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
-	index := map[string]int{}
-	for _, p := range policies {
-		if _, ok := index[p]; !ok {
-			index[p] = len(index)
-		}
-	}
+	var named []string
 	for _, r := range recs {
-		if _, ok := index[r.Point.Policy]; !ok {
-			index[r.Point.Policy] = len(index)
-		}
+		named = append(named, r.Point.Policy)
 	}
+	index := styleIndex(policies, named)
 	prefixes := filePrefixes(workloads)
 	var paths []string
 	for _, w := range workloads {
-		for _, fig := range faultFigures(w, byWorkload[w], index) {
-			written, err := fig.write(filepath.Join(dir, prefixes[w]+fig.base), formats, opt)
-			paths = append(paths, written...)
-			if err != nil {
-				return paths, err
-			}
+		if paths, err = writeEach(paths, dir, prefixes[w], faultFigures(w, byWorkload[w], index), formats, opt); err != nil {
+			return paths, err
 		}
 	}
 	sort.Strings(paths)
@@ -208,34 +197,18 @@ func faultFigures(w string, recs []results.Record, index map[string]int) []figur
 // out negative entries (bins without data); NaN where no record has data.
 // It returns the bin width of the first record.
 func meanSeries(recs []results.Record, get func(results.Result) []float64) ([]float64, float64) {
-	var sum []float64
-	var n []int
+	var all [][]float64
 	bin := 0.0
 	for _, r := range recs {
 		if bin == 0 {
 			bin = r.Result.ResponseBin
 		}
-		for i, v := range get(r.Result) {
-			for len(sum) <= i {
-				sum, n = append(sum, 0), append(n, 0)
-			}
-			if v >= 0 {
-				sum[i] += v
-				n[i]++
-			}
-		}
-	}
-	out := make([]float64, len(sum))
-	for i := range sum {
-		out[i] = math.NaN()
-		if n[i] > 0 {
-			out[i] = sum[i] / float64(n[i])
-		}
+		all = append(all, get(r.Result))
 	}
 	if bin == 0 {
 		bin = 1
 	}
-	return out, bin
+	return binMeans(all), bin
 }
 
 // faultLines are dashed vertical lines at the faults' times, from y0 to y1,

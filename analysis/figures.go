@@ -177,12 +177,7 @@ func WriteFigures(dir string, cells []Cell, policies []string, opt FigureOptions
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
-	index := map[string]int{}
-	for _, p := range append(append([]string(nil), policies...), Policies(cells)...) {
-		if _, ok := index[p]; !ok {
-			index[p] = len(index)
-		}
-	}
+	index := styleIndex(policies, Policies(cells))
 	workloads := Workloads(cells)
 	prefixes := filePrefixes(workloads)
 	var paths []string
@@ -193,15 +188,38 @@ func WriteFigures(dir string, cells []Cell, policies []string, opt FigureOptions
 				wc = append(wc, c)
 			}
 		}
-		for _, fig := range workloadFigures(w, wc, index) {
-			written, err := fig.write(filepath.Join(dir, prefixes[w]+fig.base), formats, opt)
-			paths = append(paths, written...)
-			if err != nil {
-				return paths, err
-			}
+		if paths, err = writeEach(paths, dir, prefixes[w], workloadFigures(w, wc, index), formats, opt); err != nil {
+			return paths, err
 		}
 	}
 	sort.Strings(paths)
+	return paths, nil
+}
+
+// styleIndex numbers policies in order of first appearance across the
+// lists: a policy's number picks its colour and marker in every figure.
+func styleIndex(lists ...[]string) map[string]int {
+	index := map[string]int{}
+	for _, l := range lists {
+		for _, p := range l {
+			if _, ok := index[p]; !ok {
+				index[p] = len(index)
+			}
+		}
+	}
+	return index
+}
+
+// writeEach writes figs into dir, each file named prefix + its base, and
+// appends the paths written to paths.
+func writeEach(paths []string, dir, prefix string, figs []figure, formats []string, opt FigureOptions) ([]string, error) {
+	for _, fig := range figs {
+		written, err := fig.write(filepath.Join(dir, prefix+fig.base), formats, opt)
+		paths = append(paths, written...)
+		if err != nil {
+			return paths, err
+		}
+	}
 	return paths, nil
 }
 

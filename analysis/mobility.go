@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/loadlab/loadlab/workload"
@@ -279,15 +278,7 @@ func WriteMobilityCurves(dir string, link workload.Link, opt FigureOptions) ([]s
 		func(cv CostCurve, i int) (x float64, row []string) {
 			return cv.X[i] / link.Bandwidth, []string{cv.Method, formatFloat(curveState), formatFloat(cv.X[i])}
 		})
-	var paths []string
-	for _, fig := range []figure{sizeFig, dirtyFig} {
-		written, err := fig.write(filepath.Join(dir, fig.base), formats, opt)
-		paths = append(paths, written...)
-		if err != nil {
-			return paths, err
-		}
-	}
-	return paths, nil
+	return writeEach(nil, dir, "", []figure{sizeFig, dirtyFig}, formats, opt)
 }
 
 // costFigure draws curves in two panels, downtime and total time against

@@ -221,14 +221,22 @@ func summarizeCell(k cellKey, recs []results.Record) Cell {
 // hitSeries averages the records' code hit rates over time, bin by bin,
 // over the records that had lookups in the bin (-1 marks none).
 func hitSeries(recs []results.Record) (rates []float64, bin float64) {
+	var all [][]float64
+	for _, r := range recs {
+		if len(r.Result.CodeHits) > 0 {
+			all, bin = append(all, r.Result.CodeHits), r.Result.CodeHitBin
+		}
+	}
+	return binMeans(all), bin
+}
+
+// binMeans averages series bin by bin over those with a value ≥ 0 in the
+// bin (-1 marks a bin without any); NaN where none has one.
+func binMeans(series [][]float64) []float64 {
 	var sum []float64
 	var n []int
-	for _, r := range recs {
-		if len(r.Result.CodeHits) == 0 {
-			continue
-		}
-		bin = r.Result.CodeHitBin
-		for i, v := range r.Result.CodeHits {
+	for _, vs := range series {
+		for i, v := range vs {
 			for len(sum) <= i {
 				sum, n = append(sum, 0), append(n, 0)
 			}
@@ -238,14 +246,15 @@ func hitSeries(recs []results.Record) (rates []float64, bin float64) {
 			}
 		}
 	}
+	var out []float64
 	for i := range sum {
-		if n[i] == 0 {
-			rates = append(rates, math.NaN())
-		} else {
-			rates = append(rates, sum[i]/float64(n[i]))
+		v := math.NaN()
+		if n[i] > 0 {
+			v = sum[i] / float64(n[i])
 		}
+		out = append(out, v)
 	}
-	return rates, bin
+	return out
 }
 
 // Policies returns the policies of cells in order of first appearance.

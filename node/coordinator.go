@@ -141,13 +141,12 @@ func (c *PointConfig) fill() error {
 
 // dispatchEnv is the Env the point's dispatch strategy is built for, with
 // the given distances to the agents.
-func (c *PointConfig) dispatchEnv(dist []float64) policy.Env {
+func (co *coordinator) dispatchEnv(dist []float64) policy.Env {
+	c := co.cfg
 	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
 		ClassSizes: c.Workload.ClassSizes(), Distances: dist}
-	if c.Units != nil {
-		if u, err := workload.NewUnits(*c.Units, c.Workload.Classes()); err == nil { // an error is reported by newCoordinator
-			env.Runs = u.Runs(c.Nodes, c.Platforms)
-		}
+	if co.units != nil {
+		env.Runs = co.units.Runs(c.Nodes, c.Platforms)
 	}
 	return env
 }
@@ -341,7 +340,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 			return nil, err
 		}
 	}
-	env := c.dispatchEnv(c.Distances)
+	env := co.dispatchEnv(c.Distances)
 	for k := 0; k < c.Dispatchers; k++ {
 		stream := "dispatch" // the simulator's stream: one dispatcher sees the same random choices
 		if k > 0 {
@@ -394,7 +393,7 @@ func (co *coordinator) measureDistances(ctx context.Context) error {
 		}
 		dist[i] = best / 2
 	}
-	env := c.dispatchEnv(dist)
+	env := co.dispatchEnv(dist)
 	for _, d := range co.disps {
 		d.build(c.Dispatch, env)
 	}

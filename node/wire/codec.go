@@ -116,51 +116,52 @@ func payloadLen(m *Msg) uint64 {
 // Append appends m as a whole frame, header and payload, to dst. On error dst
 // is returned unchanged.
 func Append(dst []byte, m *Msg) ([]byte, error) {
-	bufs, err := appendFrame(dst, m, 0)
+	b, _, err := appendFrame(dst, m, 0)
 	if err != nil {
 		return dst, err
 	}
-	return bufs[0], nil
+	return b, nil
 }
 
-// frame is an encoded frame as pieces to write in order: the encoder's own
-// buffer and, between its pieces, byte sections of the message that are at
-// least big bytes long, referenced rather than copied (big 0: all copied,
-// one piece).
+// frame collects the pieces of a frame written before its last: the
+// encoder's own buffer up to a byte section of at least big bytes, then
+// that section, referenced rather than copied (big 0: every section copied).
 type frame struct {
-	bufs net.Buffers
-	cur  []byte
-	big  int
+	pieces net.Buffers
+	big    int
 }
 
-func (f *frame) bytes(b []byte) {
-	if f.big > 0 && len(b) >= f.big {
-		f.bufs = append(f.bufs, f.cur, b)
-		f.cur = f.cur[len(f.cur):len(f.cur)]
-		return
+// section appends p's length and p to b, or, if p is big, ends b as a
+// piece, makes p the next, and continues in b's spare capacity.
+func (f *frame) section(b, p []byte) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
+	if f.big > 0 && len(p) >= f.big {
+		f.pieces = append(f.pieces, b, p)
+		return b[len(b):len(b)]
 	}
-	f.cur = append(f.cur, b...)
+	return append(b, p...)
 }
 
-// appendFrame encodes m after dst as the pieces of a frame (see frame).
-func appendFrame(dst []byte, m *Msg, big int) (net.Buffers, error) {
+// appendFrame encodes m after dst. The frame is pieces (nil unless big
+// sections were referenced, see frame) followed by last.
+func appendFrame(dst []byte, m *Msg, big int) (last []byte, pieces net.Buffers, err error) {
 	if m == nil {
-		return nil, &encodeError{reason: "nil message"}
+		return nil, nil, &encodeError{reason: "nil message"}
 	}
 	if reason := check(m); reason != "" {
-		return nil, &encodeError{reason: reason}
+		return nil, nil, &encodeError{reason: reason}
 	}
 	n := payloadLen(m)
 	if n > math.MaxUint32 {
-		return nil, &encodeError{reason: fmt.Sprintf("payload of %d bytes exceeds the u32 length field", n)}
+		return nil, nil, &encodeError{reason: fmt.Sprintf("payload of %d bytes exceeds the u32 length field", n)}
 	}
 	le := binary.LittleEndian
 	grow := headerLen + int(n)
 	if big > 0 {
 		grow = min(grow, 64<<10)
 	}
-	f := &frame{cur: slices.Grow(dst, grow), big: big}
-	b := f.cur
+	f := frame{big: big}
+	b := slices.Grow(dst, grow)
 	b = append(b, 'L', 'L', Version, byte(m.Type))
 	b = le.AppendUint64(b, m.ID)
 	b = le.AppendUint32(b, uint32(m.From))
@@ -180,12 +181,6 @@ func appendFrame(dst []byte, m *Msg, big int) (net.Buffers, error) {
 		flags |= flagNote
 	}
 	b = append(b, flags)
-	section := func(p []byte) {
-		b = le.AppendUint32(b, uint32(len(p)))
-		f.cur = b
-		f.bytes(p)
-		b = f.cur
-	}
 	if j := m.Job; j != nil {
 		b = le.AppendUint64(b, uint64(j.ID))
 		b = le.AppendUint64(b, math.Float64bits(j.Arrival))
@@ -198,7 +193,7 @@ func appendFrame(dst []byte, m *Msg, big int) (net.Buffers, error) {
 		b = le.AppendUint32(b, uint32(len(j.ReplyTo)))
 		b = append(b, j.ReplyTo...)
 		for _, seg := range [][]byte{j.State, j.Checkpoint, j.Code, j.Resources} {
-			section(seg)
+			b = f.section(b, seg)
 		}
 		b = le.AppendUint32(b, uint32(len(j.Homes)))
 		for _, h := range j.Homes {
@@ -228,18 +223,14 @@ func appendFrame(dst []byte, m *Msg, big int) (net.Buffers, error) {
 		b = append(b, failed)
 		b = le.AppendUint32(b, uint32(len(d.Reason)))
 		b = append(b, d.Reason...)
-		section(d.Result)
+		b = f.section(b, d.Result)
 	}
 	if n := m.Note; n != nil {
 		b = append(b, n.Kind)
 		b = le.AppendUint64(b, math.Float64bits(n.Value))
 	}
-	section(m.Data)
-	f.cur = b
-	if len(f.bufs) == 0 {
-		return net.Buffers{f.cur}, nil
-	}
-	return append(f.bufs, f.cur), nil
+	b = f.section(b, m.Data)
+	return b, f.pieces, nil
 }
 
 // header is a parsed frame header.
@@ -419,12 +410,21 @@ func (d *decoder) u64(what string) uint64 {
 	return 0
 }
 
+// u32Of reads a u32 named what + suffix (a length or a count), building
+// that name only for an error: decoding must not allocate for it.
+func (d *decoder) u32Of(what, suffix string) uint32 {
+	if d.err == "" && len(d.b)-d.off < 4 {
+		d.err = fmt.Sprintf("%s%s truncated: need 4 bytes, %d remain", what, suffix, len(d.b)-d.off)
+	}
+	return d.u32(what)
+}
+
 func (d *decoder) f64(what string) float64 { return math.Float64frombits(d.u64(what)) }
 
 // int32s reads a u32 count and that many int32s, checking the count
 // against what remains first. An empty result is nil.
 func (d *decoder) int32s(what string) []int32 {
-	n := d.u32(what + " count")
+	n := d.u32Of(what, " count")
 	if d.err != "" || n == 0 {
 		return nil
 	}
@@ -442,7 +442,7 @@ func (d *decoder) int32s(what string) []int32 {
 // bytes reads a u32 length and that many bytes, checking the length against
 // what remains before touching memory. Empty results are nil.
 func (d *decoder) bytes(what string, alias bool) []byte {
-	n := d.u32(what + " length")
+	n := d.u32Of(what, " length")
 	if d.err != "" {
 		return nil
 	}

@@ -84,19 +84,22 @@ func (c *Conn) send(m *Msg, limit int) error {
 	if c.werr != nil {
 		return c.werr
 	}
-	bufs, err := appendFrame(c.wbuf[:0], m, bigSection)
+	last, pieces, err := appendFrame(c.wbuf[:0], m, bigSection)
 	if err != nil {
 		return err
 	}
-	size := 0
-	for _, b := range bufs {
+	size, own := len(last), last // own: the start of the encoder's buffer
+	for _, b := range pieces {
 		size += len(b)
+	}
+	if len(pieces) > 0 {
+		own = pieces[0]
 	}
 	if n := size - headerLen; n > limit {
 		return &encodeError{reason: fmt.Sprintf("%s message payload of %d bytes exceeds the limit of %d", m.Type, n, limit)}
 	}
-	if cap(bufs[0]) <= keepWriteBuf {
-		c.wbuf = bufs[0][:0]
+	if cap(own) <= keepWriteBuf {
+		c.wbuf = own[:0]
 	} else {
 		c.wbuf = nil
 	}
@@ -105,7 +108,13 @@ func (c *Conn) send(m *Msg, limit int) error {
 			return c.failWrite(err)
 		}
 	}
-	if _, err := bufs.WriteTo(c.conn); err != nil {
+	if pieces == nil {
+		_, err = c.conn.Write(last)
+	} else {
+		pieces = append(pieces, last)
+		_, err = pieces.WriteTo(c.conn)
+	}
+	if err != nil {
 		return c.failWrite(err)
 	}
 	return nil
