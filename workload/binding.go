@@ -67,8 +67,11 @@ func (r Rule) String() string {
 }
 
 // table is Fuggetta, Picco & Vigna's table of bindings, resources and
-// migration: table[binding][attachment]. A fixed resource never moves nor
-// is copied; a resource bound by identifier cannot be replaced by another.
+// migration as Tanenbaum & van Steen give it (Distributed Systems, ch. 3):
+// table[binding][attachment]. A fixed resource never moves nor is copied;
+// a resource bound by identifier cannot be replaced by another; one bound
+// by type is rebound at the destination, or, when it is unattached, may go
+// with the unit (moved or copied).
 var table = map[Binding]map[Attachment]Rule{
 	ByIdentifier: {
 		Unattached: {Move, []Action{Reference}},
@@ -81,7 +84,7 @@ var table = map[Binding]map[Attachment]Rule{
 		Fixed:      {Reference, nil},
 	},
 	ByType: {
-		Unattached: {Rebind, []Action{Reference, Copy}},
+		Unattached: {Rebind, []Action{Move, Copy}},
 		Fastened:   {Rebind, []Action{Reference, Copy}},
 		Fixed:      {Rebind, []Action{Reference}},
 	},

@@ -7,8 +7,12 @@ import (
 	"testing"
 )
 
-// cells is the binding table of Fuggetta, Picco & Vigna 1998 written out
-// again by hand: the default, then the alternatives.
+// cells is the binding table as the lecture gives it (Tanenbaum & van
+// Steen, Distributed Systems, ch. 3, after Fuggetta, Picco & Vigna 1998),
+// written out again by hand: the default, then the alternatives. By
+// identifier: unattached MV (or GR), fastened GR (or MV), fixed GR. By
+// value: unattached CP (or MV, GR), fastened GR (or CP), fixed GR. By type:
+// unattached RB (or MV, CP), fastened RB (or GR, CP), fixed RB (or GR).
 var cells = []struct {
 	b    Binding
 	a    Attachment
@@ -21,7 +25,7 @@ var cells = []struct {
 	{ByValue, Unattached, Copy, []Action{Move, Reference}},
 	{ByValue, Fastened, Reference, []Action{Copy}},
 	{ByValue, Fixed, Reference, nil},
-	{ByType, Unattached, Rebind, []Action{Reference, Copy}},
+	{ByType, Unattached, Rebind, []Action{Move, Copy}},
 	{ByType, Fastened, Rebind, []Action{Reference, Copy}},
 	{ByType, Fixed, Rebind, []Action{Reference}},
 }
