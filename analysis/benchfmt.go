@@ -22,7 +22,12 @@ import (
 //
 // and two sweeps (for example before and after a change) with
 // benchstat OLD NEW.
-func WriteBenchfmt(w io.Writer, sweep string, recs []results.Record) error {
+//
+// The policies come in the spec's order (order; policies not in it
+// follow, by name): benchstat orders a column's values by their first
+// appearance and compares every column with the first, so the spec's
+// first policy is the base.
+func WriteBenchfmt(w io.Writer, sweep string, recs []results.Record, order []string) error {
 	bw := bufio.NewWriter(w)
 	name := benchName(sweep)
 	by := map[string][]results.Record{}
@@ -34,7 +39,23 @@ func WriteBenchfmt(w io.Writer, sweep string, recs []results.Record) error {
 		}
 		by[p] = append(by[p], r)
 	}
-	sort.Strings(policies)
+	rank := map[string]int{}
+	for i, p := range order {
+		if _, dup := rank[p]; !dup {
+			rank[p] = i
+		}
+	}
+	sort.Slice(policies, func(i, j int) bool {
+		ri, iok := rank[policies[i]]
+		rj, jok := rank[policies[j]]
+		if iok != jok {
+			return iok
+		}
+		if iok && ri != rj {
+			return ri < rj
+		}
+		return policies[i] < policies[j]
+	})
 	fmt.Fprintf(bw, "pkg: loadlab/%s\n", name)
 	for _, p := range policies {
 		rs := by[p]

@@ -101,8 +101,14 @@ func exportCommand() *cli.Command {
 			write, file := results.WriteCSV, "results.csv"
 			if c.Bool("benchstat") {
 				file = "results.bench"
+				// The spec's first policy is benchstat's base column; without a
+				// readable spec the policies come by name.
+				var order []string
+				if spec, err := experiment.Reopen(dir); err == nil {
+					order = spec.Labels()
+				}
 				write = func(w io.Writer, recs []results.Record) error {
-					return analysis.WriteBenchfmt(w, filepath.Base(filepath.Clean(dir)), recs)
+					return analysis.WriteBenchfmt(w, filepath.Base(filepath.Clean(dir)), recs, order)
 				}
 			}
 			out := c.String("output")
