@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/loadlab/loadlab/param"
+	"github.com/loadlab/loadlab/workload"
 )
 
 // The simple dispatch strategies: each reads the view and names a node.
@@ -149,7 +150,7 @@ func (d *pod) Pick(v View, j *Job) NodeID {
 
 var classInfo = Info{
 	Name: "class",
-	Doc:  "by service type: nodes are split among job classes in proportion to their weights; round-robin within a class's nodes",
+	Doc:  "by service type: nodes are split among job classes in proportion to their offered work (weight × mean size), at least one each; round-robin within a class's nodes",
 	Ref:  "content-aware dispatch of server clusters (Cardellini et al., ACM Comput. Surv. 34(2), 2002)",
 }
 
@@ -163,12 +164,18 @@ func newClass(param.Values) (DispatchBuilder, error) {
 }
 
 // newByClass gives class k a contiguous share of the nodes proportional to
-// its weight, at least one node each; with more classes than nodes, classes
-// share nodes cyclically.
+// its offered work, weight × mean size, at least one node each, so that
+// every group runs at about the cluster's load (by weight alone, a class of
+// few long jobs gets too few nodes and saturates them). Without the sizes
+// (Env.ClassSizes nil) the weights decide. With more classes than nodes,
+// classes share nodes cyclically.
 func newByClass(env Env) *byClass {
 	w := env.ClassWeights
 	if len(w) == 0 {
 		w = []float64{1}
+	}
+	if work, ok := offeredWork(w, env.ClassSizes); ok {
+		w = work
 	}
 	d := &byClass{groups: make([][]NodeID, len(w)), next: make([]int, len(w))}
 	if len(w) >= env.Nodes {
@@ -185,6 +192,23 @@ func newByClass(env Env) *byClass {
 		}
 	}
 	return d
+}
+
+// offeredWork returns each class's weight × mean size; ok is false when the
+// sizes are unknown or a mean is not a positive number.
+func offeredWork(w []float64, sizes []workload.Dist) (work []float64, ok bool) {
+	if len(sizes) != len(w) {
+		return nil, false
+	}
+	work = make([]float64, len(w))
+	for k := range w {
+		m := sizes[k].Mean()
+		if !(m > 0) || math.IsInf(m, 1) {
+			return nil, false
+		}
+		work[k] = w[k] * m
+	}
+	return work, true
 }
 
 // apportion splits n seats among len(w) < n parties in proportion to w by

@@ -264,6 +264,50 @@ func TestClass(t *testing.T) {
 	}
 }
 
+// With the classes' size distributions known, class sizes its groups by
+// offered work (weight × mean size), not by job shares: 90% of the jobs with
+// mean 0.1 against 10% with mean 9 split the work 1 : 10.
+func TestClassByWork(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		nodes   int
+		weights []float64
+		sizes   []string
+		groups  [][]policy.NodeID
+	}{
+		{"work 1:10 exact", 11, []float64{0.9, 0.1}, []string{"exp(mean=0.1)", "exp(mean=9)"},
+			[][]policy.NodeID{ids(0), ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)}},
+		{"work 1:10 on 20 nodes", 20, []float64{0.9, 0.1}, []string{"exp(mean=0.1)", "exp(mean=9)"},
+			[][]policy.NodeID{ids(0, 1), ids(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)}},
+		{"any distribution: its mean counts", 8, []float64{0.5, 0.5}, []string{"det(value=3)", "uniform(min=0, max=2)"},
+			[][]policy.NodeID{ids(0, 1, 2, 3, 4, 5), ids(6, 7)}},
+		{"a class of almost no work still gets a node", 10, []float64{0.99, 0.01}, []string{"exp(mean=0.001)", "exp(mean=100)"},
+			[][]policy.NodeID{ids(0), ids(1, 2, 3, 4, 5, 6, 7, 8, 9)}},
+		{"equal sizes: by weight", 8, []float64{0.75, 0.25}, []string{"exp(mean=2)", "exp(mean=2)"},
+			[][]policy.NodeID{ids(0, 1, 2, 3, 4, 5), ids(6, 7)}},
+		{"sizes unknown: by weight", 8, []float64{0.75, 0.25}, nil,
+			[][]policy.NodeID{ids(0, 1, 2, 3, 4, 5), ids(6, 7)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var sizes []workload.Dist
+			if c.sizes != nil {
+				sizes = dists(t, c.sizes...)
+			}
+			d := mustDispatch(t, "class", policy.Env{Nodes: c.nodes, Servers: 1, ClassWeights: c.weights, ClassSizes: sizes})
+			v := newView(t, policy.None, queues(make([]int, c.nodes)...))
+			for k, g := range c.groups {
+				var got []policy.NodeID
+				for range len(g) {
+					got = append(got, d.Pick(v, &policy.Job{Job: workload.Job{Class: int32(k)}}))
+				}
+				if !slices.Equal(got, g) {
+					t.Errorf("class %d picks %v, want its group %v", k, got, g)
+				}
+			}
+		})
+	}
+}
+
 // An unknown class (a job from a workload with more classes than the
 // dispatcher was built for) goes with class 0.
 func TestClassOutOfRange(t *testing.T) {

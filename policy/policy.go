@@ -166,7 +166,7 @@ type Env struct {
 	Servers      int             // servers per node
 	Speeds       []float64       // per node; nil means all 1
 	ClassWeights []float64       // job classes' weights (service types), summing to 1; nil means one class
-	ClassSizes   []workload.Dist // each class's size distribution, for size-aware policies (SITA); nil if unknown
+	ClassSizes   []workload.Dist // each class's size distribution, for size-aware policies (sita, class); nil if unknown
 	Distances    []float64       // one-way network delay from the dispatcher to each node, model units; nil if unknown
 	Node         NodeID          // the node a Migrator runs on (None for a Dispatcher)
 	// Runs says where each class of jobs can run when nodes differ in
