@@ -9,13 +9,16 @@ import (
 var localInfo = Info{
 	Name:   "local",
 	Params: param.Schema{{Name: "T", Kind: param.Float, Default: "2", Doc: "a node is full when its gossiped queue per server reaches T"}},
-	Doc:    "locality: the nearest node (by Env.Distances) that is not full by the gossiped view; if all are full, the least loaded, nearest first",
-	Ref:    "locality-aware request distribution (Pai et al., ASPLOS 1998); distances: measured round trips or a spec's matrix",
+	Doc:    "proximity: the nearest node (by Env.Distances) that is not full by the gossiped view; if all are full, the least loaded, nearest first",
+	Ref:    "nearest-server selection among replicas (Guyton & Schwartz, ACM SIGCOMM 1995; Tanenbaum & van Steen, Distributed Systems, ch. 3, wide-area clusters) with a load cap; distances: measured round trips or a spec's matrix",
 }
 
 // local trades distance for load: nearby nodes first, as long as they have
 // room. The distances are the dispatcher's one-way delay to each node
-// (nil: all equal, so it picks at random among the nodes with room).
+// (nil: all equal, so it picks at random among the nodes with room). It
+// routes by network distance only, as nearest-server selection does; it is
+// not LARD (Pai et al., ASPLOS 1998), which routes by content to the node
+// whose cache holds it.
 type local struct {
 	t     float64
 	dist  []float64

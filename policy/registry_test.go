@@ -156,6 +156,44 @@ func TestRegistryList(t *testing.T) {
 	}
 }
 
+// Each policy cites what it implements: these references were checked
+// against the papers' own descriptions.
+func TestRegistryReferences(t *testing.T) {
+	r := policy.Builtin()
+	for _, c := range []struct {
+		kind policy.Kind
+		name string
+		want []string // substrings of Info.Ref
+		not  []string // a wrong citation that must not come back
+	}{
+		// local routes by network distance; LARD (Pai et al.) routes by content.
+		{policy.Dispatch, "local", []string{"Guyton & Schwartz", "SIGCOMM 1995"}, []string{"Pai", "LARD", "locality-aware request distribution"}},
+		{policy.Dispatch, "class", []string{"Cardellini"}, nil},
+		{policy.Migrate, "sender.threshold", []string{"Eager, Lazowska & Zahorjan"}, nil},
+	} {
+		var ref string
+		for _, i := range r.List(c.kind) {
+			if i.Name == c.name {
+				ref = i.Ref
+			}
+		}
+		if ref == "" {
+			t.Errorf("%v %s: not registered or no Ref", c.kind, c.name)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(ref, w) {
+				t.Errorf("%v %s: Ref %q, want it to cite %q", c.kind, c.name, ref, w)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(ref, w) {
+				t.Errorf("%v %s: Ref %q cites %q, which describes another policy", c.kind, c.name, ref, w)
+			}
+		}
+	}
+}
+
 func TestRegistryDuplicatePanics(t *testing.T) {
 	nop := func(param.Values) (policy.DispatchBuilder, error) { return nil, nil }
 	nopM := func(param.Values) (policy.MigrateBuilder, error) { return nil, nil }
