@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -97,9 +96,8 @@ func TestSecureAgents(t *testing.T) {
 		t.Errorf("agent without keys joining: got %v, want a failed join", err)
 	}
 	for _, p := range []*agentProc{b, a} {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		if err := p.cmd.Wait(); err != nil {
-			t.Errorf("agent exit: %v, output %q", err, <-p.rest)
+		if rest, err := p.stop(); err != nil {
+			t.Errorf("agent exit: %v, output %q", err, rest)
 		}
 	}
 }
