@@ -146,11 +146,6 @@ var compared = []struct {
 	{"p99_response", "99th percentile of response time", func(r results.Result) float64 { return r.P99Response }},
 }
 
-type matchKey struct {
-	workload, policy string
-	load             float64
-}
-
 // Compare matches the cells of a and b by (workload, policy label without
 // its backend suffix, load) and tests B − A for each metric. When both
 // sides ran the same seeds (each once, at least two), it is the paired-t
@@ -160,17 +155,17 @@ type matchKey struct {
 // response. Two sides with no cell in common
 // are bad input.
 func Compare(a, b Side) (*Comparison, error) {
-	group := func(recs []results.Record) map[matchKey][]results.Record {
-		m := map[matchKey][]results.Record{}
+	group := func(recs []results.Record) map[cellKey][]results.Record {
+		m := map[cellKey][]results.Record{}
 		for _, r := range recs {
-			k := matchKey{r.Point.Workload, baseLabel(r.Point), r.Point.Load}
+			k := cellKey{r.Point.Workload, baseLabel(r.Point), r.Point.Load}
 			m[k] = append(m[k], r)
 		}
 		return m
 	}
 	ga, gb := group(a.Records), group(b.Records)
 	c := &Comparison{A: a, B: b}
-	var keys []matchKey
+	var keys []cellKey
 	var seen []string
 	for k := range ga {
 		if _, ok := gb[k]; ok {
@@ -426,6 +421,7 @@ func (c *Comparison) WriteLaTeX(w io.Writer) error {
 	for _, h := range c.header() {
 		head = append(head, texEscape(h))
 	}
+	head[2], head[3] = "A", "B" // the caption names them: names can be long paths
 	for _, g := range c.groups() {
 		var rows [][]string
 		for _, d := range g {
@@ -462,12 +458,17 @@ func WriteCompare(c *Comparison, out string) ([]string, error) {
 		tag  string
 		side Side
 	}{{"A", c.A}, {"B", c.B}} {
-		items = append(items, fmt.Sprintf("%s: %s — %d records from %s (spec %s, backends %s)", s.tag, s.side.Name,
-			len(s.side.Records), s.side.Dir, s.side.Spec.Name, strings.Join(s.side.Spec.Backends, ", ")))
+		items = append(items, fmt.Sprintf("%s: %s — %s from %s (spec %s, %s %s)", s.tag, s.side.Name,
+			plural(len(s.side.Records), "record"), s.side.Dir, s.side.Spec.Name, noun(len(s.side.Spec.Backends), "backend"),
+			strings.Join(s.side.Spec.Backends, ", ")))
 	}
 	n, of := c.Significant("mean_response")
+	verb := "are"
+	if n == 1 {
+		verb = "is"
+	}
 	text := fmt.Sprintf("Cells matched by workload, policy (without its backend suffix) and load: %d in common, %d only in A, %d only in B. "+
-		"%d of %d mean-response differences are significant at 95%%. ", of, c.OnlyA, c.OnlyB, n, of) +
+		"%d of %s %s significant at 95%%. ", of, c.OnlyA, c.OnlyB, n, plural(of, "mean-response difference"), verb) +
 		"Where both sides ran the same seeds the interval is the paired t (common random numbers), otherwise Welch's t."
 	d.sections = append(d.sections, section{heading: "Sweeps", text: text, items: items})
 	d.sections = append(d.sections, section{heading: "Differences", text: "B − A per cell; significant differences in bold.", tables: c.grids()})

@@ -35,7 +35,7 @@ func Write(s *Sweep, out string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	tables := Tables(s.Cells, s.Order)
+	tables := Tables(s.Cells, s.Records, s.Order)
 	doc := sweepDocument(s, tables, figs)
 	return writeDocuments(out, "report", doc, tables, nil)
 }
@@ -88,8 +88,9 @@ func sweepDocument(s *Sweep, tables []*Table, figs []figureRef) *document {
 	d := &document{title: "loadlab report: " + s.Spec.Name}
 	d.sections = append(d.sections, section{
 		heading: "Sweep",
-		text: fmt.Sprintf("%d records of %d policies, %d workloads and %d loads in %s.", len(s.Records),
-			len(analysis.Policies(s.Cells)), len(analysis.Workloads(s.Cells)), len(loadsOf(s.Cells)), s.Dir),
+		text: fmt.Sprintf("%s of %s, %s and %s in %s.", plural(len(s.Records), "record"),
+			plural(len(analysis.Policies(s.Cells)), "policy"), plural(len(analysis.Workloads(s.Cells)), "workload"),
+			plural(len(loadsOf(s.Cells)), "load"), s.Dir),
 		pre: string(s.Spec.Raw()),
 	})
 	d.sections = append(d.sections, section{heading: "Where and when it ran", items: EnvOf(s.Records).lines()})
@@ -103,7 +104,8 @@ func sweepDocument(s *Sweep, tables []*Table, figs []figureRef) *document {
 			100*WideCI, SaturatedUtilization, DriftingBatches)
 	}
 	d.sections = append(d.sections, ws)
-	ts := section{heading: "Tables", text: "Policies as rows, offered load per server as columns; the lowest value of each column is marked (bold)."}
+	ts := section{heading: "Tables", text: "Policies as rows, offered load per server as columns; a mean ± the half-width of its 95% confidence interval, " +
+		"both rounded to the half-width's first significant digit (its second when that is a 1). " + bestRule + " Best values are bold."}
 	for _, t := range tables {
 		ts.tables = append(ts.tables, gridOf(t))
 	}

@@ -149,19 +149,15 @@ const (
 //     with a batch-means half-width above DriftingBatches × its mean
 //     response (a mean growing without bound within the run).
 func Warnings(recs []results.Record, cells []analysis.Cell) []string {
-	type key struct {
-		w, p string
-		l    float64
-	}
-	byCell := map[key][]results.Record{}
+	byCell := map[cellKey][]results.Record{}
 	for _, r := range recs {
-		k := key{r.Point.Workload, r.Point.Policy, r.Point.Load}
+		k := cellKey{r.Point.Workload, r.Point.Policy, r.Point.Load}
 		byCell[k] = append(byCell[k], r)
 	}
 	var out []string
 	for _, c := range cells {
 		name := cellName(c.Workload, c.Policy, c.Load)
-		rs := byCell[key{c.Workload, c.Policy, c.Load}]
+		rs := byCell[cellKey{c.Workload, c.Policy, c.Load}]
 		sort.Slice(rs, func(i, j int) bool { return rs[i].Point.Replication < rs[j].Point.Replication })
 		if c.JobsFailed > 0 {
 			var reps []string
@@ -170,12 +166,12 @@ func Warnings(recs []results.Record, cells []analysis.Cell) []string {
 					reps = append(reps, fmt.Sprint(r.Point.Replication))
 				}
 			}
-			out = append(out, fmt.Sprintf("failed jobs: %s lost %d of %d jobs (replications %s)",
-				name, c.JobsFailed, c.JobsIssued, strings.Join(reps, ", ")))
+			out = append(out, fmt.Sprintf("failed jobs: %s lost %d of %s (%s %s)",
+				name, c.JobsFailed, plural(int(c.JobsIssued), "job"), noun(len(reps), "replication"), strings.Join(reps, ", ")))
 		}
 		if analysis.Imprecise(c, WideCI) {
-			out = append(out, fmt.Sprintf("wide CI: %s has mean response %s ± %s, wider than ±%g%% (run more replications or jobs)",
-				name, num(c.Mean), num(c.MeanHalf), 100*WideCI))
+			out = append(out, fmt.Sprintf("wide CI: %s has mean response %s, wider than ±%g%% (run more replications or jobs)",
+				name, plusMinus(c.Mean, c.MeanHalf), 100*WideCI))
 		}
 		var why []string
 		for _, r := range rs {
@@ -184,8 +180,8 @@ func Warnings(recs []results.Record, cells []analysis.Cell) []string {
 			case res.Utilization >= SaturatedUtilization:
 				why = append(why, fmt.Sprintf("replication %d at utilisation %.3f", r.Point.Replication, res.Utilization))
 			case res.CI95HalfWidth > DriftingBatches*math.Abs(res.MeanResponse) || math.IsNaN(res.MeanResponse) || math.IsInf(res.MeanResponse, 0):
-				why = append(why, fmt.Sprintf("replication %d with batch means drifting (%s ± %s)", r.Point.Replication,
-					num(res.MeanResponse), num(res.CI95HalfWidth)))
+				why = append(why, fmt.Sprintf("replication %d with batch means drifting (%s)", r.Point.Replication,
+					plusMinus(res.MeanResponse, res.CI95HalfWidth)))
 			}
 		}
 		if len(why) > 0 {
@@ -200,15 +196,19 @@ func cellName(workload, policy string, load float64) string {
 	return fmt.Sprintf("%s at ρ=%g (workload %s)", policy, load, workload)
 }
 
-// num formats a value with four significant digits.
-func num(v float64) string {
+// plural counts n of a noun given in the singular: "1 workload",
+// "2 workloads", "7 policies".
+func plural(n int, one string) string { return fmt.Sprintf("%d %s", n, noun(n, one)) }
+
+// noun is the singular one for n = 1, else its English plural.
+func noun(n int, one string) string {
 	switch {
-	case math.IsNaN(v):
-		return "n/a"
-	case math.IsInf(v, 1):
-		return "∞"
-	case math.IsInf(v, -1):
-		return "−∞"
+	case n == 1:
+		return one
+	case strings.HasSuffix(one, "y") && !strings.ContainsAny(one[len(one)-2:len(one)-1], "aeiou"):
+		return one[:len(one)-1] + "ies"
+	case strings.HasSuffix(one, "s") || strings.HasSuffix(one, "x") || strings.HasSuffix(one, "ch") || strings.HasSuffix(one, "sh"):
+		return one + "es"
 	}
-	return fmt.Sprintf("%.4g", v)
+	return one + "s"
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/loadlab/loadlab/analysis"
+	"github.com/loadlab/loadlab/results"
 )
 
 // Table is one metric of one workload: policies as rows, loads as columns.
@@ -32,10 +33,13 @@ type Entry struct {
 	Missing bool    // no cell at this load
 	Value   float64 //
 	Half    float64 // 95% CI half-width; NaN when the metric has none
-	Best    bool    // the lowest value of its column (ties all marked)
+	// Best marks the lowest value of its column when a test finds it
+	// significantly lower than every other policy's (see Tables).
+	Best bool
 }
 
-// Text formats the entry: "1.234 ± 0.01", "1.234", or "–" when missing.
+// Text formats the entry: "1.430 ± 0.012" (rounded), "0.3015", or "–"
+// when missing.
 func (e Entry) Text() string {
 	switch {
 	case e.Missing:
@@ -43,30 +47,122 @@ func (e Entry) Text() string {
 	case math.IsNaN(e.Half):
 		return num(e.Value)
 	}
-	return num(e.Value) + " ± " + fmt.Sprintf("%.2g", e.Half)
+	return plusMinus(e.Value, e.Half)
 }
 
-// metric is a column of Cell shown as a table.
+// plusMinus formats a value and its 95% half-width, "1.430 ± 0.012",
+// rounded by rounded.
+func plusMinus(v, half float64) string {
+	value, h := rounded(v, half)
+	return value + " ± " + h
+}
+
+// rounded formats a value and its half-width to the same decimal place,
+// the place of the half-width's first significant digit, or of its second
+// when the first is a 1 (0.012, not 0.01): 1.430 ± 0.012, 5.0 ± 0.2,
+// 300 ± 20. More digits would be noise; fewer would hide what the
+// interval says. A zero half-width keeps four significant digits of the
+// value; a half-width that is not finite is shown as num shows it.
+func rounded(v, half float64) (value, h string) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.IsNaN(half) || math.IsInf(half, 0) || half < 0 {
+		return num(v), num(half)
+	}
+	if half == 0 {
+		return num(v), "0"
+	}
+	// "1e-02": the half-width rounded to one significant digit, so that
+	// 0.096 counts as 0.1, whose first digit is a 1.
+	e := strconv.FormatFloat(half, 'e', 0, 64)
+	exp, _ := strconv.Atoi(e[2:])
+	places := -exp
+	if e[0] == '1' {
+		places++
+	}
+	return fixed(v, places), fixed(half, places)
+}
+
+// fixed formats v rounded to places decimals (tens, hundreds… when
+// negative), without a negative zero.
+func fixed(v float64, places int) string {
+	var s string
+	if places >= 0 {
+		s = strconv.FormatFloat(v, 'f', places, 64)
+	} else {
+		p := math.Pow10(-places)
+		s = strconv.FormatFloat(math.Round(v/p)*p, 'f', 0, 64)
+	}
+	if strings.Trim(s, "-0.") == "" {
+		s = strings.TrimPrefix(s, "-")
+	}
+	return s
+}
+
+// num formats a value alone with four significant digits, in positional
+// notation for the magnitudes a table shows (0.0001234, 123500).
+func num(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "n/a"
+	case math.IsInf(v, 1):
+		return "∞"
+	case math.IsInf(v, -1):
+		return "−∞"
+	case v == 0:
+		return "0"
+	case math.Abs(v) >= 1e15 || math.Abs(v) < 1e-6:
+		return fmt.Sprintf("%.4g", v)
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 4, 64), 64)
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// metric is a column of Cell shown as a table, and the same quantity in
+// one replication's result, which the tests of the best value compare.
 type metric struct {
 	name, title string
 	value       func(analysis.Cell) (v, half float64)
+	result      func(results.Result) float64
 }
 
 // metrics are the tables of a report. Lower is better in every one: for
 // utilisation at a given offered load, lower means less server time spent
 // on overheads (probes, transfers).
 var metrics = []metric{
-	{"mean_response", "Mean response time (× mean service), 95% CI", func(c analysis.Cell) (float64, float64) { return c.Mean, c.MeanHalf }},
-	{"p99_response", "99th percentile of response time, 95% CI", func(c analysis.Cell) (float64, float64) { return c.P99, c.P99Half }},
-	{"migrations_per_job", "Migrations per job, 95% CI", func(c analysis.Cell) (float64, float64) { return c.MigrationsPerJob, c.MigrationsPerJobHalf }},
-	{"probes_per_job", "Probes per job, 95% CI", func(c analysis.Cell) (float64, float64) { return c.ProbesPerJob, c.ProbesPerJobHalf }},
-	{"utilization", "Utilisation (mean busy fraction of servers)", func(c analysis.Cell) (float64, float64) { return c.Utilization, math.NaN() }},
+	{"mean_response", "Mean response time (× mean service), 95% CI",
+		func(c analysis.Cell) (float64, float64) { return c.Mean, c.MeanHalf },
+		func(r results.Result) float64 { return r.MeanResponse }},
+	{"p99_response", "99th percentile of response time, 95% CI",
+		func(c analysis.Cell) (float64, float64) { return c.P99, c.P99Half },
+		func(r results.Result) float64 { return r.P99Response }},
+	{"migrations_per_job", "Migrations per job, 95% CI",
+		func(c analysis.Cell) (float64, float64) { return c.MigrationsPerJob, c.MigrationsPerJobHalf },
+		func(r results.Result) float64 { return r.MigrationsPerJob }},
+	{"probes_per_job", "Probes per job, 95% CI",
+		func(c analysis.Cell) (float64, float64) { return c.ProbesPerJob, c.ProbesPerJobHalf },
+		func(r results.Result) float64 { return r.ProbesPerJob }},
+	{"utilization", "Utilisation (mean busy fraction of servers)",
+		func(c analysis.Cell) (float64, float64) { return c.Utilization, math.NaN() },
+		func(r results.Result) float64 { return r.Utilization }},
 }
 
-// Tables builds one table per metric and workload from cells. Rows follow
-// order (policies of cells missing from it come after, in order of first
-// appearance); columns are the sorted loads of the workload.
-func Tables(cells []analysis.Cell, order []string) []*Table {
+// bestRule says in a sentence which values a table marks, for legends and
+// captions.
+const bestRule = "A value is marked best only when it is the lowest at its load and significantly lower than every other policy's " +
+	"there (paired t test on common seeds, else Welch's t test, α = 0.05); ties and differences within the noise are not marked, " +
+	"nor are cells that lost jobs."
+
+// Tables builds one table per metric and workload from cells and the
+// records they summarise. Rows follow order (policies of cells missing
+// from it come after, in order of first appearance); columns are the
+// sorted loads of the workload. The lowest value of a column is marked
+// best when it is significantly lower than each other policy's at that
+// load (see markBest).
+func Tables(cells []analysis.Cell, recs []results.Record, order []string) []*Table {
+	byCell := map[cellKey][]results.Record{}
+	for _, r := range recs {
+		k := cellKey{r.Point.Workload, r.Point.Policy, r.Point.Load}
+		byCell[k] = append(byCell[k], r)
+	}
 	var out []*Table
 	for _, w := range analysis.Workloads(cells) {
 		var wc []analysis.Cell
@@ -77,16 +173,16 @@ func Tables(cells []analysis.Cell, order []string) []*Table {
 		}
 		loads := loadsOf(wc)
 		policies := ordered(order, analysis.Policies(wc))
-		byKey := map[string]analysis.Cell{}
+		byKey := map[cellKey]analysis.Cell{}
 		for _, c := range wc {
-			byKey[c.Policy+"\x00"+strconv.FormatFloat(c.Load, 'g', -1, 64)] = c
+			byKey[cellKey{w, c.Policy, c.Load}] = c
 		}
 		for _, m := range metrics {
 			t := &Table{Name: m.name, Title: m.title, Workload: w, Loads: loads}
 			for _, p := range policies {
 				row := Row{Policy: p}
 				for _, l := range loads {
-					c, ok := byKey[p+"\x00"+strconv.FormatFloat(l, 'g', -1, 64)]
+					c, ok := byKey[cellKey{w, p, l}]
 					if !ok {
 						row.Cells = append(row.Cells, Entry{Missing: true, Half: math.NaN()})
 						continue
@@ -96,30 +192,57 @@ func Tables(cells []analysis.Cell, order []string) []*Table {
 				}
 				t.Rows = append(t.Rows, row)
 			}
-			t.markBest()
+			t.markBest(m, byKey, byCell)
 			out = append(out, t)
 		}
 	}
 	return out
 }
 
-// markBest marks the lowest finite value of each column.
-func (t *Table) markBest() {
-	for j := range t.Loads {
-		best := math.Inf(1)
-		for _, r := range t.Rows {
-			if e := r.Cells[j]; !e.Missing && !math.IsNaN(e.Value) && e.Value < best {
-				best = e.Value
+// cellKey names a cell: workload, policy label, load.
+type cellKey struct {
+	workload, policy string
+	load             float64
+}
+
+// markBest marks, in each column, the lowest value when it is
+// significantly lower than every other policy's at that load by the test
+// of diffOf: paired t on common seeds, else Welch's t, each at α = 0.05.
+// Requiring every pairwise test to reject is an intersection–union test,
+// so the marking as a whole keeps the level α without a correction for
+// the number of policies. A tie is never a best (its difference is 0),
+// nor a value alone in its column. Cells that lost jobs take no part:
+// their response times count only the jobs that finished.
+func (t *Table) markBest(m metric, cells map[cellKey]analysis.Cell, recs map[cellKey][]results.Record) {
+	for j, load := range t.Loads {
+		var in []int // rows in the contest
+		best := -1
+		for i, r := range t.Rows {
+			e := r.Cells[j]
+			if e.Missing || math.IsNaN(e.Value) || cells[cellKey{t.Workload, r.Policy, load}].JobsFailed > 0 {
+				continue
+			}
+			in = append(in, i)
+			if best < 0 || e.Value < t.Rows[best].Cells[j].Value {
+				best = i
 			}
 		}
-		if math.IsInf(best, 1) {
+		if len(in) < 2 {
 			continue
 		}
-		for i := range t.Rows {
-			if e := &t.Rows[i].Cells[j]; !e.Missing && e.Value == best {
-				e.Best = true
+		rb := recs[cellKey{t.Workload, t.Rows[best].Policy, load}]
+		significant := true
+		for _, i := range in {
+			if i == best {
+				continue
+			}
+			d, err := diffOf(rb, recs[cellKey{t.Workload, t.Rows[i].Policy, load}], m.result, m.name == "mean_response")
+			if err != nil || !d.Significant() || d.Delta <= 0 {
+				significant = false
+				break
 			}
 		}
+		t.Rows[best].Cells[j].Best = significant
 	}
 }
 
@@ -156,67 +279,6 @@ func WriteCSV(w io.Writer, tables []*Table) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// WriteLaTeX writes each table as a booktabs tabular inside a table
-// environment; best values are bold. The document needs
-// \usepackage{booktabs}.
-func WriteLaTeX(w io.Writer, tables []*Table) error {
-	ew := &errWriter{w: w}
-	ew.printf("%% Tables written by loadlab report. Needs \\usepackage{booktabs}.\n")
-	for _, t := range tables {
-		rows := make([][]string, len(t.Rows))
-		for i, r := range t.Rows {
-			rows[i] = []string{texEscape(r.Policy)}
-			for _, e := range r.Cells {
-				s := texEscape(e.Text())
-				if e.Best {
-					s = `\textbf{` + s + `}`
-				}
-				rows[i] = append(rows[i], s)
-			}
-		}
-		var head []string
-		for _, h := range t.header() {
-			head = append(head, texEscape(h))
-		}
-		writeTabular(ew, t.caption(), "tab:"+texLabel(t.Workload+"-"+t.Name), head, rows)
-	}
-	return ew.err
-}
-
-// writeTabular writes one booktabs table of escaped cells.
-func writeTabular(ew *errWriter, caption, label string, head []string, rows [][]string) {
-	ew.printf("\n\\begin{table}[htbp]\n\\centering\n\\caption{%s}\n\\label{%s}\n", texEscape(caption), label)
-	ew.printf("\\begin{tabular}{l%s}\n\\toprule\n", strings.Repeat("r", len(head)-1))
-	ew.printf("%s \\\\\n\\midrule\n", strings.Join(head, " & "))
-	for _, r := range rows {
-		ew.printf("%s \\\\\n", strings.Join(r, " & "))
-	}
-	ew.printf("\\bottomrule\n\\end{tabular}\n\\end{table}\n")
-}
-
-// texReplacer escapes LaTeX's special characters and writes the non-ASCII
-// symbols loadlab prints in math mode.
-var texReplacer = strings.NewReplacer(
-	`\`, `\textbackslash{}`, `{`, `\{`, `}`, `\}`, `$`, `\$`, `&`, `\&`, `#`, `\#`,
-	`%`, `\%`, `_`, `\_`, `^`, `\textasciicircum{}`, `~`, `\textasciitilde{}`,
-	`<`, `\textless{}`, `>`, `\textgreater{}`, `|`, `\textbar{}`,
-	`ρ`, `$\rho$`, `×`, `$\times$`, `±`, `$\pm$`, `−`, `$-$`, `–`, `--`, `—`, `---`,
-	`≥`, `$\geq$`, `≤`, `$\leq$`, `∞`, `$\infty$`, `λ`, `$\lambda$`, `μ`, `$\mu$`,
-)
-
-// texEscape makes s safe in LaTeX text.
-func texEscape(s string) string { return texReplacer.Replace(s) }
-
-// texLabel reduces s to characters safe in \label.
-func texLabel(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '-' || r == '.' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
-			return r
-		}
-		return '-'
-	}, s)
 }
 
 // loadsOf returns the distinct loads of cells, sorted.
