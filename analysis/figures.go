@@ -24,9 +24,11 @@ import (
 // text keeps its size in points, so it stays readable at either width.
 type FigureOptions struct {
 	Width, Height vg.Length
-	// Formats are file extensions: png, svg, pdf (also jpg, tif, eps, tex).
-	// Text in pdf, eps and tex files is ASCII only ("rho" for ρ), because
-	// the PDF backend garbles other glyphs (gonum/plot#347).
+	// Formats are file extensions: png, svg, pdf (also jpg, tif, tex).
+	// Every format shows the same text, ρ, → and ∞ included: PDF as real
+	// text in embedded fonts, tex as a PGF picture to \input in a LaTeX
+	// document that loads pgf. There is no EPS: gonum/plot's PostScript
+	// embeds no fonts and has no glyphs beyond Latin-1.
 	Formats []string
 	// DPI is the resolution of raster formats.
 	DPI int
@@ -229,8 +231,11 @@ func figureFormats(opt FigureOptions) ([]string, error) {
 	formats := make([]string, len(opt.Formats))
 	for i, f := range opt.Formats {
 		f = strings.ToLower(strings.TrimPrefix(f, "."))
+		if f == "eps" {
+			return nil, fmt.Errorf("figure format %q: EPS is not written, as it cannot embed the fonts for ρ, → or ∞; use pdf (pdflatex takes it) or svg", opt.Formats[i])
+		}
 		if !knownFormat(f) {
-			return nil, fmt.Errorf("figure format %q: want one of png, svg, pdf, jpg, tif, eps, tex", opt.Formats[i])
+			return nil, fmt.Errorf("figure format %q: want one of png, svg, pdf, jpg, tif, tex", opt.Formats[i])
 		}
 		formats[i] = f
 	}
@@ -262,7 +267,7 @@ func (fig figure) write(base string, formats []string, opt FigureOptions) ([]str
 
 func knownFormat(f string) bool {
 	switch f {
-	case "png", "svg", "pdf", "jpg", "jpeg", "tif", "tiff", "eps", "tex":
+	case "png", "svg", "pdf", "jpg", "jpeg", "tif", "tiff", "tex":
 		return true
 	}
 	return false

@@ -1,13 +1,11 @@
 package analysis
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -15,9 +13,6 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgpdf"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // Styles. A policy's colour and marker depend only on its index in the
@@ -70,35 +65,6 @@ func errorStyle(i int) draw.LineStyle {
 }
 func identity(s string) string { return s }
 
-// formatText returns the text conversion for a file format: none for
-// raster images and SVG, ASCII for PDF, EPS and TeX, whose backends garble
-// other glyphs (PDF: gonum/plot#347) or do not embed fonts.
-func formatText(format string) func(string) string {
-	switch format {
-	case "png", "svg", "jpg", "jpeg", "tif", "tiff":
-		return identity
-	}
-	return asciiText
-}
-
-// asciiReplacer spells out the non-ASCII symbols our labels use.
-var asciiReplacer = strings.NewReplacer(
-	"ρ", "rho", "×", "x", "μ", "mu", "λ", "lambda", "≤", "<=", "≥", ">=",
-	"–", "-", "—", "-", "·", "*", "≈", "~", "…", "...", "−", "-",
-)
-
-// asciiText returns s with the symbols of asciiReplacer spelled out and
-// any other non-ASCII rune replaced by '?'.
-func asciiText(s string) string {
-	s = asciiReplacer.Replace(s)
-	return strings.Map(func(r rune) rune {
-		if r > 0x7e || (r < 0x20 && r != '\n') {
-			return '?'
-		}
-		return r
-	}, s)
-}
-
 // niceTop rounds v up to a multiple of the label step linearTicks uses
 // for [0, v], so the axis ends on a labelled tick; 1 for v ≤ 0 or not
 // finite.
@@ -125,28 +91,11 @@ const headroom = 1.35
 
 // render draws the figure in one format and returns the file's bytes.
 func (f figure) render(format string, opt FigureOptions) ([]byte, error) {
-	var c vg.CanvasWriterTo
-	switch format {
-	case "png":
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(opt.Width, opt.Height), vgimg.UseDPI(opt.DPI))}
-	case "svg":
-		c = vgsvg.New(opt.Width, opt.Height)
-	case "pdf":
-		c = vgpdf.New(opt.Width, opt.Height)
-	default:
-		var err error
-		if c, err = draw.NewFormattedCanvas(opt.Width, opt.Height, format); err != nil {
-			return nil, err
-		}
-	}
-	if err := f.draw(draw.New(c), formatText(format)); err != nil {
+	c, err := figureCanvas(format, opt)
+	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return f.renderTo(c)
 }
 
 // draw lays out and draws the figure on c, passing every text through txt.

@@ -43,7 +43,7 @@ func plotCommand() *cli.Command {
 func figureFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "columns", Value: 1, Usage: "figure width for a two-column paper: 1 (one column, 3.5 × 2.6 in) or 2 (both columns, 7 × 3 in); text stays the same size"},
-		&cli.StringFlag{Name: "formats", Value: "png,svg,pdf", Usage: "figure files to write, comma-separated: png, svg, pdf (also eps, jpg, tif, tex); each comes with the CSV of its data"},
+		&cli.StringFlag{Name: "formats", Value: "png,svg,pdf", Usage: "figure files to write, comma-separated: png, svg, pdf (also jpg, tif, tex); each comes with the CSV of its data"},
 	}
 }
 
