@@ -1,7 +1,7 @@
 package results
 
 import (
-	"encoding/csv"
+	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // column is one column of the CSV export: its header and how a record
@@ -17,6 +19,9 @@ type column struct {
 	name  string
 	value func(*Record) string
 }
+
+// textColumns are always quoted: their values read wrong as numbers.
+var textColumns = map[string]bool{"seed": true}
 
 // columns lists the CSV columns in order: the Point fields, the scalar
 // Result fields, two summaries of the per-node utilizations, then the
@@ -125,30 +130,59 @@ var columns = []column{
 // node_util_max summarise NodeUtilization), then the Env's start (RFC 3339)
 // and seconds. Names are the JSON names of the fields. Numbers are written
 // in strconv's 'g' form with full precision; fields are quoted only when
-// needed. Empty cells mean "not available": node_util_min and node_util_max
-// with no per-node data, and start when it is the zero time.
+// needed, except the seed: a 64-bit integer, which a reader that takes
+// every number for a double (R, JavaScript, spreadsheets) would round above
+// 2^53, is always quoted, so that readers that keep quoted fields as text
+// keep it exact. pandas reads it exactly either way (as int64 or uint64);
+// in R, read it with colClasses = c(seed = "character"). Empty cells mean
+// "not available": node_util_min and node_util_max with no per-node data,
+// and start when it is the zero time.
 func WriteCSV(w io.Writer, recs []Record) error {
-	cw := csv.NewWriter(w)
+	bw := bufio.NewWriter(w)
 	row := make([]string, len(columns))
 	for i, c := range columns {
 		row[i] = c.name
 	}
-	if err := cw.Write(row); err != nil {
-		return fmt.Errorf("results: csv: %w", err)
-	}
+	writeRow(bw, row, nil)
 	for i := range recs {
 		for j, c := range columns {
 			row[j] = c.value(&recs[i])
 		}
-		if err := cw.Write(row); err != nil {
-			return fmt.Errorf("results: csv: %w", err)
-		}
+		writeRow(bw, row, columns)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("results: csv: %w", err)
 	}
 	return nil
+}
+
+// writeRow writes one CSV line as encoding/csv would, quoting also the
+// fields of text columns (cols nil: none).
+func writeRow(w *bufio.Writer, fields []string, cols []column) {
+	for i, f := range fields {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		if (cols != nil && textColumns[cols[i].name]) || needsQuotes(f) {
+			w.WriteString(`"` + strings.ReplaceAll(f, `"`, `""`) + `"`)
+		} else {
+			w.WriteString(f)
+		}
+	}
+	w.WriteByte('\n')
+}
+
+// needsQuotes is encoding/csv's rule: a field with a comma, a quote or a
+// line break, one that starts with a space, or a lone \. is quoted.
+func needsQuotes(f string) bool {
+	if f == "" {
+		return false
+	}
+	if f == `\.` || strings.ContainsAny(f, ",\"\r\n") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(f)
+	return unicode.IsSpace(r)
 }
 
 // fmtFloat writes v with the fewest digits that read back exactly.

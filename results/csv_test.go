@@ -209,3 +209,55 @@ func TestFormatFailures(t *testing.T) {
 		t.Error("no failures should be an empty cell")
 	}
 }
+
+// TestSeedsAbove2To53 checks that seeds that a double cannot hold come out
+// exact: quoted in the CSV (readers that keep quoted fields as text keep
+// the digits) and a string in the JSON written for other programs, while a
+// store keeps reading them as numbers.
+func TestSeedsAbove2To53(t *testing.T) {
+	for _, seed := range []uint64{1<<53 + 1, 1<<63 + 7, math.MaxUint64} {
+		r := testRecord("k", 1)
+		r.Point.Seed = seed
+		want := strconv.FormatUint(seed, 10)
+
+		var buf bytes.Buffer
+		if err := WriteCSV(&buf, []Record{r}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), `,"`+want+`",`) {
+			t.Errorf("seed %d is not a quoted field of the CSV:\n%s", seed, buf.String())
+		}
+		header, rows := readCSV(t, []Record{r})
+		for i, h := range header {
+			if h == "seed" && rows[0][i] != want {
+				t.Errorf("seed read back from the CSV as %q, want %q", rows[0][i], want)
+			}
+		}
+
+		b, err := json.Marshal(r.Point.Portable())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fromJSON map[string]any // how a JavaScript or R JSON reader sees it
+		if err := json.Unmarshal(b, &fromJSON); err != nil {
+			t.Fatal(err)
+		}
+		if fromJSON["seed"] != want {
+			t.Errorf("portable JSON has seed %#v, want the string %q", fromJSON["seed"], want)
+		}
+
+		dir := t.TempDir()
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Append(r); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		recs, err := Read(dir)
+		if err != nil || len(recs) != 1 || recs[0].Point.Seed != seed {
+			t.Errorf("store read back seed %v, want %d (%v)", recs, seed, err)
+		}
+	}
+}

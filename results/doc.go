@@ -20,8 +20,16 @@
 //     1 takes 1 unit on a speed-1 server; rates are per model unit; counts
 //     are plain integers; "histogram" is a latency.Histogram in its Encode
 //     form; "node_utilization" and "node_tlp" are per-node lists.
-//   - "env" (Env) says where and when it ran: version, commit, host, CPU,
-//     Go version, "start" as an RFC 3339 time and "seconds" of wall time.
+//   - "env" (Env) says where and when it ran: version, the commit the
+//     binary was built from and whether its tree was "modified" ("unknown"
+//     for builds without a VCS stamp), host, CPU, Go version, "start" as
+//     an RFC 3339 time and "seconds" of wall time.
+//
+// "seed" is a 64-bit unsigned integer, stored as a JSON number: Go and
+// Python read it exactly, but JavaScript and many other JSON readers round
+// numbers above 2^53. The outputs meant for other programs write it as a
+// decimal string (Point.Portable, for loadlab run --json and sweep
+// --json) or, in CSV, always quoted (WriteCSV).
 //
 // Blank lines are allowed and skipped. Append never stores a key twice;
 // should a file hold one twice anyway (say, two files concatenated by
@@ -48,7 +56,11 @@
 //
 // A sweep runner opens the store, and for each point of its spec skips the
 // ones whose Point.Key the store already Has; it runs the others and
-// Appends their records. Append refuses a key that is already stored
+// Appends their records. The key hashes everything that determines a
+// point's result, so the points of a spec that has since grown (a policy,
+// a load, replications more) are found and reused; the runner refuses a
+// store whose points the spec now configures otherwise (package
+// experiment). Append refuses a key that is already stored
 // (ErrDuplicate), so a point is never recorded twice, and a killed sweep
 // loses at most the points that were running when it died.
 //

@@ -41,6 +41,21 @@ type Point struct {
 	Faults      string  `json:"faults,omitempty"`      // faults injected: their canonical forms (Fault.String) joined by "; " (empty: none)
 }
 
+// PortablePoint is a Point as loadlab writes it for other programs (run
+// --json, sweep --json): its seed as a decimal string, because JavaScript,
+// R and most JSON libraries read a JSON number as a double, exact only up
+// to 2^53, and seeds use all 64 bits. Stores keep the seed a number: Go
+// reads it exactly, and point keys depend on the stored form.
+type PortablePoint struct {
+	Point
+	Seed string `json:"seed"`
+}
+
+// Portable returns p as written for other programs.
+func (p Point) Portable() PortablePoint {
+	return PortablePoint{Point: p, Seed: strconv.FormatUint(p.Seed, 10)}
+}
+
 // Result is what a point measured. Times are in model units (a job of size
 // 1 takes 1 unit on a speed-1 server).
 type Result struct {
@@ -134,8 +149,14 @@ type Result struct {
 
 // Env says where and when a point ran.
 type Env struct {
-	Version   string    `json:"version"`
+	Version string `json:"version"`
+	// Commit is the VCS revision the binary was built from, and Modified
+	// "true" when its tree had local changes, "false" when not; each is
+	// "unknown" when the build carries no VCS stamp (go run and go build
+	// stamp with -buildvcs=true). Records written before Modified existed
+	// lack it.
 	Commit    string    `json:"commit"`
+	Modified  string    `json:"modified,omitempty"`
 	Host      string    `json:"host"`
 	CPU       string    `json:"cpu"`
 	GoVersion string    `json:"go"`
