@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	"github.com/loadlab/loadlab/results"
@@ -13,14 +14,19 @@ type MergeSummary struct {
 	Merged     int // records copied into the output now
 	Duplicates int // records whose point was already there (skipped)
 	Missing    int // points of the spec that no store holds yet
+	Other      int // records of points the spec does not have (any more): not copied
 }
 
 // Merge combines the stores of sweeps of one spec, such as the shards of
 // `loadlab sweep --shard i/n` run on several machines, into out. It
-// refuses stores of different specs. A point found in several stores is
-// kept once (the first met). Merging again, or into a directory that
-// already holds some of the points, only adds what is missing.
-func Merge(out string, dirs []string) (MergeSummary, error) {
+// refuses stores of different specs, and records whose point the spec has
+// with another configuration (the rule of Sweep: a store may hold the
+// points of an earlier version of its spec, which are copied when the spec
+// still has them unchanged). A point found in several stores is kept once
+// (the first met). Merging again, or into a directory that already holds
+// some of the points, only adds what is missing. Nothing is written when
+// Merge refuses.
+func Merge(ctx context.Context, out string, dirs []string) (MergeSummary, error) {
 	var sum MergeSummary
 	if len(dirs) == 0 {
 		return sum, &InputError{fmt.Errorf("merge: give at least one sweep directory")}
@@ -36,30 +42,32 @@ func Merge(out string, dirs []string) (MergeSummary, error) {
 			continue
 		}
 		if !bytes.Equal(s.Raw(), spec.Raw()) {
-			return sum, &InputError{fmt.Errorf("merge: %s and %s hold sweeps of different specs (their %s differ): merge only the shards of one spec", dirs[0], d, SpecFile)}
+			return sum, &InputError{fmt.Errorf("merge: %s and %s hold sweeps of different specs (their %s differ): merge only the shards of one spec, each swept with its latest version", dirs[0], d, SpecFile)}
 		}
 	}
-	points, err := spec.Points()
-	if err != nil {
-		return sum, err
+	sum.Points = spec.Count()
+	recs := make([][]results.Record, len(dirs))
+	for k, d := range dirs {
+		var err error
+		if recs[k], err = results.Read(d); err != nil {
+			return sum, fmt.Errorf("merge: %s: %w", d, err)
+		}
+		for _, r := range recs[k] {
+			if err := spec.check(r.Point); err != nil {
+				return sum, &InputError{fmt.Errorf("merge: %s holds a point unlike its spec's: %w", d, err)}
+			}
+		}
 	}
-	sum.Points = len(points)
-	if err := claimDir(spec, out); err != nil {
-		return sum, err
-	}
-	store, err := results.Open(out)
+	store, err := claim(ctx, spec, out)
 	if err != nil {
 		return sum, err
 	}
 	defer store.Close()
-	for _, d := range dirs {
-		recs, err := results.Read(d)
-		if err != nil {
-			return sum, fmt.Errorf("merge: %s: %w", d, err)
-		}
-		for _, r := range recs {
-			if r.Point.Spec != spec.Hash() {
-				return sum, &InputError{fmt.Errorf("merge: %s holds a record of another spec (point %s, spec %s, want %s)", d, r.Point.Key, r.Point.Spec, spec.Hash())}
+	for _, rs := range recs {
+		for _, r := range rs {
+			if _, ok := spec.find(r.Point); !ok {
+				sum.Other++
+				continue
 			}
 			if store.Has(r.Point.Key) {
 				sum.Duplicates++
@@ -71,10 +79,12 @@ func Merge(out string, dirs []string) (MergeSummary, error) {
 			sum.Merged++
 		}
 	}
-	for _, p := range points {
-		if !store.Has(p.Key) {
-			sum.Missing++
+	have := 0
+	for _, r := range store.Records() {
+		if i, ok := spec.find(r.Point); ok && i < spec.Count() {
+			have++
 		}
 	}
+	sum.Missing = sum.Points - have
 	return sum, nil
 }

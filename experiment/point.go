@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"iter"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loadlab/loadlab/node"
@@ -73,13 +75,40 @@ func PointKey(p results.Point) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// Points expands the spec in the order replication, load, workload,
-// policy, so the first replication of every point finishes first.
-func (s *Spec) Points() ([]Point, error) { return s.pointsOf(0, s.Replications) }
+// row is a policy row resolved: its policies, information policy, costs,
+// units and faults.
+type row struct {
+	name   string
+	d      *policy.DispatchSpec
+	m      *policy.MigrateSpec
+	gossip float64
+	mode   string
+	costs  sim.Costs
+	units  *workload.UnitConfig
+	models []*workload.Units // units resolved for each workload; nil without units
+	faults []results.Fault
+	config string // what the row's points record of it, for finding rows that differ only in name
+}
 
-// pointsOf expands the spec's points of replications from..to-1.
-func (s *Spec) pointsOf(from, to int) ([]Point, error) {
+// expansion is what every point of a spec is built from, resolved once:
+// a point is then a cheap function of its index (Spec.point), so a sweep
+// streams its points instead of holding them all.
+type expansion struct {
+	speeds    []float64 // nil when homogeneous
+	speedSpec string
+	distances []float64
+	rows      []row
+	works     []*workload.Workload
+	// Where each coordinate of a stored point is in the spec.
+	loadAt  map[float64]int
+	workAt  map[string]int
+	labelAt map[string][2]int // policy label → row, backend
+}
+
+// expand resolves the spec's rows, workloads, speeds and distances.
+func (s *Spec) expand() (*expansion, error) {
 	reg := policy.Builtin()
+	e := &expansion{speedSpec: s.Speeds, loadAt: map[float64]int{}, workAt: map[string]int{}, labelAt: map[string][2]int{}}
 	speeds, err := workload.Speeds(s.Speeds, s.Nodes, s.Seed)
 	if err != nil {
 		return nil, err
@@ -88,28 +117,27 @@ func (s *Spec) pointsOf(from, to int) ([]Point, error) {
 	for _, v := range speeds {
 		homogeneous = homogeneous && v == 1
 	}
-	speedSpec := s.Speeds
+	e.speeds = speeds
 	if homogeneous {
-		speeds, speedSpec = nil, "1"
+		e.speeds, e.speedSpec = nil, "1"
 	}
-	var distances []float64
 	if s.Distances != "" {
-		if distances, err = workload.Distances(s.Distances, s.Nodes, s.Seed); err != nil {
+		if e.distances, err = workload.Distances(s.Distances, s.Nodes, s.Seed); err != nil {
 			return nil, err
 		}
 	}
-	type row struct {
-		name   string
-		d      *policy.DispatchSpec
-		m      *policy.MigrateSpec
-		gossip float64
-		mode   string
-		costs  sim.Costs
-		units  *workload.UnitConfig
-		faults []results.Fault
+	for i, w := range s.Workloads {
+		wl, err := workload.New(w.Config)
+		if err != nil {
+			return nil, err
+		}
+		e.works = append(e.works, wl)
+		e.workAt[w.Name] = i
 	}
-	var rows []row
-	for _, p := range s.Policies {
+	for i, l := range s.Loads {
+		e.loadAt[l] = i
+	}
+	for i, p := range s.Policies {
 		d, err := reg.Dispatch(p.Dispatch)
 		if err != nil {
 			return nil, err
@@ -126,55 +154,153 @@ func (s *Spec) pointsOf(from, to int) ([]Point, error) {
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, row{p.Name, d, m, g, mode, c, p.units(s), p.faults(s)})
-	}
-	works := make([]*workload.Workload, len(s.Workloads))
-	for i, w := range s.Workloads {
-		if works[i], err = workload.New(w.Config); err != nil {
-			return nil, err
+		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s)}
+		units := ""
+		if r.units != nil {
+			units = canonicalUnits(*r.units)
+			for _, w := range e.works {
+				u, err := workload.NewUnits(*r.units, w.Classes())
+				if err != nil {
+					return nil, err
+				}
+				r.models = append(r.models, u)
+			}
+		}
+		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults)}, "\x00")
+		e.rows = append(e.rows, r)
+		for b, backend := range s.Backends {
+			e.labelAt[s.label(p.Name, backend)] = [2]int{i, b}
 		}
 	}
-	var out []Point
-	for rep := from; rep < to; rep++ {
-		for _, load := range s.Loads {
-			for wi, w := range s.Workloads {
-				for _, r := range rows {
-					for _, backend := range s.Backends {
-						p := results.Point{Spec: s.hash, Policy: s.label(r.name, backend), Workload: w.Name, Load: load,
-							Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
-							Replication: rep, Seed: PointSeed(s.Seed, w.Name, load, rep), Backend: backend,
-							Speeds: speedSpec, Distances: s.Distances, Gossip: r.gossip, GossipMode: r.mode, Faults: canonicalFaults(r.faults)}
-						if backend != "sim" {
-							p.TimeUnit, p.Kernel, p.Dispatchers = s.TimeUnit, s.Kernel, s.Dispatchers
-						}
-						var units *workload.Units
-						if r.units != nil {
-							p.Units, p.Platforms = canonicalUnits(*r.units), strings.Join(s.Platforms, ",")
-							if units, err = workload.NewUnits(*r.units, works[wi].Classes()); err != nil {
-								return nil, err
-							}
-						}
-						pt := NewPoint(p, works[wi], r.d, r.m, speeds, r.costs, s.Batches)
-						if units != nil {
-							pt.UnitModel, pt.UnitConfig, pt.NodePlatforms = units, r.units, nodePlatforms(s.Platforms, s.Nodes)
-							pt.HitBin = s.hitBin(works[wi], load, speeds)
-						}
-						pt.NodeDistances = distances
-						if len(r.faults) > 0 {
-							pt.FaultList = r.faults
-							pt.FaultBin = s.FaultBin
-							if pt.FaultBin == 0 {
-								pt.FaultBin = s.runLength(works[wi], load, speeds) / faultBins
-							}
-						}
-						pt.Join, pt.Label = s.Join, s.Label
-						out = append(out, pt)
-					}
-				}
+	return e, nil
+}
+
+// expansion returns what the spec's points are built from.
+func (s *Spec) expansion() *expansion {
+	if s.exp == nil {
+		panic("experiment: a Spec must come from ParseSpec or OnePoint") // a programmer error
+	}
+	return s.exp
+}
+
+// perReplication is the number of points of one replication.
+func (s *Spec) perReplication() int {
+	return len(s.Loads) * len(s.Workloads) * len(s.Policies) * len(s.Backends)
+}
+
+// Count is the number of points of the spec (without the replications
+// that precision may add).
+func (s *Spec) Count() int { return s.perReplication() * s.Replications }
+
+// point builds the spec's point of index i. Points are numbered in the
+// order replication, load, workload, policy, backend (the last varying
+// fastest), so the first replication of every point finishes first and a
+// policy's backends are neighbours; i may go past Count, into the
+// replications that precision adds.
+func (s *Spec) point(i int) Point { return s.pointAt(s.coords(i)) }
+
+// coords splits a point's index into its replication and the indices of
+// its load, workload, policy row and backend.
+func (s *Spec) coords(i int) (rep, li, wi, ri, bi int) {
+	bi = i % len(s.Backends)
+	i /= len(s.Backends)
+	ri = i % len(s.Policies)
+	i /= len(s.Policies)
+	wi = i % len(s.Workloads)
+	i /= len(s.Workloads)
+	li = i % len(s.Loads)
+	rep = i / len(s.Loads)
+	return rep, li, wi, ri, bi
+}
+
+// shardOf returns the shard (0 to n-1) of the point of index i: a hash of
+// its policy row's name, workload, load and replication. A row's backends
+// share a shard, so a calibrated twin stays with its real run; and a point
+// keeps its shard when the spec gains policies, loads, workloads or
+// replications, so each shard's directory reuses what it stored.
+func (s *Spec) shardOf(i, n int) int {
+	rep, li, wi, ri, _ := s.coords(i)
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s\x00%g\x00%d", s.Policies[ri].Name, s.Workloads[wi].Name, s.Loads[li], rep)
+	return int(h.Sum64() % uint64(n))
+}
+
+// pointAt builds the point of replication rep, load li, workload wi, row
+// ri and backend bi.
+func (s *Spec) pointAt(rep, li, wi, ri, bi int) Point {
+	e := s.expansion()
+	r, w, load, backend := e.rows[ri], s.Workloads[wi], s.Loads[li], s.Backends[bi]
+	seed := PointSeed(s.Seed, w.Name, load, rep)
+	if s.single {
+		seed = s.Seed
+	}
+	p := results.Point{Spec: s.hash, Policy: s.label(r.name, backend), Workload: w.Name, Load: load,
+		Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
+		Replication: rep, Seed: seed, Backend: backend,
+		Speeds: e.speedSpec, Distances: s.Distances, Gossip: r.gossip, GossipMode: r.mode, Faults: canonicalFaults(r.faults)}
+	if backend != "sim" {
+		p.TimeUnit, p.Kernel, p.Dispatchers = s.TimeUnit, s.Kernel, s.Dispatchers
+	}
+	if r.units != nil {
+		p.Units, p.Platforms = canonicalUnits(*r.units), strings.Join(s.Platforms, ",")
+	}
+	pt := NewPoint(p, e.works[wi], r.d, r.m, e.speeds, r.costs, s.Batches)
+	if r.units != nil {
+		pt.UnitModel, pt.UnitConfig, pt.NodePlatforms = r.models[wi], r.units, nodePlatforms(s.Platforms, s.Nodes)
+		pt.HitBin = s.hitBin(e.works[wi], load, e.speeds)
+	}
+	pt.NodeDistances = e.distances
+	if len(r.faults) > 0 {
+		pt.FaultList = r.faults
+		pt.FaultBin = s.FaultBin
+		if pt.FaultBin == 0 {
+			pt.FaultBin = s.runLength(e.works[wi], load, e.speeds) / faultBins
+		}
+	}
+	pt.Join, pt.Label = s.Join, s.Label
+	return pt
+}
+
+// All yields the spec's points of replications from..to-1 with their
+// indices, in index order (see point). It builds each point when it is
+// asked for, so it holds one point at a time, and it stops early when ctx
+// is done.
+func (s *Spec) All(ctx context.Context, from, to int) iter.Seq2[int, Point] {
+	return func(yield func(int, Point) bool) {
+		n := s.perReplication()
+		for i := from * n; i < to*n; i++ {
+			if ctx.Err() != nil || !yield(i, s.point(i)) {
+				return
 			}
 		}
 	}
+}
+
+// Points returns the spec's points in index order (see point).
+func (s *Spec) Points() ([]Point, error) {
+	out := make([]Point, 0, s.Count())
+	for _, p := range s.All(context.Background(), 0, s.Replications) {
+		out = append(out, p)
+	}
 	return out, nil
+}
+
+// find returns the index of the spec's point with the coordinates of p
+// (policy label, workload, load, replication, backend), replications that
+// precision may add included; ok is false when the spec has no such point.
+func (s *Spec) find(p results.Point) (i int, ok bool) {
+	e := s.expansion()
+	rb, ok1 := e.labelAt[p.Policy]
+	wi, ok2 := e.workAt[p.Workload]
+	li, ok3 := e.loadAt[p.Load]
+	reps := s.Replications
+	if s.Precision > 0 {
+		reps = max(reps, s.MaxReps)
+	}
+	if !ok1 || !ok2 || !ok3 || s.Backends[rb[1]] != p.Backend || p.Replication < 0 || p.Replication >= reps {
+		return 0, false
+	}
+	return (((p.Replication*len(s.Loads)+li)*len(s.Workloads)+wi)*len(s.Policies)+rb[0])*len(s.Backends) + rb[1], true
 }
 
 // label names a policy row in records and figures: with several backends
@@ -253,24 +379,38 @@ func runReal(ctx context.Context, p Point) (results.Result, error) {
 	return node.RunLocal(ctx, cfg)
 }
 
-// CheckReal validates the settings of the real backends.
-func CheckReal(timeUnit, kernel string) error {
-	d, err := time.ParseDuration(timeUnit)
-	if err != nil || d < 100*time.Microsecond {
-		return fmt.Errorf("time_unit %q: want a duration of at least 100µs, such as 10ms", timeUnit)
-	}
-	switch kernel {
-	case "sleep", "hash", "matmul":
-		return nil
-	}
-	return fmt.Errorf("kernel %q: allowed are sleep, hash, matmul", kernel)
-}
-
 // Version is loadlab's version, recorded with every result.
 const Version = "0.1.0"
 
-var hostEnv = func() results.Env {
-	e := results.Env{Version: Version, GoVersion: runtime.Version(), Commit: "unknown"}
+// Unknown is what Env records of the build's revision, and of whether its
+// tree was modified, when the build carries no VCS stamp (go run, go test,
+// -buildvcs=false): no guess from the working directory, which may be
+// another repository.
+const Unknown = "unknown"
+
+// BuildVCS returns the revision the binary was built from and whether its
+// tree had local changes ("true" or "false"), from the build's VCS stamp;
+// each is Unknown when the build has none.
+func BuildVCS(bi *debug.BuildInfo) (revision, modified string) {
+	revision, modified = Unknown, Unknown
+	if bi == nil {
+		return revision, modified
+	}
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision" && s.Value != "":
+			revision = s.Value
+		case s.Key == "vcs.modified" && s.Value != "":
+			modified = s.Value
+		}
+	}
+	return revision, modified
+}
+
+// hostEnv is computed at the first record, not at start-up: reading
+// /proc and the build info costs nothing to a command that runs no point.
+var hostEnv = sync.OnceValue(func() results.Env {
+	e := results.Env{Version: Version, GoVersion: runtime.Version()}
 	e.Host, _ = os.Hostname()
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -283,23 +423,13 @@ var hostEnv = func() results.Env {
 	if e.CPU == "" {
 		e.CPU = runtime.GOARCH
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				e.Commit = s.Value
-			}
-		}
-	}
-	if e.Commit == "unknown" { // builds here carry no VCS stamp: ask git
-		if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
-			e.Commit = strings.TrimSpace(string(out))
-		}
-	}
+	bi, _ := debug.ReadBuildInfo()
+	e.Commit, e.Modified = BuildVCS(bi)
 	return e
-}()
+})
 
-// HostEnv says where this process runs.
-func HostEnv() results.Env { return hostEnv }
+// HostEnv says where this process runs and which build it is.
+func HostEnv() results.Env { return hostEnv() }
 
 // hitBins is how many bins the code hit rate over time has by default.
 const hitBins = 20

@@ -10,11 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"net"
 	"os"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -87,6 +92,12 @@ type Spec struct {
 	root *yaml.Node // the parsed document, for line numbers
 	hash string
 	raw  []byte
+	// flags names the settings of a spec built from command-line flags
+	// (OnePoint): setting → the flag as given, e.g. "servers" → "--servers 0".
+	flags map[string]string
+	// single: the spec of one point whose seed is Seed itself (OnePoint).
+	single bool
+	exp    *expansion // what every point is built from; set by validate
 }
 
 // Workload is a named workload of a spec.
@@ -197,9 +208,12 @@ func LoadSpec(path string) (*Spec, error) {
 func ParseSpec(file string, data []byte) (*Spec, error) {
 	s := DefaultSpec()
 	s.file, s.raw = file, data
+	if err := checkText(file, data); err != nil {
+		return nil, &InputError{err}
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &InputError{fmt.Errorf("%s", yamlMessage(file, err))}
+		return nil, &InputError{fmt.Errorf("%s", yamlMessage(file, err, nil))}
 	}
 	if len(root.Content) == 0 {
 		return nil, &InputError{fmt.Errorf("%s: empty spec: it needs at least loads and policies (see examples/quick.yaml)", file)}
@@ -208,7 +222,7 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
-		return nil, &InputError{fmt.Errorf("%s", yamlMessage(file, err))}
+		return nil, &InputError{fmt.Errorf("%s", yamlMessage(file, err, &root))}
 	}
 	if err := s.validate(); err != nil {
 		return nil, &InputError{err}
@@ -218,9 +232,38 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	return &s, nil
 }
 
+// OnePoint validates a spec of one point built in Go, such as the one
+// `loadlab run` builds from its flags, exactly as ParseSpec validates a
+// spec file, and returns its point. flags names each setting as the user
+// gave it, e.g. "servers" → "--servers 0", so that errors read "--servers
+// 0: must be at least 1". The point's seed is s.Seed itself, not one
+// derived from it, so that a seed copied from any record reruns that
+// point. A policy row without a name is named after its policies.
+func OnePoint(s Spec, flags map[string]string) (Point, error) {
+	if len(s.Loads) != 1 || len(s.Policies) != 1 || len(s.Workloads) > 1 || len(s.Backends) > 1 || s.Replications != 1 || s.Precision != 0 {
+		return Point{}, errors.New("experiment: OnePoint needs one load, policy, workload, backend and replication")
+	}
+	s.flags, s.single = flags, true
+	if s.flags == nil {
+		s.flags = map[string]string{}
+	}
+	if s.Name == "" {
+		s.Name = "run"
+	}
+	s.Policies = slices.Clone(s.Policies)
+	s.Workloads = slices.Clone(s.Workloads)
+	if err := s.validate(); err != nil {
+		return Point{}, &InputError{err}
+	}
+	return s.point(0), nil
+}
+
 // yamlMessage turns yaml.v3's "yaml: line 3: field foo not found in type
-// experiment.Spec" into "spec.yaml:3: foo is not a setting here ...".
-func yamlMessage(file string, err error) string {
+// experiment.Spec" into "spec.yaml:3: foo is not a setting here ...", and
+// "line 2: cannot unmarshal !!float `0.5` into []float64" into
+// "spec.yaml:2: loads: want a list, e.g. loads: [0.5]" (the key found in
+// root, when given).
+func yamlMessage(file string, err error, root *yaml.Node) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
 	var lines []string
@@ -231,6 +274,12 @@ func yamlMessage(file string, err error) string {
 		}
 		if rest, ok := strings.CutPrefix(l, "line "); ok {
 			if n, msg, ok := strings.Cut(rest, ": "); ok {
+				if m := scalarForList.FindStringSubmatch(msg); m != nil {
+					line, _ := strconv.Atoi(n)
+					if key := keyAt(root, line, m[1]); key != "" {
+						msg = fmt.Sprintf("%s: want a list, e.g. %s: [%s]", key, key, m[1])
+					}
+				}
 				l = file + ":" + n + ": " + msg
 			}
 		} else {
@@ -239,6 +288,60 @@ func yamlMessage(file string, err error) string {
 		lines = append(lines, l)
 	}
 	return strings.Join(lines, "; ")
+}
+
+// scalarForList matches yaml.v3's error for one value where a list belongs.
+var scalarForList = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into \\[\\]")
+
+// keyAt finds the key whose scalar value is value on line, anywhere in the
+// document under n; "" when there is none.
+func keyAt(n *yaml.Node, line int, value string) string {
+	if n == nil {
+		return ""
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if v.Kind == yaml.ScalarNode && v.Line == line && v.Value == value {
+				return k.Value
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if k := keyAt(c, line, value); k != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+// checkText refuses a spec that is not UTF-8 text, naming the line and
+// column (and byte offset) of the first byte that is not: YAML's own error
+// has no position. Files that start with a UTF-16 or UTF-32 byte-order mark
+// are left to the YAML parser, which reads them.
+func checkText(file string, data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0, 0, 0xfe, 0xff}) {
+		return nil
+	}
+	line, col := 1, 1
+	for off := 0; off < len(data); {
+		r, size := utf8.DecodeRune(data[off:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return fmt.Errorf("%s:%d:%d: byte 0x%02x (offset %d) is not UTF-8: save the spec as UTF-8 text", file, line, col, data[off], off)
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r == 0x7f, r >= 0x80 && r <= 0x9f && r != 0x85, r == 0xfffe, r == 0xffff:
+			what := fmt.Sprintf("byte 0x%02x", data[off])
+			if size > 1 {
+				what = fmt.Sprintf("character %U", r)
+			}
+			return fmt.Errorf("%s:%d:%d: %s (offset %d) is not text: a spec is a YAML text file (is this the right file?)", file, line, col, what, off)
+		case r == '\n':
+			line, col = line+1, 0
+		}
+		off += size
+		col++
+	}
+	return nil
 }
 
 // Hash identifies the spec's content.
@@ -282,15 +385,34 @@ func (s *Spec) line(path ...string) int {
 	return ln
 }
 
-// errAt makes an error that names the file, line and setting.
+// errAt makes an error that names the file, line and setting, or, in a
+// spec built from flags, the flag.
 func (s *Spec) errAt(path []string, format string, args ...any) error {
-	name := strings.Join(path, ".")
-	for _, p := range path {
-		if _, err := strconv.Atoi(p); err == nil {
-			name = strings.Replace(name, "."+p, "["+p+"]", 1)
+	name := settingName(path)
+	msg := fmt.Sprintf(format, args...)
+	if s.flags != nil {
+		if f, ok := s.flags[name]; ok {
+			return fmt.Errorf("%s: %s", f, msg)
 		}
+		return fmt.Errorf("%s: %s", name, msg)
 	}
-	return fmt.Errorf("%s:%d: %s: %s", s.file, s.line(path...), name, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%s:%d: %s: %s", s.file, s.line(path...), name, msg)
+}
+
+// settingName writes a path of keys and indices as "policies[1].migrate".
+func settingName(path []string) string {
+	var b strings.Builder
+	for i, p := range path {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 // Upper bounds of a spec's sizes.
@@ -298,6 +420,11 @@ const (
 	maxNodes   = 1_000_000
 	maxServers = 10_000
 	maxBatches = 100_000
+	// MaxPoints bounds the points of a spec: policies × workloads × loads
+	// × replications (max_replications with precision) × backends. Each
+	// point is a run and a record; a bigger sweep is a typo, or one to
+	// split into several specs.
+	MaxPoints = 1_000_000
 )
 
 func (s *Spec) validate() error {
@@ -364,12 +491,11 @@ func (s *Spec) validate() error {
 		if s.Kernel == "" {
 			s.Kernel = "sleep"
 		}
-		if err := CheckReal(s.TimeUnit, s.Kernel); err != nil {
-			field := "time_unit"
-			if strings.HasPrefix(err.Error(), "kernel") {
-				field = "kernel"
-			}
-			return s.errAt([]string{field}, "%v", err)
+		if d, err := time.ParseDuration(s.TimeUnit); err != nil || d < 100*time.Microsecond {
+			return s.errAt([]string{"time_unit"}, "want a duration of at least 100µs, such as 10ms, got %q", s.TimeUnit)
+		}
+		if !slices.Contains(kernels, s.Kernel) {
+			return s.errAt([]string{"kernel"}, "allowed are %s, got %q", strings.Join(kernels, ", "), s.Kernel)
 		}
 	}
 	if s.Replications < 1 {
@@ -395,6 +521,9 @@ func (s *Spec) validate() error {
 	for i, l := range s.Loads {
 		if !(l > 0 && l < 1) {
 			return s.errAt([]string{"loads", strconv.Itoa(i)}, "%g is not a load: each must be between 0 and 1 (exclusive)", l)
+		}
+		if j := slices.Index(s.Loads, l); j < i {
+			return s.errAt([]string{"loads", strconv.Itoa(i)}, "%g is listed twice (also loads[%d]): give each load once", l, j)
 		}
 	}
 	if len(s.Workloads) == 0 {
@@ -438,17 +567,25 @@ func (s *Spec) validate() error {
 		if p.Migrate == "" {
 			p.Migrate = "none"
 		}
-		if _, err := reg.Dispatch(p.Dispatch); err != nil {
+		d, err := reg.Dispatch(p.Dispatch)
+		if err != nil {
 			return s.errAt(append(path, "dispatch"), "%v", err)
 		}
-		if _, err := reg.Migrate(p.Migrate); err != nil {
+		m, err := reg.Migrate(p.Migrate)
+		if err != nil {
 			return s.errAt(append(path, "migrate"), "%v", err)
 		}
-		if p.Name == "" {
-			p.Name = p.Migrate
-			if p.Migrate == "none" {
-				p.Name = p.Dispatch
+		switch {
+		case p.Name != "":
+		case s.single: // loadlab run: both policies, as the registry writes them
+			p.Name = d.String()
+			if m.String() != "none" {
+				p.Name += " + " + m.String()
 			}
+		case p.Migrate == "none":
+			p.Name = p.Dispatch
+		default:
+			p.Name = p.Migrate
 		}
 		if seen[p.Name] {
 			return s.errAt(append(path, "name"), "policy name %q used twice: give each row its own name", p.Name)
@@ -486,7 +623,58 @@ func (s *Spec) validate() error {
 			return err
 		}
 	}
+	if err := s.checkSize(); err != nil {
+		return err
+	}
+	e, err := s.expand()
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.file, err) // each part was checked above: not expected
+	}
+	// Two rows that differ only in their names would run the same points.
+	for i, r := range e.rows {
+		for j := range i {
+			if e.rows[j].config == r.config {
+				return s.errAt([]string{"policies", strconv.Itoa(i)}, "%q is the same as policies[%d] (%q) under another name: give each combination once", r.name, j, e.rows[j].name)
+			}
+		}
+	}
+	s.exp = e
 	return nil
+}
+
+// kernels are the ways real agents do work.
+var kernels = []string{"sleep", "hash", "matmul"}
+
+// checkSize refuses a spec of more than MaxPoints points, naming each
+// factor, at the line of the largest.
+func (s *Spec) checkSize() error {
+	reps, repName := s.Replications, "replications"
+	if s.Precision > 0 && s.MaxReps > reps {
+		reps, repName = s.MaxReps, "max_replications"
+	}
+	factors := []struct {
+		name string
+		n    int
+	}{{"policies", len(s.Policies)}, {"workloads", len(s.Workloads)}, {"loads", len(s.Loads)}, {repName, reps}, {"backends", len(s.Backends)}}
+	total := big.NewInt(1)
+	largest := 0
+	var parts []string
+	for i, f := range factors {
+		total.Mul(total, big.NewInt(int64(f.n)))
+		parts = append(parts, fmt.Sprintf("%s %d", f.name, f.n))
+		if f.n > factors[largest].n {
+			largest = i
+		}
+	}
+	if total.Cmp(big.NewInt(MaxPoints)) <= 0 {
+		return nil
+	}
+	key := factors[largest].name
+	if key == "backends" && len(s.Backends) == 1 {
+		key = "backend"
+	}
+	return s.errAt([]string{key}, "%s = %s points, more than the limit of %d: run fewer, or split the sweep into several specs",
+		strings.Join(parts, " × "), total, MaxPoints)
 }
 
 // checkSettings validates the simulator settings of the spec, or of the
@@ -496,9 +684,9 @@ func (s *Spec) checkSettings(path []string, c sim.Config) error {
 	if err == nil {
 		return nil
 	}
-	field, _, _ := strings.Cut(err.Error(), ":")
+	field, msg, _ := strings.Cut(err.Error(), ": ")
 	if strings.HasPrefix(field, "cost ") {
-		return s.errAt(append(path, "costs", strings.Fields(field)[1]), "%v", err)
+		return s.errAt(append(path, "costs", strings.Fields(field)[1]), "%s", msg)
 	}
-	return s.errAt(append(path, field), "%v", err)
+	return s.errAt(append(path, field), "%s", msg)
 }

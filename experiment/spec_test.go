@@ -121,7 +121,7 @@ policies:
     gossip: 4
     gossip_mode: individual
     costs: {transfer_cpu: 0.3, preempt_cpu: 0.2}
-  - {name: periodic, dispatch: jsq, gossip_mode: periodic}
+  - {name: periodic, dispatch: lwl, gossip_mode: periodic} # not jsq: that would repeat the row "plain"
 `
 	s, err := ParseSpec("t.yaml", []byte(spec))
 	if err != nil {
@@ -348,7 +348,7 @@ func TestShardMerge(t *testing.T) {
 		t.Errorf("shards hold %d points, want 16", total)
 	}
 	merged := filepath.Join(root, "merged")
-	sum, err := Merge(merged, shards)
+	sum, err := Merge(context.Background(), merged, shards)
 	if err != nil || sum.Merged != 16 || sum.Missing != 0 || sum.Duplicates != 0 {
 		t.Fatalf("merge: %+v, %v", sum, err)
 	}
@@ -364,10 +364,10 @@ func TestShardMerge(t *testing.T) {
 			t.Errorf("point %s: merged %v, unsharded %v (%v)", r.Point.Key, r.Result.MeanResponse, w.MeanResponse, ok)
 		}
 	}
-	if again, err := Merge(merged, shards); err != nil || again.Merged != 0 || again.Duplicates != 16 {
+	if again, err := Merge(context.Background(), merged, shards); err != nil || again.Merged != 0 || again.Duplicates != 16 {
 		t.Errorf("merging again: %+v, %v", again, err)
 	}
-	if part, err := Merge(filepath.Join(root, "part"), shards[:2]); err != nil || part.Missing == 0 {
+	if part, err := Merge(context.Background(), filepath.Join(root, "part"), shards[:2]); err != nil || part.Missing == 0 {
 		t.Errorf("two of three shards: %+v, %v, want missing points", part, err)
 	}
 	other, err := ParseSpec("o.yaml", []byte(strings.Replace(twoPolicies, "seed: 9", "seed: 10", 1)))
@@ -378,7 +378,7 @@ func TestShardMerge(t *testing.T) {
 	if _, err := Sweep(context.Background(), other, Options{Out: odir, Shard: 1, Shards: 8}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Merge(filepath.Join(root, "mixed"), []string{shards[0], odir}); err == nil || !IsInput(err) || !strings.Contains(err.Error(), "different specs") {
+	if _, err := Merge(context.Background(), filepath.Join(root, "mixed"), []string{shards[0], odir}); err == nil || !IsInput(err) || !strings.Contains(err.Error(), "different specs") {
 		t.Errorf("merging stores of two specs: %v", err)
 	}
 	for _, bad := range [][2]int{{0, 3}, {4, 3}, {1, -1}} {

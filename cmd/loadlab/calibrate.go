@@ -29,7 +29,7 @@ func calibrateCommand() *cli.Command {
 			&cli.StringFlag{Name: "sizes", Value: "0,64KiB,256KiB,1MiB", Usage: "state sizes to move, comma-separated: bytes, or with KiB, MiB (or KB, MB)"},
 			&cli.IntFlag{Name: "moves", Value: 200, Usage: "moves per size"},
 			&cli.StringFlag{Name: "time-unit", Value: "10ms", Usage: "wall time of one model unit, as in the sweep that will use the link"},
-			&cli.StringFlag{Name: "out", Usage: "write the costs block here (default: standard output only)"},
+			&cli.StringFlag{Name: "out", Usage: "also write the costs block to this file", DefaultText: "standard output only"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 0 {

@@ -105,6 +105,12 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sweep", "testdata/bad-param.yaml"}, []string{"bad-param.yaml:4:", "policies[0].dispatch", "d"}},
 		{[]string{"sweep", "testdata/bad-size.yaml"}, []string{"bad-size.yaml:5:", "workloads[0].size"}},
 		{[]string{"sweep", "testdata/bad-cost.yaml"}, []string{"bad-cost.yaml:4:", "costs.latency"}},
+		{[]string{"sweep", "testdata/dup-loads.yaml"}, []string{"dup-loads.yaml:2:", "loads[2]", "0.5 is listed twice"}},
+		{[]string{"sweep", "testdata/dup-rows.yaml"}, []string{"dup-rows.yaml:5:", "policies[1]", "same as policies[0]"}},
+		{[]string{"sweep", "testdata/scalar-loads.yaml"}, []string{"scalar-loads.yaml:2:", "loads", "a list", "[0.5]"}},
+		{[]string{"sweep", "testdata/not-utf8.yaml"}, []string{"not-utf8.yaml:4:14:", "byte 0xe9", "not UTF-8"}},
+		{[]string{"sweep", "testdata/binary.yaml"}, []string{"binary.yaml:3:1:", "byte 0x00", "not text"}},
+		{[]string{"sweep", "testdata/huge.yaml"}, []string{"huge.yaml:2:", "replications: policies 7 × workloads 1 × loads 8 × replications 100000000 × backends 1 = 5600000000 points", "limit of 1000000"}},
 		{[]string{"export", "testdata"}, []string{"--csv"}},
 		{[]string{"agent", "--bind", "0.0.0.0"}, []string{"--bind", "--insecure"}},
 		{[]string{"agent", "--bind", "localhost"}, []string{"--bind", "not an IP"}},
@@ -279,8 +285,11 @@ func TestSweepJSON(t *testing.T) {
 		var p struct {
 			Done, Total  int
 			MeanResponse float64 `json:"mean_response"`
+			Point        struct {
+				Seed string // a string: JavaScript reads it exactly
+			}
 		}
-		if err := json.Unmarshal([]byte(l), &p); err != nil || p.Total != 18 || p.Done < 1 || p.MeanResponse <= 0 {
+		if err := json.Unmarshal([]byte(l), &p); err != nil || p.Total != 18 || p.Done < 1 || p.MeanResponse <= 0 || p.Point.Seed == "" {
 			t.Errorf("line %d: %v %+v: %s", i, err, p, l)
 		}
 	}

@@ -79,9 +79,9 @@ func exportCommand() *cli.Command {
 		Usage:     "export a sweep's results as tidy CSV (one row per point and replication) or for benchstat",
 		UsageText: "loadlab export out/quick --csv [--output FILE|-]\n   loadlab export out/quick --benchstat [--output FILE|-]   # then: benchstat -col policy FILE",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "csv", Usage: "write CSV, one row per point and replication (default file DIR/results.csv)"},
-			&cli.BoolFlag{Name: "benchstat", Usage: "write the Go benchmark format, one configuration per policy (default file DIR/results.bench); compare policies with benchstat -col policy"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "file to write, - for standard output"},
+			&cli.BoolFlag{Name: "csv", Usage: "write CSV, one row per point and replication, to DIR/results.csv unless --output says otherwise; the 64-bit seed column is quoted: read it as text (pandas: dtype={'seed': str}; R: colClasses = c(seed = 'character'))"},
+			&cli.BoolFlag{Name: "benchstat", Usage: "write the Go benchmark format, one configuration per policy, to DIR/results.bench unless --output says otherwise; compare policies with benchstat -col policy"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "file to write, - for standard output", DefaultText: "DIR/results.csv or DIR/results.bench"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {

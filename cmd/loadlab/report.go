@@ -20,7 +20,7 @@ func reportCommand() *cli.Command {
 			"response with its 95% CI, p99, migrations and probes per job and utilisation, policies × loads,\n" +
 			"the lowest value of each column marked; warnings list failed jobs, wide CIs and unstable points.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Usage: "output directory (default DIR/report)"},
+			&cli.StringFlag{Name: "out", Usage: "output directory", DefaultText: "DIR/report"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -62,7 +62,7 @@ func compareCommand() *cli.Command {
 			"compare.md, compare.tex, compare.csv and compare_response.png/.svg (A solid, B dashed), in\n" +
 			"DIR1/compare unless --out says otherwise.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Usage: "output directory (default DIR1/compare)"},
+			&cli.StringFlag{Name: "out", Usage: "output directory", DefaultText: "DIR1/compare"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {

@@ -5,17 +5,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/loadlab/loadlab/experiment"
-	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
-	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -27,26 +23,26 @@ func runCommand() *cli.Command {
 		Description: "Times are in model units: a job of mean size runs 1 unit on a speed-1 node.\n" +
 			"--load is the offered load per server. See `loadlab policies` for every policy and distribution.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "backend", Value: "sim", Usage: "where to run: sim (simulator) or local (real agents on 127.0.0.1)"},
+			&cli.StringFlag{Name: "backend", Value: "sim", Usage: "where to run: sim (simulator), local (real agents started on 127.0.0.1) or testbed (agents already running: see --join)"},
 			&cli.StringFlag{Name: "join", Usage: "testbed: gossip address of a running agent (loadlab cluster prints it)"},
 			&cli.StringFlag{Name: "label", Value: "loadlab", Usage: "testbed: the agents' cluster label"},
 			&cli.StringFlag{Name: "bind", Value: "127.0.0.1", Usage: "testbed: address the coordinator binds to, reachable from the agents: an IP, or auto (as for loadlab agent)"},
-			&cli.StringFlag{Name: "time-unit", Value: "10ms", Usage: "local: wall time of one model unit"},
+			&cli.StringFlag{Name: "time-unit", Value: "10ms", Usage: "local, testbed: wall time of one model unit"},
 			&cli.IntFlag{Name: "dispatchers", Value: 1, Usage: "local, testbed: dispatcher instances deciding concurrently"},
-			&cli.StringFlag{Name: "kernel", Value: "sleep", Usage: "local: how agents do work: sleep (emulated), hash or matmul (real CPU)"},
+			&cli.StringFlag{Name: "kernel", Value: "sleep", Usage: "local, testbed: how agents do work: sleep (emulated), hash or matmul (real CPU)"},
 			&cli.IntFlag{Name: "nodes", Value: 16, Usage: "cluster size N"},
 			&cli.IntFlag{Name: "servers", Value: 1, Usage: "servers per node c"},
 			&cli.StringFlag{Name: "discipline", Value: "fcfs", Usage: "fcfs or ps (processor sharing)"},
 			&cli.StringFlag{Name: "speeds", Value: "1", Usage: `node speeds: "1", "1,2" (cycled) or a distribution`},
-			&cli.StringFlag{Name: "distances", Usage: `one-way delay from the dispatcher to each node: "0.01,0.1" (cycled) or a distribution; local: emulated (default: none; agents measure their own)`},
+			&cli.StringFlag{Name: "distances", Usage: `one-way delay from the dispatcher to each node: "0.01,0.1" (cycled) or a distribution; local: emulated`, DefaultText: "none; real agents measure their own"},
 			&cli.StringFlag{Name: "dispatch", Value: "random", Usage: "dispatch strategy, e.g. random, jsq, 'pod(d=2)'"},
 			&cli.StringFlag{Name: "migrate", Value: "none", Usage: "migration policy, e.g. 'sender.threshold(T=2, probes=3)'"},
 			&cli.Float64Flag{Name: "load", Value: 0.7, Usage: "offered load per server ρ, 0 < ρ < 1"},
 			&cli.StringFlag{Name: "arrival", Value: "poisson", Usage: "arrival process: poisson, det, 'mmpp(rates=[0.5,2], switch=[0.1,0.1])'"},
 			&cli.StringFlag{Name: "size", Value: "exp(mean=1)", Usage: "job-size distribution, e.g. 'hyperexp(mean=1, scv=4)'"},
 			&cli.IntFlag{Name: "jobs", Value: 100000, Usage: "jobs issued"},
-			&cli.IntFlag{Name: "warmup", Value: -1, Usage: "first jobs left out of the statistics (default jobs/10)"},
-			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "root seed: same seed, same result"},
+			&cli.IntFlag{Name: "warmup", Value: -1, Usage: "first jobs left out of the statistics", DefaultText: "jobs/10"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "the run's seed: same seed, same result (a record's seed reruns its point)"},
 			&cli.Float64Flag{Name: "gossip", Usage: "load publication period, or delay (0: exact views)"},
 			&cli.StringFlag{Name: "gossip-mode", Value: "periodic", Usage: "sim: periodic (a board refreshed every --gossip), individual (each node at exponential intervals) or delayed (every change seen --gossip later)"},
 			&cli.IntFlag{Name: "batches", Value: 30, Usage: "batch means behind ci95_halfwidth"},
@@ -82,103 +78,46 @@ func runCommand() *cli.Command {
 	}
 }
 
-// pointFromFlags validates every flag; errors name the flag.
+// pointFromFlags builds the one-point spec the flags describe and
+// validates it as a sweep spec is validated (experiment.OnePoint), so run
+// refuses what a sweep refuses and records what it ran; errors name the
+// flag and its value.
 func pointFromFlags(c *cli.Context) (experiment.Point, error) {
-	var zero experiment.Point
-	backend := c.String("backend")
-	switch backend {
-	case "sim":
-	case "testbed":
-		if _, _, err := net.SplitHostPort(c.String("join")); err != nil {
-			return zero, inputErr("--join: testbed needs host:port of a running agent's gossip address, got %q", c.String("join"))
-		}
-		fallthrough
-	case "local":
-		if err := experiment.CheckReal(c.String("time-unit"), c.String("kernel")); err != nil {
-			return zero, inputErr("--%s", strings.Replace(err.Error(), "time_unit", "time-unit", 1))
-		}
-	default:
-		return zero, inputErr("--backend: %q is not a backend: use sim, local or testbed", backend)
-	}
-	reg := policy.Builtin()
-	d, err := reg.Dispatch(c.String("dispatch"))
-	if err != nil {
-		return zero, inputErr("--dispatch: %v", err)
-	}
-	m, err := reg.Migrate(c.String("migrate"))
-	if err != nil {
-		return zero, inputErr("--migrate: %v", err)
-	}
-	if _, err := workload.ParseArrival(c.String("arrival")); err != nil {
-		return zero, inputErr("--arrival: %v", err)
-	}
-	if _, err := workload.ParseDist(c.String("size")); err != nil {
-		return zero, inputErr("--size: %v", err)
-	}
-	w, err := workload.New(workload.Config{Arrival: c.String("arrival"), Size: c.String("size")})
-	if err != nil {
-		return zero, inputErr("--size: %v", err)
-	}
-	nodes := c.Int("nodes")
-	if nodes < 1 {
-		return zero, inputErr("--nodes: must be at least 1, got %d", nodes)
-	}
-	speeds, err := workload.Speeds(c.String("speeds"), nodes, c.Uint64("seed"))
-	if err != nil {
-		return zero, inputErr("--speeds: %v", err)
-	}
-	var distances []float64
-	if spec := c.String("distances"); spec != "" {
-		if distances, err = workload.Distances(spec, nodes, c.Uint64("seed")); err != nil {
-			return zero, inputErr("--distances: %v", err)
+	s := experiment.DefaultSpec()
+	s.Backend, s.Join, s.Label = c.String("backend"), c.String("join"), c.String("label")
+	s.TimeUnit, s.Kernel, s.Dispatchers = c.String("time-unit"), c.String("kernel"), c.Int("dispatchers")
+	s.Nodes, s.Servers, s.Discipline = c.Int("nodes"), c.Int("servers"), c.String("discipline")
+	s.Speeds, s.Distances = c.String("speeds"), c.String("distances")
+	s.Loads = []float64{c.Float64("load")}
+	s.Jobs, s.Warmup, s.Seed, s.Batches, s.Replications = c.Int("jobs"), c.Int("warmup"), c.Uint64("seed"), c.Int("batches"), 1
+	s.Gossip, s.GossipMode = c.Float64("gossip"), c.String("gossip-mode")
+	s.Workloads = []experiment.Workload{{Name: "cli", Config: workload.Config{Arrival: c.String("arrival"), Size: c.String("size")}}}
+	s.Policies = []experiment.PolicyRow{{Dispatch: c.String("dispatch"), Migrate: c.String("migrate")}}
+	flags := map[string]string{}
+	for setting, flag := range runSettingFlags {
+		flags[setting] = "--" + flag
+		if v := fmt.Sprint(c.Value(flag)); v != "" {
+			flags[setting] += " " + v
 		}
 	}
-	speedSpec := c.String("speeds")
-	homogeneous := true
-	for _, s := range speeds {
-		homogeneous = homogeneous && s == 1
+	for _, cost := range runCostFlags {
+		v := c.Float64(cost.flag)
+		_ = s.Costs.Set(cost.setting, v) // a known cost; OnePoint validates the value
+		flags["costs."+cost.setting] = fmt.Sprintf("--%s %g", cost.flag, v)
 	}
-	if homogeneous {
-		speeds, speedSpec = nil, "1"
+	pt, err := experiment.OnePoint(s, flags)
+	if err != nil {
+		return pt, err
 	}
-	jobs := c.Int("jobs")
-	warmup := c.Int("warmup")
-	if warmup == -1 {
-		warmup = jobs / 10
-	}
-	costs := sim.Costs{Latency: c.Float64("latency"), Dispatch: c.Float64("dispatch-delay"), Bandwidth: c.Float64("bandwidth"),
-		JobBytes: c.Float64("job-bytes"), ProbeCPU: c.Float64("probe-cpu"), TransferCPU: c.Float64("transfer-cpu"),
-		ReceiveCPU: c.Float64("receive-cpu"), PreemptCPU: c.Float64("preempt-cpu")}
-	cfg := sim.Config{Nodes: nodes, Servers: c.Int("servers"), Discipline: c.String("discipline"), Load: c.Float64("load"),
-		Jobs: jobs, Warmup: warmup, Gossip: c.Float64("gossip"), GossipMode: c.String("gossip-mode"), Batches: c.Int("batches"), Costs: costs}
-	if err := cfg.ValidateSettings(); err != nil {
-		return zero, inputErr("--%s", flagName(err.Error()))
-	}
-	p := results.Point{Policy: policyLabel(d.String(), m.String()), Workload: "cli", Load: cfg.Load, Nodes: nodes,
-		Servers: cfg.Servers, Discipline: cfg.Discipline, Jobs: jobs, Warmup: warmup, Seed: c.Uint64("seed"),
-		Backend: backend, Speeds: speedSpec, Gossip: cfg.Gossip}
-	if cfg.GossipMode != sim.GossipPeriodic {
-		p.GossipMode = cfg.GossipMode
-	}
-	if backend != "sim" {
-		if d := c.Int("dispatchers"); d < 1 || d > 64 {
-			return zero, inputErr("--dispatchers: want 1 to 64, got %d", d)
-		}
-		p.TimeUnit, p.Kernel, p.Dispatchers = c.String("time-unit"), c.String("kernel"), c.Int("dispatchers")
-	}
-	p.Distances = c.String("distances")
-	pt := experiment.NewPoint(p, w, d, m, speeds, costs, cfg.Batches)
-	pt.NodeDistances = distances
-	pt.Join, pt.Label = c.String("join"), c.String("label")
-	if backend != "sim" {
+	if s.Backend != "sim" {
 		if pt.Security, pt.GossipKeys, err = clusterKeys(c); err != nil {
-			return zero, err
+			return pt, err
 		}
 	}
-	if backend == "testbed" {
+	if s.Backend == "testbed" {
 		ip, err := bindAddr(c.String("bind"))
 		if err != nil {
-			return zero, inputErr("--bind: %v", err)
+			return pt, inputErr("--bind: %v", err)
 		}
 		pt.Bind = ip.String()
 		if !ip.IsLoopback() && (pt.Security == nil || pt.GossipKeys == nil) {
@@ -188,29 +127,29 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	return pt, nil
 }
 
-// flagName turns "cost transfer_cpu: ..." or "job_bytes: ..." into flag form.
-func flagName(msg string) string {
-	msg = strings.TrimPrefix(msg, "cost ")
-	name, rest, _ := strings.Cut(msg, ":")
-	if name == "dispatch" {
-		name = "dispatch-delay" // the cost, not the strategy
-	}
-	return strings.ReplaceAll(name, "_", "-") + ":" + rest
+// runSettingFlags names the flag of run that gives each spec setting, as
+// the spec's errors name the setting.
+var runSettingFlags = map[string]string{
+	"backend": "backend", "join": "join", "time_unit": "time-unit", "kernel": "kernel", "dispatchers": "dispatchers",
+	"nodes": "nodes", "servers": "servers", "discipline": "discipline", "speeds": "speeds", "distances": "distances",
+	"loads[0]": "load", "load": "load", "jobs": "jobs", "warmup": "warmup", "seed": "seed", "batches": "batches",
+	"gossip": "gossip", "gossip_mode": "gossip-mode", "policies[0].gossip": "gossip", "policies[0].gossip_mode": "gossip-mode",
+	"workloads[0].arrival": "arrival", "workloads[0].size": "size", "workloads[0]": "size",
+	"policies[0].dispatch": "dispatch", "policies[0].migrate": "migrate",
 }
 
-func policyLabel(d, m string) string {
-	if m == "none" {
-		return d
-	}
-	return d + " + " + m
+// runCostFlags are run's flags of the cost model: flag and cost setting.
+var runCostFlags = []struct{ flag, setting string }{
+	{"latency", "latency"}, {"dispatch-delay", "dispatch"}, {"bandwidth", "bandwidth"}, {"job-bytes", "job_bytes"},
+	{"probe-cpu", "probe_cpu"}, {"transfer-cpu", "transfer_cpu"}, {"receive-cpu", "receive_cpu"}, {"preempt-cpu", "preempt_cpu"},
 }
 
 func printJSON(w io.Writer, rec results.Record) error {
 	out := struct {
 		results.Result
-		Point results.Point `json:"point"`
-		Env   results.Env   `json:"env"`
-	}{rec.Result, rec.Point, rec.Env}
+		Point results.PortablePoint `json:"point"`
+		Env   results.Env           `json:"env"`
+	}{rec.Result, rec.Point.Portable(), rec.Env}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

@@ -27,10 +27,15 @@ func sweepCommand() *cli.Command {
 		Usage:     "run every point of a YAML spec in parallel, then write figures",
 		UsageText: "loadlab sweep examples/quick.yaml [--out DIR] [--columns 2] [--formats pdf,png]",
 		Description: "Results go to DIR/results.jsonl as each point finishes (synced), so a sweep that is\n" +
-			"interrupted or killed resumes when the same command runs again. Figures go to DIR/figures.",
+			"interrupted or killed resumes when the same command runs again. Figures go to DIR/figures.\n\n" +
+			"A spec extended since its sweep ran (a policy, a load, a workload, replications) reuses the\n" +
+			"stored points and runs only the new ones. A stored point whose configuration the spec changed\n" +
+			"(jobs, costs, seed, a policy's parameters…) is refused, naming the change: choose another --out.\n\n" +
+			"Exit status: 0 done, 1 failed, 2 bad input (nothing run), 130 interrupted by SIGINT (Ctrl-C)\n" +
+			"or 143 by SIGTERM: the points finished so far are stored; run the same command again to resume.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "out", Usage: "output directory (default out/NAME, NAME from the spec)"},
-			&cli.IntFlag{Name: "workers", Usage: "points run at once (default: one per CPU)"},
+			&cli.StringFlag{Name: "out", Usage: "output directory", DefaultText: "out/NAME, NAME from the spec"},
+			&cli.IntFlag{Name: "workers", Usage: "points run at once", DefaultText: "one per CPU"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			&cli.StringFlag{Name: "shard", Usage: "run only shard i of n (e.g. 2/8), for a job array; combine the shards' directories with loadlab merge"},
 			&cli.BoolFlag{Name: "json", Usage: "for scripts: one JSON object per finished point, then a summary object with every cell, on standard output"},
@@ -75,7 +80,7 @@ func sweepCommand() *cli.Command {
 				enc := json.NewEncoder(w)
 				onPoint = func(done, total int, r results.Record) {
 					prog.update(done, total, r)
-					_ = enc.Encode(pointLine{Done: done, Total: total, Point: r.Point, MeanResponse: r.Result.MeanResponse,
+					_ = enc.Encode(pointLine{Done: done, Total: total, Point: r.Point.Portable(), MeanResponse: r.Result.MeanResponse,
 						CI95HalfWidth: r.Result.CI95HalfWidth, JobsFailed: r.Result.JobsFailed})
 				}
 			}
@@ -95,6 +100,9 @@ func sweepCommand() *cli.Command {
 				return writeJSONSummary(w, out, spec, sum, secs, figOpt)
 			}
 			fmt.Fprintf(w, "sweep %s: %d points (%d run now, %d resumed) in %.1fs\n", spec.Name, sum.Points, sum.Ran, sum.Resumed, secs)
+			if sum.Other > 0 {
+				fmt.Fprintf(w, "%s also holds %d points that the spec no longer has: kept in %s, left out of the table and figures\n", out, sum.Other, results.FileName)
+			}
 			return writeReport(w, out, spec, figOpt)
 		},
 	}
@@ -117,7 +125,7 @@ func mergeCommand() *cli.Command {
 			if c.NArg() < 1 {
 				return inputErr("merge: give the sweep directories to merge (usage: %s)", c.Command.UsageText)
 			}
-			sum, err := experiment.Merge(c.String("out"), c.Args().Slice())
+			sum, err := experiment.Merge(c.Context, c.String("out"), c.Args().Slice())
 			if err != nil {
 				return err
 			}
@@ -125,6 +133,9 @@ func mergeCommand() *cli.Command {
 			fmt.Fprintf(w, "merged %d records into %s (%d already there); %d of %d points stored", sum.Merged, c.String("out"), sum.Duplicates, sum.Points-sum.Missing, sum.Points)
 			if sum.Missing > 0 {
 				fmt.Fprintf(w, " (%d missing: a shard has not finished or was not given)", sum.Missing)
+			}
+			if sum.Other > 0 {
+				fmt.Fprintf(w, " (%d records of points the spec no longer has: not copied)", sum.Other)
 			}
 			fmt.Fprintln(w)
 			spec, err := experiment.Reopen(c.String("out"))
@@ -138,12 +149,12 @@ func mergeCommand() *cli.Command {
 
 // pointLine is what --json prints as each point finishes.
 type pointLine struct {
-	Done          int           `json:"done"`
-	Total         int           `json:"total"`
-	Point         results.Point `json:"point"`
-	MeanResponse  float64       `json:"mean_response"`
-	CI95HalfWidth float64       `json:"ci95_halfwidth"`
-	JobsFailed    int64         `json:"jobs_failed"`
+	Done          int                   `json:"done"`
+	Total         int                   `json:"total"`
+	Point         results.PortablePoint `json:"point"`
+	MeanResponse  float64               `json:"mean_response"`
+	CI95HalfWidth float64               `json:"ci95_halfwidth"`
+	JobsFailed    int64                 `json:"jobs_failed"`
 }
 
 // jsonCell is one (workload, policy, load) cell of the --json summary.
@@ -167,6 +178,7 @@ func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experi
 	if err != nil {
 		return err
 	}
+	recs = spec.Select(recs)
 	cells := analysis.Summarize(recs)
 	paths, err := writeFigures(dir, recs, cells, spec.Labels(), opt)
 	if err != nil {
@@ -215,6 +227,7 @@ func writeReport(w io.Writer, dir string, spec *experiment.Spec, opt analysis.Fi
 	if err != nil {
 		return err
 	}
+	recs = spec.Select(recs) // not the points of an earlier version of the spec
 	cells := analysis.Summarize(recs)
 	order := spec.Labels()
 	printTable(w, cells, order)
