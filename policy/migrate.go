@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/loadlab/loadlab/param"
+import (
+	"math"
+
+	"github.com/loadlab/loadlab/param"
+)
 
 // The Eager–Lazowska–Zahorjan family. Load index: jobs present (queue
 // length, the one in service included). With threshold T a node is a sender
@@ -29,13 +33,19 @@ var (
 // selectParam reads the select parameter: true for oldest (the head of the
 // waiting queue), false for newest (its tail).
 func selectParam(p param.Values) (oldest bool, err error) {
-	switch w := p.Word("select"); w {
-	case "newest":
+	return eitherWord(p, "select", "newest", "oldest")
+}
+
+// eitherWord reads a parameter that takes one of two words: false for no
+// (the default's), true for yes; any other word is an error naming both.
+func eitherWord(p param.Values, name, no, yes string) (bool, error) {
+	switch w := p.Word(name); w {
+	case no:
 		return false, nil
-	case "oldest":
+	case yes:
 		return true, nil
 	default:
-		return false, p.Errorf("select", "want newest or oldest, got %q", w)
+		return false, p.Errorf(name, "want %s or %s, got %q", no, yes, w)
 	}
 }
 
@@ -59,15 +69,16 @@ var senderRandomInfo = Info{
 var senderThresholdInfo = Info{
 	Name:   "sender.threshold",
 	Params: param.Schema{paramT, paramProbes},
-	Doc:    "sender-initiated: probe up to Lp random nodes one at a time, transfer to the first with Queue < T",
+	Doc:    "sender-initiated: probe up to Lp random nodes one at a time, transfer to the first with Queue < T and stop probing there (with T = 1: the first idle node)",
 	Ref:    "Eager, Lazowska & Zahorjan, IEEE TSE 12(5), 1986 (Threshold)",
 }
 
 var senderShortestInfo = Info{
-	Name:   "sender.shortest",
-	Params: param.Schema{paramT, paramProbes},
-	Doc:    "sender-initiated: probe Lp random nodes, transfer to the shortest if its Queue < T",
-	Ref:    "Eager, Lazowska & Zahorjan, IEEE TSE 12(5), 1986 (Shortest)",
+	Name: "sender.shortest",
+	Params: param.Schema{paramT, paramProbes,
+		{Name: "stop", Kind: param.Word, Default: "never", Doc: "never: probe all Lp at once | first-idle: probe one at a time and take the first node with no job"}},
+	Doc: "sender-initiated: probe Lp random nodes, transfer to the shortest if its Queue < T (stop=first-idle: stop at the first idle node)",
+	Ref: "Eager, Lazowska & Zahorjan, IEEE TSE 12(5), 1986 (Shortest); stop=first-idle: the lecture's push (Tanenbaum & van Steen, Distributed Systems, ch. 3)",
 }
 
 type senderRule int
@@ -82,11 +93,12 @@ const (
 // and location rules.
 type sender struct {
 	Base
-	rule   senderRule
-	t      int
-	probes int
-	sample []NodeID
-	loads  []Load
+	rule     senderRule
+	t        int
+	probes   int
+	stopIdle bool // Shortest with stop=first-idle
+	sample   []NodeID
+	loads    []Load
 }
 
 func senderFactory(rule senderRule) MigrateFactory {
@@ -94,11 +106,21 @@ func senderFactory(rule senderRule) MigrateFactory {
 		if err := thresholdParams(p, rule != ruleRandom); err != nil {
 			return nil, err
 		}
-		t, probes := p.Int("T"), 1
+		t, probes, stopIdle := p.Int("T"), 1, false
 		if rule != ruleRandom {
 			probes = p.Int("probes")
 		}
-		return func(env Env) Migrator { return newSender(rule, t, probes, env) }, nil
+		if rule == ruleShortest {
+			var err error
+			if stopIdle, err = eitherWord(p, "stop", "never", "first-idle"); err != nil {
+				return nil, err
+			}
+		}
+		return func(env Env) Migrator {
+			s := newSender(rule, t, probes, env)
+			s.stopIdle = stopIdle
+			return s
+		}, nil
 	}
 }
 
@@ -132,7 +154,18 @@ func (s *sender) Arrived(v View, j *Job) Action {
 		}
 	case ruleShortest:
 		s.sample = sampleNodes(r, v.Nodes(), v.Self(), s.probes, s.sample)
-		v.Probe(s.sample, s.loads)
+		if s.stopIdle {
+			// The lecture's short-circuit: an idle node is as good as it
+			// gets, so stop probing there (each probe is a round trip).
+			for i, n := range s.sample {
+				v.Probe(s.sample[i:i+1], s.loads[i:i+1])
+				if s.loads[i].Queue == 0 {
+					return Action{Verb: Transfer, Node: n}
+				}
+			}
+		} else {
+			v.Probe(s.sample, s.loads)
+		}
 		i := argmin(r, len(s.sample), func(i int) float64 { return float64(s.loads[i].Queue) })
 		if s.loads[i].Queue < s.t {
 			return Action{Verb: Transfer, Node: s.sample[i]}
@@ -148,24 +181,29 @@ var receiverInfo = Info{
 		paramProbes,
 		{Name: "retry", Kind: param.Float, Default: "0", Doc: "when every probe fails, try again after this long (0: wait for the next completion)"},
 		paramSelect,
+		{Name: "pick", Kind: param.Word, Default: "first", Doc: "first: probe one at a time, ask the first with Queue > T | heaviest: probe all Lp at once, ask the longest queue if above T"},
 	},
-	Doc: "receiver-initiated: after a completion leaves Queue < T, probe up to Lp random nodes one at a time and take a waiting job from the first with Queue > T",
-	Ref: "Eager, Lazowska & Zahorjan, Performance Evaluation 6(1), 1986; retry timer: Shivaratri, Krueger & Singhal, IEEE Computer 25(12), 1992",
+	Doc: "receiver-initiated: after a completion leaves Queue < T, probe up to Lp random nodes one at a time and take a waiting job from the first with Queue > T (pick=heaviest: from the heaviest probed)",
+	Ref: "Eager, Lazowska & Zahorjan, Performance Evaluation 6(1), 1986; retry timer: Shivaratri, Krueger & Singhal, IEEE Computer 25(12), 1992; pick=heaviest: the lecture's pull (Tanenbaum & van Steen, Distributed Systems, ch. 3)",
 }
 
 // receiver asks others for work when it runs low. A node asked for work
 // hands over one waiting job if it still has Queue > T (giving one up keeps
 // it at T or above), so the transfer is non-preemptive: its newest waiting
 // job by default (the one that would wait longest), or with select=oldest
-// the head of its waiting queue.
+// the head of its waiting queue. With pick=heaviest it asks the heaviest of
+// its probed nodes instead of the first that qualifies: the lecture's "pull
+// from the heaviest loaded source if heavier" (a source above T is always
+// heavier than a receiver, which is below T).
 type receiver struct {
 	Base
-	t      int
-	probes int
-	retry  float64
-	oldest bool // select=oldest
-	sample []NodeID
-	loads  []Load
+	t        int
+	probes   int
+	retry    float64
+	oldest   bool // select=oldest
+	heaviest bool // pick=heaviest
+	sample   []NodeID
+	loads    []Load
 }
 
 func newReceiver(p param.Values) (MigrateBuilder, error) {
@@ -179,8 +217,16 @@ func newReceiver(p param.Values) (MigrateBuilder, error) {
 	if err != nil {
 		return nil, err
 	}
+	heaviest, err := eitherWord(p, "pick", "first", "heaviest")
+	if err != nil {
+		return nil, err
+	}
 	t, probes, retry := p.Int("T"), p.Int("probes"), p.Float("retry")
-	return func(env Env) Migrator { return newReceiverNode(t, probes, retry, oldest, env) }, nil
+	return func(env Env) Migrator {
+		r := newReceiverNode(t, probes, retry, oldest, env)
+		r.heaviest = heaviest
+		return r
+	}, nil
 }
 
 func newReceiverNode(t, probes int, retry float64, oldest bool, env Env) *receiver {
@@ -197,10 +243,24 @@ func (r *receiver) pull(v View) Action {
 		return Action{}
 	}
 	r.sample = sampleNodes(v.Rand(), v.Nodes(), v.Self(), r.probes, r.sample)
-	for i, n := range r.sample {
-		v.Probe(r.sample[i:i+1], r.loads[:1])
-		if r.loads[0].Queue > r.t && r.loads[0].Waiting() > 0 {
-			return Action{Verb: Request, Node: n}
+	if r.heaviest {
+		v.Probe(r.sample, r.loads)
+		// The longest queue among those with a job waiting to give.
+		i := argmin(v.Rand(), len(r.sample), func(i int) float64 {
+			if r.loads[i].Waiting() == 0 {
+				return math.Inf(1)
+			}
+			return -float64(r.loads[i].Queue)
+		})
+		if r.loads[i].Queue > r.t && r.loads[i].Waiting() > 0 {
+			return Action{Verb: Request, Node: r.sample[i]}
+		}
+	} else {
+		for i, n := range r.sample {
+			v.Probe(r.sample[i:i+1], r.loads[:1])
+			if r.loads[0].Queue > r.t && r.loads[0].Waiting() > 0 {
+				return Action{Verb: Request, Node: n}
+			}
 		}
 	}
 	if r.retry > 0 {
@@ -223,7 +283,7 @@ func (r *receiver) Requested(v View, _ NodeID) (first, n int) {
 var symmetricInfo = Info{
 	Name:   "symmetric",
 	Params: param.Schema{paramT, paramProbes, paramSelect},
-	Doc:    "sender.threshold and receiver.threshold together, with one threshold T",
+	Doc:    "sender.threshold and receiver.threshold together, always, with one threshold T (switching runs one at a time, by load)",
 	Ref:    "Shivaratri, Krueger & Singhal, IEEE Computer 25(12), 1992 (symmetrically initiated)",
 }
 

@@ -195,6 +195,7 @@ func Builtin() *Registry {
 	r.AddMigrate(senderGossipInfo, newSenderGossip)
 	r.AddMigrate(receiverInfo, newReceiver)
 	r.AddMigrate(symmetricInfo, newSymmetric)
+	r.AddMigrate(switchingInfo, newSwitching)
 	r.AddMigrate(reserveInfo, newReserve)
 	r.AddMigrate(aboveAverageInfo, newAboveAverage)
 	r.AddMigrate(stableSymmetricInfo, newStableSymmetric)

@@ -34,10 +34,11 @@ func TestRegistryCanonical(t *testing.T) {
 		{policy.Migrate, "none", "none"},
 		{policy.Migrate, "sender.random", "sender.random(T=2)"},
 		{policy.Migrate, "sender.threshold(probes=5, T=1)", "sender.threshold(T=1, probes=5)"},
-		{policy.Migrate, "sender.shortest", "sender.shortest(T=2, probes=3)"},
-		{policy.Migrate, "receiver.threshold", "receiver.threshold(T=1, probes=3, retry=0, select=newest)"},
-		{policy.Migrate, "receiver.threshold(retry=2.50)", "receiver.threshold(T=1, probes=3, retry=2.5, select=newest)"},
+		{policy.Migrate, "sender.shortest", "sender.shortest(T=2, probes=3, stop=never)"},
+		{policy.Migrate, "receiver.threshold", "receiver.threshold(T=1, probes=3, retry=0, select=newest, pick=first)"},
+		{policy.Migrate, "receiver.threshold(retry=2.50)", "receiver.threshold(T=1, probes=3, retry=2.5, select=newest, pick=first)"},
 		{policy.Migrate, "symmetric(T=3)", "symmetric(T=3, probes=3, select=newest)"},
+		{policy.Migrate, "switching", "switching(T=1, probes=3, L=0.85, band=0.15, window=256)"},
 	} {
 		var got string
 		var info policy.Info
@@ -75,7 +76,7 @@ func TestRegistryErrors(t *testing.T) {
 		// Unknown names list the known ones of that kind.
 		{policy.Dispatch, "jsqd", []string{`unknown dispatch policy "jsqd"`, "known are class, hash, hybrid, jiq, jsq, leastconn, local, lwl, pod, pod.gossip, prequal, random, rr, sed, sita, wrr"}},
 		{policy.Migrate, "sender", []string{`unknown migrate policy "sender"`,
-			"known are above.average, age, none, receiver.reserve, receiver.threshold, sender.gossip, sender.random, sender.shortest, sender.threshold, stable.sender, stable.symmetric, steal, symmetric"}},
+			"known are above.average, age, none, receiver.reserve, receiver.threshold, sender.gossip, sender.random, sender.shortest, sender.threshold, stable.sender, stable.symmetric, steal, switching, symmetric"}},
 		{policy.Dispatch, "sender.random", []string{`unknown dispatch policy "sender.random"`}},
 		{policy.Migrate, "pod", []string{`unknown migrate policy "pod"`}},
 
@@ -103,6 +104,13 @@ func TestRegistryErrors(t *testing.T) {
 		{policy.Migrate, "symmetric(probes=0)", []string{"parameter probes", "at least 1"}},
 		{policy.Migrate, "symmetric(retry=1)", []string{"unknown parameter retry", "allowed are T=2, probes=3"}},
 		{policy.Migrate, "none(T=1)", []string{"none takes no parameters"}},
+		{policy.Migrate, "switching(L=0)", []string{"switching: parameter L", "must be in (0, 1], a fraction of busy servers, got 0"}},
+		{policy.Migrate, "switching(L=1.5)", []string{"switching: parameter L", "must be in (0, 1]", "got 1.5"}},
+		{policy.Migrate, "switching(window=0)", []string{"switching: parameter window", "at least 1"}},
+		{policy.Migrate, "switching(band=-0.1)", []string{"switching: parameter band", "must be ≥ 0 and below L = 0.85, got -0.1"}},
+		{policy.Migrate, "switching(L=1, band=1)", []string{"switching: parameter band", "must be ≥ 0 and below L = 1, got 1"}},
+		{policy.Migrate, "switching(T=0)", []string{"switching: parameter T", "at least 1"}},
+		{policy.Migrate, "switching(probes=0)", []string{"switching: parameter probes", "at least 1"}},
 	} {
 		var err error
 		if c.kind == policy.Dispatch {
@@ -127,7 +135,7 @@ func TestRegistryList(t *testing.T) {
 	for kind, want := range map[policy.Kind][]string{
 		policy.Dispatch: {"class", "hash", "hybrid", "jiq", "jsq", "leastconn", "local", "lwl", "pod", "pod.gossip", "prequal", "random", "rr", "sed", "sita", "wrr"},
 		policy.Migrate: {"above.average", "age", "none", "receiver.reserve", "receiver.threshold", "sender.gossip", "sender.random", "sender.shortest",
-			"sender.threshold", "stable.sender", "stable.symmetric", "steal", "symmetric"},
+			"sender.threshold", "stable.sender", "stable.symmetric", "steal", "switching", "symmetric"},
 	} {
 		var names []string
 		for _, i := range r.List(kind) {
@@ -170,6 +178,8 @@ func TestRegistryReferences(t *testing.T) {
 		{policy.Dispatch, "local", []string{"Guyton & Schwartz", "SIGCOMM 1995"}, []string{"Pai", "LARD", "locality-aware request distribution"}},
 		{policy.Dispatch, "class", []string{"Cardellini"}, nil},
 		{policy.Migrate, "sender.threshold", []string{"Eager, Lazowska & Zahorjan"}, nil},
+		// The lecture's hybrid, with the papers its two modes come from.
+		{policy.Migrate, "switching", []string{"Tanenbaum & van Steen", "Eager, Lazowska & Zahorjan", "1986", "Shivaratri, Krueger & Singhal", "1992"}, nil},
 	} {
 		var ref string
 		for _, i := range r.List(c.kind) {

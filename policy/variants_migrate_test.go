@@ -3,6 +3,9 @@ package policy_test
 // migrateVariants are migration specs with non-default parameters that the
 // conformance test runs besides every registered policy's defaults.
 var migrateVariants = []string{"sender.threshold(T=1, probes=9)", "sender.shortest(T=3, probes=1)",
+	"sender.shortest(T=2, probes=4, stop=first-idle)", "sender.shortest(T=1, probes=9, stop=first-idle)",
+	"receiver.threshold(T=1, probes=4, pick=heaviest)", "receiver.threshold(T=2, probes=9, retry=0.5, select=oldest, pick=heaviest)",
+	"switching(T=2, probes=2, L=0.5, band=0, window=1)", "switching(T=1, probes=9, L=1, band=0.9, window=50)", "switching(T=1, probes=1, L=0.3, band=0.2, window=2)",
 	"receiver.threshold(T=2, probes=2, retry=0.5)", "symmetric(T=1, probes=6)",
 	"receiver.threshold(T=2, probes=2, select=oldest)", "symmetric(T=2, probes=1, select=oldest)",
 	"receiver.reserve(T=2, probes=1)", "receiver.reserve(T=1, probes=9)",
