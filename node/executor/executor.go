@@ -72,8 +72,7 @@ type Executor struct {
 	refused   int64 // Submits refused with ErrQueueFull
 	busy      time.Duration
 	late      reservoir
-	levels    []time.Duration // levels[i]: wall time with exactly i slots serving
-	levelAt   time.Time       // levels is accounted up to here
+	levels    levelLog // time with each number of slots serving
 
 	// Processor sharing (Discipline ps): the units in service.
 	psActive []*psJob
@@ -84,15 +83,14 @@ type Executor struct {
 	psWake   atomic.Bool // the loop must re-plan: a unit was withdrawn, or Close aborts
 }
 
-// setRunning (e.mu held) changes the number of slots serving, first
-// accounting the time spent at the old number.
+// setRunning (e.mu held) changes the number of slots serving now.
 func (e *Executor) setRunning(n int) { e.setRunningAt(n, time.Now()) }
 
-// setRunningAt is setRunning for a change that happened at time at.
+// setRunningAt is setRunning for a change that happened at time at, which
+// may precede changes already recorded (levelLog).
 func (e *Executor) setRunningAt(n int, at time.Time) {
-	if at.After(e.levelAt) {
-		e.levels[e.running] += at.Sub(e.levelAt)
-		e.levelAt = at
+	if n != e.running {
+		e.levels.change(at, n-e.running, time.Now())
 	}
 	e.running = n
 }
@@ -122,7 +120,7 @@ func New(cfg Config) (*Executor, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	e := &Executor{cfg: cfg, speed: cfg.Speed, exited: make(chan struct{}), levels: make([]time.Duration, cfg.Servers+1), levelAt: time.Now()}
+	e := &Executor{cfg: cfg, speed: cfg.Speed, exited: make(chan struct{}), levels: newLevelLog(cfg.Servers, time.Now())}
 	e.cond = sync.NewCond(&e.mu)
 	if cfg.Kernel != KernelSleep {
 		perNano, err := itersPerNano(cfg.Kernel)
@@ -448,6 +446,5 @@ func (e *Executor) Close(ctx context.Context) []*Unit {
 func (e *Executor) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.setRunning(e.running) // account up to now
-	return Stats{Completed: e.completed, Refused: e.refused, BusyTime: e.busy, Lateness: e.late.summary(), Levels: append([]time.Duration(nil), e.levels...)}
+	return Stats{Completed: e.completed, Refused: e.refused, BusyTime: e.busy, Lateness: e.late.summary(), Levels: e.levels.totals(time.Now())}
 }

@@ -46,8 +46,8 @@ func (e *Executor) serve(s *slot) {
 			e.late.add(late)
 		}
 		s.unit = nil
-		e.setRunning(e.running - 1)
-		if s.req != nil { // a Preempt came too late
+		e.setRunningAt(e.running-1, end) // at the service's end, as busy counts it, not when the thread noticed
+		if s.req != nil {                // a Preempt came too late
 			s.req.ch <- nil
 			s.req = nil
 		}
@@ -99,7 +99,7 @@ func (e *Executor) tryStart(s *slot) *Unit {
 	if u.Access != nil && u.Uses > 0 {
 		s.nextUse = (math.Floor(u.Progress*u.Uses) + 1) / u.Uses
 	}
-	e.setRunning(e.running + 1)
+	e.setRunningAt(e.running+1, s.start) // at the service's start, as busy counts it
 	return u
 }
 
@@ -241,7 +241,7 @@ func (e *Executor) stopRunning(s *slot, now time.Time, progress float64) bool {
 	e.busy += now.Sub(s.served)
 	s.lastEnd = now
 	s.unit = nil
-	e.setRunning(e.running - 1)
+	e.setRunningAt(e.running-1, now)
 	if s.req != nil {
 		s.req.ch <- u
 		s.req = nil
