@@ -28,9 +28,10 @@ func TestSpecInputErrors(t *testing.T) {
 		{"loads:\n  - 0.3\n  - 0.3\n" + pol, "t.yaml:3: loads[1]"},
 		{"loads: 0.5\n" + pol, "t.yaml:1: loads: want a list, e.g. loads: [0.5]"},
 		{"loads: [0.5]\nbackends: local\n" + pol, "t.yaml:2: backends: want a list, e.g. backends: [local]"},
-		{"loads: [0.5]\npolicies:\n  - {name: a, dispatch: pod(d=2)}\n  - {name: b, dispatch: pod}\n", `t.yaml:4: policies[1]: "b" is the same as policies[0] ("a")`},
-		{"loads: [0.5]\npolicies:\n  - {name: a, migrate: sender.threshold(T=2)}\n  - {name: b, migrate: 'sender.threshold(T=2, probes=3)', costs: {}}\n", "t.yaml:4: policies[1]"},
-		{"loads: [0.5]\npolicies:\n  - {name: a, dispatch: jsq}\n  - {name: b, dispatch: jsq, gossip: 1}\n", ""}, // different rows
+		{"loads: [0.5]\npolicies:\n  - {dispatch: pod(d=2)}\n  - {dispatch: pod}\n", `t.yaml:4: policies[1]: "pod" is the same as policies[0] ("pod(d=2)")`},
+		{"loads: [0.5]\npolicies:\n  - {name: a, migrate: sender.threshold(T=2)}\n  - {migrate: 'sender.threshold(T=2, probes=3)', costs: {}}\n", "t.yaml:4: policies[1]"},
+		{"loads: [0.5]\npolicies:\n  - {name: a, dispatch: jsq}\n  - {name: b, dispatch: jsq}\n", ""},       // named apart: both run
+		{"loads: [0.5]\npolicies:\n  - {dispatch: jsq}\n  - {dispatch: jsq, gossip: 1, name: stale}\n", ""}, // different rows
 		{"loads: [0.5]\nworkloads: [{name: a}, {name: a}]\n" + pol, "t.yaml:2: workloads[1].name"},
 		{"loads: [0.5]\n" + pol + "name: caf\xe9\n", "t.yaml:3:10: byte 0xe9 (offset 53) is not UTF-8"},
 		{"loads: [0.5]\n\x00\x01ELF", "t.yaml:2:1: byte 0x00 (offset 13) is not text"},

@@ -558,9 +558,11 @@ func (s *Spec) validate() error {
 	}
 	reg := policy.Builtin()
 	seen = map[string]bool{}
+	unnamed := make([]bool, len(s.Policies)) // rows named after their policies
 	for i := range s.Policies {
 		p := &s.Policies[i]
 		path := []string{"policies", strconv.Itoa(i)}
+		unnamed[i] = p.Name == ""
 		if p.Dispatch == "" {
 			p.Dispatch = "random"
 		}
@@ -630,11 +632,14 @@ func (s *Spec) validate() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.file, err) // each part was checked above: not expected
 	}
-	// Two rows that differ only in their names would run the same points.
+	// A row without a name that repeats another row's configuration is the
+	// same policy written twice (pod and pod(d=2)): it would run the same
+	// points again. Rows named apart are kept: a named row may equal a
+	// baseline in one sweep and differ in another it is compared with.
 	for i, r := range e.rows {
 		for j := range i {
-			if e.rows[j].config == r.config {
-				return s.errAt([]string{"policies", strconv.Itoa(i)}, "%q is the same as policies[%d] (%q) under another name: give each combination once", r.name, j, e.rows[j].name)
+			if unnamed[i] && e.rows[j].config == r.config {
+				return s.errAt([]string{"policies", strconv.Itoa(i)}, "%q is the same as policies[%d] (%q): give each policy once, or name both rows to run it twice", r.name, j, e.rows[j].name)
 			}
 		}
 	}

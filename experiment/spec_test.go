@@ -121,7 +121,7 @@ policies:
     gossip: 4
     gossip_mode: individual
     costs: {transfer_cpu: 0.3, preempt_cpu: 0.2}
-  - {name: periodic, dispatch: lwl, gossip_mode: periodic} # not jsq: that would repeat the row "plain"
+  - {name: periodic, dispatch: jsq, gossip_mode: periodic}
 `
 	s, err := ParseSpec("t.yaml", []byte(spec))
 	if err != nil {
