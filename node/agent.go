@@ -36,9 +36,10 @@ type AgentConfig struct {
 	MaxConns int          // connections accepted at once (default wire.DefaultMaxConns)
 	Logger   *slog.Logger // refused connections (default slog.Default())
 
-	damage   func(*wire.Job) // tests: alters a sealed unit before it is sent
-	onAccess func()          // tests: called for each remote use served
-	onFetch  func()          // tests: called for each code fetch served
+	damage   func(*wire.Job)  // tests: alters a sealed unit before it is sent
+	onAccess func()           // tests: called for each remote use served
+	onFetch  func()           // tests: called for each code fetch served
+	onCrash  func(AgentStats) // tests: called with the point's counters as the agent crashes
 }
 
 // Agent is one node: a serf member with a TCP endpoint. A coordinator
@@ -53,8 +54,9 @@ type Agent struct {
 	serve chan error
 	ctx   context.Context
 
-	pmu sync.Mutex
-	p   *point // the point being run; nil between points
+	pmu     sync.Mutex
+	p       *point // the point being run; nil between points
+	leaving bool   // Close began: requests are refused with errLeaving
 }
 
 // point is an agent's state for one point.
@@ -130,7 +132,12 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 	if m.Type == wire.TypeControl {
 		return a.control(ctx, m)
 	}
-	p := a.current()
+	a.pmu.Lock()
+	p, leaving := a.p, a.leaving
+	a.pmu.Unlock()
+	if leaving {
+		return nil, errLeaving
+	}
 	if p == nil {
 		return nil, errors.New("agent not configured for a point")
 	}
@@ -230,7 +237,7 @@ func (a *Agent) control(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 			err = errors.New("not configured")
 		}
 	case opEnd:
-		a.endPoint(ctx)
+		a.endPoint(ctx, reasonPointEnded)
 	case opFault:
 		err = a.applyFault(req.Fault)
 	case opPing:
@@ -261,7 +268,7 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
-	a.endPoint(ctx)
+	a.endPoint(ctx, reasonPointEnded)
 	pctx, cancel := context.WithCancel(a.ctx)
 	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um}
 	p.faults = newFaults(s, ex)
@@ -285,9 +292,9 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	return nil
 }
 
-// endPoint stops the point's goroutines, fails the jobs still held and
-// drops the point's state.
-func (a *Agent) endPoint(ctx context.Context) {
+// endPoint stops the point's goroutines, fails the jobs still held with
+// reason and drops the point's state.
+func (a *Agent) endPoint(ctx context.Context, reason string) {
 	a.pmu.Lock()
 	p := a.p
 	a.p = nil
@@ -307,14 +314,18 @@ func (a *Agent) endPoint(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	for _, u := range p.ex.Close(ctx) {
-		p.fail(u.Data.(*wire.Job), "point ended before the job ran")
+		p.fail(u.Data.(*wire.Job), reason)
 	}
 }
 
-// Close stops the agent: it ends the current point (jobs still held are
-// reported failed), leaves serf gracefully and closes its endpoint.
+// Close stops the agent: it refuses new requests, ends the current point
+// (jobs still held are reported failed as the agent's, gone), leaves serf
+// gracefully and closes its endpoint.
 func (a *Agent) Close(ctx context.Context) error {
-	a.endPoint(ctx)
+	a.pmu.Lock()
+	a.leaving = true
+	a.pmu.Unlock()
+	a.endPoint(ctx, reasonGone(a.Name()))
 	leaveErr := a.g.Leave(ctx)
 	a.stop()
 	a.ln.Close()
@@ -356,11 +367,6 @@ func (p *point) run(j *wire.Job) error {
 	p.publish()
 	return nil
 }
-
-// errShed is the failure reason of a job refused because the agent holds
-// AgentConfig.MaxQueue jobs already: under overload an agent sheds work
-// rather than grow without bound, and the job is reported failed.
-var errShed = errors.New("shed: queue full")
 
 // decision is a policy's action, checked and resolved under the decision
 // lock, to carry out after it.

@@ -11,7 +11,9 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/loadlab/loadlab/latency"
@@ -43,8 +45,13 @@ type PointConfig struct {
 	Kernel     string        // executor kernel: sleep (default), hash, matmul
 	Discipline string        // fcfs (default) or ps (processor sharing, sleep kernel only)
 	Drain      time.Duration // how long to wait for jobs after the last arrival (default 10 s + 200 time units)
-	Profile    string        // serf settings: loopback (default) or lan
-	Gossip     time.Duration // load heartbeat (default 1s; loads are also published on every change)
+	// FindTimeout bounds the wait for Nodes agents to be found through serf
+	// and to report their loads before the first arrival (default 30 s:
+	// serf's loopback profile finds 32 agents in under 2 s, its LAN
+	// profile needs a push/pull round of 5 s or two for stragglers).
+	FindTimeout time.Duration
+	Profile     string        // serf settings: loopback (default) or lan
+	Gossip      time.Duration // load heartbeat (default 1s; loads are also published on every change)
 	// Dispatchers is how many dispatcher instances decide concurrently
 	// (default 1, the simulator's model). Each has its own policy state and
 	// random stream; jobs go to whichever is free, as behind a front-end
@@ -86,6 +93,9 @@ type PointConfig struct {
 	agentHook func(*AgentConfig) // tests: adjusts each agent RunLocal starts
 }
 
+// DefaultFindTimeout is PointConfig.FindTimeout's default.
+const DefaultFindTimeout = 30 * time.Second
+
 func (c *PointConfig) fill() error {
 	if c.Servers == 0 {
 		c.Servers = 1
@@ -98,6 +108,9 @@ func (c *PointConfig) fill() error {
 	}
 	if c.Drain == 0 {
 		c.Drain = 10*time.Second + 200*c.TimeUnit
+	}
+	if c.FindTimeout == 0 {
+		c.FindTimeout = DefaultFindTimeout
 	}
 	if c.Gossip == 0 {
 		c.Gossip = time.Second
@@ -114,6 +127,8 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("jobs %d, warmup %d: want jobs ≥ 1 and 0 ≤ warmup < jobs", c.Jobs, c.Warmup)
 	case c.TimeUnit < 100*time.Microsecond:
 		return fmt.Errorf("time unit %v: at least 100µs (sleeps are accurate to tens of µs)", c.TimeUnit)
+	case c.FindTimeout < 0:
+		return fmt.Errorf("find timeout %v: want a positive duration", c.FindTimeout)
 	case c.Dispatchers < 1 || c.Dispatchers > 64:
 		return fmt.Errorf("dispatchers: want 1 to 64, got %d", c.Dispatchers)
 	case c.Workload == nil || c.Dispatch == nil || c.Migrate == nil:
@@ -267,6 +282,7 @@ type placement struct {
 type coordinator struct {
 	cfg   PointConfig
 	g     *gossip.Gossip
+	label string // the cluster's
 	pool  *wire.Pool
 	ln    net.Listener
 	stop  context.CancelFunc
@@ -284,6 +300,9 @@ type coordinator struct {
 	holder    []int32             // node believed to hold each job: its dispatch target, then wherever agents report it moved
 	placed    map[int64]placement // jobs in flight placed by a DoneWatcher
 	dead      []bool              // roster members found failed or gone during the run
+	busy      []float64           // service time of the completions each node reported (model units)
+	seen      []float64           // model time of the last completion each node reported
+	unsent    map[int64]bool      // jobs whose submission got no answer (submitFailed)
 	done      int64
 	failed    int64
 	reasons   map[string]int64
@@ -320,7 +339,10 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
 		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), holder: make([]int32, c.Jobs),
 		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(), delay: latency.New(),
-		allDone: make(chan struct{}), tasks: &tasks{}, placed: map[int64]placement{}}
+		allDone: make(chan struct{}), tasks: &tasks{}, placed: map[int64]placement{}, unsent: map[int64]bool{}, label: g.Label}
+	if co.label == "" {
+		co.label = gossip.DefaultLabel
+	}
 	co.hops = make([]int32, c.Jobs)
 	// The per-job bookkeeping (25 bytes a job) is written once here, so
 	// that it is resident from the start rather than faulted in as jobs
@@ -415,27 +437,15 @@ func (co *coordinator) close() {
 // name), and sets them up for the point.
 func (co *coordinator) configure(ctx context.Context) error {
 	c := co.cfg
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	wctx, cancel := context.WithTimeout(ctx, c.FindTimeout)
 	defer cancel()
-	var roster []string
-	for {
-		roster = roster[:0]
-		for _, m := range co.g.Members() { // sorted by name
-			if m.Tags[tagRole] == "agent" && m.Status == "alive" && m.Tags[tagRPC] != "" {
-				roster = append(roster, m.Name)
-			}
-		}
-		if len(roster) >= c.Nodes {
-			roster = roster[:c.Nodes]
-			break
-		}
-		select {
-		case <-wctx.Done():
-			return fmt.Errorf("found %d agents, the point needs %d: %w", len(roster), c.Nodes, wctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
+	roster, err := co.findAgents(wctx)
+	if err != nil {
+		return err
 	}
 	co.roster = roster
+	co.dead = make([]bool, len(roster))
+	co.busy, co.seen = make([]float64, len(roster)), make([]float64, len(roster))
 	co.clock.epoch = time.Now()
 	shared := newPeers(co.g, roster)
 	for _, d := range co.disps {
@@ -475,6 +485,65 @@ func (co *coordinator) configure(ctx context.Context) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// findAgents waits for c.Nodes live agents and returns the first c.Nodes
+// by name. If they are not all there in time, the error says how many
+// were, out of how many, and whom serf showed, so that a wrong label,
+// --nodes or a crashed agent is told apart from a slow cluster.
+func (co *coordinator) findAgents(ctx context.Context) ([]string, error) {
+	want := co.cfg.Nodes
+	for {
+		var roster []string
+		for _, m := range co.g.Members() { // sorted by name
+			if m.Tags[tagRole] == "agent" && m.Status == "alive" && m.Tags[tagRPC] != "" {
+				roster = append(roster, m.Name)
+			}
+		}
+		if len(roster) >= want {
+			return roster[:want], nil
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, &FindError{Found: len(roster), Want: want, Wait: co.cfg.FindTimeout, Label: co.label, Seen: co.g.Members(), Self: co.g.Name()}
+			}
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// FindError says that a point did not find its agents in time: how many
+// live agents serf showed, out of how many the point needs, and every
+// member seen, with its role and status.
+type FindError struct {
+	Found, Want int
+	Wait        time.Duration // PointConfig.FindTimeout
+	Label       string        // the cluster label the coordinator joined with
+	Seen        []gossip.Member
+	Self        string // the coordinator's own member name, left out of Seen's listing
+}
+
+func (e *FindError) Error() string {
+	var seen []string
+	for _, m := range e.Seen {
+		if m.Name == e.Self {
+			continue
+		}
+		role := m.Tags[tagRole]
+		if role == "" {
+			role = "no role"
+		}
+		seen = append(seen, m.Name+" ("+role+", "+m.Status+")")
+	}
+	list := "no other member"
+	if len(seen) > 0 {
+		list = strings.Join(seen, ", ")
+	}
+	return fmt.Sprintf("found %d live agents of the %d the point needs within %v in the cluster of label %q; serf showed: %s. "+
+		"Start more agents with --label %s, ask for fewer (--nodes), or wait longer (PointConfig.FindTimeout)",
+		e.Found, e.Want, e.Wait, e.Label, list, e.Label)
 }
 
 // run issues every job at its scheduled time and waits for them to end.
@@ -552,7 +621,6 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 // watch fails the jobs of agents that serf finds failed or gone, so that
 // they end promptly with a reason instead of at the drain timeout.
 func (co *coordinator) watch(ctx context.Context) {
-	co.dead = make([]bool, len(co.roster))
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -562,21 +630,18 @@ func (co *coordinator) watch(ctx context.Context) {
 		case <-tick.C:
 		}
 		for i, name := range co.roster {
-			m, ok := co.g.Member(name)
-			if co.dead[i] || (ok && m.Status == "alive") {
+			if m, ok := co.g.Member(name); ok && m.Status == "alive" {
+				continue
+			}
+			co.mu.Lock()
+			if co.dead[i] {
+				co.mu.Unlock()
 				continue
 			}
 			co.dead[i] = true
 			if co.faults != nil {
-				co.mu.Lock()
 				co.faults.detected(i, co.clock.now()-co.offset)
-				co.mu.Unlock()
 			}
-			reason := "agent gone: " + name
-			if ok {
-				reason += " (" + m.Status + ")"
-			}
-			co.mu.Lock()
 			var lost []int64
 			for id, h := range co.holder {
 				if h == int32(i) && !co.ended[id] {
@@ -585,9 +650,32 @@ func (co *coordinator) watch(ctx context.Context) {
 			}
 			co.mu.Unlock()
 			for _, id := range lost {
-				co.end(id, -1, 0, 0, reason, 0)
+				co.end(id, -1, 0, 0, reasonGone(name), 0)
 			}
 		}
+	}
+}
+
+// submitFailed ends job id, whose submission to node n failed with err,
+// with the reason of its cause: the agent refused it (it answered), or the
+// agent is gone (serf says so, or nothing listens at its endpoint any
+// more). Any other error (no answer in time, a connection cut) leaves the
+// job with n for serf to decide: watch fails it as gone once serf finds n
+// failed, and result as unreachable if serf never does.
+func (co *coordinator) submitFailed(id int64, n int, answered bool, err error) {
+	name := co.roster[n]
+	co.mu.Lock()
+	dead := co.dead[n]
+	co.mu.Unlock()
+	switch {
+	case dead || errors.Is(err, syscall.ECONNREFUSED) || (answered && strings.Contains(err.Error(), errLeaving.Error())):
+		co.end(id, -1, 0, 0, reasonGone(name), 0)
+	case answered:
+		co.end(id, -1, 0, 0, reasonRefused(name), 0)
+	default:
+		co.mu.Lock()
+		co.unsent[id] = true
+		co.mu.Unlock()
 	}
 }
 
@@ -624,7 +712,11 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 	co.mu.Unlock()
 	m, ok := co.view.peers.get(n)
 	if !ok {
-		co.end(j.ID, -1, 0, 0, "no such agent "+strconv.Itoa(int(n)), 0)
+		reason := reasonNoNode(int(n))
+		if n >= 0 && int(n) < len(co.roster) {
+			reason = reasonGone(co.roster[n]) // serf no longer lists it alive
+		}
+		co.end(j.ID, -1, 0, 0, reason, 0)
 		return
 	}
 	submits.Add(1)
@@ -637,10 +729,13 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 			far = co.cfg.Distances[n]
 			executor.SleepUntil(co.clock.wall(decided + far))
 		}
+		answered := false
 		cl, err := co.pool.Get(cctx, m.Tags[tagRPC])
 		if err == nil {
 			sent := co.clock.now()
-			_, err = cl.Call(cctx, &wire.Msg{Type: wire.TypeSubmit, From: -1, Job: j})
+			var reply *wire.Msg
+			reply, err = cl.Call(cctx, &wire.Msg{Type: wire.TypeSubmit, From: -1, Job: j})
+			answered = reply != nil
 			if err == nil {
 				// The decision's time is left out: the simulator charges
 				// its probe rounds itself.
@@ -650,8 +745,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 			}
 		}
 		if err != nil {
-			// One reason per agent, not per error text, so failures group.
-			co.end(j.ID, -1, 0, 0, "submit failed: agent "+m.Name+" unreachable", 0)
+			co.submitFailed(j.ID, int(n), answered, err)
 		}
 	}()
 }
@@ -719,7 +813,7 @@ func (co *coordinator) record(id int64, node int32, startNs, endNs int64, reason
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	if id < 0 || int(id) >= len(co.ended) || co.ended[id] {
-		co.reasons["ignored (not a job failure): duplicate or unknown completion report"]++
+		co.reasons[reasonIgnored]++
 		return placement{}, false
 	}
 	co.ended[id] = true
@@ -739,12 +833,16 @@ func (co *coordinator) record(id int64, node int32, startNs, endNs int64, reason
 		co.done++
 		end := co.clock.model(time.Unix(0, endNs))
 		co.lastEnd = max(co.lastEnd, end)
+		ideal := co.size[id] / co.speed(node)
+		service := end - co.clock.model(time.Unix(0, startNs))
+		if co.cfg.Discipline == "ps" {
+			service = ideal // under PS, end − start is the whole sojourn, not a service time
+		}
+		if node >= 0 && int(node) < len(co.busy) {
+			co.busy[node] += service
+			co.seen[node] = max(co.seen[node], end)
+		}
 		if id >= int64(co.cfg.Warmup) {
-			ideal := co.size[id] / co.speed(node)
-			service := end - co.clock.model(time.Unix(0, startNs))
-			if co.cfg.Discipline == "ps" {
-				service = ideal // under PS, end − start is the whole sojourn, not a service time
-			}
 			co.resp.Add(end-co.scheduled[id], service, co.size[id])
 			co.service[0] += service
 			co.service[1] += ideal
@@ -773,7 +871,7 @@ func (co *coordinator) result() results.Result {
 		if !e {
 			co.ended[id] = true
 			co.failed++
-			co.reasons["timeout: no completion within the drain time"]++
+			co.reasons[co.unended(id)]++
 		}
 	}
 	r := results.Result{JobsIssued: int64(co.cfg.Jobs), JobsCompleted: co.done, JobsFailed: co.failed, SimTime: co.lastEnd}
@@ -802,6 +900,46 @@ func (co *coordinator) result() results.Result {
 	return r
 }
 
+// unended (co.mu held) is the reason of job id, which never ended: its
+// holder is gone if serf now finds it so, or did not answer its submission
+// (unreachable); otherwise it timed out.
+func (co *coordinator) unended(id int) string {
+	h := int(co.holder[id])
+	if h < 0 || h >= len(co.roster) {
+		return reasonTimeout
+	}
+	name := co.roster[h]
+	if m, ok := co.g.Member(name); co.dead[h] || !ok || m.Status != "alive" {
+		return reasonGone(name)
+	}
+	if co.unsent[int64(id)] {
+		return reasonUnreachable(name)
+	}
+	return reasonTimeout
+}
+
+// lifeUtilization is the utilisation of node i, an agent whose counters
+// are lost (it died), over its life: the service time of the completions
+// it reported, over the time from the first arrival to its death (when
+// the point killed it) or else to its last completion. Work it did on jobs
+// it lost or handed over running is not known, so the figure is low by at
+// most that.
+func (co *coordinator) lifeUtilization(i int) float64 {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	end := co.seen[i]
+	if co.faults != nil {
+		if at, ok := co.faults.killedAt[i]; ok {
+			end = co.offset + at
+		}
+	}
+	life := end - co.scheduled[0]
+	if life <= 0 {
+		return 0
+	}
+	return co.busy[i] / (life * float64(co.cfg.Servers))
+}
+
 // collect adds the agents' and the dispatcher's counters to r and ends the
 // point at every agent. It returns the number of invalid decisions the
 // agents dropped.
@@ -825,18 +963,18 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 	}
 	var us UnitStats
 	for i := range co.roster {
-		m, ok := co.view.peers.get(policy.NodeID(i))
-		if !ok {
-			r.NodeUtilization = append(r.NodeUtilization, 0)
-			r.NodeTLP = append(r.NodeTLP, 0)
-			continue
+		var reply control
+		err := errors.New("gone")
+		if m, ok := co.view.peers.get(policy.NodeID(i)); ok {
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			reply, err = call(cctx, co.pool, m.Tags[tagRPC], control{Op: opStats})
+			_, _ = call(cctx, co.pool, m.Tags[tagRPC], control{Op: opEnd})
+			cancel()
 		}
-		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		reply, err := call(cctx, co.pool, m.Tags[tagRPC], control{Op: opStats})
-		_, _ = call(cctx, co.pool, m.Tags[tagRPC], control{Op: opEnd})
-		cancel()
 		if err != nil || reply.Stats == nil {
-			r.NodeUtilization = append(r.NodeUtilization, 0)
+			u := co.lifeUtilization(i)
+			r.NodeUtilization = append(r.NodeUtilization, u)
+			r.Utilization += u / float64(len(co.roster))
 			r.NodeTLP = append(r.NodeTLP, 0)
 			continue
 		}

@@ -210,6 +210,9 @@ func (a *Agent) crash() {
 	p := a.current()
 	if p != nil {
 		p.faults.crashed.Store(true)
+		if a.cfg.onCrash != nil {
+			a.cfg.onCrash(p.stats())
+		}
 	}
 	a.g.Close() // no leave: serf's failure detector has to notice
 	a.stop()

@@ -14,8 +14,8 @@ import (
 // compare with real ones under the same faults:
 //
 //   - kill: at its time the node's jobs, waiting or running, fail ("agent
-//     gone"), its CPU overheads vanish, and it takes part in nothing more:
-//     a job dispatched to it fails ("submit failed"), a job transferred to
+//     gone: node N"), its CPU overheads vanish, and it takes part in nothing
+//     more: a job dispatched to it fails (the same reason), a job transferred to
 //     it goes back to its sender (a real agent keeps a job whose transfer
 //     fails), probes find it unreachable, requests, messages and timers
 //     there are lost. Gossip shows it empty, hence idle, from its next
@@ -168,11 +168,12 @@ func (c *cluster) bounce(id policy.NodeID, j int32) {
 		c.enqueue(jb.sender, j)
 		return
 	}
-	reason := "submit failed: node " + strconv.Itoa(int(id)) + " unreachable"
+	// One reason per cause, as on real agents: the dead node's.
+	dead := id
 	if jb.Hops > 0 {
-		reason = "agent gone: node " + strconv.Itoa(int(jb.sender))
+		dead = jb.sender
 	}
-	c.failJob(j, reason, id)
+	c.failJob(j, "agent gone: node "+strconv.Itoa(int(dead)), id)
 }
 
 // failJob ends real job j as failed at node at; the dispatcher, if it

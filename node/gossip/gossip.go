@@ -128,11 +128,45 @@ func Start(ctx context.Context, cfg Config) (*Gossip, error) {
 		}
 		if err != nil {
 			g.Close()
-			return nil, fmt.Errorf("gossip: %s joining %s: %w", cfg.Name, strings.Join(cfg.Join, ","), err)
+			return nil, &JoinError{Name: cfg.Name, Addrs: cfg.Join, Label: cfg.Label, Err: err}
 		}
 	}
 	return g, nil
 }
+
+// JoinError is Start's error when no member at Addrs let it join. Members
+// that run with another label, or other gossip keys, close the connection
+// at once: serf then says only EOF, so the error says what to check.
+type JoinError struct {
+	Name  string   // the member that tried to join
+	Addrs []string // where
+	Label string   // its label
+	Err   error    // serf's error
+}
+
+func (e *JoinError) Error() string {
+	addrs := strings.Join(e.Addrs, ",")
+	hint := "is a member running there?"
+	if !strings.Contains(e.Err.Error(), "connection refused") {
+		hint = fmt.Sprintf("the members at %s did not accept the join: is the cluster label right (this member uses %q; agents print theirs when they start)? With gossip keys, are they the same?", addrs, e.Label)
+	}
+	return fmt.Sprintf("gossip: %s joining %s: %s; %s", e.Name, addrs, oneLine(e.Err), hint)
+}
+
+// oneLine is err's text on one line: serf lists the errors of a join one
+// per line, under a count.
+func oneLine(err error) string {
+	if m, ok := err.(interface{ WrappedErrors() []error }); ok {
+		var parts []string
+		for _, e := range m.WrappedErrors() {
+			parts = append(parts, e.Error())
+		}
+		return strings.Join(parts, "; ")
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+func (e *JoinError) Unwrap() error { return e.Err }
 
 // Name is this member's node name.
 func (g *Gossip) Name() string { return g.name }
@@ -147,7 +181,7 @@ func (g *Gossip) Addr() string { return g.addr }
 func (g *Gossip) Join(addrs ...string) (int, error) {
 	n, err := g.serf.Join(addrs, true)
 	if err != nil {
-		return n, fmt.Errorf("gossip: %s joining %s: %w", g.name, strings.Join(addrs, ","), err)
+		return n, &JoinError{Name: g.name, Addrs: addrs, Label: g.cfg.Label, Err: err}
 	}
 	return n, nil
 }

@@ -2,6 +2,7 @@ package gossip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -274,6 +275,9 @@ func TestTagLimitAgreesWithSerf(t *testing.T) {
 	}
 }
 
+// TestStartErrors: a failed join says what to check. Members of another
+// label close the connection at once, so serf says only EOF: the error
+// asks about the label and keys, and names the label used.
 func TestStartErrors(t *testing.T) {
 	ctx := context.Background()
 	if _, err := Start(ctx, Config{}); err == nil {
@@ -286,8 +290,27 @@ func TestStartErrors(t *testing.T) {
 	}
 	dead := probe.Addr()
 	probe.Close()
-	if _, err := Start(ctx, Config{Name: "lonely-" + runID(), Label: "test-" + runID(), Join: []string{dead}}); err == nil {
-		t.Errorf("Start joining %s (closed) succeeded", dead)
+	other := startCluster(t, 1, nil)[0]
+	for _, tc := range []struct {
+		name, join, label string
+		want              []string
+	}{
+		{"nobody there", dead, "test-" + runID(), []string{"joining " + dead, "is a member running there?"}},
+		{"another label", other.Addr(), "wrong-label", []string{"joining " + other.Addr(), "did not accept the join",
+			`cluster label right (this member uses "wrong-label"`, "gossip keys"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Start(ctx, Config{Name: "lonely-" + runID(), Label: tc.label, Join: []string{tc.join}})
+			var je *JoinError
+			if !errors.As(err, &je) {
+				t.Fatalf("Start joining %s: got %v, want a JoinError", tc.join, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
 	}
 }
 

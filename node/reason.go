@@ -1,0 +1,51 @@
+package node
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Failure reasons: the keys of results.Result.Failures that real agents
+// and their coordinator write. There is one reason per cause, whatever
+// path noticed it, so that the failures of one cause add up under one key:
+// a dead agent's jobs all fail "agent gone: NAME", whether serf found it
+// failed, its endpoint refused a submit, or the dispatcher picked it after
+// serf had dropped it.
+const (
+	// reasonTimeout: the job never ended within the drain time, and
+	// nothing says why (its agent is alive as far as serf knows).
+	reasonTimeout = "timeout: no completion within the drain time"
+	// reasonPointEnded: the coordinator ended the point (or began another)
+	// while the agent still held the job.
+	reasonPointEnded = "point ended before the job ran"
+	// reasonIgnored counts completion reports of jobs that had already
+	// ended (or never existed); it is not a job failure.
+	reasonIgnored = "ignored (not a job failure): duplicate or unknown completion report"
+)
+
+// reasonGone is the reason of every job lost with agent name: it crashed,
+// left, or its endpoint is closed.
+func reasonGone(name string) string { return "agent gone: " + name }
+
+// reasonRefused is the reason of a job the live agent name refused at
+// submission (an injected fault, or a point it does not run).
+func reasonRefused(name string) string { return "submit refused: agent " + name }
+
+// reasonUnreachable is the reason of a job whose submission to agent name
+// got no answer, while serf kept the agent alive to the end of the point.
+func reasonUnreachable(name string) string { return "agent unreachable: " + name }
+
+// reasonNoNode is the reason of a job placed on a node id outside the
+// roster: a dispatch strategy's bug.
+func reasonNoNode(n int) string {
+	return "invalid placement: node " + strconv.Itoa(n) + " is not in the cluster"
+}
+
+// errShed is the failure reason of a job refused because the agent holds
+// AgentConfig.MaxQueue jobs already: under overload an agent sheds work
+// rather than grow without bound, and the job is reported failed.
+var errShed = errors.New("shed: queue full")
+
+// errLeaving is a closing agent's answer to every request; the coordinator
+// fails a job it refused so as gone (reasonGone), as the agent's own.
+var errLeaving = errors.New("agent leaving the cluster")
