@@ -67,7 +67,10 @@ func NewPoint(p results.Point, w *workload.Workload, d *policy.DispatchSpec, m *
 }
 
 // PointKey hashes everything that determines a point's result (not the
-// spec hash), so the same point in two sweeps has the same key.
+// spec hash), so the same point in two sweeps has the same key. The key is
+// a point's configuration identity: resume, the reuse of stored points by
+// an extended spec and merge all compare keys, and Spec.check names the
+// fields (the same ones, by JSON name) that differ.
 func PointKey(p results.Point) string {
 	p.Key, p.Spec = "", ""
 	b, _ := json.Marshal(p) // a struct of plain fields: cannot fail

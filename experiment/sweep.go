@@ -187,7 +187,7 @@ func interrupted(ctx context.Context, sum Summary, dir string) error {
 func morePrecision(ctx context.Context, s *Spec, store *results.Store, workers int, sum *Summary, stored func(results.Record)) error {
 	for {
 		want := map[string]int{} // cell → replications wanted
-		for _, c := range analysis.Summarize(store.Records()) {
+		for _, c := range analysis.Summarize(s.Select(store.Records())) {
 			if !analysis.Imprecise(c, s.Precision) {
 				continue
 			}
