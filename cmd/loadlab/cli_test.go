@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
+	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -54,14 +56,16 @@ func TestUsageErrors(t *testing.T) {
 
 // TestVersion checks --version and the version command: loadlab's version,
 // the build's revision and whether its tree was modified (unknown in a test
-// binary, which carries no VCS stamp).
+// binary, which carries no VCS stamp unless built with -buildvcs=true).
 func TestVersion(t *testing.T) {
+	bi, _ := debug.ReadBuildInfo()
+	revision, modified := experiment.BuildVCS(bi)
 	for _, args := range [][]string{{"--version"}, {"version"}} {
 		out, stderr, code := status(t, context.Background(), args...)
 		if code != 0 || stderr != "" {
 			t.Errorf("%v: exit status %d, standard error %q", args, code, stderr)
 		}
-		for _, want := range []string{"loadlab 0.", "commit unknown", "modified unknown", "go1."} {
+		for _, want := range []string{"loadlab 0.", "commit " + revision + ",", "modified " + modified + ",", "go1."} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%v printed %q, want it to contain %q", args, out, want)
 			}
