@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,14 +32,14 @@ import (
 // has metric (failed_over_time, failed_by_fault, detection_time),
 // workload, policy, load, x (time or fault number), value, ci_low,
 // ci_high, fault (the fault's canonical form, for the last two).
-// Policies keep the colours of their index in policies, as in
-// WriteFigures. It returns the paths written, sorted.
+// Policies look as in WriteFigures. It returns the paths written, sorted.
 func WriteFaultFigures(dir string, recs []results.Record, policies []string, opt FigureOptions) ([]string, error) {
-	opt = opt.withDefaults()
-	formats, err := figureFormats(opt)
-	if err != nil {
-		return nil, err
-	}
+	return writeFigureSet(dir, faultFigureSet(recs, policies), opt)
+}
+
+// faultFigureSet builds the figures WriteFaultFigures writes, each base
+// name prefixed as its workload's files are.
+func faultFigureSet(recs []results.Record, policies []string) []figure {
 	byWorkload := map[string][]results.Record{}
 	var workloads []string
 	for _, r := range recs {
@@ -52,38 +51,32 @@ func WriteFaultFigures(dir string, recs []results.Record, policies []string, opt
 		}
 		byWorkload[r.Point.Workload] = append(byWorkload[r.Point.Workload], r)
 	}
-	if len(workloads) == 0 {
-		return nil, nil
-	}
 	sort.Strings(workloads)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("figures: %w", err)
-	}
-	var named []string
+	var drawn []policyLabel
 	for _, r := range recs {
-		named = append(named, r.Point.Policy)
+		drawn = append(drawn, policyLabel{r.Point.Policy, r.Point.Backend})
 	}
-	index := styleIndex(policies, named)
+	looks := policyLooks(policies, drawn)
 	prefixes := filePrefixes(workloads)
-	var paths []string
+	var figs []figure
 	for _, w := range workloads {
-		if paths, err = writeEach(paths, dir, prefixes[w], faultFigures(w, byWorkload[w], index), formats, opt); err != nil {
-			return paths, err
+		for _, f := range faultFigures(w, byWorkload[w], looks) {
+			f.base = prefixes[w] + f.base
+			figs = append(figs, f)
 		}
 	}
-	sort.Strings(paths)
-	return paths, nil
+	return figs
 }
 
 // faultPolicy is one policy's records at the figures' load.
 type faultPolicy struct {
-	name  string
-	index int
-	recs  []results.Record
+	name string
+	look look
+	recs []results.Record
 }
 
 // faultFigures builds the fault figures of one workload.
-func faultFigures(w string, recs []results.Record, index map[string]int) []figure {
+func faultFigures(w string, recs []results.Record, looks map[string]look) []figure {
 	load := math.Inf(-1)
 	for _, r := range recs {
 		load = max(load, r.Point.Load)
@@ -98,11 +91,11 @@ func faultFigures(w string, recs []results.Record, index map[string]int) []figur
 		if !ok {
 			i = len(pols)
 			at[r.Point.Policy] = i
-			pols = append(pols, faultPolicy{name: r.Point.Policy, index: index[r.Point.Policy]})
+			pols = append(pols, faultPolicy{name: r.Point.Policy, look: looks[r.Point.Policy]})
 		}
 		pols[i].recs = append(pols[i].recs, r)
 	}
-	sort.SliceStable(pols, func(i, j int) bool { return pols[i].index < pols[j].index })
+	sort.SliceStable(pols, func(i, j int) bool { return pols[i].look.rank < pols[j].look.rank })
 	// The faults of the first record mark the time axis (rows may differ:
 	// each line of the response figure is its own policy's).
 	faults := pols[0].recs[0].Result.FaultLog
@@ -115,7 +108,7 @@ func faultFigures(w string, recs []results.Record, index map[string]int) []figur
 	respCSV := [][]string{{"workload", "policy", "load", "time", "value"}}
 	for _, pc := range pols {
 		mean, bin := meanSeries(pc.recs, func(r results.Result) []float64 { return r.ResponseOverTime })
-		s := series{name: pc.name, style: pc.index}
+		s := series{name: pc.name, look: pc.look}
 		for i, v := range mean {
 			if math.IsNaN(v) {
 				continue
@@ -147,7 +140,7 @@ func faultFigures(w string, recs []results.Record, index map[string]int) []figur
 			}
 			return out
 		})
-		s := series{name: pc.name, style: pc.index}
+		s := series{name: pc.name, look: pc.look}
 		for i, v := range mean {
 			if math.IsNaN(v) {
 				continue
@@ -157,7 +150,7 @@ func faultFigures(w string, recs []results.Record, index map[string]int) []figur
 			failCSV = append(failCSV, []string{"failed_over_time", w, pc.name, loadText, formatFloat(t), formatFloat(v), "", "", ""})
 		}
 		overTime.series = append(overTime.series, s)
-		sf, sd := series{name: pc.name, style: pc.index}, series{name: pc.name, style: pc.index}
+		sf, sd := series{name: pc.name, look: pc.look}, series{name: pc.name, look: pc.look}
 		for k, f := range faults {
 			var failed, detected []float64
 			for _, r := range pc.recs {

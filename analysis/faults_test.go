@@ -62,6 +62,7 @@ func TestGoldenFaultFigures(t *testing.T) {
 		t.Fatalf("wrote %v, want two figures with their CSVs", paths)
 	}
 	checkGolden(t, dir, []string{"faults_response.png", "faults_failed.png"})
+	checkLayouts(t, faultFigureSet(faultRecords(), []string{"leastconn", "pod(d=2)"}), []string{"faults_response.png", "faults_failed.png"})
 	b, err := os.ReadFile(filepath.Join(dir, "faults_failed.csv"))
 	if err != nil {
 		t.Fatal(err)

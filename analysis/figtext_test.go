@@ -39,8 +39,8 @@ func textFigures(t testing.TB) []figure {
 		}
 	}
 	cells := Summarize(recs)
-	figs := workloadFigures("exp", cells, styleIndex(testPolicies, Policies(cells)))
-	if len(figs) == 0 {
+	figs, err := sweepFigures(cells, testPolicies, FigureOptions{})
+	if err != nil || len(figs) == 0 {
 		t.Fatal("no figures")
 	}
 	return figs

@@ -32,6 +32,15 @@ type FigureOptions struct {
 	Formats []string
 	// DPI is the resolution of raster formats.
 	DPI int
+	// CDFLoads are the loads at which the cdf figure shows the
+	// distribution of response time, one panel each; each must be a load
+	// of the sweep. None: the load nearest the middle of each workload's
+	// range of loads.
+	CDFLoads []float64
+	// NoTitles leaves out the figures' titles, for papers whose captions
+	// carry them; the panels of a multi-panel figure keep their short
+	// names, which tell them apart.
+	NoTitles bool
 }
 
 // DefaultFigureOptions returns one-column figures (3.5 × 2.6 in) as PNG at
@@ -87,8 +96,10 @@ type xyPoint struct{ x, y, lo, hi float64 }
 // series is one line of a panel: a policy's measurements or a theory curve.
 type series struct {
 	name   string
-	style  int // policy index, or theory curve index
+	look   look // a policy's
+	style  int  // a theory curve's: index in theoryStyles
 	theory bool
+	key    bool // a legend entry only, that explains a style
 	pts    []xyPoint
 	marks  []xyPoint // points that get a marker; nil: all of pts
 }
@@ -144,8 +155,10 @@ type figure struct {
 //   - gossip: the age of the gossiped load decisions read vs load, for the
 //     policies that read gossip; none when no policy does (see
 //     gossipFigure);
-//   - cdf: CDF of response time at W's highest load (log x axis), when the
-//     cells carry histograms;
+//   - cdf: CDF of response time (log x axis, from about the fastest 1% of
+//     jobs) at each load of opt.CDFLoads, one panel each, by default at
+//     the load nearest the middle of W's range, when the cells carry
+//     histograms;
 //   - mobility_bytes, mobility_time, mobility_hit_rate, mobility_hit_time: the costs of code
 //     migration, when W's records carry work units (Point.Units); see
 //     mobilityFigures.
@@ -154,35 +167,58 @@ type figure struct {
 // workload, policy, load, value, ci_low, ci_high (overhead adds metric
 // first; theory curves appear with their name as policy and empty CI
 // columns; bytes per job in bytes, whatever unit the panel shows; gossip
-// has overhead's columns); for the CDF, policy, value, fraction; for
+// has overhead's columns); for the CDF, policy, load, value, fraction; for
 // utilization, workload, policy, load, value, node_min, node_max, spread.
 //
 // Response-time axes switch to a log scale when the measurements span
 // more than a factor of 30 (one policy blowing up near saturation would
-// otherwise flatten all the others). A legend goes in a corner of the plot
-// that no data crosses, else in columns below it.
+// otherwise flatten all the others) and all are positive. A legend goes in
+// the emptiest corner of a plot that no data crosses, else in columns
+// below it.
 //
-// Each policy keeps the colour and marker of its index in policies;
-// policies of cells missing from the list follow it in order of first
-// appearance. Files are written with results.WriteFileAtomic, so a reader
-// never sees a partial file. WriteFigures returns the paths
-// written, sorted.
+// A policy's colour and marker come from its name, the same in every
+// sweep; policies only break ties between names, in their order then in
+// order of first appearance in cells (see policyLooks). Files are written
+// with results.WriteFileAtomic, so a reader never sees a partial file.
+// WriteFigures returns the paths written, sorted.
 func WriteFigures(dir string, cells []Cell, policies []string, opt FigureOptions) ([]string, error) {
-	opt = opt.withDefaults()
-	formats, err := figureFormats(opt)
+	figs, err := sweepFigures(cells, policies, opt)
 	if err != nil {
 		return nil, err
 	}
-	if len(cells) == 0 {
-		return nil, nil
+	return writeFigureSet(dir, figs, opt)
+}
+
+// writeFigureSet writes figs into dir, creating it when there are
+// figures, in every format of opt, and returns the paths written, sorted.
+func writeFigureSet(dir string, figs []figure, opt FigureOptions) ([]string, error) {
+	opt = opt.withDefaults()
+	formats, err := figureFormats(opt)
+	if err != nil || len(figs) == 0 {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
-	index := styleIndex(policies, Policies(cells))
+	paths, err := writeEach(nil, dir, "", figs, formats, opt)
+	sort.Strings(paths)
+	return paths, err
+}
+
+// sweepFigures builds the figures WriteFigures writes, each base name
+// prefixed as its workload's files are.
+func sweepFigures(cells []Cell, policies []string, opt FigureOptions) ([]figure, error) {
+	if err := checkCDFLoads(cells, opt.CDFLoads); err != nil {
+		return nil, err
+	}
+	var drawn []policyLabel
+	for _, c := range cells {
+		drawn = append(drawn, policyLabel{c.Policy, c.Point.Backend})
+	}
+	looks := policyLooks(policies, drawn)
 	workloads := Workloads(cells)
 	prefixes := filePrefixes(workloads)
-	var paths []string
+	var figs []figure
 	for _, w := range workloads {
 		var wc []Cell
 		for _, c := range cells {
@@ -190,26 +226,36 @@ func WriteFigures(dir string, cells []Cell, policies []string, opt FigureOptions
 				wc = append(wc, c)
 			}
 		}
-		if paths, err = writeEach(paths, dir, prefixes[w], workloadFigures(w, wc, index), formats, opt); err != nil {
-			return paths, err
+		for _, f := range workloadFigures(w, wc, looks, opt.CDFLoads) {
+			f.base = prefixes[w] + f.base
+			figs = append(figs, f)
 		}
 	}
-	sort.Strings(paths)
-	return paths, nil
+	return figs, nil
 }
 
-// styleIndex numbers policies in order of first appearance across the
-// lists: a policy's number picks its colour and marker in every figure.
-func styleIndex(lists ...[]string) map[string]int {
-	index := map[string]int{}
-	for _, l := range lists {
-		for _, p := range l {
-			if _, ok := index[p]; !ok {
-				index[p] = len(index)
-			}
+// checkCDFLoads reports a load of loads that no cell has, naming the
+// loads there are.
+func checkCDFLoads(cells []Cell, loads []float64) error {
+	have := map[float64]bool{}
+	var all []float64
+	for _, c := range cells {
+		if !have[c.Load] {
+			have[c.Load] = true
+			all = append(all, c.Load)
 		}
 	}
-	return index
+	for _, l := range loads {
+		if !have[l] {
+			sort.Float64s(all)
+			text := make([]string, len(all))
+			for i, a := range all {
+				text[i] = formatFloat(a)
+			}
+			return fmt.Errorf("CDF load %s: not a load of the sweep; choose among %s", formatFloat(l), strings.Join(text, ", "))
+		}
+	}
+	return nil
 }
 
 // writeEach writes figs into dir, each file named prefix + its base, and
@@ -245,6 +291,9 @@ func figureFormats(opt FigureOptions) ([]string, error) {
 // write renders the figure as base.F for each format F and writes its CSV
 // as base.csv, each file atomically; it returns the paths written.
 func (fig figure) write(base string, formats []string, opt FigureOptions) ([]string, error) {
+	if opt.NoTitles {
+		fig = fig.untitled()
+	}
 	var paths []string
 	for _, f := range formats {
 		b, err := fig.render(f, opt)
@@ -263,6 +312,17 @@ func (fig figure) write(base string, formats []string, opt FigureOptions) ([]str
 		return paths, err
 	}
 	return append(paths, base+".csv"), nil
+}
+
+// untitled returns the figure without its title: the figure's own and a
+// lone panel's.
+func (fig figure) untitled() figure {
+	fig.title = ""
+	if len(fig.panels) == 1 {
+		fig.panels = []panel{fig.panels[0]}
+		fig.panels[0].title = ""
+	}
+	return fig
 }
 
 func knownFormat(f string) bool {
@@ -310,16 +370,14 @@ const (
 )
 
 // workloadFigures builds the figures of one workload from its cells.
-func workloadFigures(w string, cells []Cell, index map[string]int) []figure {
+// cdfLoads are the loads of its CDF panels (none: the middle one).
+func workloadFigures(w string, cells []Cell, looks map[string]look, cdfLoads []float64) []figure {
 	var loads []float64
 	for _, c := range cells {
 		loads = append(loads, c.Load)
 	}
-	xMin, xMax := span(loads)
-	if xMin == xMax {
-		xMin, xMax = xMin-0.05, xMax+0.05
-	}
-	byPolicy := groupByPolicy(cells, index)
+	xMin, xMax := loadSpan(loads)
+	byPolicy := groupByPolicy(cells, looks)
 	curves := TheoryCurves(cells[0].Point)
 	seen := map[string]bool{}
 	for _, c := range cells {
@@ -337,7 +395,7 @@ func workloadFigures(w string, cells []Cell, index map[string]int) []figure {
 	// Cells without a finite value are left out.
 	measured := func(pn *panel, rows *[][]string, metric string, get func(Cell) (v, half float64, ok bool)) {
 		for _, pc := range byPolicy {
-			s := series{name: pc.policy, style: pc.index}
+			s := series{name: pc.policy, look: pc.look}
 			for _, c := range pc.cells {
 				v, h, ok := get(c)
 				if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
@@ -432,7 +490,10 @@ func workloadFigures(w string, cells []Cell, index map[string]int) []figure {
 	figs = append(figs, utilizationFigure(w, byPolicy, xMin, xMax)...)
 	figs = append(figs, gossipFigure(w, byPolicy, xMin, xMax)...)
 
-	if f, ok := cdfFigure(w, byPolicy, xMax); ok {
+	if len(cdfLoads) == 0 {
+		cdfLoads = []float64{middleLoad(loads)}
+	}
+	if f, ok := cdfFigure(w, byPolicy, cdfLoads); ok {
 		figs = append(figs, f)
 	}
 	figs = append(figs, mobilityFigures(w, cells, byPolicy, xMin, xMax)...)
@@ -444,16 +505,20 @@ func workloadFigures(w string, cells []Cell, index map[string]int) []figure {
 // near saturation would flatten every other line on a linear axis.
 const logSpan = 30
 
-// fitY sets the y range to fit the measured series: from 0 to about grow
-// times the highest CI bound on a linear axis; on a log axis (when
-// allowLog and the measurements span more than logSpan) from 0.8 times the
-// lowest positive value to grow times the highest.
+// fitY sets the y range to fit the measured series: from 0 to the
+// labelled tick at or above grow times the highest CI bound on a linear
+// axis; on a log axis (when allowLog, every value is positive and the
+// values span more than logSpan) from 0.8 times the lowest value to grow
+// times the highest. A value of 0 (a cell whose jobs all failed, say)
+// keeps the axis linear, where it can be drawn.
 func (pn *panel) fitY(grow float64, allowLog bool) {
 	lo, hi := math.Inf(1), 0.0
+	positive := true
 	for _, s := range pn.series {
 		for _, p := range s.pts {
 			hi = maxFinite(hi, p.hi)
 			hi = maxFinite(hi, p.y)
+			positive = positive && p.y > 0
 			if p.y > 0 {
 				lo = math.Min(lo, p.y)
 			}
@@ -462,83 +527,144 @@ func (pn *panel) fitY(grow float64, allowLog bool) {
 			}
 		}
 	}
-	if allowLog && hi > 0 && hi/lo > logSpan {
+	if allowLog && positive && hi > 0 && hi/lo > logSpan {
 		pn.logY, pn.yMin, pn.yMax = true, 0.8*lo, grow*hi
 		return
 	}
 	pn.yMin, pn.yMax = 0, niceTop(grow*hi)
 }
 
-// top returns the top of the y axis raised by the factor grow (≥ 1) to
-// make room for a legend, in the plot's coordinates (log10 y on a log
-// axis): a round number on a linear axis, a fraction of the span more on
-// a log axis.
-func (pn panel) top(grow float64) float64 {
+// tops returns the tops the y axis may have, in the plot's coordinates
+// (log10 y on a log axis): the fitted one, then higher ones that make
+// room for a legend, up to headroom times the fitted span: the next
+// labelled ticks on a linear axis, a tenth of the span at a time on a log
+// axis.
+func (pn panel) tops() []float64 {
 	if pn.logY {
 		lo, hi := math.Log10(pn.yMin), math.Log10(pn.yMax)
-		return hi + (hi-lo)*(grow-1)
+		out := []float64{hi}
+		for k := 1; float64(k)/10 <= headroom-1; k++ {
+			out = append(out, hi+(hi-lo)*float64(k)/10)
+		}
+		return out
 	}
-	if grow == 1 {
-		return pn.yMax
+	out := []float64{pn.yMax}
+	for t := pn.yMax; ; {
+		t = niceTop(t + tickStep(t-pn.yMin, 5))
+		if t-pn.yMin > (pn.yMax-pn.yMin)*headroom*(1+1e-9) {
+			return out
+		}
+		out = append(out, t)
 	}
-	return niceTop(pn.yMax * grow)
 }
 
 // limit is the highest y value the axis may show (with headroom): theory
 // curves are sampled up to it.
 func (pn panel) limit() float64 {
-	t := pn.top(headroom)
+	ts := pn.tops()
+	t := ts[len(ts)-1]
 	if pn.logY {
 		return math.Pow(10, t)
 	}
 	return t
 }
 
-// cdfFigure builds the CDF of response time at the highest load.
-func cdfFigure(w string, byPolicy []policyCells, load float64) (figure, bool) {
-	loadText := strconv.FormatFloat(load, 'g', 4, 64)
-	pn := panel{title: w + ": response time CDF at ρ = " + loadText, xLabel: "response time" + responseUnits, yLabel: "fraction of jobs", logX: true, fixedY: true, yMin: 0, yMax: 1}
-	rows := [][]string{{"policy", "value", "fraction"}}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, pc := range byPolicy {
-		var c *Cell
-		for i := range pc.cells {
-			if pc.cells[i].Load == load {
-				c = &pc.cells[i]
-			}
+// middleLoad returns the load nearest the middle of the range of loads,
+// the higher of two as near.
+func middleLoad(loads []float64) float64 {
+	lo, hi := span(loads)
+	mid, best := (lo+hi)/2, hi
+	for _, l := range loads {
+		if d, e := math.Abs(l-mid), math.Abs(best-mid); d < e-1e-9 || (d <= e+1e-9 && l > best) {
+			best = l
 		}
-		if c == nil || c.Hist == nil || c.Hist.Count() == 0 {
-			continue
+	}
+	return best
+}
+
+// cdfFigure builds the CDF of response time at each of loads, one panel
+// each, one line per policy whose cell there has a histogram; false when
+// none has. The x axis starts near the fastest cdfStart of the jobs of
+// the fastest policy, not at the histogram's first tick, which would
+// leave a long flat line on the log axis.
+func cdfFigure(w string, byPolicy []policyCells, loads []float64) (figure, bool) {
+	rows := [][]string{{"policy", "load", "value", "fraction"}}
+	var panels []panel
+	for _, load := range loads {
+		loadText := strconv.FormatFloat(load, 'g', 4, 64)
+		pn := panel{title: "ρ = " + loadText, xLabel: "response time" + responseUnits, yLabel: "fraction of jobs", logX: true, fixedY: true, yMin: 0, yMax: 1}
+		if len(loads) == 1 {
+			pn.title = w + ": response time CDF at ρ = " + loadText
+		} else {
+			pn.xTicks = 3
 		}
-		vs, fs := c.Hist.CDF()
-		s := series{name: pc.policy, style: pc.index}
-		for _, pt := range thinCDF(vs, fs, 300) {
-			s.pts = append(s.pts, pt)
-			lo, hi = math.Min(lo, pt.x), math.Max(hi, pt.x)
-			rows = append(rows, []string{pc.policy, formatFloat(pt.x), formatFloat(pt.y)})
-		}
-		// Markers at the 10th, 50th and 90th percentiles tell the lines
-		// apart without cluttering the flat ends.
-		s.marks = []xyPoint{}
-		next := 0
-		for _, pt := range s.pts {
-			if next < len(cdfMarks) && pt.y >= cdfMarks[next] {
-				s.marks = append(s.marks, pt)
-				for next < len(cdfMarks) && pt.y >= cdfMarks[next] {
-					next++
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, pc := range byPolicy {
+			var c *Cell
+			for i := range pc.cells {
+				if pc.cells[i].Load == load {
+					c = &pc.cells[i]
 				}
 			}
+			if c == nil || c.Hist == nil || c.Hist.Count() == 0 {
+				continue
+			}
+			vs, fs := c.Hist.CDF()
+			s := series{name: pc.policy, look: pc.look}
+			for _, pt := range thinCDF(vs, fs, 300) {
+				s.pts = append(s.pts, pt)
+				if pt.y >= cdfStart && pt.x < lo {
+					lo = pt.x
+				}
+				hi = math.Max(hi, pt.x)
+				rows = append(rows, []string{pc.policy, formatFloat(load), formatFloat(pt.x), formatFloat(pt.y)})
+			}
+			// Markers at the 10th, 50th and 90th percentiles tell the
+			// lines apart without cluttering the flat ends.
+			s.marks = []xyPoint{}
+			next := 0
+			for _, pt := range s.pts {
+				if next < len(cdfMarks) && pt.y >= cdfMarks[next] {
+					s.marks = append(s.marks, pt)
+					for next < len(cdfMarks) && pt.y >= cdfMarks[next] {
+						next++
+					}
+				}
+			}
+			pn.series = append(pn.series, s)
 		}
-		pn.series = append(pn.series, s)
+		if len(pn.series) == 0 {
+			continue
+		}
+		lo = niceFloor(math.Min(lo, hi))
+		if lo >= hi {
+			lo, hi = lo/2, hi*2
+		}
+		pn.xMin, pn.xMax = lo, hi
+		panels = append(panels, pn)
 	}
-	if len(pn.series) == 0 {
+	if len(panels) == 0 {
 		return figure{}, false
 	}
-	if lo == hi {
-		lo, hi = lo/2, hi*2
+	fig := figure{base: "cdf", panels: panels, corners: []corner{topLeft, bottomRight, topRight, bottomLeft}, csv: rows}
+	if len(panels) > 1 {
+		fig.title = w + ": response time CDF by load"
 	}
-	pn.xMin, pn.xMax = lo, hi
-	return figure{base: "cdf", panels: []panel{pn}, corners: []corner{topLeft, bottomRight, topRight, bottomLeft}, csv: rows}, true
+	return fig, true
+}
+
+// cdfStart is the fraction of jobs left of a CDF's x axis.
+const cdfStart = 0.01
+
+// niceFloor rounds v > 0 down to 1, 2 or 5 times a power of ten.
+func niceFloor(v float64) float64 {
+	e := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{5, 2, 1} {
+		if m*e <= v*(1+1e-9) {
+			return m * e
+		}
+	}
+	return e
 }
 
 // cdfMarks are the fractions at which CDF lines get markers.
@@ -574,13 +700,13 @@ func thinCDF(vs, fs []float64, n int) []xyPoint {
 
 type policyCells struct {
 	policy string
-	index  int
+	look   look
 	cells  []Cell // by load
 }
 
-// groupByPolicy splits one workload's cells by policy, in policy index
-// order, each sorted by load.
-func groupByPolicy(cells []Cell, index map[string]int) []policyCells {
+// groupByPolicy splits one workload's cells by policy, in legend order,
+// each sorted by load.
+func groupByPolicy(cells []Cell, looks map[string]look) []policyCells {
 	var out []policyCells
 	at := map[string]int{}
 	for _, c := range cells {
@@ -588,11 +714,11 @@ func groupByPolicy(cells []Cell, index map[string]int) []policyCells {
 		if !ok {
 			i = len(out)
 			at[c.Policy] = i
-			out = append(out, policyCells{policy: c.Policy, index: index[c.Policy]})
+			out = append(out, policyCells{policy: c.Policy, look: looks[c.Policy]})
 		}
 		out[i].cells = append(out[i].cells, c)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].index < out[j].index })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].look.rank < out[j].look.rank })
 	for _, pc := range out {
 		sort.SliceStable(pc.cells, func(i, j int) bool { return pc.cells[i].Load < pc.cells[j].Load })
 	}
@@ -637,6 +763,16 @@ func csvRow(workload, policy string, p xyPoint) []string {
 }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// loadSpan is the range of a load axis: that of loads, or ±0.05 around a
+// single load.
+func loadSpan(loads []float64) (lo, hi float64) {
+	lo, hi = span(loads)
+	if lo == hi {
+		lo, hi = lo-0.05, hi+0.05
+	}
+	return lo, hi
+}
 
 func span(xs []float64) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)

@@ -160,10 +160,10 @@ func TestWriteFigures(t *testing.T) {
 	if measured != n || theory["M/M/1 (no sharing)"] < 50 || theory["M/M/16 (perfect sharing)"] < 50 || len(theory) != 2 {
 		t.Errorf("response.csv: %d measured rows (want %d), theory rows %v", measured, n, theory)
 	}
-	cdf := checkCSV(t, filepath.Join(dir, "cdf.csv"), []string{"policy", "value", "fraction"}, -1)
+	cdf := checkCSV(t, filepath.Join(dir, "cdf.csv"), []string{"policy", "load", "value", "fraction"}, -1)
 	last := map[string]string{}
 	for _, r := range cdf[1:] {
-		last[r[0]] = r[2]
+		last[r[0]] = r[3]
 	}
 	if len(last) != len(testPolicies) {
 		t.Errorf("cdf.csv: policies %v", last)
@@ -173,6 +173,13 @@ func TestWriteFigures(t *testing.T) {
 			t.Errorf("cdf.csv: %s ends at fraction %s, want 1", p, f)
 		}
 	}
+
+	// Legends cover no data; markers stay inside the data areas.
+	figs, err := sweepFigures(cells, testPolicies, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLayouts(t, figs, []string{"response.png", "p99.png", "normalized.png", "overhead.png", "cdf.png"})
 }
 
 func TestWriteFiguresSeveralWorkloads(t *testing.T) {

@@ -39,17 +39,25 @@ func goldenRecords() []results.Record {
 }
 
 // TestGoldenFigures renders the response and overhead figures of a fixed
-// sweep and compares them pixel by pixel with testdata/golden. After an
-// intended change to the figures, look at the new images and run
-// go test ./analysis -run TestGoldenFigures -update.
+// sweep and compares them pixel by pixel with testdata/golden, and checks
+// that their legends cover no data and their markers stay inside the data
+// areas. After an intended change to the figures, look at the new images
+// and run go test ./analysis -run TestGoldenFigures -update.
 func TestGoldenFigures(t *testing.T) {
 	dir := t.TempDir()
 	opt := DefaultFigureOptions()
 	opt.Formats, opt.DPI = []string{"png"}, 100
-	if _, err := WriteFigures(dir, Summarize(goldenRecords()), []string{"random", "pod(d=2)"}, opt); err != nil {
+	cells, order := Summarize(goldenRecords()), []string{"random", "pod(d=2)"}
+	if _, err := WriteFigures(dir, cells, order, opt); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, dir, []string{"response.png", "normalized.png", "overhead.png"})
+	names := []string{"response.png", "normalized.png", "overhead.png"}
+	checkGolden(t, dir, names)
+	figs, err := sweepFigures(cells, order, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLayouts(t, figs, names)
 }
 
 // checkGolden compares the PNG images names in dir with testdata/golden,

@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 
 	"github.com/loadlab/loadlab/workload"
@@ -41,7 +40,7 @@ func mobilityFigures(w string, cells []Cell, byPolicy []policyCells, xMin, xMax 
 	// value's own units) to rows; the plotted values are divided by scale.
 	add := func(pn *panel, rows *[][]string, metric string, scale float64, get func(Cell) (v, half float64)) {
 		for _, pc := range byPolicy {
-			s := series{name: pc.policy, style: pc.index}
+			s := series{name: pc.policy, look: pc.look}
 			for _, c := range pc.cells {
 				v, h := get(c)
 				if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -120,7 +119,7 @@ func hitTimeFigure(w string, byPolicy []policyCells, load float64) (figure, bool
 		if c == nil {
 			continue
 		}
-		s := series{name: pc.policy, style: pc.index}
+		s := series{name: pc.policy, look: pc.look}
 		for i, v := range c.CodeHits {
 			if math.IsNaN(v) {
 				continue
@@ -257,17 +256,18 @@ func MobilityCurves(link workload.Link) (bySize, byDirty []CostCurve, err error)
 // dirty_rate (bytes per model unit), value (model units). No simulation
 // runs. It returns the paths written, sorted.
 func WriteMobilityCurves(dir string, link workload.Link, opt FigureOptions) ([]string, error) {
-	opt = opt.withDefaults()
-	formats, err := figureFormats(opt)
+	figs, err := mobilityCurveFigures(link)
 	if err != nil {
 		return nil, err
 	}
+	return writeFigureSet(dir, figs, opt)
+}
+
+// mobilityCurveFigures builds the figures WriteMobilityCurves writes.
+func mobilityCurveFigures(link workload.Link) ([]figure, error) {
 	bySize, byDirty, err := MobilityCurves(link)
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("figures: %w", err)
 	}
 	// Colours by method, the same in both figures.
 	sizeFig := costFigure("mobility_cost_size", "one migration vs state size", "state size (MB)", true, bySize, []int{0, 1, 2, 3},
@@ -278,7 +278,7 @@ func WriteMobilityCurves(dir string, link workload.Link, opt FigureOptions) ([]s
 		func(cv CostCurve, i int) (x float64, row []string) {
 			return cv.X[i] / link.Bandwidth, []string{cv.Method, formatFloat(curveState), formatFloat(cv.X[i])}
 		})
-	return writeEach(nil, dir, "", []figure{sizeFig, dirtyFig}, formats, opt)
+	return []figure{sizeFig, dirtyFig}, nil
 }
 
 // costFigure draws curves in two panels, downtime and total time against
@@ -291,7 +291,7 @@ func costFigure(base, title, xLabel string, logX bool, curves []CostCurve, style
 		pn := panel{xLabel: xLabel, yLabel: label + responseUnits, logX: logX, xTicks: 3}
 		xs := []float64{}
 		for k, cv := range curves {
-			s := series{name: cv.Method, style: styles[k], marks: []xyPoint{}}
+			s := series{name: cv.Method, look: look{colour: styles[k], shape: styles[k], rank: k}, marks: []xyPoint{}}
 			for i, y := range get(cv) {
 				x, cols := at(cv, i)
 				xs = append(xs, x)

@@ -77,7 +77,13 @@ func TestGoldenMobilityFigures(t *testing.T) {
 	if _, err := WriteFigures(dir, Summarize(mobilityRecords()), nil, pngOptions()); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, dir, []string{"mobility_bytes.png", "mobility_time.png", "mobility_hit_rate.png", "mobility_hit_time.png"})
+	names := []string{"mobility_bytes.png", "mobility_time.png", "mobility_hit_rate.png", "mobility_hit_time.png"}
+	checkGolden(t, dir, names)
+	figs, err := sweepFigures(Summarize(mobilityRecords()), nil, pngOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLayouts(t, figs, names)
 }
 
 // TestGoldenMobilityCurves does the same for the cost-model figures.
@@ -87,6 +93,11 @@ func TestGoldenMobilityCurves(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, dir, []string{"mobility_cost_size.png", "mobility_cost_dirty.png"})
+	figs, err := mobilityCurveFigures(workload.Link{Bandwidth: 1e8, Latency: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLayouts(t, figs, []string{"mobility_cost_size.png", "mobility_cost_dirty.png"})
 }
 
 // TestMobilityFiguresOnlyWithUnits checks that the code-migration figures

@@ -15,54 +15,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// Styles. A policy's colour and marker depend only on its index in the
-// policy list, so they agree across figures and across sweeps.
-var (
-	// okabeIto is the Okabe–Ito palette, distinguishable with the common
-	// forms of colour blindness; its yellow, faint on white, comes last.
-	okabeIto = []color.Color{
-		rgb(0xE69F00), rgb(0x56B4E9), rgb(0x009E73), rgb(0x0072B2),
-		rgb(0xD55E00), rgb(0xCC79A7), rgb(0x000000), rgb(0xF0E442),
-	}
-	// markers has 7 shapes against 8 colours, so the first 56 policies get
-	// distinct (colour, marker) pairs.
-	markers = []draw.GlyphDrawer{
-		draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.RingGlyph{},
-		draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{},
-	}
-	// theoryStyles draw theory curves: no sharing, perfect sharing, others.
-	theoryStyles = []draw.LineStyle{
-		{Color: color.Black, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(4), vg.Points(2)}},
-		{Color: rgb(0x777777), Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(1.5), vg.Points(1.5)}},
-		{Color: rgb(0x777777), Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(5), vg.Points(1.5), vg.Points(1), vg.Points(1.5)}},
-	}
-	gridColor = rgb(0xE4E4E4)
-)
-
-func rgb(v uint32) color.Color {
-	return color.RGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}
-}
-
-const (
-	titleSize      = 8.5
-	labelSize      = 8
-	tickSize       = 7
-	legendFontSize = 7
-	markerSize     = 2 // radius in points
-)
-
-func policyColor(i int) color.Color       { return okabeIto[i%len(okabeIto)] }
-func policyMarker(i int) draw.GlyphDrawer { return markers[i%len(markers)] }
-func policyLine(i int) draw.LineStyle {
-	return draw.LineStyle{Color: policyColor(i), Width: vg.Points(1)}
-}
-func policyGlyph(i int) draw.GlyphStyle {
-	return draw.GlyphStyle{Color: policyColor(i), Shape: policyMarker(i), Radius: vg.Points(markerSize)}
-}
-func theoryStyle(i int) draw.LineStyle { return theoryStyles[min(i, len(theoryStyles)-1)] }
-func errorStyle(i int) draw.LineStyle {
-	return draw.LineStyle{Color: policyColor(i), Width: vg.Points(0.6)}
-}
 func identity(s string) string { return s }
 
 // niceTop rounds v up to a multiple of the label step linearTicks uses
@@ -99,7 +51,23 @@ func (f figure) render(format string, opt FigureOptions) ([]byte, error) {
 }
 
 // draw lays out and draws the figure on c, passing every text through txt.
-func (f figure) draw(c draw.Canvas, txt func(string) string) (err error) {
+func (f figure) draw(c draw.Canvas, txt func(string) string) error {
+	_, err := f.drawLayout(c, txt)
+	return err
+}
+
+// figureLayout is where drawLayout put things on the canvas: each
+// panel's data area and y range (in the plot's coordinates: log10 of the
+// values on a log axis), and the legend's box (empty without a legend).
+type figureLayout struct {
+	data   []vg.Rectangle
+	yRange [][2]float64
+	legend vg.Rectangle
+	below  bool // the legend is below the panels, not in a corner
+}
+
+// drawLayout draws the figure as draw does and says where it put things.
+func (f figure) drawLayout(c draw.Canvas, txt func(string) string) (lay figureLayout, err error) {
 	defer func() {
 		// gonum/plot panics on some degenerate input; report it as an
 		// error instead of crashing a report.
@@ -109,58 +77,135 @@ func (f figure) draw(c draw.Canvas, txt func(string) string) (err error) {
 	}()
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
+	c = f.drawTitle(c, txt)
+	pl := f.place(c, txt)
+	lay = f.drawPanels(pl.plots, pl.area)
+	pl.legend.draw(c)
+	lay.legend, lay.below = pl.legend.box, pl.legend.below
+	return lay, nil
+}
 
-	plots := make([]*plot.Plot, len(f.panels))
-	for i, pn := range f.panels {
-		plots[i] = pn.plot(txt)
-	}
+// drawTitle draws the figure's title, if any, at the top of c and
+// returns the rest of c.
+func (f figure) drawTitle(c draw.Canvas, txt func(string) string) draw.Canvas {
 	if f.title != "" {
 		sty := textStyle(titleSize)
 		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
 		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y}, txt(f.title))
 		c.Max.Y -= sty.Rectangle(txt(f.title)).Size().Y + vg.Points(2)
 	}
+	return c
+}
+
+// placed is a figure laid out within a canvas: its panels' plots, ready
+// to draw in area, and its legend.
+type placed struct {
+	plots  []*plot.Plot
+	area   draw.Canvas
+	legend placedLegend
+}
+
+// place builds the panels' plots and finds the legend a place: the
+// emptiest corner of a panel's data area that no data comes near, if
+// need be after raising the top of that panel's y axis by a label step or
+// two (up to headroom); else a strip below the panels.
+func (f figure) place(c draw.Canvas, txt func(string) string) placed {
+	pl := placed{area: c}
+	for _, pn := range f.panels {
+		pl.plots = append(pl.plots, pn.plot(txt))
+	}
+	f.padX(pl.plots, c)
 	entries := legendEntriesOf(f.panels, txt)
 	if len(entries) == 0 {
-		f.drawPanels(plots, c)
-		return nil
+		return pl
 	}
 	leg := newLegend(entries...)
-
-	// A corner of a panel's data area that no data crosses, if need be
-	// after raising the top of the y axes a little; else a strip below the
-	// panels.
 	boxW, boxH := legendSize(leg)
-	grows := []float64{1}
-	if f.headroom {
-		grows = append(grows, headroom)
-	}
-	for _, grow := range grows {
-		for i, p := range plots {
-			if !f.panels[i].fixedY {
-				p.Y.Max = f.panels[i].top(grow)
-			}
+	tops := make([][]float64, len(pl.plots))
+	levels := 1
+	for i, pn := range f.panels {
+		tops[i] = []float64{pl.plots[i].Y.Max}
+		if f.headroom && !pn.fixedY {
+			tops[i] = pn.tops()
 		}
-		tiles := f.layout(plots, c)
-		for i, p := range plots {
-			dc := p.DataCanvas(tiles[i])
+		levels = max(levels, len(tops[i]))
+	}
+	// raise sets the tops of the y axes: panel i's at level, the others
+	// as fitted.
+	raise := func(i, level int) {
+		for j, p := range pl.plots {
+			p.Y.Max = tops[j][0]
+		}
+		if i >= 0 {
+			pl.plots[i].Y.Max = tops[i][level]
+		}
+	}
+	for level := range levels {
+		host, room := -1, vg.Length(-1)
+		for i := range pl.plots {
+			if level >= len(tops[i]) {
+				continue
+			}
+			raise(i, level)
+			p := pl.plots[i]
+			dc := p.DataCanvas(f.layout(pl.plots, c)[i])
 			occ := f.panels[i].occupied(p, dc)
 			for _, k := range f.corners {
 				r, ok := cornerRect(dc, k, boxW, boxH)
-				if ok && !overlaps(r, occ, vg.Points(markerSize+1)) {
-					f.drawPanels(plots, c)
-					drawLegendBox(c, leg, r)
-					return nil
+				if !ok {
+					continue
+				}
+				// Clearance beyond a few points does not matter: then
+				// the corners' order decides.
+				if d := min(clearance(r, occ), vg.Points(6)); d > legendGap && d > room {
+					pl.legend, host, room = placedLegend{legs: []*plot.Legend{leg}, box: r}, i, d
 				}
 			}
 		}
+		if host >= 0 {
+			raise(host, level)
+			return pl
+		}
 	}
-	for i, p := range plots {
-		p.Y.Max = f.panels[i].top(1)
-	}
-	f.drawLegendBelow(plots, c, entries)
-	return nil
+	raise(-1, 0)
+	pl.legend = legendBelow(c, entries)
+	pl.area.Min.Y += pl.legend.box.Size().Y + vg.Points(2)
+	return pl
 }
+
+// legendGap is the least room between a legend box and the data.
+const legendGap = vg.Length(1.5)
+
+// xPad is the room at each end of an x axis, beyond the first and last
+// value: a marker, an error bar's cap, stays inside the data area.
+const xPad = vg.Length(5)
+
+// padX widens the x range of each plot by xPad at both ends, in the
+// plot's coordinates for its data area within c; the ticks stay those of
+// the range before.
+func (f figure) padX(plots []*plot.Plot, c draw.Canvas) {
+	for i, tc := range f.layout(plots, c) {
+		p := plots[i]
+		dc := p.DataCanvas(tc)
+		w := dc.Max.X - dc.Min.X
+		if w <= 4*xPad || !(p.X.Max > p.X.Min) {
+			continue
+		}
+		d := (p.X.Max - p.X.Min) * float64(xPad/(w-2*xPad))
+		p.X.Tick.Marker = rangeTicks{p.X.Tick.Marker, p.X.Min, p.X.Max}
+		p.X.Min, p.X.Max = p.X.Min-d, p.X.Max+d
+	}
+}
+
+// rangeTicks marks an axis as its Ticker marks the range [lo, hi],
+// whatever range the axis has.
+type rangeTicks struct {
+	plot.Ticker
+	lo, hi float64
+}
+
+// Ticks implements plot.Ticker.
+func (t rangeTicks) Ticks(float64, float64) []plot.Tick { return t.Ticker.Ticks(t.lo, t.hi) }
 
 // layout returns the canvas of each panel within c, data areas aligned.
 func (f figure) layout(plots []*plot.Plot, c draw.Canvas) []draw.Canvas {
@@ -171,24 +216,42 @@ func (f figure) layout(plots []*plot.Plot, c draw.Canvas) []draw.Canvas {
 	return plot.Align([][]*plot.Plot{plots}, t, c)[0]
 }
 
-func (f figure) drawPanels(plots []*plot.Plot, c draw.Canvas) {
+// drawPanels draws the panels in c and returns their data areas and y
+// ranges.
+func (f figure) drawPanels(plots []*plot.Plot, c draw.Canvas) figureLayout {
+	var lay figureLayout
 	for i, tc := range f.layout(plots, c) {
 		plots[i].Draw(tc)
+		lay.data = append(lay.data, plots[i].DataCanvas(tc).Rectangle)
+		lay.yRange = append(lay.yRange, [2]float64{plots[i].Y.Min, plots[i].Y.Max})
 	}
+	return lay
 }
 
-// drawLegendBelow draws the legend under the panels, filling rows left
-// to right in as many columns as fit the width.
-func (f figure) drawLegendBelow(plots []*plot.Plot, c draw.Canvas, entries []legendEntry) {
-	const gap = vg.Length(8)
+// placedLegend is a legend and its box: one legend on a framed white box
+// in a corner, or columns of legends below the panels.
+type placedLegend struct {
+	legs  []*plot.Legend
+	colW  []vg.Length // below: the columns' widths
+	box   vg.Rectangle
+	below bool
+}
+
+// legendGapX is the gap between the columns of a legend below the panels.
+const legendGapX = vg.Length(8)
+
+// legendBelow lays the entries out in a strip at the bottom of c,
+// filling rows left to right in as many columns as fit the width.
+func legendBelow(c draw.Canvas, entries []legendEntry) placedLegend {
 	widths := make([]vg.Length, len(entries))
 	for i, e := range entries {
 		widths[i], _ = legendSize(newLegend(e))
 	}
 	var colW []vg.Length
+	var total vg.Length
 	for cols := len(entries); cols >= 1; cols-- {
 		colW = make([]vg.Length, cols)
-		total := gap * vg.Length(cols-1)
+		total = legendGapX * vg.Length(cols-1)
 		for i, w := range widths {
 			colW[i%cols] = max(colW[i%cols], w)
 		}
@@ -199,33 +262,39 @@ func (f figure) drawLegendBelow(plots []*plot.Plot, c draw.Canvas, entries []leg
 			break
 		}
 	}
-	cols := len(colW)
-	var legs []*plot.Legend
+	pl := placedLegend{colW: colW, below: true}
 	var height vg.Length
-	for col := range cols {
+	for col := range colW {
 		var es []legendEntry
-		for i := col; i < len(entries); i += cols {
+		for i := col; i < len(entries); i += len(colW) {
 			es = append(es, entries[i])
 		}
 		l := newLegend(es...)
 		_, h := legendSize(l)
 		height = max(height, h)
-		legs = append(legs, l)
-	}
-	area := c
-	area.Min.Y += height + vg.Points(2)
-	f.drawPanels(plots, area)
-	total := gap * vg.Length(cols-1)
-	for _, w := range colW {
-		total += w
+		pl.legs = append(pl.legs, l)
 	}
 	x := c.Center().X - total/2
-	for i, l := range legs {
+	pl.box = vg.Rectangle{Min: vg.Point{X: x, Y: c.Min.Y}, Max: vg.Point{X: x + total, Y: c.Min.Y + height}}
+	return pl
+}
+
+// draw draws the legend on c; nothing when there is none.
+func (pl placedLegend) draw(c draw.Canvas) {
+	if len(pl.legs) == 0 {
+		return
+	}
+	if !pl.below {
+		drawLegendBox(c, pl.legs[0], pl.box)
+		return
+	}
+	x := pl.box.Min.X
+	for i, l := range pl.legs {
 		_, h := legendSize(l)
-		r := vg.Rectangle{Min: vg.Point{X: x + legendMargin, Y: c.Min.Y + height - h + legendMargin}}
-		r.Max = vg.Point{X: x + colW[i] - legendMargin, Y: c.Min.Y + height - legendMargin}
+		r := vg.Rectangle{Min: vg.Point{X: x + legendMargin, Y: pl.box.Max.Y - h + legendMargin}}
+		r.Max = vg.Point{X: x + pl.colW[i] - legendMargin, Y: pl.box.Max.Y - legendMargin}
 		l.Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: r})
-		x += colW[i] + gap
+		x += pl.colW[i] + legendGapX
 	}
 }
 
@@ -235,13 +304,13 @@ type legendEntry struct {
 }
 
 // legendEntriesOf returns the legend entries of panels: each policy once,
-// in index order, then the theory curves.
+// in legend order, then the theory curves.
 func legendEntriesOf(panels []panel, txt func(string) string) []legendEntry {
 	var pol, th []series
 	seen := map[string]bool{}
 	for _, pn := range panels {
 		for _, s := range pn.series {
-			if seen[s.name] || len(s.pts) == 0 {
+			if seen[s.name] || (len(s.pts) == 0 && !s.key) {
 				continue
 			}
 			seen[s.name] = true
@@ -252,14 +321,14 @@ func legendEntriesOf(panels []panel, txt func(string) string) []legendEntry {
 			}
 		}
 	}
-	sort.SliceStable(pol, func(i, j int) bool { return pol[i].style < pol[j].style })
+	sort.SliceStable(pol, func(i, j int) bool { return pol[i].look.rank < pol[j].look.rank })
 	var out []legendEntry
 	for _, s := range append(pol, th...) {
 		var thumbs []plot.Thumbnailer
 		if s.theory {
 			thumbs = []plot.Thumbnailer{&plotter.Line{LineStyle: theoryStyle(s.style)}}
 		} else {
-			thumbs = []plot.Thumbnailer{&plotter.Line{LineStyle: policyLine(s.style)}, &plotter.Scatter{GlyphStyle: policyGlyph(s.style)}}
+			thumbs = []plot.Thumbnailer{&plotter.Line{LineStyle: s.look.line()}, &plotter.Scatter{GlyphStyle: s.look.glyph()}}
 		}
 		out = append(out, legendEntry{txt(s.name), thumbs})
 	}
@@ -310,13 +379,16 @@ func cornerRect(dc draw.Canvas, k corner, w, h vg.Length) (vg.Rectangle, bool) {
 	return r, true
 }
 
-func overlaps(r vg.Rectangle, pts []vg.Point, pad vg.Length) bool {
-	for _, p := range pts {
-		if p.X >= r.Min.X-pad && p.X <= r.Max.X+pad && p.Y >= r.Min.Y-pad && p.Y <= r.Max.Y+pad {
-			return true
-		}
+// clearance is the distance from r to the nearest of boxes; 0 when one
+// overlaps it.
+func clearance(r vg.Rectangle, boxes []vg.Rectangle) vg.Length {
+	d := vg.Length(math.Inf(1))
+	for _, b := range boxes {
+		dx := max(r.Min.X-b.Max.X, b.Min.X-r.Max.X, 0)
+		dy := max(r.Min.Y-b.Max.Y, b.Min.Y-r.Max.Y, 0)
+		d = min(d, vg.Length(math.Hypot(float64(dx), float64(dy))))
 	}
-	return false
+	return d
 }
 
 // drawLegendBox draws the legend on a white box with a thin frame.
@@ -363,24 +435,19 @@ func (pn panel) plot(txt func(string) string) *plot.Plot {
 			p.Add(l)
 		}
 	}
-	for _, s := range pn.series {
-		if s.theory || len(s.pts) == 0 {
-			continue
-		}
+	// Twins of a policy after its first: the simulator's dashed line and
+	// hollow markers over the real backend's.
+	for _, s := range byVariant(pn.series) {
 		if eb := errorBars(s); eb != nil {
 			p.Add(eb)
 		}
-		p.Add(&plotter.Line{XYs: xys(s.pts), LineStyle: policyLine(s.style)})
-		marks := s.pts
-		if s.marks != nil {
-			marks = s.marks
-		}
-		p.Add(&plotter.Scatter{XYs: xys(marks), GlyphStyle: policyGlyph(s.style)})
+		p.Add(&plotter.Line{XYs: xys(s.pts), LineStyle: s.look.line()})
+		p.Add(&plotter.Scatter{XYs: xys(s.markers()), GlyphStyle: s.look.glyph()})
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = pn.xMin, pn.xMax, pn.yMin, pn.yMax
 	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{pn.xTicks}, linearTicks{}
 	if pn.logX {
-		p.X.Tick.Marker = logTicks{}
+		p.X.Tick.Marker = logTicks{pn.xTicks}
 	}
 	if pn.logY {
 		p.Y.Tick.Marker = logTicks{}
@@ -482,17 +549,24 @@ func (t linearTicks) Ticks(lo, hi float64) []plot.Tick {
 }
 
 // logTicks marks an axis of log10 x (see panel.linear) at the powers of
-// ten within its range, labelled with x itself, and at 2× and 5× them when
-// the range spans less than 2.5 decades; minor ticks mark the other
+// ten within its range, labelled with x itself: every power when the
+// range spans at most about n decades (n = 0 means 5), else every second
+// or third so that about n labels remain, and 2× and 5× them as well when
+// it spans less than half n decades; minor ticks mark the other
 // multiples. Unlike plot.LogTicks it puts no tick outside the range.
-type logTicks struct{}
+type logTicks struct{ n int }
 
 // Ticks implements plot.Ticker.
-func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+func (t logTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(hi > lo) {
 		return []plot.Tick{{Value: lo, Label: formatFloat(math.Pow(10, lo))}}
 	}
-	few := hi-lo < 2.5
+	n := t.n
+	if n <= 0 {
+		n = 5
+	}
+	few := hi-lo < float64(n)/2
+	every := max(1, math.Ceil((hi-lo)/float64(n)-1e-9))
 	var ticks []plot.Tick
 	for e := math.Floor(lo); e <= math.Ceil(hi); e++ {
 		for m := 1; m <= 9; m++ {
@@ -502,7 +576,7 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 				continue
 			}
 			t := plot.Tick{Value: lv}
-			if m == 1 || (few && (m == 2 || m == 5)) {
+			if (m == 1 && math.Mod(e, every) == 0) || (few && (m == 2 || m == 5)) {
 				t.Label = strconv.FormatFloat(v, 'g', 6, 64)
 			}
 			ticks = append(ticks, t)
@@ -535,17 +609,22 @@ func errorBars(s series) *plotter.YErrorBars {
 	if len(pts) == 0 {
 		return nil
 	}
-	return &plotter.YErrorBars{XYs: pts, YErrors: errs, LineStyle: errorStyle(s.style), CapWidth: vg.Points(3)}
+	return &plotter.YErrorBars{XYs: pts, YErrors: errs, LineStyle: s.look.errorBar(), CapWidth: capWidth}
 }
 
-// occupied returns points, in canvas coordinates within the data area dc,
-// along everything the panel draws: lines sampled every point or so, error
-// bars, markers. A legend box must avoid them.
-func (pn panel) occupied(p *plot.Plot, dc draw.Canvas) []vg.Point {
+// occupied returns boxes, in canvas coordinates within the data area dc,
+// around everything the panel draws: lines sampled every point or so,
+// error bars and their caps, markers. A legend box must avoid them.
+func (pn panel) occupied(p *plot.Plot, dc draw.Canvas) []vg.Rectangle {
 	pn = pn.linear()
 	trX, trY := p.Transforms(&dc)
-	var out []vg.Point
-	addLine := func(line []vg.Point) {
+	var out []vg.Rectangle
+	box := func(at vg.Point, w, h vg.Length) {
+		if dc.Contains(at) {
+			out = append(out, vg.Rectangle{Min: vg.Point{X: at.X - w, Y: at.Y - h}, Max: vg.Point{X: at.X + w, Y: at.Y + h}})
+		}
+	}
+	addLine := func(line []vg.Point, width vg.Length) {
 		for _, l := range dc.ClipLinesXY(line) {
 			for i := 1; i < len(l); i++ {
 				a, b := l[i-1], l[i]
@@ -553,11 +632,11 @@ func (pn panel) occupied(p *plot.Plot, dc draw.Canvas) []vg.Point {
 				n := int(math.Ceil(d)) + 1
 				for j := 0; j <= n; j++ {
 					t := vg.Length(float64(j) / float64(n))
-					out = append(out, vg.Point{X: a.X + t*(b.X-a.X), Y: a.Y + t*(b.Y-a.Y)})
+					box(vg.Point{X: a.X + t*(b.X-a.X), Y: a.Y + t*(b.Y-a.Y)}, width/2, width/2)
 				}
 			}
 			if len(l) == 1 {
-				out = append(out, l[0])
+				box(l[0], width/2, width/2)
 			}
 		}
 	}
@@ -565,13 +644,31 @@ func (pn panel) occupied(p *plot.Plot, dc draw.Canvas) []vg.Point {
 		line := make([]vg.Point, 0, len(s.pts))
 		for _, pt := range s.pts {
 			line = append(line, vg.Point{X: trX(pt.x), Y: trY(pt.y)})
-			if !math.IsNaN(pt.lo) {
-				addLine([]vg.Point{{X: trX(pt.x), Y: trY(pt.lo)}, {X: trX(pt.x), Y: trY(pt.hi)}})
+		}
+		if s.theory {
+			addLine(line, theoryStyle(s.style).Width)
+			continue
+		}
+		addLine(line, s.look.line().Width)
+		for _, pt := range s.pts {
+			if math.IsNaN(pt.lo) || math.IsNaN(pt.hi) || pt.hi <= pt.lo {
+				continue
+			}
+			x := trX(pt.x)
+			addLine([]vg.Point{{X: x, Y: trY(pt.lo)}, {X: x, Y: trY(pt.hi)}}, s.look.errorBar().Width)
+			for _, y := range []float64{pt.lo, pt.hi} {
+				box(vg.Point{X: x, Y: trY(y)}, capWidth/2, s.look.errorBar().Width/2)
 			}
 		}
-		addLine(line)
+		r := s.look.glyph().Radius
+		for _, pt := range s.markers() {
+			box(vg.Point{X: trX(pt.x), Y: trY(pt.y)}, r, r)
+		}
 	}
 	return out
 }
+
+// capWidth is the width of an error bar's caps.
+const capWidth = vg.Length(3)
 
 func fontOf(size vg.Length) font.Font { return font.From(plot.DefaultFont, size) }

@@ -46,8 +46,8 @@ func utilizationFigure(w string, byPolicy []policyCells, xMin, xMax float64) []f
 	rows := [][]string{{"workload", "policy", "load", "value", "node_min", "node_max", "spread"}}
 	for i, pc := range drawn {
 		dx := shift * (float64(i) - float64(len(drawn)-1)/2)
-		sm := series{name: pc.policy, style: pc.index}
-		ss := series{name: pc.policy, style: pc.index}
+		sm := series{name: pc.policy, look: pc.look}
+		ss := series{name: pc.policy, look: pc.look}
 		for _, c := range pc.cells {
 			if math.IsNaN(c.NodeUtilMin) {
 				continue
@@ -126,7 +126,7 @@ func gossipFigure(w string, byPolicy []policyCells, xMin, xMax float64) []figure
 	age := func(metric, label string, get func(Cell) (float64, float64)) panel {
 		pn := panel{xLabel: loadLabel, yLabel: label + responseUnits, xMin: xMin, xMax: xMax}
 		for _, pc := range drawn {
-			s := series{name: pc.policy, style: pc.index}
+			s := series{name: pc.policy, look: pc.look}
 			for _, c := range pc.cells {
 				v, h := get(c)
 				if math.IsNaN(v) || math.IsInf(v, 0) {

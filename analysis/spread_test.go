@@ -57,6 +57,11 @@ func TestGoldenSpreadFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, dir, []string{"utilization.png", "gossip.png", "overhead_bytes.png"})
+	figs, err := sweepFigures(Summarize(spreadRecords(true)), []string{"random", "pod(d=2)", "jsq+sender"}, pngOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLayouts(t, figs, []string{"utilization.png", "gossip.png", "overhead.png"})
 }
 
 // TestSpreadFigures checks when the utilisation, gossip and bytes figures
