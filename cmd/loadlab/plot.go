@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -19,7 +21,7 @@ func plotCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "plot",
 		Usage:     "draw the figures of a sweep directory again (from its stored results)",
-		UsageText: "loadlab plot out/quick [--columns 2] [--formats pdf,png]",
+		UsageText: "loadlab plot out/quick [--columns 2] [--formats pdf,png] [--title=false] [--cdf-load 0.5,0.9]",
 		Flags:     figureFlags(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -34,6 +36,9 @@ func plotCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkCDFLoads(opt, spec); err != nil {
+				return err
+			}
 			return writeReport(c.App.Writer, dir, spec, opt)
 		},
 	}
@@ -41,7 +46,15 @@ func plotCommand() *cli.Command {
 
 // figureFlags are the flags of the commands that draw a sweep's figures.
 func figureFlags() []cli.Flag {
+	return append(layoutFlags(),
+		&cli.StringFlag{Name: "cdf-load", Usage: "the load(s) at which the cdf figure shows the distribution of response time, comma-separated, each a load of the sweep (default: the load nearest the middle of its range)"})
+}
+
+// layoutFlags are the flags of every command that draws figures: their
+// size, formats and titles.
+func layoutFlags() []cli.Flag {
 	return []cli.Flag{
+		&cli.BoolFlag{Name: "title", Value: true, Usage: "draw each figure's title; --title=false for a paper, whose captions carry them"},
 		&cli.IntFlag{Name: "columns", Value: 1, Usage: "figure width for a two-column paper: 1 (one column, 3.5 × 2.6 in) or 2 (both columns, 7 × 3 in); text stays the same size"},
 		&cli.StringFlag{Name: "formats", Value: "png,svg,pdf", Usage: "figure files to write, comma-separated: png, svg, pdf (also jpg, tif, tex); each comes with the CSV of its data"},
 	}
@@ -70,7 +83,32 @@ func figureOptions(c *cli.Context) (analysis.FigureOptions, error) {
 	if err := opt.Validate(); err != nil {
 		return opt, inputErr("--formats: %v", err)
 	}
+	opt.NoTitles = !c.Bool("title")
+	if v := c.String("cdf-load"); v != "" {
+		for _, s := range strings.Split(v, ",") {
+			l, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			if err != nil || !(l > 0 && l < 1) {
+				return opt, inputErr("--cdf-load %q: want loads between 0 and 1 separated by commas, e.g. 0.5,0.8", v)
+			}
+			opt.CDFLoads = append(opt.CDFLoads, l)
+		}
+	}
 	return opt, nil
+}
+
+// checkCDFLoads reports a --cdf-load that is not a load of spec, naming
+// the loads it has.
+func checkCDFLoads(opt analysis.FigureOptions, spec *experiment.Spec) error {
+	for _, l := range opt.CDFLoads {
+		if !slices.Contains(spec.Loads, l) {
+			loads := make([]string, len(spec.Loads))
+			for i, s := range spec.Loads {
+				loads[i] = strconv.FormatFloat(s, 'g', -1, 64)
+			}
+			return inputErr("--cdf-load %g: not a load of sweep %s; choose among its loads %s", l, spec.Name, strings.Join(loads, ", "))
+		}
+	}
+	return nil
 }
 
 func exportCommand() *cli.Command {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -110,6 +112,8 @@ func TestFigureFlagsBadInput(t *testing.T) {
 		{[]string{"sweep", "testdata/tiny.yaml", "--formats", "gif"}, []string{"--formats", "gif", "png"}},
 		{[]string{"sweep", "testdata/tiny.yaml", "--formats", " , "}, []string{"--formats", "at least one"}},
 		{[]string{"plot", "testdata", "--columns", "0"}, []string{"--columns 0"}},
+		{[]string{"sweep", "testdata/tiny.yaml", "--cdf-load", "0.55"}, []string{"--cdf-load 0.55", "0.5, 0.8, 0.9"}},
+		{[]string{"sweep", "testdata/tiny.yaml", "--cdf-load", "0.5,high"}, []string{"--cdf-load", "0.5,high", "commas"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out := t.TempDir()
@@ -134,5 +138,54 @@ func TestFigureFlagsBadInput(t *testing.T) {
 				t.Errorf("bad input wrote %d files", len(entries))
 			}
 		})
+	}
+}
+
+// TestCDFLoadAndTitleFlags checks --cdf-load and --title=false of plot:
+// the CDF at the loads asked for, figures without titles, and a load the
+// sweep lacks refused as bad input with the loads it has.
+func TestCDFLoadAndTitleFlags(t *testing.T) {
+	spec := filepath.Join(t.TempDir(), "small.yaml")
+	if err := os.WriteFile(spec, []byte(smallSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "small")
+	if _, _, err := loadlab(t, "sweep", spec, "--out", dir, "--quiet", "--formats", "svg"); err != nil {
+		t.Fatal(err)
+	}
+	figs := filepath.Join(dir, "figures")
+	cdfLoads := func() string {
+		b, err := os.ReadFile(filepath.Join(figs, "cdf.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		loads := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+			loads[strings.Split(line, ",")[1]] = true
+		}
+		return strings.Join(slices.Sorted(maps.Keys(loads)), " ")
+	}
+	title := func() bool {
+		b, err := os.ReadFile(filepath.Join(figs, "response.svg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(string(b), "mean response time vs load")
+	}
+	// The sweep's own figures: the CDF at the middle of 0.5 and 0.8 (the
+	// higher of two as near), with titles.
+	if got := cdfLoads(); got != "0.8" || !title() {
+		t.Errorf("sweep: CDF at %q, title %v; want 0.8 and a title", got, title())
+	}
+	if _, _, err := loadlab(t, "plot", dir, "--formats", "svg", "--title=false", "--cdf-load", "0.5, 0.8"); err != nil {
+		t.Fatal(err)
+	}
+	if got := cdfLoads(); got != "0.5 0.8" || title() {
+		t.Errorf("plot --title=false --cdf-load 0.5,0.8: CDF at %q, title %v; want 0.5 0.8 and none", got, title())
+	}
+	_, _, err := loadlab(t, "plot", dir, "--cdf-load", "0.6")
+	var stderr bytes.Buffer
+	if code := exitCode(err, &stderr); code != 2 || !strings.Contains(fmt.Sprint(err), "0.5, 0.8") {
+		t.Errorf("plot --cdf-load 0.6: exit %d, error %v; want 2 and the loads 0.5, 0.8", code, err)
 	}
 }

@@ -52,6 +52,9 @@ func sweepCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkCDFLoads(figOpt, spec); err != nil {
+				return err
+			}
 			out := c.String("out")
 			if out == "" {
 				out = filepath.Join("out", spec.Name)
