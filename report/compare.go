@@ -135,6 +135,9 @@ type Comparison struct {
 	Diffs        []Diff // by metric, workload, policy (A's order), load
 	OnlyA, OnlyB int    // cells present on one side only
 	Policies     []string
+	// Figures says how WriteCompare draws its figures (size, formats,
+	// titles), as for a sweep's; zero: the defaults.
+	Figures analysis.FigureOptions
 }
 
 // compared are the metrics a comparison tests.
@@ -441,9 +444,11 @@ func (c *Comparison) WriteLaTeX(w io.Writer) error {
 }
 
 // WriteCompare writes the comparison into out (created if needed):
-// compare.html, compare.md, compare.tex, compare.csv, and the figures
-// compare_response.png and .svg (prefixed by workload when there are
-// several). It returns the paths of the documents.
+// compare.html, compare.md, compare.tex, compare.csv, and the figure
+// compare_response in the formats of c.Figures, with its CSV (prefixed by
+// workload when there are several; see analysis.WriteCompareFigures).
+// The documents show its PNG, when c.Figures writes one. It returns the
+// paths of the documents.
 func WriteCompare(c *Comparison, out string) ([]string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err

@@ -59,14 +59,18 @@ func compareCommand() *cli.Command {
 		Description: "Matches cells by workload, policy (without its \" (backend)\" suffix) and load, and gives\n" +
 			"A, B and B − A with its 95% CI for mean and p99 response: a paired t interval when both sides\n" +
 			"ran the same seeds (common random numbers), Welch's t otherwise. Writes compare.html,\n" +
-			"compare.md, compare.tex, compare.csv and compare_response.png/.svg (A solid, B dashed), in\n" +
-			"DIR1/compare unless --out says otherwise.",
-		Flags: []cli.Flag{
+			"compare.md, compare.tex, compare.csv and the figure compare_response (A solid, B dashed) in\n" +
+			"each of --formats with its CSV, in DIR1/compare unless --out says otherwise.",
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "output directory", DefaultText: "DIR1/compare"},
-		},
+		}, layoutFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return inputErr("compare: want one or two sweep directories, got %d arguments (usage: %s)", c.NArg(), c.Command.UsageText)
+			}
+			figOpt, err := figureOptions(c)
+			if err != nil {
+				return err
 			}
 			dirs := c.Args().Slice()
 			a, b, err := report.Sides(dirs...)
@@ -77,6 +81,7 @@ func compareCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			cmp.Figures = figOpt
 			out := c.String("out")
 			if out == "" {
 				out = filepath.Join(dirs[0], "compare")

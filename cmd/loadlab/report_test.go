@@ -1,6 +1,7 @@
 package main
 
 import (
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,6 +55,23 @@ func TestReportAndCompare(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cmpDir, "compare.html")); err != nil {
 		t.Error(err)
+	}
+	// The compare figure takes the figure flags: two columns, PNG only.
+	cmpDir = filepath.Join(root, "cmp2")
+	if _, _, err := loadlab(t, "compare", dir, dir, "--out", cmpDir, "--columns", "2", "--formats", "png", "--title=false"); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := os.Open(filepath.Join(cmpDir, "compare_response.png")); err != nil {
+		t.Error(err)
+	} else {
+		img, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || img.Width != 2100 || img.Height != 900 {
+			t.Errorf("compare --columns 2: compare_response.png is %d × %d (%v), want 2100 × 900", img.Width, img.Height, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cmpDir, "compare_response.svg")); err == nil {
+		t.Error("compare --formats png wrote an SVG")
 	}
 
 	other := filepath.Join(root, "other")
