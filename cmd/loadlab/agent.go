@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -310,17 +312,31 @@ func clusterCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "cluster",
 		Usage:     "start N agent processes on this machine for hands-on experiments",
-		UsageText: "loadlab cluster --nodes 8",
-		Description: "Prints the address to join (for `loadlab run --backend testbed --join ADDR` or a spec's\n" +
-			"`join:`) and runs until SIGINT or SIGTERM, then stops every agent gracefully.",
+		UsageText: "loadlab cluster [--nodes 4] [--port 7946] [--label loadlab]",
+		Description: "Starts N `loadlab agent` processes on 127.0.0.1, prints the address to join (for\n" +
+			"`loadlab run --backend testbed --join ADDR` or a spec's `join:`) and runs until SIGINT or SIGTERM,\n" +
+			"then stops every agent gracefully. With --port the first agent's gossip port is PORT, so the\n" +
+			"address to join, 127.0.0.1:PORT, stays the same across restarts; the other agents take free\n" +
+			"ports. A port in use is an error naming it (exit status 2).\n\n" +
+			"An agent that ends on its own (crashed, killed) is reported with how it ended (exit status or\n" +
+			"signal), and the others keep running; when none is left, the command exits with status 1.",
 		Flags: append([]cli.Flag{
 			&cli.IntFlag{Name: "nodes", Value: 4, Usage: "agents to start"},
+			&cli.IntFlag{Name: "port", Usage: "gossip port of the first agent, the address to join (0: any free port; the others always take free ports)"},
 			&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label"},
 		}, keyFlags()...),
 		Action: func(c *cli.Context) error {
-			n := c.Int("nodes")
+			n, port := c.Int("nodes"), c.Int("port")
 			if n < 1 || n > 256 {
 				return inputErr("--nodes: want 1 to 256, got %d", n)
+			}
+			if port < 0 || port > 65535 {
+				return inputErr("--port: %d is not a port", port)
+			}
+			if port > 0 {
+				if err := portFree(port); err != nil {
+					return inputErr("--port %d: 127.0.0.1:%d is in use (%v): stop what holds it (another `loadlab cluster` or agent?) or pick another port", port, port, err)
+				}
 			}
 			self, err := os.Executable()
 			if err != nil {
@@ -340,60 +356,148 @@ func clusterCommand() *cli.Command {
 					keyArgs = append(keyArgs, "--"+f, v)
 				}
 			}
-			var procs []*exec.Cmd
-			var wg sync.WaitGroup
-			stopAll := func() {
-				for _, p := range procs {
-					_ = p.Process.Signal(syscall.SIGTERM)
-				}
-				wg.Wait()
-			}
+			cl := &localCluster{out: &lockedWriter{w: c.App.Writer}, errOut: &lockedWriter{w: c.App.ErrWriter}, nodes: n, gone: make(chan struct{})}
 			join := ""
 			for i := 0; i < n; i++ {
-				args := append([]string{"agent", "--name", fmt.Sprintf("agent-%04d", i), "--label", c.String("label")}, keyArgs...)
+				name := fmt.Sprintf("agent-%04d", i)
+				args := append([]string{"agent", "--name", name, "--label", c.String("label")}, keyArgs...)
 				if join != "" {
 					args = append(args, "--join", join)
+				} else if port > 0 {
+					args = append(args, "--port", strconv.Itoa(port))
 				}
-				cmd := exec.Command(self, args...)
-				cmd.Stderr = c.App.ErrWriter
-				out, err := cmd.StdoutPipe()
+				addr, err := cl.start(self, name, args)
 				if err != nil {
-					stopAll()
+					cl.stop()
 					return err
 				}
-				if err := cmd.Start(); err != nil {
-					stopAll()
-					return err
-				}
-				procs = append(procs, cmd)
-				lines := bufio.NewScanner(out)
-				if !lines.Scan() {
-					stopAll()
-					return fmt.Errorf("agent %d did not start", i)
-				}
-				line := lines.Text()
-				fmt.Fprintln(c.App.Writer, line)
 				if join == "" {
-					f := strings.Fields(line)
-					for k := range f {
-						if f[k] == "gossip" && k+1 < len(f) {
-							join = f[k+1]
-						}
-					}
+					join = addr
 				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for lines.Scan() {
-						fmt.Fprintln(c.App.Writer, lines.Text())
-					}
-					_ = cmd.Wait()
-				}()
 			}
-			fmt.Fprintf(c.App.Writer, "cluster of %d agents is up; join it at %s (label %s); Ctrl-C stops it\n", n, join, c.String("label"))
-			<-c.Context.Done()
-			stopAll()
-			return nil
+			fmt.Fprintf(cl.out, "cluster of %d agents is up (pids %s); join it at %s (label %s); Ctrl-C stops it\n", n, cl.pids(), join, c.String("label"))
+			select {
+			case <-c.Context.Done():
+				cl.stop()
+				return nil
+			case <-cl.gone:
+				cl.stop()
+				return errors.New("cluster: every agent has ended (see above)")
+			}
 		},
 	}
+}
+
+// portFree checks that nothing holds 127.0.0.1:port, for TCP or UDP: an
+// agent's gossip needs both.
+func portFree(port int) error {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	l.Close()
+	u, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return err
+	}
+	return u.Close()
+}
+
+// localCluster is the agent processes of `loadlab cluster`.
+type localCluster struct {
+	out, errOut io.Writer // shared by the agents' output
+	nodes       int       // agents asked for
+	procs       []*exec.Cmd
+	names       []string
+	wg          sync.WaitGroup // one per agent: its output copied, then its process waited for
+	stopping    atomic.Bool    // stop began: agents that end are not reported
+	alive       atomic.Int64
+	gone        chan struct{} // closed when every agent has ended on its own
+}
+
+// start starts one agent process and returns its gossip address, read
+// from its first line; its further output is copied to cl.out. If the
+// agent ends on its own later, a line says which and how.
+func (cl *localCluster) start(self, name string, args []string) (string, error) {
+	cmd := exec.Command(self, args...)
+	cmd.Stderr = cl.errOut
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("agent %s: %w", name, err)
+	}
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() {
+		_, _ = io.Copy(io.Discard, out) // to its end before Wait, which closes the pipe
+		return "", fmt.Errorf("agent %s did not start (%v); its error is above", name, cmd.Wait())
+	}
+	line := lines.Text()
+	fmt.Fprintln(cl.out, line)
+	addr := ""
+	if f := strings.Fields(line); len(f) > 0 {
+		for k := range f[:len(f)-1] {
+			if f[k] == "gossip" {
+				addr = f[k+1]
+			}
+		}
+	}
+	cl.procs, cl.names = append(cl.procs, cmd), append(cl.names, name)
+	cl.alive.Add(1)
+	cl.wg.Add(1)
+	go func() {
+		defer cl.wg.Done()
+		for lines.Scan() { // to the end of its output, then wait
+			fmt.Fprintln(cl.out, lines.Text())
+		}
+		err := cmd.Wait()
+		if cl.stopping.Load() {
+			return
+		}
+		how := "exit status 0"
+		if err != nil {
+			how = err.Error() // "exit status 1", "signal: killed"
+		}
+		left := cl.alive.Add(-1)
+		fmt.Fprintf(cl.out, "loadlab cluster: agent %s (pid %d) ended: %s; %d of %d agents still run\n", name, cmd.Process.Pid, how, left, cl.nodes)
+		if left == 0 {
+			close(cl.gone)
+		}
+	}()
+	if addr == "" {
+		return "", fmt.Errorf("agent %s: no gossip address in its first line %q", name, line)
+	}
+	return addr, nil
+}
+
+// pids lists the agents' process ids.
+func (cl *localCluster) pids() string {
+	var ps []string
+	for _, p := range cl.procs {
+		ps = append(ps, strconv.Itoa(p.Process.Pid))
+	}
+	return strings.Join(ps, " ")
+}
+
+// stop asks every agent to leave (SIGTERM) and waits for them.
+func (cl *localCluster) stop() {
+	cl.stopping.Store(true)
+	for _, p := range cl.procs {
+		_ = p.Process.Signal(syscall.SIGTERM)
+	}
+	cl.wg.Wait()
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

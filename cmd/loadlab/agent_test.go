@@ -11,29 +11,36 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/loadlab/loadlab/experiment"
 )
 
-// TestHelperAgent is the child process of TestAgentsAndTestbed: it runs
-// `loadlab agent` with the arguments in LOADLAB_TEST_AGENT_ARGS.
-func TestHelperAgent(t *testing.T) {
-	args := os.Getenv("LOADLAB_TEST_AGENT_ARGS")
-	if args == "" {
-		t.Skip("helper process for TestAgentsAndTestbed")
+// TestMain lets the test binary stand in for loadlab in the processes
+// tests start: with LOADLAB_TEST_MAIN=1 it runs the command line it was
+// given, as main does (so `loadlab cluster` started by a test starts its
+// agents as the same binary); with LOADLAB_TEST_MAIN=echo it prints an
+// agent's two lines, its first at once and its last on SIGTERM.
+func TestMain(m *testing.M) {
+	mode := os.Getenv("LOADLAB_TEST_MAIN")
+	if mode == "" {
+		os.Exit(m.Run())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if args == "echo" { // TestAgentProcOutput: an agent's two lines, without the agent
+	if mode == "echo" {
 		fmt.Println("loadlab agent echo: gossip 127.0.0.1:1 rpc 127.0.0.1:2 label echo security none")
 		<-ctx.Done()
 		fmt.Println("loadlab agent echo: left the cluster")
 		os.Exit(0)
 	}
-	err := run(ctx, append([]string{"loadlab", "agent"}, strings.Fields(args)...), os.Stdout, os.Stderr)
+	err := run(ctx, os.Args, os.Stdout, os.Stderr)
 	os.Exit(exitCode(err, os.Stderr))
 }
 
@@ -46,8 +53,11 @@ type agentProc struct {
 
 func startAgent(t *testing.T, args string) *agentProc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperAgent$")
-	cmd.Env = append(os.Environ(), "LOADLAB_TEST_AGENT_ARGS="+args)
+	cmd := exec.Command(os.Args[0], append([]string{"agent"}, strings.Fields(args)...)...)
+	cmd.Env = append(os.Environ(), "LOADLAB_TEST_MAIN=1")
+	if args == "echo" {
+		cmd.Env = append(os.Environ(), "LOADLAB_TEST_MAIN=echo")
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +153,11 @@ func TestAgentsAndTestbed(t *testing.T) {
 	}
 	if r["jobs_completed"].(float64) != 400 || r["jobs_failed"].(float64) != 0 || r["probes_per_job"].(float64) != 2 {
 		t.Errorf("testbed run: completed %v failed %v probes/job %v", r["jobs_completed"], r["jobs_failed"], r["probes_per_job"])
+	}
+	// A wrong label: the agents drop the join, and the error says what to check.
+	_, _, err = loadlab(t, "run", "--backend", "testbed", "--join", b.gossip, "--label", "not-"+label, "--nodes", "2")
+	if err == nil || !strings.Contains(err.Error(), `is the cluster label right (this member uses "not-`+label+`"`) {
+		t.Errorf("testbed run with a wrong --label: got %v, want a hint at the label", err)
 	}
 	for _, p := range procs {
 		rest, err := p.stop()
@@ -247,5 +262,119 @@ func TestAgentBoolFlagFirst(t *testing.T) {
 	err := run(ctx, []string{"loadlab", "agent", "--insecure", "--port", "70000"}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "--port: 70000") {
 		t.Errorf("agent --insecure --port 70000: got %v (output %q), want the bad port reported", err, out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor waits up to a minute for out to match re and returns the match.
+func waitFor(t *testing.T, out *syncBuffer, re string) []string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := rx.FindStringSubmatch(out.String()); m != nil {
+			return m
+		}
+	}
+	t.Fatalf("no %q in the output:\n%s", re, out.String())
+	return nil
+}
+
+// freePort is a TCP port on 127.0.0.1 that nothing held a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startCluster runs `loadlab cluster` with args until the returned
+// function cancels it; that function returns the command's error.
+func startCluster(t *testing.T, out *syncBuffer, args ...string) func() error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"loadlab", "cluster"}, args...), out, out) }()
+	var once sync.Once
+	var err error
+	stop := func() error { once.Do(func() { cancel(); err = <-done }); return err }
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// TestClusterPort: `loadlab cluster --port P` is joined at 127.0.0.1:P,
+// again after a restart; a second cluster on the same port is refused with
+// an error naming it.
+func TestClusterPort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts agent processes")
+	}
+	t.Setenv("LOADLAB_TEST_MAIN", "1") // its agents are this binary, as loadlab
+	port := strconv.Itoa(freePort(t))
+	label := "clusterport-" + time.Now().Format("150405.000")
+	for round := range 2 { // the same address after a restart
+		out := &syncBuffer{}
+		stop := startCluster(t, out, "--nodes", "2", "--port", port, "--label", label)
+		waitFor(t, out, `join it at 127\.0\.0\.1:`+port+` \(label `+regexp.QuoteMeta(label)+`\)`)
+		if round == 0 {
+			_, _, err := loadlab(t, "cluster", "--nodes", "1", "--port", port)
+			if err == nil || !experiment.IsInput(err) || !strings.Contains(err.Error(), "--port "+port+": 127.0.0.1:"+port+" is in use") {
+				t.Errorf("a second cluster on port %s: got %v, want an input error naming the port", port, err)
+			}
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("round %d: cluster stopped with %v:\n%s", round, err, out.String())
+		}
+		if got := strings.Count(out.String(), "left the cluster"); got != 2 {
+			t.Errorf("round %d: %d agents left gracefully, want 2:\n%s", round, got, out.String())
+		}
+	}
+}
+
+// TestClusterAgentDies: when one of its agents is killed, `loadlab
+// cluster` says which and how, and keeps the other; when the last one
+// dies it ends with an error.
+func TestClusterAgentDies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts agent processes")
+	}
+	t.Setenv("LOADLAB_TEST_MAIN", "1")
+	out := &syncBuffer{}
+	stop := startCluster(t, out, "--nodes", "2", "--label", "clusterdies-"+time.Now().Format("150405.000"))
+	m := waitFor(t, out, `up \(pids (\d+) (\d+)\)`)
+	kill := func(pid string) {
+		p, _ := strconv.Atoi(pid)
+		if err := syscall.Kill(p, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kill(m[2])
+	waitFor(t, out, `agent agent-0001 \(pid `+m[2]+`\) ended: signal: killed; 1 of 2 agents still run`)
+	if strings.Contains(out.String(), "agent-0000 (pid") {
+		t.Errorf("agent-0000 reported ended:\n%s", out.String())
+	}
+	kill(m[1])
+	waitFor(t, out, `agent agent-0000 \(pid `+m[1]+`\) ended: signal: killed; 0 of 2 agents still run`)
+	if err := stop(); err == nil || experiment.IsInput(err) || !strings.Contains(err.Error(), "every agent has ended") {
+		t.Errorf("cluster whose agents all died: got %v, want an error (exit status 1)", err)
 	}
 }
