@@ -202,7 +202,7 @@ func figureCaption(base string) string {
 		"overhead":          "Migrations and probes per job vs load (and bytes sent per job when jobs carry bytes)",
 		"utilization":       "Mean utilisation vs load, bars from the least to the most utilised node, and the spread between them",
 		"gossip":            "Age of the gossiped load a decision read vs load, for the policies that read gossip",
-		"cdf":               "CDF of response time at the highest load",
+		"cdf":               "CDF of response time at the loads chosen with --cdf-load, by default the load nearest the middle of the sweep's range",
 		"mobility_bytes":    "Bytes moved per job by segment (code, state, resources) vs load",
 		"mobility_time":     "Mean migration time and downtime vs load",
 		"mobility_hit_rate": "Code-on-demand cache hit rate vs load",
