@@ -44,6 +44,10 @@ type Param struct {
 	Kind    Kind
 	Default string // "" means required
 	Doc     string
+	// Later marks a parameter added after its component first shipped: at
+	// its default it is left out of the canonical form, so points stored
+	// before it existed keep their keys and labels.
+	Later bool
 }
 
 // Schema is the ordered list of a component's parameters.
@@ -288,11 +292,27 @@ func (v Values) Canonical(s Schema) string {
 	if len(s) == 0 {
 		return v.call
 	}
-	parts := make([]string, len(s))
-	for i, p := range s {
-		parts[i] = p.Name + "=" + v.entries[p.Name]
+	parts := make([]string, 0, len(s))
+	for _, p := range s {
+		val := v.entries[p.Name]
+		if p.Later && val == defaultEntry(p) {
+			continue
+		}
+		parts = append(parts, p.Name+"="+val)
+	}
+	if len(parts) == 0 {
+		return v.call
 	}
 	return v.call + "(" + strings.Join(parts, ", ") + ")"
+}
+
+// defaultEntry is the canonical text of p's default value.
+func defaultEntry(p Param) string {
+	d, err := Bind(Call{Name: "default", Args: map[string]string{p.Name: p.Default}, Keys: []string{p.Name}}, Schema{p})
+	if err != nil {
+		return p.Default // a default that does not bind: never equal to a bound value's text
+	}
+	return d.entries[p.Name]
 }
 
 // formatFloat writes f as %v does: the shortest form that reads back exactly.

@@ -338,3 +338,28 @@ func Example() {
 	// mmpp(rates=[0.5,2], switch=[0.1,0.1], n=2)
 	// mmpp: parameter n: want a whole number, got "1.5"
 }
+
+// A parameter added later is left out of the canonical form at its
+// default (given or not), so points stored before it existed keep their
+// keys; any other value shows.
+func TestCanonicalLater(t *testing.T) {
+	schema := param.Schema{
+		{Name: "T", Kind: param.Int, Default: "2", Doc: "threshold"},
+		{Name: "tau", Kind: param.Float, Default: "0.5", Doc: "added later", Later: true},
+		{Name: "pick", Kind: param.Word, Default: "first", Doc: "added later", Later: true},
+	}
+	for _, c := range []struct{ spec, want string }{
+		{"p", "p(T=2)"},
+		{"p(pick=first, tau=0.50)", "p(T=2)"},
+		{"p(pick=heaviest)", "p(T=2, pick=heaviest)"},
+		{"p(tau=1, T=3)", "p(T=3, tau=1)"},
+	} {
+		v, err := bind(t, c.spec, schema)
+		if err != nil {
+			t.Fatalf("Bind(%q): %v", c.spec, err)
+		}
+		if got := v.Canonical(schema); got != c.want {
+			t.Errorf("Bind(%q).Canonical = %q, want %q", c.spec, got, c.want)
+		}
+	}
+}

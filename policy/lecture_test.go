@@ -111,10 +111,10 @@ func TestLectureParams(t *testing.T) {
 		want string // canonical, or the error's text
 		err  bool
 	}{
-		{spec: "receiver.threshold", want: "receiver.threshold(T=1, probes=3, retry=0, select=newest, pick=first)"},
+		{spec: "receiver.threshold", want: "receiver.threshold(T=1, probes=3, retry=0, select=newest)"},
 		{spec: "receiver.threshold(pick=heaviest)", want: "receiver.threshold(T=1, probes=3, retry=0, select=newest, pick=heaviest)"},
 		{spec: "receiver.threshold(pick=last)", err: true, want: `receiver.threshold: parameter pick: want first or heaviest, got "last"`},
-		{spec: "sender.shortest", want: "sender.shortest(T=2, probes=3, stop=never)"},
+		{spec: "sender.shortest", want: "sender.shortest(T=2, probes=3)"},
 		{spec: "sender.shortest(stop=first-idle)", want: "sender.shortest(T=2, probes=3, stop=first-idle)"},
 		{spec: "sender.shortest(stop=idle)", err: true, want: `sender.shortest: parameter stop: want never or first-idle, got "idle"`},
 		{spec: "sender.threshold(stop=first-idle)", err: true, want: "sender.threshold: unknown parameter stop"},

@@ -76,7 +76,7 @@ var senderThresholdInfo = Info{
 var senderShortestInfo = Info{
 	Name: "sender.shortest",
 	Params: param.Schema{paramT, paramProbes,
-		{Name: "stop", Kind: param.Word, Default: "never", Doc: "never: probe all Lp at once | first-idle: probe one at a time and take the first node with no job"}},
+		{Name: "stop", Kind: param.Word, Default: "never", Doc: "never: probe all Lp at once | first-idle: probe one at a time and take the first node with no job", Later: true}},
 	Doc: "sender-initiated: probe Lp random nodes, transfer to the shortest if its Queue < T (stop=first-idle: stop at the first idle node)",
 	Ref: "Eager, Lazowska & Zahorjan, IEEE TSE 12(5), 1986 (Shortest); stop=first-idle: the lecture's push (Tanenbaum & van Steen, Distributed Systems, ch. 3)",
 }
@@ -181,7 +181,7 @@ var receiverInfo = Info{
 		paramProbes,
 		{Name: "retry", Kind: param.Float, Default: "0", Doc: "when every probe fails, try again after this long (0: wait for the next completion)"},
 		paramSelect,
-		{Name: "pick", Kind: param.Word, Default: "first", Doc: "first: probe one at a time, ask the first with Queue > T | heaviest: probe all Lp at once, ask the longest queue if above T"},
+		{Name: "pick", Kind: param.Word, Default: "first", Doc: "first: probe one at a time, ask the first with Queue > T | heaviest: probe all Lp at once, ask the longest queue if above T", Later: true},
 	},
 	Doc: "receiver-initiated: after a completion leaves Queue < T, probe up to Lp random nodes one at a time and take a waiting job from the first with Queue > T (pick=heaviest: from the heaviest probed)",
 	Ref: "Eager, Lazowska & Zahorjan, Performance Evaluation 6(1), 1986; retry timer: Shivaratri, Krueger & Singhal, IEEE Computer 25(12), 1992; pick=heaviest: the lecture's pull (Tanenbaum & van Steen, Distributed Systems, ch. 3)",

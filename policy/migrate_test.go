@@ -348,8 +348,8 @@ func TestSelectParam(t *testing.T) {
 		want string // canonical, or the error's text
 		err  bool
 	}{
-		{spec: "receiver.threshold", want: "receiver.threshold(T=1, probes=3, retry=0, select=newest, pick=first)"},
-		{spec: "receiver.threshold(select=oldest)", want: "receiver.threshold(T=1, probes=3, retry=0, select=oldest, pick=first)"},
+		{spec: "receiver.threshold", want: "receiver.threshold(T=1, probes=3, retry=0, select=newest)"},
+		{spec: "receiver.threshold(select=oldest)", want: "receiver.threshold(T=1, probes=3, retry=0, select=oldest)"},
 		{spec: "symmetric", want: "symmetric(T=2, probes=3, select=newest)"},
 		{spec: "symmetric(select=oldest, T=1)", want: "symmetric(T=1, probes=3, select=oldest)"},
 		{spec: "receiver.threshold(select=middle)", err: true, want: `receiver.threshold: parameter select: want newest or oldest, got "middle"`},

@@ -34,9 +34,13 @@ func TestRegistryCanonical(t *testing.T) {
 		{policy.Migrate, "none", "none"},
 		{policy.Migrate, "sender.random", "sender.random(T=2)"},
 		{policy.Migrate, "sender.threshold(probes=5, T=1)", "sender.threshold(T=1, probes=5)"},
-		{policy.Migrate, "sender.shortest", "sender.shortest(T=2, probes=3, stop=never)"},
-		{policy.Migrate, "receiver.threshold", "receiver.threshold(T=1, probes=3, retry=0, select=newest, pick=first)"},
-		{policy.Migrate, "receiver.threshold(retry=2.50)", "receiver.threshold(T=1, probes=3, retry=2.5, select=newest, pick=first)"},
+		// Parameters added later leave the canonical form (and so the keys
+		// of stored points) unchanged at their defaults.
+		{policy.Migrate, "sender.shortest", "sender.shortest(T=2, probes=3)"},
+		{policy.Migrate, "sender.shortest(stop=first-idle)", "sender.shortest(T=2, probes=3, stop=first-idle)"},
+		{policy.Migrate, "receiver.threshold", "receiver.threshold(T=1, probes=3, retry=0, select=newest)"},
+		{policy.Migrate, "receiver.threshold(retry=2.50)", "receiver.threshold(T=1, probes=3, retry=2.5, select=newest)"},
+		{policy.Migrate, "receiver.threshold(pick=heaviest)", "receiver.threshold(T=1, probes=3, retry=0, select=newest, pick=heaviest)"},
 		{policy.Migrate, "symmetric(T=3)", "symmetric(T=3, probes=3, select=newest)"},
 		{policy.Migrate, "switching", "switching(T=1, probes=3, L=0.85, band=0.15, window=256)"},
 	} {
