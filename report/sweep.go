@@ -58,6 +58,11 @@ func Load(dir string) (*Sweep, error) {
 	if len(recs) == 0 {
 		return nil, &experiment.InputError{Err: fmt.Errorf("%s holds no results (%s is empty)", dir, filepath.Join(dir, results.FileName))}
 	}
+	// Points the spec no longer has (it was edited since) stay in the store
+	// but not in the report, as in the sweep's own tables and figures.
+	if recs = spec.Select(recs); len(recs) == 0 {
+		return nil, &experiment.InputError{Err: fmt.Errorf("%s holds no results of its spec %s", dir, filepath.Join(dir, experiment.SpecFile))}
+	}
 	return &Sweep{Dir: dir, Spec: spec, Records: recs, Cells: analysis.Summarize(recs), Order: spec.Labels()}, nil
 }
 

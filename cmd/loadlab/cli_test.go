@@ -231,6 +231,22 @@ func TestSweepExtended(t *testing.T) {
 	if recs, _ := results.Read(dir); len(recs) != 18 {
 		t.Errorf("refused sweeps changed the store: %d records", len(recs))
 	}
+
+	// Shrunk back to the first spec: the store keeps every point, the
+	// report shows only the spec's own.
+	if out, stderr, code := sweep(extSpec); code != 0 {
+		t.Fatalf("shrunk sweep: status %d\n%s%s", code, out, stderr)
+	}
+	if _, stderr, code := status(t, context.Background(), "report", dir); code != 0 {
+		t.Fatalf("report of the shrunk sweep: status %d: %s", code, stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report", "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(md), "pod") || strings.Contains(string(md), "ρ=0.9") {
+		t.Errorf("the report of the shrunk sweep shows points its spec no longer has:\n%s", md)
+	}
 }
 
 // TestSweepInterrupted: an interrupted sweep exits with status 130 and says
