@@ -50,22 +50,23 @@ type texCanvas struct{ *vgtex.Canvas }
 
 // FillString implements vg.Canvas.
 func (c texCanvas) FillString(f font.Face, pt vg.Point, s string) {
-	tex := texText(s)
+	tex := TeXText(s)
 	pt.X += (f.Width(s) - f.Width(tex)) / 2
 	c.Canvas.FillString(f, pt, tex)
 }
 
 // texReplacer escapes LaTeX's special characters and writes the symbols
-// figures use as the LaTeX that typesets them.
+// figures and tables use as the LaTeX that typesets them.
 var texReplacer = strings.NewReplacer(
 	`\`, `\textbackslash{}`, `{`, `\{`, `}`, `\}`, `$`, `\$`, `&`, `\&`, `#`, `\#`,
 	`%`, `\%`, `_`, `\_`, `^`, `\textasciicircum{}`, `~`, `\textasciitilde{}`,
 	`<`, `\textless{}`, `>`, `\textgreater{}`, `|`, `\textbar{}`,
 	`-`, `-{}`, // no -- or --- ligature
 	`ρ`, `$\rho$`, `×`, `$\times$`, `±`, `$\pm$`, `−`, `$-$`, `–`, `--`, `—`, `---`,
-	`≥`, `$\geq$`, `≤`, `$\leq$`, `∞`, `$\infty$`, `λ`, `$\lambda$`, `μ`, `$\mu$`,
+	`≥`, `$\geq$`, `≤`, `$\leq$`, `∞`, `$\infty$`, `λ`, `$\lambda$`, `μ`, `$\mu$`, `α`, `$\alpha$`,
 	`→`, `$\to$`, `≈`, `$\approx$`, `·`, `$\cdot$`, `…`, `\ldots{}`,
 )
 
-// texText returns s as LaTeX text that typesets to s.
-func texText(s string) string { return texReplacer.Replace(s) }
+// TeXText returns s as LaTeX text that typesets to s: figures' PGF
+// pictures and the report's tables both use it.
+func TeXText(s string) string { return texReplacer.Replace(s) }

@@ -285,8 +285,8 @@ func TestTeXText(t *testing.T) {
 		{"a_b 50% & #1 {x} ^~ \\", `a\_b 50\% \& \#1 \{x\} \textasciicircum{}\textasciitilde{} \textbackslash{}`},
 		{"a--b – c", `a-{}-{}b -- c`},
 	} {
-		if got := texText(c.in); got != c.want {
-			t.Errorf("texText(%q) = %q, want %q", c.in, got, c.want)
+		if got := TeXText(c.in); got != c.want {
+			t.Errorf("TeXText(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

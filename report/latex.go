@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/loadlab/loadlab/analysis"
 )
 
 // The page tables.tex is laid out for: a 10 pt two-column article on A4,
@@ -422,18 +424,8 @@ func writeTabular(ew *errWriter, caption, label string, head []string, rows [][]
 	}
 }
 
-// texReplacer escapes LaTeX's special characters and writes the non-ASCII
-// symbols loadlab prints in math mode.
-var texReplacer = strings.NewReplacer(
-	`\`, `\textbackslash{}`, `{`, `\{`, `}`, `\}`, `$`, `\$`, `&`, `\&`, `#`, `\#`,
-	`%`, `\%`, `_`, `\_`, `^`, `\textasciicircum{}`, `~`, `\textasciitilde{}`,
-	`<`, `\textless{}`, `>`, `\textgreater{}`, `|`, `\textbar{}`,
-	`ρ`, `$\rho$`, `×`, `$\times$`, `±`, `$\pm$`, `−`, `$-$`, `–`, `--`, `—`, `---`,
-	`≥`, `$\geq$`, `≤`, `$\leq$`, `∞`, `$\infty$`, `λ`, `$\lambda$`, `μ`, `$\mu$`, `α`, `$\alpha$`,
-)
-
 // texEscape makes s safe in LaTeX text.
-func texEscape(s string) string { return texReplacer.Replace(s) }
+func texEscape(s string) string { return analysis.TeXText(s) }
 
 // texLabel reduces s to characters safe in \label.
 func texLabel(s string) string {

@@ -591,11 +591,26 @@ func TestCompareBackends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each simulator record gets the point of its twin on each backend, as
+	// the spec defines it.
+	parsed, err := experiment.ParseSpec("spec.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := parsed.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, be := range []string{"local", "sim"} { // local first: the spec's order must win
 		for _, r := range recs {
-			r.Point.Backend = be
-			r.Point.Policy += " (" + be + ")"
-			r.Point.Key += be
+			for _, p := range points {
+				if p.Backend == be && p.Policy == r.Point.Policy+" ("+be+")" && p.Load == r.Point.Load && p.Replication == r.Point.Replication && p.Workload == r.Point.Workload {
+					r.Point = p.Point
+				}
+			}
+			if r.Point.Backend != be {
+				t.Fatalf("no %s point in the spec for %s", be, r.Point.Key)
+			}
 			if err := store.Append(r); err != nil {
 				t.Fatal(err)
 			}
