@@ -1,16 +1,19 @@
 # loadlab: the README's two commands are `make demo` and `make test`.
 GO ?= go
+# Stamp the build with its commit and whether the tree was modified, so
+# records say which code produced them (go run stamps only when asked).
+VCS := $(if $(shell command -v git 2>/dev/null),-buildvcs=true,)
 
 .PHONY: demo demo-local test test-short bench build vet
 
 # The embedded default: a small sweep that writes figures to out/quick/figures.
 demo:
-	$(GO) run ./cmd/loadlab sweep examples/quick.yaml
+	$(GO) run $(VCS) ./cmd/loadlab sweep examples/quick.yaml
 
 # The simulator and real agents on the same points (8 agents on 127.0.0.1,
 # calibrated): figures in out/local/figures, about 90 s.
 demo-local:
-	$(GO) run ./cmd/loadlab sweep examples/local.yaml
+	$(GO) run $(VCS) ./cmd/loadlab sweep examples/local.yaml
 
 # Everything CI runs: vet, then every test (theory agreement and real
 # clusters on 127.0.0.1 included). One package at a time: the real-agent
@@ -32,7 +35,7 @@ bench:
 	$(GO) test ./workload -run '^$$' -bench . -benchmem
 
 build:
-	$(GO) build -o loadlab ./cmd/loadlab
+	$(GO) build $(VCS) -o loadlab ./cmd/loadlab
 
 # The soak test (docs/testing.md): 16 local agents at 80% load for SOAK
 # (default 10m) of arrivals; no job lost, memory flat. Not part of `test`.
