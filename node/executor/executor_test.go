@@ -213,14 +213,14 @@ func TestFCFSOneServer(t *testing.T) {
 func TestTwoServersConcurrent(t *testing.T) {
 	e := start(t, Config{Servers: 2, TimeUnit: 20 * time.Millisecond})
 	r := newRecorder()
-	t0 := time.Now()
 	submit(t, e, r.unit(1, 1), r.unit(2, 1))
 	ps := r.wait(t, 2)
-	if wall := time.Since(t0); wall > 30*time.Millisecond {
-		t.Errorf("two size-1 units on two servers took %v, want about 20ms", wall)
-	}
-	if !ps[0].start.Before(ps[1].end) || !ps[1].start.Before(ps[0].end) {
-		t.Errorf("service periods %v and %v do not overlap", ps[0], ps[1])
+	// Side by side: each served one unit from its submission, so they
+	// overlap all along but for the moment between the two Submits.
+	gap := maxTime(ps[0].start, ps[1].start).Sub(minTime(ps[0].start, ps[1].start))
+	overlap := minTime(ps[0].end, ps[1].end).Sub(maxTime(ps[0].start, ps[1].start))
+	if overlap < 20*time.Millisecond-gap-time.Millisecond {
+		t.Errorf("service periods %v and %v overlap %v, want 20ms less the %v between their submissions", ps[0], ps[1], overlap, gap)
 	}
 }
 
@@ -275,31 +275,41 @@ func TestTake(t *testing.T) {
 	}
 }
 
+// TestPreempt stops a running unit at a checkpoint and resumes it: it
+// keeps its progress and runs only the rest. An emulated unit's progress
+// is its time in service, bounded by the instants the test read the clock
+// around it, so a busy machine that runs the test late moves the bounds,
+// not the verdict; it is long (5 units), so it is still running when
+// preempted. A CPU unit's progress counts iterations, whose pace is the
+// cores' to decide: it is only checked to be partial, and the rest to be
+// run in a second service period.
 func TestPreempt(t *testing.T) {
 	for _, kernel := range []string{KernelSleep, KernelHash} {
 		t.Run(kernel, func(t *testing.T) {
-			const unit = 40 * time.Millisecond
+			const unit, size = 40 * time.Millisecond, 5.0
 			e := start(t, Config{TimeUnit: unit, Kernel: kernel})
 			r := newRecorder()
 			if _, ok := e.Preempt(context.Background(), 1); ok {
 				t.Error("Preempt of a unit not running: got true")
 			}
-			u := r.unit(1, 1)
+			u := r.unit(1, size)
+			before := time.Now()
 			submit(t, e, u)
 			waitRunning(t, e, 1)
+			started := time.Now()
 			SleepUntil(time.Now().Add(unit / 2))
+			asked := time.Now()
 			got, ok := e.Preempt(context.Background(), 1)
+			answered := time.Now()
 			if !ok || got != u {
 				t.Fatalf("Preempt = %v, %v; want the unit", got, ok)
 			}
-			// A CPU unit's progress counts iterations at the calibrated rate,
-			// which the cores' load at calibration and now can skew.
-			plo, phi := 0.3, 0.7
+			lo, hi := float64(asked.Sub(started))/float64(unit), float64(answered.Sub(before))/float64(unit)
 			if kernel != KernelSleep {
-				plo, phi = 0.1, 0.9
+				lo, hi = 0, size
 			}
-			if u.Progress < plo || u.Progress > phi {
-				t.Errorf("Progress = %g after preemption at ~50%%, want in [%g, %g]", u.Progress, plo, phi)
+			if u.Progress <= 0 || u.Progress >= size || u.Progress < lo || u.Progress > hi {
+				t.Errorf("Progress = %g after preemption, want its time in service, in [%g, %g] and in (0, %g)", u.Progress, lo, hi, size)
 			}
 			if l := e.Load(); l.Queue != 0 || l.Work != 0 {
 				t.Errorf("Load() = %+v after preemption, want empty", l)
@@ -311,20 +321,19 @@ func TestPreempt(t *testing.T) {
 			submit(t, e, u)
 			rest := r.wait(t, 1)[0].d()
 			busy := e.Stats().BusyTime
-			want := time.Duration((1 - p0) * float64(unit))
-			// Emulation is precise; a CPU kernel does exactly the remaining
-			// iterations, which other processes on the cores can only slow.
-			lo, hi := want-time.Millisecond, want+time.Millisecond
-			blo, bhi := unit-time.Millisecond, unit+2*time.Millisecond
 			if kernel != KernelSleep {
-				lo, hi = want/2, want*2
-				blo, bhi = unit/2, unit*2
+				if rest <= 0 || busy <= rest {
+					t.Errorf("resumed unit ran %v, busy time %v: want a second period, and the first in the busy time", rest, busy)
+				}
+				return
 			}
-			if rest < lo || rest > hi {
-				t.Errorf("resumed unit ran %v, want the remainder %v (in [%v, %v])", rest, want, lo, hi)
+			// Emulated service ends at its deadline: exact to the clock.
+			want := time.Duration((size - p0) * float64(unit))
+			if rest < want-time.Millisecond || rest > want+time.Millisecond {
+				t.Errorf("resumed unit ran %v, want the remainder %v", rest, want)
 			}
-			if busy < blo || busy > bhi {
-				t.Errorf("BusyTime = %v over both periods, want about %v (in [%v, %v])", busy, unit, blo, bhi)
+			if b := time.Duration(size * float64(unit)); busy < b-time.Millisecond || busy > b+2*time.Millisecond {
+				t.Errorf("BusyTime = %v over both periods, want about %v", busy, b)
 			}
 		})
 	}
@@ -347,10 +356,14 @@ func TestPreemptCanceled(t *testing.T) {
 	}
 }
 
+// TestClose: Close with a context that ends stops the running unit at its
+// next checkpoint and returns it, then the waiting ones. The running unit
+// is long (10 s), so that it is still running however late a busy machine
+// runs the test's Close.
 func TestClose(t *testing.T) {
 	e := start(t, Config{TimeUnit: 20 * time.Millisecond})
 	r := newRecorder()
-	us := []*Unit{r.unit(1, 1), r.unit(2, 1), r.unit(3, 1)}
+	us := []*Unit{r.unit(1, 500), r.unit(2, 1), r.unit(3, 1)}
 	submit(t, e, us...)
 	waitRunning(t, e, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
@@ -359,8 +372,8 @@ func TestClose(t *testing.T) {
 	if !slices.Equal(left, us) {
 		t.Fatalf("Close returned %d units, want the running one then the 2 waiting", len(left))
 	}
-	if p := us[0].Progress; p <= 0 || p >= 1 {
-		t.Errorf("stopped unit's Progress = %g, want in (0, 1)", p)
+	if p := us[0].Progress; p <= 0 || p >= us[0].Size {
+		t.Errorf("stopped unit's Progress = %g, want in (0, %g)", p, us[0].Size)
 	}
 	if len(r.done) != 0 {
 		t.Errorf("Done called %d times, want 0", len(r.done))
@@ -411,25 +424,26 @@ func TestCalibrate(t *testing.T) {
 }
 
 // TestCPUKernels: a size-1 unit takes about one time unit: the median of
-// 5 within ±30%, in one of 3 attempts. The cores are shared, so each attempt
-// recalibrates and scales its target by the machine's drift since the
-// cached calibration (logged); if every attempt was slow because other
-// processes held the core (process CPU well under wall time) but the units'
-// CPU time was on target, the test is skipped, not failed.
+// 5 within ±30% of the target, the calibration's iterations at the pace
+// the cores have now. The cores are shared, and their pace moves with
+// what else runs (another process on the sibling hyper-thread slows every
+// iteration), so an attempt counts only if it can decide: the kernel's
+// pace, measured just before and just after the 5 units, agreed within
+// 15%, and the units had the CPU (process CPU at least 75% of their wall
+// time). A conclusive attempt off target fails the test; if none of 5
+// attempts was conclusive, the test is skipped with what it measured.
 func TestCPUKernels(t *testing.T) {
 	for _, k := range []string{KernelHash, KernelMatmul} {
 		t.Run(k, func(t *testing.T) {
 			const unit = 20 * time.Millisecond
 			e := start(t, Config{TimeUnit: unit, Kernel: k})
 			r := newRecorder()
-			var got []string
-			contended := true
-			for attempt := range 3 {
-				now, err := Calibrate(k, unit)
+			var inconclusive []string
+			for attempt := range 5 {
+				before, err := Calibrate(k, unit)
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := time.Duration(float64(unit) * e.ipu / now)
 				var walls, cpus []time.Duration
 				for i := range 5 {
 					c0, cpuOK := processCPU()
@@ -439,21 +453,26 @@ func TestCPUKernels(t *testing.T) {
 						cpus = append(cpus, c1-c0)
 					}
 				}
+				after, err := Calibrate(k, unit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := time.Duration(float64(unit) * e.ipu / ((before + after) / 2))
 				m := median(walls)
-				t.Logf("attempt %d: median %v, target %v (calibrated %.0f, now %.0f iterations per unit); process CPU %v", attempt, m, want, e.ipu, now, cpus)
-				if near(float64(m), float64(want), 0.3*float64(want)) {
+				t.Logf("attempt %d: median %v, target %v (calibrated %.0f, now %.0f before and %.0f after, iterations per unit); process CPU %v",
+					attempt, m, want, e.ipu, before, after, cpus)
+				steady := math.Abs(before-after) <= 0.15*max(before, after)
+				hadCPU := len(cpus) == 0 || float64(median(cpus)) >= 0.75*float64(m)
+				switch {
+				case near(float64(m), float64(want), 0.3*float64(want)):
 					return
+				case steady && hadCPU:
+					t.Fatalf("median service time %v, want %v ± 30%%: the cores kept their pace and the units had them", m, want)
 				}
-				got = append(got, fmt.Sprintf("%v (target %v)", m, want))
-				if len(cpus) == 0 || m < want || float64(median(cpus)) > 0.75*float64(m) || !near(float64(median(cpus)), float64(want), 0.3*float64(want)) {
-					contended = false
-				}
+				inconclusive = append(inconclusive, fmt.Sprintf("%v (target %v, pace %.0f→%.0f)", m, want, before, after))
 				time.Sleep(100 * time.Millisecond)
 			}
-			if contended {
-				t.Skipf("cores contended: median service times %v", got)
-			}
-			t.Errorf("median service times %v, want target ± 30%%", got)
+			t.Skipf("the cores' pace moved during every attempt: median service times %v", inconclusive)
 		})
 	}
 }
@@ -577,25 +596,23 @@ func TestProcessorSharing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close(context.Background())
-	type end struct {
-		id  int64
-		dur time.Duration
-	}
-	ends := make(chan end, 2)
-	start := time.Now()
-	for i, size := range []float64{1, 3} {
-		if err := e.Submit(&Unit{ID: int64(i), Size: size, Done: func(u *Unit, _, at time.Time) { ends <- end{u.ID, at.Sub(start)} }}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	r := newRecorder()
+	submit(t, e, r.unit(0, 1), r.unit(1, 3))
 	if l := e.Load(); l.Queue != 2 || l.Running != 2 {
 		t.Errorf("load %+v: under PS both units are in service", l)
 	}
-	want := map[int64]time.Duration{0: 2 * unit, 1: 4 * unit}
-	for i := 0; i < 2; i++ {
-		got := <-ends
-		if d := got.dur - want[got.id]; d < -time.Millisecond || d > 3*time.Millisecond {
-			t.Errorf("unit %d finished after %v, want %v", got.id, got.dur, want[got.id])
+	ps := r.wait(t, 2)
+	if ps[0].id != 0 {
+		ps[0], ps[1] = ps[1], ps[0]
+	}
+	// Unit 1 came g after unit 0 (a moment, more on a busy machine): unit
+	// 0 had the server alone for g, then they shared it.
+	g := ps[1].start.Sub(ps[0].start)
+	want := [2]time.Time{ps[1].start.Add(2*unit - 2*g)}
+	want[1] = want[0].Add(2*unit + g)
+	for i, p := range ps {
+		if d := p.end.Sub(want[i]); d < -time.Millisecond || d > time.Millisecond {
+			t.Errorf("unit %d finished %v after its submission, want %v", i, p.end.Sub(p.start), want[i].Sub(p.start))
 		}
 	}
 	if tlp := e.Stats().TLP(); tlp != 1 {
@@ -681,7 +698,9 @@ func TestWithdraw(t *testing.T) {
 	const unit = 20 * time.Millisecond
 	e := start(t, Config{TimeUnit: unit})
 	r := newRecorder()
-	first, second, third := r.unit(1, 1), r.unit(2, 0.2), r.unit(3, 0.2)
+	// first is long (5 units), so that it still runs however late a busy
+	// machine runs the test's Withdraw.
+	first, second, third := r.unit(1, 5), r.unit(2, 0.2), r.unit(3, 0.2)
 	if e.Withdraw(context.Background(), first, false) || e.Withdraw(context.Background(), first, true) {
 		t.Error("Withdraw of a unit never submitted: got true")
 	}
@@ -719,7 +738,7 @@ func TestWithdraw(t *testing.T) {
 		t.Errorf("Done called for withdrawn units: %v", r.done)
 	}
 	// Resubmitted, it runs only its remainder.
-	want := time.Duration((1 - first.Progress) * float64(unit))
+	want := time.Duration((first.Size - first.Progress) * float64(unit))
 	submit(t, e, first)
 	if d := r.wait(t, 1)[0].d(); d < want-time.Millisecond || d > want+time.Millisecond {
 		t.Errorf("resumed unit ran %v, want its remainder %v", d, want)
@@ -730,36 +749,49 @@ func TestWithdraw(t *testing.T) {
 	}
 }
 
+// TestWithdrawProcessorSharing: under PS a unit withdrawn leaves with the
+// work it received, half the time in service (two units shared the
+// server), and the loop re-plans: the other gets the whole server and ends
+// after its own remainder. The expectations follow from the instants the
+// test read the clock around Submit and Withdraw, so that a busy machine
+// running the test late moves them, not the verdict; the units are long
+// enough (2 and 8) that the short one is still in service then.
 func TestWithdrawProcessorSharing(t *testing.T) {
 	const unit = 20 * time.Millisecond
 	e := start(t, Config{TimeUnit: unit, Discipline: DisciplinePS})
 	ends := make(chan time.Time, 2)
 	done := func(_ *Unit, _, at time.Time) { ends <- at }
-	short, long := &Unit{ID: 1, Size: 1, Done: done}, &Unit{ID: 2, Size: 4, Done: done}
+	short, long := &Unit{ID: 1, Size: 2, Done: done}, &Unit{ID: 2, Size: 8, Done: done}
 	t0 := time.Now()
 	submit(t, e, long, short)
+	t1 := time.Now()
 	if got, _ := e.Jobs(nil); len(got) != 2 || !got[0].Running || !got[1].Running || got[0].Unit != long {
 		t.Fatalf("Jobs() under PS = %v, want both running in submission order", got)
 	}
-	// After one unit of time each has received 0.5; the short one leaves,
-	// and the long one gets the whole server from then on: it needs 3.5
-	// more, instead of finishing at 5 units.
 	SleepUntil(t0.Add(unit))
 	if e.Withdraw(context.Background(), short, false) {
 		t.Fatal("Withdraw under PS of a unit seen waiting: got true, but no unit waits")
 	}
+	asked := time.Now()
 	if !e.Withdraw(context.Background(), short, true) {
 		t.Fatal("Withdraw under PS = false, want true")
 	}
-	if !near(short.Progress, 0.5, 0.1) {
-		t.Errorf("withdrawn unit's progress %g, want about 0.5", short.Progress)
+	answered := time.Now()
+	units := func(d time.Duration) float64 { return float64(d) / float64(unit) }
+	p := short.Progress
+	if lo, hi := units(asked.Sub(t1))/2, units(answered.Sub(t0))/2; p < lo || p > hi {
+		t.Errorf("withdrawn unit's progress %g, want half its time in service, in [%g, %g]", p, lo, hi)
 	}
+	// The long one had received p, and as much more as it ran alone before
+	// the short one came (at most t1 − t0); then it has the server alone.
 	select {
 	case at := <-ends:
-		if d, want := at.Sub(t0), unit*9/2; d < want-2*time.Millisecond || d > want+2*time.Millisecond {
-			t.Errorf("the unit left alone finished at %v, want %v: the loop did not re-plan", d, want)
+		lo := asked.Add(time.Duration((long.Size - p - units(t1.Sub(t0))) * float64(unit))).Add(-2 * time.Millisecond)
+		hi := answered.Add(time.Duration((long.Size - p) * float64(unit))).Add(2 * time.Millisecond)
+		if at.Before(lo) || at.After(hi) {
+			t.Errorf("the unit left alone finished at %v, want in [%v, %v]: the loop did not re-plan", at.Sub(t0), lo.Sub(t0), hi.Sub(t0))
 		}
-	case <-time.After(time.Second):
+	case <-time.After(5 * time.Second):
 		t.Fatal("the remaining unit never finished")
 	}
 	if e.Withdraw(context.Background(), long, true) {
