@@ -18,6 +18,7 @@ func TestCatalogueOnAgents(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real cluster")
 	}
+	t.Parallel() // asserts no timing
 	const nodes, jobs = 4, 300
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -37,7 +38,7 @@ func TestCatalogueOnAgents(t *testing.T) {
 	}
 	for _, pc := range pairs {
 		t.Run(pc[0]+"+"+pc[1], func(t *testing.T) {
-			cfg := localPoint(t, nodes, pc[0], pc[1], 0.7, jobs, 4*time.Millisecond)
+			cfg := localPoint(t, nodes, pc[0], pc[1], 0.7, jobs, 2*time.Millisecond)
 			if pc[1] == "none" {
 				cfg.Distances = []float64{0, 0.02, 0.04, 0.06}
 			}

@@ -32,7 +32,7 @@ func TestFaultGate(t *testing.T) {
 		{"drop all to me", results.Fault{Kind: results.FaultDrop, Nodes: []int{1}, Fraction: 1}, -1, true, 0},
 		{"drop all from a sender", results.Fault{Kind: results.FaultDrop, Nodes: []int{2}, Fraction: 1}, 2, true, 0},
 		{"drop elsewhere", results.Fault{Kind: results.FaultDrop, Nodes: []int{2}, Fraction: 1}, 3, false, 0},
-		{"delay all", results.Fault{Kind: results.FaultDelay, Nodes: []int{1}, Fraction: 1, Delay: 5}, 0, false, 5 * time.Millisecond},
+		{"delay all", results.Fault{Kind: results.FaultDelay, Nodes: []int{1}, Fraction: 1, Delay: 500}, 0, false, 500 * time.Millisecond},
 		{"pause beyond the hold", results.Fault{Kind: results.FaultPause, Nodes: []int{1}, Duration: 1000}, 0, true, maxHold},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,7 +51,10 @@ func TestFaultGate(t *testing.T) {
 			if got := errors.Is(err, errDropped); got != tc.refuse {
 				t.Errorf("refused %v (%v), want %v", got, err, tc.refuse)
 			}
-			if took < tc.hold || (tc.hold == 0 && took > 50*time.Millisecond) {
+			// A request not held passes at once; "at once" is judged
+			// against the shortest hold here (0.5 s), with room for a busy
+			// machine's scheduling.
+			if took < tc.hold || (tc.hold == 0 && took > 250*time.Millisecond) {
 				t.Errorf("held %v, want %v", took, tc.hold)
 			}
 			if err := f.set(faultOp{Index: 0, Fault: tc.fault, On: false}); err != nil {
@@ -76,6 +79,7 @@ func TestFaultsOnAgents(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real cluster")
 	}
+	t.Parallel() // waits mostly for serf to find the kill
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfg := localPoint(t, 4, "leastconn", "age(cost=0.5, period=0.5, probes=2)", 0.7, 2000, 5*time.Millisecond)
@@ -135,6 +139,7 @@ func TestKilledAgentUtilization(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real cluster")
 	}
+	t.Parallel() // waits mostly for serf to find the kill
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfg := localPoint(t, 3, "random", "none", 0.8, 1500, 5*time.Millisecond)

@@ -40,6 +40,7 @@ func TestLocalCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real cluster")
 	}
+	t.Parallel() // its checks hold under a shared CPU: emulated service ends at its deadline
 	for _, tc := range []struct {
 		dispatch, migrate string
 		check             func(t *testing.T, probesPerJob, migrationsPerJob float64)
@@ -66,7 +67,7 @@ func TestLocalCluster(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.dispatch+"+"+tc.migrate, func(t *testing.T) {
-			cfg := localPoint(t, 4, tc.dispatch, tc.migrate, 0.7, 1200, 10*time.Millisecond)
+			cfg := localPoint(t, 4, tc.dispatch, tc.migrate, 0.7, 1200, 5*time.Millisecond)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			r, err := RunLocal(ctx, cfg)
@@ -115,6 +116,7 @@ func TestLocalProcessorSharing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real cluster")
 	}
+	t.Parallel()
 	cfg := localPoint(t, 3, "random", "none", 0.6, 900, 10*time.Millisecond)
 	cfg.Discipline = "ps"
 	r, err := RunLocal(context.Background(), cfg)

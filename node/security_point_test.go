@@ -21,6 +21,7 @@ func TestSecurePoints(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real clusters")
 	}
+	t.Parallel()
 	sec, err := wire.NewSecurity(testSecret)
 	if err != nil {
 		t.Fatal(err)

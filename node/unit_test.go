@@ -82,13 +82,15 @@ func unitPoint(t *testing.T, nodes int, dispatch, migrate string, load float64, 
 	return c
 }
 
-// clusterContext skips a test that starts real clusters under -short and
-// gives it a minute.
+// clusterContext skips a test that starts real clusters under -short,
+// runs it in parallel with the package's other such tests (they assert
+// counts and bytes, not timing) and gives it a minute.
 func clusterContext(t *testing.T) context.Context {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts real clusters")
 	}
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return ctx
@@ -107,8 +109,9 @@ func checkAllEnded(t *testing.T, r results.Result) {
 // job's result equals that of an uninterrupted run of the same unit.
 func TestUnitsResumeBitForBit(t *testing.T) {
 	ctx := clusterContext(t)
-	c := unitPoint(t, 3, "rr", "test.hop", 0.5, 80)
+	c := unitPoint(t, 3, "rr", "test.hop", 0.5, 50)
 	c.Kernel = executor.KernelHash
+	c.TimeUnit = 20 * time.Millisecond
 	var mu sync.Mutex
 	got := map[int64][]byte{}
 	c.OnResult = func(id int64, res []byte) {
@@ -152,6 +155,7 @@ func TestUnitsResumeBitForBit(t *testing.T) {
 // 1 under each cell of the binding table (its default action, and the
 // overrides the table allows), with real bytes and real remote uses.
 func TestUnitsBindingTable(t *testing.T) {
+	t.Parallel() // cells of two agents each, asserting counts only
 	const resBytes, uses = 3000, 2.0
 	type cell struct {
 		b      workload.Binding
