@@ -41,6 +41,7 @@ type Point struct {
 	FaultList      []results.Fault      // faults injected; nil: none
 	FaultBin       float64              // model units per bin of the response over time, with faults
 	Join, Label    string               // testbed: a member's gossip address and the cluster label
+	FindTimeout    string               // local, testbed: how long to wait for the agents ("": node.DefaultFindTimeout)
 	Bind           string               // testbed: the coordinator's address, reachable from the agents (default 127.0.0.1)
 	Security       *wire.Security       // local, testbed: the cluster's secret (mutual TLS); nil: plaintext
 	GossipKeys     [][]byte             // local, testbed: the cluster's gossip keyring; nil: unencrypted
@@ -260,7 +261,7 @@ func (s *Spec) pointAt(rep, li, wi, ri, bi int) Point {
 			pt.FaultBin = s.runLength(e.works[wi], load, e.speeds) / faultBins
 		}
 	}
-	pt.Join, pt.Label = s.Join, s.Label
+	pt.Join, pt.Label, pt.FindTimeout = s.Join, s.Label, s.FindTimeout
 	return pt
 }
 
@@ -371,6 +372,9 @@ func runReal(ctx context.Context, p Point) (results.Result, error) {
 		Security: p.Security, GossipKeys: p.GossipKeys}
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
+	}
+	if p.FindTimeout != "" {
+		cfg.FindTimeout, _ = time.ParseDuration(p.FindTimeout) // validated with the spec
 	}
 	if p.Backend == "testbed" {
 		bind := p.Bind

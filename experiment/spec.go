@@ -41,6 +41,7 @@ type Spec struct {
 	Calibrate    bool        `yaml:"calibrate"`        // with backends [sim, local|testbed]: simulate each point with the network costs measured on its real run (those the spec leaves at 0)
 	Join         string      `yaml:"join"`             // testbed: gossip address (host:port) of any running agent
 	Label        string      `yaml:"label"`            // testbed: the agents' cluster label (default loadlab)
+	FindTimeout  string      `yaml:"find_timeout"`     // local, testbed: how long a point waits for its agents to be found (default 30s)
 	Seed         uint64      `yaml:"seed"`             // root seed (default 1)
 	Replications int         `yaml:"replications"`     // independent runs per point (default 3)
 	Precision    float64     `yaml:"precision"`        // simulator: add replications until each mean's 95% half-width is within this fraction of it (0: off)
@@ -476,6 +477,11 @@ func (s *Spec) validate() error {
 			}
 		default:
 			return s.errAt(path, "unknown backend %q: allowed are sim, local, testbed", b)
+		}
+	}
+	if s.FindTimeout != "" {
+		if d, err := time.ParseDuration(s.FindTimeout); err != nil || d <= 0 {
+			return s.errAt([]string{"find_timeout"}, "want a positive duration such as 30s or 2m, got %q", s.FindTimeout)
 		}
 	}
 	if s.Calibrate && (!seenBackend["sim"] || !anyReal) {

@@ -542,7 +542,7 @@ func (e *FindError) Error() string {
 		list = strings.Join(seen, ", ")
 	}
 	return fmt.Sprintf("found %d live agents of the %d the point needs within %v in the cluster of label %q; serf showed: %s. "+
-		"Start more agents with --label %s, ask for fewer (--nodes), or wait longer (PointConfig.FindTimeout)",
+		"Start more agents with --label %s, ask for fewer (--nodes), or wait longer (--find-timeout, a spec's find_timeout)",
 		e.Found, e.Want, e.Wait, e.Label, list, e.Label)
 }
 

@@ -154,6 +154,14 @@ func TestAgentsAndTestbed(t *testing.T) {
 	if r["jobs_completed"].(float64) != 400 || r["jobs_failed"].(float64) != 0 || r["probes_per_job"].(float64) != 2 {
 		t.Errorf("testbed run: completed %v failed %v probes/job %v", r["jobs_completed"], r["jobs_failed"], r["probes_per_job"])
 	}
+	// More agents than run: after --find-timeout, how many were found and whom.
+	_, _, err = loadlab(t, "run", "--backend", "testbed", "--join", b.gossip, "--label", label, "--nodes", "3", "--find-timeout", "1s")
+	if err == nil || !strings.Contains(err.Error(), "found 2 live agents of the 3") || !strings.Contains(err.Error(), "t-0 (agent, alive), t-1 (agent, alive)") {
+		t.Errorf("testbed run of 3 nodes on 2 agents: got %v, want how many were found and whom", err)
+	}
+	if _, _, err := loadlab(t, "run", "--backend", "testbed", "--join", b.gossip, "--find-timeout", "0s"); err == nil || !experiment.IsInput(err) || !strings.Contains(err.Error(), "--find-timeout") {
+		t.Errorf("--find-timeout 0s: got %v, want an input error naming the flag", err)
+	}
 	// A wrong label: the agents drop the join, and the error says what to check.
 	_, _, err = loadlab(t, "run", "--backend", "testbed", "--join", b.gossip, "--label", "not-"+label, "--nodes", "2")
 	if err == nil || !strings.Contains(err.Error(), `is the cluster label right (this member uses "not-`+label+`"`) {

@@ -26,6 +26,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "backend", Value: "sim", Usage: "where to run: sim (simulator), local (real agents started on 127.0.0.1) or testbed (agents already running: see --join)"},
 			&cli.StringFlag{Name: "join", Usage: "testbed: gossip address of a running agent (loadlab cluster prints it)"},
 			&cli.StringFlag{Name: "label", Value: "loadlab", Usage: "testbed: the agents' cluster label"},
+			&cli.StringFlag{Name: "find-timeout", Value: "30s", Usage: "local, testbed: how long to wait for --nodes agents to be found"},
 			&cli.StringFlag{Name: "bind", Value: "127.0.0.1", Usage: "testbed: address the coordinator binds to, reachable from the agents: an IP, or auto (as for loadlab agent)"},
 			&cli.StringFlag{Name: "time-unit", Value: "10ms", Usage: "local, testbed: wall time of one model unit"},
 			&cli.IntFlag{Name: "dispatchers", Value: 1, Usage: "local, testbed: dispatcher instances deciding concurrently"},
@@ -84,7 +85,7 @@ func runCommand() *cli.Command {
 // flag and its value.
 func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	s := experiment.DefaultSpec()
-	s.Backend, s.Join, s.Label = c.String("backend"), c.String("join"), c.String("label")
+	s.Backend, s.Join, s.Label, s.FindTimeout = c.String("backend"), c.String("join"), c.String("label"), c.String("find-timeout")
 	s.TimeUnit, s.Kernel, s.Dispatchers = c.String("time-unit"), c.String("kernel"), c.Int("dispatchers")
 	s.Nodes, s.Servers, s.Discipline = c.Int("nodes"), c.Int("servers"), c.String("discipline")
 	s.Speeds, s.Distances = c.String("speeds"), c.String("distances")
@@ -130,7 +131,7 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 // runSettingFlags names the flag of run that gives each spec setting, as
 // the spec's errors name the setting.
 var runSettingFlags = map[string]string{
-	"backend": "backend", "join": "join", "time_unit": "time-unit", "kernel": "kernel", "dispatchers": "dispatchers",
+	"backend": "backend", "join": "join", "find_timeout": "find-timeout", "time_unit": "time-unit", "kernel": "kernel", "dispatchers": "dispatchers",
 	"nodes": "nodes", "servers": "servers", "discipline": "discipline", "speeds": "speeds", "distances": "distances",
 	"loads[0]": "load", "load": "load", "jobs": "jobs", "warmup": "warmup", "seed": "seed", "batches": "batches",
 	"gossip": "gossip", "gossip_mode": "gossip-mode", "policies[0].gossip": "gossip", "policies[0].gossip_mode": "gossip-mode",
