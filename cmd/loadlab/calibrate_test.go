@@ -26,13 +26,16 @@ func TestParseSizes(t *testing.T) {
 }
 
 // TestCalibrateMigration runs the command on real agents and reads its
-// costs block back as a sweep spec reads costs.
+// costs block back as a sweep spec reads costs. The state sizes are 0 and
+// 4 MiB: a 4 MiB copy takes milliseconds, well above a busy machine's
+// scheduling noise, so 20 moves of each fit a finite bandwidth (with 256
+// KiB the noise could make the larger state look no slower).
 func TestCalibrateMigration(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real agents")
 	}
 	out := filepath.Join(t.TempDir(), "link.yaml")
-	stdout, _, err := loadlab(t, "calibrate-migration", "--sizes", "0,256KiB", "--moves", "20", "--out", out)
+	stdout, _, err := loadlab(t, "calibrate-migration", "--sizes", "0,4MiB", "--moves", "20", "--out", out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +43,8 @@ func TestCalibrateMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(b) != stdout || !strings.Contains(stdout, "#         262144") {
-		t.Errorf("file and output differ, or lack the 256 KiB row:\n%s", stdout)
+	if string(b) != stdout || !strings.Contains(stdout, "#        4194304") {
+		t.Errorf("file and output differ, or lack the 4 MiB row:\n%s", stdout)
 	}
 	var spec struct {
 		Costs sim.Costs `yaml:"costs"`

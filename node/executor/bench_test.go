@@ -87,3 +87,36 @@ func BenchmarkSubmitOverhead(b *testing.B) {
 	}
 	reportLatency(b, ds)
 }
+
+// BenchmarkCPUKernels measures how long a size-1 unit on a CPU kernel
+// takes against its target, one time unit at the pace the kernel is
+// calibrated to now (wall/target; 1 is exact). On a shared machine other
+// processes move the cores' pace between calibration and run.
+func BenchmarkCPUKernels(b *testing.B) {
+	for _, k := range []string{KernelHash, KernelMatmul} {
+		b.Run(k, func(b *testing.B) {
+			const unit = 20 * time.Millisecond
+			e, err := New(Config{TimeUnit: unit, Kernel: k})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.Close(context.Background())
+			now, err := Calibrate(k, unit)
+			if err != nil {
+				b.Fatal(err)
+			}
+			target := float64(unit) * e.ipu / now
+			done := make(chan time.Duration, 1)
+			var ratios []time.Duration // wall/target, in thousandths
+			for b.Loop() {
+				if err := e.Submit(&Unit{Size: 1, Done: func(_ *Unit, start, end time.Time) { done <- end.Sub(start) }}); err != nil {
+					b.Fatal(err)
+				}
+				ratios = append(ratios, time.Duration(1000*float64(<-done)/target))
+			}
+			slices.Sort(ratios)
+			b.ReportMetric(float64(rank(ratios, 0.5))/1000, "wall/target-p50")
+			b.ReportMetric(float64(rank(ratios, 0.99))/1000, "wall/target-p99")
+		})
+	}
+}
