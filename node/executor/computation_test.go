@@ -177,7 +177,7 @@ func TestRemoteUses(t *testing.T) {
 					time.Sleep(pause)
 					waited += time.Since(t0)
 				},
-				Done:   func(u *Unit, s, e time.Time) { done <- period{u.ID, s, e} }}
+				Done: func(u *Unit, s, e time.Time) { done <- period{u.ID, s, e} }}
 			if err := e.Submit(u); err != nil {
 				t.Fatal(err)
 			}
