@@ -304,15 +304,23 @@ func waitFor(t *testing.T, out *syncBuffer, re string) []string {
 	return nil
 }
 
-// freePort is a TCP port on 127.0.0.1 that nothing held a moment ago.
+// freePort is a port on 127.0.0.1 that nothing held a moment ago, for
+// TCP or UDP (gossip needs both).
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if portFree(port) == nil {
+			return port
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no port free for both TCP and UDP in 100 tries")
+	return 0
 }
 
 // startCluster runs `loadlab cluster` with args until the returned
