@@ -46,7 +46,6 @@ func TestNetns(t *testing.T) {
 	if err != nil {
 		t.Skip("network namespaces: no `go` command to build loadlab with")
 	}
-	t.Parallel() // asserts conservation and a broad band for the mean
 
 	const agents = 4
 	tn := newTestNet(t, ipTool, agents)
@@ -83,7 +82,7 @@ func TestNetns(t *testing.T) {
 		}
 	}
 
-	const jobs = 1500
+	const jobs = 1000
 	r, how, err := runNetnsCoordinator(t, ipTool, tn, bin, label, agents, jobs)
 	if err != nil {
 		t.Fatal(err)
@@ -291,9 +290,10 @@ func runNetnsCoordinator(t *testing.T, ipTool string, tn *testNet, bin, label st
 	return r, "RunTestbed in a helper process (loadlab run has no --bind yet)", json.Unmarshal(data, &r)
 }
 
-// netnsUnit is the time unit of TestNetns's point: 1,500 jobs at ρ = 0.7
-// on 4 agents arrive over about 2.7 s.
-const netnsUnit = 5 * time.Millisecond
+// netnsUnit is the time unit of TestNetns's point: 1,000 jobs at ρ = 0.7
+// on 4 agents arrive over about 3.6 s; pod(d=2)'s dispatcher has 3.6 ms a
+// job for its probes.
+const netnsUnit = 10 * time.Millisecond
 
 // TestNetnsCoordinatorHelper is TestNetns's coordinator process: with
 // LOADLAB_NETNS_COORDINATOR=join,bind,label,nodes,jobs,file it runs the
