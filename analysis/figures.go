@@ -41,6 +41,12 @@ type FigureOptions struct {
 	// carry them; the panels of a multi-panel figure keep their short
 	// names, which tell them apart.
 	NoTitles bool
+	// Metrics are metrics of the registry (Metrics) to draw each in a
+	// figure of its own, METRIC_vs_AXIS, against the sweep's axis (load
+	// by default). A sweep along another axis draws only these (default:
+	// DefaultAxisMetrics); a sweep along load draws them besides its usual
+	// figures.
+	Metrics []string
 }
 
 // DefaultFigureOptions returns one-column figures (3.5 × 2.6 in) as PNG at
@@ -67,6 +73,9 @@ func TwoColumnFigureOptions() FigureOptions {
 func (o FigureOptions) Validate() error {
 	if o.Width < 0 || o.Height < 0 || o.DPI < 0 {
 		return fmt.Errorf("figure size %v × %v at %d dpi: want positive values (or 0 for the default)", o.Width, o.Height, o.DPI)
+	}
+	if err := CheckMetrics(o.Metrics); err != nil {
+		return fmt.Errorf("figure metric %w", err)
 	}
 	_, err := figureFormats(o)
 	return err
@@ -226,7 +235,18 @@ func sweepFigures(cells []Cell, policies []string, opt FigureOptions) ([]figure,
 				wc = append(wc, c)
 			}
 		}
-		for _, f := range workloadFigures(w, wc, looks, opt.CDFLoads) {
+		var fs []figure
+		switch {
+		case wc[0].Axis != "":
+			names := opt.Metrics
+			if len(names) == 0 {
+				names = DefaultAxisMetrics(wc)
+			}
+			fs = metricFigures(w, wc, looks, names)
+		default:
+			fs = append(workloadFigures(w, wc, looks, opt.CDFLoads), metricFigures(w, wc, looks, opt.Metrics)...)
+		}
+		for _, f := range fs {
 			f.base = prefixes[w] + f.base
 			figs = append(figs, f)
 		}

@@ -31,11 +31,16 @@ func TInterval(xs []float64) (mean, half float64) {
 	return mean, t * sd / math.Sqrt(float64(n))
 }
 
-// Cell aggregates the replications of one (workload, policy, load).
+// Cell aggregates the replications of one (workload, policy, load, axis
+// value).
 type Cell struct {
 	Workload, Policy string
 	Load             float64
-	N                int // replications
+	// Axis is the sweep's axis other than load (results.Point.Axis) and X
+	// the cell's value on it; "" and 0 without one.
+	Axis string
+	X    float64
+	N    int // replications
 
 	// Mean response time across replications and the half-width of its 95%
 	// t interval. With a single replication the half-width is that run's own
@@ -93,16 +98,19 @@ type Cell struct {
 	// Point is the point of the replication with the lowest index, for
 	// theory curves and labels.
 	Point results.Point
+
+	results []results.Result // the replications', for Estimate
 }
 
 type cellKey struct {
 	workload, policy string
-	load             float64
+	load, x          float64
 }
 
-// Summarize groups records by (workload, policy, load) and aggregates each
-// group's replications into a Cell. Cells come sorted by workload name,
-// then by policy in order of first appearance in recs, then by load.
+// Summarize groups records by (workload, policy, load, axis value) and
+// aggregates each group's replications into a Cell. Cells come sorted by
+// workload name, then by policy in order of first appearance in recs, then
+// by load, then by axis value.
 func Summarize(recs []results.Record) []Cell {
 	policyRank := map[string]int{}
 	groups := map[cellKey][]results.Record{}
@@ -112,7 +120,7 @@ func Summarize(recs []results.Record) []Cell {
 		if _, ok := policyRank[p.Policy]; !ok {
 			policyRank[p.Policy] = len(policyRank)
 		}
-		k := cellKey{p.Workload, p.Policy, p.Load}
+		k := cellKey{p.Workload, p.Policy, p.Load, p.X}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -126,7 +134,10 @@ func Summarize(recs []results.Record) []Cell {
 		if a.policy != b.policy {
 			return policyRank[a.policy] < policyRank[b.policy]
 		}
-		return a.load < b.load
+		if a.load != b.load {
+			return a.load < b.load
+		}
+		return a.x < b.x
 	})
 	cells := make([]Cell, len(keys))
 	for i, k := range keys {
@@ -136,39 +147,23 @@ func Summarize(recs []results.Record) []Cell {
 }
 
 func summarizeCell(k cellKey, recs []results.Record) Cell {
-	c := Cell{Workload: k.workload, Policy: k.policy, Load: k.load, N: len(recs)}
+	c := Cell{Workload: k.workload, Policy: k.policy, Load: k.load, Axis: recs[0].Point.Axis, X: k.x, N: len(recs)}
 	n := len(recs)
-	means := make([]float64, n)
-	p99s := make([]float64, n)
-	migs := make([]float64, n)
-	probes := make([]float64, n)
 	first := 0
 	var util float64
-	bytes := make([]float64, n)
-	ages := make([]float64, n)
 	ages99 := make([]float64, n)
 	var nodeMins, nodeMaxs []float64
 	code := make([]float64, n)
 	state := make([]float64, n)
 	resource := make([]float64, n)
-	var moveTimes, downtimes, hits []float64
 	for i, r := range recs {
 		res := r.Result
+		c.results = append(c.results, res)
 		if res.JobsIssued > 0 {
 			issued := float64(res.JobsIssued)
 			code[i], state[i], resource[i] = res.CodeBytes/issued, res.StateBytes/issued, res.ResourceBytes/issued
 		}
-		if res.Migrations > 0 {
-			moveTimes = append(moveTimes, res.MeanMigrationTime)
-			downtimes = append(downtimes, res.MeanDowntime)
-			hits = append(hits, res.CodeHitRate)
-		}
-		means[i] = res.MeanResponse
-		p99s[i] = res.P99Response
-		migs[i] = res.MigrationsPerJob
-		probes[i] = res.ProbesPerJob
-		bytes[i] = res.BytesPerJob
-		ages[i], ages99[i] = res.GossipAge, res.GossipAgeP99
+		ages99[i] = res.GossipAgeP99
 		util += res.Utilization
 		if len(res.NodeUtilization) > 0 {
 			nodeMins = append(nodeMins, slices.Min(res.NodeUtilization))
@@ -193,15 +188,16 @@ func summarizeCell(k cellKey, recs []results.Record) Cell {
 		c.Hist.Merge(h)
 	}
 	c.Point = recs[first].Point
-	c.Mean, c.MeanHalf = TInterval(means)
-	if n == 1 {
-		c.MeanHalf = recs[0].Result.CI95HalfWidth
+	est := func(name string) (float64, float64) {
+		m, _ := MetricByName(name)
+		return c.Estimate(m)
 	}
-	c.P99, c.P99Half = TInterval(p99s)
-	c.MigrationsPerJob, c.MigrationsPerJobHalf = TInterval(migs)
-	c.ProbesPerJob, c.ProbesPerJobHalf = TInterval(probes)
-	c.BytesPerJob, c.BytesPerJobHalf = TInterval(bytes)
-	c.GossipAge, c.GossipAgeHalf = TInterval(ages)
+	c.Mean, c.MeanHalf = est("mean_response")
+	c.P99, c.P99Half = est("p99_response")
+	c.MigrationsPerJob, c.MigrationsPerJobHalf = est("migrations_per_job")
+	c.ProbesPerJob, c.ProbesPerJobHalf = est("probes_per_job")
+	c.BytesPerJob, c.BytesPerJobHalf = est("bytes_per_job")
+	c.GossipAge, c.GossipAgeHalf = est("gossip_age")
 	c.GossipAgeP99, c.GossipAgeP99Half = TInterval(ages99)
 	c.NodeUtilMin, c.NodeUtilMax = math.NaN(), math.NaN()
 	if len(nodeMins) > 0 {
@@ -210,9 +206,9 @@ func summarizeCell(k cellKey, recs []results.Record) Cell {
 	c.CodeBytesPerJob, c.CodeBytesPerJobHalf = TInterval(code)
 	c.StateBytesPerJob, c.StateBytesPerJobHalf = TInterval(state)
 	c.ResourceBytesPerJob, c.ResourceBytesPerJobHalf = TInterval(resource)
-	c.MigrationTime, c.MigrationTimeHalf = TInterval(moveTimes)
-	c.Downtime, c.DowntimeHalf = TInterval(downtimes)
-	c.CodeHitRate, c.CodeHitRateHalf = TInterval(hits)
+	c.MigrationTime, c.MigrationTimeHalf = est("mean_migration_time")
+	c.Downtime, c.DowntimeHalf = est("mean_downtime")
+	c.CodeHitRate, c.CodeHitRateHalf = est("code_hit_rate")
 	c.CodeHits, c.CodeHitBin = hitSeries(recs)
 	c.Utilization = util / float64(n)
 	return c

@@ -189,7 +189,7 @@ func (s *Spec) expansion() *expansion {
 
 // perReplication is the number of points of one replication.
 func (s *Spec) perReplication() int {
-	return len(s.Loads) * len(s.Workloads) * len(s.Policies) * len(s.Backends)
+	return len(s.Loads) * s.axisCount() * len(s.Workloads) * len(s.Policies) * len(s.Backends)
 }
 
 // Count is the number of points of the spec (without the replications
@@ -197,41 +197,55 @@ func (s *Spec) perReplication() int {
 func (s *Spec) Count() int { return s.perReplication() * s.Replications }
 
 // point builds the spec's point of index i. Points are numbered in the
-// order replication, load, workload, policy, backend (the last varying
-// fastest), so the first replication of every point finishes first and a
-// policy's backends are neighbours; i may go past Count, into the
+// order replication, load, axis value, workload, policy, backend (the last
+// varying fastest), so the first replication of every point finishes first
+// and a policy's backends are neighbours; i may go past Count, into the
 // replications that precision adds.
 func (s *Spec) point(i int) Point { return s.pointAt(s.coords(i)) }
 
 // coords splits a point's index into its replication and the indices of
-// its load, workload, policy row and backend.
-func (s *Spec) coords(i int) (rep, li, wi, ri, bi int) {
+// its load, axis value, workload, policy row and backend.
+func (s *Spec) coords(i int) (rep, li, ai, wi, ri, bi int) {
 	bi = i % len(s.Backends)
 	i /= len(s.Backends)
 	ri = i % len(s.Policies)
 	i /= len(s.Policies)
 	wi = i % len(s.Workloads)
 	i /= len(s.Workloads)
+	ai = i % s.axisCount()
+	i /= s.axisCount()
 	li = i % len(s.Loads)
 	rep = i / len(s.Loads)
-	return rep, li, wi, ri, bi
+	return rep, li, ai, wi, ri, bi
 }
 
 // shardOf returns the shard (0 to n-1) of the point of index i: a hash of
-// its policy row's name, workload, load and replication. A row's backends
-// share a shard, so a calibrated twin stays with its real run; and a point
-// keeps its shard when the spec gains policies, loads, workloads or
-// replications, so each shard's directory reuses what it stored.
+// its policy row's name, workload, load, axis value and replication. A
+// row's backends share a shard, so a calibrated twin stays with its real
+// run; and a point keeps its shard when the spec gains policies, loads,
+// workloads, axis values or replications, so each shard's directory reuses
+// what it stored.
 func (s *Spec) shardOf(i, n int) int {
-	rep, li, wi, ri, _ := s.coords(i)
+	rep, li, ai, wi, ri, _ := s.coords(i)
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s\x00%s\x00%g\x00%d", s.Policies[ri].Name, s.Workloads[wi].Name, s.Loads[li], rep)
+	if s.Axis != nil {
+		fmt.Fprintf(h, "\x00%s=%g", s.Axis.Name, s.Axis.Values[ai])
+	}
 	return int(h.Sum64() % uint64(n))
 }
 
-// pointAt builds the point of replication rep, load li, workload wi, row
-// ri and backend bi.
-func (s *Spec) pointAt(rep, li, wi, ri, bi int) Point {
+// pointAt builds the point of replication rep, load li, axis value ai,
+// workload wi, row ri and backend bi. A point on an axis is its value's
+// spec's point, with the axis and its value (X) recorded.
+func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
+	if s.variants != nil {
+		pt := s.variants[ai].pointAt(rep, li, 0, wi, ri, bi)
+		pt.Point.Spec = s.hash
+		pt.Point.Axis, pt.Point.X = s.Axis.Name, s.Axis.Values[ai]
+		pt.Point.Key = PointKey(pt.Point)
+		return pt
+	}
 	e := s.expansion()
 	r, w, load, backend := e.rows[ri], s.Workloads[wi], s.Loads[li], s.Backends[bi]
 	seed := PointSeed(s.Seed, w.Name, load, rep)
@@ -290,21 +304,22 @@ func (s *Spec) Points() ([]Point, error) {
 }
 
 // find returns the index of the spec's point with the coordinates of p
-// (policy label, workload, load, replication, backend), replications that
+// (policy label, workload, load, axis value, replication, backend), replications that
 // precision may add included; ok is false when the spec has no such point.
 func (s *Spec) find(p results.Point) (i int, ok bool) {
 	e := s.expansion()
 	rb, ok1 := e.labelAt[p.Policy]
 	wi, ok2 := e.workAt[p.Workload]
 	li, ok3 := e.loadAt[p.Load]
+	ai, ok4 := s.axisIndex(p.Axis, p.X)
 	reps := s.Replications
 	if s.Precision > 0 {
 		reps = max(reps, s.MaxReps)
 	}
-	if !ok1 || !ok2 || !ok3 || s.Backends[rb[1]] != p.Backend || p.Replication < 0 || p.Replication >= reps {
+	if !ok1 || !ok2 || !ok3 || !ok4 || s.Backends[rb[1]] != p.Backend || p.Replication < 0 || p.Replication >= reps {
 		return 0, false
 	}
-	return (((p.Replication*len(s.Loads)+li)*len(s.Workloads)+wi)*len(s.Policies)+rb[0])*len(s.Backends) + rb[1], true
+	return ((((p.Replication*len(s.Loads)+li)*s.axisCount()+ai)*len(s.Workloads)+wi)*len(s.Policies)+rb[0])*len(s.Backends) + rb[1], true
 }
 
 // label names a policy row in records and figures: with several backends

@@ -23,6 +23,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/sim"
@@ -89,6 +90,15 @@ type Spec struct {
 	// run's expected length over 40.
 	FaultBin float64 `yaml:"fault_bin"`
 
+	// Axis sweeps a numeric setting or policy parameter over a list of
+	// values, crossed with loads; the figures put it on x (see Axis).
+	// Default: none (load is the x axis).
+	Axis *Axis `yaml:"axis"`
+	// Metrics are the y metrics of the figures along an axis, by the
+	// names of analysis.Metrics. Default: mean and p99 response time, and
+	// the overheads any policy has.
+	Metrics []string `yaml:"metrics"`
+
 	file string     // where the spec came from, for error messages
 	root *yaml.Node // the parsed document, for line numbers
 	hash string
@@ -99,6 +109,8 @@ type Spec struct {
 	// single: the spec of one point whose seed is Seed itself (OnePoint).
 	single bool
 	exp    *expansion // what every point is built from; set by validate
+	// variants are the spec at each value of its axis (nil without one).
+	variants []*Spec
 }
 
 // Workload is a named workload of a spec.
@@ -228,8 +240,30 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	if err := s.validate(); err != nil {
 		return nil, &InputError{err}
 	}
+	if s.Axis != nil {
+		if err := s.buildAxis(); err != nil {
+			return nil, &InputError{err}
+		}
+	}
 	sum := sha256.Sum256(data)
 	s.hash = hex.EncodeToString(sum[:8])
+	for _, v := range s.variants {
+		v.hash, v.raw, v.Name = s.hash, s.raw, s.Name
+	}
+	return &s, nil
+}
+
+// decodeSpec decodes and validates the spec of a document already checked
+// for unknown settings: a spec at one value of an axis.
+func decodeSpec(file string, root *yaml.Node) (*Spec, error) {
+	s := DefaultSpec()
+	s.file, s.root = file, root
+	if err := root.Content[0].Decode(&s); err != nil {
+		return nil, fmt.Errorf("%s", yamlMessage(file, err, root))
+	}
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
 	return &s, nil
 }
 
@@ -634,6 +668,11 @@ func (s *Spec) validate() error {
 	if err := s.checkSize(); err != nil {
 		return err
 	}
+	for i, m := range s.Metrics {
+		if err := analysis.CheckMetrics([]string{m}); err != nil {
+			return s.errAt([]string{"metrics", strconv.Itoa(i)}, "%v", err)
+		}
+	}
 	e, err := s.expand()
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.file, err) // each part was checked above: not expected
@@ -667,6 +706,12 @@ func (s *Spec) checkSize() error {
 		name string
 		n    int
 	}{{"policies", len(s.Policies)}, {"workloads", len(s.Workloads)}, {"loads", len(s.Loads)}, {repName, reps}, {"backends", len(s.Backends)}}
+	if s.Axis != nil {
+		factors = append(factors, struct {
+			name string
+			n    int
+		}{"axis", s.axisCount()})
+	}
 	total := big.NewInt(1)
 	largest := 0
 	var parts []string

@@ -111,7 +111,7 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 				if ctx.Err() != nil {
 					return
 				}
-				if _, _, _, _, bi := s.coords(i); (s.Backends[bi] == "sim") != simulated || !inShard(i) {
+				if _, _, _, _, _, bi := s.coords(i); (s.Backends[bi] == "sim") != simulated || !inShard(i) {
 					continue
 				}
 				p := s.point(i)
@@ -195,7 +195,7 @@ func morePrecision(ctx context.Context, s *Spec, store *results.Store, workers i
 			if more <= 0 || c.N >= s.MaxReps {
 				continue
 			}
-			want[cellID(c.Workload, c.Policy, c.Load)] = min(c.N+more, s.MaxReps)
+			want[cellID(c.Workload, c.Policy, c.Load, c.X)] = min(c.N+more, s.MaxReps)
 		}
 		if len(want) == 0 {
 			return nil
@@ -206,7 +206,7 @@ func morePrecision(ctx context.Context, s *Spec, store *results.Store, workers i
 		}
 		var todo []Point
 		for _, p := range s.All(ctx, s.Replications, top) {
-			if n, ok := want[cellID(p.Point.Workload, p.Policy, p.Load)]; ok && p.Replication < n && !store.Has(p.Key) {
+			if n, ok := want[cellID(p.Point.Workload, p.Policy, p.Load, p.X)]; ok && p.Replication < n && !store.Has(p.Key) {
 				todo = append(todo, p)
 			}
 		}
@@ -226,8 +226,8 @@ func morePrecision(ctx context.Context, s *Spec, store *results.Store, workers i
 	}
 }
 
-func cellID(workload, policy string, load float64) string {
-	return workload + "\x00" + policy + "\x00" + strconv.FormatFloat(load, 'g', -1, 64)
+func cellID(workload, policy string, load, x float64) string {
+	return workload + "\x00" + policy + "\x00" + strconv.FormatFloat(load, 'g', -1, 64) + "\x00" + strconv.FormatFloat(x, 'g', -1, 64)
 }
 
 // runPoints runs the points todo yields on workers goroutines and stores
@@ -340,7 +340,7 @@ func calibrator(recs []results.Record) func(*Point) error {
 	twins := map[string]results.Record{}
 	id := func(p results.Point) string {
 		base := strings.TrimSuffix(p.Policy, " ("+p.Backend+")")
-		return fmt.Sprintf("%s|%s|%g|%d", base, p.Workload, p.Load, p.Replication)
+		return fmt.Sprintf("%s|%s|%g|%s=%g|%d", base, p.Workload, p.Load, p.Axis, p.X, p.Replication)
 	}
 	for _, r := range recs {
 		if r.Point.Backend != "sim" {

@@ -57,6 +57,13 @@ var columns = []column{
 	{"units", func(r *Record) string { return r.Point.Units }},
 	{"platforms", func(r *Record) string { return r.Point.Platforms }},
 	{"faults", func(r *Record) string { return r.Point.Faults }},
+	{"axis", func(r *Record) string { return r.Point.Axis }},
+	{"x", func(r *Record) string {
+		if r.Point.Axis == "" {
+			return ""
+		}
+		return fmtFloat(r.Point.X)
+	}},
 
 	{"mean_response", func(r *Record) string { return fmtFloat(r.Result.MeanResponse) }},
 	{"p50_response", func(r *Record) string { return fmtFloat(r.Result.P50Response) }},

@@ -39,6 +39,8 @@ type Point struct {
 	Units       string  `json:"units,omitempty"`       // work units of code migration: the canonical workload.UnitConfig as one-line JSON (empty: no units, transfers cost job_bytes)
 	Platforms   string  `json:"platforms,omitempty"`   // each node's platform, cycled: "x86_64,arm64" (empty: none)
 	Faults      string  `json:"faults,omitempty"`      // faults injected: their canonical forms (Fault.String) joined by "; " (empty: none)
+	Axis        string  `json:"axis,omitempty"`        // the sweep's axis other than load, e.g. "probes" or "costs.latency" (empty: none)
+	X           float64 `json:"x,omitempty"`           // the point's value on Axis
 }
 
 // PortablePoint is a Point as loadlab writes it for other programs (run

@@ -47,7 +47,8 @@ func plotCommand() *cli.Command {
 // figureFlags are the flags of the commands that draw a sweep's figures.
 func figureFlags() []cli.Flag {
 	return append(layoutFlags(),
-		&cli.StringFlag{Name: "cdf-load", Usage: "the load(s) at which the cdf figure shows the distribution of response time, comma-separated, each a load of the sweep (default: the load nearest the middle of its range)"})
+		&cli.StringFlag{Name: "cdf-load", Usage: "the load(s) at which the cdf figure shows the distribution of response time, comma-separated, each a load of the sweep (default: the load nearest the middle of its range)"},
+		&cli.StringFlag{Name: "metrics", Usage: "metrics to draw each against the sweep's axis (METRIC_vs_AXIS), comma-separated, e.g. mean_response,probes_per_job; `loadlab metrics` lists them", DefaultText: "the spec's metrics; along an axis other than load: mean and p99 response and the overheads there are"})
 }
 
 // layoutFlags are the flags of every command that draws figures: their
@@ -84,6 +85,16 @@ func figureOptions(c *cli.Context) (analysis.FigureOptions, error) {
 		return opt, inputErr("--formats: %v", err)
 	}
 	opt.NoTitles = !c.Bool("title")
+	if v := c.String("metrics"); v != "" {
+		for _, m := range strings.Split(v, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				opt.Metrics = append(opt.Metrics, m)
+			}
+		}
+		if err := analysis.CheckMetrics(opt.Metrics); err != nil {
+			return opt, inputErr("--metrics: %v (`loadlab metrics` explains each)", err)
+		}
+	}
 	if v := c.String("cdf-load"); v != "" {
 		for _, s := range strings.Split(v, ",") {
 			l, err := strconv.ParseFloat(strings.TrimSpace(s), 64)

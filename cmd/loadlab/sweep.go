@@ -234,6 +234,9 @@ func writeReport(w io.Writer, dir string, spec *experiment.Spec, opt analysis.Fi
 	cells := analysis.Summarize(recs)
 	order := spec.Labels()
 	printTable(w, cells, order)
+	if len(opt.Metrics) == 0 {
+		opt.Metrics = spec.Metrics
+	}
 	paths, err := writeFigures(dir, recs, cells, order, opt)
 	if err != nil {
 		return err
@@ -257,30 +260,51 @@ func writeReport(w io.Writer, dir string, spec *experiment.Spec, opt analysis.Fi
 }
 
 // printTable prints mean response ± 95% CI, one row per workload and
-// policy, one column per load.
+// policy, one column per load (and axis value, on a sweep along an axis).
 func printTable(w io.Writer, cells []analysis.Cell, order []string) {
-	var loads []float64
-	seen := map[float64]bool{}
+	type column struct{ load, x float64 }
+	var cols []column
+	seen := map[column]bool{}
+	loads := map[float64]bool{}
 	byKey := map[string]analysis.Cell{}
-	for _, c := range cells {
-		if !seen[c.Load] {
-			seen[c.Load] = true
-			loads = append(loads, c.Load)
-		}
-		byKey[c.Workload+"\x00"+c.Policy+"\x00"+strconv.FormatFloat(c.Load, 'g', -1, 64)] = c
+	key := func(wl, p string, col column) string {
+		return wl + "\x00" + p + "\x00" + strconv.FormatFloat(col.load, 'g', -1, 64) + "\x00" + strconv.FormatFloat(col.x, 'g', -1, 64)
 	}
-	sort.Float64s(loads)
+	axis := ""
+	for _, c := range cells {
+		col := column{c.Load, c.X}
+		if !seen[col] {
+			seen[col] = true
+			cols = append(cols, col)
+		}
+		loads[c.Load] = true
+		axis = c.Axis
+		byKey[key(c.Workload, c.Policy, col)] = c
+	}
+	sort.Slice(cols, func(i, j int) bool {
+		if cols[i].load != cols[j].load {
+			return cols[i].load < cols[j].load
+		}
+		return cols[i].x < cols[j].x
+	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, wl := range analysis.Workloads(cells) {
 		fmt.Fprintf(tw, "mean response (%s)\t", wl)
-		for _, l := range loads {
-			fmt.Fprintf(tw, "ρ=%g\t", l)
+		for _, col := range cols {
+			switch {
+			case axis == "":
+				fmt.Fprintf(tw, "ρ=%g\t", col.load)
+			case len(loads) == 1:
+				fmt.Fprintf(tw, "%s=%g\t", axis, col.x)
+			default:
+				fmt.Fprintf(tw, "ρ=%g %s=%g\t", col.load, axis, col.x)
+			}
 		}
 		fmt.Fprintln(tw)
 		for _, p := range order {
 			fmt.Fprintf(tw, "%s\t", p)
-			for _, l := range loads {
-				c, ok := byKey[wl+"\x00"+p+"\x00"+strconv.FormatFloat(l, 'g', -1, 64)]
+			for _, col := range cols {
+				c, ok := byKey[key(wl, p, col)]
 				if !ok {
 					fmt.Fprint(tw, "-\t")
 					continue

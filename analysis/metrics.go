@@ -1,0 +1,130 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+// Metric is one measured quantity of a point: how a replication's result
+// gives it, how it is labelled and which way is better. A Cell estimates
+// it across its replications with a 95% t interval (Cell.Estimate).
+type Metric struct {
+	Name  string // as results.Result names it in JSON, e.g. "mean_response"
+	Label string // an axis label, e.g. "mean response time"
+	Unit  string // "" for a plain number, else e.g. "× mean service" or "bytes"
+	// Lower is true when lower values are better (response time), false
+	// when higher are (throughput).
+	Lower bool
+	// Value reads the metric from one replication's result; ok is false
+	// when that replication has none (a mean migration time without
+	// migrations), and it is left out of the estimate.
+	Value func(r results.Result) (v float64, ok bool)
+	// Within, when set, is the half-width of a single replication's own
+	// interval (batch means), used when a cell has one replication.
+	Within func(r results.Result) float64
+}
+
+// AxisLabel is the metric's label with its unit, for a figure's axis.
+func (m Metric) AxisLabel() string {
+	if m.Unit == "" {
+		return m.Label
+	}
+	return m.Label + " (" + m.Unit + ")"
+}
+
+const serviceUnit = "× mean service"
+
+// always wraps a field that every result has.
+func always(f func(r results.Result) float64) func(results.Result) (float64, bool) {
+	return func(r results.Result) (float64, bool) { return f(r), true }
+}
+
+// perIssued divides a count by the jobs issued.
+func perIssued(f func(r results.Result) float64) func(results.Result) (float64, bool) {
+	return func(r results.Result) (float64, bool) {
+		if r.JobsIssued == 0 {
+			return 0, false
+		}
+		return f(r) / float64(r.JobsIssued), true
+	}
+}
+
+// migrated wraps a field that only replications with migrations have.
+func migrated(f func(r results.Result) float64) func(results.Result) (float64, bool) {
+	return func(r results.Result) (float64, bool) { return f(r), r.Migrations > 0 }
+}
+
+// metrics is the registry: every metric figures along an axis, tables and
+// exports can show, once.
+var metrics = []Metric{
+	{Name: "mean_response", Label: "mean response time", Unit: serviceUnit, Lower: true,
+		Value: always(func(r results.Result) float64 { return r.MeanResponse }), Within: func(r results.Result) float64 { return r.CI95HalfWidth }},
+	{Name: "p50_response", Label: "median response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P50Response })},
+	{Name: "p95_response", Label: "p95 response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P95Response })},
+	{Name: "p99_response", Label: "p99 response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P99Response })},
+	{Name: "p999_response", Label: "p99.9 response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P999Response })},
+	{Name: "mean_wait", Label: "mean waiting time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.MeanWait })},
+	{Name: "mean_slowdown", Label: "mean slowdown", Lower: true, Value: always(func(r results.Result) float64 { return r.MeanSlowdown })},
+	{Name: "throughput", Label: "throughput", Unit: "jobs per unit", Value: always(func(r results.Result) float64 { return r.Throughput })},
+	{Name: "mean_in_system", Label: "mean jobs in system", Lower: true,
+		Value: func(r results.Result) (float64, bool) { return r.MeanInSystem, r.MeanInSystem > 0 }},
+	{Name: "utilization", Label: "mean utilisation", Value: always(func(r results.Result) float64 { return r.Utilization })},
+	{Name: "tlp", Label: "thread-level parallelism", Value: always(func(r results.Result) float64 { return r.TLP })},
+	{Name: "failed_fraction", Label: "jobs failed", Unit: "fraction of issued", Lower: true, Value: perIssued(func(r results.Result) float64 { return float64(r.JobsFailed) })},
+	{Name: "migrations_per_job", Label: "migrations per job", Lower: true, Value: always(func(r results.Result) float64 { return r.MigrationsPerJob })},
+	{Name: "probes_per_job", Label: "probes per job", Lower: true, Value: always(func(r results.Result) float64 { return r.ProbesPerJob })},
+	{Name: "bytes_per_job", Label: "bytes sent per job", Unit: "bytes", Lower: true, Value: always(func(r results.Result) float64 { return r.BytesPerJob })},
+	{Name: "gossip_age", Label: "age of gossiped load read", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.GossipAge })},
+	{Name: "mean_migration_time", Label: "mean migration time", Unit: serviceUnit, Lower: true, Value: migrated(func(r results.Result) float64 { return r.MeanMigrationTime })},
+	{Name: "mean_downtime", Label: "mean downtime per migration", Unit: serviceUnit, Lower: true, Value: migrated(func(r results.Result) float64 { return r.MeanDowntime })},
+	{Name: "code_hit_rate", Label: "code cache hit rate", Value: migrated(func(r results.Result) float64 { return r.CodeHitRate })},
+}
+
+// Metrics returns the registry of metrics, in the order of the docs.
+func Metrics() []Metric { return append([]Metric(nil), metrics...) }
+
+// MetricByName returns the metric of the registry called name.
+func MetricByName(name string) (Metric, bool) {
+	for _, m := range metrics {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Metric{}, false
+}
+
+// CheckMetrics reports a name that is not a metric of the registry,
+// listing those there are.
+func CheckMetrics(names []string) error {
+	for _, n := range names {
+		if _, ok := MetricByName(n); !ok {
+			all := make([]string, len(metrics))
+			for i, m := range metrics {
+				all[i] = m.Name
+			}
+			return fmt.Errorf("%q is not a metric: choose among %s", n, strings.Join(all, ", "))
+		}
+	}
+	return nil
+}
+
+// Estimate returns the mean of metric m over the cell's replications that
+// have it and the half-width of its 95% t interval; with one replication
+// the half-width is that run's own (Metric.Within), or 0. The mean is NaN
+// when no replication has the metric.
+func (c Cell) Estimate(m Metric) (mean, half float64) {
+	var vs []float64
+	for _, r := range c.results {
+		if v, ok := m.Value(r); ok && !math.IsNaN(v) {
+			vs = append(vs, v)
+		}
+	}
+	mean, half = TInterval(vs)
+	if len(vs) == 1 && len(c.results) == 1 && m.Within != nil {
+		half = m.Within(c.results[0])
+	}
+	return mean, half
+}
