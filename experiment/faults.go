@@ -129,11 +129,11 @@ func (s *Spec) checkFaults(path []string, fs []results.Fault) error {
 		}
 		for _, b := range s.Backends {
 			switch {
-			case b == "sim" && !slices.Contains(simFaults, f.Kind):
+			case !IsReal(b) && !slices.Contains(simFaults, f.Kind):
 				return s.errAt(at("kind"), "the simulator models %s only; %s needs real agents (backend: local)", strings.Join(simFaults, " and "), f.Kind)
-			case b == "testbed" && f.Kind == results.FaultKill:
+			case IsTestbed(b) && f.Kind == results.FaultKill:
 				return s.errAt(at("kind"), "kill needs the agent's process, which a testbed coordinator does not own: use backend local, or pause with a long duration")
-			case b != "sim" && (f.Kind == results.FaultSlow || f.Kind == results.FaultPause) && (s.Kernel != "sleep" || s.Discipline == "ps"):
+			case IsReal(b) && (f.Kind == results.FaultSlow || f.Kind == results.FaultPause) && (s.Kernel != "sleep" || s.Discipline == "ps"):
 				return s.errAt(at("kind"), "%s changes the speed of emulated work: it needs kernel sleep and discipline fcfs", f.Kind)
 			}
 		}

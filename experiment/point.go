@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
@@ -256,7 +255,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
 		Replication: rep, Seed: seed, Backend: backend,
 		Speeds: e.speedSpec, Distances: s.Distances, Gossip: r.gossip, GossipMode: r.mode, Faults: canonicalFaults(r.faults)}
-	if backend != "sim" {
+	if IsReal(backend) {
 		p.TimeUnit, p.Kernel, p.Dispatchers = s.TimeUnit, s.Kernel, s.Dispatchers
 	}
 	if r.units != nil {
@@ -346,16 +345,11 @@ func (s *Spec) Labels() []string {
 // Run runs one point on its backend and returns its record.
 func Run(ctx context.Context, p Point) (results.Record, error) {
 	start := time.Now()
-	var res results.Result
-	var err error
-	switch p.Backend {
-	case "sim":
-		res, err = runSim(ctx, p)
-	case "local", "testbed":
-		res, err = runReal(ctx, p)
-	default:
-		err = fmt.Errorf("backend %s is not available in this version", p.Backend)
+	b, ok := BackendNamed(p.Backend)
+	if !ok {
+		return results.Record{}, unknownBackend(p.Backend)
 	}
+	res, err := b.Run(ctx, p)
 	if err != nil {
 		return results.Record{}, fmt.Errorf("point %s/%s/load=%g/rep=%d: %w", p.Point.Workload, p.Policy, p.Load, p.Replication, err)
 	}
@@ -363,42 +357,6 @@ func Run(ctx context.Context, p Point) (results.Record, error) {
 	env.Start = start.UTC().Truncate(time.Millisecond)
 	env.Seconds = time.Since(start).Seconds()
 	return results.Record{Point: p.Point, Result: res, Env: env}, nil
-}
-
-func runSim(ctx context.Context, p Point) (results.Result, error) {
-	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load,
-		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, GossipMode: p.GossipMode, Batches: p.Batches, Costs: p.CostModel,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Units: p.UnitModel, Platforms: p.NodePlatforms, HitBin: p.HitBin,
-		Faults: p.FaultList, FaultBin: p.FaultBin}
-	return sim.Run(ctx, cfg)
-}
-
-// runReal runs the point on real agents: a cluster started for it on
-// 127.0.0.1 (local), or agents already running (testbed).
-func runReal(ctx context.Context, p Point) (results.Result, error) {
-	unit, err := time.ParseDuration(p.TimeUnit)
-	if err != nil {
-		return results.Result{}, err
-	}
-	cfg := node.PointConfig{Nodes: p.Nodes, Servers: p.Servers, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load, Jobs: p.Point.Jobs,
-		Warmup: p.Warmup, Seed: p.Seed, Batches: p.Batches, TimeUnit: unit, Kernel: p.Kernel, Discipline: p.Discipline,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Dispatchers: p.Dispatchers,
-		Units: p.UnitConfig, Platforms: p.NodePlatforms, HitBin: p.HitBin, Faults: p.FaultList, FaultBin: p.FaultBin,
-		Security: p.Security, GossipKeys: p.GossipKeys}
-	if p.Gossip > 0 {
-		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
-	}
-	if p.FindTimeout != "" {
-		cfg.FindTimeout, _ = time.ParseDuration(p.FindTimeout) // validated with the spec
-	}
-	if p.Backend == "testbed" {
-		bind := p.Bind
-		if bind == "" {
-			bind = "127.0.0.1"
-		}
-		return node.RunTestbed(ctx, cfg, p.Join, bind, p.Label)
-	}
-	return node.RunLocal(ctx, cfg)
 }
 
 // Version is loadlab's version, recorded with every result.

@@ -500,17 +500,12 @@ func (s *Spec) validate() error {
 			return s.errAt(path, "backend %s listed twice", b)
 		}
 		seenBackend[b] = true
-		switch b {
-		case "sim":
-		case "local":
-			anyReal = true
-		case "testbed":
-			anyReal = true
-			if _, _, err := net.SplitHostPort(s.Join); err != nil {
-				return s.errAt([]string{"join"}, "testbed needs join: host:port of a running agent's gossip address (`loadlab cluster` prints it), got %q", s.Join)
-			}
-		default:
-			return s.errAt(path, "unknown backend %q: allowed are sim, local, testbed", b)
+		if _, ok := BackendNamed(b); !ok {
+			return s.errAt(path, "%v", unknownBackend(b))
+		}
+		anyReal = anyReal || IsReal(b)
+		if _, _, err := net.SplitHostPort(s.Join); IsTestbed(b) && err != nil {
+			return s.errAt([]string{"join"}, "testbed needs join: host:port of a running agent's gossip address (`loadlab cluster` prints it), got %q", s.Join)
 		}
 	}
 	if s.FindTimeout != "" {
@@ -518,7 +513,7 @@ func (s *Spec) validate() error {
 			return s.errAt([]string{"find_timeout"}, "want a positive duration such as 30s or 2m, got %q", s.FindTimeout)
 		}
 	}
-	if s.Calibrate && (!seenBackend["sim"] || !anyReal) {
+	if s.Calibrate && (!slices.ContainsFunc(s.Backends, func(b string) bool { return !IsReal(b) }) || !anyReal) {
 		return s.errAt([]string{"calibrate"}, "needs backends with sim and a real backend, e.g. backends: [sim, local]")
 	}
 	if s.Dispatchers < 0 || s.Dispatchers > 64 {

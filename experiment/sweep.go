@@ -111,7 +111,7 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 				if ctx.Err() != nil {
 					return
 				}
-				if _, _, _, _, _, bi := s.coords(i); (s.Backends[bi] == "sim") != simulated || !inShard(i) {
+				if _, _, _, _, _, bi := s.coords(i); IsReal(s.Backends[bi]) == simulated || !inShard(i) {
 					continue
 				}
 				p := s.point(i)
@@ -247,7 +247,7 @@ func runPoints(ctx context.Context, todo iter.Seq2[Point, error], workers int, s
 			defer wg.Done()
 			for p := range jobs {
 				lock, unlock := machine.RLock, machine.RUnlock
-				if p.Backend != "sim" {
+				if IsReal(p.Backend) {
 					lock, unlock = machine.Lock, machine.Unlock
 				}
 				lock()
@@ -343,7 +343,7 @@ func calibrator(recs []results.Record) func(*Point) error {
 		return fmt.Sprintf("%s|%s|%g|%s=%g|%d", base, p.Workload, p.Load, p.Axis, p.X, p.Replication)
 	}
 	for _, r := range recs {
-		if r.Point.Backend != "sim" {
+		if IsReal(r.Point.Backend) {
 			twins[id(r.Point)] = r
 		}
 	}

@@ -110,12 +110,12 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	if err != nil {
 		return pt, err
 	}
-	if s.Backend != "sim" {
+	if experiment.IsReal(s.Backend) {
 		if pt.Security, pt.GossipKeys, err = clusterKeys(c); err != nil {
 			return pt, err
 		}
 	}
-	if s.Backend == "testbed" {
+	if experiment.IsTestbed(s.Backend) {
 		ip, err := bindAddr(c.String("bind"))
 		if err != nil {
 			return pt, inputErr("--bind: %v", err)
@@ -168,7 +168,7 @@ func printResult(w io.Writer, rec results.Record) {
 	for _, reason := range slices.Sorted(maps.Keys(r.Failures)) {
 		fmt.Fprintf(tw, "  failed: %s\t%d\n", reason, r.Failures[reason])
 	}
-	if p.Backend == "sim" {
+	if !experiment.IsReal(p.Backend) {
 		fmt.Fprintf(tw, "utilization / TLP\t%.4f / %.3f\n", r.Utilization, r.TLP)
 		fmt.Fprintf(tw, "wall time\t%.2fs (%.2fM jobs/s)\n", rec.Env.Seconds, float64(r.JobsIssued)/rec.Env.Seconds/1e6)
 	} else {
