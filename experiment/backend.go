@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -42,15 +41,8 @@ func BackendNamed(name string) (Backend, bool) {
 	return b, ok
 }
 
-// BackendNames lists the backends' names, sorted.
-func BackendNames() []string {
-	var out []string
-	for n := range backends {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+// BackendNames lists the backends' names, the simulator first.
+func BackendNames() []string { return []string{"sim", "local", "testbed"} }
 
 // IsReal reports whether the backend called name runs real agents.
 func IsReal(name string) bool {
