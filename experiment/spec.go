@@ -732,12 +732,9 @@ func (s *Spec) checkSize() error {
 // policy row at path, and names the setting at fault.
 func (s *Spec) checkSettings(path []string, c sim.Config) error {
 	err := c.ValidateSettings()
-	if err == nil {
-		return nil
+	var fe *sim.FieldError
+	if !errors.As(err, &fe) {
+		return err
 	}
-	field, msg, _ := strings.Cut(err.Error(), ": ")
-	if strings.HasPrefix(field, "cost ") {
-		return s.errAt(append(path, "costs", strings.Fields(field)[1]), "%s", msg)
-	}
-	return s.errAt(append(path, field), "%s", msg)
+	return s.errAt(append(path, strings.Split(fe.Field, ".")...), "%v", fe.Err)
 }

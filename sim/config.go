@@ -40,11 +40,26 @@ type Costs struct {
 	PreemptCPU float64 `yaml:"preempt_cpu" json:"preempt_cpu"`
 }
 
+// FieldError is an invalid setting: Field names it as a spec does
+// ("nodes", "costs.latency", "faults"), Err says what is wrong with it.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// fieldErr makes a FieldError for field with a formatted message.
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
 // Validate reports the first cost that is negative or not a number.
 func (c Costs) Validate() error {
 	for _, f := range c.fields() {
 		if !(f.v >= 0) || math.IsInf(f.v, 1) {
-			return fmt.Errorf("cost %s: must be a finite number ≥ 0, got %g", f.name, f.v)
+			return fieldErr("costs."+f.name, "must be a finite number ≥ 0, got %g", f.v)
 		}
 	}
 	return nil
@@ -196,44 +211,44 @@ func (c Config) ValidateSettings() error {
 	c.fillDefaults()
 	switch {
 	case c.Nodes < 1:
-		return fmt.Errorf("nodes: must be at least 1, got %d", c.Nodes)
+		return fieldErr("nodes", "must be at least 1, got %d", c.Nodes)
 	case c.Servers < 1:
-		return fmt.Errorf("servers: must be at least 1, got %d", c.Servers)
+		return fieldErr("servers", "must be at least 1, got %d", c.Servers)
 	case c.Discipline != "fcfs" && c.Discipline != "ps":
-		return fmt.Errorf("discipline: must be fcfs or ps, got %q", c.Discipline)
+		return fieldErr("discipline", "must be fcfs or ps, got %q", c.Discipline)
 	case !(c.Load > 0 && c.Load < 1):
-		return fmt.Errorf("load: must be between 0 and 1 (exclusive), got %g", c.Load)
+		return fieldErr("load", "must be between 0 and 1 (exclusive), got %g", c.Load)
 	case c.Jobs < 1:
-		return fmt.Errorf("jobs: must be at least 1, got %d", c.Jobs)
+		return fieldErr("jobs", "must be at least 1, got %d", c.Jobs)
 	case c.Warmup < 0 || c.Warmup >= c.Jobs:
-		return fmt.Errorf("warmup: must be at least 0 and less than jobs (%d), got %d", c.Jobs, c.Warmup)
+		return fieldErr("warmup", "must be at least 0 and less than jobs (%d), got %d", c.Jobs, c.Warmup)
 	case !(c.Gossip >= 0) || math.IsInf(c.Gossip, 1):
-		return fmt.Errorf("gossip: period must be a finite number ≥ 0, got %g", c.Gossip)
+		return fieldErr("gossip", "period must be a finite number ≥ 0, got %g", c.Gossip)
 	case c.GossipMode != GossipPeriodic && c.GossipMode != GossipIndividual && c.GossipMode != GossipDelayed:
-		return fmt.Errorf("gossip_mode: must be %s, %s or %s, got %q", GossipPeriodic, GossipIndividual, GossipDelayed, c.GossipMode)
+		return fieldErr("gossip_mode", "must be %s, %s or %s, got %q", GossipPeriodic, GossipIndividual, GossipDelayed, c.GossipMode)
 	case c.Batches < 2:
-		return fmt.Errorf("batches: must be at least 2, got %d", c.Batches)
+		return fieldErr("batches", "must be at least 2, got %d", c.Batches)
 	case c.Speeds != nil && len(c.Speeds) != c.Nodes:
-		return fmt.Errorf("speeds: want one per node (%d), got %d", c.Nodes, len(c.Speeds))
+		return fieldErr("speeds", "want one per node (%d), got %d", c.Nodes, len(c.Speeds))
 	}
 	if c.Platforms != nil && len(c.Platforms) != c.Nodes {
-		return fmt.Errorf("platforms: want one per node (%d), got %d", c.Nodes, len(c.Platforms))
+		return fieldErr("platforms", "want one per node (%d), got %d", c.Nodes, len(c.Platforms))
 	}
 	if c.Distances != nil && len(c.Distances) != c.Nodes {
-		return fmt.Errorf("distances: want one per node (%d), got %d", c.Nodes, len(c.Distances))
+		return fieldErr("distances", "want one per node (%d), got %d", c.Nodes, len(c.Distances))
 	}
 	for i, d := range c.Distances {
 		if !(d >= 0) || math.IsInf(d, 1) {
-			return fmt.Errorf("distances: node %d has distance %g, want a finite number ≥ 0", i, d)
+			return fieldErr("distances", "node %d has distance %g, want a finite number ≥ 0", i, d)
 		}
 	}
 	for i, s := range c.Speeds {
 		if !(s > 0) || math.IsInf(s, 1) {
-			return fmt.Errorf("speeds: node %d has speed %g, want a finite number > 0", i, s)
+			return fieldErr("speeds", "node %d has speed %g, want a finite number > 0", i, s)
 		}
 	}
 	if !(c.HitBin >= 0) || math.IsInf(c.HitBin, 0) {
-		return fmt.Errorf("hit bin: want a finite number ≥ 0, got %v", c.HitBin)
+		return fieldErr("hit_bin", "want a finite number ≥ 0, got %v", c.HitBin)
 	}
 	if err := c.checkFaults(); err != nil {
 		return err

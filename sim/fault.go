@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -47,22 +46,22 @@ func (c Config) checkFaults() error {
 		switch f.Kind {
 		case results.FaultKill, results.FaultSlow:
 		default:
-			return fmt.Errorf("faults: fault %d (%s): the simulator models kill and slow only; run it on real agents", i, f.Kind)
+			return fieldErr("faults", "fault %d (%s): the simulator models kill and slow only; run it on real agents", i, f.Kind)
 		}
 		for _, n := range f.Nodes {
 			if n < 0 || n >= c.Nodes {
-				return fmt.Errorf("faults: fault %d: node %d is not in the cluster", i, n)
+				return fieldErr("faults", "fault %d: node %d is not in the cluster", i, n)
 			}
 		}
 		if f.Kind == results.FaultSlow && !(f.Factor > 0) {
-			return fmt.Errorf("faults: fault %d: slow needs a factor > 0, got %g", i, f.Factor)
+			return fieldErr("faults", "fault %d: slow needs a factor > 0, got %g", i, f.Factor)
 		}
 	}
 	if len(c.Faults) > 0 && c.Units != nil {
-		return fmt.Errorf("faults: not modelled together with work units")
+		return fieldErr("faults", "not modelled together with work units")
 	}
 	if !(c.FaultBin >= 0) || math.IsInf(c.FaultBin, 0) {
-		return fmt.Errorf("fault bin: want a finite number ≥ 0, got %v", c.FaultBin)
+		return fieldErr("fault_bin", "want a finite number ≥ 0, got %v", c.FaultBin)
 	}
 	return nil
 }
