@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -26,107 +27,65 @@ var textColumns = map[string]bool{"seed": true}
 // columns lists the CSV columns in order: the Point fields, the scalar
 // Result fields, two summaries of the per-node utilizations, then the
 // start and duration of the run. Names are the JSON names of the fields.
-var columns = []column{
-	{"key", func(r *Record) string { return r.Point.Key }},
-	{"spec", func(r *Record) string { return r.Point.Spec }},
-	{"policy", func(r *Record) string { return r.Point.Policy }},
-	{"dispatch", func(r *Record) string { return r.Point.Dispatch }},
-	{"migrate", func(r *Record) string { return r.Point.Migrate }},
-	{"workload", func(r *Record) string { return r.Point.Workload }},
-	{"arrival", func(r *Record) string { return r.Point.Arrival }},
-	{"size", func(r *Record) string { return r.Point.Size }},
-	{"size_mean", func(r *Record) string { return fmtFloat(r.Point.SizeMean) }},
-	{"size_scv", func(r *Record) string { return fmtFloat(r.Point.SizeSCV) }},
-	{"speeds", func(r *Record) string { return r.Point.Speeds }},
-	{"distances", func(r *Record) string { return r.Point.Distances }},
-	{"load", func(r *Record) string { return fmtFloat(r.Point.Load) }},
-	{"nodes", func(r *Record) string { return fmtInt(r.Point.Nodes) }},
-	{"servers", func(r *Record) string { return fmtInt(r.Point.Servers) }},
-	{"discipline", func(r *Record) string { return r.Point.Discipline }},
-	{"jobs", func(r *Record) string { return fmtInt(r.Point.Jobs) }},
-	{"warmup", func(r *Record) string { return fmtInt(r.Point.Warmup) }},
-	{"replication", func(r *Record) string { return fmtInt(r.Point.Replication) }},
-	{"seed", func(r *Record) string { return strconv.FormatUint(r.Point.Seed, 10) }},
-	{"backend", func(r *Record) string { return r.Point.Backend }},
-	{"costs", func(r *Record) string { return r.Point.Costs }},
-	{"gossip", func(r *Record) string { return fmtFloat(r.Point.Gossip) }},
-	{"gossip_mode", func(r *Record) string { return r.Point.GossipMode }},
-	{"time_unit", func(r *Record) string { return r.Point.TimeUnit }},
-	{"kernel", func(r *Record) string { return r.Point.Kernel }},
-	{"dispatchers", func(r *Record) string { return strconv.Itoa(r.Point.Dispatchers) }},
-	{"units", func(r *Record) string { return r.Point.Units }},
-	{"platforms", func(r *Record) string { return r.Point.Platforms }},
-	{"faults", func(r *Record) string { return r.Point.Faults }},
-	{"axis", func(r *Record) string { return r.Point.Axis }},
-	{"x", func(r *Record) string {
+// They are read from the types, so a field added to Point or Result is a
+// column without more ado.
+var columns = recordColumns()
+
+// special are the columns that are not a field's plain value, by the JSON
+// name of the field they replace: a summary, or nothing (left out).
+var special = map[string][]column{
+	"x": {{"x", func(r *Record) string {
 		if r.Point.Axis == "" {
 			return ""
 		}
 		return fmtFloat(r.Point.X)
-	}},
+	}}},
+	"node_utilization": {
+		{"node_util_min", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Min[[]float64]) }},
+		{"node_util_max", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Max[[]float64]) }},
+	},
+	"failures":  {{"failures", func(r *Record) string { return formatFailures(r.Result.Failures) }}},
+	"histogram": nil,
+}
 
-	{"mean_response", func(r *Record) string { return fmtFloat(r.Result.MeanResponse) }},
-	{"p50_response", func(r *Record) string { return fmtFloat(r.Result.P50Response) }},
-	{"p95_response", func(r *Record) string { return fmtFloat(r.Result.P95Response) }},
-	{"p99_response", func(r *Record) string { return fmtFloat(r.Result.P99Response) }},
-	{"p999_response", func(r *Record) string { return fmtFloat(r.Result.P999Response) }},
-	{"ci95_halfwidth", func(r *Record) string { return fmtFloat(r.Result.CI95HalfWidth) }},
-	{"batches", func(r *Record) string { return fmtInt(r.Result.Batches) }},
-	{"mean_wait", func(r *Record) string { return fmtFloat(r.Result.MeanWait) }},
-	{"mean_slowdown", func(r *Record) string { return fmtFloat(r.Result.MeanSlowdown) }},
-	{"mean_size", func(r *Record) string { return fmtFloat(r.Result.MeanSize) }},
-	{"jobs_issued", func(r *Record) string { return fmtInt(r.Result.JobsIssued) }},
-	{"jobs_completed", func(r *Record) string { return fmtInt(r.Result.JobsCompleted) }},
-	{"jobs_failed", func(r *Record) string { return fmtInt(r.Result.JobsFailed) }},
-	{"jobs_measured", func(r *Record) string { return fmtInt(r.Result.JobsMeasured) }},
-	{"throughput", func(r *Record) string { return fmtFloat(r.Result.Throughput) }},
-	{"mean_in_system", func(r *Record) string { return fmtFloat(r.Result.MeanInSystem) }},
-	{"arrival_rate", func(r *Record) string { return fmtFloat(r.Result.ArrivalRate) }},
-	{"migrations", func(r *Record) string { return fmtInt(r.Result.Migrations) }},
-	{"preemptions", func(r *Record) string { return fmtInt(r.Result.Preemptions) }},
-	{"probes", func(r *Record) string { return fmtInt(r.Result.Probes) }},
-	{"messages", func(r *Record) string { return fmtInt(r.Result.Messages) }},
-	{"bytes_moved", func(r *Record) string { return fmtFloat(r.Result.BytesMoved) }},
-	{"migrations_per_job", func(r *Record) string { return fmtFloat(r.Result.MigrationsPerJob) }},
-	{"probes_per_job", func(r *Record) string { return fmtFloat(r.Result.ProbesPerJob) }},
-	{"bytes_per_job", func(r *Record) string { return fmtFloat(r.Result.BytesPerJob) }},
-	{"code_bytes", func(r *Record) string { return fmtFloat(r.Result.CodeBytes) }},
-	{"state_bytes", func(r *Record) string { return fmtFloat(r.Result.StateBytes) }},
-	{"resource_bytes", func(r *Record) string { return fmtFloat(r.Result.ResourceBytes) }},
-	{"mean_migration_time", func(r *Record) string { return fmtFloat(r.Result.MeanMigrationTime) }},
-	{"mean_downtime", func(r *Record) string { return fmtFloat(r.Result.MeanDowntime) }},
-	{"code_hit_rate", func(r *Record) string { return fmtFloat(r.Result.CodeHitRate) }},
-	{"refused_moves", func(r *Record) string { return fmtInt(r.Result.RefusedMoves) }},
-	{"redirected_jobs", func(r *Record) string { return fmtInt(r.Result.RedirectedJobs) }},
-	{"code_hit_bin", func(r *Record) string { return fmtFloat(r.Result.CodeHitBin) }},
-	{"remote_uses", func(r *Record) string { return fmtInt(r.Result.RemoteUses) }},
-	{"utilization", func(r *Record) string { return fmtFloat(r.Result.Utilization) }},
-	{"node_util_min", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Min) }},
-	{"node_util_max", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Max) }},
-	{"tlp", func(r *Record) string { return fmtFloat(r.Result.TLP) }},
-	{"gossip_age", func(r *Record) string { return fmtFloat(r.Result.GossipAge) }},
-	{"gossip_age_p50", func(r *Record) string { return fmtFloat(r.Result.GossipAgeP50) }},
-	{"gossip_age_p99", func(r *Record) string { return fmtFloat(r.Result.GossipAgeP99) }},
-	{"probe_rtt", func(r *Record) string { return fmtFloat(r.Result.ProbeRTT) }},
-	{"probe_rtt_p50", func(r *Record) string { return fmtFloat(r.Result.ProbeRTTP50) }},
-	{"probe_rtt_p99", func(r *Record) string { return fmtFloat(r.Result.ProbeRTTP99) }},
-	{"transfer_rtt_p50", func(r *Record) string { return fmtFloat(r.Result.TransferRTTP50) }},
-	{"transfer_rtt_p99", func(r *Record) string { return fmtFloat(r.Result.TransferRTTP99) }},
-	{"schedule_lag_p99", func(r *Record) string { return fmtFloat(r.Result.ScheduleLagP99) }},
-	{"dispatch_delay", func(r *Record) string { return fmtFloat(r.Result.DispatchDelay) }},
-	{"failures", func(r *Record) string { return formatFailures(r.Result.Failures) }},
-	{"process_cpu", func(r *Record) string { return fmtFloat(r.Result.ProcessCPU) }},
-	{"service_error", func(r *Record) string { return fmtFloat(r.Result.ServiceError) }},
-	{"emulation_lag_p99", func(r *Record) string { return fmtFloat(r.Result.EmulationLag) }},
-	{"serf_health", func(r *Record) string { return strconv.Itoa(r.Result.SerfHealth) }},
-	{"detection_time", func(r *Record) string { return fmtFloat(r.Result.DetectionTime) }},
-	{"transfer_fails", func(r *Record) string { return fmtInt(r.Result.TransferFails) }},
-	{"response_bin", func(r *Record) string { return fmtFloat(r.Result.ResponseBin) }},
-	{"sim_time", func(r *Record) string { return fmtFloat(r.Result.SimTime) }},
-	{"events", func(r *Record) string { return fmtInt(r.Result.Events) }},
+// recordColumns builds the columns from the fields of Point and Result.
+func recordColumns() []column {
+	var out []column
+	out = append(out, fieldColumns(reflect.TypeFor[Point](), func(r *Record) reflect.Value { return reflect.ValueOf(&r.Point).Elem() })...)
+	out = append(out, fieldColumns(reflect.TypeFor[Result](), func(r *Record) reflect.Value { return reflect.ValueOf(&r.Result).Elem() })...)
+	return append(out,
+		column{"start", func(r *Record) string { return fmtTime(r.Env.Start) }},
+		column{"seconds", func(r *Record) string { return fmtFloat(r.Env.Seconds) }})
+}
 
-	{"start", func(r *Record) string { return fmtTime(r.Env.Start) }},
-	{"seconds", func(r *Record) string { return fmtFloat(r.Env.Seconds) }},
+// fieldColumns returns a column for each scalar field of struct t (of
+// which of gives a record's value), or its special columns.
+func fieldColumns(t reflect.Type, of func(*Record) reflect.Value) []column {
+	var out []column
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if cs, ok := special[name]; ok {
+			out = append(out, cs...)
+			continue
+		}
+		var format func(reflect.Value) string
+		switch f.Type.Kind() {
+		case reflect.String:
+			format = reflect.Value.String
+		case reflect.Float64:
+			format = func(v reflect.Value) string { return fmtFloat(v.Float()) }
+		case reflect.Int, reflect.Int64:
+			format = func(v reflect.Value) string { return strconv.FormatInt(v.Int(), 10) }
+		case reflect.Uint64:
+			format = func(v reflect.Value) string { return strconv.FormatUint(v.Uint(), 10) }
+		default:
+			continue // slices and series: not one value per row
+		}
+		idx := i
+		out = append(out, column{name, func(r *Record) string { return format(of(r).Field(idx)) }})
+	}
+	return out
 }
 
 // WriteCSV writes a tidy CSV table for pandas and R: a header, then one
@@ -195,7 +154,6 @@ func needsQuotes(f string) bool {
 // fmtFloat writes v with the fewest digits that read back exactly.
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-func fmtInt[T int | int64](v T) string { return strconv.FormatInt(int64(v), 10) }
 
 // fmtExtreme writes pick(vs), or "" when vs is empty.
 func fmtExtreme(vs []float64, pick func([]float64) float64) string {
