@@ -86,11 +86,17 @@ func writeDocuments(out, base string, doc *document, tables []*Table, cmp *Compa
 // sweepDocument lays out the report of one sweep.
 func sweepDocument(s *Sweep, tables []*Table, figs []figureRef) *document {
 	d := &document{title: "loadlab report: " + s.Spec.Name}
+	axis, xs := axisOf(s.Cells)
+	loads := loadsOf(s.Cells)
+	dims := plural(len(analysis.Workloads(s.Cells)), "workload") + " and " + plural(len(loads), "load")
+	if axis != "" {
+		dims = fmt.Sprintf("%s, %s and %s of %s", plural(len(analysis.Workloads(s.Cells)), "workload"), plural(len(loads), "load"),
+			plural(xs, "value"), axis)
+	}
 	d.sections = append(d.sections, section{
 		heading: "Sweep",
-		text: fmt.Sprintf("%s of %s, %s and %s in %s.", plural(len(s.Records), "record"),
-			plural(len(analysis.Policies(s.Cells)), "policy"), plural(len(analysis.Workloads(s.Cells)), "workload"),
-			plural(len(loadsOf(s.Cells)), "load"), s.Dir),
+		text: fmt.Sprintf("%s of %s, %s in %s.", plural(len(s.Records), "record"),
+			plural(len(analysis.Policies(s.Cells)), "policy"), dims, s.Dir),
 		pre: string(s.Spec.Raw()),
 	})
 	d.sections = append(d.sections, section{heading: "Where and when it ran", items: EnvOf(s.Records).lines()})
@@ -104,14 +110,37 @@ func sweepDocument(s *Sweep, tables []*Table, figs []figureRef) *document {
 			100*WideCI, SaturatedUtilization, DriftingBatches)
 	}
 	d.sections = append(d.sections, ws)
-	ts := section{heading: "Tables", text: "Policies as rows, offered load per server as columns; a mean ± the half-width of its 95% confidence interval, " +
-		"both rounded to the half-width's first significant digit (its second when that is a 1). " + bestRule + " Best values are bold."}
+	columns, rule := "offered load per server as columns", bestRule
+	switch {
+	case axis == "":
+	case len(loads) == 1:
+		columns = fmt.Sprintf("%s as columns (at offered load per server ρ=%g)", axis, loads[0])
+	default:
+		columns = fmt.Sprintf("offered load per server and %s as columns", axis)
+	}
+	if axis != "" {
+		rule = strings.Replace(rule, "at its load", "in its column", 1)
+	}
+	ts := section{heading: "Tables", text: "Policies as rows, " + columns + "; a mean ± the half-width of its 95% confidence interval, " +
+		"both rounded to the half-width's first significant digit (its second when that is a 1). " + rule + " Best values are bold."}
 	for _, t := range tables {
 		ts.tables = append(ts.tables, gridOf(t))
 	}
 	d.sections = append(d.sections, ts)
 	d.sections = append(d.sections, section{heading: "Figures", figures: figs})
 	return d
+}
+
+// axisOf returns the cells' axis other than load ("" without one) and the
+// number of its distinct values.
+func axisOf(cells []analysis.Cell) (axis string, values int) {
+	seen := map[float64]bool{}
+	for _, c := range cells {
+		if c.Axis != "" {
+			axis, seen[c.X] = c.Axis, true
+		}
+	}
+	return axis, len(seen)
 }
 
 // sweepFigures returns the PNG figures of s, reusing s.Dir/figures when it
