@@ -310,3 +310,26 @@ policies:
 		}
 	}
 }
+
+// TestMetricFigureRefs orders the figures of metrics along an axis as the
+// registry does, after the figures of every kind, with captions that name
+// the metric, the axis and the load.
+func TestMetricFigureRefs(t *testing.T) {
+	paths := []string{"f/probes_per_job_vs_probes.png", "f/p99_response_vs_probes.png", "f/mean_response_vs_probes.png",
+		"f/mean_response_vs_probes.csv", "f/exp_mean_response_vs_nodes_rho0.9.png", "f/exp_response.png"}
+	refs := figureRefs(paths)
+	var got []string
+	for _, r := range refs {
+		got = append(got, filepath.Base(r.path)+": "+r.caption)
+	}
+	want := []string{
+		"mean_response_vs_probes.png: Mean response time (× mean service) vs probe limit, 95% CI",
+		"p99_response_vs_probes.png: P99 response time (× mean service) vs probe limit, 95% CI",
+		"probes_per_job_vs_probes.png: Probes per job vs probe limit, 95% CI",
+		"exp_response.png: Mean response time vs load, 95% CI, with theory curves (workload exp)",
+		"exp_mean_response_vs_nodes_rho0.9.png: Mean response time (× mean service) vs nodes N at ρ=0.9, 95% CI (workload exp)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("figures\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

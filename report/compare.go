@@ -516,11 +516,11 @@ func WriteCompare(c *Comparison, out string) ([]string, error) {
 	if n == 1 {
 		verb = "is"
 	}
-	matched := "load"
+	matched := " and load"
 	if a := c.axis(); a != "" {
-		matched = "load and " + a
+		matched = ", load and " + a
 	}
-	text := fmt.Sprintf("Cells matched by workload, policy (without its backend suffix) and %s: %d in common, %d only in A, %d only in B. "+
+	text := fmt.Sprintf("Cells matched by workload, policy (without its backend suffix)%s: %d in common, %d only in A, %d only in B. "+
 		"%d of %s %s significant at 95%%. ", matched, of, c.OnlyA, c.OnlyB, n, plural(of, "mean-response difference"), verb) +
 		"Where both sides ran the same seeds the interval is the paired t (common random numbers), otherwise Welch's t."
 	d.sections = append(d.sections, section{heading: "Sweeps", text: text, items: items})

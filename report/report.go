@@ -204,6 +204,9 @@ func figureRefs(paths []string) []figureRef {
 				best, r = k, ranked{prefix: strings.TrimSuffix(base, k), rank: i, path: p}
 			}
 		}
+		if prefix, i, _, ok := metricFigure(base); ok && best == "" {
+			r = ranked{prefix: prefix, rank: len(figureKinds) + i, path: p}
+		}
 		rs = append(rs, r)
 	}
 	sort.SliceStable(rs, func(i, j int) bool {
@@ -239,6 +242,9 @@ func figureCaption(base string) string {
 		"faults_response":   "Mean response time over time around the injected faults (dashed lines), by the jobs' arrival",
 		"faults_failed":     "Jobs failed over time and by fault, and how long gossip took to mark each killed node failed",
 	}
+	if _, _, caption, ok := metricFigure(base); ok {
+		return caption
+	}
 	best, caption := "", base // the longest kind that ends the name: faults_response, not response
 	for k, c := range captions {
 		if len(k) <= len(best) {
@@ -251,4 +257,29 @@ func figureCaption(base string) string {
 		}
 	}
 	return caption
+}
+
+// metricFigure reads the name of a figure of one metric against an axis
+// (analysis' METRIC_vs_AXIS, after a workload's prefix, and with _rhoL
+// when the axis is crossed with several loads): the prefix, the metric's
+// place in the registry, and a caption.
+func metricFigure(base string) (prefix string, rank int, caption string, ok bool) {
+	for i, m := range analysis.Metrics() {
+		pre, rest, found := strings.Cut(base, m.Name+"_vs_")
+		if !found || (pre != "" && !strings.HasSuffix(pre, "_")) || rest == "" {
+			continue
+		}
+		axis, rho, _ := strings.Cut(rest, "_rho")
+		label := m.AxisLabel()
+		caption = fmt.Sprintf("%s vs %s", strings.ToUpper(label[:1])+label[1:], analysis.AxisLabel(axis))
+		if rho != "" {
+			caption += " at ρ=" + rho
+		}
+		caption += ", 95% CI"
+		if pre != "" {
+			caption += " (workload " + strings.TrimSuffix(pre, "_") + ")"
+		}
+		return pre, i, caption, true
+	}
+	return "", 0, "", false
 }
