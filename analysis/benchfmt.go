@@ -14,9 +14,12 @@ import (
 // WriteBenchfmt writes records in the Go benchmark format, so that
 // benchstat compares policies with its own statistics: one configuration
 // block per policy ("policy: NAME"), one benchmark line per point and
-// replication, named Benchmark<Sweep>/workload=W/load=L, with the mean,
+// replication, named Benchmark<Sweep>/workload=W/load=L (then /AXIS=X
+// when the sweep has an axis other than load), with the metrics of the
+// registry that have a Bench unit, in the order of their Rank: the mean,
 // p99 and p50 response times (model units) and the migrations and probes
-// per job as metrics. Compare policies with
+// per job. A replication without a metric (Metric.Value not ok) leaves it
+// off its line. Compare policies with
 //
 //	benchstat -col policy FILE
 //
@@ -30,6 +33,7 @@ import (
 func WriteBenchfmt(w io.Writer, sweep string, recs []results.Record, order []string) error {
 	bw := bufio.NewWriter(w)
 	name := benchName(sweep)
+	units := benchMetrics()
 	by := map[string][]results.Record{}
 	var policies []string
 	for _, r := range recs {
@@ -67,17 +71,40 @@ func WriteBenchfmt(w io.Writer, sweep string, recs []results.Record, order []str
 			if a.Load != b.Load {
 				return a.Load < b.Load
 			}
+			if a.X != b.X {
+				return a.X < b.X
+			}
 			return a.Replication < b.Replication
 		})
 		fmt.Fprintf(bw, "\npolicy: %s\n", configValue(p))
 		for _, r := range rs {
-			x := r.Result
-			fmt.Fprintf(bw, "Benchmark%s/workload=%s/load=%s 1 %s mean-response %s p99-response %s p50-response %s migrations/job %s probes/job\n",
-				name, benchName(r.Point.Workload), strconv.FormatFloat(r.Point.Load, 'g', -1, 64),
-				num(x.MeanResponse), num(x.P99Response), num(x.P50Response), num(x.MigrationsPerJob), num(x.ProbesPerJob))
+			fmt.Fprintf(bw, "Benchmark%s/workload=%s/load=%s", name, benchName(r.Point.Workload), strconv.FormatFloat(r.Point.Load, 'g', -1, 64))
+			if r.Point.Axis != "" {
+				fmt.Fprintf(bw, "/%s=%s", benchName(r.Point.Axis), strconv.FormatFloat(r.Point.X, 'g', -1, 64))
+			}
+			fmt.Fprint(bw, " 1")
+			for _, m := range units {
+				if v, ok := m.Value(r.Result); ok {
+					fmt.Fprintf(bw, " %s %s", num(v), m.Bench)
+				}
+			}
+			fmt.Fprintln(bw)
 		}
 	}
 	return bw.Flush()
+}
+
+// benchMetrics are the metrics of the registry with a unit in the Go
+// benchmark format, ordered by Rank.
+func benchMetrics() []Metric {
+	var out []Metric
+	for _, m := range metrics {
+		if m.Bench != "" {
+			out = append(out, m)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Rank < out[j].Rank })
+	return out
 }
 
 // benchName makes s usable inside a benchmark name: no spaces, no '/'

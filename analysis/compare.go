@@ -43,7 +43,7 @@ func Paired(a, b []float64) (Difference, error) {
 }
 
 // PairedRecords compares metric between the replications of two policies
-// at one point (the same workload and load), pairing records by seed:
+// at one point (the same workload, load and axis value), pairing records by seed:
 // a record of a and one of b with the same seed saw the same jobs. Every
 // seed must appear once on each side; a mismatch is an error that names
 // it.
@@ -69,6 +69,10 @@ func PairedRecords(a, b []results.Record, metric func(results.Result) float64) (
 		if o.Point.Workload != p.Workload || o.Point.Load != p.Load {
 			return Difference{}, fmt.Errorf("paired comparison: seed %d is %s at load %g on one side, %s at load %g on the other",
 				p.Seed, p.Workload, p.Load, o.Point.Workload, o.Point.Load)
+		}
+		if o.Point.Axis != p.Axis || o.Point.X != p.X {
+			return Difference{}, fmt.Errorf("paired comparison: seed %d is at %s=%g on one side, %s=%g on the other",
+				p.Seed, p.Axis, p.X, o.Point.Axis, o.Point.X)
 		}
 		xa[i], xb[i] = metric(r.Result), metric(o.Result)
 	}

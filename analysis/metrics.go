@@ -25,6 +25,15 @@ type Metric struct {
 	// Within, when set, is the half-width of a single replication's own
 	// interval (batch means), used when a cell has one replication.
 	Within func(r results.Result) float64
+
+	// Where reports and exports show the metric, "" where they do not:
+	// Table is the title of its table in a sweep's report, Compare its
+	// title in a comparison of two sweeps, Bench its unit in the Go
+	// benchmark format. Rank orders the metrics within each of them, and
+	// MeanOnly tables show the mean without its interval.
+	Table, Compare, Bench string
+	Rank                  int
+	MeanOnly              bool
 }
 
 // AxisLabel is the metric's label with its unit, for a figure's axis.
@@ -61,21 +70,28 @@ func migrated(f func(r results.Result) float64) func(results.Result) (float64, b
 // exports can show, once.
 var metrics = []Metric{
 	{Name: "mean_response", Label: "mean response time", Unit: serviceUnit, Lower: true,
+		Table: "Mean response time (× mean service), 95% CI", Compare: "Mean response time", Bench: "mean-response", Rank: 1,
 		Value: always(func(r results.Result) float64 { return r.MeanResponse }), Within: func(r results.Result) float64 { return r.CI95HalfWidth }},
-	{Name: "p50_response", Label: "median response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P50Response })},
+	{Name: "p50_response", Label: "median response time", Unit: serviceUnit, Lower: true, Bench: "p50-response", Rank: 3, Value: always(func(r results.Result) float64 { return r.P50Response })},
 	{Name: "p95_response", Label: "p95 response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P95Response })},
-	{Name: "p99_response", Label: "p99 response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P99Response })},
+	{Name: "p99_response", Label: "p99 response time", Unit: serviceUnit, Lower: true,
+		Table: "99th percentile of response time, 95% CI", Compare: "99th percentile of response time", Bench: "p99-response", Rank: 2, Value: always(func(r results.Result) float64 { return r.P99Response })},
 	{Name: "p999_response", Label: "p99.9 response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P999Response })},
 	{Name: "mean_wait", Label: "mean waiting time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.MeanWait })},
 	{Name: "mean_slowdown", Label: "mean slowdown", Lower: true, Value: always(func(r results.Result) float64 { return r.MeanSlowdown })},
 	{Name: "throughput", Label: "throughput", Unit: "jobs per unit", Value: always(func(r results.Result) float64 { return r.Throughput })},
 	{Name: "mean_in_system", Label: "mean jobs in system", Lower: true,
 		Value: func(r results.Result) (float64, bool) { return r.MeanInSystem, r.MeanInSystem > 0 }},
-	{Name: "utilization", Label: "mean utilisation", Value: always(func(r results.Result) float64 { return r.Utilization })},
+	// At a given offered load, lower utilisation is less server time spent
+	// on overheads (probes, transfers).
+	{Name: "utilization", Label: "mean utilisation", Lower: true,
+		Table: "Utilisation (mean busy fraction of servers)", MeanOnly: true, Rank: 6, Value: always(func(r results.Result) float64 { return r.Utilization })},
 	{Name: "tlp", Label: "thread-level parallelism", Value: always(func(r results.Result) float64 { return r.TLP })},
 	{Name: "failed_fraction", Label: "jobs failed", Unit: "fraction of issued", Lower: true, Value: perIssued(func(r results.Result) float64 { return float64(r.JobsFailed) })},
-	{Name: "migrations_per_job", Label: "migrations per job", Lower: true, Value: always(func(r results.Result) float64 { return r.MigrationsPerJob })},
-	{Name: "probes_per_job", Label: "probes per job", Lower: true, Value: always(func(r results.Result) float64 { return r.ProbesPerJob })},
+	{Name: "migrations_per_job", Label: "migrations per job", Lower: true,
+		Table: "Migrations per job, 95% CI", Bench: "migrations/job", Rank: 4, Value: always(func(r results.Result) float64 { return r.MigrationsPerJob })},
+	{Name: "probes_per_job", Label: "probes per job", Lower: true,
+		Table: "Probes per job, 95% CI", Bench: "probes/job", Rank: 5, Value: always(func(r results.Result) float64 { return r.ProbesPerJob })},
 	{Name: "bytes_per_job", Label: "bytes sent per job", Unit: "bytes", Lower: true, Value: always(func(r results.Result) float64 { return r.BytesPerJob })},
 	{Name: "gossip_age", Label: "age of gossiped load read", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.GossipAge })},
 	{Name: "mean_migration_time", Label: "mean migration time", Unit: serviceUnit, Lower: true, Value: migrated(func(r results.Result) float64 { return r.MeanMigrationTime })},

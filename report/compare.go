@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -98,11 +99,15 @@ func baseLabel(p results.Point) string {
 }
 
 // Diff is the comparison of one metric in one cell, matched by workload,
-// policy (base label) and load.
+// policy (base label), load and axis value.
 type Diff struct {
 	Workload, Policy string
 	Load             float64
-	Metric           string // mean_response or p99_response
+	// Axis is the sweeps' axis other than load and X the cell's value on
+	// it; "" and 0 without one.
+	Axis   string
+	X      float64
+	Metric string // a metric of the registry with a Compare title: mean_response, p99_response
 	// A and B: means across replications, with their 95% t half-widths
 	// and replication counts.
 	A, AHalf, B, BHalf float64
@@ -132,7 +137,7 @@ func (d Diff) Test() string {
 // Comparison is two sides on their cells in common.
 type Comparison struct {
 	A, B         Side
-	Diffs        []Diff // by metric, workload, policy (A's order), load
+	Diffs        []Diff // by metric, workload, policy (A's order), load, axis value
 	OnlyA, OnlyB int    // cells present on one side only
 	Policies     []string
 	// Figures says how WriteCompare draws its figures (size, formats,
@@ -140,17 +145,12 @@ type Comparison struct {
 	Figures analysis.FigureOptions
 }
 
-// compared are the metrics a comparison tests.
-var compared = []struct {
-	name, title string
-	value       func(results.Result) float64
-}{
-	{"mean_response", "Mean response time", func(r results.Result) float64 { return r.MeanResponse }},
-	{"p99_response", "99th percentile of response time", func(r results.Result) float64 { return r.P99Response }},
-}
+// compared are the metrics a comparison tests: those of the registry with
+// a Compare title, in the order of their Rank.
+var compared = ranked(func(m analysis.Metric) string { return m.Compare })
 
 // Compare matches the cells of a and b by (workload, policy label without
-// its backend suffix, load) and tests B − A for each metric. When both
+// its backend suffix, load, axis value) and tests B − A for each metric. When both
 // sides ran the same seeds (each once, at least two), it is the paired-t
 // interval of analysis.PairedRecords (common random numbers); otherwise
 // Welch's unequal-variance t interval, where a side with a single
@@ -161,7 +161,7 @@ func Compare(a, b Side) (*Comparison, error) {
 	group := func(recs []results.Record) map[cellKey][]results.Record {
 		m := map[cellKey][]results.Record{}
 		for _, r := range recs {
-			k := cellKey{r.Point.Workload, baseLabel(r.Point), r.Point.Load}
+			k := cellKey{r.Point.Workload, baseLabel(r.Point), r.Point.Load, r.Point.Axis, r.Point.X}
 			m[k] = append(m[k], r)
 		}
 		return m
@@ -200,15 +200,25 @@ func Compare(a, b Side) (*Comparison, error) {
 		if x.policy != y.policy {
 			return rank[x.policy] < rank[y.policy]
 		}
-		return x.load < y.load
+		if x.load != y.load {
+			return x.load < y.load
+		}
+		if x.axis != y.axis {
+			return x.axis < y.axis
+		}
+		return x.x < y.x
 	})
 	for _, m := range compared {
 		for _, k := range keys {
-			d, err := diffOf(ga[k], gb[k], m.value, m.name == "mean_response")
+			d, err := diffOf(ga[k], gb[k], resultValue(m), m.Within != nil)
 			if err != nil {
-				return nil, fmt.Errorf("compare %s at ρ=%g: %w", k.policy, k.load, err)
+				at := fmt.Sprintf("ρ=%g", k.load)
+				if k.axis != "" {
+					at += fmt.Sprintf(", %s=%g", k.axis, k.x)
+				}
+				return nil, fmt.Errorf("compare %s at %s: %w", k.policy, at, err)
 			}
-			d.Workload, d.Policy, d.Load, d.Metric = k.workload, k.policy, k.load, m.name
+			d.Workload, d.Policy, d.Load, d.Axis, d.X, d.Metric = k.workload, k.policy, k.load, k.axis, k.x, m.Name
 			c.Diffs = append(c.Diffs, d)
 		}
 	}
@@ -216,8 +226,9 @@ func Compare(a, b Side) (*Comparison, error) {
 }
 
 // diffOf compares one metric between the replications ra (A) and rb (B).
-// batch says whether the metric is the mean response, whose single-run
-// batch-means interval can stand in for replications.
+// batch says whether the metric is the mean response (the one with
+// analysis.Metric.Within), whose single-run batch-means interval can
+// stand in for replications.
 func diffOf(ra, rb []results.Record, metric func(results.Result) float64, batch bool) (Diff, error) {
 	xa, xb := values(ra, metric), values(rb, metric)
 	d := Diff{NA: len(xa), NB: len(xb)}
@@ -357,10 +368,8 @@ func (c *Comparison) groups() [][]Diff {
 }
 
 func metricTitle(name string) string {
-	for _, m := range compared {
-		if m.name == name {
-			return m.title
-		}
+	if m, ok := analysis.MetricByName(name); ok && m.Compare != "" {
+		return m.Compare
 	}
 	return name
 }
@@ -369,9 +378,30 @@ func (c *Comparison) caption(g []Diff) string {
 	return fmt.Sprintf("%s: %s (A) against %s (B) — workload %s", metricTitle(g[0].Metric), c.A.Name, c.B.Name, g[0].Workload)
 }
 
-// header names the columns of a comparison table.
+// axis is the axis of the compared cells, "" without one.
+func (c *Comparison) axis() string {
+	if len(c.Diffs) == 0 {
+		return ""
+	}
+	return c.Diffs[0].Axis
+}
+
+// header names the columns of a comparison table; with an axis, its
+// values follow the load's.
 func (c *Comparison) header() []string {
-	return []string{"policy", "ρ", "A: " + c.A.Name, "B: " + c.B.Name, "B − A (95% CI)", "test", "significant"}
+	h := []string{"policy", "ρ", "A: " + c.A.Name, "B: " + c.B.Name, "B − A (95% CI)", "test", "significant"}
+	if a := c.axis(); a != "" {
+		h = slices.Insert(h, 2, a)
+	}
+	return h
+}
+
+// sideColumn is the index of A's column in header and cells.
+func (c *Comparison) sideColumn() int {
+	if c.axis() != "" {
+		return 3
+	}
+	return 2
 }
 
 func (d Diff) cells() []string {
@@ -381,7 +411,11 @@ func (d Diff) cells() []string {
 	}
 	side := func(v, h float64) string { return Entry{Value: v, Half: h}.Text() }
 	delta := Entry{Value: d.Delta, Half: d.Half}.Text()
-	return []string{d.Policy, formatFloat(d.Load), side(d.A, d.AHalf), side(d.B, d.BHalf), delta, d.Test(), sig}
+	out := []string{d.Policy, formatFloat(d.Load), side(d.A, d.AHalf), side(d.B, d.BHalf), delta, d.Test(), sig}
+	if d.Axis != "" {
+		out = slices.Insert(out, 2, formatFloat(d.X))
+	}
+	return out
 }
 
 func (c *Comparison) grids() []grid {
@@ -391,7 +425,7 @@ func (c *Comparison) grids() []grid {
 		for _, d := range g {
 			var row []gridCell
 			for j, s := range d.cells() {
-				row = append(row, gridCell{text: s, best: d.Significant() && j >= 4})
+				row = append(row, gridCell{text: s, best: d.Significant() && j >= c.sideColumn()+2})
 			}
 			gr.rows = append(gr.rows, row)
 		}
@@ -401,15 +435,24 @@ func (c *Comparison) grids() []grid {
 }
 
 // WriteCSV writes the comparison as tidy CSV, one row per cell and
-// metric.
+// metric; with an axis, the columns axis and x follow load.
 func (c *Comparison) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"workload", "policy", "load", "metric", "a", "a_ci95_halfwidth", "a_n", "b", "b_ci95_halfwidth", "b_n",
-		"diff", "diff_ci95_halfwidth", "test", "significant", "a_name", "b_name"})
+	axis := c.axis() != ""
+	head := []string{"workload", "policy", "load", "metric", "a", "a_ci95_halfwidth", "a_n", "b", "b_ci95_halfwidth", "b_n",
+		"diff", "diff_ci95_halfwidth", "test", "significant", "a_name", "b_name"}
+	if axis {
+		head = slices.Insert(head, 3, "axis", "x")
+	}
+	_ = cw.Write(head)
 	for _, d := range c.Diffs {
-		_ = cw.Write([]string{d.Workload, d.Policy, formatFloat(d.Load), d.Metric, formatFloat(d.A), formatFloat(d.AHalf),
+		row := []string{d.Workload, d.Policy, formatFloat(d.Load), d.Metric, formatFloat(d.A), formatFloat(d.AHalf),
 			strconv.Itoa(d.NA), formatFloat(d.B), formatFloat(d.BHalf), strconv.Itoa(d.NB), formatFloat(d.Delta),
-			optFloat(d.Half), d.Test(), strconv.FormatBool(d.Significant()), c.A.Name, c.B.Name})
+			optFloat(d.Half), d.Test(), strconv.FormatBool(d.Significant()), c.A.Name, c.B.Name}
+		if axis {
+			row = slices.Insert(row, 3, d.Axis, formatFloat(d.X))
+		}
+		_ = cw.Write(row)
 	}
 	cw.Flush()
 	return cw.Error()
@@ -424,14 +467,15 @@ func (c *Comparison) WriteLaTeX(w io.Writer) error {
 	for _, h := range c.header() {
 		head = append(head, texEscape(h))
 	}
-	head[2], head[3] = "A", "B" // the caption names them: names can be long paths
+	a := c.sideColumn()
+	head[a], head[a+1] = "A", "B" // the caption names them: names can be long paths
 	for _, g := range c.groups() {
 		var rows [][]string
 		for _, d := range g {
 			var row []string
 			for j, s := range d.cells() {
 				s = texEscape(s)
-				if d.Significant() && j >= 4 {
+				if d.Significant() && j >= a+2 {
 					s = `\textbf{` + s + `}`
 				}
 				row = append(row, s)
@@ -472,8 +516,12 @@ func WriteCompare(c *Comparison, out string) ([]string, error) {
 	if n == 1 {
 		verb = "is"
 	}
-	text := fmt.Sprintf("Cells matched by workload, policy (without its backend suffix) and load: %d in common, %d only in A, %d only in B. "+
-		"%d of %s %s significant at 95%%. ", of, c.OnlyA, c.OnlyB, n, plural(of, "mean-response difference"), verb) +
+	matched := " and load"
+	if a := c.axis(); a != "" {
+		matched = ", load and " + a
+	}
+	text := fmt.Sprintf("Cells matched by workload, policy (without its backend suffix)%s: %d in common, %d only in A, %d only in B. "+
+		"%d of %s %s significant at 95%%. ", matched, of, c.OnlyA, c.OnlyB, n, plural(of, "mean-response difference"), verb) +
 		"Where both sides ran the same seeds the interval is the paired t (common random numbers), otherwise Welch's t."
 	d.sections = append(d.sections, section{heading: "Sweeps", text: text, items: items})
 	d.sections = append(d.sections, section{heading: "Differences", text: "B − A per cell; significant differences in bold.", tables: c.grids()})

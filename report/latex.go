@@ -85,8 +85,8 @@ func texCellOf(e Entry) texCell {
 // byPolicy is the table as it is: policies as rows, loads as columns.
 func (t *Table) byPolicy() texGrid {
 	g := texGrid{corner: "policy"}
-	for _, l := range t.Loads {
-		g.heads = append(g.heads, fmt.Sprintf("ρ=%g", l))
+	for j := range t.Loads {
+		g.heads = append(g.heads, t.columnTitle(j))
 	}
 	for _, r := range t.Rows {
 		g.labels = append(g.labels, r.Policy)
@@ -99,14 +99,30 @@ func (t *Table) byPolicy() texGrid {
 	return g
 }
 
-// byLoad is the table transposed: loads as rows, policies as columns.
+// byLoad is the table transposed: loads (or axis values, or both) as
+// rows, policies as columns.
 func (t *Table) byLoad() texGrid {
 	g := texGrid{corner: "ρ"}
+	switch {
+	case t.Axis == "":
+	case t.singleLoad():
+		g.corner = t.Axis
+	default:
+		g.corner = "ρ, " + t.Axis
+	}
 	for _, r := range t.Rows {
 		g.heads = append(g.heads, r.Policy)
 	}
 	for j, l := range t.Loads {
-		g.labels = append(g.labels, formatFloat(l))
+		label := formatFloat(l)
+		switch {
+		case t.Axis == "":
+		case t.singleLoad():
+			label = formatFloat(t.Xs[j])
+		default:
+			label += ", " + formatFloat(t.Xs[j])
+		}
+		g.labels = append(g.labels, label)
 		var row []texCell
 		for _, r := range t.Rows {
 			row = append(row, texCellOf(r.Cells[j]))

@@ -86,11 +86,17 @@ func writeDocuments(out, base string, doc *document, tables []*Table, cmp *Compa
 // sweepDocument lays out the report of one sweep.
 func sweepDocument(s *Sweep, tables []*Table, figs []figureRef) *document {
 	d := &document{title: "loadlab report: " + s.Spec.Name}
+	axis, xs := axisOf(s.Cells)
+	loads := loadsOf(s.Cells)
+	dims := plural(len(analysis.Workloads(s.Cells)), "workload") + " and " + plural(len(loads), "load")
+	if axis != "" {
+		dims = fmt.Sprintf("%s, %s and %s of %s", plural(len(analysis.Workloads(s.Cells)), "workload"), plural(len(loads), "load"),
+			plural(xs, "value"), axis)
+	}
 	d.sections = append(d.sections, section{
 		heading: "Sweep",
-		text: fmt.Sprintf("%s of %s, %s and %s in %s.", plural(len(s.Records), "record"),
-			plural(len(analysis.Policies(s.Cells)), "policy"), plural(len(analysis.Workloads(s.Cells)), "workload"),
-			plural(len(loadsOf(s.Cells)), "load"), s.Dir),
+		text: fmt.Sprintf("%s of %s, %s in %s.", plural(len(s.Records), "record"),
+			plural(len(analysis.Policies(s.Cells)), "policy"), dims, s.Dir),
 		pre: string(s.Spec.Raw()),
 	})
 	d.sections = append(d.sections, section{heading: "Where and when it ran", items: EnvOf(s.Records).lines()})
@@ -104,14 +110,37 @@ func sweepDocument(s *Sweep, tables []*Table, figs []figureRef) *document {
 			100*WideCI, SaturatedUtilization, DriftingBatches)
 	}
 	d.sections = append(d.sections, ws)
-	ts := section{heading: "Tables", text: "Policies as rows, offered load per server as columns; a mean ± the half-width of its 95% confidence interval, " +
-		"both rounded to the half-width's first significant digit (its second when that is a 1). " + bestRule + " Best values are bold."}
+	columns, rule := "offered load per server as columns", bestRule
+	switch {
+	case axis == "":
+	case len(loads) == 1:
+		columns = fmt.Sprintf("%s as columns (at offered load per server ρ=%g)", axis, loads[0])
+	default:
+		columns = fmt.Sprintf("offered load per server and %s as columns", axis)
+	}
+	if axis != "" {
+		rule = strings.Replace(rule, "at its load", "in its column", 1)
+	}
+	ts := section{heading: "Tables", text: "Policies as rows, " + columns + "; a mean ± the half-width of its 95% confidence interval, " +
+		"both rounded to the half-width's first significant digit (its second when that is a 1). " + rule + " Best values are bold."}
 	for _, t := range tables {
 		ts.tables = append(ts.tables, gridOf(t))
 	}
 	d.sections = append(d.sections, ts)
 	d.sections = append(d.sections, section{heading: "Figures", figures: figs})
 	return d
+}
+
+// axisOf returns the cells' axis other than load ("" without one) and the
+// number of its distinct values.
+func axisOf(cells []analysis.Cell) (axis string, values int) {
+	seen := map[float64]bool{}
+	for _, c := range cells {
+		if c.Axis != "" {
+			axis, seen[c.X] = c.Axis, true
+		}
+	}
+	return axis, len(seen)
 }
 
 // sweepFigures returns the PNG figures of s, reusing s.Dir/figures when it
@@ -175,6 +204,9 @@ func figureRefs(paths []string) []figureRef {
 				best, r = k, ranked{prefix: strings.TrimSuffix(base, k), rank: i, path: p}
 			}
 		}
+		if prefix, i, _, ok := metricFigure(base); ok && best == "" {
+			r = ranked{prefix: prefix, rank: len(figureKinds) + i, path: p}
+		}
 		rs = append(rs, r)
 	}
 	sort.SliceStable(rs, func(i, j int) bool {
@@ -210,6 +242,9 @@ func figureCaption(base string) string {
 		"faults_response":   "Mean response time over time around the injected faults (dashed lines), by the jobs' arrival",
 		"faults_failed":     "Jobs failed over time and by fault, and how long gossip took to mark each killed node failed",
 	}
+	if _, _, caption, ok := metricFigure(base); ok {
+		return caption
+	}
 	best, caption := "", base // the longest kind that ends the name: faults_response, not response
 	for k, c := range captions {
 		if len(k) <= len(best) {
@@ -222,4 +257,29 @@ func figureCaption(base string) string {
 		}
 	}
 	return caption
+}
+
+// metricFigure reads the name of a figure of one metric against an axis
+// (analysis' METRIC_vs_AXIS, after a workload's prefix, and with _rhoL
+// when the axis is crossed with several loads): the prefix, the metric's
+// place in the registry, and a caption.
+func metricFigure(base string) (prefix string, rank int, caption string, ok bool) {
+	for i, m := range analysis.Metrics() {
+		pre, rest, found := strings.Cut(base, m.Name+"_vs_")
+		if !found || (pre != "" && !strings.HasSuffix(pre, "_")) || rest == "" {
+			continue
+		}
+		axis, rho, _ := strings.Cut(rest, "_rho")
+		label := m.AxisLabel()
+		caption = fmt.Sprintf("%s vs %s", strings.ToUpper(label[:1])+label[1:], analysis.AxisLabel(axis))
+		if rho != "" {
+			caption += " at ρ=" + rho
+		}
+		caption += ", 95% CI"
+		if pre != "" {
+			caption += " (workload " + strings.TrimSuffix(pre, "_") + ")"
+		}
+		return pre, i, caption, true
+	}
+	return "", 0, "", false
 }

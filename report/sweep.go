@@ -154,15 +154,11 @@ const (
 //     with a batch-means half-width above DriftingBatches × its mean
 //     response (a mean growing without bound within the run).
 func Warnings(recs []results.Record, cells []analysis.Cell) []string {
-	byCell := map[cellKey][]results.Record{}
-	for _, r := range recs {
-		k := cellKey{r.Point.Workload, r.Point.Policy, r.Point.Load}
-		byCell[k] = append(byCell[k], r)
-	}
+	byCell := recordsByCell(recs)
 	var out []string
 	for _, c := range cells {
-		name := cellName(c.Workload, c.Policy, c.Load)
-		rs := byCell[cellKey{c.Workload, c.Policy, c.Load}]
+		name := cellName(c)
+		rs := byCell[keyOf(c)]
 		sort.Slice(rs, func(i, j int) bool { return rs[i].Point.Replication < rs[j].Point.Replication })
 		if c.JobsFailed > 0 {
 			var reps []string
@@ -196,9 +192,14 @@ func Warnings(recs []results.Record, cells []analysis.Cell) []string {
 	return out
 }
 
-// cellName names a cell in sentences.
-func cellName(workload, policy string, load float64) string {
-	return fmt.Sprintf("%s at ρ=%g (workload %s)", policy, load, workload)
+// cellName names a cell in sentences: "pod at ρ=0.9 (workload exp)",
+// "pod at ρ=0.9, probes=3 (workload exp)" along an axis.
+func cellName(c analysis.Cell) string {
+	at := fmt.Sprintf("ρ=%g", c.Load)
+	if c.Axis != "" {
+		at += fmt.Sprintf(", %s=%g", c.Axis, c.X)
+	}
+	return fmt.Sprintf("%s at %s (workload %s)", c.Policy, at, c.Workload)
 }
 
 // plural counts n of a noun given in the singular: "1 workload",

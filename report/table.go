@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,24 +14,29 @@ import (
 	"github.com/loadlab/loadlab/results"
 )
 
-// Table is one metric of one workload: policies as rows, loads as columns.
+// Table is one metric of one workload: policies as rows, loads as
+// columns, or (load, axis value) pairs when the sweep has an axis.
 type Table struct {
 	Name     string // short identifier, e.g. "mean_response"
 	Title    string // e.g. "Mean response time (× mean service), 95% CI"
 	Workload string
-	Loads    []float64
-	Rows     []Row
+	Loads    []float64 // the load of each column
+	// Axis is the sweep's axis other than load ("" without one) and Xs
+	// the value on it of each column (nil without an axis).
+	Axis string
+	Xs   []float64
+	Rows []Row
 }
 
 // Row is one policy of a table.
 type Row struct {
 	Policy string
-	Cells  []Entry // one per load
+	Cells  []Entry // one per column
 }
 
 // Entry is one value of a table.
 type Entry struct {
-	Missing bool    // no cell at this load
+	Missing bool    // no cell in this column
 	Value   float64 //
 	Half    float64 // 95% CI half-width; NaN when the metric has none
 	// Best marks the lowest value of its column when a test finds it
@@ -116,33 +122,46 @@ func num(v float64) string {
 	return strconv.FormatFloat(r, 'f', -1, 64)
 }
 
-// metric is a column of Cell shown as a table, and the same quantity in
-// one replication's result, which the tests of the best value compare.
-type metric struct {
-	name, title string
-	value       func(analysis.Cell) (v, half float64)
-	result      func(results.Result) float64
+// metrics are the metrics of the registry with a table in a report
+// (analysis.Metric.Table), in the order of their Rank.
+var metrics = ranked(func(m analysis.Metric) string { return m.Table })
+
+// ranked returns the metrics of the registry for which field is not "",
+// ordered by Rank.
+func ranked(field func(analysis.Metric) string) []analysis.Metric {
+	var out []analysis.Metric
+	for _, m := range analysis.Metrics() {
+		if field(m) != "" {
+			out = append(out, m)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Rank < out[j].Rank })
+	return out
 }
 
-// metrics are the tables of a report. Lower is better in every one: for
-// utilisation at a given offered load, lower means less server time spent
-// on overheads (probes, transfers).
-var metrics = []metric{
-	{"mean_response", "Mean response time (× mean service), 95% CI",
-		func(c analysis.Cell) (float64, float64) { return c.Mean, c.MeanHalf },
-		func(r results.Result) float64 { return r.MeanResponse }},
-	{"p99_response", "99th percentile of response time, 95% CI",
-		func(c analysis.Cell) (float64, float64) { return c.P99, c.P99Half },
-		func(r results.Result) float64 { return r.P99Response }},
-	{"migrations_per_job", "Migrations per job, 95% CI",
-		func(c analysis.Cell) (float64, float64) { return c.MigrationsPerJob, c.MigrationsPerJobHalf },
-		func(r results.Result) float64 { return r.MigrationsPerJob }},
-	{"probes_per_job", "Probes per job, 95% CI",
-		func(c analysis.Cell) (float64, float64) { return c.ProbesPerJob, c.ProbesPerJobHalf },
-		func(r results.Result) float64 { return r.ProbesPerJob }},
-	{"utilization", "Utilisation (mean busy fraction of servers)",
-		func(c analysis.Cell) (float64, float64) { return c.Utilization, math.NaN() },
-		func(r results.Result) float64 { return r.Utilization }},
+// plainMean is the mean of metric m over the replications recs that have
+// it, summed in their order (as analysis.Cell.Utilization is).
+func plainMean(recs []results.Record, m analysis.Metric) float64 {
+	var sum float64
+	n := 0
+	for _, r := range recs {
+		if v, ok := m.Value(r.Result); ok {
+			sum += v
+			n++
+		}
+	}
+	return sum / float64(n)
+}
+
+// resultValue reads metric m from one replication's result, NaN when the
+// replication has none.
+func resultValue(m analysis.Metric) func(results.Result) float64 {
+	return func(r results.Result) float64 {
+		if v, ok := m.Value(r); ok {
+			return v
+		}
+		return math.NaN()
+	}
 }
 
 // bestRule says in a sentence which values a table marks, for legends and
@@ -154,15 +173,13 @@ const bestRule = "A value is marked best only when it is the lowest at its load 
 // Tables builds one table per metric and workload from cells and the
 // records they summarise. Rows follow order (policies of cells missing
 // from it come after, in order of first appearance); columns are the
-// sorted loads of the workload. The lowest value of a column is marked
-// best when it is significantly lower than each other policy's at that
-// load (see markBest).
+// sorted loads of the workload, or its sorted (load, axis value) pairs
+// when the sweep has an axis. The best value of a column (the lowest, or
+// the highest for a metric where higher is better) is marked when it is
+// significantly better than each other policy's in that column (see
+// markBest).
 func Tables(cells []analysis.Cell, recs []results.Record, order []string) []*Table {
-	byCell := map[cellKey][]results.Record{}
-	for _, r := range recs {
-		k := cellKey{r.Point.Workload, r.Point.Policy, r.Point.Load}
-		byCell[k] = append(byCell[k], r)
-	}
+	byCell := recordsByCell(recs)
 	var out []*Table
 	for _, w := range analysis.Workloads(cells) {
 		var wc []analysis.Cell
@@ -171,23 +188,32 @@ func Tables(cells []analysis.Cell, recs []results.Record, order []string) []*Tab
 				wc = append(wc, c)
 			}
 		}
-		loads := loadsOf(wc)
+		cols := columnsOf(wc)
 		policies := ordered(order, analysis.Policies(wc))
 		byKey := map[cellKey]analysis.Cell{}
 		for _, c := range wc {
-			byKey[cellKey{w, c.Policy, c.Load}] = c
+			byKey[keyOf(c)] = c
 		}
 		for _, m := range metrics {
-			t := &Table{Name: m.name, Title: m.title, Workload: w, Loads: loads}
+			t := &Table{Name: m.Name, Title: m.Table, Workload: w, Axis: wc[0].Axis}
+			for _, col := range cols {
+				t.Loads = append(t.Loads, col.load)
+				if t.Axis != "" {
+					t.Xs = append(t.Xs, col.x)
+				}
+			}
 			for _, p := range policies {
 				row := Row{Policy: p}
-				for _, l := range loads {
-					c, ok := byKey[cellKey{w, p, l}]
+				for _, col := range cols {
+					c, ok := byKey[cellKey{w, p, col.load, t.Axis, col.x}]
 					if !ok {
 						row.Cells = append(row.Cells, Entry{Missing: true, Half: math.NaN()})
 						continue
 					}
-					v, h := m.value(c)
+					v, h := c.Estimate(m)
+					if m.MeanOnly {
+						v, h = plainMean(byCell[cellKey{w, p, col.load, t.Axis, col.x}], m), math.NaN()
+					}
 					row.Cells = append(row.Cells, Entry{Value: v, Half: h})
 				}
 				t.Rows = append(t.Rows, row)
@@ -199,45 +225,99 @@ func Tables(cells []analysis.Cell, recs []results.Record, order []string) []*Tab
 	return out
 }
 
-// cellKey names a cell: workload, policy label, load.
+// cellKey names a cell: workload, policy label, load and axis value.
 type cellKey struct {
 	workload, policy string
 	load             float64
+	axis             string
+	x                float64
 }
 
-// markBest marks, in each column, the lowest value when it is
-// significantly lower than every other policy's at that load by the test
-// of diffOf: paired t on common seeds, else Welch's t, each at α = 0.05.
-// Requiring every pairwise test to reject is an intersection–union test,
-// so the marking as a whole keeps the level α without a correction for
-// the number of policies. A tie is never a best (its difference is 0),
-// nor a value alone in its column. Cells that lost jobs take no part:
-// their response times count only the jobs that finished.
-func (t *Table) markBest(m metric, cells map[cellKey]analysis.Cell, recs map[cellKey][]results.Record) {
-	for j, load := range t.Loads {
+func keyOf(c analysis.Cell) cellKey { return cellKey{c.Workload, c.Policy, c.Load, c.Axis, c.X} }
+
+// recordsByCell groups records by their cell.
+func recordsByCell(recs []results.Record) map[cellKey][]results.Record {
+	byCell := map[cellKey][]results.Record{}
+	for _, r := range recs {
+		p := r.Point
+		k := cellKey{p.Workload, p.Policy, p.Load, p.Axis, p.X}
+		byCell[k] = append(byCell[k], r)
+	}
+	return byCell
+}
+
+// column is a column of a table: a load and, with an axis, a value on it.
+type column struct{ load, x float64 }
+
+// columnsOf returns the distinct (load, axis value) pairs of cells,
+// sorted by load, then by axis value.
+func columnsOf(cells []analysis.Cell) []column {
+	seen := map[column]bool{}
+	var out []column
+	for _, c := range cells {
+		col := column{c.Load, c.X}
+		if !seen[col] {
+			seen[col] = true
+			out = append(out, col)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].load != out[j].load {
+			return out[i].load < out[j].load
+		}
+		return out[i].x < out[j].x
+	})
+	return out
+}
+
+// key names the cell of policy in column j.
+func (t *Table) key(policy string, j int) cellKey {
+	k := cellKey{workload: t.Workload, policy: policy, load: t.Loads[j], axis: t.Axis}
+	if t.Axis != "" {
+		k.x = t.Xs[j]
+	}
+	return k
+}
+
+// markBest marks, in each column, the best value (the lowest, or the
+// highest when m is better higher) when it is significantly better than
+// every other policy's in that column by the test of diffOf: paired t on
+// common seeds, else Welch's t, each at α = 0.05. Requiring every
+// pairwise test to reject is an intersection–union test, so the marking
+// as a whole keeps the level α without a correction for the number of
+// policies. A tie is never a best (its difference is 0), nor a value
+// alone in its column. Cells that lost jobs take no part: their response
+// times count only the jobs that finished.
+func (t *Table) markBest(m analysis.Metric, cells map[cellKey]analysis.Cell, recs map[cellKey][]results.Record) {
+	better := func(a, b float64) bool { return a < b }
+	if !m.Lower {
+		better = func(a, b float64) bool { return a > b }
+	}
+	for j := range t.Loads {
 		var in []int // rows in the contest
 		best := -1
 		for i, r := range t.Rows {
 			e := r.Cells[j]
-			if e.Missing || math.IsNaN(e.Value) || cells[cellKey{t.Workload, r.Policy, load}].JobsFailed > 0 {
+			if e.Missing || math.IsNaN(e.Value) || cells[t.key(r.Policy, j)].JobsFailed > 0 {
 				continue
 			}
 			in = append(in, i)
-			if best < 0 || e.Value < t.Rows[best].Cells[j].Value {
+			if best < 0 || better(e.Value, t.Rows[best].Cells[j].Value) {
 				best = i
 			}
 		}
 		if len(in) < 2 {
 			continue
 		}
-		rb := recs[cellKey{t.Workload, t.Rows[best].Policy, load}]
+		rb := recs[t.key(t.Rows[best].Policy, j)]
 		significant := true
 		for _, i := range in {
 			if i == best {
 				continue
 			}
-			d, err := diffOf(rb, recs[cellKey{t.Workload, t.Rows[i].Policy, load}], m.result, m.name == "mean_response")
-			if err != nil || !d.Significant() || d.Delta <= 0 {
+			// B − A with A the best: above 0 when lower is better.
+			d, err := diffOf(rb, recs[t.key(t.Rows[i].Policy, j)], resultValue(m), m.Within != nil)
+			if err != nil || !d.Significant() || !better(0, d.Delta) {
 				significant = false
 				break
 			}
@@ -246,13 +326,36 @@ func (t *Table) markBest(m metric, cells map[cellKey]analysis.Cell, recs map[cel
 	}
 }
 
-// header returns the column titles: "policy", then "ρ=L" per load.
+// header returns the column titles: "policy", then one per column.
 func (t *Table) header() []string {
 	h := []string{"policy"}
-	for _, l := range t.Loads {
-		h = append(h, fmt.Sprintf("ρ=%g", l))
+	for j := range t.Loads {
+		h = append(h, t.columnTitle(j))
 	}
 	return h
+}
+
+// columnTitle names column j: "ρ=0.9" without an axis, "probes=3" with
+// an axis at a single load, "ρ=0.9, probes=3" with several loads.
+func (t *Table) columnTitle(j int) string {
+	rho := fmt.Sprintf("ρ=%g", t.Loads[j])
+	switch {
+	case t.Axis == "":
+		return rho
+	case t.singleLoad():
+		return fmt.Sprintf("%s=%g", t.Axis, t.Xs[j])
+	}
+	return fmt.Sprintf("%s, %s=%g", rho, t.Axis, t.Xs[j])
+}
+
+// singleLoad reports whether every column is at the same load.
+func (t *Table) singleLoad() bool {
+	for _, l := range t.Loads {
+		if l != t.Loads[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // caption is the table's title with its workload.
@@ -262,18 +365,36 @@ func (t *Table) caption() string {
 
 // WriteCSV writes tables as tidy CSV, one row per table entry: table,
 // workload, policy, load, value, ci95_halfwidth (empty when the metric has
-// none), best (true or false). Missing entries are left out.
+// none), best (true or false). When the tables have an axis, the columns
+// axis and x (its name and the entry's value on it) follow load. Missing
+// entries are left out.
 func WriteCSV(w io.Writer, tables []*Table) error {
+	axis := false
+	for _, t := range tables {
+		axis = axis || t.Axis != ""
+	}
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"table", "workload", "policy", "load", "value", "ci95_halfwidth", "best"})
+	head := []string{"table", "workload", "policy", "load", "value", "ci95_halfwidth", "best"}
+	if axis {
+		head = slices.Insert(head, 4, "axis", "x")
+	}
+	_ = cw.Write(head)
 	for _, t := range tables {
 		for _, r := range t.Rows {
 			for j, e := range r.Cells {
 				if e.Missing {
 					continue
 				}
-				_ = cw.Write([]string{t.Name, t.Workload, r.Policy, formatFloat(t.Loads[j]), formatFloat(e.Value),
-					optFloat(e.Half), strconv.FormatBool(e.Best)})
+				row := []string{t.Name, t.Workload, r.Policy, formatFloat(t.Loads[j]), formatFloat(e.Value),
+					optFloat(e.Half), strconv.FormatBool(e.Best)}
+				if axis {
+					x := ""
+					if t.Axis != "" {
+						x = formatFloat(t.Xs[j])
+					}
+					row = slices.Insert(row, 4, t.Axis, x)
+				}
+				_ = cw.Write(row)
 			}
 		}
 	}

@@ -56,7 +56,7 @@ func compareCommand() *cli.Command {
 		Usage: "put two sweeps (or the two backends of one) on the same axes and test their differences",
 		UsageText: "loadlab compare out/before out/after [--out DIR]\n" +
 			"   loadlab compare out/local   # a sweep with backends [sim, local]: simulator against agents",
-		Description: "Matches cells by workload, policy (without its \" (backend)\" suffix) and load, and gives\n" +
+		Description: "Matches cells by workload, policy (without its \" (backend)\" suffix), load and axis value, and gives\n" +
 			"A, B and B − A with its 95% CI for mean and p99 response: a paired t interval when both sides\n" +
 			"ran the same seeds (common random numbers), Welch's t otherwise. Writes compare.html,\n" +
 			"compare.md, compare.tex, compare.csv and the figure compare_response (A solid, B dashed) in\n" +

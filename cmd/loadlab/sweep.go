@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -160,18 +161,62 @@ type pointLine struct {
 	JobsFailed    int64                 `json:"jobs_failed"`
 }
 
-// jsonCell is one (workload, policy, load) cell of the --json summary.
-type jsonCell struct {
-	Workload     string  `json:"workload"`
-	Policy       string  `json:"policy"`
-	Load         float64 `json:"load"`
-	Replications int     `json:"replications"`
-	MeanResponse float64 `json:"mean_response"`
-	MeanHalf     float64 `json:"mean_ci95_halfwidth"`
-	P99Response  float64 `json:"p99_response"`
-	P99Half      float64 `json:"p99_ci95_halfwidth"`
-	JobsIssued   int64   `json:"jobs_issued"`
-	JobsFailed   int64   `json:"jobs_failed"`
+// jsonCell is one (workload, policy, load, axis value) cell of the --json
+// summary: its keys, then every metric of the registry that the cell has
+// (analysis.Metrics), each as NAME with its 95% half-width as
+// NAME_ci95_halfwidth ("mean_ci95_halfwidth", "p99_ci95_halfwidth": a
+// response time's name loses its "_response"), then the job counts.
+type jsonCell struct{ cell analysis.Cell }
+
+// MarshalJSON writes the cell's keys, its metrics and its job counts, in
+// that order; a metric without a finite mean is left out.
+func (c jsonCell) MarshalJSON() ([]byte, error) {
+	keys := struct {
+		Workload     string   `json:"workload"`
+		Policy       string   `json:"policy"`
+		Load         float64  `json:"load"`
+		Axis         string   `json:"axis,omitempty"`
+		X            *float64 `json:"x,omitempty"` // set with Axis, even at 0
+		Replications int      `json:"replications"`
+	}{Workload: c.cell.Workload, Policy: c.cell.Policy, Load: c.cell.Load, Axis: c.cell.Axis, Replications: c.cell.N}
+	if c.cell.Axis != "" {
+		keys.X = &c.cell.X
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	b = b[:len(b)-1] // the closing brace
+	add := func(k string, v any) error {
+		kv, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("cell %s, %s: %w", c.cell.Policy, k, err)
+		}
+		b = append(append(append(append(b, ',', '"'), k...), '"', ':'), kv...)
+		return nil
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	for _, m := range analysis.Metrics() {
+		mean, half := c.cell.Estimate(m)
+		if !finite(mean) {
+			continue
+		}
+		if err := add(m.Name, mean); err != nil {
+			return nil, err
+		}
+		if finite(half) {
+			if err := add(strings.TrimSuffix(m.Name, "_response")+"_ci95_halfwidth", half); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := add("jobs_issued", c.cell.JobsIssued); err != nil {
+		return nil, err
+	}
+	if err := add("jobs_failed", c.cell.JobsFailed); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
 }
 
 // writeJSONSummary writes the figures as opt says and prints one JSON
@@ -198,9 +243,7 @@ func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experi
 		Cells   []jsonCell `json:"cells"`
 	}{Sweep: spec.Name, Dir: dir, Points: sum.Points, Ran: sum.Ran, Resumed: sum.Resumed, Seconds: secs, Figures: paths}
 	for _, c := range cells {
-		out.Cells = append(out.Cells, jsonCell{Workload: c.Workload, Policy: c.Policy, Load: c.Load, Replications: c.N,
-			MeanResponse: c.Mean, MeanHalf: c.MeanHalf, P99Response: c.P99, P99Half: c.P99Half,
-			JobsIssued: c.JobsIssued, JobsFailed: c.JobsFailed})
+		out.Cells = append(out.Cells, jsonCell{c})
 	}
 	return json.NewEncoder(w).Encode(out)
 }
