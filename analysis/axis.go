@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/loadlab/loadlab/stats"
 )
 
 // axisLabels are the x-axis labels of the axes users sweep most; any other
@@ -38,10 +40,10 @@ func AxisLabel(axis string) string {
 // DefaultAxisMetrics are the y metrics of the figures along an axis when
 // none are chosen: mean and p99 response time, and each overhead that some
 // cell has.
-func DefaultAxisMetrics(cells []Cell) []string {
+func DefaultAxisMetrics(cells []stats.Cell) []string {
 	out := []string{"mean_response", "p99_response"}
 	for _, name := range []string{"migrations_per_job", "probes_per_job", "bytes_per_job", "gossip_age"} {
-		m, _ := MetricByName(name)
+		m, _ := stats.MetricByName(name)
 		for _, c := range cells {
 			if v, _ := c.Estimate(m); v > 0 {
 				out = append(out, name)
@@ -58,15 +60,15 @@ func DefaultAxisMetrics(cells []Cell) []string {
 // METRIC_vs_AXIS[_rhoLOAD]). Lines are policies with 95% t intervals; mean
 // response time gets the theory curves at each x where they exist (the
 // supermarket limit of pod(d) against d or N, M/M/1 against load…).
-func metricFigures(w string, cells []Cell, looks map[string]look, names []string) []figure {
+func metricFigures(w string, cells []stats.Cell, looks map[string]look, names []string) []figure {
 	axis := cells[0].Axis
-	xOf := func(c Cell) float64 { return c.X }
-	var groups [][]Cell // cells of one load, or all of them along load
+	xOf := func(c stats.Cell) float64 { return c.X }
+	var groups [][]stats.Cell // cells of one load, or all of them along load
 	if axis == "" {
-		xOf = func(c Cell) float64 { return c.Load }
-		groups = [][]Cell{cells}
+		xOf = func(c stats.Cell) float64 { return c.Load }
+		groups = [][]stats.Cell{cells}
 	} else {
-		byLoad := map[float64][]Cell{}
+		byLoad := map[float64][]stats.Cell{}
 		var loads []float64
 		for _, c := range cells {
 			if _, ok := byLoad[c.Load]; !ok {
@@ -99,7 +101,7 @@ func metricFigures(w string, cells []Cell, looks map[string]look, names []string
 			sort.SliceStable(pc.cells, func(i, j int) bool { return xOf(pc.cells[i]) < xOf(pc.cells[j]) })
 		}
 		for _, name := range names {
-			m, ok := MetricByName(name)
+			m, ok := stats.MetricByName(name)
 			if !ok {
 				continue
 			}
@@ -124,7 +126,7 @@ func metricFigures(w string, cells []Cell, looks map[string]look, names []string
 				}
 				pn.series = append(pn.series, s)
 			}
-			pn.fitY(1.1, m.Unit == serviceUnit)
+			pn.fitY(1.1, m.Unit == stats.ServiceUnit)
 			if name == "mean_response" {
 				for _, s := range axisTheory(group, xOf, pn.limit()) {
 					pn.series = append(pn.series, s)
@@ -149,7 +151,7 @@ func metricRow(w, policy string, load float64, p xyPoint) []string {
 // and joins the values of one curve across x: no sharing, perfect sharing
 // and each policy's own limit. A curve whose name changes along x (M/M/N
 // as N grows) is named by its role. Values above limit are left out.
-func axisTheory(cells []Cell, xOf func(Cell) float64, limit float64) []series {
+func axisTheory(cells []stats.Cell, xOf func(stats.Cell) float64, limit float64) []series {
 	type line struct {
 		name  string
 		style int
@@ -177,12 +179,12 @@ func axisTheory(cells []Cell, xOf func(Cell) float64, limit float64) []series {
 		x := xOf(c)
 		if !seen[x] {
 			seen[x] = true
-			for _, cv := range TheoryCurves(c.Point) {
+			for _, cv := range stats.TheoryCurves(c.Point) {
 				style := min(int(cv.Role), len(theoryStyles)-1)
 				add(fmt.Sprint("role", cv.Role), cv.Name, style, x, cv.F(c.Load))
 			}
 		}
-		if cv, ok := PolicyCurve(c.Point); ok {
+		if cv, ok := stats.PolicyCurve(c.Point); ok {
 			add("policy "+c.Policy, cv.Name, len(theoryStyles)-1, x, cv.F(c.Load))
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // axisRecords makes two replications of pod(d) per axis value: at x nodes
@@ -49,7 +50,7 @@ func (fig figure) series(name string) (series, bool) {
 func TestAxisFigures(t *testing.T) {
 	t.Run("nodes", func(t *testing.T) {
 		xs := []float64{2, 8, 32}
-		figs, err := sweepFigures(Summarize(axisRecords("nodes", xs, []float64{0.9})), []string{"pod"}, FigureOptions{})
+		figs, err := sweepFigures(stats.Summarize(axisRecords("nodes", xs, []float64{0.9})), []string{"pod"}, FigureOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,14 +84,14 @@ func TestAxisFigures(t *testing.T) {
 			t.Fatalf("no supermarket line along nodes: %+v", resp.panels[0].series)
 		}
 		for _, p := range sm.pts {
-			if math.Abs(p.y-Supermarket(0.9, 2)) > 1e-9 {
-				t.Errorf("supermarket at N=%g: %g, want %g", p.x, p.y, Supermarket(0.9, 2))
+			if math.Abs(p.y-stats.Supermarket(0.9, 2)) > 1e-9 {
+				t.Errorf("supermarket at N=%g: %g, want %g", p.x, p.y, stats.Supermarket(0.9, 2))
 			}
 		}
 		// Perfect sharing (M/M/N) falls with N, named by its role; at N=2
 		// it is above the axis and left out.
 		ps, ok := resp.series("M/M/k (perfect sharing)")
-		if !ok || len(ps.pts) != 2 || ps.pts[0].x != 8 || math.Abs(ps.pts[0].y-MMk(8, 0.9)) > 1e-9 || math.Abs(ps.pts[1].y-MMk(32, 0.9)) > 1e-9 {
+		if !ok || len(ps.pts) != 2 || ps.pts[0].x != 8 || math.Abs(ps.pts[0].y-stats.MMk(8, 0.9)) > 1e-9 || math.Abs(ps.pts[1].y-stats.MMk(32, 0.9)) > 1e-9 {
 			t.Errorf("perfect sharing along nodes: %+v", ps)
 		}
 		if resp.csv[0][3] != "nodes" {
@@ -99,7 +100,7 @@ func TestAxisFigures(t *testing.T) {
 	})
 	t.Run("d", func(t *testing.T) {
 		xs := []float64{1, 2, 4}
-		figs, err := sweepFigures(Summarize(axisRecords("d", xs, []float64{0.8})), []string{"pod"}, FigureOptions{Metrics: []string{"mean_response"}})
+		figs, err := sweepFigures(stats.Summarize(axisRecords("d", xs, []float64{0.8})), []string{"pod"}, FigureOptions{Metrics: []string{"mean_response"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,13 +112,13 @@ func TestAxisFigures(t *testing.T) {
 			t.Fatalf("no supermarket curve along d: %+v", figs[0].panels[0].series)
 		}
 		for i, p := range sm.pts {
-			if want := Supermarket(0.8, int(xs[i])); math.Abs(p.y-want) > 1e-9 {
+			if want := stats.Supermarket(0.8, int(xs[i])); math.Abs(p.y-want) > 1e-9 {
 				t.Errorf("supermarket at d=%g: %g, want %g", p.x, p.y, want)
 			}
 		}
 	})
 	t.Run("several loads", func(t *testing.T) {
-		figs, err := sweepFigures(Summarize(axisRecords("nodes", []float64{2, 4}, []float64{0.5, 0.9})), []string{"pod"}, FigureOptions{Metrics: []string{"p99_response"}})
+		figs, err := sweepFigures(stats.Summarize(axisRecords("nodes", []float64{2, 4}, []float64{0.5, 0.9})), []string{"pod"}, FigureOptions{Metrics: []string{"p99_response"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +128,7 @@ func TestAxisFigures(t *testing.T) {
 	})
 	t.Run("metrics along load", func(t *testing.T) {
 		recs := axisRecords("", []float64{2}, []float64{0.5, 0.9})
-		figs, err := sweepFigures(Summarize(recs), []string{"pod"}, FigureOptions{Metrics: []string{"probes_per_job"}})
+		figs, err := sweepFigures(stats.Summarize(recs), []string{"pod"}, FigureOptions{Metrics: []string{"probes_per_job"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +146,7 @@ func TestAxisFigures(t *testing.T) {
 // checks their files.
 func TestAxisFiguresWritten(t *testing.T) {
 	dir := t.TempDir()
-	paths, err := WriteFigures(dir, Summarize(axisRecords("nodes", []float64{2, 8}, []float64{0.9})), []string{"pod"}, FigureOptions{Formats: []string{"pdf", "svg"}})
+	paths, err := WriteFigures(dir, stats.Summarize(axisRecords("nodes", []float64{2, 8}, []float64{0.9})), []string{"pod"}, FigureOptions{Formats: []string{"pdf", "svg"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestAxisFiguresWritten(t *testing.T) {
 func TestMetricsRegistry(t *testing.T) {
 	seen := map[string]bool{}
 	r := results.Result{JobsIssued: 10, Migrations: 1}
-	for _, m := range Metrics() {
+	for _, m := range stats.Metrics() {
 		if seen[m.Name] || m.Label == "" || m.Value == nil {
 			t.Errorf("metric %+v: duplicate or incomplete", m)
 		}
@@ -173,12 +174,12 @@ func TestMetricsRegistry(t *testing.T) {
 			t.Errorf("%s: no value from a result with jobs and a migration", m.Name)
 		}
 	}
-	if err := CheckMetrics([]string{"mean_response", "nope"}); err == nil {
+	if err := stats.CheckMetrics([]string{"mean_response", "nope"}); err == nil {
 		t.Error("an unknown metric passed")
 	}
 	// A cell's estimate of the registry's mean response is the cell's Mean.
-	cells := Summarize(axisRecords("nodes", []float64{2}, []float64{0.5}))
-	m, _ := MetricByName("mean_response")
+	cells := stats.Summarize(axisRecords("nodes", []float64{2}, []float64{0.5}))
+	m, _ := stats.MetricByName("mean_response")
 	if v, h := cells[0].Estimate(m); v != cells[0].Mean || h != cells[0].MeanHalf {
 		t.Errorf("estimate %g ± %g, cell %g ± %g", v, h, cells[0].Mean, cells[0].MeanHalf)
 	}

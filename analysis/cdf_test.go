@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/loadlab/loadlab/stats"
 )
 
 // svgTexts returns the texts of an SVG file.
@@ -29,7 +31,7 @@ func svgTexts(t *testing.T, path string) []string {
 func TestCDFAtMiddleLoad(t *testing.T) {
 	dir := t.TempDir()
 	recs := syntheticRecords(testPolicies, testLoads, 2, 2000, 13)
-	if _, err := WriteFigures(dir, Summarize(recs), testPolicies, FigureOptions{Formats: []string{"svg"}}); err != nil {
+	if _, err := WriteFigures(dir, stats.Summarize(recs), testPolicies, FigureOptions{Formats: []string{"svg"}}); err != nil {
 		t.Fatal(err)
 	}
 	rows := checkCSV(t, filepath.Join(dir, "cdf.csv"), []string{"policy", "load", "value", "fraction"}, -1)
@@ -62,7 +64,7 @@ func TestCDFAtMiddleLoad(t *testing.T) {
 // CSV's rows at those loads, and a load the sweep lacks refused with the
 // loads it has.
 func TestCDFLoads(t *testing.T) {
-	cells := Summarize(syntheticRecords(testPolicies, testLoads, 2, 500, 14))
+	cells := stats.Summarize(syntheticRecords(testPolicies, testLoads, 2, 500, 14))
 	dir := t.TempDir()
 	opt := FigureOptions{Formats: []string{"svg"}, CDFLoads: []float64{0.5, 0.9}}
 	if _, err := WriteFigures(dir, cells, testPolicies, opt); err != nil {
@@ -109,7 +111,7 @@ func TestMiddleLoad(t *testing.T) {
 // TestNoTitles checks FigureOptions.NoTitles: the titles go, a
 // multi-panel figure's panel names stay.
 func TestNoTitles(t *testing.T) {
-	cells := Summarize(spreadRecords(true))
+	cells := stats.Summarize(spreadRecords(true))
 	for _, noTitles := range []bool{false, true} {
 		dir := t.TempDir()
 		if _, err := WriteFigures(dir, cells, nil, FigureOptions{Formats: []string{"svg"}, NoTitles: noTitles}); err != nil {

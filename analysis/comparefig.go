@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/loadlab/loadlab/stats"
 )
 
 // ComparedCell is one cell of a comparison of two sides, A and B (two
@@ -61,7 +63,7 @@ func compareFigures(cmp Compared) []figure {
 	looks := policyLooks(cmp.Policies, drawn)
 	prefixes := filePrefixes(workloads)
 	var figs []figure
-	m, _ := MetricByName("mean_response")
+	m, _ := stats.MetricByName("mean_response")
 	for _, w := range workloads {
 		for _, g := range compareGroups(byWorkload[w]) {
 			figs = append(figs, compareFigure(w, prefixes[w], g, cmp, looks, m))
@@ -107,7 +109,7 @@ func compareGroups(cells []ComparedCell) []compareGroup {
 
 // compareFigure draws one group of cells of workload w: metric m of both
 // sides against load or the axis.
-func compareFigure(w, prefix string, g compareGroup, cmp Compared, looks map[string]look, m Metric) figure {
+func compareFigure(w, prefix string, g compareGroup, cmp Compared, looks map[string]look, m stats.Metric) figure {
 	cells := g.cells
 	xOf := func(c ComparedCell) float64 { return c.Load }
 	if g.axis != "" {

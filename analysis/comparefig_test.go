@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/loadlab/loadlab/stats"
 )
 
 // TestCompareFigures checks the compare figure: each policy drawn as in
@@ -13,7 +15,7 @@ import (
 // the CSV keeping every cell, and the legend covering no data.
 func TestCompareFigures(t *testing.T) {
 	pols := []string{"random", "pod(d=2)", "sender.shortest"}
-	cells := Summarize(syntheticRecords(pols, testLoads, 2, 300, 15))
+	cells := stats.Summarize(syntheticRecords(pols, testLoads, 2, 300, 15))
 	cmp := Compared{A: "before", B: "after", Policies: pols}
 	for _, c := range cells {
 		b := c.Mean * 0.9

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // WriteFaultFigures writes the figures of a fault-injection sweep into dir
@@ -164,12 +165,12 @@ func faultFigures(w string, recs []results.Record, looks map[string]look) []figu
 			}
 			x := float64(k + 1)
 			if len(failed) > 0 {
-				m, h := TInterval(failed)
+				m, h := stats.TInterval(failed)
 				sf.pts = append(sf.pts, xyPoint{x, m, m - h, m + h})
 				failCSV = append(failCSV, []string{"failed_by_fault", w, pc.name, loadText, formatFloat(x), formatFloat(m), formatFloat(m - h), formatFloat(m + h), f.Fault.String()})
 			}
 			if len(detected) > 0 {
-				m, h := TInterval(detected)
+				m, h := stats.TInterval(detected)
 				sd.pts = append(sd.pts, xyPoint{x, m, m - h, m + h})
 				failCSV = append(failCSV, []string{"detection_time", w, pc.name, loadText, formatFloat(x), formatFloat(m), formatFloat(m - h), formatFloat(m + h), f.Fault.String()})
 			}
@@ -201,7 +202,7 @@ func meanSeries(recs []results.Record, get func(results.Result) []float64) ([]fl
 	if bin == 0 {
 		bin = 1
 	}
-	return binMeans(all), bin
+	return stats.BinMeans(all), bin
 }
 
 // faultLines are dashed vertical lines at the faults' times, from y0 to y1,

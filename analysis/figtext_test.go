@@ -20,6 +20,8 @@ import (
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/vgtex"
+
+	"github.com/loadlab/loadlab/stats"
 )
 
 // textFigures returns the figures of a small sweep whose labels hold every
@@ -38,7 +40,7 @@ func textFigures(t testing.TB) []figure {
 			p.Migrate = "sender.threshold"
 		}
 	}
-	cells := Summarize(recs)
+	cells := stats.Summarize(recs)
 	figs, err := sweepFigures(cells, testPolicies, FigureOptions{})
 	if err != nil || len(figs) == 0 {
 		t.Fatal("no figures")
@@ -294,7 +296,7 @@ func TestTeXText(t *testing.T) {
 // TestEPSRefused: EPS cannot carry the figures' text, so WriteFigures
 // refuses it before writing anything, naming the formats to use instead.
 func TestEPSRefused(t *testing.T) {
-	cells := Summarize(syntheticRecords(testPolicies[:1], testLoads[:2], 1, 10, 5))
+	cells := stats.Summarize(syntheticRecords(testPolicies[:1], testLoads[:2], 1, 10, 5))
 	dir := filepath.Join(t.TempDir(), "figures")
 	opt := FigureOptions{Formats: []string{"png", "EPS"}}
 	_, err := WriteFigures(dir, cells, nil, opt)

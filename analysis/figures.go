@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // FigureOptions says how WriteFigures renders.
@@ -74,7 +75,7 @@ func (o FigureOptions) Validate() error {
 	if o.Width < 0 || o.Height < 0 || o.DPI < 0 {
 		return fmt.Errorf("figure size %v × %v at %d dpi: want positive values (or 0 for the default)", o.Width, o.Height, o.DPI)
 	}
-	if err := CheckMetrics(o.Metrics); err != nil {
+	if err := stats.CheckMetrics(o.Metrics); err != nil {
 		return fmt.Errorf("figure metric %w", err)
 	}
 	_, err := figureFormats(o)
@@ -190,7 +191,7 @@ type figure struct {
 // order of first appearance in cells (see policyLooks). Files are written
 // with results.WriteFileAtomic, so a reader never sees a partial file.
 // WriteFigures returns the paths written, sorted.
-func WriteFigures(dir string, cells []Cell, policies []string, opt FigureOptions) ([]string, error) {
+func WriteFigures(dir string, cells []stats.Cell, policies []string, opt FigureOptions) ([]string, error) {
 	figs, err := sweepFigures(cells, policies, opt)
 	if err != nil {
 		return nil, err
@@ -216,7 +217,7 @@ func writeFigureSet(dir string, figs []figure, opt FigureOptions) ([]string, err
 
 // sweepFigures builds the figures WriteFigures writes, each base name
 // prefixed as its workload's files are.
-func sweepFigures(cells []Cell, policies []string, opt FigureOptions) ([]figure, error) {
+func sweepFigures(cells []stats.Cell, policies []string, opt FigureOptions) ([]figure, error) {
 	if err := checkCDFLoads(cells, opt.CDFLoads); err != nil {
 		return nil, err
 	}
@@ -225,11 +226,11 @@ func sweepFigures(cells []Cell, policies []string, opt FigureOptions) ([]figure,
 		drawn = append(drawn, policyLabel{c.Policy, c.Point.Backend})
 	}
 	looks := policyLooks(policies, drawn)
-	workloads := Workloads(cells)
+	workloads := stats.Workloads(cells)
 	prefixes := filePrefixes(workloads)
 	var figs []figure
 	for _, w := range workloads {
-		var wc []Cell
+		var wc []stats.Cell
 		for _, c := range cells {
 			if c.Workload == w {
 				wc = append(wc, c)
@@ -256,7 +257,7 @@ func sweepFigures(cells []Cell, policies []string, opt FigureOptions) ([]figure,
 
 // checkCDFLoads reports a load of loads that no cell has, naming the
 // loads there are.
-func checkCDFLoads(cells []Cell, loads []float64) error {
+func checkCDFLoads(cells []stats.Cell, loads []float64) error {
 	have := map[float64]bool{}
 	var all []float64
 	for _, c := range cells {
@@ -391,17 +392,17 @@ const (
 
 // workloadFigures builds the figures of one workload from its cells.
 // cdfLoads are the loads of its CDF panels (none: the middle one).
-func workloadFigures(w string, cells []Cell, looks map[string]look, cdfLoads []float64) []figure {
+func workloadFigures(w string, cells []stats.Cell, looks map[string]look, cdfLoads []float64) []figure {
 	var loads []float64
 	for _, c := range cells {
 		loads = append(loads, c.Load)
 	}
 	xMin, xMax := loadSpan(loads)
 	byPolicy := groupByPolicy(cells, looks)
-	curves := TheoryCurves(cells[0].Point)
+	curves := stats.TheoryCurves(cells[0].Point)
 	seen := map[string]bool{}
 	for _, c := range cells {
-		if cv, ok := PolicyCurve(c.Point); ok && !seen[cv.Name] {
+		if cv, ok := stats.PolicyCurve(c.Point); ok && !seen[cv.Name] {
 			seen[cv.Name] = true
 			curves = append(curves, cv)
 		}
@@ -413,7 +414,7 @@ func workloadFigures(w string, cells []Cell, looks map[string]look, cdfLoads []f
 	// measured adds one series per policy, get giving a cell's value and
 	// CI half-width (ok false to leave the cell out), and their CSV rows.
 	// Cells without a finite value are left out.
-	measured := func(pn *panel, rows *[][]string, metric string, get func(Cell) (v, half float64, ok bool)) {
+	measured := func(pn *panel, rows *[][]string, metric string, get func(stats.Cell) (v, half float64, ok bool)) {
 		for _, pc := range byPolicy {
 			s := series{name: pc.policy, look: pc.look}
 			for _, c := range pc.cells {
@@ -433,7 +434,7 @@ func workloadFigures(w string, cells []Cell, looks map[string]look, cdfLoads []f
 		}
 	}
 	// theory adds the theory curves, divided by ref when it is not nil.
-	theory := func(pn *panel, rows *[][]string, ref *Curve) {
+	theory := func(pn *panel, rows *[][]string, ref *stats.Curve) {
 		for i, cv := range curves {
 			f := cv.F
 			if ref != nil {
@@ -451,7 +452,7 @@ func workloadFigures(w string, cells []Cell, looks map[string]look, cdfLoads []f
 	// stops at 1.3 times the highest measurement.
 	resp := panel{title: w + ": mean response time vs load", xLabel: loadLabel, yLabel: "mean response time" + responseUnits, xMin: xMin, xMax: xMax}
 	respCSV := [][]string{header}
-	measured(&resp, &respCSV, "", func(c Cell) (float64, float64, bool) { return c.Mean, c.MeanHalf, true })
+	measured(&resp, &respCSV, "", func(c stats.Cell) (float64, float64, bool) { return c.Mean, c.MeanHalf, true })
 	resp.fitY(1.3, true)
 	theory(&resp, &respCSV, nil)
 	figs = append(figs, figure{base: "response", panels: []panel{resp}, corners: corners, headroom: true, csv: respCSV})
@@ -459,7 +460,7 @@ func workloadFigures(w string, cells []Cell, looks map[string]look, cdfLoads []f
 	// 99th percentile.
 	p99 := panel{title: w + ": p99 response time vs load", xLabel: loadLabel, yLabel: "p99 response time" + responseUnits, xMin: xMin, xMax: xMax}
 	p99CSV := [][]string{header}
-	measured(&p99, &p99CSV, "", func(c Cell) (float64, float64, bool) { return c.P99, c.P99Half, true })
+	measured(&p99, &p99CSV, "", func(c stats.Cell) (float64, float64, bool) { return c.P99, c.P99Half, true })
 	p99.fitY(1.1, true)
 	figs = append(figs, figure{base: "p99", panels: []panel{p99}, corners: corners, headroom: true, csv: p99CSV})
 
@@ -468,7 +469,7 @@ func workloadFigures(w string, cells []Cell, looks map[string]look, cdfLoads []f
 		short, _, _ := strings.Cut(ref.Name, " (")
 		norm := panel{title: w + ": mean response time / " + short, xLabel: loadLabel, yLabel: "mean response / " + short, xMin: xMin, xMax: xMax}
 		normCSV := [][]string{header}
-		measured(&norm, &normCSV, "", func(c Cell) (float64, float64, bool) {
+		measured(&norm, &normCSV, "", func(c stats.Cell) (float64, float64, bool) {
 			r := ref.F(c.Load)
 			return c.Mean / r, c.MeanHalf / r, r > 0 && !math.IsInf(r, 0)
 		})
@@ -480,19 +481,19 @@ func workloadFigures(w string, cells []Cell, looks map[string]look, cdfLoads []f
 
 	// Overheads.
 	ovCSV := [][]string{append([]string{"metric"}, header...)}
-	overhead := func(metric, label string, get func(Cell) (float64, float64, bool)) panel {
+	overhead := func(metric, label string, get func(stats.Cell) (float64, float64, bool)) panel {
 		pn := panel{xLabel: loadLabel, yLabel: label, xMin: xMin, xMax: xMax, xTicks: 3}
 		measured(&pn, &ovCSV, metric, get)
 		pn.fitY(1.1, false)
 		return pn
 	}
-	migs := overhead("migrations_per_job", "migrations per job", func(c Cell) (float64, float64, bool) { return c.MigrationsPerJob, c.MigrationsPerJobHalf, true })
-	probes := overhead("probes_per_job", "probes per job", func(c Cell) (float64, float64, bool) { return c.ProbesPerJob, c.ProbesPerJobHalf, true })
+	migs := overhead("migrations_per_job", "migrations per job", func(c stats.Cell) (float64, float64, bool) { return c.MigrationsPerJob, c.MigrationsPerJobHalf, true })
+	probes := overhead("probes_per_job", "probes per job", func(c stats.Cell) (float64, float64, bool) { return c.ProbesPerJob, c.ProbesPerJobHalf, true })
 	ovPanels := []panel{migs, probes}
 	if hi := maxBytesPerJob(cells); hi > 0 {
 		// Bytes in a unit that reads well; the CSV keeps bytes.
 		scale, unit := byteUnit(hi)
-		bytes := overhead("bytes_per_job", unit+" per job", func(c Cell) (float64, float64, bool) {
+		bytes := overhead("bytes_per_job", unit+" per job", func(c stats.Cell) (float64, float64, bool) {
 			return c.BytesPerJob, c.BytesPerJobHalf, true
 		})
 		for i := range bytes.series {
@@ -620,7 +621,7 @@ func cdfFigure(w string, byPolicy []policyCells, loads []float64) (figure, bool)
 		}
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, pc := range byPolicy {
-			var c *Cell
+			var c *stats.Cell
 			for i := range pc.cells {
 				if pc.cells[i].Load == load {
 					c = &pc.cells[i]
@@ -721,12 +722,12 @@ func thinCDF(vs, fs []float64, n int) []xyPoint {
 type policyCells struct {
 	policy string
 	look   look
-	cells  []Cell // by load
+	cells  []stats.Cell // by load
 }
 
 // groupByPolicy splits one workload's cells by policy, in legend order,
 // each sorted by load.
-func groupByPolicy(cells []Cell, looks map[string]look) []policyCells {
+func groupByPolicy(cells []stats.Cell, looks map[string]look) []policyCells {
 	var out []policyCells
 	at := map[string]int{}
 	for _, c := range cells {
@@ -745,9 +746,9 @@ func groupByPolicy(cells []Cell, looks map[string]look) []policyCells {
 	return out
 }
 
-func noSharing(curves []Curve) *Curve {
+func noSharing(curves []stats.Curve) *stats.Curve {
 	for i := range curves {
-		if curves[i].Role == NoSharing {
+		if curves[i].Role == stats.NoSharing {
 			return &curves[i]
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -39,7 +40,7 @@ func syntheticRecords(policies []string, loads []float64, reps, jobs int, seed u
 		for _, rho := range loads {
 			for r := range reps {
 				s := float64(pi) / float64(max(1, len(policies)-1))
-				mean := (1-s)*MM1(rho) + s*Supermarket(rho, 2)
+				mean := (1-s)*stats.MM1(rho) + s*stats.Supermarket(rho, 2)
 				mean *= 1 + 0.1*rho*rho*rng.NormFloat64()
 				h := latency.New()
 				var sum float64
@@ -78,7 +79,7 @@ func syntheticRecords(policies []string, loads []float64, reps, jobs int, seed u
 
 func TestWriteFigures(t *testing.T) {
 	recs := syntheticRecords(testPolicies, testLoads, 3, 2000, 1)
-	cells := Summarize(recs)
+	cells := stats.Summarize(recs)
 	dir := t.TempDir()
 	opt := DefaultFigureOptions()
 	paths, err := WriteFigures(dir, cells, testPolicies, opt)
@@ -189,7 +190,7 @@ func TestWriteFiguresSeveralWorkloads(t *testing.T) {
 		r.Point.Size, r.Point.SizeSCV = "h2(scv=4)", 4
 		recs = append(recs, r)
 	}
-	paths, err := WriteFigures(t.TempDir(), Summarize(recs), nil, FigureOptions{Formats: []string{"png"}})
+	paths, err := WriteFigures(t.TempDir(), stats.Summarize(recs), nil, FigureOptions{Formats: []string{"png"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +222,7 @@ func TestWriteFiguresEdgeCases(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	paths, err := WriteFigures(dir, Summarize(recs), testPolicies, FigureOptions{Formats: []string{"png", "pdf"}, DPI: 72})
+	paths, err := WriteFigures(dir, stats.Summarize(recs), testPolicies, FigureOptions{Formats: []string{"png", "pdf"}, DPI: 72})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func TestFitY(t *testing.T) {
 }
 
 func TestWriteFiguresDeterministic(t *testing.T) {
-	cells := Summarize(syntheticRecords(testPolicies, testLoads, 3, 500, 4))
+	cells := stats.Summarize(syntheticRecords(testPolicies, testLoads, 3, 500, 4))
 	opt := FigureOptions{Formats: []string{"png"}, DPI: 100}
 	var out [2][]byte
 	for i := range out {
@@ -287,7 +288,7 @@ func TestWriteFiguresDeterministic(t *testing.T) {
 }
 
 func TestWriteFiguresBadFormat(t *testing.T) {
-	cells := Summarize(syntheticRecords(testPolicies[:1], testLoads[:2], 1, 10, 5))
+	cells := stats.Summarize(syntheticRecords(testPolicies[:1], testLoads[:2], 1, 10, 5))
 	if _, err := WriteFigures(t.TempDir(), cells, nil, FigureOptions{Formats: []string{"gif"}}); err == nil {
 		t.Error("format gif accepted")
 	}
@@ -309,7 +310,7 @@ func TestSampleFigures(t *testing.T) {
 		t.Skip("set ANALYSIS_SAMPLE_DIR to write sample figures")
 	}
 	pols := append(testPolicies, "random", "receiver")
-	cells := Summarize(syntheticRecords(pols, []float64{0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95}, 5, 10000, 6))
+	cells := stats.Summarize(syntheticRecords(pols, []float64{0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95}, 5, 10000, 6))
 	paths, err := WriteFigures(dir, cells, pols, DefaultFigureOptions())
 	if err != nil {
 		t.Fatal(err)

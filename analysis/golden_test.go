@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden figures in testdata/golden")
@@ -47,7 +48,7 @@ func TestGoldenFigures(t *testing.T) {
 	dir := t.TempDir()
 	opt := DefaultFigureOptions()
 	opt.Formats, opt.DPI = []string{"png"}, 100
-	cells, order := Summarize(goldenRecords()), []string{"random", "pod(d=2)"}
+	cells, order := stats.Summarize(goldenRecords()), []string{"random", "pod(d=2)"}
 	if _, err := WriteFigures(dir, cells, order, opt); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/loadlab/loadlab/stats"
 )
 
 // drawnItem is a path a canvas was asked to stroke or fill: its segments
@@ -210,7 +212,7 @@ func checkLayouts(t *testing.T, figs []figure, names []string) {
 func extremeFigures(t *testing.T) []figure {
 	t.Helper()
 	recs := syntheticRecords([]string{"none", "sender.threshold", "pod(d=2)", "random", "receiver"}, testLoads, 3, 500, 11)
-	figs, err := sweepFigures(Summarize(recs), nil, FigureOptions{})
+	figs, err := sweepFigures(stats.Summarize(recs), nil, FigureOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +235,7 @@ func TestMarkersInsideDataArea(t *testing.T) {
 // quickOverheadCells reads testdata/overhead_quick.csv, the overhead
 // figure's data of the demo sweep (examples/quick.yaml: seven policies,
 // migrations per job peaking at 1.0 and probes at 4.1), as cells.
-func quickOverheadCells(t *testing.T) []Cell {
+func quickOverheadCells(t *testing.T) []stats.Cell {
 	t.Helper()
 	rows := checkCSV(t, filepath.Join("testdata", "overhead_quick.csv"), []string{"metric", "workload", "policy", "load", "value", "ci_low", "ci_high"}, -1)
 	num := func(s string) float64 {
@@ -243,7 +245,7 @@ func quickOverheadCells(t *testing.T) []Cell {
 		}
 		return v
 	}
-	var cells []Cell
+	var cells []stats.Cell
 	at := map[string]int{}
 	for _, r := range rows[1:] {
 		k := r[2] + " " + r[3]
@@ -251,7 +253,7 @@ func quickOverheadCells(t *testing.T) []Cell {
 		if !ok {
 			i = len(cells)
 			at[k] = i
-			cells = append(cells, Cell{Workload: r[1], Policy: r[2], Load: num(r[3]), N: 5, Mean: 1, P99: 5, NodeUtilMin: math.NaN(), NodeUtilMax: math.NaN()})
+			cells = append(cells, stats.Cell{Workload: r[1], Policy: r[2], Load: num(r[3]), N: 5, Mean: 1, P99: 5, NodeUtilMin: math.NaN(), NodeUtilMax: math.NaN()})
 		}
 		v, half := num(r[4]), (num(r[6])-num(r[5]))/2
 		switch r[0] {
@@ -306,7 +308,7 @@ func TestOverheadAxisFits(t *testing.T) {
 func TestLegendNeverCoversData(t *testing.T) {
 	var below, corner int
 	for _, pols := range [][]string{testPolicies, {"random"}, append(testPolicies, "random", "receiver", "a", "b", "c")} {
-		figs, err := sweepFigures(Summarize(syntheticRecords(pols, testLoads, 3, 300, 12)), pols, FigureOptions{})
+		figs, err := sweepFigures(stats.Summarize(syntheticRecords(pols, testLoads, 3, 300, 12)), pols, FigureOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -26,7 +27,7 @@ import (
 // The CSVs have the columns of the overhead figure (metric, workload,
 // policy, load, value, ci_low, ci_high), bytes in bytes; the hit rate's
 // has no metric column.
-func mobilityFigures(w string, cells []Cell, byPolicy []policyCells, xMin, xMax float64) []figure {
+func mobilityFigures(w string, cells []stats.Cell, byPolicy []policyCells, xMin, xMax float64) []figure {
 	units := false
 	for _, c := range cells {
 		units = units || c.Point.Units != ""
@@ -38,7 +39,7 @@ func mobilityFigures(w string, cells []Cell, byPolicy []policyCells, xMin, xMax 
 	corners := []corner{topLeft, bottomRight, topRight, bottomLeft}
 	// add adds one series per policy to pn, and its CSV rows (in the
 	// value's own units) to rows; the plotted values are divided by scale.
-	add := func(pn *panel, rows *[][]string, metric string, scale float64, get func(Cell) (v, half float64)) {
+	add := func(pn *panel, rows *[][]string, metric string, scale float64, get func(stats.Cell) (v, half float64)) {
 		for _, pc := range byPolicy {
 			s := series{name: pc.policy, look: pc.look}
 			for _, c := range pc.cells {
@@ -60,7 +61,7 @@ func mobilityFigures(w string, cells []Cell, byPolicy []policyCells, xMin, xMax 
 
 	// Bytes per job by segment, each panel in its own unit.
 	bytesCSV := [][]string{header}
-	segment := func(name, metric string, get func(Cell) (float64, float64)) panel {
+	segment := func(name, metric string, get func(stats.Cell) (float64, float64)) panel {
 		hi := 0.0
 		for _, c := range cells {
 			v, h := get(c)
@@ -72,29 +73,29 @@ func mobilityFigures(w string, cells []Cell, byPolicy []policyCells, xMin, xMax 
 		pn.fitY(1.1, false)
 		return pn
 	}
-	code := segment("code", "code_bytes_per_job", func(c Cell) (float64, float64) { return c.CodeBytesPerJob, c.CodeBytesPerJobHalf })
-	state := segment("state", "state_bytes_per_job", func(c Cell) (float64, float64) { return c.StateBytesPerJob, c.StateBytesPerJobHalf })
-	res := segment("resources", "resource_bytes_per_job", func(c Cell) (float64, float64) {
+	code := segment("code", "code_bytes_per_job", func(c stats.Cell) (float64, float64) { return c.CodeBytesPerJob, c.CodeBytesPerJobHalf })
+	state := segment("state", "state_bytes_per_job", func(c stats.Cell) (float64, float64) { return c.StateBytesPerJob, c.StateBytesPerJobHalf })
+	res := segment("resources", "resource_bytes_per_job", func(c stats.Cell) (float64, float64) {
 		return c.ResourceBytesPerJob, c.ResourceBytesPerJobHalf
 	})
 	figs = append(figs, figure{base: "mobility_bytes", title: w + ": bytes sent per job by segment vs load", panels: []panel{code, state, res}, corners: corners, headroom: true, csv: bytesCSV})
 
 	// Migration time and downtime.
 	timeCSV := [][]string{header}
-	timePanel := func(metric, label string, get func(Cell) (float64, float64)) panel {
+	timePanel := func(metric, label string, get func(stats.Cell) (float64, float64)) panel {
 		pn := panel{xLabel: loadLabel, yLabel: label + responseUnits, xMin: xMin, xMax: xMax, xTicks: 3}
 		add(&pn, &timeCSV, metric, 1, get)
 		pn.fitY(1.1, true)
 		return pn
 	}
-	total := timePanel("mean_migration_time", "mean migration time", func(c Cell) (float64, float64) { return c.MigrationTime, c.MigrationTimeHalf })
-	down := timePanel("mean_downtime", "mean downtime", func(c Cell) (float64, float64) { return c.Downtime, c.DowntimeHalf })
+	total := timePanel("mean_migration_time", "mean migration time", func(c stats.Cell) (float64, float64) { return c.MigrationTime, c.MigrationTimeHalf })
+	down := timePanel("mean_downtime", "mean downtime", func(c stats.Cell) (float64, float64) { return c.Downtime, c.DowntimeHalf })
 	figs = append(figs, figure{base: "mobility_time", title: w + ": time per migration vs load", panels: []panel{total, down}, corners: corners, headroom: true, csv: timeCSV})
 
 	// Code-on-demand hit rate.
 	hitCSV := [][]string{header[1:]}
 	hit := panel{title: w + ": code hit rate vs load", xLabel: loadLabel, yLabel: "fraction of migrations with code there", xMin: xMin, xMax: xMax, fixedY: true, yMin: 0, yMax: 1}
-	add(&hit, &hitCSV, "", 1, func(c Cell) (float64, float64) { return c.CodeHitRate, c.CodeHitRateHalf })
+	add(&hit, &hitCSV, "", 1, func(c stats.Cell) (float64, float64) { return c.CodeHitRate, c.CodeHitRateHalf })
 	figs = append(figs, figure{base: "mobility_hit_rate", panels: []panel{hit}, corners: []corner{bottomRight, topLeft, bottomLeft, topRight}, csv: hitCSV})
 	if f, ok := hitTimeFigure(w, byPolicy, xMax); ok {
 		figs = append(figs, f)
@@ -110,7 +111,7 @@ func hitTimeFigure(w string, byPolicy []policyCells, load float64) (figure, bool
 		yLabel: "fraction of migrations with code there", fixedY: true, yMin: 0, yMax: 1, xMin: math.Inf(1), xMax: math.Inf(-1)}
 	rows := [][]string{{"workload", "policy", "load", "time", "hit_rate"}}
 	for _, pc := range byPolicy {
-		var c *Cell
+		var c *stats.Cell
 		for i := range pc.cells {
 			if pc.cells[i].Load == load && len(pc.cells[i].CodeHits) > 0 {
 				c = &pc.cells[i]

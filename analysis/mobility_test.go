@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -74,12 +75,12 @@ func pngOptions() FigureOptions {
 // go test ./analysis -run TestGoldenMobility -update.
 func TestGoldenMobilityFigures(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := WriteFigures(dir, Summarize(mobilityRecords()), nil, pngOptions()); err != nil {
+	if _, err := WriteFigures(dir, stats.Summarize(mobilityRecords()), nil, pngOptions()); err != nil {
 		t.Fatal(err)
 	}
 	names := []string{"mobility_bytes.png", "mobility_time.png", "mobility_hit_rate.png", "mobility_hit_time.png"}
 	checkGolden(t, dir, names)
-	figs, err := sweepFigures(Summarize(mobilityRecords()), nil, pngOptions())
+	figs, err := sweepFigures(stats.Summarize(mobilityRecords()), nil, pngOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestMobilityFiguresOnlyWithUnits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			paths, err := WriteFigures(dir, Summarize(tc.recs), nil, pngOptions())
+			paths, err := WriteFigures(dir, stats.Summarize(tc.recs), nil, pngOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +143,7 @@ func TestMobilityFiguresOnlyWithUnits(t *testing.T) {
 // and that a policy without migrations has no time or hit rate.
 func TestMobilityCSV(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := WriteFigures(dir, Summarize(mobilityRecords()), nil, pngOptions()); err != nil {
+	if _, err := WriteFigures(dir, stats.Summarize(mobilityRecords()), nil, pngOptions()); err != nil {
 		t.Fatal(err)
 	}
 	read := func(name string) [][]string {
@@ -201,7 +202,7 @@ func TestMobilityCSV(t *testing.T) {
 // TestSummarizeMobility checks the per-segment means and the NaN of a
 // cell whose replications never migrated.
 func TestSummarizeMobility(t *testing.T) {
-	cells := Summarize(mobilityRecords())
+	cells := stats.Summarize(mobilityRecords())
 	for _, tc := range []struct {
 		policy                   string
 		load                     float64
@@ -211,7 +212,7 @@ func TestSummarizeMobility(t *testing.T) {
 		{"pre-copy", 0.5, 2.4e6, 0.012, 0.3},
 		{"no migration", 0.7, 0, math.NaN(), math.NaN()},
 	} {
-		var c *Cell
+		var c *stats.Cell
 		for i := range cells {
 			if cells[i].Policy == tc.policy && cells[i].Load == tc.load {
 				c = &cells[i]
@@ -297,7 +298,7 @@ func TestMobilityFormats(t *testing.T) {
 		want  int // files: 3 formats and a CSV per figure
 	}{
 		{"sweep", func(dir string) ([]string, error) {
-			return WriteFigures(dir, Summarize(mobilityRecords()), nil, DefaultFigureOptions())
+			return WriteFigures(dir, stats.Summarize(mobilityRecords()), nil, DefaultFigureOptions())
 		}, 4 * 4},
 		{"curves", func(dir string) ([]string, error) {
 			return WriteMobilityCurves(dir, workload.Link{Bandwidth: 1e8, Latency: 0.01}, DefaultFigureOptions())

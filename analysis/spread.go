@@ -3,11 +3,13 @@ package analysis
 import (
 	"math"
 	"sort"
+
+	"github.com/loadlab/loadlab/stats"
 )
 
 // maxBytesPerJob returns the highest upper CI bound of the bytes sent per
 // job among cells; 0 when no policy moves bytes.
-func maxBytesPerJob(cells []Cell) float64 {
+func maxBytesPerJob(cells []stats.Cell) float64 {
 	hi := 0.0
 	for _, c := range cells {
 		hi = maxFinite(hi, c.BytesPerJob+c.BytesPerJobHalf)
@@ -123,7 +125,7 @@ func gossipFigure(w string, byPolicy []policyCells, xMin, xMax float64) []figure
 		return nil
 	}
 	rows := [][]string{{"metric", "workload", "policy", "load", "value", "ci_low", "ci_high"}}
-	age := func(metric, label string, get func(Cell) (float64, float64)) panel {
+	age := func(metric, label string, get func(stats.Cell) (float64, float64)) panel {
 		pn := panel{xLabel: loadLabel, yLabel: label + responseUnits, xMin: xMin, xMax: xMax}
 		for _, pc := range drawn {
 			s := series{name: pc.policy, look: pc.look}
@@ -141,10 +143,10 @@ func gossipFigure(w string, byPolicy []policyCells, xMin, xMax float64) []figure
 		pn.fitY(1.1, true)
 		return pn
 	}
-	mean := age("gossip_age", "mean age of gossip read", func(c Cell) (float64, float64) { return c.GossipAge, c.GossipAgeHalf })
+	mean := age("gossip_age", "mean age of gossip read", func(c stats.Cell) (float64, float64) { return c.GossipAge, c.GossipAgeHalf })
 	fig := figure{base: "gossip", panels: []panel{mean}, corners: []corner{topLeft, bottomRight, topRight, bottomLeft}, headroom: true}
 	if p99 {
-		tail := age("gossip_age_p99", "p99 age of gossip read", func(c Cell) (float64, float64) { return c.GossipAgeP99, c.GossipAgeP99Half })
+		tail := age("gossip_age_p99", "p99 age of gossip read", func(c stats.Cell) (float64, float64) { return c.GossipAgeP99, c.GossipAgeP99Half })
 		for _, pn := range []*panel{&fig.panels[0], &tail} {
 			pn.xTicks = 3
 		}

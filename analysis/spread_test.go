@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // spreadRecords is goldenRecords with what the utilisation, gossip and
@@ -49,7 +50,7 @@ func spreadRecords(p99 bool) []results.Record {
 // run go test ./analysis -run TestGoldenSpread -update.
 func TestGoldenSpreadFigures(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := WriteFigures(dir, Summarize(spreadRecords(true)), []string{"random", "pod(d=2)", "jsq+sender"}, pngOptions()); err != nil {
+	if _, err := WriteFigures(dir, stats.Summarize(spreadRecords(true)), []string{"random", "pod(d=2)", "jsq+sender"}, pngOptions()); err != nil {
 		t.Fatal(err)
 	}
 	// The three-panel overhead figure has its own golden image.
@@ -57,7 +58,7 @@ func TestGoldenSpreadFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, dir, []string{"utilization.png", "gossip.png", "overhead_bytes.png"})
-	figs, err := sweepFigures(Summarize(spreadRecords(true)), []string{"random", "pod(d=2)", "jsq+sender"}, pngOptions())
+	figs, err := sweepFigures(stats.Summarize(spreadRecords(true)), []string{"random", "pod(d=2)", "jsq+sender"}, pngOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestSpreadFigures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			paths, err := WriteFigures(dir, Summarize(tc.recs), nil, pngOptions())
+			paths, err := WriteFigures(dir, stats.Summarize(tc.recs), nil, pngOptions())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +134,7 @@ func TestSpreadFigures(t *testing.T) {
 // utilised node.
 func TestUtilizationCSV(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := WriteFigures(dir, Summarize(spreadRecords(false)), nil, pngOptions()); err != nil {
+	if _, err := WriteFigures(dir, stats.Summarize(spreadRecords(false)), nil, pngOptions()); err != nil {
 		t.Fatal(err)
 	}
 	rows := checkCSV(t, filepath.Join(dir, "utilization.csv"), []string{"workload", "policy", "load", "value", "node_min", "node_max", "spread"}, 15)

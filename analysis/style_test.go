@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // svgElement is a path or a text of an SVG file, in drawing order.
@@ -173,7 +174,7 @@ func TestPolicyStyleStable(t *testing.T) {
 	for i, pols := range sweeps {
 		dir := t.TempDir()
 		recs := syntheticRecords(pols, testLoads[:3], 2, 200, 9)
-		if _, err := WriteFigures(dir, Summarize(recs), pols, FigureOptions{Formats: []string{"svg"}}); err != nil {
+		if _, err := WriteFigures(dir, stats.Summarize(recs), pols, FigureOptions{Formats: []string{"svg"}}); err != nil {
 			t.Fatal(err)
 		}
 		got[i] = legendStyles(t, filepath.Join(dir, "response.svg"), shared...)
@@ -208,7 +209,7 @@ func TestBackendTwins(t *testing.T) {
 	}
 	order := []string{"random (sim)", "random (local)", "pod(d=2) (sim)", "pod(d=2) (local)"}
 	dir := t.TempDir()
-	if _, err := WriteFigures(dir, Summarize(recs), order, FigureOptions{Formats: []string{"svg"}}); err != nil {
+	if _, err := WriteFigures(dir, stats.Summarize(recs), order, FigureOptions{Formats: []string{"svg"}}); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "response.svg")

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // TestAxisPoints checks that an axis crosses its values with the other
@@ -165,7 +165,7 @@ func TestAxisSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cells := analysis.Summarize(s.Select(recs))
+	cells := stats.Summarize(s.Select(recs))
 	if len(cells) != 2 {
 		t.Fatalf("%d cells, want one per probe limit", len(cells))
 	}

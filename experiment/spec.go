@@ -23,10 +23,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/sim"
+	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -95,7 +95,7 @@ type Spec struct {
 	// Default: none (load is the x axis).
 	Axis *Axis `yaml:"axis"`
 	// Metrics are the y metrics of the figures along an axis, by the
-	// names of analysis.Metrics. Default: mean and p99 response time, and
+	// names of stats.Metrics. Default: mean and p99 response time, and
 	// the overheads any policy has.
 	Metrics []string `yaml:"metrics"`
 
@@ -664,7 +664,7 @@ func (s *Spec) validate() error {
 		return err
 	}
 	for i, m := range s.Metrics {
-		if err := analysis.CheckMetrics([]string{m}); err != nil {
+		if err := stats.CheckMetrics([]string{m}); err != nil {
 			return s.errAt([]string{"metrics", strconv.Itoa(i)}, "%v", err)
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 const twoPolicies = `
@@ -419,11 +419,11 @@ policies:
 	if len(recs) != sum.Points || sum.Points <= 4 {
 		t.Fatalf("%d records, %d points: want replications added", len(recs), sum.Points)
 	}
-	for _, c := range analysis.Summarize(recs) {
+	for _, c := range stats.Summarize(recs) {
 		if c.N > 12 {
 			t.Errorf("ρ=%g: %d replications, more than max_replications", c.Load, c.N)
 		}
-		if c.N < 12 && analysis.Imprecise(c, 0.05) {
+		if c.N < 12 && stats.Imprecise(c, 0.05) {
 			t.Errorf("ρ=%g: stopped at %d replications with half-width %.3f of %.3f", c.Load, c.N, c.MeanHalf, c.Mean)
 		}
 		if c.Load == 0.3 && (c.N <= 2 || c.N >= 12) {

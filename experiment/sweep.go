@@ -15,9 +15,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // SpecFile is the copy of the spec kept in a sweep's directory.
@@ -181,17 +181,17 @@ func interrupted(ctx context.Context, sum Summary, dir string) error {
 // morePrecision adds replications to the cells whose mean's 95% interval
 // is wider than s.Precision of the mean, a round at a time, each round
 // asking for as many as the interval says are needed (Law & Kelton's
-// sequential rule, analysis.MoreReplications), up to s.MaxReps per cell.
+// sequential rule, stats.MoreReplications), up to s.MaxReps per cell.
 // Extra replications are ordinary points with higher replication indexes:
 // stored, resumed and merged like any other.
 func morePrecision(ctx context.Context, s *Spec, store *results.Store, workers int, sum *Summary, stored func(results.Record)) error {
 	for {
 		want := map[string]int{} // cell → replications wanted
-		for _, c := range analysis.Summarize(s.Select(store.Records())) {
-			if !analysis.Imprecise(c, s.Precision) {
+		for _, c := range stats.Summarize(s.Select(store.Records())) {
+			if !stats.Imprecise(c, s.Precision) {
 				continue
 			}
-			more := analysis.MoreReplications(c.N, c.MeanHalf, s.Precision*math.Abs(c.Mean))
+			more := stats.MoreReplications(c.N, c.MeanHalf, s.Precision*math.Abs(c.Mean))
 			if more <= 0 || c.N >= s.MaxReps {
 				continue
 			}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // axisRecords builds three replications (seeds 1, 2, 3) per policy, load
@@ -49,7 +49,7 @@ var axisMeans = map[string]map[float64]float64{
 func TestTablesAxis(t *testing.T) {
 	t.Run("one load", func(t *testing.T) {
 		recs := axisRecords([]float64{0.9}, axisMeans)
-		tables := Tables(analysis.Summarize(recs), recs, []string{"a", "b"})
+		tables := Tables(stats.Summarize(recs), recs, []string{"a", "b"})
 		if len(tables) != len(metrics) {
 			t.Fatalf("%d tables, want %d", len(tables), len(metrics))
 		}
@@ -115,7 +115,7 @@ func TestTablesAxis(t *testing.T) {
 
 	t.Run("two loads", func(t *testing.T) {
 		recs := axisRecords([]float64{0.9, 0.5}, axisMeans)
-		tables := Tables(analysis.Summarize(recs), recs, nil)
+		tables := Tables(stats.Summarize(recs), recs, nil)
 		want := "policy|ρ=0.5, probes=1|ρ=0.5, probes=3|ρ=0.9, probes=1|ρ=0.9, probes=3"
 		if got := strings.Join(tables[0].header(), "|"); got != want {
 			t.Errorf("header %s, want %s", got, want)
@@ -143,7 +143,7 @@ func TestTablesAxis(t *testing.T) {
 				recs[i].Result.JobsFailed = 1
 			}
 		}
-		warn := strings.Join(Warnings(recs, analysis.Summarize(recs)), "\n")
+		warn := strings.Join(Warnings(recs, stats.Summarize(recs)), "\n")
 		if !strings.Contains(warn, "failed jobs: a at ρ=0.9, probes=3 (workload w) lost 3 of 3000 jobs") {
 			t.Errorf("warnings:\n%s\nwant a's failed jobs at probes=3", warn)
 		}
@@ -156,7 +156,7 @@ func TestTablesAxis(t *testing.T) {
 // TestBestHigherIsBetter marks the highest value of a metric where higher
 // is better (throughput), and only when significantly higher.
 func TestBestHigherIsBetter(t *testing.T) {
-	m, ok := analysis.MetricByName("throughput")
+	m, ok := stats.MetricByName("throughput")
 	if !ok || m.Lower {
 		t.Fatalf("throughput: %v, lower %v; want a metric where higher is better", ok, m.Lower)
 	}
@@ -177,8 +177,8 @@ func TestBestHigherIsBetter(t *testing.T) {
 					recs = append(recs, r)
 				}
 			}
-			cells := analysis.Summarize(recs)
-			byKey := map[cellKey]analysis.Cell{}
+			cells := stats.Summarize(recs)
+			byKey := map[cellKey]stats.Cell{}
 			tb := &Table{Name: m.Name, Workload: "w", Loads: []float64{0.7}}
 			for _, c := range cells {
 				byKey[keyOf(c)] = c

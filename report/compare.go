@@ -17,6 +17,7 @@ import (
 	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // Side is one of the two sets of results a comparison puts against each
@@ -147,12 +148,12 @@ type Comparison struct {
 
 // compared are the metrics a comparison tests: those of the registry with
 // a Compare title, in the order of their Rank.
-var compared = ranked(func(m analysis.Metric) string { return m.Compare })
+var compared = ranked(func(m stats.Metric) string { return m.Compare })
 
 // Compare matches the cells of a and b by (workload, policy label without
 // its backend suffix, load, axis value) and tests B − A for each metric. When both
 // sides ran the same seeds (each once, at least two), it is the paired-t
-// interval of analysis.PairedRecords (common random numbers); otherwise
+// interval of stats.PairedRecords (common random numbers); otherwise
 // Welch's unequal-variance t interval, where a side with a single
 // replication contributes its run's batch-means interval of the mean
 // response. Two sides with no cell in common
@@ -227,15 +228,15 @@ func Compare(a, b Side) (*Comparison, error) {
 
 // diffOf compares one metric between the replications ra (A) and rb (B).
 // batch says whether the metric is the mean response (the one with
-// analysis.Metric.Within), whose single-run batch-means interval can
+// stats.Metric.Within), whose single-run batch-means interval can
 // stand in for replications.
 func diffOf(ra, rb []results.Record, metric func(results.Result) float64, batch bool) (Diff, error) {
 	xa, xb := values(ra, metric), values(rb, metric)
 	d := Diff{NA: len(xa), NB: len(xb)}
-	d.A, d.AHalf = analysis.TInterval(xa)
-	d.B, d.BHalf = analysis.TInterval(xb)
+	d.A, d.AHalf = stats.TInterval(xa)
+	d.B, d.BHalf = stats.TInterval(xb)
 	if sameSeeds(ra, rb) && len(ra) >= 2 {
-		pd, err := analysis.PairedRecords(rb, ra, metric)
+		pd, err := stats.PairedRecords(rb, ra, metric)
 		if err != nil {
 			return d, err
 		}
@@ -368,7 +369,7 @@ func (c *Comparison) groups() [][]Diff {
 }
 
 func metricTitle(name string) string {
-	if m, ok := analysis.MetricByName(name); ok && m.Compare != "" {
+	if m, ok := stats.MetricByName(name); ok && m.Compare != "" {
 		return m.Compare
 	}
 	return name

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // quickSpec is examples/quick.yaml (7 policies × 8 loads) with fewer jobs
@@ -96,7 +96,7 @@ func hardTables() []*Table {
 			}
 		}
 	}
-	return Tables(analysis.Summarize(recs), recs, policies)
+	return Tables(stats.Summarize(recs), recs, policies)
 }
 
 // TestLaTeXTablesCompile compiles tables.tex in a 10 pt two-column

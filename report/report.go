@@ -10,6 +10,7 @@ import (
 
 	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // Files written by Write, in its output directory.
@@ -88,15 +89,15 @@ func sweepDocument(s *Sweep, tables []*Table, figs []figureRef) *document {
 	d := &document{title: "loadlab report: " + s.Spec.Name}
 	axis, xs := axisOf(s.Cells)
 	loads := loadsOf(s.Cells)
-	dims := plural(len(analysis.Workloads(s.Cells)), "workload") + " and " + plural(len(loads), "load")
+	dims := plural(len(stats.Workloads(s.Cells)), "workload") + " and " + plural(len(loads), "load")
 	if axis != "" {
-		dims = fmt.Sprintf("%s, %s and %s of %s", plural(len(analysis.Workloads(s.Cells)), "workload"), plural(len(loads), "load"),
+		dims = fmt.Sprintf("%s, %s and %s of %s", plural(len(stats.Workloads(s.Cells)), "workload"), plural(len(loads), "load"),
 			plural(xs, "value"), axis)
 	}
 	d.sections = append(d.sections, section{
 		heading: "Sweep",
 		text: fmt.Sprintf("%s of %s, %s in %s.", plural(len(s.Records), "record"),
-			plural(len(analysis.Policies(s.Cells)), "policy"), dims, s.Dir),
+			plural(len(stats.Policies(s.Cells)), "policy"), dims, s.Dir),
 		pre: string(s.Spec.Raw()),
 	})
 	d.sections = append(d.sections, section{heading: "Where and when it ran", items: EnvOf(s.Records).lines()})
@@ -133,7 +134,7 @@ func sweepDocument(s *Sweep, tables []*Table, figs []figureRef) *document {
 
 // axisOf returns the cells' axis other than load ("" without one) and the
 // number of its distinct values.
-func axisOf(cells []analysis.Cell) (axis string, values int) {
+func axisOf(cells []stats.Cell) (axis string, values int) {
 	seen := map[float64]bool{}
 	for _, c := range cells {
 		if c.Axis != "" {
@@ -264,7 +265,7 @@ func figureCaption(base string) string {
 // when the axis is crossed with several loads): the prefix, the metric's
 // place in the registry, and a caption.
 func metricFigure(base string) (prefix string, rank int, caption string, ok bool) {
-	for i, m := range analysis.Metrics() {
+	for i, m := range stats.Metrics() {
 		pre, rest, found := strings.Cut(base, m.Name+"_vs_")
 		if !found || (pre != "" && !strings.HasSuffix(pre, "_")) || rest == "" {
 			continue

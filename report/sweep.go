@@ -18,9 +18,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // Sweep is what a sweep directory holds, read once.
@@ -28,7 +28,7 @@ type Sweep struct {
 	Dir     string
 	Spec    *experiment.Spec
 	Records []results.Record
-	Cells   []analysis.Cell
+	Cells   []stats.Cell
 	// Order is the policy labels in the spec's order (colours in figures).
 	Order []string
 }
@@ -63,7 +63,7 @@ func Load(dir string) (*Sweep, error) {
 	if recs = spec.Select(recs); len(recs) == 0 {
 		return nil, &experiment.InputError{Err: fmt.Errorf("%s holds no results of its spec %s", dir, filepath.Join(dir, experiment.SpecFile))}
 	}
-	return &Sweep{Dir: dir, Spec: spec, Records: recs, Cells: analysis.Summarize(recs), Order: spec.Labels()}, nil
+	return &Sweep{Dir: dir, Spec: spec, Records: recs, Cells: stats.Summarize(recs), Order: spec.Labels()}, nil
 }
 
 // Env summarises where and when a sweep's points ran: each distinct value
@@ -132,7 +132,7 @@ func (e Env) lines() []string {
 // Thresholds of the warnings.
 const (
 	// WideCI is the relative half-width above which a cell's 95% interval
-	// of the mean response is flagged (analysis.Imprecise).
+	// of the mean response is flagged (stats.Imprecise).
 	WideCI = 0.10
 	// SaturatedUtilization flags a replication whose servers were busy
 	// at least this fraction of the time: the queue is at or past
@@ -149,11 +149,11 @@ const (
 // per cell and kind, in cell order:
 //
 //   - failed jobs: a cell whose replications lost jobs;
-//   - wide CI: analysis.Imprecise(c, WideCI);
+//   - wide CI: stats.Imprecise(c, WideCI);
 //   - unstable: a replication with utilisation ≥ SaturatedUtilization, or
 //     with a batch-means half-width above DriftingBatches × its mean
 //     response (a mean growing without bound within the run).
-func Warnings(recs []results.Record, cells []analysis.Cell) []string {
+func Warnings(recs []results.Record, cells []stats.Cell) []string {
 	byCell := recordsByCell(recs)
 	var out []string
 	for _, c := range cells {
@@ -170,7 +170,7 @@ func Warnings(recs []results.Record, cells []analysis.Cell) []string {
 			out = append(out, fmt.Sprintf("failed jobs: %s lost %d of %s (%s %s)",
 				name, c.JobsFailed, plural(int(c.JobsIssued), "job"), noun(len(reps), "replication"), strings.Join(reps, ", ")))
 		}
-		if analysis.Imprecise(c, WideCI) {
+		if stats.Imprecise(c, WideCI) {
 			out = append(out, fmt.Sprintf("wide CI: %s has mean response %s, wider than ±%g%% (run more replications or jobs)",
 				name, plusMinus(c.Mean, c.MeanHalf), 100*WideCI))
 		}
@@ -194,7 +194,7 @@ func Warnings(recs []results.Record, cells []analysis.Cell) []string {
 
 // cellName names a cell in sentences: "pod at ρ=0.9 (workload exp)",
 // "pod at ρ=0.9, probes=3 (workload exp)" along an axis.
-func cellName(c analysis.Cell) string {
+func cellName(c stats.Cell) string {
 	at := fmt.Sprintf("ρ=%g", c.Load)
 	if c.Axis != "" {
 		at += fmt.Sprintf(", %s=%g", c.Axis, c.X)

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // Table is one metric of one workload: policies as rows, loads as
@@ -123,14 +123,14 @@ func num(v float64) string {
 }
 
 // metrics are the metrics of the registry with a table in a report
-// (analysis.Metric.Table), in the order of their Rank.
-var metrics = ranked(func(m analysis.Metric) string { return m.Table })
+// (stats.Metric.Table), in the order of their Rank.
+var metrics = ranked(func(m stats.Metric) string { return m.Table })
 
 // ranked returns the metrics of the registry for which field is not "",
 // ordered by Rank.
-func ranked(field func(analysis.Metric) string) []analysis.Metric {
-	var out []analysis.Metric
-	for _, m := range analysis.Metrics() {
+func ranked(field func(stats.Metric) string) []stats.Metric {
+	var out []stats.Metric
+	for _, m := range stats.Metrics() {
 		if field(m) != "" {
 			out = append(out, m)
 		}
@@ -140,8 +140,8 @@ func ranked(field func(analysis.Metric) string) []analysis.Metric {
 }
 
 // plainMean is the mean of metric m over the replications recs that have
-// it, summed in their order (as analysis.Cell.Utilization is).
-func plainMean(recs []results.Record, m analysis.Metric) float64 {
+// it, summed in their order (as stats.Cell.Utilization is).
+func plainMean(recs []results.Record, m stats.Metric) float64 {
 	var sum float64
 	n := 0
 	for _, r := range recs {
@@ -155,7 +155,7 @@ func plainMean(recs []results.Record, m analysis.Metric) float64 {
 
 // resultValue reads metric m from one replication's result, NaN when the
 // replication has none.
-func resultValue(m analysis.Metric) func(results.Result) float64 {
+func resultValue(m stats.Metric) func(results.Result) float64 {
 	return func(r results.Result) float64 {
 		if v, ok := m.Value(r); ok {
 			return v
@@ -178,19 +178,19 @@ const bestRule = "A value is marked best only when it is the lowest at its load 
 // the highest for a metric where higher is better) is marked when it is
 // significantly better than each other policy's in that column (see
 // markBest).
-func Tables(cells []analysis.Cell, recs []results.Record, order []string) []*Table {
+func Tables(cells []stats.Cell, recs []results.Record, order []string) []*Table {
 	byCell := recordsByCell(recs)
 	var out []*Table
-	for _, w := range analysis.Workloads(cells) {
-		var wc []analysis.Cell
+	for _, w := range stats.Workloads(cells) {
+		var wc []stats.Cell
 		for _, c := range cells {
 			if c.Workload == w {
 				wc = append(wc, c)
 			}
 		}
 		cols := columnsOf(wc)
-		policies := ordered(order, analysis.Policies(wc))
-		byKey := map[cellKey]analysis.Cell{}
+		policies := ordered(order, stats.Policies(wc))
+		byKey := map[cellKey]stats.Cell{}
 		for _, c := range wc {
 			byKey[keyOf(c)] = c
 		}
@@ -233,7 +233,7 @@ type cellKey struct {
 	x                float64
 }
 
-func keyOf(c analysis.Cell) cellKey { return cellKey{c.Workload, c.Policy, c.Load, c.Axis, c.X} }
+func keyOf(c stats.Cell) cellKey { return cellKey{c.Workload, c.Policy, c.Load, c.Axis, c.X} }
 
 // recordsByCell groups records by their cell.
 func recordsByCell(recs []results.Record) map[cellKey][]results.Record {
@@ -251,7 +251,7 @@ type column struct{ load, x float64 }
 
 // columnsOf returns the distinct (load, axis value) pairs of cells,
 // sorted by load, then by axis value.
-func columnsOf(cells []analysis.Cell) []column {
+func columnsOf(cells []stats.Cell) []column {
 	seen := map[column]bool{}
 	var out []column
 	for _, c := range cells {
@@ -288,7 +288,7 @@ func (t *Table) key(policy string, j int) cellKey {
 // policies. A tie is never a best (its difference is 0), nor a value
 // alone in its column. Cells that lost jobs take no part: their response
 // times count only the jobs that finished.
-func (t *Table) markBest(m analysis.Metric, cells map[cellKey]analysis.Cell, recs map[cellKey][]results.Record) {
+func (t *Table) markBest(m stats.Metric, cells map[cellKey]stats.Cell, recs map[cellKey][]results.Record) {
 	better := func(a, b float64) bool { return a < b }
 	if !m.Lower {
 		better = func(a, b float64) bool { return a > b }
@@ -403,7 +403,7 @@ func WriteCSV(w io.Writer, tables []*Table) error {
 }
 
 // loadsOf returns the distinct loads of cells, sorted.
-func loadsOf(cells []analysis.Cell) []float64 {
+func loadsOf(cells []stats.Cell) []float64 {
 	seen := map[float64]bool{}
 	var out []float64
 	for _, c := range cells {

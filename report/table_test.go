@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 // TestRounded checks the one rounding rule of every value shown with its
@@ -148,7 +148,7 @@ func TestBest(t *testing.T) {
 				}
 			}
 			var table *Table
-			for _, tb := range Tables(analysis.Summarize(recs), recs, nil) {
+			for _, tb := range Tables(stats.Summarize(recs), recs, nil) {
 				if tb.Name == tc.metric {
 					table = tb
 				}

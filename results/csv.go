@@ -154,7 +154,6 @@ func needsQuotes(f string) bool {
 // fmtFloat writes v with the fewest digits that read back exactly.
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-
 // fmtExtreme writes pick(vs), or "" when vs is empty.
 func fmtExtreme(vs []float64, pick func([]float64) float64) string {
 	if len(vs) == 0 {

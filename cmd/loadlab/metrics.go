@@ -6,7 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/loadlab/loadlab/analysis"
+	"github.com/loadlab/loadlab/stats"
 )
 
 func metricsCommand() *cli.Command {
@@ -16,7 +16,7 @@ func metricsCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "METRIC\tWHAT\tUNIT\tBETTER")
-			for _, m := range analysis.Metrics() {
+			for _, m := range stats.Metrics() {
 				unit, better := m.Unit, "lower"
 				if unit == "" {
 					unit = "-"

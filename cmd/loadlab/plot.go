@@ -15,6 +15,7 @@ import (
 	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 func plotCommand() *cli.Command {
@@ -91,7 +92,7 @@ func figureOptions(c *cli.Context) (analysis.FigureOptions, error) {
 				opt.Metrics = append(opt.Metrics, m)
 			}
 		}
-		if err := analysis.CheckMetrics(opt.Metrics); err != nil {
+		if err := stats.CheckMetrics(opt.Metrics); err != nil {
 			return opt, inputErr("--metrics: %v (`loadlab metrics` explains each)", err)
 		}
 	}
@@ -157,7 +158,7 @@ func exportCommand() *cli.Command {
 					order = spec.Labels()
 				}
 				write = func(w io.Writer, recs []results.Record) error {
-					return analysis.WriteBenchfmt(w, filepath.Base(filepath.Clean(dir)), recs, order)
+					return stats.WriteBenchfmt(w, filepath.Base(filepath.Clean(dir)), recs, order)
 				}
 			}
 			out := c.String("output")

@@ -20,6 +20,7 @@ import (
 	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/stats"
 )
 
 func sweepCommand() *cli.Command {
@@ -163,10 +164,10 @@ type pointLine struct {
 
 // jsonCell is one (workload, policy, load, axis value) cell of the --json
 // summary: its keys, then every metric of the registry that the cell has
-// (analysis.Metrics), each as NAME with its 95% half-width as
+// (stats.Metrics), each as NAME with its 95% half-width as
 // NAME_ci95_halfwidth ("mean_ci95_halfwidth", "p99_ci95_halfwidth": a
 // response time's name loses its "_response"), then the job counts.
-type jsonCell struct{ cell analysis.Cell }
+type jsonCell struct{ cell stats.Cell }
 
 // MarshalJSON writes the cell's keys, its metrics and its job counts, in
 // that order; a metric without a finite mean is left out.
@@ -196,7 +197,7 @@ func (c jsonCell) MarshalJSON() ([]byte, error) {
 		return nil
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	for _, m := range analysis.Metrics() {
+	for _, m := range stats.Metrics() {
 		mean, half := c.cell.Estimate(m)
 		if !finite(mean) {
 			continue
@@ -227,7 +228,7 @@ func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experi
 		return err
 	}
 	recs = spec.Select(recs)
-	cells := analysis.Summarize(recs)
+	cells := stats.Summarize(recs)
 	paths, err := writeFigures(dir, recs, cells, spec.Labels(), opt)
 	if err != nil {
 		return err
@@ -250,7 +251,7 @@ func writeJSONSummary(w io.Writer, dir string, spec *experiment.Spec, sum experi
 
 // writeFigures writes a sweep's figures into dir/figures: those of its
 // cells and, when its points had faults, those of the faults.
-func writeFigures(dir string, recs []results.Record, cells []analysis.Cell, order []string, opt analysis.FigureOptions) ([]string, error) {
+func writeFigures(dir string, recs []results.Record, cells []stats.Cell, order []string, opt analysis.FigureOptions) ([]string, error) {
 	figDir := filepath.Join(dir, "figures")
 	if err := os.MkdirAll(figDir, 0o755); err != nil {
 		return nil, err
@@ -274,7 +275,7 @@ func writeReport(w io.Writer, dir string, spec *experiment.Spec, opt analysis.Fi
 		return err
 	}
 	recs = spec.Select(recs) // not the points of an earlier version of the spec
-	cells := analysis.Summarize(recs)
+	cells := stats.Summarize(recs)
 	order := spec.Labels()
 	printTable(w, cells, order)
 	if len(opt.Metrics) == 0 {
@@ -304,12 +305,12 @@ func writeReport(w io.Writer, dir string, spec *experiment.Spec, opt analysis.Fi
 
 // printTable prints mean response ± 95% CI, one row per workload and
 // policy, one column per load (and axis value, on a sweep along an axis).
-func printTable(w io.Writer, cells []analysis.Cell, order []string) {
+func printTable(w io.Writer, cells []stats.Cell, order []string) {
 	type column struct{ load, x float64 }
 	var cols []column
 	seen := map[column]bool{}
 	loads := map[float64]bool{}
-	byKey := map[string]analysis.Cell{}
+	byKey := map[string]stats.Cell{}
 	key := func(wl, p string, col column) string {
 		return wl + "\x00" + p + "\x00" + strconv.FormatFloat(col.load, 'g', -1, 64) + "\x00" + strconv.FormatFloat(col.x, 'g', -1, 64)
 	}
@@ -331,7 +332,7 @@ func printTable(w io.Writer, cells []analysis.Cell, order []string) {
 		return cols[i].x < cols[j].x
 	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	for _, wl := range analysis.Workloads(cells) {
+	for _, wl := range stats.Workloads(cells) {
 		fmt.Fprintf(tw, "mean response (%s)\t", wl)
 		for _, col := range cols {
 			switch {

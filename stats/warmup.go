@@ -1,4 +1,4 @@
-package analysis
+package stats
 
 // MSER5 finds the warm-up to delete from the start of a series of
 // observations in the order they were made, for example response times in

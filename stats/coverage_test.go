@@ -1,13 +1,13 @@
-package analysis_test
+package stats_test
 
 import (
 	"context"
 	"math"
 	"testing"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/sim"
+	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -31,7 +31,7 @@ func TestBatchMeansCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	truth := analysis.MM1(rho)
+	truth := stats.MM1(rho)
 	covered := 0
 	var halves float64
 	for seed := uint64(1); seed <= reps; seed++ {

@@ -1,4 +1,4 @@
-package analysis
+package stats
 
 import (
 	"math"
@@ -223,12 +223,12 @@ func hitSeries(recs []results.Record) (rates []float64, bin float64) {
 			all, bin = append(all, r.Result.CodeHits), r.Result.CodeHitBin
 		}
 	}
-	return binMeans(all), bin
+	return BinMeans(all), bin
 }
 
-// binMeans averages series bin by bin over those with a value ≥ 0 in the
+// BinMeans averages series bin by bin over those with a value ≥ 0 in the
 // bin (-1 marks a bin without any); NaN where none has one.
-func binMeans(series [][]float64) []float64 {
+func BinMeans(series [][]float64) []float64 {
 	var sum []float64
 	var n []int
 	for _, vs := range series {

@@ -1,12 +1,12 @@
-package analysis_test
+package stats_test
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 
-	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/latency"
+	"github.com/loadlab/loadlab/stats"
 )
 
 func ExampleMSER5() {
@@ -16,7 +16,7 @@ func ExampleMSER5() {
 	for i := range xs {
 		xs[i] = 2 + 8*math.Exp(-float64(i)/300) + 0.5*rng.NormFloat64()
 	}
-	d, ok := analysis.MSER5(xs)
+	d, ok := stats.MSER5(xs)
 	fmt.Println("delete the first", d, "observations:", ok)
 
 	// The batch-means interval of what is left.
@@ -41,7 +41,7 @@ func ExampleQuantileInterval() {
 	for i := 1; i <= 1000; i++ {
 		h.Record(float64(i) / 1000)
 	}
-	p99, lo, hi := analysis.QuantileInterval(h, 0.99)
+	p99, lo, hi := stats.QuantileInterval(h, 0.99)
 	fmt.Printf("p99 %.4f, 95%% interval [%.4f, %.4f]\n", p99, lo, hi)
 	// Output: p99 0.9903, 95% interval [0.9831, 0.9975]
 }
@@ -50,7 +50,7 @@ func ExamplePaired() {
 	// Mean response times of two policies on the same five seeds.
 	a := []float64{3.10, 4.02, 2.75, 3.61, 5.20}
 	b := []float64{2.81, 3.70, 2.52, 3.30, 4.77}
-	d, err := analysis.Paired(a, b)
+	d, err := stats.Paired(a, b)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -58,8 +58,8 @@ func ExamplePaired() {
 	fmt.Printf("a − b = %.3f ± %.3f, significant: %v\n", d.Mean, d.Half, d.Significant())
 
 	// Taken separately, their intervals overlap.
-	ma, ha := analysis.TInterval(a)
-	mb, hb := analysis.TInterval(b)
+	ma, ha := stats.TInterval(a)
+	mb, hb := stats.TInterval(b)
 	fmt.Printf("a %.2f ± %.2f, b %.2f ± %.2f\n", ma, ha, mb, hb)
 	// Output:
 	// a − b = 0.316 ± 0.090, significant: true
@@ -68,9 +68,9 @@ func ExamplePaired() {
 
 func ExampleMoreReplications() {
 	// Five replications gave 4.0 ± 0.4 (±10%); the target is ±5%.
-	c := analysis.Cell{N: 5, Mean: 4.0, MeanHalf: 0.4}
-	if analysis.Imprecise(c, 0.05) {
-		more := analysis.MoreReplications(c.N, c.MeanHalf, 0.05*math.Abs(c.Mean))
+	c := stats.Cell{N: 5, Mean: 4.0, MeanHalf: 0.4}
+	if stats.Imprecise(c, 0.05) {
+		more := stats.MoreReplications(c.N, c.MeanHalf, 0.05*math.Abs(c.Mean))
 		fmt.Println("run", more, "more replications")
 	}
 	// Output: run 8 more replications

@@ -1,4 +1,4 @@
-package analysis
+package stats
 
 import (
 	"fmt"
@@ -44,7 +44,7 @@ func (m Metric) AxisLabel() string {
 	return m.Label + " (" + m.Unit + ")"
 }
 
-const serviceUnit = "× mean service"
+const ServiceUnit = "× mean service"
 
 // always wraps a field that every result has.
 func always(f func(r results.Result) float64) func(results.Result) (float64, bool) {
@@ -69,15 +69,15 @@ func migrated(f func(r results.Result) float64) func(results.Result) (float64, b
 // metrics is the registry: every metric figures along an axis, tables and
 // exports can show, once.
 var metrics = []Metric{
-	{Name: "mean_response", Label: "mean response time", Unit: serviceUnit, Lower: true,
+	{Name: "mean_response", Label: "mean response time", Unit: ServiceUnit, Lower: true,
 		Table: "Mean response time (× mean service), 95% CI", Compare: "Mean response time", Bench: "mean-response", Rank: 1,
 		Value: always(func(r results.Result) float64 { return r.MeanResponse }), Within: func(r results.Result) float64 { return r.CI95HalfWidth }},
-	{Name: "p50_response", Label: "median response time", Unit: serviceUnit, Lower: true, Bench: "p50-response", Rank: 3, Value: always(func(r results.Result) float64 { return r.P50Response })},
-	{Name: "p95_response", Label: "p95 response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P95Response })},
-	{Name: "p99_response", Label: "p99 response time", Unit: serviceUnit, Lower: true,
+	{Name: "p50_response", Label: "median response time", Unit: ServiceUnit, Lower: true, Bench: "p50-response", Rank: 3, Value: always(func(r results.Result) float64 { return r.P50Response })},
+	{Name: "p95_response", Label: "p95 response time", Unit: ServiceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P95Response })},
+	{Name: "p99_response", Label: "p99 response time", Unit: ServiceUnit, Lower: true,
 		Table: "99th percentile of response time, 95% CI", Compare: "99th percentile of response time", Bench: "p99-response", Rank: 2, Value: always(func(r results.Result) float64 { return r.P99Response })},
-	{Name: "p999_response", Label: "p99.9 response time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P999Response })},
-	{Name: "mean_wait", Label: "mean waiting time", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.MeanWait })},
+	{Name: "p999_response", Label: "p99.9 response time", Unit: ServiceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.P999Response })},
+	{Name: "mean_wait", Label: "mean waiting time", Unit: ServiceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.MeanWait })},
 	{Name: "mean_slowdown", Label: "mean slowdown", Lower: true, Value: always(func(r results.Result) float64 { return r.MeanSlowdown })},
 	{Name: "throughput", Label: "throughput", Unit: "jobs per unit", Value: always(func(r results.Result) float64 { return r.Throughput })},
 	{Name: "mean_in_system", Label: "mean jobs in system", Lower: true,
@@ -93,9 +93,9 @@ var metrics = []Metric{
 	{Name: "probes_per_job", Label: "probes per job", Lower: true,
 		Table: "Probes per job, 95% CI", Bench: "probes/job", Rank: 5, Value: always(func(r results.Result) float64 { return r.ProbesPerJob })},
 	{Name: "bytes_per_job", Label: "bytes sent per job", Unit: "bytes", Lower: true, Value: always(func(r results.Result) float64 { return r.BytesPerJob })},
-	{Name: "gossip_age", Label: "age of gossiped load read", Unit: serviceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.GossipAge })},
-	{Name: "mean_migration_time", Label: "mean migration time", Unit: serviceUnit, Lower: true, Value: migrated(func(r results.Result) float64 { return r.MeanMigrationTime })},
-	{Name: "mean_downtime", Label: "mean downtime per migration", Unit: serviceUnit, Lower: true, Value: migrated(func(r results.Result) float64 { return r.MeanDowntime })},
+	{Name: "gossip_age", Label: "age of gossiped load read", Unit: ServiceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.GossipAge })},
+	{Name: "mean_migration_time", Label: "mean migration time", Unit: ServiceUnit, Lower: true, Value: migrated(func(r results.Result) float64 { return r.MeanMigrationTime })},
+	{Name: "mean_downtime", Label: "mean downtime per migration", Unit: ServiceUnit, Lower: true, Value: migrated(func(r results.Result) float64 { return r.MeanDowntime })},
 	{Name: "code_hit_rate", Label: "code cache hit rate", Value: migrated(func(r results.Result) float64 { return r.CodeHitRate })},
 }
 
