@@ -142,10 +142,32 @@ func TestLaTeXTablesCompile(t *testing.T) {
 		}
 		return []byte(buf.String())
 	}
+	// A sweep along an axis crossed with two loads: a column per (load,
+	// value), ten of them.
+	axis := func(t *testing.T) []byte {
+		dir := sweep(t, "axis", "name: axis\nseed: 1\nreplications: 2\njobs: 2000\nnodes: 8\nloads: [0.7, 0.9]\n"+
+			"axis: {name: probes, values: [1, 2, 3, 5, 8]}\npolicies:\n  - migrate: sender.threshold(T=1)\n  - migrate: receiver.threshold(T=1)\n")
+		s, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "report")
+		if _, err := Write(s, out); err != nil {
+			t.Fatal(err)
+		}
+		tex, err := os.ReadFile(filepath.Join(out, LaTeXFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(tex), "probes") {
+			t.Errorf("tables along probes do not name the axis")
+		}
+		return tex
+	}
 	for _, tc := range []struct {
 		name   string
 		tables func(t *testing.T) []byte
-	}{{"quick sweep", quick}, {"hard tables", hard}, {"comparison", comparison}} {
+	}{{"quick sweep", quick}, {"hard tables", hard}, {"comparison", comparison}, {"axis", axis}} {
 		t.Run(tc.name, func(t *testing.T) {
 			tex := tc.tables(t)
 			// The narrowest column is A4's; 12 pt checks that the tables keep
