@@ -97,6 +97,7 @@ var columns = []column{
 	{"node_util_min", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Min) }},
 	{"node_util_max", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Max) }},
 	{"tlp", func(r *Record) string { return fmtFloat(r.Result.TLP) }},
+	{"wait_while_idle", func(r *Record) string { return fmtFloat(r.Result.WaitWhileIdle) }},
 	{"gossip_age", func(r *Record) string { return fmtFloat(r.Result.GossipAge) }},
 	{"gossip_age_p50", func(r *Record) string { return fmtFloat(r.Result.GossipAgeP50) }},
 	{"gossip_age_p99", func(r *Record) string { return fmtFloat(r.Result.GossipAgeP99) }},
