@@ -32,19 +32,31 @@ func TestOccupancyCodec(t *testing.T) {
 // TestLocalOccupancyMatchesSim runs one point on real agents and in the
 // simulator. Same seed, same arrivals, sizes and random dispatch choices:
 // the agents follow the simulator's sample path up to their timing errors,
-// so their utilisation, TLP, mean number in system and wait while idle,
-// over the same window, must agree with the simulator's run of that seed
-// within the 95% interval of the simulator's replications (ten seeds).
+// so their utilisation, TLP and wait while idle, over the same window,
+// must agree with the simulator's run of that seed within the 95% interval
+// of the simulator's replications (ten other seeds). Their mean number in
+// system counts jobs from their scheduled arrival, so it carries the
+// dispatch delay the simulator does not model: it is held to Little's law
+// instead. A 20 ms unit keeps the agents' timing errors (dispatch and
+// emulation lag, a few ms on a busy machine) small beside a service time.
 func TestLocalOccupancyMatchesSim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real cluster")
 	}
-	cfg := localPoint(t, 4, "random", "none", 0.8, 1500, 10*time.Millisecond)
+	cfg := localPoint(t, 4, "random", "none", 0.8, 1200, 20*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	real, err := RunLocal(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Logf("agents: mean response %.3f, dispatch delay %.4f, schedule lag p99 %.4f, emulation lag p99 %.4f, service error %+.2f%%",
+		real.MeanResponse, real.DispatchDelay, real.ScheduleLagP99, real.EmulationLag, 100*real.ServiceError)
+	if real.ScheduleLagP99 > 5 || real.EmulationLag > 5 {
+		// Jobs reached the agents or ended 100 ms late: the machine is
+		// too busy for the agents to follow the simulator's sample path,
+		// and a comparison would measure the machine's load.
+		t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", real.ScheduleLagP99, real.EmulationLag)
 	}
 	if real.JobsFailed != 0 {
 		t.Fatalf("%d jobs failed: %v", real.JobsFailed, real.Failures)
@@ -71,11 +83,19 @@ func TestLocalOccupancyMatchesSim(t *testing.T) {
 	}
 	got := [4]float64{real.Utilization, real.TLP, real.MeanInSystem, real.WaitWhileIdle}
 	for m, name := range names {
+		if name == "mean in system" {
+			continue // Little's law below
+		}
 		mean := sum[m] / reps
 		half := 2.262 * math.Sqrt((sum2[m]-reps*mean*mean)/(reps-1)) / math.Sqrt(reps)
 		t.Logf("%-15s agents %.4f, simulator same seed %.4f, other seeds %.4f ± %.4f", name, got[m], same[m], mean, half)
 		if math.Abs(got[m]-same[m]) > half {
 			t.Errorf("%s: agents %.4f, simulator %.4f: apart by more than the simulator's interval ± %.4f", name, got[m], same[m], half)
 		}
+	}
+	lw := real.ArrivalRate * real.MeanResponse
+	t.Logf("mean in system: agents %.3f (λW %.3f), simulator same seed %.3f", real.MeanInSystem, lw, same[2])
+	if rel := math.Abs(real.MeanInSystem-lw) / lw; rel > 0.05 {
+		t.Errorf("agents' Little's law: L = %.3f, λW = %.3f (off by %.1f%%)", real.MeanInSystem, lw, 100*rel)
 	}
 }

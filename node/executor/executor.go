@@ -74,6 +74,7 @@ type Executor struct {
 	late      reservoir
 	levels    levelLog  // time with each number of slots serving
 	occ       []occStep // changes of units held and slots serving (occupancy.go)
+	occBase   time.Time // origin of occ's times
 	occLost   bool      // occ grew too long and stopped
 
 	// Processor sharing (Discipline ps): the units in service.
@@ -123,7 +124,8 @@ func New(cfg Config) (*Executor, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	e := &Executor{cfg: cfg, speed: cfg.Speed, exited: make(chan struct{}), levels: newLevelLog(cfg.Servers, time.Now())}
+	now := time.Now()
+	e := &Executor{cfg: cfg, speed: cfg.Speed, exited: make(chan struct{}), levels: newLevelLog(cfg.Servers, now), occBase: now}
 	e.cond = sync.NewCond(&e.mu)
 	if cfg.Kernel != KernelSleep {
 		perNano, err := itersPerNano(cfg.Kernel)

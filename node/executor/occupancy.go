@@ -14,8 +14,10 @@ type Level struct {
 	Serving int
 }
 
-// occStep is a change of the units held and slots serving at at (Unix
-// nanoseconds): 16 bytes, so that a long point's log stays small.
+// occStep is a change of the units held and slots serving at at, in
+// nanoseconds since Executor.occBase on the monotonic clock (a step of the
+// wall clock during a point cannot reorder the log): 16 bytes, so that a
+// long point's log stays small.
 type occStep struct {
 	at            int64
 	held, serving int32
@@ -33,7 +35,7 @@ func (e *Executor) note(at time.Time, held, serving int) {
 		e.occLost = true
 		return
 	}
-	e.occ = append(e.occ, occStep{at: at.UnixNano(), held: int32(held), serving: int32(serving)})
+	e.occ = append(e.occ, occStep{at: int64(at.Sub(e.occBase)), held: int32(held), serving: int32(serving)})
 }
 
 // Occupancy returns the executor's occupancy since New, one Level per
@@ -44,7 +46,7 @@ func (e *Executor) note(at time.Time, held, serving int) {
 func (e *Executor) Occupancy() ([]Level, bool) {
 	e.mu.Lock()
 	steps := slices.Clone(e.occ)
-	lost := e.occLost
+	lost, base := e.occLost, e.occBase
 	e.mu.Unlock()
 	if lost {
 		return nil, false
@@ -62,7 +64,7 @@ func (e *Executor) Occupancy() ([]Level, bool) {
 	var held, serving int
 	for _, s := range steps {
 		held, serving = held+int(s.held), serving+int(s.serving)
-		l := Level{At: time.Unix(0, s.at), Held: held, Serving: serving}
+		l := Level{At: base.Add(time.Duration(s.at)), Held: held, Serving: serving}
 		if k := len(out); k > 0 && out[k-1].At.Equal(l.At) {
 			out[k-1] = l // changes at one instant: only where they end matters
 			continue
