@@ -665,15 +665,25 @@ type AgentStats struct {
 	TransferRTT   string            `json:"transfer_rtt"`
 	Serf          map[string]string `json:"serf"`
 	Units         *UnitStats        `json:"units,omitempty"` // with work units
+	// Occupancy is the executor's occupancy log since the point began
+	// (encodeOccupancy, occupancy.go) if Logged; not if the log grew too
+	// long, or the agent is older than the log.
+	Occupancy []byte `json:"occupancy,omitempty"`
+	Logged    bool   `json:"logged,omitempty"`
 }
 
 func (p *point) stats() AgentStats {
 	ex := p.ex.Stats()
+	levels, logged := p.ex.Occupancy()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	enc := func(h *latency.Histogram) string { s, _ := h.Encode(); return s }
-	return AgentStats{ID: p.setup.ID, Probes: p.count.probes.Load(), Migrations: p.count.migrations.Load(),
+	s := AgentStats{ID: p.setup.ID, Probes: p.count.probes.Load(), Migrations: p.count.migrations.Load(),
 		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
 		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Shed: ex.Refused, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
 		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats(), Units: p.units.stats()}
+	if logged {
+		s.Occupancy, s.Logged = encodeOccupancy(levels, p.view.clock.epoch), true
+	}
+	return s
 }

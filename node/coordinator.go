@@ -20,6 +20,7 @@ import (
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/occupancy"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/workload"
@@ -297,6 +298,7 @@ type coordinator struct {
 	scheduled []float64  // scheduled arrival (model time) by job id; memory grows with jobs, 8 bytes each
 	size      []float64
 	ended     []bool
+	left      []float64           // model time each job left the system, completed or failed (0: not yet)
 	holder    []int32             // node believed to hold each job: its dispatch target, then wherever agents report it moved
 	placed    map[int64]placement // jobs in flight placed by a DoneWatcher
 	dead      []bool              // roster members found failed or gone during the run
@@ -337,19 +339,19 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	wc := wire.Config{Security: c.Security}
 	co := &coordinator{cfg: c, g: gs, pool: wc.NewPool(), ln: ln, stop: stop, serve: make(chan error, 1),
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
-		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), holder: make([]int32, c.Jobs),
+		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), left: make([]float64, c.Jobs), holder: make([]int32, c.Jobs),
 		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(), delay: latency.New(),
 		allDone: make(chan struct{}), tasks: &tasks{}, placed: map[int64]placement{}, unsent: map[int64]bool{}, label: g.Label}
 	if co.label == "" {
 		co.label = gossip.DefaultLabel
 	}
 	co.hops = make([]int32, c.Jobs)
-	// The per-job bookkeeping (25 bytes a job) is written once here, so
+	// The per-job bookkeeping (33 bytes a job) is written once here, so
 	// that it is resident from the start rather than faulted in as jobs
 	// are issued: the process's memory then stays flat through a point.
 	for i := range co.holder {
 		co.holder[i] = -1 // not dispatched yet
-		co.scheduled[i], co.size[i], co.ended[i], co.hops[i] = 0, 0, false, 0
+		co.scheduled[i], co.size[i], co.ended[i], co.hops[i], co.left[i] = 0, 0, false, 0, 0
 	}
 	if len(c.Faults) > 0 {
 		co.faults = newFaultRun(c)
@@ -829,9 +831,11 @@ func (co *coordinator) record(id int64, node int32, startNs, endNs int64, reason
 	if reason != "" {
 		co.failed++
 		co.reasons[reason]++
+		co.left[id] = co.clock.now()
 	} else {
 		co.done++
 		end := co.clock.model(time.Unix(0, endNs))
+		co.left[id] = end
 		co.lastEnd = max(co.lastEnd, end)
 		ideal := co.size[id] / co.speed(node)
 		service := end - co.clock.model(time.Unix(0, startNs))
@@ -881,9 +885,6 @@ func (co *coordinator) result() results.Result {
 	}
 	if span := co.lastEnd - co.scheduled[co.cfg.Warmup]; span > 0 {
 		r.Throughput = float64(r.JobsMeasured) / span
-	}
-	if span := co.scheduled[len(co.scheduled)-1] - co.scheduled[0]; span > 0 {
-		r.ArrivalRate = float64(co.cfg.Jobs-1) / span
 	}
 	r.ScheduleLagP99 = co.lag.Quantile(0.99)
 	if co.delay.Count() > 0 {
@@ -940,6 +941,25 @@ func (co *coordinator) lifeUtilization(i int) float64 {
 	return co.busy[i] / (life * float64(co.cfg.Servers))
 }
 
+// fillOccupancy sets r's time averages and arrival rate from the agents'
+// occupancy logs over the simulator's window (occupancy.go). An agent without a log (it
+// died, its log grew too long, or it predates the log) keeps the figures r already has for it,
+// and wait while idle is then not known: -1.
+func (co *coordinator) fillOccupancy(r *results.Result, logs [][]occupancy.Change, logged []bool) {
+	st := co.occupancyStats(logs)
+	r.MeanInSystem, r.WaitWhileIdle, r.ArrivalRate = st.MeanInSystem, st.WaitWhileIdle, st.ArrivalRate
+	r.Utilization, r.TLP = 0, 0
+	for i := range r.NodeUtilization {
+		if logged[i] {
+			r.NodeUtilization[i], r.NodeTLP[i] = st.NodeUtilization[i], st.NodeTLP[i]
+		} else {
+			r.WaitWhileIdle = -1
+		}
+		r.Utilization += r.NodeUtilization[i] / float64(len(r.NodeUtilization))
+		r.TLP += r.NodeTLP[i] / float64(len(r.NodeTLP))
+	}
+}
+
 // collect adds the agents' and the dispatcher's counters to r and ends the
 // point at every agent. It returns the number of invalid decisions the
 // agents dropped.
@@ -962,6 +982,8 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 		}
 	}
 	var us UnitStats
+	logs := make([][]occupancy.Change, len(co.roster))
+	logged := make([]bool, len(co.roster))
 	for i := range co.roster {
 		var reply control
 		err := errors.New("gone")
@@ -972,9 +994,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 			cancel()
 		}
 		if err != nil || reply.Stats == nil {
-			u := co.lifeUtilization(i)
-			r.NodeUtilization = append(r.NodeUtilization, u)
-			r.Utilization += u / float64(len(co.roster))
+			r.NodeUtilization = append(r.NodeUtilization, co.lifeUtilization(i))
 			r.NodeTLP = append(r.NodeTLP, 0)
 			continue
 		}
@@ -997,12 +1017,15 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 			u = co.clock.units(s.Busy) / (span * float64(co.cfg.Servers))
 		}
 		r.NodeUtilization = append(r.NodeUtilization, u)
-		r.Utilization += u / float64(len(co.roster))
 		r.NodeTLP = append(r.NodeTLP, s.TLP)
+		if s.Logged {
+			logs[i], err = decodeOccupancy(s.Occupancy, co.clock, co.offset)
+			logged[i] = err == nil
+		}
 		r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))
-		r.TLP += s.TLP / float64(len(co.roster))
 		us.add(s.Units)
 	}
+	co.fillOccupancy(r, logs, logged)
 	if co.units != nil {
 		us.fill(r, co.clock, co.cfg.HitBin)
 	}

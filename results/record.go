@@ -79,7 +79,14 @@ type Result struct {
 
 	Throughput   float64 `json:"throughput"`     // measured jobs per model unit
 	MeanInSystem float64 `json:"mean_in_system"` // time-average number of jobs in the system (Little's L)
-	ArrivalRate  float64 `json:"arrival_rate"`   // jobs issued per model unit
+	// WaitWhileIdle is the fraction of the measurement window during which
+	// a job waited at some node (more jobs there than servers) while a
+	// server of another node was idle (Livny & Melman 1982): what load
+	// sharing could still gain. See package occupancy. Real backends: -1
+	// when an agent's occupancy log is missing (it died, or the log grew
+	// beyond about 700,000 jobs at one agent).
+	WaitWhileIdle float64 `json:"wait_while_idle"`
+	ArrivalRate   float64 `json:"arrival_rate"` // jobs issued per model unit
 
 	Migrations       int64   `json:"migrations"`
 	Preemptions      int64   `json:"preemptions"` // migrations of running jobs (strong mobility)

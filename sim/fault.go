@@ -138,6 +138,7 @@ func (c *cluster) kill(id policy.NodeID) {
 	n.running, n.waiting = n.running[:0], deque{}
 	n.nReal, n.nRunReal, n.work = 0, 0, 0
 	n.wake, n.wakeSeq = 0, 0
+	c.occupied(int32(id))
 	c.nh.set(int32(id), c.inf)
 	reason := "agent gone: node " + strconv.Itoa(int(id))
 	for _, j := range held {
@@ -183,8 +184,7 @@ func (c *cluster) failJob(j int32, reason string, at policy.NodeID) {
 	fs := c.faults
 	c.failed++
 	fs.reasons[reason]++
-	c.m.advanceArea(c.now)
-	c.m.inSystem--
+	c.m.occ.Depart(c.now)
 	fs.series.Failed(jb.Arrival)
 	best := -1 // the fault applied last at the node it failed at
 	for k, e := range fs.log {

@@ -3,14 +3,16 @@ package sim
 import (
 	"fmt"
 
+	"github.com/loadlab/loadlab/occupancy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/workload"
 )
 
 // measure streams a run's statistics. Time averages (utilisation, TLP,
-// number in system) cover the measurement window: from the arrival of the
-// first measured job to the arrival of the last job, so neither the empty
-// start nor the draining end biases them.
+// number in system, wait while idle) come from an occupancy.Ledger, over
+// its window: from the arrival of the first measured job to the arrival of
+// the last job, so neither the empty start nor the draining end biases
+// them.
 type measure struct {
 	warmup, last int64 // IDs of the first measured job and of the last job
 
@@ -26,54 +28,38 @@ type measure struct {
 	hits                                                     workload.HitSeries // code lookups at move destinations
 	codeBytes, stateBytes, resourceBytes, moveTime, downtime float64
 
-	inSystem         int64
-	area, areaT      float64 // ∫ jobs in system dt over the window, and the time it was last advanced
-	inWindow, closed bool
-	winStart, winEnd float64
-	busyStart        [][]float64 // per node busy-time integrals at the window's start
-	busyEnd          [][]float64
+	occ      *occupancy.Ledger
+	winStart float64 // arrival of the first measured job: throughput counts from here
 }
 
 func (m *measure) init(cfg Config) {
 	m.warmup, m.last = int64(cfg.Warmup), int64(cfg.Jobs-1)
 	m.resp = results.NewResponses(int64(cfg.Jobs-cfg.Warmup), cfg.Batches)
+	servers := make([]int, cfg.Nodes)
+	for i := range servers {
+		servers[i] = cfg.Servers
+	}
+	m.occ = occupancy.New(servers, cfg.Jobs, cfg.Warmup)
 }
 
-func (m *measure) advanceArea(now float64) {
-	if m.inWindow && !m.closed {
-		m.area += float64(m.inSystem) * (now - m.areaT)
-		m.areaT = now
-	}
-}
-
-func snapshotBusy(c *cluster) [][]float64 {
-	out := make([][]float64, len(c.nodes))
-	for i := range c.nodes {
-		c.nodes[i].advance(c.now)
-		out[i] = append([]float64(nil), c.nodes[i].busy...)
-	}
-	return out
+// occupied tells the ledger node id's state after a change: its busy
+// servers (overhead included) and its real jobs.
+func (c *cluster) occupied(id int32) {
+	n := &c.nodes[id]
+	c.m.occ.Node(c.now, int(id), n.busyServers(), n.nReal)
 }
 
 // arrival is called when job id enters the system.
 func (m *measure) arrival(c *cluster, id int64) {
 	if id == m.warmup {
-		m.inWindow, m.winStart, m.areaT = true, c.now, c.now
-		m.busyStart = snapshotBusy(c)
+		m.winStart = c.now
 	}
-	m.advanceArea(c.now)
-	m.inSystem++
-	if id == m.last {
-		m.winEnd = c.now
-		m.busyEnd = snapshotBusy(c)
-		m.closed = true
-	}
+	m.occ.Arrive(c.now, id)
 }
 
 // completion is called when a real job finishes on a node of the given speed.
 func (m *measure) completion(c *cluster, j *job, speed float64) {
-	m.advanceArea(c.now)
-	m.inSystem--
+	m.occ.Depart(c.now)
 	if c.faults != nil {
 		c.faults.completed(j.Arrival, c.now-j.Arrival)
 	}
@@ -123,36 +109,10 @@ func (c *cluster) result() (results.Result, error) {
 		c.faults.fill(&r)
 	}
 
-	if w := m.winEnd - m.winStart; w > 0 {
-		r.MeanInSystem = m.area / w
-		r.ArrivalRate = float64(m.last-m.warmup) / w
-	}
-	start, end, span := m.busyStart, m.busyEnd, m.winEnd-m.winStart
-	if span <= 0 { // a window of one job: fall back to the whole run
-		start, end, span = nil, snapshotBusy(c), c.now
-	}
-	if span > 0 {
-		r.NodeUtilization = make([]float64, len(c.nodes))
-		r.NodeTLP = make([]float64, len(c.nodes))
-		for i := range c.nodes {
-			var busy, c0 float64
-			for k, t := range end[i] {
-				if start != nil {
-					t -= start[i][k]
-				}
-				frac := t / span
-				busy += float64(k) * frac
-				if k == 0 {
-					c0 = frac
-				}
-			}
-			r.NodeUtilization[i] = busy / float64(c.cfg.Servers)
-			if c0 < 1 {
-				r.NodeTLP[i] = busy / (1 - c0)
-			}
-			r.Utilization += r.NodeUtilization[i] / float64(len(c.nodes))
-			r.TLP += r.NodeTLP[i] / float64(len(c.nodes))
-		}
-	}
+	st := m.occ.Stats(c.now)
+	r.ArrivalRate = st.ArrivalRate
+	r.Utilization, r.NodeUtilization = st.Utilization, st.NodeUtilization
+	r.TLP, r.NodeTLP = st.TLP, st.NodeTLP
+	r.MeanInSystem, r.WaitWhileIdle = st.MeanInSystem, st.WaitWhileIdle
 	return r, nil
 }

@@ -91,7 +91,7 @@ func (d *deque) removeAt(i int) int32 {
 }
 
 // node is one simulated machine: c servers, a waiting line (FCFS) or a
-// shared processor (PS), and the integrals its statistics need.
+// shared processor (PS), and the integrals its policies' view needs.
 type node struct {
 	speed   float64
 	servers int
@@ -104,8 +104,6 @@ type node struct {
 	work     float64 // remaining work of the real jobs, in size units, as of last
 	last     float64 // time the integrals were last advanced to
 	vtime    float64 // PS: virtual time (service each job has received)
-
-	busy []float64 // busy[i]: time with exactly i servers busy
 
 	wake    float64 // pending policy timer (0: none)
 	wakeSeq uint64  // identifies the pending timer's event
@@ -136,7 +134,6 @@ func (n *node) advance(now float64) {
 	if dt <= 0 {
 		return
 	}
-	n.busy[n.busyServers()] += dt
 	each, real := n.rates()
 	n.work -= real * dt
 	if n.work < 0 || n.nReal == 0 {

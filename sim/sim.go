@@ -185,9 +185,21 @@ func (v *view) Send(to policy.NodeID, m policy.Message) {
 
 // Run simulates one point and returns what it measured.
 func Run(ctx context.Context, cfg Config) (results.Result, error) {
+	c, err := start(cfg)
+	if err != nil {
+		return results.Result{}, err
+	}
+	if err := c.run(ctx); err != nil {
+		return results.Result{}, err
+	}
+	return c.result()
+}
+
+// start validates cfg and sets up its cluster, ready to run.
+func start(cfg Config) (*cluster, error) {
 	cfg.fillDefaults()
 	if err := cfg.Validate(); err != nil {
-		return results.Result{}, err
+		return nil, err
 	}
 	c := newCluster(cfg)
 	if len(cfg.Faults) > 0 {
@@ -195,13 +207,10 @@ func Run(ctx context.Context, cfg Config) (results.Result, error) {
 	}
 	if cfg.Units != nil {
 		if err := c.unitsInit(); err != nil {
-			return results.Result{}, err
+			return nil, err
 		}
 	}
-	if err := c.run(ctx); err != nil {
-		return results.Result{}, err
-	}
-	return c.result()
+	return c, nil
 }
 
 func newCluster(cfg Config) *cluster {
@@ -214,7 +223,7 @@ func newCluster(cfg Config) *cluster {
 			s = cfg.Speeds[i]
 		}
 		meanSpeed += s / float64(n)
-		c.nodes[i] = node{speed: s, servers: cfg.Servers, ps: cfg.Discipline == "ps", busy: make([]float64, cfg.Servers+1),
+		c.nodes[i] = node{speed: s, servers: cfg.Servers, ps: cfg.Discipline == "ps",
 			running: make([]int32, 0, cfg.Servers)}
 	}
 	rate := cfg.Workload.RateFor(cfg.Load, n*cfg.Servers, meanSpeed)
@@ -414,6 +423,7 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 		c.settle(id, j)
 	}
 	n.admit(c.jobs, j, c.now)
+	c.occupied(int32(id))
 	c.nh.set(int32(id), n.nextCompletion(c.jobs))
 	if !c.jobs[j].overhead {
 		c.changed(id)
@@ -483,6 +493,7 @@ func (c *cluster) handOver(from, to policy.NodeID, slots []int32, delay float64)
 			continue
 		}
 		running := n.take(c.jobs, j, c.now)
+		c.occupied(int32(from))
 		c.transfer(from, to, j, delay, running)
 	}
 	c.nh.set(int32(from), n.nextCompletion(c.jobs))
@@ -592,6 +603,7 @@ func (c *cluster) depart(id int32) error {
 	n := &c.nodes[id]
 	n.advance(c.now)
 	j := n.complete(c.jobs, n.finishing(c.jobs), c.now)
+	c.occupied(id)
 	c.nh.set(id, n.nextCompletion(c.jobs))
 	jb := &c.jobs[j]
 	jb.migrating = false // a pre-copy under way is abandoned: its stop finds nothing to do

@@ -168,6 +168,7 @@ func printResult(w io.Writer, rec results.Record) {
 	for _, reason := range slices.Sorted(maps.Keys(r.Failures)) {
 		fmt.Fprintf(tw, "  failed: %s\t%d\n", reason, r.Failures[reason])
 	}
+	fmt.Fprintf(tw, "mean in system / wait while idle\t%.4f / %.4f\n", r.MeanInSystem, r.WaitWhileIdle)
 	if !experiment.IsReal(p.Backend) {
 		fmt.Fprintf(tw, "utilization / TLP\t%.4f / %.3f\n", r.Utilization, r.TLP)
 		fmt.Fprintf(tw, "wall time\t%.2fs (%.2fM jobs/s)\n", rec.Env.Seconds, float64(r.JobsIssued)/rec.Env.Seconds/1e6)

@@ -72,7 +72,10 @@ type Executor struct {
 	refused   int64 // Submits refused with ErrQueueFull
 	busy      time.Duration
 	late      reservoir
-	levels    levelLog // time with each number of slots serving
+	levels    levelLog  // time with each number of slots serving
+	occ       []occStep // changes of units held and slots serving (occupancy.go)
+	occBase   time.Time // origin of occ's times
+	occLost   bool      // occ grew too long and stopped
 
 	// Processor sharing (Discipline ps): the units in service.
 	psActive []*psJob
@@ -91,6 +94,7 @@ func (e *Executor) setRunning(n int) { e.setRunningAt(n, time.Now()) }
 func (e *Executor) setRunningAt(n int, at time.Time) {
 	if n != e.running {
 		e.levels.change(at, n-e.running, time.Now())
+		e.note(at, 0, n-e.running)
 	}
 	e.running = n
 }
@@ -120,7 +124,8 @@ func New(cfg Config) (*Executor, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	e := &Executor{cfg: cfg, speed: cfg.Speed, exited: make(chan struct{}), levels: newLevelLog(cfg.Servers, time.Now())}
+	now := time.Now()
+	e := &Executor{cfg: cfg, speed: cfg.Speed, exited: make(chan struct{}), levels: newLevelLog(cfg.Servers, now), occBase: now}
 	e.cond = sync.NewCond(&e.mu)
 	if cfg.Kernel != KernelSleep {
 		perNano, err := itersPerNano(cfg.Kernel)
@@ -173,6 +178,7 @@ func (e *Executor) Submit(u *Unit) error {
 		return nil
 	}
 	u.queued = time.Now()
+	e.noteHeld(u.queued, 1)
 	e.queue = append(e.queue, u)
 	e.cond.Signal()
 	return nil
@@ -248,6 +254,7 @@ func (e *Executor) Take(pos int) (*Unit, bool) {
 	copy(e.queue[pos:], e.queue[pos+1:])
 	e.queue[len(e.queue)-1] = nil
 	e.queue = e.queue[:len(e.queue)-1]
+	e.noteHeld(time.Now(), -1)
 	return u, true
 }
 
@@ -352,6 +359,7 @@ func (e *Executor) Withdraw(ctx context.Context, u *Unit, running bool) bool {
 		for i, w := range e.queue {
 			if w == u {
 				e.queue = slices.Delete(e.queue, i, i+1)
+				e.noteHeld(time.Now(), -1)
 				return true
 			}
 		}
@@ -430,6 +438,7 @@ func (e *Executor) Close(ctx context.Context) []*Unit {
 	e.psWake.Store(true)
 	left := e.queue
 	e.queue = nil
+	e.noteHeld(time.Now(), -len(left))
 	for _, s := range e.slots {
 		if s.unit != nil {
 			s.stop.Store(true)

@@ -68,6 +68,7 @@ func (e *Executor) psAdvance(now time.Time) {
 			j.rem -= w
 			if j.rem <= e.psEps {
 				e.psDone = append(e.psDone, psEnd{j, at})
+				e.noteHeld(at, -1)
 			} else {
 				keep = append(keep, j)
 			}
@@ -90,19 +91,22 @@ func (e *Executor) psSubmit(u *Unit) {
 	now := time.Now()
 	e.psAdvance(now)
 	e.psActive = append(e.psActive, &psJob{u: u, rem: u.Size - u.Progress, start: now})
-	e.setRunning(min(len(e.psActive), e.cfg.Servers))
+	e.noteHeld(now, 1)
+	e.setRunningAt(min(len(e.psActive), e.cfg.Servers), now)
 	e.cond.Signal()
 }
 
 // psWithdraw (e.mu held) takes u out of service, its progress recorded,
 // and has the loop re-plan: the others now get a larger share.
 func (e *Executor) psWithdraw(u *Unit) bool {
-	e.psAdvance(time.Now())
+	now := time.Now()
+	e.psAdvance(now)
 	for i, j := range e.psActive {
 		if j.u == u {
 			u.Progress = min(max(u.Size-j.rem, 0), u.Size)
 			e.psActive = slices.Delete(e.psActive, i, i+1)
-			e.setRunning(min(len(e.psActive), e.cfg.Servers))
+			e.noteHeld(now, -1)
+			e.setRunningAt(min(len(e.psActive), e.cfg.Servers), now)
 			e.psWake.Store(true)
 			return true
 		}
@@ -141,8 +145,9 @@ func (e *Executor) psLoop() {
 				j.u.Progress = j.u.Size - math.Max(j.rem, 0)
 				e.aborted = append(e.aborted, j.u)
 			}
+			e.noteHeld(now, -len(e.psActive))
 			e.psActive = nil
-			e.setRunning(0)
+			e.setRunningAt(0, now)
 		}
 		done := e.psDone // those that finished are reported, even when aborting
 		e.psDone = nil

@@ -46,6 +46,7 @@ func (e *Executor) serve(s *slot) {
 			e.late.add(late)
 		}
 		s.unit = nil
+		e.noteHeld(end, -1)
 		e.setRunningAt(e.running-1, end) // at the service's end, as busy counts it, not when the thread noticed
 		if s.req != nil {                // a Preempt came too late
 			s.req.ch <- nil
@@ -241,6 +242,7 @@ func (e *Executor) stopRunning(s *slot, now time.Time, progress float64) bool {
 	e.busy += now.Sub(s.served)
 	s.lastEnd = now
 	s.unit = nil
+	e.noteHeld(now, -1)
 	e.setRunningAt(e.running-1, now)
 	if s.req != nil {
 		s.req.ch <- u

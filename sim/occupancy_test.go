@@ -1,0 +1,135 @@
+package sim
+
+import (
+	"context"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/loadlab/loadlab/occupancy"
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// config is a Config with its policies and sizes looked up.
+func config(t *testing.T, cfg Config, dispatch, migrate, size string) Config {
+	t.Helper()
+	reg := policy.Builtin()
+	var err error
+	if cfg.Dispatch, err = reg.Dispatch(dispatch); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Migrate, err = reg.Migrate(migrate); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Workload, err = workload.New(workload.Config{Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestOccupancyReplay runs points with the ledger recording what the
+// simulator fed it, and replays that recording (per-node logs, arrivals,
+// departures) as the coordinator replays its agents' logs: the numbers
+// must be the very same.
+func TestOccupancyReplay(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		cfg               Config
+		dispatch, migrate string
+	}{
+		{"random", Config{Nodes: 8, Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 1}, "random", "none"},
+		{"two servers, PS", Config{Nodes: 4, Servers: 2, Discipline: "ps", Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 2}, "random", "none"},
+		{"migrations with costs", Config{Nodes: 8, Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 3,
+			Costs: Costs{Latency: 0.01, TransferCPU: 0.1, ProbeCPU: 0.002}}, "random", "sender.threshold(T=1, probes=3)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := start(config(t, tc.cfg, tc.dispatch, tc.migrate, "exp(mean=1)"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.m.occ.Record()
+			if err := c.run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			r, err := c.result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			nodes, arrivals, departures := c.m.occ.Logs()
+			servers := make([]int, c.cfg.Nodes)
+			for i := range servers {
+				servers[i] = c.cfg.Servers
+			}
+			st := occupancy.Replay(servers, c.cfg.Jobs, c.cfg.Warmup, nodes, arrivals, departures, c.now)
+			if !slices.Equal(r.NodeUtilization, st.NodeUtilization) || r.Utilization != st.Utilization ||
+				!slices.Equal(r.NodeTLP, st.NodeTLP) || r.TLP != st.TLP ||
+				r.MeanInSystem != st.MeanInSystem || r.WaitWhileIdle != st.WaitWhileIdle || r.ArrivalRate != st.ArrivalRate {
+				t.Errorf("simulator: util %v tlp %v L %v wwi %v\nreplayed:  util %v tlp %v L %v wwi %v",
+					r.Utilization, r.TLP, r.MeanInSystem, r.WaitWhileIdle, st.Utilization, st.TLP, st.MeanInSystem, st.WaitWhileIdle)
+			}
+			if r.WaitWhileIdle <= 0 || r.WaitWhileIdle >= 1 {
+				t.Errorf("wait while idle %v: want a fraction strictly inside (0, 1) at ρ=0.8", r.WaitWhileIdle)
+			}
+		})
+	}
+}
+
+// TestWaitWhileIdleOneNode: with one node there is no other node to be idle.
+func TestWaitWhileIdleOneNode(t *testing.T) {
+	r := mustRun(t, Config{Nodes: 1, Servers: 2, Load: 0.9, Jobs: 50000, Warmup: 5000, Seed: 4}, "random", "none", "exp(mean=1)")
+	if r.WaitWhileIdle != 0 {
+		t.Errorf("one node: wait while idle %v, want 0", r.WaitWhileIdle)
+	}
+	if r.MeanInSystem < 1 {
+		t.Errorf("mean in system %v: implausible for M/M/2 at ρ=0.9", r.MeanInSystem)
+	}
+}
+
+// TestWaitWhileIdleJSQ: joining the shortest queue leaves far less waiting
+// beside idle servers than random dispatch does.
+func TestWaitWhileIdleJSQ(t *testing.T) {
+	cfg := Config{Nodes: 8, Load: 0.8, Jobs: 200000, Warmup: 20000, Seed: 5}
+	random := mustRun(t, cfg, "random", "none", "exp(mean=1)")
+	jsq := mustRun(t, cfg, "jsq", "none", "exp(mean=1)")
+	t.Logf("wait while idle: random %.4f, jsq %.4f", random.WaitWhileIdle, jsq.WaitWhileIdle)
+	if !(jsq.WaitWhileIdle < random.WaitWhileIdle/2) {
+		t.Errorf("wait while idle: jsq %.4f, random %.4f: want jsq below half of random", jsq.WaitWhileIdle, random.WaitWhileIdle)
+	}
+}
+
+// TestWaitWhileIdleTheory: random dispatch splits Poisson arrivals into N
+// independent M/M/1 queues, each idle with probability 1−ρ, busy with
+// nobody waiting ρ(1−ρ) and with someone waiting ρ². A waiting node is
+// never idle, so some node waits while another is idle with probability
+// 1 − P(none waits) − P(none idle) + P(none waits, none idle)
+// = 1 − (1−ρ²)^N − ρ^N + (ρ−ρ²)^N. The mean over replications must lie
+// within its 95% confidence interval of that.
+func TestWaitWhileIdleTheory(t *testing.T) {
+	const reps = 10
+	for _, tc := range []struct {
+		nodes int
+		rho   float64
+	}{{2, 0.5}, {4, 0.8}, {8, 0.7}} {
+		n := float64(tc.nodes)
+		rho := tc.rho
+		theory := 1 - math.Pow(1-rho*rho, n) - math.Pow(rho, n) + math.Pow(rho-rho*rho, n)
+		var sum, sum2 float64
+		for rep := range reps {
+			cfg := Config{Nodes: tc.nodes, Load: rho, Jobs: 400000, Warmup: 40000, Seed: uint64(100 + rep)}
+			w := mustRun(t, cfg, "random", "none", "exp(mean=1)").WaitWhileIdle
+			sum += w
+			sum2 += w * w
+		}
+		mean := sum / reps
+		sd := math.Sqrt((sum2 - reps*mean*mean) / (reps - 1))
+		half := 2.262 * sd / math.Sqrt(reps) // t(0.975, 9)
+		t.Logf("N=%d ρ=%.1f: wait while idle %.4f ± %.4f, theory %.4f", tc.nodes, rho, mean, half, theory)
+		if math.Abs(mean-theory) > half {
+			t.Errorf("N=%d ρ=%.1f: wait while idle %.4f ± %.4f, theory %.4f", tc.nodes, rho, mean, half, theory)
+		}
+		if half > 0.02*theory {
+			t.Errorf("N=%d ρ=%.1f: half-width %.4f is over 2%% of %.4f: runs too short to check", tc.nodes, rho, half, theory)
+		}
+	}
+}
