@@ -1,0 +1,28 @@
+package stats
+
+import (
+	"math"
+	"testing"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+// TestWaitWhileIdleMetric checks the registry's wait_while_idle: the mean
+// over the replications that know it (-1: an agent sent no log) with its
+// t interval, lower better.
+func TestWaitWhileIdleMetric(t *testing.T) {
+	m, ok := MetricByName("wait_while_idle")
+	if !ok || !m.Lower {
+		t.Fatalf("wait_while_idle: %+v, %v", m, ok)
+	}
+	var recs []results.Record
+	for i, w := range []float64{0.6, 0.5, -1} {
+		recs = append(recs, results.Record{Point: results.Point{Policy: "random", Workload: "exp", Load: 0.8, Replication: i},
+			Result: results.Result{WaitWhileIdle: w}})
+	}
+	mean, half := Summarize(recs)[0].Estimate(m)
+	wantHalf := 12.706 * math.Sqrt(0.005) / math.Sqrt(2) // t(0.975, 1)·s/√2
+	if math.Abs(mean-0.55) > 1e-12 || math.Abs(half-wantHalf) > 1e-3 {
+		t.Errorf("estimate %g ± %g, want 0.55 ± %.4f from the two known", mean, half, wantHalf)
+	}
+}
