@@ -87,9 +87,10 @@ var metrics = []Metric{
 	{Name: "utilization", Label: "mean utilisation", Lower: true,
 		Table: "Utilisation (mean busy fraction of servers)", MeanOnly: true, Rank: 6, Value: always(func(r results.Result) float64 { return r.Utilization })},
 	{Name: "tlp", Label: "thread-level parallelism", Value: always(func(r results.Result) float64 { return r.TLP })},
-	// Livny & Melman (1982): what load sharing could still gain. -1 in a
+	// Livny & Melman (1982): the fraction of time a job waits at one node
+	// while a server of another idles, what load sharing could still gain. -1 in a
 	// record: not known (an agent sent no occupancy log).
-	{Name: "wait_while_idle", Label: "time a job waits while a server elsewhere idles", Unit: "fraction", Lower: true,
+	{Name: "wait_while_idle", Label: "wait while idle", Unit: "fraction of time", Lower: true,
 		Value: func(r results.Result) (float64, bool) { return r.WaitWhileIdle, r.WaitWhileIdle >= 0 }},
 	{Name: "failed_fraction", Label: "jobs failed", Unit: "fraction of issued", Lower: true, Value: perIssued(func(r results.Result) float64 { return float64(r.JobsFailed) })},
 	{Name: "migrations_per_job", Label: "migrations per job", Lower: true,
