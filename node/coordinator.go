@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/serf/serf"
+
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/gossip"
@@ -496,7 +498,7 @@ func (co *coordinator) findAgents(ctx context.Context) ([]string, error) {
 	for {
 		var roster []string
 		for _, m := range co.g.Members() { // sorted by name
-			if m.Tags[tagRole] == "agent" && m.Status == "alive" && m.Tags[tagRPC] != "" {
+			if m.Tags[tagRole] == "agent" && m.Status == serf.StatusAlive && m.Tags[tagRPC] != "" {
 				roster = append(roster, m.Name)
 			}
 		}
@@ -535,7 +537,7 @@ func (e *FindError) Error() string {
 		if role == "" {
 			role = "no role"
 		}
-		seen = append(seen, m.Name+" ("+role+", "+m.Status+")")
+		seen = append(seen, m.Name+" ("+role+", "+m.Status.String()+")")
 	}
 	list := "no other member"
 	if len(seen) > 0 {
@@ -630,7 +632,7 @@ func (co *coordinator) watch(ctx context.Context) {
 		case <-tick.C:
 		}
 		for i, name := range co.roster {
-			if m, ok := co.g.Member(name); ok && m.Status == "alive" {
+			if m, ok := co.g.Member(name); ok && m.Status == serf.StatusAlive {
 				continue
 			}
 			co.mu.Lock()
@@ -909,7 +911,7 @@ func (co *coordinator) unended(id int) string {
 		return reasonTimeout
 	}
 	name := co.roster[h]
-	if m, ok := co.g.Member(name); co.dead[h] || !ok || m.Status != "alive" {
+	if m, ok := co.g.Member(name); co.dead[h] || !ok || m.Status != serf.StatusAlive {
 		return reasonGone(name)
 	}
 	if co.unsent[int64(id)] {

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/serf/serf"
+
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/gossip"
@@ -62,7 +64,7 @@ func (p *peers) get(id policy.NodeID) (gossip.Member, bool) {
 		p.at = time.Now()
 	}
 	m, ok := p.by[p.roster[id]]
-	return m, ok && m.Status == "alive" && m.Tags[tagRPC] != ""
+	return m, ok && m.Status == serf.StatusAlive && m.Tags[tagRPC] != ""
 }
 
 // counters are what a node counts about load distribution.
