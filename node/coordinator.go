@@ -670,7 +670,7 @@ func (co *coordinator) submitFailed(id int64, n int, answered bool, err error) {
 	dead := co.dead[n]
 	co.mu.Unlock()
 	switch {
-	case dead || errors.Is(err, syscall.ECONNREFUSED) || (answered && strings.Contains(err.Error(), errLeaving.Error())):
+	case dead || errors.Is(err, syscall.ECONNREFUSED) || (answered && errors.Is(err, errLeaving)):
 		co.end(id, -1, 0, 0, reasonGone(name), 0)
 	case answered:
 		co.end(id, -1, 0, 0, reasonRefused(name), 0)

@@ -239,6 +239,9 @@ func reply(ctx context.Context, c *Conn, h Handler, m *Msg) {
 	switch {
 	case err != nil:
 		out = Msg{Type: TypeError, From: -1, Data: []byte(err.Error())}
+		if c, ok := errors.AsType[Coder](err); ok && c.Code() != 0 {
+			out.Note = &Note{Kind: c.Code()} // the caller branches on it (RemoteError.Is)
+		}
 	case r == nil:
 		out = Msg{Type: TypeAck, From: -1}
 	default:
