@@ -98,6 +98,21 @@ func (t *tasks) start(f func()) bool {
 	return true
 }
 
+// run runs f in the calling goroutine as a task (close waits for it);
+// false (and f not run) once closed.
+func (t *tasks) run(f func()) bool {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return false
+	}
+	t.wg.Add(1)
+	t.mu.Unlock()
+	defer t.wg.Done()
+	f()
+	return true
+}
+
 // close refuses new tasks and waits for the running ones.
 func (t *tasks) close() {
 	t.mu.Lock()
