@@ -22,6 +22,12 @@ demo-local:
 test: vet
 	$(GO) test -count=1 -p 1 ./...
 
+# The real-agent suite under the race detector (about 10 minutes): the
+# coordinator, agents, gossip and wire code, and the command that runs them.
+.PHONY: race
+race:
+	$(GO) test -race -timeout 40m ./node/... ./cmd/loadlab
+
 # Unit tests only: skips the long theory runs and process-kill tests.
 test-short:
 	$(GO) test -short ./...
