@@ -204,7 +204,8 @@ func stacks() string {
 func pointStacks(all string) string {
 	var keep []string
 	for _, g := range strings.Split(all, "\n\n") {
-		if strings.Contains(g, "github.com/loadlab/loadlab/") && !strings.Contains(g, "testing.tRunner") {
+		// A goroutine in goexit has ended; only its stack is left.
+		if strings.Contains(g, "github.com/loadlab/loadlab/") && !strings.Contains(g, "testing.tRunner") && !strings.Contains(g, "runtime.goexit1(") {
 			keep = append(keep, g)
 		}
 	}

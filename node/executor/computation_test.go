@@ -32,7 +32,7 @@ func TestComputationMigrates(t *testing.T) {
 		t.Run(kernel, func(t *testing.T) {
 			cfg := Config{Kernel: kernel, TimeUnit: time.Millisecond, Checkpoint: 100 * time.Microsecond}
 			exs := []*Executor{start(t, cfg), start(t, cfg), start(t, cfg)}
-			const size, wantMoves = 200.0, 5 // model units: 200 ms of one core
+			const size, wantMoves = 200.0 * raceScale, 5 // model units: 200 ms of one core (1 s under -race)
 			iters := int64(size * exs[0].ItersPerUnit())
 			seed := int64(0x5eed)
 			want := reference(t, kernel, seed, iters)
