@@ -53,6 +53,12 @@ func TestComputationMigrates(t *testing.T) {
 				}
 				time.Sleep(3 * time.Millisecond)
 				stopped, ok := exs[i].Preempt(context.Background(), u.ID)
+				// Not running yet (a busy machine's slot may take longer
+				// than the sleep to pick it up): try again.
+				for deadline := time.Now().Add(10 * time.Second); !ok && len(done) == 0 && time.Now().Before(deadline); {
+					time.Sleep(time.Millisecond)
+					stopped, ok = exs[i].Preempt(context.Background(), u.ID)
+				}
 				if !ok {
 					break // it finished first
 				}
