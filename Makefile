@@ -22,6 +22,13 @@ demo-local:
 test: vet
 	$(GO) test -count=1 -p 1 ./...
 
+# The real-agent suite under the race detector (about 12 minutes): the
+# coordinator, agents, gossip and wire code, and the command that runs them.
+# One package at a time, as in test: the tests measure time.
+.PHONY: race
+race:
+	$(GO) test -race -p 1 -timeout 40m ./node/... ./cmd/loadlab
+
 # Unit tests only: skips the long theory runs and process-kill tests.
 test-short:
 	$(GO) test -short ./...

@@ -67,6 +67,10 @@ type point struct {
 	ctx    context.Context // ends with the point
 	cancel context.CancelFunc
 	tasks  *tasks // every goroutine of the point but the executor's and completion reports
+	// reports are the completion reports in flight. They outlive ctx, so
+	// that a job's end is reported even as the point ends, and run with the
+	// agent's context; endPoint waits for them.
+	reports sync.WaitGroup
 
 	mu      sync.Mutex // serialises policy calls; guards view (its histograms and job list), xferRTT and wake
 	mig     policy.Migrator
@@ -165,7 +169,8 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 			j.Checkpoint = bytes.Clone(j.Checkpoint)
 			j.State, j.Code, j.Resources = nil, nil, nil
 			m.Release()
-			go p.moved(j, policy.NodeID(p.setup.ID), j.Hops) // the sender's note is lost if it dies
+			id, replyTo, hops := j.ID, j.ReplyTo, j.Hops
+			p.tasks.start(func() { p.moved(id, replyTo, policy.NodeID(p.setup.ID), hops) }) // the sender's note is lost if it dies
 		} else {
 			p.units.dispatched(j.Class)
 		}
@@ -316,6 +321,7 @@ func (a *Agent) endPoint(ctx context.Context, reason string) {
 	for _, u := range p.ex.Close(ctx) {
 		p.fail(u.Data.(*wire.Job), reason)
 	}
+	p.reports.Wait() // the executor is closed: no report starts any more
 }
 
 // Close stops the agent: it refuses new requests, ends the current point
@@ -476,7 +482,8 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool, lv *live
 	p.mu.Lock()
 	p.xferRTT.Record(p.view.clock.units(acked.Sub(start)))
 	p.mu.Unlock()
-	go p.moved(j, to, out.Hops)
+	id, replyTo, hops := j.ID, j.ReplyTo, out.Hops
+	p.tasks.start(func() { p.moved(id, replyTo, to, hops) })
 	return true
 }
 
@@ -581,14 +588,14 @@ func (p *point) polled(m *wire.Msg) {
 }
 
 // done reports a finished job to its coordinator. It runs on an executor
-// slot, so the network I/O goes to its own goroutine.
+// slot, so the network I/O goes to its own goroutine (p.reports).
 func (p *point) done(u *executor.Unit, start, end time.Time) {
 	j := u.Data.(*wire.Job)
 	c := &wire.Completion{JobID: j.ID, Node: p.setup.ID, Hops: j.Hops, StartUnixNano: start.UnixNano(), EndUnixNano: end.UnixNano()}
 	if u.Comp != nil {
 		c.Result = u.Comp.Checkpoint()
 	}
-	go p.report(j, c)
+	p.reports.Go(func() { p.report(j, c) })
 }
 
 func (p *point) fail(j *wire.Job, reason string) {
@@ -596,28 +603,30 @@ func (p *point) fail(j *wire.Job, reason string) {
 }
 
 // report sends a completion; if it cannot, the coordinator counts the job
-// as failed (timeout) at the end of the point.
+// as failed (timeout) at the end of the point. It runs with the agent's
+// context, not the point's: a job's end is reported as its point ends.
 func (p *point) report(j *wire.Job, c *wire.Completion) {
 	if p.faults.down() {
 		return // killed (fault.go)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
+	ctx, cancel := context.WithTimeout(p.a.ctx, transferTimeout)
 	defer cancel()
 	if cl, err := p.a.pool.Get(ctx, j.ReplyTo); err == nil {
 		_ = cl.Send(&wire.Msg{Type: wire.TypeCompletion, From: p.setup.ID, Done: c})
 	}
 }
 
-// moved tells the coordinator that j now lives on node to, with hops
-// hops there (one-way).
-func (p *point) moved(j *wire.Job, to policy.NodeID, hops int32) {
+// moved tells the coordinator at replyTo that job id now lives on node
+// to, with hops hops there (one-way). It runs as one of the point's tasks
+// and ends with it.
+func (p *point) moved(id int64, replyTo string, to policy.NodeID, hops int32) {
 	if p.faults.down() {
 		return // killed (fault.go)
 	}
-	body, _ := json.Marshal(control{Op: opMoved, Moved: &moved{Job: j.ID, To: int32(to), Hops: hops}})
-	ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
+	body, _ := json.Marshal(control{Op: opMoved, Moved: &moved{Job: id, To: int32(to), Hops: hops}})
+	ctx, cancel := context.WithTimeout(p.ctx, transferTimeout)
 	defer cancel()
-	if cl, err := p.a.pool.Get(ctx, j.ReplyTo); err == nil {
+	if cl, err := p.a.pool.Get(ctx, replyTo); err == nil {
 		_ = cl.Send(&wire.Msg{Type: wire.TypeControl, From: p.setup.ID, Data: body})
 	}
 }
@@ -640,7 +649,7 @@ func (p *point) setWake(t float64) {
 		p.wake.Stop()
 	}
 	p.wake = time.AfterFunc(max(d, 0), func() {
-		p.decide(func() policy.Action { return p.mig.Timer(p.view) })
+		p.tasks.run(func() { p.decide(func() policy.Action { return p.mig.Timer(p.view) }) })
 	})
 }
 

@@ -13,11 +13,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/serf/serf"
+
 	"github.com/loadlab/loadlab/latency"
-	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/occupancy"
@@ -58,6 +60,11 @@ type PointConfig struct {
 	// random stream; jobs go to whichever is free, as behind a front-end
 	// that spreads requests over several load balancers.
 	Dispatchers int
+	// MaxSubmits bounds the submissions in flight at once (default
+	// DefaultMaxSubmits). A submission is in flight from its decision to
+	// the agent's answer, Distances' delay included; at the bound the
+	// dispatchers wait, and the wait shows as schedule lag.
+	MaxSubmits int
 	// Registry is where the agents RunLocal starts look up the migration
 	// policy (default policy.Builtin()); testbed agents use their own.
 	Registry *policy.Registry
@@ -91,11 +98,18 @@ type PointConfig struct {
 	FaultBin float64
 	kill     func(name string) bool // crashes the named agent (RunLocal only); false if not found
 
-	agentHook func(*AgentConfig) // tests: adjusts each agent RunLocal starts
+	agentHook func(*AgentConfig)   // tests: adjusts each agent RunLocal starts
+	onSubmit  func(inFlight int64) // tests: called as each submission starts, with those in flight
 }
 
 // DefaultFindTimeout is PointConfig.FindTimeout's default.
 const DefaultFindTimeout = 30 * time.Second
+
+// DefaultMaxSubmits is PointConfig.MaxSubmits's default: a goroutine and a
+// request each, and never reached at the loads a point can offer (about
+// rate × round trip are in flight: 10 at 5,000 jobs/s and a 2 ms round
+// trip; 250 with 50 ms of emulated distance).
+const DefaultMaxSubmits = 1024
 
 func (c *PointConfig) fill() error {
 	if c.Servers == 0 {
@@ -119,6 +133,9 @@ func (c *PointConfig) fill() error {
 	if c.Dispatchers == 0 {
 		c.Dispatchers = 1
 	}
+	if c.MaxSubmits == 0 {
+		c.MaxSubmits = DefaultMaxSubmits
+	}
 	switch {
 	case c.Nodes < 1:
 		return fmt.Errorf("nodes: must be at least 1, got %d", c.Nodes)
@@ -132,6 +149,8 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("find timeout %v: want a positive duration", c.FindTimeout)
 	case c.Dispatchers < 1 || c.Dispatchers > 64:
 		return fmt.Errorf("dispatchers: want 1 to 64, got %d", c.Dispatchers)
+	case c.MaxSubmits < 1:
+		return fmt.Errorf("max submits: want at least 1, got %d", c.MaxSubmits)
 	case c.Workload == nil || c.Dispatch == nil || c.Migrate == nil:
 		return errors.New("workload, dispatch and migrate policies are required")
 	case c.Distances != nil && len(c.Distances) != c.Nodes:
@@ -335,7 +354,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 		gs.Close()
 		return nil, err
 	}
-	runCtx, stop := context.WithCancel(context.Background())
+	runCtx, stop := context.WithCancel(ctx) // the point's: serving, and the dispatchers' probes and messages
 	wc := wire.Config{Security: c.Security}
 	co := &coordinator{cfg: c, g: gs, pool: wc.NewPool(), ln: ln, stop: stop, serve: make(chan error, 1),
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
@@ -498,7 +517,7 @@ func (co *coordinator) findAgents(ctx context.Context) ([]string, error) {
 	for {
 		var roster []string
 		for _, m := range co.g.Members() { // sorted by name
-			if m.Tags[tagRole] == "agent" && m.Status == "alive" && m.Tags[tagRPC] != "" {
+			if m.Tags[tagRole] == "agent" && m.Status == serf.StatusAlive && m.Tags[tagRPC] != "" {
 				roster = append(roster, m.Name)
 			}
 		}
@@ -537,7 +556,7 @@ func (e *FindError) Error() string {
 		if role == "" {
 			role = "no role"
 		}
-		seen = append(seen, m.Name+" ("+role+", "+m.Status+")")
+		seen = append(seen, m.Name+" ("+role+", "+m.Status.String()+")")
 	}
 	list := "no other member"
 	if len(seen) > 0 {
@@ -549,6 +568,8 @@ func (e *FindError) Error() string {
 }
 
 // run issues every job at its scheduled time and waits for them to end.
+// Every goroutine it starts ends with ctx or before run returns: run waits
+// for all of them on every path.
 func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	c := co.cfg
 	meanSpeed := 1.0
@@ -559,65 +580,64 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 		}
 	}
 	rate := c.Workload.RateFor(c.Load, c.Nodes*c.Servers, meanSpeed)
-	gen := c.Workload.Generator(c.Seed, rate)
 	offset := co.clock.now() + 0.05*float64(time.Second)/float64(c.TimeUnit) // start 50 ms from now
-	replyTo := co.ln.Addr().String()
 	co.mu.Lock()
 	co.offset = offset
 	co.mu.Unlock()
+	gen := &generator{jobs: c.Workload.Generator(c.Seed, rate), n: c.Jobs, clock: co.clock, offset: offset,
+		replyTo: co.ln.Addr().String(), schedule: co.schedule}
 
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	watched := make(chan struct{})
-	go func() { co.watch(watchCtx); close(watched) }()
-	injected := make(chan struct{})
+	pctx, stop := context.WithCancel(ctx)
+	var watchers sync.WaitGroup
+	defer func() { stop(); watchers.Wait() }()
+	watchers.Go(func() { co.watch(pctx) })
 	if co.faults != nil {
-		go func() { co.inject(watchCtx, offset); close(injected) }()
-	} else {
-		close(injected)
+		watchers.Go(func() { co.inject(pctx, offset) })
 	}
 
 	// Jobs go from the generator to the dispatchers through a queue, so a
 	// slow decision delays dispatch (measured as lag) but never the schedule.
 	queue := make(chan *wire.Job, 65536)
-	var dispatchers, submits sync.WaitGroup
+	sub := &submitter{sem: make(chan struct{}, c.MaxSubmits), onSubmit: c.onSubmit}
+	var dispatchers sync.WaitGroup
 	for _, d := range co.disps {
-		dispatchers.Add(1)
-		go func() {
-			defer dispatchers.Done()
+		dispatchers.Go(func() {
 			for j := range queue {
-				co.dispatch(ctx, d, j, &submits)
+				if ctx.Err() != nil {
+					continue // the point is abandoned: drain the queue
+				}
+				co.dispatch(ctx, d, j, sub)
 			}
-		}()
+		})
 	}
-	for i := 0; i < c.Jobs; i++ {
-		w := gen.Next()
-		at := w.Arrival + offset
-		co.mu.Lock()
-		co.scheduled[w.ID], co.size[w.ID] = at, w.Size
-		co.mu.Unlock()
-		executor.SleepUntil(co.clock.wall(at))
-		if ctx.Err() != nil {
-			break
-		}
-		queue <- &wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: replyTo}
-	}
+	genErr := gen.run(ctx, queue)
 	close(queue)
 	dispatchers.Wait()
-	submits.Wait()
+	sub.wg.Wait()
+	if genErr != nil {
+		return results.Result{}, genErr
+	}
 	if err := ctx.Err(); err != nil {
 		return results.Result{}, err
 	}
+	drain := time.NewTimer(c.Drain)
+	defer drain.Stop()
 	select {
 	case <-co.allDone:
-	case <-time.After(c.Drain):
+	case <-drain.C:
 	case <-ctx.Done():
 		return results.Result{}, ctx.Err()
 	}
-	stopWatch()
-	<-watched // no job ends behind the result's back
-	<-injected
+	stop()
+	watchers.Wait() // no job ends behind the result's back
 	return co.result(), nil
+}
+
+// schedule records job w's scheduled arrival (model time at) and size.
+func (co *coordinator) schedule(w workload.Job, at float64) {
+	co.mu.Lock()
+	defer co.mu.Unlock()
+	co.scheduled[w.ID], co.size[w.ID] = at, w.Size
 }
 
 // watch fails the jobs of agents that serf finds failed or gone, so that
@@ -632,7 +652,7 @@ func (co *coordinator) watch(ctx context.Context) {
 		case <-tick.C:
 		}
 		for i, name := range co.roster {
-			if m, ok := co.g.Member(name); ok && m.Status == "alive" {
+			if m, ok := co.g.Member(name); ok && m.Status == serf.StatusAlive {
 				continue
 			}
 			co.mu.Lock()
@@ -670,7 +690,7 @@ func (co *coordinator) submitFailed(id int64, n int, answered bool, err error) {
 	dead := co.dead[n]
 	co.mu.Unlock()
 	switch {
-	case dead || errors.Is(err, syscall.ECONNREFUSED) || (answered && strings.Contains(err.Error(), errLeaving.Error())):
+	case dead || errors.Is(err, syscall.ECONNREFUSED) || (answered && errors.Is(err, errLeaving)):
 		co.end(id, -1, 0, 0, reasonGone(name), 0)
 	case answered:
 		co.end(id, -1, 0, 0, reasonRefused(name), 0)
@@ -681,10 +701,21 @@ func (co *coordinator) submitFailed(id int64, n int, answered bool, err error) {
 	}
 }
 
+// submitter bounds the submissions in flight: each holds a slot of sem
+// from before its goroutine starts until it ends.
+type submitter struct {
+	sem      chan struct{}
+	wg       sync.WaitGroup
+	inFlight atomic.Int64
+	onSubmit func(inFlight int64) // tests: called as each submission starts
+}
+
 // dispatch places one job and submits it. Decisions are made one at a
-// time, in arrival order; submissions run concurrently so that a round
-// trip to one agent never delays the next decision.
-func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job, submits *sync.WaitGroup) {
+// time, in arrival order; submissions run concurrently, up to
+// PointConfig.MaxSubmits at once, so that a round trip to one agent never
+// delays the next decision. A submission still waiting when ctx ends is
+// dropped: the point is abandoned.
+func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job, sub *submitter) {
 	d.mu.Lock()
 	pj := toPolicyJob(j)
 	begin := co.clock.now()
@@ -721,16 +752,25 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		co.end(j.ID, -1, 0, 0, reason, 0)
 		return
 	}
-	submits.Add(1)
-	go func() {
-		defer submits.Done()
-		cctx, cancel := context.WithTimeout(ctx, transferTimeout)
-		defer cancel()
+	select {
+	case sub.sem <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	sub.wg.Go(func() {
+		defer func() { sub.inFlight.Add(-1); <-sub.sem }()
+		if k := sub.inFlight.Add(1); sub.onSubmit != nil {
+			sub.onSubmit(k)
+		}
 		far := 0.0 // the emulated distance, which the simulator adds itself too
 		if co.cfg.Distances != nil {
 			far = co.cfg.Distances[n]
-			executor.SleepUntil(co.clock.wall(decided + far))
+			if sleepUntil(ctx, co.clock.wall(decided+far)) != nil {
+				return
+			}
 		}
+		cctx, cancel := context.WithTimeout(ctx, transferTimeout)
+		defer cancel()
 		answered := false
 		cl, err := co.pool.Get(cctx, m.Tags[tagRPC])
 		if err == nil {
@@ -749,7 +789,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		if err != nil {
 			co.submitFailed(j.ID, int(n), answered, err)
 		}
-	}()
+	})
 }
 
 // handle receives completions from agents.
@@ -910,7 +950,7 @@ func (co *coordinator) unended(id int) string {
 		return reasonTimeout
 	}
 	name := co.roster[h]
-	if m, ok := co.g.Member(name); co.dead[h] || !ok || m.Status != "alive" {
+	if m, ok := co.g.Member(name); co.dead[h] || !ok || m.Status != serf.StatusAlive {
 		return reasonGone(name)
 	}
 	if co.unsent[int64(id)] {

@@ -82,7 +82,7 @@ func TestFaultsOnAgents(t *testing.T) {
 	t.Parallel() // waits mostly for serf to find the kill
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cfg := localPoint(t, 4, "leastconn", "age(cost=0.5, period=0.5, probes=2)", 0.7, 2000, 5*time.Millisecond)
+	cfg := localPoint(t, 4, "leastconn", "age(cost=0.5, period=0.5, probes=2)", 0.7, 2000, raceScale*5*time.Millisecond)
 	cfg.FaultBin = 25
 	// Agent 3, slowed, holds a queue when it is killed: the point then
 	// waits for serf to find it failed, so detection is measured.

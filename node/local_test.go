@@ -69,7 +69,7 @@ func TestLocalCluster(t *testing.T) {
 			// pod(d=2) decides after two probes: at a 10 ms unit the
 			// dispatcher has 3.6 ms a job, room enough on a busy machine
 			// (at 5 ms, beside other tests, it fell 40 units behind).
-			cfg := localPoint(t, 4, tc.dispatch, tc.migrate, 0.7, 600, 10*time.Millisecond)
+			cfg := localPoint(t, 4, tc.dispatch, tc.migrate, 0.7, 600, raceScale*10*time.Millisecond)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			r, err := RunLocal(ctx, cfg)
@@ -119,7 +119,7 @@ func TestLocalProcessorSharing(t *testing.T) {
 		t.Skip("starts a real cluster")
 	}
 	t.Parallel()
-	cfg := localPoint(t, 3, "random", "none", 0.6, 900, 10*time.Millisecond)
+	cfg := localPoint(t, 3, "random", "none", 0.6, 900, raceScale*10*time.Millisecond)
 	cfg.Discipline = "ps"
 	r, err := RunLocal(context.Background(), cfg)
 	if err != nil {

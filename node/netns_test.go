@@ -292,8 +292,8 @@ func runNetnsCoordinator(t *testing.T, ipTool string, tn *testNet, bin, label st
 
 // netnsUnit is the time unit of TestNetns's point: 1,000 jobs at ρ = 0.7
 // on 4 agents arrive over about 3.6 s; pod(d=2)'s dispatcher has 3.6 ms a
-// job for its probes.
-const netnsUnit = 10 * time.Millisecond
+// job for its probes (five times as long under -race: race_test.go).
+const netnsUnit = raceScale * 10 * time.Millisecond
 
 // TestNetnsCoordinatorHelper is TestNetns's coordinator process: with
 // LOADLAB_NETNS_COORDINATOR=join,bind,label,nodes,jobs,file it runs the

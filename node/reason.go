@@ -1,8 +1,9 @@
 package node
 
 import (
-	"errors"
 	"strconv"
+
+	"github.com/loadlab/loadlab/node/wire"
 )
 
 // Failure reasons: the keys of results.Result.Failures that real agents
@@ -41,11 +42,31 @@ func reasonNoNode(n int) string {
 	return "invalid placement: node " + strconv.Itoa(n) + " is not in the cluster"
 }
 
+// codedError is a sentinel error whose code crosses the wire
+// (wire.Coder): errors.Is tells it apart whether it was returned here or
+// by the agent that answered a call, without reading its text.
+type codedError struct {
+	code uint8
+	text string
+}
+
+func (e *codedError) Error() string { return e.text }
+func (e *codedError) Code() uint8   { return e.code }
+
+var _ wire.Coder = (*codedError)(nil)
+
+// The codes of the sentinel errors agents answer with; each names one
+// error for the run (agents and coordinator are the same binary).
+const (
+	codeShed    = 1
+	codeLeaving = 2
+)
+
 // errShed is the failure reason of a job refused because the agent holds
 // AgentConfig.MaxQueue jobs already: under overload an agent sheds work
 // rather than grow without bound, and the job is reported failed.
-var errShed = errors.New("shed: queue full")
+var errShed error = &codedError{codeShed, "shed: queue full"}
 
 // errLeaving is a closing agent's answer to every request; the coordinator
 // fails a job it refused so as gone (reasonGone), as the agent's own.
-var errLeaving = errors.New("agent leaving the cluster")
+var errLeaving error = &codedError{codeLeaving, "agent leaving the cluster"}

@@ -416,7 +416,7 @@ func TestOverload(t *testing.T) {
 		t.Skip("starts agents")
 	}
 	const (
-		unit     = 2 * time.Millisecond // a job of size 1 takes 2 ms: capacity 500 jobs/s
+		unit     = raceScale * 2 * time.Millisecond // a job of size 1 takes 2 ms: capacity 500 jobs/s (100 under -race: race_test.go)
 		maxQueue = 200
 		burst    = 3 * time.Second
 		calm     = 2 * time.Second

@@ -362,6 +362,11 @@ func TestUnitsLiveMethods(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Workload = w
+			// At 20 ms a unit a job runs 60 ms: on a busy machine the
+			// pre-copy rounds of 5 ms units outlasted every job, and the
+			// moves were all abandoned (no unit moved). Five times as long under
+			// -race (race_test.go).
+			c.TimeUnit = raceScale * 20 * time.Millisecond
 			const state, dirty, context = 400e3, 50e3, 20e3 // bytes; dirty per model unit
 			c.Units = &workload.UnitConfig{Unit: workload.Unit{Exec: workload.ExecSegment{State: state, Dirty: dirty, Context: context}},
 				Mobility: workload.Mobility{Method: method, Threshold: 1000}}

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/serf/serf"
+
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/gossip"
@@ -62,7 +64,7 @@ func (p *peers) get(id policy.NodeID) (gossip.Member, bool) {
 		p.at = time.Now()
 	}
 	m, ok := p.by[p.roster[id]]
-	return m, ok && m.Status == "alive" && m.Tags[tagRPC] != ""
+	return m, ok && m.Status == serf.StatusAlive && m.Tags[tagRPC] != ""
 }
 
 // counters are what a node counts about load distribution.
@@ -93,6 +95,21 @@ func (t *tasks) start(f func()) bool {
 		defer t.wg.Done()
 		f()
 	}()
+	return true
+}
+
+// run runs f in the calling goroutine as a task (close waits for it);
+// false (and f not run) once closed.
+func (t *tasks) run(f func()) bool {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return false
+	}
+	t.wg.Add(1)
+	t.mu.Unlock()
+	defer t.wg.Done()
+	f()
 	return true
 }
 

@@ -103,8 +103,11 @@ var paradigmDefs = defs[Paradigm]{
 }
 
 // preset returns the builder of a paradigm with the fixed settings of p.
-func preset(p Paradigm) func(v param.Values) (Paradigm, error) {
+// Each call builds its own copy: the builder is shared by every parse, and
+// parses may run concurrently (two agents of one process configuring).
+func preset(fixed Paradigm) func(v param.Values) (Paradigm, error) {
 	return func(v param.Values) (Paradigm, error) {
+		p := fixed
 		p.MaxHops = v.Int("hops")
 		if p.MaxHops < 0 {
 			return Paradigm{}, v.Errorf("hops", "must be ≥ 0 (0 = no limit), got %d", p.MaxHops)

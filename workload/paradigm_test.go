@@ -3,7 +3,9 @@ package workload
 import (
 	"errors"
 	"math"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -116,4 +118,23 @@ func TestParadigmNewCache(t *testing.T) {
 			t.Errorf("%s: cache capacity %v, want %v", c.spec, got, c.want)
 		}
 	}
+}
+
+// TestParseParadigmConcurrent: parses share the presets' builders, and each
+// gets its own parameters even when they run at once (two agents of one
+// process configuring; run with -race).
+func TestParseParadigmConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for hops := range 8 {
+		wg.Go(func() {
+			for range 200 {
+				p, err := ParseParadigm("code-on-demand(hops=" + strconv.Itoa(hops) + ", cache=" + strconv.Itoa(hops*10) + ")")
+				if err != nil || p.MaxHops != hops || p.Cache != float64(hops*10) {
+					t.Errorf("hops=%d: got %+v, %v", hops, p, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -32,7 +32,7 @@ func TestComputationMigrates(t *testing.T) {
 		t.Run(kernel, func(t *testing.T) {
 			cfg := Config{Kernel: kernel, TimeUnit: time.Millisecond, Checkpoint: 100 * time.Microsecond}
 			exs := []*Executor{start(t, cfg), start(t, cfg), start(t, cfg)}
-			const size, wantMoves = 200.0, 5 // model units: 200 ms of one core
+			const size, wantMoves = 200.0 * raceScale, 5 // model units: 200 ms of one core (1 s under -race)
 			iters := int64(size * exs[0].ItersPerUnit())
 			seed := int64(0x5eed)
 			want := reference(t, kernel, seed, iters)
@@ -53,6 +53,12 @@ func TestComputationMigrates(t *testing.T) {
 				}
 				time.Sleep(3 * time.Millisecond)
 				stopped, ok := exs[i].Preempt(context.Background(), u.ID)
+				// Not running yet (a busy machine's slot may take longer
+				// than the sleep to pick it up): try again.
+				for deadline := time.Now().Add(10 * time.Second); !ok && len(done) == 0 && time.Now().Before(deadline); {
+					time.Sleep(time.Millisecond)
+					stopped, ok = exs[i].Preempt(context.Background(), u.ID)
+				}
 				if !ok {
 					break // it finished first
 				}

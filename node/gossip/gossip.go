@@ -25,7 +25,7 @@ type Member struct {
 	Name     string
 	Addr     string            // gossip address host:port
 	Tags     map[string]string // static tags (load tag removed); shared, do not modify
-	Status   string            // alive, leaving, left, failed
+	Status   serf.MemberStatus // serf.StatusAlive, StatusLeaving, StatusLeft or StatusFailed
 	Load     policy.Load       // last published load
 	Seq      uint64            // publisher's sequence number of that load (from 1)
 	Sent     time.Time         // publisher's clock when published (exact on one machine; across hosts assumes synced clocks)
@@ -231,7 +231,7 @@ func (g *Gossip) WaitMembers(ctx context.Context, n int) error {
 		g.mu.RLock()
 		alive := 0
 		for _, m := range g.members {
-			if m.Status == serf.StatusAlive.String() {
+			if m.Status == serf.StatusAlive {
 				alive++
 			}
 		}
@@ -395,7 +395,7 @@ func (g *Gossip) apply(typ serf.EventType, sm serf.Member, now time.Time) {
 		g.sortLocked()
 	}
 	m.Addr = net.JoinHostPort(sm.Addr.String(), strconv.Itoa(int(sm.Port)))
-	m.Status = sm.Status.String()
+	m.Status = sm.Status
 	m.Tags = staticTags(sm.Tags)
 	// Accept a value only if newer: a higher sequence number, or a later
 	// clock (a member restarted under the same name begins again at 1).

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/serf/serf"
+
 	"github.com/loadlab/loadlab/policy"
 )
 
@@ -115,7 +117,7 @@ func TestPublishReachesEveryone(t *testing.T) {
 				if age := m.Age(now); age >= time.Second {
 					t.Errorf("%s: age of %s's load is %v, want < 1s", g.Name(), pub.Name(), age)
 				}
-				if m.Tags["role"] != "agent" || m.Tags["ld"] != "" || m.Status != "alive" {
+				if m.Tags["role"] != "agent" || m.Tags["ld"] != "" || m.Status != serf.StatusAlive {
 					t.Errorf("%s sees %s with tags %v, status %q", g.Name(), pub.Name(), m.Tags, m.Status)
 				}
 			}
@@ -203,7 +205,7 @@ func TestLeaveAndClose(t *testing.T) {
 		for _, g := range append(gs[:2:2], gs[3:]...) {
 			if !eventually(5*time.Second, func() bool {
 				m, ok := g.Member(gs[2].Name())
-				return ok && m.Status == "left"
+				return ok && m.Status == serf.StatusLeft
 			}) {
 				m, _ := g.Member(gs[2].Name())
 				t.Errorf("%s sees the leaver with status %q, want left", g.Name(), m.Status)
@@ -247,7 +249,7 @@ func TestMalformedLoadTagIgnored(t *testing.T) {
 	if !eventually(2*time.Second, func() bool { return sub.Stats()["bad_load_tags"] != "0" }) {
 		t.Fatal("malformed tag not counted")
 	}
-	if m, _ := sub.Member(bad.Name()); m.HasLoad || m.Status != "alive" {
+	if m, _ := sub.Member(bad.Name()); m.HasLoad || m.Status != serf.StatusAlive {
 		t.Errorf("after a malformed tag: HasLoad %v, status %q; want false, alive", m.HasLoad, m.Status)
 	}
 	l := policy.Load{Queue: 5, Servers: 1, Speed: 1}

@@ -29,7 +29,8 @@
 //
 // Any message may carry any section, but Submit and Transfer require a Job,
 // Load requires a Load, Completion requires a Completion and Message a
-// Note. A Probe from an agent carries the prober's own Load. Floats must be
+// Note. A Probe from an agent carries the prober's own Load; an Error may
+// carry a Note whose Kind is the error's code (Coder, RemoteError). Floats must be
 // finite. The encoding is canonical: a frame that decodes re-encodes to the
 // same bytes.
 //

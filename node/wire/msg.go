@@ -22,7 +22,7 @@ type Type uint8
 
 // The message types. Each comment names the reply a request gets.
 const (
-	TypeError      Type = iota + 1 // an error reply or report; Data holds the text
+	TypeError      Type = iota + 1 // an error reply or report; Data holds the text, Note.Kind its code if any (Coder)
 	TypeSubmit                     // a job to run (dispatcher → agent); reply TypeAck
 	TypeAck                        // generic OK reply
 	TypeProbe                      // ask for fresh load; reply TypeLoad
@@ -126,13 +126,35 @@ type Msg struct {
 	payload []byte // the frame buffer the byte slices above share, if pooled (see Release)
 }
 
-// remoteError is the error a TypeError message stands for.
-type remoteError struct{ text string }
+// A Coder is an error with a code a caller can branch on. A handler's
+// error that is or wraps a Coder reaches the caller with its code: the
+// TypeError reply carries it in Note.Kind, and Call returns a *RemoteError
+// with that Code, which errors.Is matches against any Coder of the same
+// code. Codes are the application's; 0 means none.
+type Coder interface {
+	error
+	Code() uint8
+}
 
-func (e *remoteError) Error() string { return e.text }
+// RemoteError is the error a TypeError message stands for: the peer's text
+// and, if its error was a Coder, its code.
+type RemoteError struct {
+	Code uint8 // 0: the peer gave none
+	Text string
+}
 
-// Err returns, for a TypeError message, an error whose text is Data; for any
-// other type it returns nil.
+func (e *RemoteError) Error() string { return e.Text }
+
+// Is reports whether target is a Coder with e's code (not 0), so that a
+// sentinel Coder is matched by errors.Is on both sides of a call.
+func (e *RemoteError) Is(target error) bool {
+	c, ok := target.(Coder)
+	return ok && e.Code != 0 && c.Code() == e.Code
+}
+
+// Err returns, for a TypeError message, a *RemoteError with Data as its
+// text and Note.Kind (if there is a Note) as its code; for any other type
+// it returns nil.
 func (m *Msg) Err() error {
 	if m == nil || m.Type != TypeError {
 		return nil
@@ -140,5 +162,9 @@ func (m *Msg) Err() error {
 	if len(m.Data) == 0 {
 		return errors.New("wire: remote error without text")
 	}
-	return &remoteError{text: string(m.Data)}
+	e := &RemoteError{Text: string(m.Data)}
+	if m.Note != nil {
+		e.Code = m.Note.Kind
+	}
+	return e
 }

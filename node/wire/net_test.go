@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net"
@@ -564,5 +565,52 @@ func TestCallLargeState(t *testing.T) {
 	}
 	if _, err := c.Call(testCtx(t), &Msg{Type: TypeProbe}); err != nil {
 		t.Errorf("Call after a refused one: %v", err)
+	}
+}
+
+// codeErr is a sentinel error with a code (Coder).
+type codeErr uint8
+
+func (e codeErr) Error() string { return "coded " + string('0'+rune(e)) }
+func (e codeErr) Code() uint8   { return uint8(e) }
+
+// TestErrorCodes: a handler's error that wraps a Coder reaches the caller
+// with its code, so errors.Is matches the sentinel across the connection;
+// an error without a code matches no sentinel, and the text is kept.
+func TestErrorCodes(t *testing.T) {
+	const full, leaving = codeErr(1), codeErr(2)
+	s := startServer(t, 0, func(ctx context.Context, m *Msg) (*Msg, error) {
+		switch m.From {
+		case 1:
+			return nil, fmt.Errorf("transfer refused: %w", full)
+		case 2:
+			return nil, leaving
+		}
+		return nil, errors.New("coded 1") // same text, no code
+	})
+	c := dial(t, s.addr)
+	ctx := testCtx(t)
+	for _, tc := range []struct {
+		from     int32
+		text     string
+		want     error
+		notWant  error
+		wantCode uint8
+	}{
+		{1, "transfer refused: coded 1", full, leaving, 1},
+		{2, "coded 2", leaving, full, 2},
+		{3, "coded 1", nil, full, 0},
+	} {
+		_, err := c.Call(ctx, &Msg{Type: TypeSteal, From: tc.from})
+		var re *RemoteError
+		if !errors.As(err, &re) || re.Code != tc.wantCode || err.Error() != tc.text {
+			t.Errorf("from %d: got %#v, want a RemoteError %q with code %d", tc.from, err, tc.text, tc.wantCode)
+		}
+		if tc.want != nil && !errors.Is(err, tc.want) {
+			t.Errorf("from %d: errors.Is(%v, %v) = false, want true", tc.from, err, tc.want)
+		}
+		if errors.Is(err, tc.notWant) {
+			t.Errorf("from %d: errors.Is(%v, %v) = true, want false", tc.from, err, tc.notWant)
+		}
 	}
 }

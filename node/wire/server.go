@@ -100,7 +100,9 @@ func (cfg Config) Serve(ctx context.Context, l net.Listener, h Handler) error {
 		mu   sync.Mutex
 		open = make(map[net.Conn]struct{}) // every connection held, handshaking or served
 	)
+	closed := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
+		defer close(closed)
 		l.Close()
 		mu.Lock()
 		defer mu.Unlock()
@@ -108,7 +110,11 @@ func (cfg Config) Serve(ctx context.Context, l net.Listener, h Handler) error {
 			nc.Close()
 		}
 	})
-	defer stop()
+	defer func() {
+		if !stop() {
+			<-closed // started: Serve returns after it
+		}
+	}()
 
 	var acceptErr error
 	var backoff time.Duration
@@ -239,6 +245,9 @@ func reply(ctx context.Context, c *Conn, h Handler, m *Msg) {
 	switch {
 	case err != nil:
 		out = Msg{Type: TypeError, From: -1, Data: []byte(err.Error())}
+		if c, ok := errors.AsType[Coder](err); ok && c.Code() != 0 {
+			out.Note = &Note{Kind: c.Code()} // the caller branches on it (RemoteError.Is)
+		}
 	case r == nil:
 		out = Msg{Type: TypeAck, From: -1}
 	default:
