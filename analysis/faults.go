@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/stats"
 )
@@ -158,7 +159,7 @@ func faultFigures(w string, recs []results.Record, looks map[string]look) []figu
 				if k < len(r.Result.FaultLog) {
 					e := r.Result.FaultLog[k]
 					failed = append(failed, float64(e.Failed))
-					if e.Kind == results.FaultKill && e.Detected > 0 {
+					if e.Kind == fault.Kill && e.Detected > 0 {
 						detected = append(detected, e.Detected)
 					}
 				}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -13,8 +14,8 @@ import (
 // a kill at 100 and a slow node at 50; least-connections sinks work into
 // the killed node, pod(d=2) does not.
 func faultRecords() []results.Record {
-	faults := []results.Fault{{At: 50, Kind: results.FaultSlow, Nodes: []int{1}, Factor: 4, Duration: 100},
-		{At: 100, Kind: results.FaultKill, Nodes: []int{3}}}
+	faults := []fault.Fault{{At: 50, Kind: fault.Slow, Nodes: []int{1}, Factor: 4, Duration: 100},
+		{At: 100, Kind: fault.Kill, Nodes: []int{3}}}
 	var recs []results.Record
 	for pi, pol := range []string{"leastconn", "pod(d=2)"} {
 		for rep := 0; rep < 2; rep++ {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/fault"
 )
 
 // faultBins is how many bins the response time over time has by default
@@ -15,10 +15,10 @@ const faultBins = 40
 
 // simFaults are the kinds of fault the simulator models; the others need
 // real agents (backend local or testbed).
-var simFaults = []string{results.FaultKill, results.FaultSlow}
+var simFaults = []string{fault.Kill, fault.Slow}
 
 // faults is the row's fault list: its own if it sets one, else the spec's.
-func (p PolicyRow) faults(s *Spec) []results.Fault {
+func (p PolicyRow) faults(s *Spec) []fault.Fault {
 	if p.Faults != nil {
 		return *p.Faults
 	}
@@ -45,12 +45,12 @@ func (s *Spec) validateFaults() error {
 }
 
 // checkFaults validates one fault list found at path.
-func (s *Spec) checkFaults(path []string, fs []results.Fault) error {
+func (s *Spec) checkFaults(path []string, fs []fault.Fault) error {
 	killed := map[int]bool{}
 	for i, f := range fs {
 		at := func(field string) []string { return append(slices.Clone(path), strconv.Itoa(i), field) }
-		if !slices.Contains(results.FaultKinds, f.Kind) {
-			return s.errAt(at("kind"), "unknown fault %q: allowed are %s", f.Kind, strings.Join(results.FaultKinds, ", "))
+		if !slices.Contains(fault.Kinds, f.Kind) {
+			return s.errAt(at("kind"), "unknown fault %q: allowed are %s", f.Kind, strings.Join(fault.Kinds, ", "))
 		}
 		if !(f.At >= 0) || math.IsInf(f.At, 0) {
 			return s.errAt(at("at"), "want a model time ≥ 0 (from the first arrival), got %v", f.At)
@@ -70,11 +70,11 @@ func (s *Spec) checkFaults(path []string, fs []results.Fault) error {
 			return s.errAt(at("nodes"), "give the node ids the fault hits, e.g. nodes: [3]")
 		}
 		switch f.Kind {
-		case results.FaultCut:
+		case fault.Cut:
 			if len(f.Nodes) != 1 || len(f.Peers) != 1 {
 				return s.errAt(at("nodes"), "a cut is one link: one node and one peer, e.g. {nodes: [0], peers: [1]}")
 			}
-		case results.FaultPartition:
+		case fault.Partition:
 		default:
 			if len(f.Peers) > 0 {
 				return s.errAt(at("peers"), "only partition and cut take peers")
@@ -83,18 +83,18 @@ func (s *Spec) checkFaults(path []string, fs []results.Fault) error {
 		// The parameters each kind takes, and their ranges.
 		needs := map[string]bool{}
 		switch f.Kind {
-		case results.FaultKill:
-		case results.FaultSlow:
+		case fault.Kill:
+		case fault.Slow:
 			needs["factor"] = true
 			if !(f.Factor > 1) || math.IsInf(f.Factor, 0) {
 				return s.errAt(at("factor"), "slow divides the speed by factor: want a finite number > 1, got %v", f.Factor)
 			}
-		case results.FaultDrop, results.FaultDelay:
+		case fault.Drop, fault.Delay:
 			needs["fraction"] = true
 			if !(f.Fraction > 0 && f.Fraction <= 1) {
 				return s.errAt(at("fraction"), "want the share of messages affected, in (0, 1], got %v", f.Fraction)
 			}
-			if f.Kind == results.FaultDelay {
+			if f.Kind == fault.Delay {
 				needs["delay"] = true
 				if !(f.Delay > 0) || math.IsInf(f.Delay, 0) {
 					return s.errAt(at("delay"), "want the model time each affected message is held, > 0, got %v", f.Delay)
@@ -102,8 +102,8 @@ func (s *Spec) checkFaults(path []string, fs []results.Fault) error {
 			}
 		}
 		switch f.Kind {
-		case results.FaultKill:
-		case results.FaultSlow:
+		case fault.Kill:
+		case fault.Slow:
 			needs["duration"] = true
 			if !(f.Duration >= 0) || math.IsInf(f.Duration, 0) {
 				return s.errAt(at("duration"), "want a model time ≥ 0 (0: to the end of the run), got %v", f.Duration)
@@ -119,7 +119,7 @@ func (s *Spec) checkFaults(path []string, fs []results.Fault) error {
 				return s.errAt(at(field), "%s takes no %s", f.Kind, field)
 			}
 		}
-		if f.Kind == results.FaultKill {
+		if f.Kind == fault.Kill {
 			for _, n := range f.Nodes {
 				killed[n] = true
 			}
@@ -131,9 +131,9 @@ func (s *Spec) checkFaults(path []string, fs []results.Fault) error {
 			switch {
 			case !IsReal(b) && !slices.Contains(simFaults, f.Kind):
 				return s.errAt(at("kind"), "the simulator models %s only; %s needs real agents (backend: local)", strings.Join(simFaults, " and "), f.Kind)
-			case IsTestbed(b) && f.Kind == results.FaultKill:
+			case IsTestbed(b) && f.Kind == fault.Kill:
 				return s.errAt(at("kind"), "kill needs the agent's process, which a testbed coordinator does not own: use backend local, or pause with a long duration")
-			case IsReal(b) && (f.Kind == results.FaultSlow || f.Kind == results.FaultPause) && (s.Kernel != "sleep" || s.Discipline == "ps"):
+			case IsReal(b) && (f.Kind == fault.Slow || f.Kind == fault.Pause) && (s.Kernel != "sleep" || s.Discipline == "ps"):
 				return s.errAt(at("kind"), "%s changes the speed of emulated work: it needs kernel sleep and discipline fcfs", f.Kind)
 			}
 		}
@@ -157,7 +157,7 @@ func (s *Spec) checkNodes(path []string, ids []int) error {
 }
 
 // canonicalFaults is a fault list as Point.Faults records it.
-func canonicalFaults(fs []results.Fault) string {
+func canonicalFaults(fs []fault.Fault) string {
 	parts := make([]string, len(fs))
 	for i, f := range fs {
 		parts[i] = f.String()

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
@@ -37,7 +38,7 @@ type Point struct {
 	UnitConfig     *workload.UnitConfig // what UnitModel was resolved from, for the agents
 	NodePlatforms  []string             // each node's platform; nil when none
 	HitBin         float64              // model units per bin of the code hit rate over time; 0: no series
-	FaultList      []results.Fault      // faults injected; nil: none
+	FaultList      []fault.Fault        // faults injected; nil: none
 	FaultBin       float64              // model units per bin of the response over time, with faults
 	Join, Label    string               // testbed: a member's gossip address and the cluster label
 	FindTimeout    string               // local, testbed: how long to wait for the agents ("": node.DefaultFindTimeout)
@@ -89,7 +90,7 @@ type row struct {
 	costs  sim.Costs
 	units  *workload.UnitConfig
 	models []*workload.Units // units resolved for each workload; nil without units
-	faults []results.Fault
+	faults []fault.Fault
 	config string // what the row's points record of it, for finding rows that differ only in name
 }
 

@@ -23,8 +23,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
-	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
@@ -82,9 +82,9 @@ type Spec struct {
 
 	// Faults are injected into every point at their model time (from the
 	// first arrival): kill, pause, slow, partition, cut, drop, delay; see
-	// results.Fault and docs/faults.md. The simulator models kill and slow;
+	// fault.Fault and docs/faults.md. The simulator models kill and slow;
 	// the others need backend local (or testbed, kill excepted).
-	Faults []results.Fault `yaml:"faults"`
+	Faults []fault.Fault `yaml:"faults"`
 	// FaultBin is the model time per bin of the response time over time
 	// (results: response_over_time) of points with faults. Default: a
 	// run's expected length over 40.
@@ -139,7 +139,7 @@ type PolicyRow struct {
 	Paradigm string             `yaml:"paradigm"`
 
 	// Faults of this row, replacing the spec's (an empty list: none).
-	Faults *[]results.Fault `yaml:"faults"`
+	Faults *[]fault.Fault `yaml:"faults"`
 }
 
 // units is the row's unit configuration: the spec's with the row's

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hashicorp/serf/serf"
 
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/node/wire"
@@ -94,7 +95,7 @@ type PointConfig struct {
 	// Faults are injected at their model times from the first arrival
 	// (fault.go); FaultBin is the model time per bin of
 	// Result.ResponseOverTime (0: no series).
-	Faults   []results.Fault
+	Faults   []fault.Fault
 	FaultBin float64
 	kill     func(name string) bool // crashes the named agent (RunLocal only); false if not found
 

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
@@ -62,9 +63,9 @@ var errDropped = errors.New("refused by an injected fault")
 
 // faultOp starts or ends fault Index of the point at an agent.
 type faultOp struct {
-	Index int           `json:"index"`
-	Fault results.Fault `json:"fault"`
-	On    bool          `json:"on"`
+	Index int         `json:"index"`
+	Fault fault.Fault `json:"fault"`
+	On    bool        `json:"on"`
 }
 
 // faults is an agent's state of the faults in force during a point.
@@ -73,7 +74,7 @@ type faults struct {
 
 	mu      sync.Mutex
 	self    int
-	on      map[int]results.Fault // faults in force by index
+	on      map[int]fault.Fault // faults in force by index
 	rng     *rand.Rand
 	resumed chan struct{} // closed when no pause is in force
 	unit    time.Duration
@@ -82,7 +83,7 @@ type faults struct {
 }
 
 func newFaults(s *Setup, ex *executor.Executor) *faults {
-	f := &faults{self: int(s.ID), on: map[int]results.Fault{}, rng: workload.Stream(s.Seed, "faults/"+strconv.Itoa(int(s.ID))),
+	f := &faults{self: int(s.ID), on: map[int]fault.Fault{}, rng: workload.Stream(s.Seed, "faults/"+strconv.Itoa(int(s.ID))),
 		resumed: make(chan struct{}), unit: s.TimeUnit, speed: s.Speed, ex: ex}
 	close(f.resumed)
 	return f
@@ -103,9 +104,9 @@ func (f *faults) set(op faultOp) error {
 			continue
 		}
 		switch x.Kind {
-		case results.FaultSlow:
+		case fault.Slow:
 			speed /= x.Factor
-		case results.FaultPause:
+		case fault.Pause:
 			paused = true
 		}
 	}
@@ -122,7 +123,7 @@ func (f *faults) set(op faultOp) error {
 	if paused {
 		speed = 0
 	}
-	if op.Fault.Kind == results.FaultSlow || op.Fault.Kind == results.FaultPause {
+	if op.Fault.Kind == fault.Slow || op.Fault.Kind == fault.Pause {
 		return f.ex.SetSpeed(speed)
 	}
 	return nil
@@ -143,15 +144,15 @@ func (f *faults) gate(ctx context.Context, m *wire.Msg) error {
 		x := f.on[k]
 		mine, theirs := slices.Contains(x.Nodes, f.self), slices.Contains(x.Nodes, from)
 		switch x.Kind {
-		case results.FaultPartition, results.FaultCut:
+		case fault.Partition, fault.Cut:
 			if from >= 0 && ((mine && peerOf(x, from)) || (theirs && peerOf(x, f.self))) {
 				drop = true
 			}
-		case results.FaultDrop:
+		case fault.Drop:
 			if (mine || theirs) && f.rng.Float64() < x.Fraction {
 				drop = true
 			}
-		case results.FaultDelay:
+		case fault.Delay:
 			if (mine || theirs) && f.rng.Float64() < x.Fraction {
 				hold += time.Duration(x.Delay * float64(f.unit))
 			}
@@ -184,7 +185,7 @@ func (f *faults) gate(ctx context.Context, m *wire.Msg) error {
 
 // peerOf says whether node n is on the far side of partition x: in its
 // Peers, or, without Peers, any node not in its Nodes.
-func peerOf(x results.Fault, n int) bool {
+func peerOf(x fault.Fault, n int) bool {
 	if len(x.Peers) > 0 {
 		return slices.Contains(x.Peers, n)
 	}
@@ -272,7 +273,7 @@ func (fr *faultRun) fill(r *results.Result) {
 	n, sum := 0, 0.0
 	for i, e := range fr.log {
 		switch {
-		case e.Kind != results.FaultKill || e.Applied < 0:
+		case e.Kind != fault.Kill || e.Applied < 0:
 		case e.Detected > 0:
 			n++
 			sum += e.Detected
@@ -299,7 +300,7 @@ func (co *coordinator) inject(ctx context.Context, offset float64) {
 	var steps []faultStep
 	for i, f := range co.cfg.Faults {
 		steps = append(steps, faultStep{f.At, i, true})
-		if end := f.End(); f.Kind != results.FaultKill && !math.IsInf(end, 1) {
+		if end := f.End(); f.Kind != fault.Kill && !math.IsInf(end, 1) {
 			steps = append(steps, faultStep{end, i, false})
 		}
 	}
@@ -322,7 +323,7 @@ func (co *coordinator) inject(ctx context.Context, offset float64) {
 		f := co.cfg.Faults[st.index]
 		now := co.clock.now() - offset
 		var err error
-		if f.Kind == results.FaultKill {
+		if f.Kind == fault.Kill {
 			err = co.killNodes(f, st.index, now)
 		} else {
 			err = co.sendFault(ctx, faultOp{Index: st.index, Fault: f, On: st.on})
@@ -340,7 +341,7 @@ func (co *coordinator) inject(ctx context.Context, offset float64) {
 }
 
 // killNodes crashes the agents of a kill fault (local backend).
-func (co *coordinator) killNodes(f results.Fault, index int, now float64) error {
+func (co *coordinator) killNodes(f fault.Fault, index int, now float64) error {
 	if co.cfg.kill == nil {
 		return errors.New("kill needs the agents' processes: local backend only")
 	}

@@ -7,33 +7,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/wire"
-	"github.com/loadlab/loadlab/results"
 )
 
 // TestFaultGate checks, for agent 1 of 4, which requests each fault lets
 // through, holds or refuses.
 func TestFaultGate(t *testing.T) {
-	part := results.Fault{Kind: results.FaultPartition, Nodes: []int{0, 1}, Duration: 10}
+	part := fault.Fault{Kind: fault.Partition, Nodes: []int{0, 1}, Duration: 10}
 	for _, tc := range []struct {
 		name   string
-		fault  results.Fault
+		fault  fault.Fault
 		from   int32
 		refuse bool
 		hold   time.Duration // at least
 	}{
-		{"no fault", results.Fault{Kind: results.FaultSlow, Nodes: []int{2}, Factor: 2}, 0, false, 0},
+		{"no fault", fault.Fault{Kind: fault.Slow, Nodes: []int{2}, Factor: 2}, 0, false, 0},
 		{"partition, same side", part, 0, false, 0},
 		{"partition, other side", part, 3, true, 0},
 		{"partition, coordinator", part, -1, false, 0},
-		{"cut, the link", results.Fault{Kind: results.FaultCut, Nodes: []int{3}, Peers: []int{1}}, 3, true, 0},
-		{"cut, another link", results.Fault{Kind: results.FaultCut, Nodes: []int{3}, Peers: []int{0}}, 2, false, 0},
-		{"drop all to me", results.Fault{Kind: results.FaultDrop, Nodes: []int{1}, Fraction: 1}, -1, true, 0},
-		{"drop all from a sender", results.Fault{Kind: results.FaultDrop, Nodes: []int{2}, Fraction: 1}, 2, true, 0},
-		{"drop elsewhere", results.Fault{Kind: results.FaultDrop, Nodes: []int{2}, Fraction: 1}, 3, false, 0},
-		{"delay all", results.Fault{Kind: results.FaultDelay, Nodes: []int{1}, Fraction: 1, Delay: 500}, 0, false, 500 * time.Millisecond},
-		{"pause beyond the hold", results.Fault{Kind: results.FaultPause, Nodes: []int{1}, Duration: 1000}, 0, true, maxHold},
+		{"cut, the link", fault.Fault{Kind: fault.Cut, Nodes: []int{3}, Peers: []int{1}}, 3, true, 0},
+		{"cut, another link", fault.Fault{Kind: fault.Cut, Nodes: []int{3}, Peers: []int{0}}, 2, false, 0},
+		{"drop all to me", fault.Fault{Kind: fault.Drop, Nodes: []int{1}, Fraction: 1}, -1, true, 0},
+		{"drop all from a sender", fault.Fault{Kind: fault.Drop, Nodes: []int{2}, Fraction: 1}, 2, true, 0},
+		{"drop elsewhere", fault.Fault{Kind: fault.Drop, Nodes: []int{2}, Fraction: 1}, 3, false, 0},
+		{"delay all", fault.Fault{Kind: fault.Delay, Nodes: []int{1}, Fraction: 1, Delay: 500}, 0, false, 500 * time.Millisecond},
+		{"pause beyond the hold", fault.Fault{Kind: fault.Pause, Nodes: []int{1}, Duration: 1000}, 0, true, maxHold},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex, err := executor.New(executor.Config{TimeUnit: time.Millisecond})
@@ -86,10 +86,10 @@ func TestFaultsOnAgents(t *testing.T) {
 	cfg.FaultBin = 25
 	// Agent 3, slowed, holds a queue when it is killed: the point then
 	// waits for serf to find it failed, so detection is measured.
-	cfg.Faults = []results.Fault{
-		{At: 20, Kind: results.FaultSlow, Nodes: []int{3}, Factor: 4},
-		{At: 150, Kind: results.FaultPartition, Nodes: []int{0}, Peers: []int{2}, Duration: 50},
-		{At: 100, Kind: results.FaultKill, Nodes: []int{3}},
+	cfg.Faults = []fault.Fault{
+		{At: 20, Kind: fault.Slow, Nodes: []int{3}, Factor: 4},
+		{At: 150, Kind: fault.Partition, Nodes: []int{0}, Peers: []int{2}, Duration: 50},
+		{At: 100, Kind: fault.Kill, Nodes: []int{3}},
 	}
 	r, err := RunLocal(ctx, cfg)
 	if err != nil {
@@ -143,7 +143,7 @@ func TestKilledAgentUtilization(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfg := localPoint(t, 3, "random", "none", 0.8, 1500, 5*time.Millisecond)
-	cfg.Faults = []results.Fault{{At: 375, Kind: results.FaultKill, Nodes: []int{2}}} // 1500 jobs arrive over ~625 units
+	cfg.Faults = []fault.Fault{{At: 375, Kind: fault.Kill, Nodes: []int{2}}} // 1500 jobs arrive over ~625 units
 	var truth AgentStats
 	crashed := make(chan struct{})
 	cfg.agentHook = func(ac *AgentConfig) {

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
-	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -139,7 +139,7 @@ type Config struct {
 	// Faults are injected at their model times: kill and slow (fault.go);
 	// FaultBin is the model time per bin of Result.ResponseOverTime (0: no
 	// series).
-	Faults   []results.Fault
+	Faults   []fault.Fault
 	FaultBin float64
 
 	Workload *workload.Workload

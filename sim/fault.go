@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 )
@@ -44,7 +45,7 @@ type faultState struct {
 func (c Config) checkFaults() error {
 	for i, f := range c.Faults {
 		switch f.Kind {
-		case results.FaultKill, results.FaultSlow:
+		case fault.Kill, fault.Slow:
 		default:
 			return fieldErr("faults", "fault %d (%s): the simulator models kill and slow only; run it on real agents", i, f.Kind)
 		}
@@ -53,7 +54,7 @@ func (c Config) checkFaults() error {
 				return fieldErr("faults", "fault %d: node %d is not in the cluster", i, n)
 			}
 		}
-		if f.Kind == results.FaultSlow && !(f.Factor > 0) {
+		if f.Kind == fault.Slow && !(f.Factor > 0) {
 			return fieldErr("faults", "fault %d: slow needs a factor > 0, got %g", i, f.Factor)
 		}
 	}
@@ -77,7 +78,7 @@ func (c *cluster) faultsInit() {
 	for i, f := range c.cfg.Faults {
 		fs.log = append(fs.log, results.FaultEvent{Fault: f, Applied: -1})
 		c.schedule(event{t: f.At, kind: evFault, job: int32(i)})
-		if end := f.End(); f.Kind == results.FaultSlow && !math.IsInf(end, 1) {
+		if end := f.End(); f.Kind == fault.Slow && !math.IsInf(end, 1) {
 			c.schedule(event{t: end, kind: evFault, job: int32(i), from: 1})
 		}
 	}
@@ -93,7 +94,7 @@ func (c *cluster) fault(i int32, end bool) {
 	}
 	for _, id := range f.Nodes {
 		switch {
-		case f.Kind == results.FaultKill:
+		case f.Kind == fault.Kill:
 			c.kill(policy.NodeID(id))
 		case fs.dead[id]:
 		case end:

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/fault"
 )
 
 // TestFaults runs kills and slow-downs under several policies: every job
@@ -14,20 +14,20 @@ import (
 // a reason and is attributed to its fault, a slow node makes the run
 // slower than without it, and the same seed gives the same bytes.
 func TestFaults(t *testing.T) {
-	kill := results.Fault{At: 500, Kind: results.FaultKill, Nodes: []int{2}}
-	slow := results.Fault{At: 300, Kind: results.FaultSlow, Nodes: []int{1}, Factor: 4, Duration: 600}
+	kill := fault.Fault{At: 500, Kind: fault.Kill, Nodes: []int{2}}
+	slow := fault.Fault{At: 300, Kind: fault.Slow, Nodes: []int{1}, Factor: 4, Duration: 600}
 	for _, tc := range []struct {
 		name, dispatch, migrate string
-		faults                  []results.Fault
+		faults                  []fault.Fault
 		wantFailed              bool
 	}{
-		{"kill random", "random", "none", []results.Fault{kill}, true},
-		{"kill jsq", "jsq", "none", []results.Fault{kill}, true},
-		{"kill leastconn", "leastconn", "none", []results.Fault{kill}, true},
-		{"kill sender pushes", "random", "sender.random(T=1)", []results.Fault{kill}, true},
-		{"kill receiver steals", "random", "receiver.threshold(T=1, probes=2)", []results.Fault{kill}, true},
-		{"slow pod", "pod(d=2)", "none", []results.Fault{slow}, false},
-		{"slow then kill", "random", "age", []results.Fault{slow, kill}, true},
+		{"kill random", "random", "none", []fault.Fault{kill}, true},
+		{"kill jsq", "jsq", "none", []fault.Fault{kill}, true},
+		{"kill leastconn", "leastconn", "none", []fault.Fault{kill}, true},
+		{"kill sender pushes", "random", "sender.random(T=1)", []fault.Fault{kill}, true},
+		{"kill receiver steals", "random", "receiver.threshold(T=1, probes=2)", []fault.Fault{kill}, true},
+		{"slow pod", "pod(d=2)", "none", []fault.Fault{slow}, false},
+		{"slow then kill", "random", "age", []fault.Fault{slow, kill}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{Nodes: 4, Load: 0.7, Jobs: 8000, Seed: 3, FaultBin: 50, Faults: tc.faults, Costs: Costs{Latency: 0.01}}
@@ -59,7 +59,7 @@ func TestFaults(t *testing.T) {
 				t.Errorf("series of %d and %d bins", len(r.ResponseOverTime), len(r.FailedOverTime))
 			}
 			base := mustRun(t, Config{Nodes: 4, Load: 0.7, Jobs: 8000, Seed: 3, Costs: Costs{Latency: 0.01}}, tc.dispatch, tc.migrate, "exp(mean=1)")
-			if tc.faults[0].Kind == results.FaultSlow && r.MeanResponse <= base.MeanResponse {
+			if tc.faults[0].Kind == fault.Slow && r.MeanResponse <= base.MeanResponse {
 				t.Errorf("mean response %.3f with a slow node, %.3f without", r.MeanResponse, base.MeanResponse)
 			}
 			again := mustRun(t, cfg, tc.dispatch, tc.migrate, "exp(mean=1)")
@@ -76,7 +76,7 @@ func TestFaults(t *testing.T) {
 func TestFaultsRejected(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Nodes = 2
-	cfg.Faults = []results.Fault{{At: 1, Kind: results.FaultPartition, Nodes: []int{0}, Duration: 1}}
+	cfg.Faults = []fault.Fault{{At: 1, Kind: fault.Partition, Nodes: []int{0}, Duration: 1}}
 	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "kill and slow only") {
 		t.Errorf("partition on the simulator: got %v", err)
 	}
