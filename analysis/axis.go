@@ -68,18 +68,7 @@ func metricFigures(w string, cells []stats.Cell, looks map[string]look, names []
 		xOf = func(c stats.Cell) float64 { return c.Load }
 		groups = [][]stats.Cell{cells}
 	} else {
-		byLoad := map[float64][]stats.Cell{}
-		var loads []float64
-		for _, c := range cells {
-			if _, ok := byLoad[c.Load]; !ok {
-				loads = append(loads, c.Load)
-			}
-			byLoad[c.Load] = append(byLoad[c.Load], c)
-		}
-		sort.Float64s(loads)
-		for _, l := range loads {
-			groups = append(groups, byLoad[l])
-		}
+		groups = byLoad(cells, func(c stats.Cell) float64 { return c.Load })
 	}
 	axisName := axis
 	if axisName == "" {
@@ -139,6 +128,34 @@ func metricFigures(w string, cells []stats.Cell, looks map[string]look, names []
 		}
 	}
 	return figs
+}
+
+// byLoad splits cells into groups of one load each, by increasing load.
+func byLoad[C any](cells []C, load func(C) float64) [][]C {
+	at := map[float64]int{}
+	var loads []float64
+	var groups [][]C
+	for _, c := range cells {
+		l := load(c)
+		i, ok := at[l]
+		if !ok {
+			i = len(groups)
+			at[l] = i
+			loads = append(loads, l)
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], c)
+	}
+	order := make([]int, len(groups))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return loads[order[i]] < loads[order[j]] })
+	out := make([][]C, len(groups))
+	for i, k := range order {
+		out[i] = groups[k]
+	}
+	return out
 }
 
 // metricRow is a CSV row of a metric figure.

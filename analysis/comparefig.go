@@ -87,19 +87,11 @@ func compareGroups(cells []ComparedCell) []compareGroup {
 	if axis == "" {
 		return []compareGroup{{cells: cells}}
 	}
-	byLoad := map[float64][]ComparedCell{}
-	var loads []float64
-	for _, c := range cells {
-		if _, ok := byLoad[c.Load]; !ok {
-			loads = append(loads, c.Load)
-		}
-		byLoad[c.Load] = append(byLoad[c.Load], c)
-	}
-	sort.Float64s(loads)
+	groups := byLoad(cells, func(c ComparedCell) float64 { return c.Load })
 	var out []compareGroup
-	for _, l := range loads {
-		g := compareGroup{cells: byLoad[l], axis: axis}
-		if len(loads) > 1 {
+	for _, cs := range groups {
+		g := compareGroup{cells: cs, axis: axis}
+		if l := cs[0].Load; len(groups) > 1 {
 			g.suffix, g.title = "_rho"+formatFloat(l), fmt.Sprintf(" at ρ = %s", formatFloat(l))
 		}
 		out = append(out, g)

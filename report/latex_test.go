@@ -105,21 +105,7 @@ func hardTables() []*Table {
 func TestLaTeXTablesCompile(t *testing.T) {
 	pdflatex := findPDFLaTeX(t)
 	quickDir := sweep(t, "quick", quickSpec)
-	quick := func(t *testing.T) []byte {
-		s, err := Load(quickDir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := filepath.Join(t.TempDir(), "report")
-		if _, err := Write(s, out); err != nil {
-			t.Fatal(err)
-		}
-		tex, err := os.ReadFile(filepath.Join(out, LaTeXFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tex
-	}
+	quick := func(t *testing.T) []byte { return reportTeX(t, quickDir) }
 	hard := func(t *testing.T) []byte {
 		var b strings.Builder
 		if err := WriteLaTeX(&b, hardTables()); err != nil {
@@ -147,18 +133,7 @@ func TestLaTeXTablesCompile(t *testing.T) {
 	axis := func(t *testing.T) []byte {
 		dir := sweep(t, "axis", "name: axis\nseed: 1\nreplications: 2\njobs: 2000\nnodes: 8\nloads: [0.7, 0.9]\n"+
 			"axis: {name: probes, values: [1, 2, 3, 5, 8]}\npolicies:\n  - migrate: sender.threshold(T=1)\n  - migrate: receiver.threshold(T=1)\n")
-		s, err := Load(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := filepath.Join(t.TempDir(), "report")
-		if _, err := Write(s, out); err != nil {
-			t.Fatal(err)
-		}
-		tex, err := os.ReadFile(filepath.Join(out, LaTeXFile))
-		if err != nil {
-			t.Fatal(err)
-		}
+		tex := reportTeX(t, dir)
 		if !strings.Contains(string(tex), "probes") {
 			t.Errorf("tables along probes do not name the axis")
 		}
@@ -185,6 +160,25 @@ func TestLaTeXTablesCompile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reportTeX writes the report of the sweep in dir and returns its LaTeX
+// tables.
+func reportTeX(t *testing.T, dir string) []byte {
+	t.Helper()
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "report")
+	if _, err := Write(s, out); err != nil {
+		t.Fatal(err)
+	}
+	tex, err := os.ReadFile(filepath.Join(out, LaTeXFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tex
 }
 
 // compileLaTeX wraps tables in a two-column article with options (size
