@@ -21,9 +21,9 @@ import (
 
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/latency"
+	"github.com/loadlab/loadlab/ledger"
 	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/node/wire"
-	"github.com/loadlab/loadlab/occupancy"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/workload"
@@ -270,9 +270,13 @@ func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (re
 	cpu := processCPU()
 	res, err := co.run(ctx)
 	res.ProcessCPU = processCPU() - cpu
-	invalid := co.collect(ctx, &res)
-	if err == nil && invalid > 0 {
-		err = fmt.Errorf("policy %s made %d invalid decisions (node out of range or itself, a job not there)", c.Migrate, invalid)
+	col := co.collect(ctx, &res)
+	if err != nil {
+		return res, err
+	}
+	err = co.measure(&res, col)
+	if col.invalid > 0 {
+		err = fmt.Errorf("policy %s made %d invalid decisions (node out of range or itself, a job not there)", c.Migrate, col.invalid)
 	}
 	return res, err
 }
@@ -318,7 +322,7 @@ type coordinator struct {
 	scheduled []float64  // scheduled arrival (model time) by job id; memory grows with jobs, 8 bytes each
 	size      []float64
 	ended     []bool
-	left      []float64           // model time each job left the system, completed or failed (0: not yet)
+	ends      []ledger.End        // the jobs' ends as reported, times from the arrivals' origin: what the ledger replays
 	holder    []int32             // node believed to hold each job: its dispatch target, then wherever agents report it moved
 	placed    map[int64]placement // jobs in flight placed by a DoneWatcher
 	dead      []bool              // roster members found failed or gone during the run
@@ -327,8 +331,7 @@ type coordinator struct {
 	unsent    map[int64]bool      // jobs whose submission got no answer (submitFailed)
 	done      int64
 	failed    int64
-	reasons   map[string]int64
-	resp      *results.Responses
+	ignored   int64      // ends reported for no job or for a job that had ended
 	service   [2]float64 // measured and ideal service time of the measured jobs
 	lag       *latency.Histogram
 	delay     *latency.Histogram // scheduled arrival to arrival at the agent, less the decision's own time (its probes)
@@ -358,9 +361,9 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	runCtx, stop := context.WithCancel(ctx) // the point's: serving, and the dispatchers' probes and messages
 	wc := wire.Config{Security: c.Security}
 	co := &coordinator{cfg: c, g: gs, pool: wc.NewPool(), ln: ln, stop: stop, serve: make(chan error, 1),
-		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, reasons: map[string]int64{},
-		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), left: make([]float64, c.Jobs), holder: make([]int32, c.Jobs),
-		resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), lag: latency.New(), delay: latency.New(),
+		clock:     clock{epoch: time.Now(), unit: c.TimeUnit},
+		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), holder: make([]int32, c.Jobs),
+		ends: make([]ledger.End, 0, c.Jobs), lag: latency.New(), delay: latency.New(),
 		allDone: make(chan struct{}), tasks: &tasks{}, placed: map[int64]placement{}, unsent: map[int64]bool{}, label: g.Label}
 	if co.label == "" {
 		co.label = gossip.DefaultLabel
@@ -371,7 +374,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	// are issued: the process's memory then stays flat through a point.
 	for i := range co.holder {
 		co.holder[i] = -1 // not dispatched yet
-		co.scheduled[i], co.size[i], co.ended[i], co.hops[i], co.left[i] = 0, 0, false, 0, 0
+		co.scheduled[i], co.size[i], co.ended[i], co.hops[i] = 0, 0, false, 0
 	}
 	if len(c.Faults) > 0 {
 		co.faults = newFaultRun(c)
@@ -856,27 +859,23 @@ func (co *coordinator) record(id int64, node int32, startNs, endNs int64, reason
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	if id < 0 || int(id) >= len(co.ended) || co.ended[id] {
-		co.reasons[reasonIgnored]++
+		co.ignored++
 		return placement{}, false
 	}
 	co.ended[id] = true
 	pl, placed := co.placed[id]
 	delete(co.placed, id)
-	if co.faults != nil {
-		end := co.clock.now()
-		if reason == "" {
-			end = co.clock.model(time.Unix(0, endNs))
-		}
-		co.faults.ended(co.scheduled[id]-co.offset, end-co.scheduled[id], reason != "", co.holder[id], end-co.offset)
-	}
+	arrival := co.scheduled[id] - co.offset
 	if reason != "" {
 		co.failed++
-		co.reasons[reason]++
-		co.left[id] = co.clock.now()
+		now := co.clock.now() - co.offset
+		co.ends = append(co.ends, ledger.End{T: now, ID: id, Arrival: arrival, Reason: reason})
+		if co.faults != nil {
+			co.faults.failed(co.holder[id], now)
+		}
 	} else {
 		co.done++
 		end := co.clock.model(time.Unix(0, endNs))
-		co.left[id] = end
 		co.lastEnd = max(co.lastEnd, end)
 		ideal := co.size[id] / co.speed(node)
 		service := end - co.clock.model(time.Unix(0, startNs))
@@ -887,8 +886,8 @@ func (co *coordinator) record(id int64, node int32, startNs, endNs int64, reason
 			co.busy[node] += service
 			co.seen[node] = max(co.seen[node], end)
 		}
+		co.ends = append(co.ends, ledger.End{T: end - co.offset, ID: id, Arrival: arrival, Service: service, Size: co.size[id]})
 		if id >= int64(co.cfg.Warmup) {
-			co.resp.Add(end-co.scheduled[id], service, co.size[id])
 			co.service[0] += service
 			co.service[1] += ideal
 		}
@@ -907,8 +906,9 @@ func (co *coordinator) speed(n int32) float64 {
 	return co.cfg.Speeds[n]
 }
 
-// result turns what was recorded into a Result; jobs that never ended
-// within the drain time are failed with reason "timeout".
+// result ends the jobs that never ended within the drain time as failed
+// (see unended for the reason) and returns what only the coordinator
+// measures; measure adds what the ledger does.
 func (co *coordinator) result() results.Result {
 	co.mu.Lock()
 	defer co.mu.Unlock()
@@ -916,16 +916,12 @@ func (co *coordinator) result() results.Result {
 		if !e {
 			co.ended[id] = true
 			co.failed++
-			co.reasons[co.unended(id)]++
+			co.ends = append(co.ends, ledger.End{T: math.Inf(1), ID: int64(id), Arrival: co.scheduled[id] - co.offset, Reason: co.unended(id)})
 		}
 	}
-	r := results.Result{JobsIssued: int64(co.cfg.Jobs), JobsCompleted: co.done, JobsFailed: co.failed, SimTime: co.lastEnd}
-	_ = co.resp.Fill(&r) // a histogram that cannot be encoded leaves the record without one
+	r := results.Result{SimTime: co.lastEnd}
 	if co.service[1] > 0 {
 		r.ServiceError = co.service[0]/co.service[1] - 1
-	}
-	if span := co.lastEnd - co.scheduled[co.cfg.Warmup]; span > 0 {
-		r.Throughput = float64(r.JobsMeasured) / span
 	}
 	r.ScheduleLagP99 = co.lag.Quantile(0.99)
 	if co.delay.Count() > 0 {
@@ -934,10 +930,6 @@ func (co *coordinator) result() results.Result {
 	r.RedirectedJobs = co.redirected
 	if co.faults != nil {
 		co.faults.fill(&r)
-	}
-	r.Failures = map[string]int64{}
-	for k, v := range co.reasons {
-		r.Failures[k] = v
 	}
 	return r
 }
@@ -982,29 +974,64 @@ func (co *coordinator) lifeUtilization(i int) float64 {
 	return co.busy[i] / (life * float64(co.cfg.Servers))
 }
 
-// fillOccupancy sets r's time averages and arrival rate from the agents'
-// occupancy logs over the simulator's window (occupancy.go). An agent without a log (it
-// died, its log grew too long, or it predates the log) keeps the figures r already has for it,
-// and wait while idle is then not known: -1.
-func (co *coordinator) fillOccupancy(r *results.Result, logs [][]occupancy.Change, logged []bool) {
-	st := co.occupancyStats(logs)
-	r.MeanInSystem, r.WaitWhileIdle, r.ArrivalRate = st.MeanInSystem, st.WaitWhileIdle, st.ArrivalRate
+// collected is what the agents reported at the end of a point.
+type collected struct {
+	counts  ledger.Counts
+	logs    [][]ledger.Change // each agent's occupancy log, if logged
+	logged  []bool
+	util    []float64 // each agent's utilisation without its log: from its busy time, or over its life if it died
+	tlp     []float64 // each agent's TLP without its log, as it reported it (0 if it died)
+	invalid int64     // invalid decisions the agents dropped
+}
+
+// measure fills r's measurements through the ledger: it replays the
+// point's arrivals and ends with the agents' occupancy logs and counts, as
+// the simulator feeds its ledger (package ledger). An agent without a log
+// (it died, its log grew too long, or it predates the log) keeps the
+// utilisation its counters give, and wait while idle is then not known: -1.
+func (co *coordinator) measure(r *results.Result, col collected) error {
+	co.mu.Lock()
+	log := ledger.Log{Nodes: col.logs, Arrivals: make([]float64, len(co.scheduled)), Ends: co.ends, Counts: col.counts}
+	for id, t := range co.scheduled {
+		log.Arrivals[id] = t - co.offset
+	}
+	end, ignored := math.Max(co.lastEnd-co.offset, 0), co.ignored
+	co.mu.Unlock()
+	servers := make([]int, len(col.logs))
+	for i := range servers {
+		servers[i] = co.cfg.Servers
+	}
+	l := ledger.Replay(ledger.Config{Servers: servers, Jobs: co.cfg.Jobs, Warmup: co.cfg.Warmup, Batches: co.cfg.Batches, Bin: co.seriesBin()}, log)
+	err := l.Fill(r, end)
 	r.Utilization, r.TLP = 0, 0
 	for i := range r.NodeUtilization {
-		if logged[i] {
-			r.NodeUtilization[i], r.NodeTLP[i] = st.NodeUtilization[i], st.NodeTLP[i]
-		} else {
-			r.WaitWhileIdle = -1
+		if !col.logged[i] {
+			r.NodeUtilization[i], r.NodeTLP[i], r.WaitWhileIdle = col.util[i], col.tlp[i], -1
 		}
 		r.Utilization += r.NodeUtilization[i] / float64(len(r.NodeUtilization))
 		r.TLP += r.NodeTLP[i] / float64(len(r.NodeTLP))
 	}
+	if ignored > 0 {
+		if r.Failures == nil {
+			r.Failures = map[string]int64{}
+		}
+		r.Failures[reasonIgnored] += ignored
+	}
+	return err
 }
 
-// collect adds the agents' and the dispatcher's counters to r and ends the
-// point at every agent. It returns the number of invalid decisions the
-// agents dropped.
-func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid int64) {
+// seriesBin is the bin of the series over time: the faults', if any.
+func (co *coordinator) seriesBin() float64 {
+	if co.faults == nil {
+		return 0
+	}
+	return co.cfg.FaultBin
+}
+
+// collect adds the agents' and the dispatchers' diagnostics to r, ends
+// the point at every agent, and returns what the agents counted and
+// logged, for measure.
+func (co *coordinator) collect(ctx context.Context, r *results.Result) collected {
 	gossipAge, probeRTT, xferRTT := latency.New(), latency.New(), latency.New()
 	for _, d := range co.disps {
 		d.mu.Lock()
@@ -1012,8 +1039,10 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 		probeRTT.Merge(d.view.probeRTT)
 		d.mu.Unlock()
 	}
-	r.Probes = co.count.probes.Load()
-	r.Messages = co.count.messages.Load()
+	n := len(co.roster)
+	col := collected{logs: make([][]ledger.Change, n), logged: make([]bool, n), util: make([]float64, n), tlp: make([]float64, n)}
+	col.counts.Probes = co.count.probes.Load()
+	col.counts.Messages = co.count.messages.Load()
 	co.mu.Lock()
 	span := co.lastEnd - co.scheduled[0] // every busy moment lies in this window
 	co.mu.Unlock()
@@ -1023,8 +1052,6 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 		}
 	}
 	var us UnitStats
-	logs := make([][]occupancy.Change, len(co.roster))
-	logged := make([]bool, len(co.roster))
 	for i := range co.roster {
 		var reply control
 		err := errors.New("gone")
@@ -1035,43 +1062,36 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 			cancel()
 		}
 		if err != nil || reply.Stats == nil {
-			r.NodeUtilization = append(r.NodeUtilization, co.lifeUtilization(i))
-			r.NodeTLP = append(r.NodeTLP, 0)
+			col.util[i] = co.lifeUtilization(i)
 			continue
 		}
 		s := reply.Stats
 		if h, err := strconv.Atoi(s.Serf["health_score"]); err == nil {
 			r.SerfHealth = max(r.SerfHealth, h)
 		}
-		r.Probes += s.Probes
+		col.counts.Probes += s.Probes
 		r.TransferFails += s.TransferFails
-		r.Migrations += s.Migrations
-		r.Preemptions += s.Preemptions
-		invalid += s.Invalid
-		r.Messages += s.Messages + s.Steals
-		r.BytesMoved += float64(s.Bytes)
+		col.counts.Migrations += s.Migrations
+		col.counts.Preemptions += s.Preemptions
+		col.invalid += s.Invalid
+		col.counts.Messages += s.Messages + s.Steals
+		col.counts.Bytes += float64(s.Bytes)
 		merge(gossipAge, s.GossipAge)
 		merge(probeRTT, s.ProbeRTT)
 		merge(xferRTT, s.TransferRTT)
-		u := 0.0
 		if span > 0 {
-			u = co.clock.units(s.Busy) / (span * float64(co.cfg.Servers))
+			col.util[i] = co.clock.units(s.Busy) / (span * float64(co.cfg.Servers))
 		}
-		r.NodeUtilization = append(r.NodeUtilization, u)
-		r.NodeTLP = append(r.NodeTLP, s.TLP)
+		col.tlp[i] = s.TLP
 		if s.Logged {
-			logs[i], err = decodeOccupancy(s.Occupancy, co.clock, co.offset)
-			logged[i] = err == nil
+			col.logs[i], err = decodeOccupancy(s.Occupancy, co.clock, co.offset)
+			col.logged[i] = err == nil
 		}
 		r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))
 		us.add(s.Units)
 	}
-	co.fillOccupancy(r, logs, logged)
 	if co.units != nil {
 		us.fill(r, co.clock, co.cfg.HitBin)
-	}
-	if issued := float64(r.JobsIssued); issued > 0 {
-		r.MigrationsPerJob, r.ProbesPerJob, r.BytesPerJob = float64(r.Migrations)/issued, float64(r.Probes)/issued, r.BytesMoved/issued
 	}
 	if gossipAge.Count() > 0 {
 		r.GossipAge = gossipAge.Mean()
@@ -1084,5 +1104,5 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) (invalid 
 	if xferRTT.Count() > 0 {
 		r.TransferRTTP50, r.TransferRTTP99 = xferRTT.Quantile(0.5), xferRTT.Quantile(0.99)
 	}
-	return invalid
+	return col
 }

@@ -242,32 +242,25 @@ type faultRun struct {
 	log      []results.FaultEvent
 	killedAt map[int]float64 // node id → model time of its kill, from the first arrival
 	killedBy map[int]int     // node id → index of the kill fault
-	series   results.OverTime
 }
 
 func newFaultRun(c PointConfig) *faultRun {
-	fr := &faultRun{killedAt: map[int]float64{}, killedBy: map[int]int{}, series: results.OverTime{Bin: c.FaultBin}}
+	fr := &faultRun{killedAt: map[int]float64{}, killedBy: map[int]int{}}
 	for _, f := range c.Faults {
 		fr.log = append(fr.log, results.FaultEvent{Fault: f, Applied: -1})
 	}
 	return fr
 }
 
-// ended records (co.mu held) a job that arrived at arrival (from the
-// first arrival) and ended: completed with the response, or failed at
-// node holder at time now.
-func (fr *faultRun) ended(arrival, response float64, failed bool, holder int32, now float64) {
-	if failed {
-		fr.series.Failed(arrival)
-		if k := latestFault(fr.log, int(holder), now); k >= 0 {
-			fr.log[k].Failed++
-		}
-		return
+// failed records (co.mu held) a job that failed at node holder at time
+// now (from the first arrival) against the fault applied there last.
+func (fr *faultRun) failed(holder int32, now float64) {
+	if k := latestFault(fr.log, int(holder), now); k >= 0 {
+		fr.log[k].Failed++
 	}
-	fr.series.Completed(arrival, response)
 }
 
-// fill adds the log and the series to r.
+// fill adds the log and the detection time to r.
 func (fr *faultRun) fill(r *results.Result) {
 	r.FaultLog = fr.log
 	n, sum := 0, 0.0
@@ -284,7 +277,6 @@ func (fr *faultRun) fill(r *results.Result) {
 	if n > 0 {
 		r.DetectionTime = sum / float64(n)
 	}
-	fr.series.Fill(r)
 }
 
 // faultStep is a fault starting or ending.

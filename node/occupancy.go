@@ -4,17 +4,16 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
+	"github.com/loadlab/loadlab/ledger"
 	"github.com/loadlab/loadlab/node/executor"
-	"github.com/loadlab/loadlab/occupancy"
 )
 
 // An agent logs its executor's occupancy (units held, slots serving) at
 // every change and sends the log with its end-of-point stats; the
 // coordinator replays all logs with the point's arrivals and departures
-// through occupancy.Replay, the simulator's own measurement, so both
+// through ledger.Replay, the simulator's own measurement, so both
 // backends report utilisation, TLP, mean number in system and wait while
 // idle over the same window. Times are the agents' wall clocks against the
 // point's epoch (Setup.EpochNano): on one machine all agents share a clock;
@@ -41,8 +40,8 @@ func encodeOccupancy(levels []executor.Level, epoch time.Time) []byte {
 
 // decodeOccupancy unpacks an encodeOccupancy log into changes on the model
 // clock c, less origin (the model time of the arrivals' origin).
-func decodeOccupancy(b []byte, c clock, origin float64) ([]occupancy.Change, error) {
-	var out []occupancy.Change
+func decodeOccupancy(b []byte, c clock, origin float64) ([]ledger.Change, error) {
+	var out []ledger.Change
 	at, held, serving := c.epoch.UnixNano(), 0, 0
 	for len(b) > 0 {
 		var v [3]int64
@@ -59,31 +58,7 @@ func decodeOccupancy(b []byte, c clock, origin float64) ([]occupancy.Change, err
 		if held < 0 || serving < 0 {
 			return nil, fmt.Errorf("occupancy log: %d units held, %d serving", held, serving)
 		}
-		out = append(out, occupancy.Change{T: c.model(time.Unix(0, at)) - origin, Busy: serving, Present: held})
+		out = append(out, ledger.Change{T: c.model(time.Unix(0, at)) - origin, Busy: serving, Present: held})
 	}
 	return out, nil
-}
-
-// occupancyStats (co.mu not held) replays the agents' occupancy logs, node
-// i's in logs[i], with the point's arrivals and departures, on the model
-// clock from the arrivals' origin as the simulator counts it.
-func (co *coordinator) occupancyStats(logs [][]occupancy.Change) occupancy.Stats {
-	co.mu.Lock()
-	defer co.mu.Unlock()
-	arrivals := make([]float64, len(co.scheduled))
-	for id, t := range co.scheduled {
-		arrivals[id] = t - co.offset
-	}
-	departures := make([]float64, 0, len(co.left))
-	for _, t := range co.left {
-		if t > 0 {
-			departures = append(departures, t-co.offset)
-		}
-	}
-	servers := make([]int, len(logs))
-	for i := range servers {
-		servers[i] = co.cfg.Servers
-	}
-	end := math.Max(co.lastEnd-co.offset, 0)
-	return occupancy.Replay(servers, co.cfg.Jobs, co.cfg.Warmup, logs, arrivals, departures, end)
 }

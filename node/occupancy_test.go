@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadlab/loadlab/ledger"
 	"github.com/loadlab/loadlab/node/executor"
-	"github.com/loadlab/loadlab/occupancy"
 	"github.com/loadlab/loadlab/sim"
 )
 
@@ -20,7 +20,7 @@ func TestOccupancyCodec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []occupancy.Change{{T: -1, Busy: 1, Present: 1}, {T: 1.5, Busy: 1, Present: 3}, {T: 2, Busy: 1, Present: 2}, {T: 99.5, Busy: 0, Present: 0}}
+	want := []ledger.Change{{T: -1, Busy: 1, Present: 1}, {T: 1.5, Busy: 1, Present: 3}, {T: 2, Busy: 1, Present: 2}, {T: 99.5, Busy: 0, Present: 0}}
 	if !slices.Equal(got, want) {
 		t.Errorf("decoded %v, want %v", got, want)
 	}

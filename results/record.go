@@ -1,6 +1,7 @@
 package results
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -82,7 +83,7 @@ type Result struct {
 	// WaitWhileIdle is the fraction of the measurement window during which
 	// a job waited at some node (more jobs there than servers) while a
 	// server of another node was idle (Livny & Melman 1982): what load
-	// sharing could still gain. See package occupancy. Real backends: -1
+	// sharing could still gain. See package ledger. Real backends: -1
 	// when an agent's occupancy log is missing (it died, or the log grew
 	// beyond about 700,000 jobs at one agent).
 	WaitWhileIdle float64 `json:"wait_while_idle"`
@@ -191,4 +192,19 @@ type FaultEvent struct {
 	// Peers) from its start until a later fault of those nodes began.
 	Failed int64  `json:"failed"`
 	Error  string `json:"error,omitempty"` // why it could not be applied
+}
+
+// UnmarshalJSON reads a Result as stored. A record written before a field
+// existed leaves that field at its zero value, which would read as a
+// measurement; where zero is a real value, the field starts at its
+// "not known" value instead: WaitWhileIdle at -1 (records before
+// wait_while_idle was measured).
+func (r *Result) UnmarshalJSON(b []byte) error {
+	type plain Result // without this method
+	p := plain{WaitWhileIdle: -1}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = Result(p)
+	return nil
 }

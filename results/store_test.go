@@ -365,3 +365,25 @@ func marshalLine(r Record) (string, error) {
 	b, err := json.Marshal(r)
 	return string(b) + "\n", err
 }
+
+// TestOldRecordsUnknownFields: a record written before wait_while_idle
+// existed reads it as not known (-1), not as a measured 0; a stored 0 is
+// a 0.
+func TestOldRecordsUnknownFields(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want float64
+	}{
+		{`{"point":{"key":"a"},"result":{"mean_response":2}}`, -1},
+		{`{"point":{"key":"a"},"result":{"mean_response":2,"wait_while_idle":0}}`, 0},
+		{`{"point":{"key":"a"},"result":{"mean_response":2,"wait_while_idle":0.25}}`, 0.25},
+	} {
+		r, err := decodeLine([]byte(tc.line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Result.WaitWhileIdle != tc.want || r.Result.MeanResponse != 2 {
+			t.Errorf("%s: wait_while_idle %v, mean %v; want %v, 2", tc.line, r.Result.WaitWhileIdle, r.Result.MeanResponse, tc.want)
+		}
+	}
+}

@@ -36,9 +36,6 @@ type faultState struct {
 	dead    []bool
 	nominal []float64 // each node's configured speed
 	slowBy  []float64 // product of the factors of the slows in force, per node
-
-	series  results.OverTime
-	reasons map[string]int64
 }
 
 // checkFaults rejects faults the simulator does not model.
@@ -70,8 +67,7 @@ func (c Config) checkFaults() error {
 // faultsInit schedules the faults' starts and ends.
 func (c *cluster) faultsInit() {
 	n := len(c.nodes)
-	fs := &faultState{dead: make([]bool, n), nominal: make([]float64, n), slowBy: make([]float64, n), series: results.OverTime{Bin: c.cfg.FaultBin},
-		reasons: map[string]int64{}}
+	fs := &faultState{dead: make([]bool, n), nominal: make([]float64, n), slowBy: make([]float64, n)}
 	for i := range c.nodes {
 		fs.nominal[i], fs.slowBy[i] = c.nodes[i].speed, 1
 	}
@@ -184,9 +180,7 @@ func (c *cluster) failJob(j int32, reason string, at policy.NodeID) {
 	jb := &c.jobs[j]
 	fs := c.faults
 	c.failed++
-	fs.reasons[reason]++
-	c.m.occ.Depart(c.now)
-	fs.series.Failed(jb.Arrival)
+	c.m.led.Fail(c.now, jb.ID, jb.Arrival, reason)
 	best := -1 // the fault applied last at the node it failed at
 	for k, e := range fs.log {
 		if e.Applied >= 0 && slices.Contains(e.Nodes, int(at)) &&
@@ -204,18 +198,9 @@ func (c *cluster) failJob(j int32, reason string, at policy.NodeID) {
 	c.free = append(c.free, j)
 }
 
-// completed records the response time of a job that arrived at arrival.
-func (fs *faultState) completed(arrival, response float64) {
-	fs.series.Completed(arrival, response)
-}
-
-// fill adds the faults' log, failures and series to r.
+// fill adds the faults' log to r.
 func (fs *faultState) fill(r *results.Result) {
 	r.FaultLog = fs.log
-	if len(fs.reasons) > 0 {
-		r.Failures = fs.reasons
-	}
-	fs.series.Fill(r)
 }
 
 // unreachable is the load a probe of a dead node reports, as on agents.

@@ -133,9 +133,9 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 		return false
 	}
 
-	c.m.migrations++
+	c.m.counts.Migrations++
 	c.m.unitMoves++
-	c.m.bytes += cost.Bytes
+	c.m.counts.Bytes += cost.Bytes
 	c.m.codeBytes += cost.CodeBytes
 	c.m.stateBytes += cost.StateBytes
 	c.m.resourceBytes += cost.ResourceBytes
@@ -149,7 +149,7 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 		c.caches[to].Insert(code)
 	}
 	if running {
-		c.m.preemptions++
+		c.m.counts.Preemptions++
 	}
 	live := cost.Total - cost.Downtime
 	if cost.Method == workload.PreCopy && present && live > 0 {

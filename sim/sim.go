@@ -111,13 +111,13 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 // and charges its CPU cost at both ends.
 func (c *cluster) probe(from, id policy.NodeID) policy.Load {
 	if c.isDead(id) {
-		c.m.probes++
+		c.m.counts.Probes++
 		return unreachable
 	}
 	n := &c.nodes[id]
 	n.advance(c.now)
 	l := n.load()
-	c.m.probes++
+	c.m.counts.Probes++
 	if w := c.pollWatch[id]; w != nil {
 		var fl policy.Load
 		if from != policy.None {
@@ -179,7 +179,7 @@ func (c *cluster) unsnap(i int32) policy.Load {
 
 func (v *view) Send(to policy.NodeID, m policy.Message) {
 	c := v.c
-	c.m.messages++
+	c.m.counts.Messages++
 	c.schedule(event{t: c.now + c.cfg.Costs.Latency, kind: evMessage, node: int32(to), from: int32(v.self), msg: m})
 }
 
@@ -435,11 +435,11 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64, preempted bool) {
 	c.jobs[j].Hops++
 	c.jobs[j].sender = from
-	c.m.migrations++
-	c.m.bytes += c.cfg.Costs.JobBytes
+	c.m.counts.Migrations++
+	c.m.counts.Bytes += c.cfg.Costs.JobBytes
 	cpu := c.cfg.Costs.TransferCPU
 	if preempted {
-		c.m.preemptions++
+		c.m.counts.Preemptions++
 		cpu += c.cfg.Costs.PreemptCPU
 	}
 	if cpu > 0 {
@@ -467,7 +467,7 @@ func (c *cluster) carry(id policy.NodeID, a policy.Action, delay float64) {
 	}
 	switch a.Verb {
 	case policy.Request:
-		c.m.messages++
+		c.m.counts.Messages++
 		c.schedule(event{t: c.now + delay + c.cfg.Costs.Latency, kind: evRequest, node: int32(a.Node), from: int32(id)})
 	case policy.Push:
 		n := &c.nodes[id]

@@ -6,9 +6,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
-	"github.com/loadlab/loadlab/workload"
 )
 
 // Closed forms, written here independently of package analysis so that the
@@ -45,18 +43,7 @@ func supermarket(rho float64, d int) float64 {
 
 func mustRun(t testing.TB, cfg Config, dispatch, migrate, size string) results.Result {
 	t.Helper()
-	reg := policy.Builtin()
-	var err error
-	if cfg.Dispatch, err = reg.Dispatch(dispatch); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Migrate, err = reg.Migrate(migrate); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Workload, err = workload.New(workload.Config{Size: size}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Run(context.Background(), cfg)
+	r, err := Run(context.Background(), config(t, cfg, dispatch, migrate, size))
 	if err != nil {
 		t.Fatal(err)
 	}

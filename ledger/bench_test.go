@@ -1,4 +1,4 @@
-package occupancy
+package ledger
 
 import "testing"
 
@@ -10,7 +10,7 @@ func BenchmarkNode(b *testing.B) {
 	for i := range servers {
 		servers[i] = 1
 	}
-	l := New(servers, b.N+1, 0)
+	l := New(Config{Servers: servers, Jobs: b.N + 1})
 	b.ReportAllocs()
 	t := 0.0
 	for k := range b.N {

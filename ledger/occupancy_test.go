@@ -1,10 +1,13 @@
-package occupancy
+package ledger
 
 import (
-	"fmt"
 	"math"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/loadlab/loadlab/results"
 )
 
 // TestReplay checks hand-built timelines of two nodes over a window of 10
@@ -82,10 +85,20 @@ func TestReplay(t *testing.T) {
 			if tt.want.Start > 0 {
 				warmup = slices.Index(tt.arrivals, tt.want.Start)
 			}
-			got := Replay(tt.servers, len(tt.arrivals), warmup, tt.nodes, tt.arrivals, tt.departs, 20)
+			got := replayStats(tt.servers, warmup, tt.nodes, tt.arrivals, tt.departs, 20)
 			check(t, got, tt.want)
 		})
 	}
+}
+
+// replayStats replays nodes' changes, arrivals and departures (jobs
+// completing, whose IDs do not matter here) and returns the time averages.
+func replayStats(servers []int, warmup int, nodes [][]Change, arrivals, departs []float64, end float64) Stats {
+	log := Log{Nodes: nodes, Arrivals: arrivals}
+	for _, t := range departs {
+		log.Ends = append(log.Ends, End{T: t, ID: -1})
+	}
+	return Replay(Config{Servers: servers, Jobs: len(arrivals), Warmup: warmup}, log).Stats(end)
 }
 
 func check(t *testing.T, got, want Stats) {
@@ -117,30 +130,66 @@ func check(t *testing.T, got, want Stats) {
 // TestLedgerMatchesReplay feeds one timeline live and through Replay of
 // the Ledger's own recording: the numbers must be identical.
 func TestLedgerMatchesReplay(t *testing.T) {
-	l := New([]int{1, 2}, 3, 1)
+	cfg := Config{Servers: []int{1, 2}, Jobs: 3, Warmup: 1}
+	l := New(cfg)
 	l.Record()
 	l.Arrive(0, 0)
 	l.Node(0, 0, 1, 1)
 	l.Arrive(1, 1)
 	l.Node(1.5, 1, 1, 1)
 	l.Node(1.5, 0, 1, 2)
-	l.Depart(3)
+	l.Complete(3, 0, 0, 3, 3)
 	l.Node(3, 0, 1, 1)
 	l.Arrive(4, 2)
 	l.Node(4, 1, 2, 3)
-	l.Depart(5)
+	l.Complete(5, 1, 1, 2, 2)
 	l.Node(5, 0, 0, 0)
-	l.Depart(6)
+	l.Fail(6, 2, 4, "agent gone")
 	l.Node(6, 1, 0, 0)
+	l.Counts.Probes, l.Counts.Bytes = 4, 100
 	live := l.Stats(6)
-	nodes, arr, dep := l.Logs()
-	replayed := Replay([]int{1, 2}, 3, 1, nodes, arr, dep, 6)
-	if !equal(live, replayed) {
-		t.Errorf("live %+v\nreplayed %+v", live, replayed)
+	replayed := Replay(cfg, l.Log())
+	if got := replayed.Stats(6); !equal(live, got) {
+		t.Errorf("live %+v\nreplayed %+v", live, got)
+	}
+	var a, b results.Result
+	if err := l.Fill(&a, 6); err != nil {
+		t.Fatal(err)
+	}
+	if err := replayed.Fill(&b, 6); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("live %+v\nreplayed %+v", a, b)
 	}
 	// node 1 waits over [4, 6) but is outside the window; node 0 waited over [1.5, 3) while node 1 had an idle server
 	check(t, live, Stats{Start: 1, End: 4, NodeUtilization: []float64{1, 2.5 / 3 / 2}, Utilization: (1 + 2.5/6) / 2,
 		NodeTLP: []float64{1, 1}, TLP: 1, MeanInSystem: (2*2 + 1) / 3.0, WaitWhileIdle: 1.5 / 3, ArrivalRate: 1 / 3.0})
+	// jobs 1 and 2 are measured: 1 completed (response 4, service 2), 2 failed
+	if a.JobsIssued != 3 || a.JobsCompleted != 2 || a.JobsFailed != 1 || a.JobsMeasured != 1 || a.MeanResponse != 4 ||
+		a.MeanWait != 2 || a.Failures["agent gone"] != 1 || a.ProbesPerJob != 4/3.0 || a.BytesPerJob != 100/3.0 {
+		t.Errorf("record %+v", a)
+	}
+	// throughput: one measured completion from the window's opening (1) to the last completion (5)
+	if a.Throughput != 0.25 {
+		t.Errorf("throughput %g, want 0.25", a.Throughput)
+	}
+}
+
+// TestConservation: a Ledger refuses a record whose jobs do not add up.
+func TestConservation(t *testing.T) {
+	l := New(Config{Servers: []int{1}, Jobs: 2})
+	l.Arrive(0, 0)
+	l.Arrive(1, 1)
+	l.Complete(2, 0, 0, 1, 1)
+	var r results.Result
+	if err := l.Fill(&r, 2); err == nil || !strings.Contains(err.Error(), "2 jobs issued, 1 completed, 0 failed") {
+		t.Errorf("err %v, want a conservation error", err)
+	}
+	l.Fail(math.Inf(1), 1, 1, "timeout")
+	if err := l.Fill(&r, 2); err != nil || r.JobsFailed != 1 || r.Failures["timeout"] != 1 {
+		t.Errorf("err %v, record %+v", err, r)
+	}
 }
 
 // equal says whether two Stats are identical, bit for bit.
@@ -151,21 +200,12 @@ func equal(a, b Stats) bool {
 }
 
 func TestEmptyWindowFallsBackToRun(t *testing.T) {
-	l := New([]int{1}, 1, 0) // one job: it opens and closes the window at once
+	l := New(Config{Servers: []int{1}, Jobs: 1}) // one job: it opens and closes the window at once
 	l.Arrive(2, 0)
 	l.Node(2, 0, 1, 1)
-	l.Depart(5)
+	l.Complete(5, 0, 2, 3, 3)
 	l.Node(5, 0, 0, 0)
 	got := l.Stats(10)
 	check(t, got, Stats{Start: 0, End: 10, NodeUtilization: []float64{0.3}, Utilization: 0.3,
 		NodeTLP: []float64{1}, TLP: 1, MeanInSystem: 0.3, WaitWhileIdle: 0, ArrivalRate: 0})
-}
-
-func ExampleReplay() {
-	// Two single-server nodes: node 0 holds a second job, waiting, over
-	// [2, 6) while node 1 stays idle; the window is [0, 10).
-	nodes := [][]Change{{{T: 0, Busy: 1, Present: 1}, {T: 2, Busy: 1, Present: 2}, {T: 6, Busy: 1, Present: 1}, {T: 8, Busy: 0, Present: 0}}, nil}
-	st := Replay([]int{1, 1}, 3, 0, nodes, []float64{0, 2, 10}, []float64{6, 8}, 10)
-	fmt.Printf("utilization %.2f, wait while idle %.2f\n", st.Utilization, st.WaitWhileIdle)
-	// Output: utilization 0.40, wait while idle 0.40
 }

@@ -3,16 +3,18 @@ package sim
 import (
 	"context"
 	"math"
-	"slices"
+	"reflect"
 	"testing"
 
-	"github.com/loadlab/loadlab/occupancy"
+	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/ledger"
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/workload"
 )
 
 // config is a Config with its policies and sizes looked up.
-func config(t *testing.T, cfg Config, dispatch, migrate, size string) Config {
+func config(t testing.TB, cfg Config, dispatch, migrate, size string) Config {
 	t.Helper()
 	reg := policy.Builtin()
 	var err error
@@ -28,11 +30,11 @@ func config(t *testing.T, cfg Config, dispatch, migrate, size string) Config {
 	return cfg
 }
 
-// TestOccupancyReplay runs points with the ledger recording what the
+// TestReplaySimulator runs points with the ledger recording what the
 // simulator fed it, and replays that recording (per-node logs, arrivals,
-// departures) as the coordinator replays its agents' logs: the numbers
-// must be the very same.
-func TestOccupancyReplay(t *testing.T) {
+// ends, counts) as the coordinator replays what it and its agents saw:
+// the records must be the very same, bit for bit.
+func TestReplaySimulator(t *testing.T) {
 	for _, tc := range []struct {
 		name              string
 		cfg               Config
@@ -42,13 +44,15 @@ func TestOccupancyReplay(t *testing.T) {
 		{"two servers, PS", Config{Nodes: 4, Servers: 2, Discipline: "ps", Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 2}, "random", "none"},
 		{"migrations with costs", Config{Nodes: 8, Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 3,
 			Costs: Costs{Latency: 0.01, TransferCPU: 0.1, ProbeCPU: 0.002}}, "random", "sender.threshold(T=1, probes=3)"},
+		{"a node killed", Config{Nodes: 4, Load: 0.7, Jobs: 20000, Warmup: 2000, Seed: 4, FaultBin: 100,
+			Faults: []fault.Fault{{Kind: fault.Kill, At: 3000, Nodes: []int{1}}}}, "jsq", "none"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := start(config(t, tc.cfg, tc.dispatch, tc.migrate, "exp(mean=1)"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.m.occ.Record()
+			c.m.led.Record()
 			if err := c.run(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -56,20 +60,25 @@ func TestOccupancyReplay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			nodes, arrivals, departures := c.m.occ.Logs()
-			servers := make([]int, c.cfg.Nodes)
-			for i := range servers {
-				servers[i] = c.cfg.Servers
+			var live, replayed results.Result
+			if err := c.m.led.Fill(&live, c.now); err != nil {
+				t.Fatal(err)
 			}
-			st := occupancy.Replay(servers, c.cfg.Jobs, c.cfg.Warmup, nodes, arrivals, departures, c.now)
-			if !slices.Equal(r.NodeUtilization, st.NodeUtilization) || r.Utilization != st.Utilization ||
-				!slices.Equal(r.NodeTLP, st.NodeTLP) || r.TLP != st.TLP ||
-				r.MeanInSystem != st.MeanInSystem || r.WaitWhileIdle != st.WaitWhileIdle || r.ArrivalRate != st.ArrivalRate {
-				t.Errorf("simulator: util %v tlp %v L %v wwi %v\nreplayed:  util %v tlp %v L %v wwi %v",
-					r.Utilization, r.TLP, r.MeanInSystem, r.WaitWhileIdle, st.Utilization, st.TLP, st.MeanInSystem, st.WaitWhileIdle)
+			if err := ledger.Replay(c.m.led.Config(), c.m.led.Log()).Fill(&replayed, c.now); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(live, replayed) {
+				t.Errorf("simulator: %+v\nreplayed:  %+v", live, replayed)
+			}
+			if r.MeanResponse != live.MeanResponse || r.Utilization != live.Utilization || r.JobsIssued != int64(tc.cfg.Jobs) {
+				t.Errorf("the record is not the ledger's: response %v vs %v, utilisation %v vs %v, %d issued",
+					r.MeanResponse, live.MeanResponse, r.Utilization, live.Utilization, r.JobsIssued)
 			}
 			if r.WaitWhileIdle <= 0 || r.WaitWhileIdle >= 1 {
-				t.Errorf("wait while idle %v: want a fraction strictly inside (0, 1) at ρ=0.8", r.WaitWhileIdle)
+				t.Errorf("wait while idle %v: want a fraction strictly inside (0, 1)", r.WaitWhileIdle)
+			}
+			if len(tc.cfg.Faults) > 0 && (r.JobsFailed == 0 || len(r.ResponseOverTime) == 0) {
+				t.Errorf("a killed node failed %d jobs, series of %d bins: want some of each", r.JobsFailed, len(r.ResponseOverTime))
 			}
 		})
 	}

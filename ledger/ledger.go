@@ -1,0 +1,311 @@
+// Package ledger measures a point. Both backends tell a Ledger what
+// happened, with model timestamps: a job arrived, a node's busy servers or
+// jobs present changed, a job completed or failed (and why), and how many
+// probes, migrations, messages and bytes the point cost. The Ledger turns
+// that into a Result's measurements with one definition each, so the
+// simulator and the agents cannot measure the same thing two ways.
+//
+// The simulator feeds a Ledger as it runs. The real backends collect the
+// same events (the coordinator sees arrivals and ends; each agent logs its
+// node's changes) into a Log and Replay it at the end of the point: the
+// Ledger that replays a simulator's recorded Log gives the very same
+// Result as the simulator's own (TestReplaySimulator in package sim).
+//
+// The measurement window opens at the arrival of the first measured job
+// (job Warmup) and closes at the arrival of the last job (job Jobs−1),
+// both on the model clock: [arrival(Warmup), arrival(Jobs−1)). The empty
+// start (before the queues fill) and the draining end (after the last
+// arrival, when load can only fall) are left out, so a time average over
+// the window (utilisation, TLP, number in system, wait while idle)
+// estimates the steady state, and the window is known from the arrival
+// schedule alone, whatever the policy does. Response times count the jobs
+// from job Warmup on, whenever they end; throughput is those jobs'
+// completions over the time from the window's opening to the last
+// completion.
+//
+// Before this package the agents measured their time averages from the
+// first arrival to the last completion, warm-up and drain included, which
+// biased their utilisation low.
+//
+// A Ledger is not safe for concurrent use.
+package ledger
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/loadlab/loadlab/results"
+)
+
+// Config says what a Ledger measures.
+type Config struct {
+	Servers []int   // servers of each node
+	Jobs    int     // jobs in the point, IDs 0 to Jobs−1
+	Warmup  int     // the first Warmup jobs are left out of the statistics; job Warmup opens the window
+	Batches int     // batches of the response time's batch-means interval (results.NewResponses); default 30
+	Bin     float64 // model time per bin of Result.ResponseOverTime and FailedOverTime; 0: no series
+}
+
+// Counts are the costs of a point the backends count as they go: the
+// Ledger only turns them into a Result's totals and per-job figures.
+type Counts struct {
+	Probes      int64   // load queries
+	Migrations  int64   // jobs moved between nodes
+	Preemptions int64   // moves of running jobs (strong mobility)
+	Messages    int64   // policy messages other than probes and transfers
+	Bytes       float64 // bytes moved by transfers
+}
+
+// add adds o to c.
+func (c *Counts) add(o Counts) {
+	c.Probes += o.Probes
+	c.Migrations += o.Migrations
+	c.Preemptions += o.Preemptions
+	c.Messages += o.Messages
+	c.Bytes += o.Bytes
+}
+
+// End is a job leaving the system at T: completed if Reason is empty,
+// else failed for that reason. A failed job with T = +Inf never left (it
+// was still held somewhere when the point ended).
+type End struct {
+	T       float64 `json:"t"`
+	ID      int64   `json:"id"`
+	Arrival float64 `json:"arrival"`
+	Service float64 `json:"service,omitempty"` // its own service time (completed jobs)
+	Size    float64 `json:"size,omitempty"`    // its size (completed jobs)
+	Reason  string  `json:"reason,omitempty"`
+}
+
+// Log is a point's events as the backends saw them: each node's changes
+// in time order, each job's arrival (by ID), the jobs' ends in the order
+// they were seen, and the counts.
+type Log struct {
+	Nodes    [][]Change
+	Arrivals []float64
+	Ends     []End
+	Counts   Counts
+}
+
+// Ledger accumulates a point's measurements. Feed it, in non-decreasing
+// model time: Node after every change of a node's busy servers or jobs
+// present, Arrive when a job enters the system, and Complete or Fail when
+// it leaves. The system count is fed apart from the nodes because a job in
+// flight (being dispatched or transferred) is in the system but at no
+// node. Add to Counts as costs are incurred.
+//
+// The simulator calls it a few times per job, so it does O(1) work per
+// call and allocates nothing (unless recording): a node's integrals move
+// only when that node changes, the number in system only when it changes,
+// and wait while idle only when it turns on or off.
+type Ledger struct {
+	Counts Counts
+
+	cfg                 Config
+	nodes               []node
+	first, last         int64   // IDs of the arrivals that open and close the window
+	t                   float64 // latest time fed
+	waiting, idle, both int     // nodes with a job waiting, with an idle server, with both
+
+	inSystem     int
+	sysT         float64 // time inSystemArea was advanced to
+	inSystemArea float64 // ∫ jobs in system dt since time 0, up to sysT
+
+	on      bool    // a job waits while another node's server is idle, since onSince
+	onSince float64 //
+	wwi     float64 // time wait while idle held, up to its last turning off
+
+	open, close    snapshot
+	opened, closed bool
+
+	issued, completed, failed int64
+	reasons                   map[string]int64 // failed jobs by reason
+	resp                      *results.Responses
+	series                    results.OverTime
+	lastCompletion            float64
+
+	record bool
+	rec    Log
+}
+
+// New returns a Ledger for c. All nodes start empty at time 0.
+func New(c Config) *Ledger {
+	if c.Batches <= 0 {
+		c.Batches = 30
+	}
+	l := &Ledger{cfg: c, nodes: make([]node, len(c.Servers)), first: int64(c.Warmup), last: int64(c.Jobs - 1),
+		reasons: map[string]int64{}, resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), series: results.OverTime{Bin: c.Bin}}
+	for i, s := range c.Servers {
+		l.nodes[i].servers = s
+		if s > 0 {
+			l.nodes[i].idle = 1
+			l.idle++
+		}
+	}
+	for _, s := range []*snapshot{&l.open, &l.close} {
+		s.busyArea, s.active = make([]float64, len(c.Servers)), make([]float64, len(c.Servers))
+	}
+	return l
+}
+
+// Config is the Config the Ledger was made for, defaults filled in.
+func (l *Ledger) Config() Config { return l.cfg }
+
+// Record makes the Ledger keep what it is fed (Log), to replay it
+// elsewhere; recording allocates as it goes.
+func (l *Ledger) Record() {
+	l.record = true
+	l.rec.Nodes = make([][]Change, len(l.nodes))
+}
+
+// Log returns what a recording Ledger was fed, Counts included.
+func (l *Ledger) Log() Log {
+	out := l.rec
+	out.Counts = l.Counts
+	return out
+}
+
+// Arrive records that job id entered the system at time t. The arrivals
+// of jobs Warmup and Jobs−1 open and close the window.
+func (l *Ledger) Arrive(t float64, id int64) {
+	t = l.now(t)
+	l.issued++
+	if id == l.first && !l.opened {
+		l.take(&l.open, t)
+		l.opened = true
+	}
+	l.count(t, 1)
+	if id == l.last && !l.closed {
+		l.take(&l.close, t)
+		l.closed = true
+	}
+	if l.record {
+		if int(id) >= len(l.rec.Arrivals) {
+			l.rec.Arrivals = append(l.rec.Arrivals, make([]float64, int(id)+1-len(l.rec.Arrivals))...)
+		}
+		l.rec.Arrivals[id] = t
+	}
+}
+
+// Complete records that job id, which arrived at arrival, completed at t
+// after service time units of its own service; size is its size.
+func (l *Ledger) Complete(t float64, id int64, arrival, service, size float64) {
+	t = l.now(t)
+	l.count(t, -1)
+	l.completed++
+	l.lastCompletion = t
+	l.series.Completed(arrival, t-arrival)
+	if id >= l.first {
+		l.resp.Add(t-arrival, service, size)
+	}
+	if l.record {
+		l.rec.Ends = append(l.rec.Ends, End{T: t, ID: id, Arrival: arrival, Service: service, Size: size})
+	}
+}
+
+// Fail records that job id, which arrived at arrival, failed for reason
+// at t. At t = +Inf the job never left: it counts as failed but stays in
+// the system.
+func (l *Ledger) Fail(t float64, id int64, arrival float64, reason string) {
+	if !math.IsInf(t, 1) {
+		t = l.now(t)
+		l.count(t, -1)
+	}
+	l.failed++
+	l.reasons[reason]++
+	l.series.Failed(arrival)
+	if l.record {
+		l.rec.Ends = append(l.rec.Ends, End{T: t, ID: id, Arrival: arrival, Reason: reason})
+	}
+}
+
+// Fill sets r's measurements: jobs issued, completed and failed (an error
+// if they do not add up), failures by reason, response times, throughput,
+// the counts and their per-job figures, the series over time, and the
+// time averages over the window. end is the end of the run, for the time
+// averages of a point whose window is empty.
+func (l *Ledger) Fill(r *results.Result, end float64) error {
+	if l.issued != l.completed+l.failed {
+		return fmt.Errorf("conservation check failed: %d jobs issued, %d completed, %d failed", l.issued, l.completed, l.failed)
+	}
+	r.JobsIssued, r.JobsCompleted, r.JobsFailed = l.issued, l.completed, l.failed
+	if len(l.reasons) > 0 {
+		r.Failures = make(map[string]int64, len(l.reasons))
+		for k, v := range l.reasons {
+			r.Failures[k] = v
+		}
+	}
+	err := l.resp.Fill(r)
+	if span := l.lastCompletion - l.open.t; l.opened && span > 0 {
+		r.Throughput = float64(r.JobsMeasured) / span
+	}
+	c := l.Counts
+	r.Migrations, r.Preemptions, r.Probes, r.Messages, r.BytesMoved = c.Migrations, c.Preemptions, c.Probes, c.Messages, c.Bytes
+	if issued := float64(l.issued); issued > 0 {
+		r.MigrationsPerJob, r.ProbesPerJob, r.BytesPerJob = float64(c.Migrations)/issued, float64(c.Probes)/issued, c.Bytes/issued
+	}
+	l.series.Fill(r)
+
+	st := l.Stats(end)
+	r.ArrivalRate = st.ArrivalRate
+	r.Utilization, r.NodeUtilization = st.Utilization, st.NodeUtilization
+	r.TLP, r.NodeTLP = st.TLP, st.NodeTLP
+	r.MeanInSystem, r.WaitWhileIdle = st.MeanInSystem, st.WaitWhileIdle
+	return err
+}
+
+// Replay feeds a new Ledger for c the events of log, in time order, and
+// returns it: what the real backends do with what their coordinator and
+// agents saw. Where times tie, arrivals come first, then ends (in the
+// order the log has them), then node changes; ties change no integral.
+// Ends at +Inf (jobs that never left) come last.
+func Replay(c Config, log Log) *Ledger {
+	type ev struct {
+		t    float64
+		kind int // 0 arrival, 1 end, 2 node change
+		i    int // job ID, end or node
+		c    Change
+	}
+	evs := make([]ev, 0, len(log.Arrivals)+len(log.Ends))
+	for id, t := range log.Arrivals {
+		evs = append(evs, ev{t: t, kind: 0, i: id})
+	}
+	for k, e := range log.Ends {
+		evs = append(evs, ev{t: e.T, kind: 1, i: k})
+	}
+	for i, nl := range log.Nodes {
+		for _, ch := range nl {
+			evs = append(evs, ev{t: ch.T, kind: 2, i: i, c: ch})
+		}
+	}
+	slices.SortStableFunc(evs, func(a, b ev) int {
+		if a.t != b.t {
+			if a.t < b.t {
+				return -1
+			}
+			return 1
+		}
+		return a.kind - b.kind
+	})
+	l := New(c)
+	l.Counts.add(log.Counts)
+	for _, e := range evs {
+		switch e.kind {
+		case 0:
+			l.Arrive(e.t, int64(e.i))
+		case 1:
+			end := log.Ends[e.i]
+			if end.Reason == "" {
+				l.Complete(end.T, end.ID, end.Arrival, end.Service, end.Size)
+			} else {
+				l.Fail(end.T, end.ID, end.Arrival, end.Reason)
+			}
+		default:
+			if e.i < len(l.nodes) {
+				l.Node(e.t, e.i, e.c.Busy, e.c.Present)
+			}
+		}
+	}
+	return l
+}

@@ -1,0 +1,175 @@
+package ledger
+
+// Stats is what a Ledger measured over its window, times in model units.
+type Stats struct {
+	Start, End      float64   // the window (the whole run if the window was empty)
+	NodeUtilization []float64 // per node: mean busy servers ÷ servers
+	Utilization     float64   // mean of NodeUtilization
+	NodeTLP         []float64 // per node: Σ i·cᵢ / (1 − c₀), cᵢ the fraction of time i servers were busy (0 if never busy)
+	TLP             float64   // mean of NodeTLP
+	MeanInSystem    float64   // time-average number of jobs in the system (Little's L)
+	ArrivalRate     float64   // arrivals per model unit over the window (0 if the window is empty)
+	// WaitWhileIdle is the fraction of the window during which a job
+	// waited at some node (more jobs there than servers) while a server
+	// of another node was idle: the time load sharing could have put to
+	// use (Livny & Melman 1982).
+	WaitWhileIdle float64
+}
+
+// Change is a node's state from time T on: Busy servers serving and
+// Present jobs there, waiting or in service.
+type Change struct {
+	T       float64 `json:"t"`
+	Busy    int     `json:"busy"`
+	Present int     `json:"present"`
+}
+
+// node is one node's state and its integrals since time 0.
+type node struct {
+	servers, busy, present int
+	waiting, idle          int     // 1 if a job waits there, if a server is idle there; else 0
+	last                   float64 // time the integrals were advanced to
+	busyArea, active       float64 // ∫ busy dt, ∫ [busy > 0] dt
+}
+
+func (n *node) advance(t float64) {
+	if dt := t - n.last; dt > 0 {
+		if n.busy > 0 {
+			n.busyArea += float64(n.busy) * dt
+			n.active += dt
+		}
+		n.last = t
+	}
+}
+
+// snapshot is the integrals at one instant.
+type snapshot struct {
+	t                float64
+	busyArea, active []float64
+	inSystem, wwi    float64
+}
+
+// now clamps t to the latest time fed, and makes it the latest.
+func (l *Ledger) now(t float64) float64 {
+	if t < l.t {
+		return l.t
+	}
+	l.t = t
+	return t
+}
+
+// count changes the number in system by delta at t.
+func (l *Ledger) count(t float64, delta int) {
+	l.inSystemArea += float64(l.inSystem) * (t - l.sysT)
+	l.sysT = t
+	l.inSystem += delta
+}
+
+// waitWhileIdle says whether a job waits at one node while a server of
+// another node is idle. A node that both has a job waiting and an idle
+// server (a moment between a completion and the next start, on an agent)
+// does not count with itself.
+func (l *Ledger) waitWhileIdle() bool {
+	if l.waiting == 0 || l.idle == 0 {
+		return false
+	}
+	return l.waiting > 1 || l.idle > 1 || l.both == 0
+}
+
+// Node records that from time t node i has busy servers serving and
+// present jobs, waiting or in service. Under processor sharing every job
+// is in service but more jobs than servers share them: the excess counts
+// as waiting.
+func (l *Ledger) Node(t float64, i, busy, present int) {
+	n := &l.nodes[i]
+	if busy == n.busy && present == n.present {
+		return
+	}
+	t = l.now(t)
+	n.advance(t)
+	n.busy, n.present = busy, present
+	waiting, idle := 0, 0
+	if present > n.servers {
+		waiting = 1
+	}
+	if busy < n.servers {
+		idle = 1
+	}
+	if waiting == n.waiting && idle == n.idle {
+		l.log(t, i, busy, present)
+		return
+	}
+	l.waiting += waiting - n.waiting
+	l.idle += idle - n.idle
+	l.both += waiting&idle - n.waiting&n.idle
+	n.waiting, n.idle = waiting, idle
+	if on := l.waitWhileIdle(); on != l.on {
+		if on {
+			l.onSince = t
+		} else {
+			l.wwi += t - l.onSince
+		}
+		l.on = on
+	}
+	l.log(t, i, busy, present)
+}
+
+// log records a node change if l records.
+func (l *Ledger) log(t float64, i, busy, present int) {
+	if l.record {
+		l.rec.Nodes[i] = append(l.rec.Nodes[i], Change{T: t, Busy: busy, Present: present})
+	}
+}
+
+// take fills s with the integrals at time t, the latest time fed.
+func (l *Ledger) take(s *snapshot, t float64) {
+	s.t = t
+	s.inSystem = l.inSystemArea + float64(l.inSystem)*(t-l.sysT)
+	s.wwi = l.wwi
+	if l.on {
+		s.wwi += t - l.onSince
+	}
+	for i := range l.nodes {
+		l.nodes[i].advance(t)
+		s.busyArea[i], s.active[i] = l.nodes[i].busyArea, l.nodes[i].active
+	}
+}
+
+// Stats returns the measurements over the window. If the window is empty
+// (it never opened or closed, or spans no time: a point of one measured
+// job), it falls back to the whole run, [0, end).
+func (l *Ledger) Stats(end float64) Stats {
+	from, to := l.open, l.close
+	windowed := l.opened && l.closed && to.t > from.t
+	if !windowed {
+		from = snapshot{}
+		to = snapshot{busyArea: make([]float64, len(l.nodes)), active: make([]float64, len(l.nodes))}
+		l.take(&to, l.now(end))
+	}
+	span := to.t - from.t
+	st := Stats{Start: from.t, End: to.t, NodeUtilization: make([]float64, len(l.nodes)), NodeTLP: make([]float64, len(l.nodes))}
+	if windowed {
+		st.ArrivalRate = float64(l.last-l.first) / span
+	}
+	if span <= 0 {
+		return st
+	}
+	for i, n := range l.nodes {
+		busy, active := to.busyArea[i], to.active[i]
+		if from.busyArea != nil {
+			busy -= from.busyArea[i]
+			active -= from.active[i]
+		}
+		if n.servers > 0 {
+			st.NodeUtilization[i] = busy / span / float64(n.servers)
+		}
+		if active > 0 {
+			st.NodeTLP[i] = busy / active
+		}
+		st.Utilization += st.NodeUtilization[i] / float64(len(l.nodes))
+		st.TLP += st.NodeTLP[i] / float64(len(l.nodes))
+	}
+	st.MeanInSystem = (to.inSystem - from.inSystem) / span
+	st.WaitWhileIdle = (to.wwi - from.wwi) / span
+	return st
+}
