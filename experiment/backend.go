@@ -62,11 +62,7 @@ func (Simulator) Real() bool { return false }
 
 // Run simulates p.
 func (Simulator) Run(ctx context.Context, p Point) (results.Result, error) {
-	cfg := sim.Config{Nodes: p.Nodes, Servers: p.Servers, Discipline: p.Discipline, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load,
-		Jobs: p.Point.Jobs, Warmup: p.Warmup, Seed: p.Seed, Gossip: p.Gossip, GossipMode: p.GossipMode, Batches: p.Batches, Costs: p.CostModel,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Units: p.UnitModel, Platforms: p.NodePlatforms, HitBin: p.HitBin,
-		Faults: p.FaultList, FaultBin: p.FaultBin}
-	return sim.Run(ctx, cfg)
+	return sim.Run(ctx, sim.Config{Model: p.Model, Gossip: p.Gossip, GossipMode: p.GossipMode, Costs: p.CostModel, Units: p.UnitModel})
 }
 
 // Real is true.
@@ -78,10 +74,7 @@ func (a Agents) Run(ctx context.Context, p Point) (results.Result, error) {
 	if err != nil {
 		return results.Result{}, err
 	}
-	cfg := node.PointConfig{Nodes: p.Nodes, Servers: p.Servers, Speeds: p.NodeSpeeds, Distances: p.NodeDistances, Load: p.Load, Jobs: p.Point.Jobs,
-		Warmup: p.Warmup, Seed: p.Seed, Batches: p.Batches, TimeUnit: unit, Kernel: p.Kernel, Discipline: p.Discipline,
-		Workload: p.Jobs, Dispatch: p.DispatchPolicy, Migrate: p.MigratePolicy, Dispatchers: p.Dispatchers,
-		Units: p.UnitConfig, Platforms: p.NodePlatforms, HitBin: p.HitBin, Faults: p.FaultList, FaultBin: p.FaultBin,
+	cfg := node.PointConfig{Model: p.Model, TimeUnit: unit, Kernel: p.Kernel, Dispatchers: p.Dispatchers, Units: p.UnitConfig,
 		Security: p.Security, GossipKeys: p.GossipKeys}
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))

@@ -20,31 +20,26 @@ import (
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/workload"
 )
 
-// Point is one run: what it is (results.Point) and what it needs to run.
+// Point is one run: what it is (results.Point, its stored description,
+// key and seed) and what runs: the Model every backend takes, and each
+// backend's own settings. NewPoint derives the description's copy of the
+// Model's settings from the Model, so the two cannot disagree.
 type Point struct {
 	results.Point
-	Jobs           *workload.Workload // builds the point's jobs
-	DispatchPolicy *policy.DispatchSpec
-	MigratePolicy  *policy.MigrateSpec
-	NodeSpeeds     []float64 // nil when homogeneous
-	NodeDistances  []float64 // dispatcher-to-node delays; nil when none
-	CostModel      sim.Costs
-	Batches        int
-	UnitModel      *workload.Units      // work units of code migration; nil when none
-	UnitConfig     *workload.UnitConfig // what UnitModel was resolved from, for the agents
-	NodePlatforms  []string             // each node's platform; nil when none
-	HitBin         float64              // model units per bin of the code hit rate over time; 0: no series
-	FaultList      []fault.Fault        // faults injected; nil: none
-	FaultBin       float64              // model units per bin of the response over time, with faults
-	Join, Label    string               // testbed: a member's gossip address and the cluster label
-	FindTimeout    string               // local, testbed: how long to wait for the agents ("": node.DefaultFindTimeout)
-	Bind           string               // testbed: the coordinator's address, reachable from the agents (default 127.0.0.1)
-	Security       *wire.Security       // local, testbed: the cluster's secret (mutual TLS); nil: plaintext
-	GossipKeys     [][]byte             // local, testbed: the cluster's gossip keyring; nil: unencrypted
+	Model       scenario.Model
+	CostModel   sim.Costs            // the simulator's cost model
+	UnitModel   *workload.Units      // work units of code migration, resolved for the simulator; nil when none
+	UnitConfig  *workload.UnitConfig // what UnitModel was resolved from, for the agents
+	Join, Label string               // testbed: a member's gossip address and the cluster label
+	FindTimeout string               // local, testbed: how long to wait for the agents ("": node.DefaultFindTimeout)
+	Bind        string               // testbed: the coordinator's address, reachable from the agents (default 127.0.0.1)
+	Security    *wire.Security       // local, testbed: the cluster's secret (mutual TLS); nil: plaintext
+	GossipKeys  [][]byte             // local, testbed: the cluster's gossip keyring; nil: unencrypted
 }
 
 // PointSeed derives the seed of a point from the sweep's root seed. It does
@@ -57,14 +52,19 @@ func PointSeed(root uint64, workloadName string, load float64, replication int) 
 	return h.Sum64()
 }
 
-// NewPoint builds a runnable point from its description; it fills Key.
-func NewPoint(p results.Point, w *workload.Workload, d *policy.DispatchSpec, m *policy.MigrateSpec, speeds []float64, costs sim.Costs, batches int) Point {
-	p.Dispatch, p.Migrate = d.String(), m.String()
-	p.Arrival, p.Size = w.Arrival().String(), w.SizeString()
-	p.SizeMean, p.SizeSCV = w.MeanSize(), w.SizeSCV()
+// NewPoint builds a runnable point from its Model, its cost model and the
+// rest of its description (names, backend, settings given as text): it
+// fills the description's copy of the Model's settings, and Key.
+func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
+	p.Nodes, p.Servers, p.Discipline, p.Load = m.Nodes, m.Servers, m.Discipline, m.Load
+	p.Jobs, p.Warmup, p.Seed = m.Jobs, m.Warmup, m.Seed
+	p.Dispatch, p.Migrate = m.Dispatch.String(), m.Migrate.String()
+	p.Arrival, p.Size = m.Workload.Arrival().String(), m.Workload.SizeString()
+	p.SizeMean, p.SizeSCV = m.Workload.MeanSize(), m.Workload.SizeSCV()
+	p.Faults = canonicalFaults(m.Faults)
 	p.Costs = costs.String()
 	p.Key = PointKey(p)
-	return Point{Point: p, Jobs: w, DispatchPolicy: d, MigratePolicy: m, NodeSpeeds: speeds, CostModel: costs, Batches: batches}
+	return Point{Point: p, Model: m, CostModel: costs}
 }
 
 // PointKey hashes everything that determines a point's result (not the
@@ -252,28 +252,28 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 	if s.single {
 		seed = s.Seed
 	}
-	p := results.Point{Spec: s.hash, Policy: s.label(r.name, backend), Workload: w.Name, Load: load,
-		Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Jobs: s.Jobs, Warmup: s.Warmup,
-		Replication: rep, Seed: seed, Backend: backend,
-		Speeds: e.speedSpec, Distances: s.Distances, Gossip: r.gossip, GossipMode: r.mode, Faults: canonicalFaults(r.faults)}
+	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m}
+	if r.units != nil {
+		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
+	}
+	if len(r.faults) > 0 {
+		m.Faults, m.FaultBin = r.faults, s.FaultBin
+		if m.FaultBin == 0 {
+			m.FaultBin = s.runLength(e.works[wi], load, e.speeds) / faultBins
+		}
+	}
+	p := results.Point{Spec: s.hash, Policy: s.label(r.name, backend), Workload: w.Name, Replication: rep, Backend: backend,
+		Speeds: e.speedSpec, Distances: s.Distances, Gossip: r.gossip, GossipMode: r.mode}
 	if IsReal(backend) {
 		p.TimeUnit, p.Kernel, p.Dispatchers = s.TimeUnit, s.Kernel, s.Dispatchers
 	}
 	if r.units != nil {
 		p.Units, p.Platforms = canonicalUnits(*r.units), strings.Join(s.Platforms, ",")
 	}
-	pt := NewPoint(p, e.works[wi], r.d, r.m, e.speeds, r.costs, s.Batches)
+	pt := NewPoint(p, m, r.costs)
 	if r.units != nil {
-		pt.UnitModel, pt.UnitConfig, pt.NodePlatforms = r.models[wi], r.units, nodePlatforms(s.Platforms, s.Nodes)
-		pt.HitBin = s.hitBin(e.works[wi], load, e.speeds)
-	}
-	pt.NodeDistances = e.distances
-	if len(r.faults) > 0 {
-		pt.FaultList = r.faults
-		pt.FaultBin = s.FaultBin
-		if pt.FaultBin == 0 {
-			pt.FaultBin = s.runLength(e.works[wi], load, e.speeds) / faultBins
-		}
+		pt.UnitModel, pt.UnitConfig = r.models[wi], r.units
 	}
 	pt.Join, pt.Label, pt.FindTimeout = s.Join, s.Label, s.FindTimeout
 	return pt

@@ -25,6 +25,7 @@ import (
 
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
@@ -643,8 +644,7 @@ func (s *Spec) validate() error {
 	if err := s.validateFaults(); err != nil {
 		return err
 	}
-	probe := sim.Config{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs,
-		Warmup: s.Warmup, Gossip: s.Gossip, GossipMode: s.GossipMode, Batches: s.Batches, Costs: s.Costs}
+	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
 	if err := s.checkSettings(nil, probe); err != nil {
 		return err
 	}
@@ -732,7 +732,7 @@ func (s *Spec) checkSize() error {
 // policy row at path, and names the setting at fault.
 func (s *Spec) checkSettings(path []string, c sim.Config) error {
 	err := c.ValidateSettings()
-	var fe *sim.FieldError
+	var fe *scenario.FieldError
 	if !errors.As(err, &fe) {
 		return err
 	}

@@ -291,8 +291,8 @@ policies:
 	}
 	keys := map[string]bool{}
 	for _, p := range pts {
-		if p.UnitModel == nil || p.Point.Units == "" || p.Point.Platforms != "x86_64,arm64" || len(p.NodePlatforms) != 4 {
-			t.Fatalf("%s: units %q platforms %q %v: want them set", p.Policy, p.Point.Units, p.Point.Platforms, p.NodePlatforms)
+		if p.UnitModel == nil || p.Point.Units == "" || p.Point.Platforms != "x86_64,arm64" || len(p.Model.Platforms) != 4 {
+			t.Fatalf("%s: units %q platforms %q %v: want them set", p.Policy, p.Point.Units, p.Point.Platforms, p.Model.Platforms)
 		}
 		keys[p.Key] = true
 		r, err := Run(context.Background(), p)
@@ -477,14 +477,14 @@ policies:
 		t.Fatal(err)
 	}
 	plainPoints, _ := plain.Points()
-	if points[0].Key == plainPoints[0].Key || len(points[0].FaultList) != 7 || points[0].FaultBin <= 0 {
-		t.Errorf("point with faults: key %s (without: %s), %d faults, bin %g", points[0].Key, plainPoints[0].Key, len(points[0].FaultList), points[0].FaultBin)
+	if points[0].Key == plainPoints[0].Key || len(points[0].Model.Faults) != 7 || points[0].Model.FaultBin <= 0 {
+		t.Errorf("point with faults: key %s (without: %s), %d faults, bin %g", points[0].Key, plainPoints[0].Key, len(points[0].Model.Faults), points[0].Model.FaultBin)
 	}
 	if !strings.HasPrefix(points[0].Point.Faults, "kill(at=10, nodes=3); slow(at=5, nodes=1, duration=20, factor=4)") {
 		t.Errorf("faults recorded as %q", points[0].Point.Faults)
 	}
-	if points[1].FaultList != nil || points[1].Key != plainPoints[1].Key {
-		t.Errorf("a row with faults: [] has faults %v, or a key unlike the same point without faults", points[1].FaultList)
+	if points[1].Model.Faults != nil || points[1].Key != plainPoints[1].Key {
+		t.Errorf("a row with faults: [] has faults %v, or a key unlike the same point without faults", points[1].Model.Faults)
 	}
 	for _, tc := range []struct{ spec, want string }{
 		{base + "faults:\n  - {at: 1, kind: melt, nodes: [0]}\n", "b.yaml:10: faults[0].kind: unknown fault \"melt\""},

@@ -9,6 +9,7 @@ import (
 	"github.com/loadlab/loadlab/node/wire"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -29,8 +30,7 @@ func BenchmarkPathOverhead(b *testing.B) {
 	}
 	const unit = time.Millisecond
 	for i := 0; i < b.N; i++ {
-		r, err := RunLocal(context.Background(), PointConfig{Nodes: 1, Load: 0.1, Jobs: 5000, Warmup: 500, Seed: uint64(i + 1),
-			TimeUnit: unit, Workload: w, Dispatch: d, Migrate: m})
+		r, err := RunLocal(context.Background(), PointConfig{Model: scenario.Model{Nodes: 1, Load: 0.1, Jobs: 5000, Warmup: 500, Seed: uint64(i + 1), Workload: w, Dispatch: d, Migrate: m}, TimeUnit: unit})
 		if err != nil {
 			b.Fatal(err)
 		}

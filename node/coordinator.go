@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,36 +18,29 @@ import (
 
 	"github.com/hashicorp/serf/serf"
 
-	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/ledger"
 	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
-// PointConfig is one point run on real agents. Zero values take defaults.
+// PointConfig is one point run on real agents: the Model every backend
+// runs, and what only real agents have. Zero values take defaults.
 type PointConfig struct {
-	Nodes   int       // agents (required)
-	Servers int       // servers per agent (default 1)
-	Speeds  []float64 // per agent; nil means all 1
-	// Distances emulates a network between the dispatcher and the agents:
-	// a job to agent n leaves Distances[n] model units late, and dispatch
-	// strategies see the distances (policy.Env). nil: no emulation, and
-	// the strategies see the distances measured at the start of the point
-	// (half the shortest of three round trips to each agent).
-	Distances  []float64
-	Load       float64 // offered load per server, 0 < ρ < 1
-	Jobs       int     // jobs issued
-	Warmup     int     // first jobs left out of the statistics
-	Seed       uint64
-	Batches    int           // batch means for the interval (default 30)
-	TimeUnit   time.Duration // wall time of one model unit (default 10ms)
-	Kernel     string        // executor kernel: sleep (default), hash, matmul
-	Discipline string        // fcfs (default) or ps (processor sharing, sleep kernel only)
-	Drain      time.Duration // how long to wait for jobs after the last arrival (default 10 s + 200 time units)
+	// Model is the point. Its Distances, if set, are emulated: a job to
+	// agent n leaves Distances[n] model units late. nil: no emulation,
+	// and the dispatch strategies see the distances measured at the start
+	// of the point (half the shortest of three round trips to each agent).
+	// Processor sharing (Discipline "ps") runs on the sleep kernel only.
+	scenario.Model
+
+	TimeUnit time.Duration // wall time of one model unit (default 10ms)
+	Kernel   string        // executor kernel: sleep (default), hash, matmul
+	Drain    time.Duration // how long to wait for jobs after the last arrival (default 10 s + 200 time units)
 	// FindTimeout bounds the wait for Nodes agents to be found through serf
 	// and to report their loads before the first arrival (default 30 s:
 	// serf's loopback profile finds 32 agents in under 2 s, its LAN
@@ -76,28 +68,15 @@ type PointConfig struct {
 	Security   *wire.Security
 	GossipKeys [][]byte
 
-	Workload *workload.Workload
-	Dispatch *policy.DispatchSpec
-	Migrate  *policy.MigrateSpec
-
-	// Units are the point's work units (nil: none; see unit.go), Platforms
-	// each agent's platform (nil: one platform) and HitBin the model time
-	// per bin of Result.CodeHits (0: no series).
-	Units     *workload.UnitConfig
-	Platforms []string
-	HitBin    float64
+	// Units are the point's work units (nil: none; see unit.go).
+	Units *workload.UnitConfig
 
 	// OnResult, if set, is called with every completed job's real-kernel
 	// result (CPU kernels: executor.Computation's final checkpoint), for
 	// checks; it must be quick.
 	OnResult func(job int64, result []byte)
 
-	// Faults are injected at their model times from the first arrival
-	// (fault.go); FaultBin is the model time per bin of
-	// Result.ResponseOverTime (0: no series).
-	Faults   []fault.Fault
-	FaultBin float64
-	kill     func(name string) bool // crashes the named agent (RunLocal only); false if not found
+	kill func(name string) bool // crashes the named agent (RunLocal only); false if not found
 
 	agentHook func(*AgentConfig)   // tests: adjusts each agent RunLocal starts
 	onSubmit  func(inFlight int64) // tests: called as each submission starts, with those in flight
@@ -113,12 +92,7 @@ const DefaultFindTimeout = 30 * time.Second
 const DefaultMaxSubmits = 1024
 
 func (c *PointConfig) fill() error {
-	if c.Servers == 0 {
-		c.Servers = 1
-	}
-	if c.Batches == 0 {
-		c.Batches = 30
-	}
+	c.Model.Fill()
 	if c.TimeUnit == 0 {
 		c.TimeUnit = 10 * time.Millisecond
 	}
@@ -137,13 +111,10 @@ func (c *PointConfig) fill() error {
 	if c.MaxSubmits == 0 {
 		c.MaxSubmits = DefaultMaxSubmits
 	}
+	if err := c.Model.Validate(); err != nil {
+		return err
+	}
 	switch {
-	case c.Nodes < 1:
-		return fmt.Errorf("nodes: must be at least 1, got %d", c.Nodes)
-	case !(c.Load > 0 && c.Load < 1):
-		return fmt.Errorf("load: must be between 0 and 1 (exclusive), got %g", c.Load)
-	case c.Jobs < 1 || c.Warmup < 0 || c.Warmup >= c.Jobs:
-		return fmt.Errorf("jobs %d, warmup %d: want jobs ≥ 1 and 0 ≤ warmup < jobs", c.Jobs, c.Warmup)
 	case c.TimeUnit < 100*time.Microsecond:
 		return fmt.Errorf("time unit %v: at least 100µs (sleeps are accurate to tens of µs)", c.TimeUnit)
 	case c.FindTimeout < 0:
@@ -152,25 +123,6 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("dispatchers: want 1 to 64, got %d", c.Dispatchers)
 	case c.MaxSubmits < 1:
 		return fmt.Errorf("max submits: want at least 1, got %d", c.MaxSubmits)
-	case c.Workload == nil || c.Dispatch == nil || c.Migrate == nil:
-		return errors.New("workload, dispatch and migrate policies are required")
-	case c.Distances != nil && len(c.Distances) != c.Nodes:
-		return fmt.Errorf("distances: want one per agent (%d), got %d", c.Nodes, len(c.Distances))
-	}
-	if c.Platforms != nil && len(c.Platforms) != c.Nodes {
-		return fmt.Errorf("platforms: want one per agent (%d), got %d", c.Nodes, len(c.Platforms))
-	}
-	for i, d := range c.Distances {
-		if !(d >= 0) || math.IsInf(d, 1) {
-			return fmt.Errorf("distances: agent %d has distance %g, want a finite number ≥ 0", i, d)
-		}
-	}
-	for i, f := range c.Faults {
-		for _, n := range append(slices.Clone(f.Nodes), f.Peers...) {
-			if n < 0 || n >= c.Nodes {
-				return fmt.Errorf("faults: fault %d (%s) names node %d, not in the cluster", i, f.Kind, n)
-			}
-		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -30,8 +31,7 @@ func pointWith(t *testing.T, reg *policy.Registry, nodes int, dispatch, migrate 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return PointConfig{Nodes: nodes, Load: load, Jobs: jobs, Warmup: jobs / 10, Seed: 3, TimeUnit: unit,
-		Workload: w, Dispatch: d, Migrate: m, Registry: reg}
+	return PointConfig{Model: scenario.Model{Nodes: nodes, Load: load, Jobs: jobs, Warmup: jobs / 10, Seed: 3, Workload: w, Dispatch: d, Migrate: m}, TimeUnit: unit, Registry: reg}
 }
 
 // TestLocalCluster runs real agents (serf, TCP, executors) on 127.0.0.1

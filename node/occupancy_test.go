@@ -9,6 +9,7 @@ import (
 
 	"github.com/loadlab/loadlab/ledger"
 	"github.com/loadlab/loadlab/node/executor"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/sim"
 )
 
@@ -62,8 +63,7 @@ func TestLocalOccupancyMatchesSim(t *testing.T) {
 		t.Fatalf("%d jobs failed: %v", real.JobsFailed, real.Failures)
 	}
 	simRun := func(seed uint64) [4]float64 {
-		sc := sim.Config{Nodes: cfg.Nodes, Load: cfg.Load, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Seed: seed,
-			Workload: cfg.Workload, Dispatch: cfg.Dispatch, Migrate: cfg.Migrate}
+		sc := sim.Config{Model: scenario.Model{Nodes: cfg.Nodes, Load: cfg.Load, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Seed: seed, Workload: cfg.Workload, Dispatch: cfg.Dispatch, Migrate: cfg.Migrate}}
 		r, err := sim.Run(ctx, sc)
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/loadlab/loadlab/param"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -71,7 +72,7 @@ func (p *pushRunning) Arrived(v policy.View, j *policy.Job) policy.Action {
 // utilisation is the load), every job ends once, and Little's law holds.
 func TestPushRunningConservesWork(t *testing.T) {
 	var done []float64
-	cfg := Config{Nodes: 4, Load: 0.7, Jobs: 200000, Seed: 3}
+	cfg := Config{Model: scenario.Model{Nodes: 4, Load: 0.7, Jobs: 200000, Seed: 3}}
 	r := run(t, cfg, randomDispatch, func(policy.Env) policy.Migrator { return &pushRunning{done: &done} })
 	checkLittle(t, r)
 	if r.Preemptions == 0 || r.Preemptions != r.Migrations {
@@ -126,7 +127,7 @@ func (s *stealAll) Requested(v policy.View, _ policy.NodeID) (int, int) {
 }
 
 func TestRequestSeveral(t *testing.T) {
-	cfg := Config{Nodes: 6, Load: 0.8, Jobs: 100000, Seed: 4}
+	cfg := Config{Model: scenario.Model{Nodes: 6, Load: 0.8, Jobs: 100000, Seed: 4}}
 	base := run(t, cfg, randomDispatch, func(policy.Env) policy.Migrator { return policy.Base{} })
 	r := run(t, cfg, randomDispatch, func(policy.Env) policy.Migrator { return &stealAll{} })
 	checkLittle(t, r)
@@ -187,7 +188,7 @@ func (d *laterProbe) Done(policy.View, *policy.Job) { *d.dones++ }
 func TestProbeLaterAndDone(t *testing.T) {
 	dones := 0
 	var d *laterProbe
-	cfg := Config{Nodes: 10, Load: 0.7, Jobs: 50000, Seed: 5, Costs: Costs{Latency: 0.05}}
+	cfg := Config{Model: scenario.Model{Nodes: 10, Load: 0.7, Jobs: 50000, Seed: 5}, Costs: Costs{Latency: 0.05}}
 	r := run(t, cfg, func(policy.Env) policy.Dispatcher {
 		d = &laterProbe{t: t, rtt: 0.1, sent: map[policy.NodeID][]float64{}, dones: &dones}
 		return d
@@ -232,7 +233,7 @@ func (p polled) Polled(v policy.View, from policy.NodeID, l policy.Load) {
 
 func TestPolled(t *testing.T) {
 	count := 0
-	cfg := Config{Nodes: 5, Load: 0.6, Jobs: 20000, Seed: 6}
+	cfg := Config{Model: scenario.Model{Nodes: 5, Load: 0.6, Jobs: 20000, Seed: 6}}
 	r := run(t, cfg, randomDispatch, func(policy.Env) policy.Migrator { return polled{count: &count, t: t} })
 	if count == 0 || int64(count) != r.Probes {
 		t.Errorf("Polled %d times for %d probes", count, r.Probes)
@@ -254,7 +255,7 @@ func TestGossipModes(t *testing.T) {
 		{GossipDelayed, T, 3 * T, false},
 	} {
 		t.Run(c.mode, func(t *testing.T) {
-			cfg := Config{Nodes: 20, Load: 0.7, Jobs: 100000, Seed: 7, Gossip: T, GossipMode: c.mode}
+			cfg := Config{Model: scenario.Model{Nodes: 20, Load: 0.7, Jobs: 100000, Seed: 7}, Gossip: T, GossipMode: c.mode}
 			r := mustRun(t, cfg, "jsq", "none", "exp(mean=1)")
 			checkLittle(t, r)
 			if r.GossipAge < c.lo || r.GossipAge > c.hi {
@@ -267,7 +268,7 @@ func TestGossipModes(t *testing.T) {
 // TestDispatchDelay checks the dispatch cost: every job reaches its node
 // that much later, so with the same seed each response grows by exactly it.
 func TestDispatchDelay(t *testing.T) {
-	cfg := Config{Nodes: 4, Load: 0.7, Jobs: 20000, Seed: 8}
+	cfg := Config{Model: scenario.Model{Nodes: 4, Load: 0.7, Jobs: 20000, Seed: 8}}
 	a := mustRun(t, cfg, "random", "none", "exp(mean=1)")
 	cfg.Costs.Dispatch = 0.25
 	b := mustRun(t, cfg, "random", "none", "exp(mean=1)")
@@ -279,7 +280,7 @@ func TestDispatchDelay(t *testing.T) {
 // TestDistances checks that a job reaches its node its distance later, and
 // that local dispatch trades that distance against load.
 func TestDistances(t *testing.T) {
-	cfg := Config{Nodes: 4, Load: 0.5, Jobs: 50000, Seed: 9, Distances: []float64{0, 0, 1, 1}}
+	cfg := Config{Model: scenario.Model{Nodes: 4, Load: 0.5, Jobs: 50000, Seed: 9, Distances: []float64{0, 0, 1, 1}}}
 	r := mustRun(t, cfg, "rr", "none", "exp(mean=1)")
 	cfg.Distances = nil
 	base := mustRun(t, cfg, "rr", "none", "exp(mean=1)")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -24,8 +25,7 @@ func benchRun(b *testing.B, nodes int, dispatch, migrate string, costs Costs) {
 		b.Fatal(err)
 	}
 	w, _ := workload.New(workload.DefaultConfig())
-	cfg := Config{Nodes: nodes, Load: 0.9, Jobs: max(b.N, 1000), Warmup: max(b.N, 1000) / 10, Seed: 1,
-		Workload: w, Dispatch: d, Migrate: m, Costs: costs}
+	cfg := Config{Model: scenario.Model{Nodes: nodes, Load: 0.9, Jobs: max(b.N, 1000), Warmup: max(b.N, 1000) / 10, Seed: 1, Workload: w, Dispatch: d, Migrate: m}, Costs: costs}
 	b.ReportAllocs()
 	b.ResetTimer()
 	r, err := Run(context.Background(), cfg)

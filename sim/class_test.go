@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -25,7 +26,7 @@ func TestClassDispatchByWork(t *testing.T) {
 	reg := policy.Builtin()
 	mean := map[string]float64{}
 	for _, d := range []string{"class", "leastconn"} {
-		cfg := Config{Nodes: 20, Load: 0.7, Jobs: 100000, Seed: 12, Workload: w}
+		cfg := Config{Model: scenario.Model{Nodes: 20, Load: 0.7, Jobs: 100000, Seed: 12, Workload: w}}
 		if cfg.Dispatch, err = reg.Dispatch(d); err != nil {
 			t.Fatal(err)
 		}

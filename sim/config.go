@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -40,20 +40,8 @@ type Costs struct {
 	PreemptCPU float64 `yaml:"preempt_cpu" json:"preempt_cpu"`
 }
 
-// FieldError is an invalid setting: Field names it as a spec does
-// ("nodes", "costs.latency", "faults"), Err says what is wrong with it.
-type FieldError struct {
-	Field string
-	Err   error
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
-func (e *FieldError) Unwrap() error { return e.Err }
-
-// fieldErr makes a FieldError for field with a formatted message.
-func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
-}
+// fieldErr makes a scenario.FieldError for field with a formatted message.
+var fieldErr = scenario.Errorf
 
 // Validate reports the first cost that is negative or not a number.
 func (c Costs) Validate() error {
@@ -106,22 +94,14 @@ func (c Costs) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// Config is one simulated point. Zero values take the defaults that
-// DefaultConfig documents, except Workload, Dispatch and Migrate, which
-// Run requires.
+// Config is one simulated point: the Model every backend runs, and what
+// only the simulator has. Zero values take the defaults that DefaultConfig
+// documents, except Workload, Dispatch and Migrate, which Run requires.
 type Config struct {
-	Nodes      int       // nodes N (default 1)
-	Servers    int       // servers per node c (default 1)
-	Discipline string    // "fcfs" (default) or "ps" (processor sharing)
-	Speeds     []float64 // speed of each node; nil means all 1
-	Distances  []float64 // one-way delay from the dispatcher to each node, added to Costs.Dispatch; nil means 0
-	Load       float64   // offered load per server ρ, 0 < ρ < 1
-	Jobs       int       // jobs issued (default 100,000)
-	Warmup     int       // first jobs, by arrival, left out of the statistics (default Jobs/10)
-	Seed       uint64    // root seed of every random stream
-	Gossip     float64   // period (or delay) of load publication; 0 means every view is exact
-	GossipMode string    // how loads are published when Gossip > 0: GossipPeriodic (default), GossipIndividual or GossipDelayed
-	Batches    int       // batches for the batch-means interval (default 30)
+	scenario.Model // Nodes defaults to 1 and Jobs to 100,000 in the simulator
+
+	Gossip     float64 // period (or delay) of load publication; 0 means every view is exact
+	GossipMode string  // how loads are published when Gossip > 0: GossipPeriodic (default), GossipIndividual or GossipDelayed
 	Costs      Costs
 
 	// Units, when set, makes every migration cost what the code-migration
@@ -129,22 +109,6 @@ type Config struct {
 	// Costs.Latency) instead of Costs.JobBytes: see migrate.go. It must be
 	// resolved for Workload's classes. nil: no units.
 	Units *workload.Units
-	// Platforms names each node's platform, one per node, for
-	// Units.Platforms; nil means every node has the platform "".
-	Platforms []string
-	// HitBin is the model time per bin of Result.CodeHits, the code
-	// caches' hit rate over time (with Units); 0: no series.
-	HitBin float64
-
-	// Faults are injected at their model times: kill and slow (fault.go);
-	// FaultBin is the model time per bin of Result.ResponseOverTime (0: no
-	// series).
-	Faults   []fault.Fault
-	FaultBin float64
-
-	Workload *workload.Workload
-	Dispatch *policy.DispatchSpec
-	Migrate  *policy.MigrateSpec
 }
 
 // Gossip modes: how the loads a policy reads through View.Gossip are
@@ -172,26 +136,18 @@ func DefaultConfig() Config {
 	reg := policy.Builtin()
 	d, _ := reg.Dispatch("random")
 	m, _ := reg.Migrate("none")
-	return Config{Nodes: 1, Servers: 1, Discipline: "fcfs", Load: 0.5, Jobs: 100000, Warmup: 10000, Batches: 30,
-		Workload: w, Dispatch: d, Migrate: m}
+	return Config{Model: scenario.Model{Nodes: 1, Servers: 1, Discipline: "fcfs", Load: 0.5, Jobs: 100000, Warmup: 10000, Batches: 30,
+		Workload: w, Dispatch: d, Migrate: m}}
 }
 
 func (c *Config) fillDefaults() {
 	if c.Nodes == 0 {
 		c.Nodes = 1
 	}
-	if c.Servers == 0 {
-		c.Servers = 1
-	}
-	if c.Discipline == "" {
-		c.Discipline = "fcfs"
-	}
 	if c.Jobs == 0 {
 		c.Jobs = 100000
 	}
-	if c.Batches == 0 {
-		c.Batches = 30
-	}
+	c.Model.Fill()
 	if c.GossipMode == "" {
 		c.GossipMode = GossipPeriodic
 	}
@@ -205,50 +161,19 @@ func (c Config) Validate() error {
 	return c.ValidateSettings()
 }
 
-// ValidateSettings checks everything but the workload and policies. Each
-// error starts with the setting's name.
+// ValidateSettings checks everything but the workload and policies: the
+// Model's settings, then the simulator's own. Each error is a
+// scenario.FieldError.
 func (c Config) ValidateSettings() error {
 	c.fillDefaults()
+	if err := c.Model.ValidateSettings(); err != nil {
+		return err
+	}
 	switch {
-	case c.Nodes < 1:
-		return fieldErr("nodes", "must be at least 1, got %d", c.Nodes)
-	case c.Servers < 1:
-		return fieldErr("servers", "must be at least 1, got %d", c.Servers)
-	case c.Discipline != "fcfs" && c.Discipline != "ps":
-		return fieldErr("discipline", "must be fcfs or ps, got %q", c.Discipline)
-	case !(c.Load > 0 && c.Load < 1):
-		return fieldErr("load", "must be between 0 and 1 (exclusive), got %g", c.Load)
-	case c.Jobs < 1:
-		return fieldErr("jobs", "must be at least 1, got %d", c.Jobs)
-	case c.Warmup < 0 || c.Warmup >= c.Jobs:
-		return fieldErr("warmup", "must be at least 0 and less than jobs (%d), got %d", c.Jobs, c.Warmup)
 	case !(c.Gossip >= 0) || math.IsInf(c.Gossip, 1):
 		return fieldErr("gossip", "period must be a finite number ≥ 0, got %g", c.Gossip)
 	case c.GossipMode != GossipPeriodic && c.GossipMode != GossipIndividual && c.GossipMode != GossipDelayed:
 		return fieldErr("gossip_mode", "must be %s, %s or %s, got %q", GossipPeriodic, GossipIndividual, GossipDelayed, c.GossipMode)
-	case c.Batches < 2:
-		return fieldErr("batches", "must be at least 2, got %d", c.Batches)
-	case c.Speeds != nil && len(c.Speeds) != c.Nodes:
-		return fieldErr("speeds", "want one per node (%d), got %d", c.Nodes, len(c.Speeds))
-	}
-	if c.Platforms != nil && len(c.Platforms) != c.Nodes {
-		return fieldErr("platforms", "want one per node (%d), got %d", c.Nodes, len(c.Platforms))
-	}
-	if c.Distances != nil && len(c.Distances) != c.Nodes {
-		return fieldErr("distances", "want one per node (%d), got %d", c.Nodes, len(c.Distances))
-	}
-	for i, d := range c.Distances {
-		if !(d >= 0) || math.IsInf(d, 1) {
-			return fieldErr("distances", "node %d has distance %g, want a finite number ≥ 0", i, d)
-		}
-	}
-	for i, s := range c.Speeds {
-		if !(s > 0) || math.IsInf(s, 1) {
-			return fieldErr("speeds", "node %d has speed %g, want a finite number > 0", i, s)
-		}
-	}
-	if !(c.HitBin >= 0) || math.IsInf(c.HitBin, 0) {
-		return fieldErr("hit_bin", "want a finite number ≥ 0, got %v", c.HitBin)
 	}
 	if err := c.checkFaults(); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -16,10 +17,7 @@ func ExampleRun() {
 	d, _ := reg.Dispatch("pod(d=2)")
 	m, _ := reg.Migrate("none")
 	w, _ := workload.New(workload.Config{Arrival: "poisson", Size: "exp(mean=1)"})
-	r, err := sim.Run(context.Background(), sim.Config{
-		Nodes: 100, Load: 0.9, Jobs: 500000, Seed: 1,
-		Workload: w, Dispatch: d, Migrate: m,
-	})
+	r, err := sim.Run(context.Background(), sim.Config{Model: scenario.Model{Nodes: 100, Load: 0.9, Jobs: 500000, Seed: 1, Workload: w, Dispatch: d, Migrate: m}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -38,7 +38,8 @@ type faultState struct {
 	slowBy  []float64 // product of the factors of the slows in force, per node
 }
 
-// checkFaults rejects faults the simulator does not model.
+// checkFaults rejects faults the simulator does not model (the Model
+// checks the nodes they name).
 func (c Config) checkFaults() error {
 	for i, f := range c.Faults {
 		switch f.Kind {
@@ -46,20 +47,12 @@ func (c Config) checkFaults() error {
 		default:
 			return fieldErr("faults", "fault %d (%s): the simulator models kill and slow only; run it on real agents", i, f.Kind)
 		}
-		for _, n := range f.Nodes {
-			if n < 0 || n >= c.Nodes {
-				return fieldErr("faults", "fault %d: node %d is not in the cluster", i, n)
-			}
-		}
 		if f.Kind == fault.Slow && !(f.Factor > 0) {
 			return fieldErr("faults", "fault %d: slow needs a factor > 0, got %g", i, f.Factor)
 		}
 	}
 	if len(c.Faults) > 0 && c.Units != nil {
 		return fieldErr("faults", "not modelled together with work units")
-	}
-	if !(c.FaultBin >= 0) || math.IsInf(c.FaultBin, 0) {
-		return fieldErr("fault_bin", "want a finite number ≥ 0, got %v", c.FaultBin)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/scenario"
 )
 
 // TestFaults runs kills and slow-downs under several policies: every job
@@ -30,7 +31,7 @@ func TestFaults(t *testing.T) {
 		{"slow then kill", "random", "age", []fault.Fault{slow, kill}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Nodes: 4, Load: 0.7, Jobs: 8000, Seed: 3, FaultBin: 50, Faults: tc.faults, Costs: Costs{Latency: 0.01}}
+			cfg := Config{Model: scenario.Model{Nodes: 4, Load: 0.7, Jobs: 8000, Seed: 3, FaultBin: 50, Faults: tc.faults}, Costs: Costs{Latency: 0.01}}
 			r := mustRun(t, cfg, tc.dispatch, tc.migrate, "exp(mean=1)")
 			if r.JobsCompleted+r.JobsFailed != r.JobsIssued {
 				t.Fatalf("completed %d + failed %d != issued %d", r.JobsCompleted, r.JobsFailed, r.JobsIssued)
@@ -58,7 +59,7 @@ func TestFaults(t *testing.T) {
 			if len(r.ResponseOverTime) < 10 || len(r.FailedOverTime) != len(r.ResponseOverTime) {
 				t.Errorf("series of %d and %d bins", len(r.ResponseOverTime), len(r.FailedOverTime))
 			}
-			base := mustRun(t, Config{Nodes: 4, Load: 0.7, Jobs: 8000, Seed: 3, Costs: Costs{Latency: 0.01}}, tc.dispatch, tc.migrate, "exp(mean=1)")
+			base := mustRun(t, Config{Model: scenario.Model{Nodes: 4, Load: 0.7, Jobs: 8000, Seed: 3}, Costs: Costs{Latency: 0.01}}, tc.dispatch, tc.migrate, "exp(mean=1)")
 			if tc.faults[0].Kind == fault.Slow && r.MeanResponse <= base.MeanResponse {
 				t.Errorf("mean response %.3f with a slow node, %.3f without", r.MeanResponse, base.MeanResponse)
 			}

@@ -3,13 +3,15 @@ package sim
 import (
 	"errors"
 	"testing"
+
+	"github.com/loadlab/loadlab/scenario"
 )
 
 // TestFieldError checks that an invalid setting comes back as a FieldError
 // naming the setting as a spec does, so callers route it without reading
 // its text.
 func TestFieldError(t *testing.T) {
-	ok := Config{Nodes: 2, Servers: 1, Load: 0.5, Jobs: 10, Batches: 2}
+	ok := Config{Model: scenario.Model{Nodes: 2, Servers: 1, Load: 0.5, Jobs: 10, Batches: 2}}
 	for _, tc := range []struct {
 		edit  func(*Config)
 		field string
@@ -23,7 +25,7 @@ func TestFieldError(t *testing.T) {
 	} {
 		c := ok
 		tc.edit(&c)
-		var fe *FieldError
+		var fe *scenario.FieldError
 		if err := c.ValidateSettings(); !errors.As(err, &fe) || fe.Field != tc.field || fe.Err == nil {
 			t.Errorf("want a FieldError for %s, got %v", tc.field, err)
 		}

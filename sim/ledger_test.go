@@ -10,6 +10,7 @@ import (
 	"github.com/loadlab/loadlab/ledger"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -40,12 +41,10 @@ func TestReplaySimulator(t *testing.T) {
 		cfg               Config
 		dispatch, migrate string
 	}{
-		{"random", Config{Nodes: 8, Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 1}, "random", "none"},
-		{"two servers, PS", Config{Nodes: 4, Servers: 2, Discipline: "ps", Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 2}, "random", "none"},
-		{"migrations with costs", Config{Nodes: 8, Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 3,
-			Costs: Costs{Latency: 0.01, TransferCPU: 0.1, ProbeCPU: 0.002}}, "random", "sender.threshold(T=1, probes=3)"},
-		{"a node killed", Config{Nodes: 4, Load: 0.7, Jobs: 20000, Warmup: 2000, Seed: 4, FaultBin: 100,
-			Faults: []fault.Fault{{Kind: fault.Kill, At: 3000, Nodes: []int{1}}}}, "jsq", "none"},
+		{"random", Config{Model: scenario.Model{Nodes: 8, Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 1}}, "random", "none"},
+		{"two servers, PS", Config{Model: scenario.Model{Nodes: 4, Servers: 2, Discipline: "ps", Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 2}}, "random", "none"},
+		{"migrations with costs", Config{Model: scenario.Model{Nodes: 8, Load: 0.8, Jobs: 20000, Warmup: 2000, Seed: 3}, Costs: Costs{Latency: 0.01, TransferCPU: 0.1, ProbeCPU: 0.002}}, "random", "sender.threshold(T=1, probes=3)"},
+		{"a node killed", Config{Model: scenario.Model{Nodes: 4, Load: 0.7, Jobs: 20000, Warmup: 2000, Seed: 4, FaultBin: 100, Faults: []fault.Fault{{Kind: fault.Kill, At: 3000, Nodes: []int{1}}}}}, "jsq", "none"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := start(config(t, tc.cfg, tc.dispatch, tc.migrate, "exp(mean=1)"))
@@ -86,7 +85,7 @@ func TestReplaySimulator(t *testing.T) {
 
 // TestWaitWhileIdleOneNode: with one node there is no other node to be idle.
 func TestWaitWhileIdleOneNode(t *testing.T) {
-	r := mustRun(t, Config{Nodes: 1, Servers: 2, Load: 0.9, Jobs: 50000, Warmup: 5000, Seed: 4}, "random", "none", "exp(mean=1)")
+	r := mustRun(t, Config{Model: scenario.Model{Nodes: 1, Servers: 2, Load: 0.9, Jobs: 50000, Warmup: 5000, Seed: 4}}, "random", "none", "exp(mean=1)")
 	if r.WaitWhileIdle != 0 {
 		t.Errorf("one node: wait while idle %v, want 0", r.WaitWhileIdle)
 	}
@@ -98,7 +97,7 @@ func TestWaitWhileIdleOneNode(t *testing.T) {
 // TestWaitWhileIdleJSQ: joining the shortest queue leaves far less waiting
 // beside idle servers than random dispatch does.
 func TestWaitWhileIdleJSQ(t *testing.T) {
-	cfg := Config{Nodes: 8, Load: 0.8, Jobs: 200000, Warmup: 20000, Seed: 5}
+	cfg := Config{Model: scenario.Model{Nodes: 8, Load: 0.8, Jobs: 200000, Warmup: 20000, Seed: 5}}
 	random := mustRun(t, cfg, "random", "none", "exp(mean=1)")
 	jsq := mustRun(t, cfg, "jsq", "none", "exp(mean=1)")
 	t.Logf("wait while idle: random %.4f, jsq %.4f", random.WaitWhileIdle, jsq.WaitWhileIdle)
@@ -125,7 +124,7 @@ func TestWaitWhileIdleTheory(t *testing.T) {
 		theory := 1 - math.Pow(1-rho*rho, n) - math.Pow(rho, n) + math.Pow(rho-rho*rho, n)
 		var sum, sum2 float64
 		for rep := range reps {
-			cfg := Config{Nodes: tc.nodes, Load: rho, Jobs: 400000, Warmup: 40000, Seed: uint64(100 + rep)}
+			cfg := Config{Model: scenario.Model{Nodes: tc.nodes, Load: rho, Jobs: 400000, Warmup: 40000, Seed: uint64(100 + rep)}}
 			w := mustRun(t, cfg, "random", "none", "exp(mean=1)").WaitWhileIdle
 			sum += w
 			sum2 += w * w

@@ -10,11 +10,12 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
 func TestSameSeedSameBytes(t *testing.T) {
-	cfg := Config{Nodes: 20, Load: 0.8, Jobs: 50000, Seed: 11, Gossip: 0.5, Costs: Costs{Latency: 0.01, TransferCPU: 0.1, ProbeCPU: 0.01}}
+	cfg := Config{Model: scenario.Model{Nodes: 20, Load: 0.8, Jobs: 50000, Seed: 11}, Gossip: 0.5, Costs: Costs{Latency: 0.01, TransferCPU: 0.1, ProbeCPU: 0.01}}
 	run := func(seed uint64) []byte {
 		c := cfg
 		c.Seed = seed
@@ -36,7 +37,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 // TestCommonRandomNumbers checks that two policies see the same jobs: with
 // no migration and one node every dispatch strategy is the same M/M/1 queue.
 func TestCommonRandomNumbers(t *testing.T) {
-	cfg := Config{Nodes: 1, Load: 0.7, Jobs: 20000, Seed: 5}
+	cfg := Config{Model: scenario.Model{Nodes: 1, Load: 0.7, Jobs: 20000, Seed: 5}}
 	a := mustRun(t, cfg, "random", "none", "exp(mean=1)")
 	b := mustRun(t, cfg, "rr", "none", "exp(mean=1)")
 	if a.MeanResponse != b.MeanResponse || a.P99Response != b.P99Response {
@@ -55,12 +56,12 @@ func TestEveryPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	setups := []Config{
-		{Nodes: 12, Load: 0.85, Jobs: 40000, Seed: 1},
-		{Nodes: 6, Servers: 3, Load: 0.7, Jobs: 40000, Seed: 2, Gossip: 1, Costs: Costs{Latency: 0.05, ProbeCPU: 0.01, TransferCPU: 0.1, ReceiveCPU: 0.05, JobBytes: 1000, Bandwidth: 1e5}},
-		{Nodes: 5, Load: 0.6, Jobs: 20000, Seed: 3, Discipline: "ps", Speeds: []float64{1, 2, 0.5, 1, 1.5}},
-		{Nodes: 2, Load: 0.9, Jobs: 20000, Seed: 4},
-		{Nodes: 8, Load: 0.8, Jobs: 20000, Seed: 5, Gossip: 0.5, GossipMode: GossipDelayed, Costs: Costs{Latency: 0.02, PreemptCPU: 0.05}},
-		{Nodes: 8, Servers: 2, Load: 0.8, Jobs: 20000, Seed: 6, Gossip: 0.5, GossipMode: GossipIndividual},
+		{Model: scenario.Model{Nodes: 12, Load: 0.85, Jobs: 40000, Seed: 1}},
+		{Model: scenario.Model{Nodes: 6, Servers: 3, Load: 0.7, Jobs: 40000, Seed: 2}, Gossip: 1, Costs: Costs{Latency: 0.05, ProbeCPU: 0.01, TransferCPU: 0.1, ReceiveCPU: 0.05, JobBytes: 1000, Bandwidth: 1e5}},
+		{Model: scenario.Model{Nodes: 5, Load: 0.6, Jobs: 20000, Seed: 3, Discipline: "ps", Speeds: []float64{1, 2, 0.5, 1, 1.5}}},
+		{Model: scenario.Model{Nodes: 2, Load: 0.9, Jobs: 20000, Seed: 4}},
+		{Model: scenario.Model{Nodes: 8, Load: 0.8, Jobs: 20000, Seed: 5}, Gossip: 0.5, GossipMode: GossipDelayed, Costs: Costs{Latency: 0.02, PreemptCPU: 0.05}},
+		{Model: scenario.Model{Nodes: 8, Servers: 2, Load: 0.8, Jobs: 20000, Seed: 6}, Gossip: 0.5, GossipMode: GossipIndividual},
 	}
 	// Work units: a mobile agent moved by pre-copy with resources of every
 	// kind on mixed platforms, and code on demand with a small cache.
@@ -86,9 +87,8 @@ func TestEveryPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	setups = append(setups,
-		Config{Nodes: 6, Load: 0.5, Jobs: 20000, Seed: 7, Costs: Costs{Latency: 0.01, Bandwidth: 1e7, TransferCPU: 0.05, PreemptCPU: 0.02},
-			Units: agent, Platforms: []string{"x86_64", "arm64", "x86_64", "arm64", "x86_64", "arm64"}},
-		Config{Nodes: 6, Servers: 2, Discipline: "ps", Load: 0.7, Jobs: 20000, Seed: 8, Gossip: 0.5, Costs: Costs{Latency: 0.02, Bandwidth: 1e6}, Units: onDemand},
+		Config{Model: scenario.Model{Nodes: 6, Load: 0.5, Jobs: 20000, Seed: 7, Platforms: []string{"x86_64", "arm64", "x86_64", "arm64", "x86_64", "arm64"}}, Costs: Costs{Latency: 0.01, Bandwidth: 1e7, TransferCPU: 0.05, PreemptCPU: 0.02}, Units: agent},
+		Config{Model: scenario.Model{Nodes: 6, Servers: 2, Discipline: "ps", Load: 0.7, Jobs: 20000, Seed: 8}, Gossip: 0.5, Costs: Costs{Latency: 0.02, Bandwidth: 1e6}, Units: onDemand},
 	)
 	// Every strategy with no migration and with the symmetric policy, and
 	// every migration policy under random and pod(d=2) dispatch: each policy
@@ -142,7 +142,7 @@ func TestEveryPolicy(t *testing.T) {
 // TestTransferLimit checks that ELZ sender policies never move a job twice.
 func TestTransferLimit(t *testing.T) {
 	for _, m := range []string{"sender.random(T=1)", "sender.threshold(T=1, probes=5)", "sender.shortest(T=1, probes=5)"} {
-		r := mustRun(t, Config{Nodes: 10, Load: 0.9, Jobs: 50000, Seed: 2}, "random", m, "exp(mean=1)")
+		r := mustRun(t, Config{Model: scenario.Model{Nodes: 10, Load: 0.9, Jobs: 50000, Seed: 2}}, "random", m, "exp(mean=1)")
 		if r.Migrations == 0 || r.MigrationsPerJob > 1 {
 			t.Errorf("%s: %.3f migrations per job, want some and at most 1", m, r.MigrationsPerJob)
 		}
@@ -151,7 +151,7 @@ func TestTransferLimit(t *testing.T) {
 
 // TestCostsMatter checks that the cost model reaches the results.
 func TestCostsMatter(t *testing.T) {
-	base := Config{Nodes: 20, Load: 0.8, Jobs: 100000, Seed: 3}
+	base := Config{Model: scenario.Model{Nodes: 20, Load: 0.8, Jobs: 100000, Seed: 3}}
 	free := mustRun(t, base, "random", "sender.threshold(T=1, probes=3)", "exp(mean=1)")
 	costly := base
 	costly.Costs = Costs{TransferCPU: 0.3, ProbeCPU: 0.02}
@@ -174,7 +174,7 @@ func TestCostsMatter(t *testing.T) {
 // bulletin board, joining the apparently shortest queue is far worse than
 // two random probes, while with exact information it is better.
 func TestStaleGossip(t *testing.T) {
-	cfg := Config{Nodes: 50, Load: 0.9, Jobs: 200000, Seed: 4}
+	cfg := Config{Model: scenario.Model{Nodes: 50, Load: 0.9, Jobs: 200000, Seed: 4}}
 	exact := mustRun(t, cfg, "jsq", "none", "exp(mean=1)")
 	cfg.Gossip = 5
 	stale := mustRun(t, cfg, "jsq", "none", "exp(mean=1)")
@@ -194,7 +194,7 @@ func TestMemoryIndependentOfJobs(t *testing.T) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		mustRun(t, Config{Nodes: 100, Load: 0.9, Jobs: jobs, Seed: 1, Gossip: 1}, "pod(d=2)", "symmetric(T=1, probes=2)", "exp(mean=1)")
+		mustRun(t, Config{Model: scenario.Model{Nodes: 100, Load: 0.9, Jobs: jobs, Seed: 1}, Gossip: 1}, "pod(d=2)", "symmetric(T=1, probes=2)", "exp(mean=1)")
 		runtime.ReadMemStats(&after)
 		return after.Mallocs - before.Mallocs
 	}
@@ -214,15 +214,15 @@ func TestBadConfig(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{Load: 1}, "load"},
-		{Config{Load: -0.5}, "load"},
-		{Config{Load: 0.5, Nodes: -1}, "nodes"},
-		{Config{Load: 0.5, Discipline: "lifo"}, "discipline"},
-		{Config{Load: 0.5, Jobs: 10, Warmup: 10}, "warmup"},
-		{Config{Load: 0.5, Nodes: 2, Speeds: []float64{1}}, "speeds"},
-		{Config{Load: 0.5, Nodes: 2, Speeds: []float64{1, 0}}, "speeds"},
-		{Config{Load: 0.5, Costs: Costs{Latency: -1}}, "latency"},
-		{Config{Load: 0.5, Gossip: math.NaN()}, "gossip"},
+		{Config{Model: scenario.Model{Load: 1}}, "load"},
+		{Config{Model: scenario.Model{Load: -0.5}}, "load"},
+		{Config{Model: scenario.Model{Load: 0.5, Nodes: -1}}, "nodes"},
+		{Config{Model: scenario.Model{Load: 0.5, Discipline: "lifo"}}, "discipline"},
+		{Config{Model: scenario.Model{Load: 0.5, Jobs: 10, Warmup: 10}}, "warmup"},
+		{Config{Model: scenario.Model{Load: 0.5, Nodes: 2, Speeds: []float64{1}}}, "speeds"},
+		{Config{Model: scenario.Model{Load: 0.5, Nodes: 2, Speeds: []float64{1, 0}}}, "speeds"},
+		{Config{Model: scenario.Model{Load: 0.5}, Costs: Costs{Latency: -1}}, "latency"},
+		{Config{Model: scenario.Model{Load: 0.5}, Gossip: math.NaN()}, "gossip"},
 	} {
 		tc.cfg.Workload, tc.cfg.Dispatch, tc.cfg.Migrate = w, d, m
 		_, err := Run(context.Background(), tc.cfg)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/scenario"
 )
 
 // Closed forms, written here independently of package analysis so that the
@@ -103,7 +104,7 @@ func TestTheory(t *testing.T) {
 			if migrate == "" {
 				migrate = "none"
 			}
-			cfg := Config{Nodes: c.nodes, Load: c.rho, Jobs: c.jobs, Warmup: c.jobs / 10, Seed: 7, Discipline: c.discipline}
+			cfg := Config{Model: scenario.Model{Nodes: c.nodes, Load: c.rho, Jobs: c.jobs, Warmup: c.jobs / 10, Seed: 7, Discipline: c.discipline}}
 			r := mustRun(t, cfg, c.dispatch, migrate, c.size)
 			h := r.CI95HalfWidth
 			diff := r.MeanResponse - c.theory

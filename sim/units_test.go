@@ -8,6 +8,7 @@ import (
 
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -114,8 +115,7 @@ func TestBindingTable(t *testing.T) {
 			if c.over != "" {
 				uc.Actions = workload.ActionOverrides{c.b: {c.a: c.over}}
 			}
-			cfg := Config{Nodes: 2, Load: 0.2, Jobs: 200, Seed: 1, Workload: detWorkload(t, "det(value=1)"),
-				Costs: Costs{Latency: lat, Bandwidth: bw}, Units: units(t, uc)}
+			cfg := Config{Model: scenario.Model{Nodes: 2, Load: 0.2, Jobs: 200, Seed: 1, Workload: detWorkload(t, "det(value=1)")}, Costs: Costs{Latency: lat, Bandwidth: bw}, Units: units(t, uc)}
 			r := run(t, cfg, toNode0, func(policy.Env) policy.Migrator { return sendOn{to: 1} })
 			if r.Migrations != int64(cfg.Jobs) || r.RefusedMoves != 0 {
 				t.Fatalf("%d migrations, %d refused, want %d and 0", r.Migrations, r.RefusedMoves, cfg.Jobs)
@@ -184,8 +184,7 @@ func TestStrongMethods(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg := Config{Nodes: 2, Load: 0.1, Jobs: 1, Batches: 2, Seed: 1, Workload: detWorkload(t, "det(value=10)"),
-				Costs: Costs{Latency: link.Latency, Bandwidth: link.Bandwidth}, Units: u}
+			cfg := Config{Model: scenario.Model{Nodes: 2, Load: 0.1, Jobs: 1, Batches: 2, Seed: 1, Workload: detWorkload(t, "det(value=10)")}, Costs: Costs{Latency: link.Latency, Bandwidth: link.Bandwidth}, Units: u}
 			r := run(t, cfg, toNode0, func(policy.Env) policy.Migrator { return pushAt{at: progress} })
 			if r.Migrations != 1 || r.Preemptions != 1 {
 				t.Fatalf("%d migrations, %d preemptions: want the one push", r.Migrations, r.Preemptions)
@@ -215,8 +214,7 @@ func TestWeakAgainstStrong(t *testing.T) {
 	unit := workload.Unit{Code: workload.CodeSegment{Bytes: 1e5}, Exec: workload.ExecSegment{State: 1e5, Growth: 1e4}}
 	res := map[workload.Method]float64{}
 	for _, m := range []workload.Method{workload.Weak, workload.StopAndCopy} {
-		cfg := Config{Nodes: 8, Load: 0.7, Jobs: 40000, Seed: 2, Workload: w, Costs: Costs{Latency: 0.01, Bandwidth: 1e7},
-			Units: units(t, workload.UnitConfig{Unit: unit, Mobility: workload.Mobility{Method: m}})}
+		cfg := Config{Model: scenario.Model{Nodes: 8, Load: 0.7, Jobs: 40000, Seed: 2, Workload: w}, Costs: Costs{Latency: 0.01, Bandwidth: 1e7}, Units: units(t, workload.UnitConfig{Unit: unit, Mobility: workload.Mobility{Method: m}})}
 		r := mustRunCfg(t, cfg, "random", "age") // weak mobility can make it unstable: no Little's law here
 		if r.Preemptions == 0 {
 			t.Fatalf("%s: no running job moved", m)
@@ -256,7 +254,7 @@ func TestCodeOnDemandWarms(t *testing.T) {
 	u := units(t, workload.UnitConfig{Unit: workload.Unit{Code: workload.CodeSegment{Bytes: codeBytes}}, Paradigm: "code-on-demand"})
 	prev := -1.0
 	for _, jobs := range []int{12, 100, 1000} {
-		cfg := Config{Nodes: nodes, Load: 0.05, Jobs: jobs, Batches: 2, Seed: 3, Costs: Costs{Latency: 0.01, Bandwidth: 1e7}, Units: u}
+		cfg := Config{Model: scenario.Model{Nodes: nodes, Load: 0.05, Jobs: jobs, Batches: 2, Seed: 3}, Costs: Costs{Latency: 0.01, Bandwidth: 1e7}, Units: u}
 		r := run(t, cfg, toNode0, func(policy.Env) policy.Migrator { return sendOn{to: policy.None} })
 		misses := float64(r.Migrations) * (1 - r.CodeHitRate)
 		if math.Abs(misses-math.Round(misses)) > 1e-6 || math.Round(misses) > nodes-1 || r.CodeBytes != math.Round(misses)*codeBytes {
@@ -299,7 +297,7 @@ func (h *hopper) Arrived(v policy.View, _ *policy.Job) policy.Action {
 func TestHopLimit(t *testing.T) {
 	for _, hops := range []int32{1, 3} {
 		u := units(t, workload.UnitConfig{Paradigm: fmt.Sprintf("mobile-agent(hops=%d)", hops)})
-		cfg := Config{Nodes: 4, Load: 0.8, Jobs: 20000, Seed: 4, Units: u}
+		cfg := Config{Model: scenario.Model{Nodes: 4, Load: 0.8, Jobs: 20000, Seed: 4}, Units: u}
 		r := run(t, cfg, randomDispatch, func(policy.Env) policy.Migrator { return &hopper{t: t, max: hops} })
 		checkLittle(t, r)
 		if r.RefusedMoves == 0 || r.Migrations == 0 {
@@ -314,8 +312,7 @@ func TestHopLimit(t *testing.T) {
 // tier at half speed, units run there at half speed.
 func TestPlatformRefuses(t *testing.T) {
 	builds := []workload.Build{{Kernel: "default", Platforms: []string{"x86_64"}}}
-	cfg := Config{Nodes: 2, Load: 0.3, Jobs: 10000, Seed: 5, Platforms: []string{"x86_64", "arm64"},
-		Units: units(t, workload.UnitConfig{Platforms: workload.Platforms{Builds: builds}})}
+	cfg := Config{Model: scenario.Model{Nodes: 2, Load: 0.3, Jobs: 10000, Seed: 5, Platforms: []string{"x86_64", "arm64"}}, Units: units(t, workload.UnitConfig{Platforms: workload.Platforms{Builds: builds}})}
 	r := run(t, cfg, randomDispatch, func(policy.Env) policy.Migrator { return sendOn{to: policy.None} })
 	if r.Migrations != 0 || r.RefusedMoves == 0 || r.RedirectedJobs == 0 {
 		t.Errorf("%d moves, %d refused, %d redirected: want none, some, some", r.Migrations, r.RefusedMoves, r.RedirectedJobs)
@@ -341,8 +338,7 @@ func TestPlatformRefuses(t *testing.T) {
 // redirected; the test's own random dispatch, blind to platforms, is.
 func TestPoliciesSeePlatforms(t *testing.T) {
 	builds := []workload.Build{{Kernel: "default", Platforms: []string{"x86_64"}}}
-	cfg := Config{Nodes: 4, Load: 0.3, Jobs: 5000, Seed: 5, Platforms: []string{"x86_64", "arm64", "x86_64", "arm64"},
-		Units: units(t, workload.UnitConfig{Platforms: workload.Platforms{Builds: builds}})}
+	cfg := Config{Model: scenario.Model{Nodes: 4, Load: 0.3, Jobs: 5000, Seed: 5, Platforms: []string{"x86_64", "arm64", "x86_64", "arm64"}}, Units: units(t, workload.UnitConfig{Platforms: workload.Platforms{Builds: builds}})}
 	blind := run(t, cfg, randomDispatch, func(policy.Env) policy.Migrator { return sendOn{to: policy.None} })
 	if blind.RedirectedJobs == 0 {
 		t.Fatalf("a dispatcher blind to platforms had no job redirected")

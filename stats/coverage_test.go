@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
@@ -35,10 +36,7 @@ func TestBatchMeansCoverage(t *testing.T) {
 	covered := 0
 	var halves float64
 	for seed := uint64(1); seed <= reps; seed++ {
-		r, err := sim.Run(context.Background(), sim.Config{
-			Nodes: 1, Load: rho, Jobs: 20000, Warmup: 2000, Batches: 30, Seed: seed,
-			Workload: w, Dispatch: d, Migrate: m,
-		})
+		r, err := sim.Run(context.Background(), sim.Config{Model: scenario.Model{Nodes: 1, Load: rho, Jobs: 20000, Warmup: 2000, Batches: 30, Seed: seed, Workload: w, Dispatch: d, Migrate: m}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,158 @@
+// Package scenario is the one description of a point that every backend
+// runs: the cluster, the offered load, the jobs, the policies and the
+// faults. The simulator's sim.Config and the agents' node.PointConfig both
+// embed a Model and add only what is theirs (the simulator's cost model
+// and gossip modes; the agents' wall-clock unit, kernel and cluster
+// settings), so a setting both backends share is declared, defaulted and
+// validated once, here. experiment builds a Model once per point, from a
+// spec or from `loadlab run`'s flags alike, and hands the same value to
+// whichever backend runs the point.
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// Model is one point as every backend runs it. Zero values take the
+// defaults Fill documents.
+type Model struct {
+	Nodes      int       // nodes N (required: at least 1)
+	Servers    int       // servers per node c (default 1)
+	Discipline string    // "fcfs" (default) or "ps" (processor sharing)
+	Speeds     []float64 // speed of each node; nil means all 1
+	// Distances is the one-way delay from the dispatcher to each node, in
+	// model units: a job to node n arrives Distances[n] late, and dispatch
+	// strategies see the distances (policy.Env). nil: none in the
+	// simulator; on agents, the strategies see the distances measured at
+	// the start of the point.
+	Distances []float64
+	Platforms []string // each node's platform, for work units; nil means every node has the platform ""
+
+	Load    float64 // offered load per server ρ, 0 < ρ < 1
+	Jobs    int     // jobs issued (required: at least 1)
+	Warmup  int     // first jobs, by arrival, left out of the statistics: 0 ≤ Warmup < Jobs
+	Seed    uint64  // root seed of every random stream
+	Batches int     // batches of the response time's batch-means interval (default 30)
+
+	Workload *workload.Workload   // builds the point's jobs (required)
+	Dispatch *policy.DispatchSpec // the dispatch strategy (required)
+	Migrate  *policy.MigrateSpec  // the migration policy (required; "none" for none)
+
+	// HitBin is the model time per bin of Result.CodeHits, the code
+	// caches' hit rate over time (with work units); 0: no series.
+	HitBin float64
+	// Faults are injected at their model times from the first arrival;
+	// FaultBin is the model time per bin of Result.ResponseOverTime and
+	// FailedOverTime (0: no series).
+	Faults   []fault.Fault
+	FaultBin float64
+}
+
+// FieldError is an invalid setting: Field names it as a spec does
+// ("nodes", "costs.latency", "faults"), Err says what is wrong with it.
+// A spec maps Field to the line that set it.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Errorf makes a FieldError for field with a formatted message.
+func Errorf(field, format string, args ...any) error {
+	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// Fill sets the defaults of zero fields: one server per node, fcfs, 30
+// batches.
+func (m *Model) Fill() {
+	if m.Servers == 0 {
+		m.Servers = 1
+	}
+	if m.Discipline == "" {
+		m.Discipline = "fcfs"
+	}
+	if m.Batches == 0 {
+		m.Batches = 30
+	}
+}
+
+// Validate reports the first setting that is out of range or missing,
+// defaults filled in.
+func (m Model) Validate() error {
+	if m.Workload == nil || m.Dispatch == nil || m.Migrate == nil {
+		return errors.New("workload, dispatch and migrate policies are required")
+	}
+	return m.ValidateSettings()
+}
+
+// ValidateSettings checks everything but the workload and policies (which
+// a spec checks as it parses them), defaults filled in. Each error is a
+// FieldError.
+func (m Model) ValidateSettings() error {
+	m.Fill()
+	switch {
+	case m.Nodes < 1:
+		return Errorf("nodes", "must be at least 1, got %d", m.Nodes)
+	case m.Servers < 1:
+		return Errorf("servers", "must be at least 1, got %d", m.Servers)
+	case m.Discipline != "fcfs" && m.Discipline != "ps":
+		return Errorf("discipline", "must be fcfs or ps, got %q", m.Discipline)
+	case !(m.Load > 0 && m.Load < 1):
+		return Errorf("load", "must be between 0 and 1 (exclusive), got %g", m.Load)
+	case m.Jobs < 1:
+		return Errorf("jobs", "must be at least 1, got %d", m.Jobs)
+	case m.Warmup < 0 || m.Warmup >= m.Jobs:
+		return Errorf("warmup", "must be at least 0 and less than jobs (%d), got %d", m.Jobs, m.Warmup)
+	case m.Batches < 2:
+		return Errorf("batches", "must be at least 2, got %d", m.Batches)
+	}
+	if err := perNode("speeds", "speed", m.Speeds, m.Nodes, func(s float64) bool { return s > 0 }, "> 0"); err != nil {
+		return err
+	}
+	if err := perNode("distances", "distance", m.Distances, m.Nodes, func(d float64) bool { return d >= 0 }, "≥ 0"); err != nil {
+		return err
+	}
+	if m.Platforms != nil && len(m.Platforms) != m.Nodes {
+		return Errorf("platforms", "want one per node (%d), got %d", m.Nodes, len(m.Platforms))
+	}
+	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
+		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)
+	}
+	for i, f := range m.Faults {
+		for _, n := range append(slices.Clone(f.Nodes), f.Peers...) {
+			if n < 0 || n >= m.Nodes {
+				return Errorf("faults", "fault %d (%s) names node %d, not in the cluster", i, f.Kind, n)
+			}
+		}
+	}
+	if !(m.FaultBin >= 0) || math.IsInf(m.FaultBin, 0) {
+		return Errorf("fault_bin", "want a finite number ≥ 0, got %v", m.FaultBin)
+	}
+	return nil
+}
+
+// perNode checks a per-node list of noun: nil, or one finite value per
+// node that ok accepts (want says what it wants).
+func perNode(field, noun string, vs []float64, nodes int, ok func(float64) bool, want string) error {
+	if vs == nil {
+		return nil
+	}
+	if len(vs) != nodes {
+		return Errorf(field, "want one per node (%d), got %d", nodes, len(vs))
+	}
+	for i, v := range vs {
+		if !ok(v) || math.IsInf(v, 0) || math.IsNaN(v) {
+			return Errorf(field, "node %d has %s %g, want a finite number %s", i, noun, v, want)
+		}
+	}
+	return nil
+}
