@@ -153,7 +153,8 @@ type Migrator interface {
 	Message(v View, from NodeID, m Message) Action
 }
 
-// Env describes the cluster an instance is built for.
+// Env describes the cluster an instance is built for. Backends make it
+// with NewEnv, so that a policy sees the same Env on every backend.
 type Env struct {
 	Nodes        int             // cluster size
 	Servers      int             // servers per node
