@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -45,14 +46,20 @@ type moved struct {
 // Setup is what an agent needs to run a point; the coordinator sends one
 // to each agent.
 type Setup struct {
-	Run        string        `json:"run"`        // run label, for logs
-	ID         int32         `json:"id"`         // this agent's node id
-	Roster     []string      `json:"roster"`     // gossip member name of every node id
-	Migrate    string        `json:"migrate"`    // migration policy spec
-	Servers    int           `json:"servers"`    // servers of this agent
-	Speed      float64       `json:"speed"`      // speed of this agent
-	Speeds     []float64     `json:"speeds"`     // every node's speed (nil: all 1), for the policy's Env
-	Classes    []float64     `json:"classes"`    // class weights, for the policy's Env
+	Run     string    `json:"run"`     // run label, for logs
+	ID      int32     `json:"id"`      // this agent's node id
+	Roster  []string  `json:"roster"`  // gossip member name of every node id
+	Migrate string    `json:"migrate"` // migration policy spec
+	Servers int       `json:"servers"` // servers of this agent
+	Speed   float64   `json:"speed"`   // speed of this agent
+	Speeds  []float64 `json:"speeds"`  // every node's speed (nil: all 1), for the policy's Env
+	Classes []float64 `json:"classes"` // class weights, for the policy's Env
+	// Sizes are each class's size distribution as its spec
+	// (workload.ParseDist reads it back) and Distances the one-way delay
+	// from the dispatcher to every node, model units, that the dispatcher
+	// uses: both for the policy's Env. nil (from an older coordinator): unknown.
+	Sizes      []string      `json:"sizes,omitempty"`
+	Distances  []float64     `json:"distances,omitempty"`
 	TimeUnit   time.Duration `json:"time_unit"`  // wall time of a model unit
 	Kernel     string        `json:"kernel"`     // sleep, hash or matmul
 	Discipline string        `json:"discipline"` // fcfs or ps
@@ -69,6 +76,34 @@ type Setup struct {
 	// Publish is the shortest interval between two load publications,
 	// chosen by the coordinator to keep serf within its budget (PublishInterval).
 	Publish time.Duration `json:"publish"`
+}
+
+// sizeSpecs is the setup form of the classes' size distributions.
+func sizeSpecs(sizes []workload.Dist) []string {
+	var specs []string
+	for _, d := range sizes {
+		specs = append(specs, d.String())
+	}
+	return specs
+}
+
+// cluster is what the agent's migration policy is built for, read from the
+// setup, with the point's work units (nil: none). A setup that does not
+// describe a cluster is an error, never a policy indexing past a list.
+func (s *Setup) cluster(units *workload.Units) (policy.Cluster, error) {
+	c := policy.Cluster{Nodes: len(s.Roster), Servers: s.Servers, Speeds: s.Speeds, ClassWeights: s.Classes,
+		Distances: s.Distances, Units: units, Platforms: s.Platforms}
+	for i, spec := range s.Sizes {
+		d, err := workload.ParseDist(spec)
+		if err != nil {
+			return policy.Cluster{}, fmt.Errorf("setup: size of class %d: %w", i, err)
+		}
+		c.ClassSizes = append(c.ClassSizes, d)
+	}
+	if err := c.Validate(); err != nil {
+		return policy.Cluster{}, fmt.Errorf("setup: %w", err)
+	}
+	return c, nil
 }
 
 // GossipBudget is how many load deliveries per second a point lets serf
