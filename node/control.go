@@ -46,20 +46,14 @@ type moved struct {
 // Setup is what an agent needs to run a point; the coordinator sends one
 // to each agent.
 type Setup struct {
-	Run     string    `json:"run"`     // run label, for logs
-	ID      int32     `json:"id"`      // this agent's node id
-	Roster  []string  `json:"roster"`  // gossip member name of every node id
-	Migrate string    `json:"migrate"` // migration policy spec
-	Servers int       `json:"servers"` // servers of this agent
-	Speed   float64   `json:"speed"`   // speed of this agent
-	Speeds  []float64 `json:"speeds"`  // every node's speed (nil: all 1), for the policy's Env
-	Classes []float64 `json:"classes"` // class weights, for the policy's Env
-	// Sizes are each class's size distribution as its spec
-	// (workload.ParseDist reads it back) and Distances the one-way delay
-	// from the dispatcher to every node, model units, that the dispatcher
-	// uses: both for the policy's Env. nil (from an older coordinator): unknown.
-	Sizes      []string      `json:"sizes,omitempty"`
-	Distances  []float64     `json:"distances,omitempty"`
+	Run        string        `json:"run"`        // run label, for logs
+	ID         int32         `json:"id"`         // this agent's node id
+	Roster     []string      `json:"roster"`     // gossip member name of every node id
+	Migrate    string        `json:"migrate"`    // migration policy spec
+	Servers    int           `json:"servers"`    // servers of this agent
+	Speed      float64       `json:"speed"`      // speed of this agent
+	Speeds     []float64     `json:"speeds"`     // every node's speed (nil: all 1), for the policy's Env
+	Classes    []float64     `json:"classes"`    // class weights, for the policy's Env
 	TimeUnit   time.Duration `json:"time_unit"`  // wall time of a model unit
 	Kernel     string        `json:"kernel"`     // sleep, hash or matmul
 	Discipline string        `json:"discipline"` // fcfs or ps
@@ -76,6 +70,12 @@ type Setup struct {
 	// Publish is the shortest interval between two load publications,
 	// chosen by the coordinator to keep serf within its budget (PublishInterval).
 	Publish time.Duration `json:"publish"`
+	// Sizes are each class's size distribution as its spec
+	// (workload.ParseDist reads it back) and Distances the one-way delay
+	// from the dispatcher to every node, model units, that the dispatcher
+	// uses: both for the policy's Env. nil (from an older coordinator): unknown.
+	Sizes     []string  `json:"sizes,omitempty"`
+	Distances []float64 `json:"distances,omitempty"`
 }
 
 // sizeSpecs is the setup form of the classes' size distributions.
