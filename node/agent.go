@@ -269,6 +269,14 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
+	var units *workload.Units
+	if um != nil {
+		units = um.units
+	}
+	cl, err := s.cluster(units)
+	if err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
 	ex, err := executor.New(executor.Config{Servers: s.Servers, Speed: s.Speed, TimeUnit: s.TimeUnit, Kernel: s.Kernel, Discipline: s.Discipline, MaxQueue: a.cfg.MaxQueue})
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
@@ -277,10 +285,8 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	pctx, cancel := context.WithCancel(a.ctx)
 	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um}
 	p.faults = newFaults(s, ex)
-	env := policy.Env{Nodes: len(s.Roster), Servers: s.Servers, Speeds: s.Speeds, ClassWeights: s.Classes, Node: policy.NodeID(s.ID)}
-	if um != nil {
-		env.Runs = um.units.Runs(len(s.Roster), s.Platforms)
-	}
+	env := policy.NewEnv(cl)
+	env.Node = policy.NodeID(s.ID)
 	p.mig = spec.New(env)
 	p.polls, _ = p.mig.(policy.PollWatcher)
 	p.view = &view{ctx: pctx, self: policy.NodeID(s.ID), nodes: len(s.Roster),

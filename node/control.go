@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -69,6 +70,40 @@ type Setup struct {
 	// Publish is the shortest interval between two load publications,
 	// chosen by the coordinator to keep serf within its budget (PublishInterval).
 	Publish time.Duration `json:"publish"`
+	// Sizes are each class's size distribution as its spec
+	// (workload.ParseDist reads it back) and Distances the one-way delay
+	// from the dispatcher to every node, model units, that the dispatcher
+	// uses: both for the policy's Env. nil (from an older coordinator): unknown.
+	Sizes     []string  `json:"sizes,omitempty"`
+	Distances []float64 `json:"distances,omitempty"`
+}
+
+// sizeSpecs is the setup form of the classes' size distributions.
+func sizeSpecs(sizes []workload.Dist) []string {
+	var specs []string
+	for _, d := range sizes {
+		specs = append(specs, d.String())
+	}
+	return specs
+}
+
+// cluster is what the agent's migration policy is built for, read from the
+// setup, with the point's work units (nil: none). A setup that does not
+// describe a cluster is an error, never a policy indexing past a list.
+func (s *Setup) cluster(units *workload.Units) (policy.Cluster, error) {
+	c := policy.Cluster{Nodes: len(s.Roster), Servers: s.Servers, Speeds: s.Speeds, ClassWeights: s.Classes,
+		Distances: s.Distances, Units: units, Platforms: s.Platforms}
+	for i, spec := range s.Sizes {
+		d, err := workload.ParseDist(spec)
+		if err != nil {
+			return policy.Cluster{}, fmt.Errorf("setup: size of class %d: %w", i, err)
+		}
+		c.ClassSizes = append(c.ClassSizes, d)
+	}
+	if err := c.Validate(); err != nil {
+		return policy.Cluster{}, fmt.Errorf("setup: %w", err)
+	}
+	return c, nil
 }
 
 // GossipBudget is how many load deliveries per second a point lets serf

@@ -127,16 +127,13 @@ func (c *PointConfig) fill() error {
 	return nil
 }
 
-// dispatchEnv is the Env the point's dispatch strategy is built for, with
-// the given distances to the agents.
-func (co *coordinator) dispatchEnv(dist []float64) policy.Env {
+// cluster is what the point's policies are built for, with the given
+// distances to the agents: the dispatch strategy here, and through the
+// setup message the agents' migration policies.
+func (co *coordinator) cluster(dist []float64) policy.Cluster {
 	c := co.cfg
-	env := policy.Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
-		ClassSizes: c.Workload.ClassSizes(), Distances: dist}
-	if co.units != nil {
-		env.Runs = co.units.Runs(c.Nodes, c.Platforms)
-	}
-	return env
+	return policy.Cluster{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
+		ClassSizes: c.Workload.ClassSizes(), Distances: dist, Units: co.units, Platforms: c.Platforms}
 }
 
 // RunLocal starts a cluster of c.Nodes agents on 127.0.0.1 in this process,
@@ -339,7 +336,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 			return nil, err
 		}
 	}
-	env := co.dispatchEnv(c.Distances)
+	env := policy.NewEnv(co.cluster(c.Distances))
 	for k := 0; k < c.Dispatchers; k++ {
 		stream := "dispatch" // the simulator's stream: one dispatcher sees the same random choices
 		if k > 0 {
@@ -366,18 +363,18 @@ func (d *dispatcher) build(spec *policy.DispatchSpec, env policy.Env) {
 
 // measureDistances gives the dispatch strategies the measured distance to
 // each agent, half the shortest of three round trips (model units), unless
-// the point emulates distances of its own. It pings rather than probes, so
-// that no policy sees a probe.
-func (co *coordinator) measureDistances(ctx context.Context) error {
+// the point emulates distances of its own, and returns the distances they
+// use. It pings rather than probes, so that no policy sees a probe.
+func (co *coordinator) measureDistances(ctx context.Context) ([]float64, error) {
 	c := co.cfg
 	if c.Distances != nil {
-		return nil
+		return c.Distances, nil
 	}
 	dist := make([]float64, len(co.roster))
 	for i := range co.roster {
 		m, ok := co.view.peers.get(policy.NodeID(i))
 		if !ok {
-			return fmt.Errorf("agent %s left before the point began", co.roster[i])
+			return nil, fmt.Errorf("agent %s left before the point began", co.roster[i])
 		}
 		best := math.Inf(1)
 		for range 3 {
@@ -386,17 +383,17 @@ func (co *coordinator) measureDistances(ctx context.Context) error {
 			_, err := call(cctx, co.pool, m.Tags[tagRPC], control{Op: opPing})
 			cancel()
 			if err != nil {
-				return fmt.Errorf("measuring the distance to agent %s: %w", co.roster[i], err)
+				return nil, fmt.Errorf("measuring the distance to agent %s: %w", co.roster[i], err)
 			}
 			best = min(best, co.clock.units(time.Since(start)))
 		}
 		dist[i] = best / 2
 	}
-	env := co.dispatchEnv(dist)
+	env := policy.NewEnv(co.cluster(dist))
 	for _, d := range co.disps {
 		d.build(c.Dispatch, env)
 	}
-	return nil
+	return dist, nil
 }
 
 func (co *coordinator) close() {
@@ -428,6 +425,13 @@ func (co *coordinator) configure(ctx context.Context) error {
 	for _, d := range co.disps {
 		d.view.peers, d.view.clock = shared, co.clock
 	}
+	// The agents' policies get the distances the dispatcher uses, so they
+	// are measured first (pinging needs no setup).
+	dist, err := co.measureDistances(wctx)
+	if err != nil {
+		return err
+	}
+	cl := co.cluster(dist)
 	for i, name := range roster {
 		speed := 1.0
 		if c.Speeds != nil {
@@ -435,7 +439,7 @@ func (co *coordinator) configure(ctx context.Context) error {
 		}
 		m, _ := co.g.Member(name)
 		s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: speed,
-			Speeds: c.Speeds, Classes: c.Workload.ClassWeights(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Seed: c.Seed,
+			Speeds: cl.Speeds, Classes: cl.ClassWeights, Sizes: sizeSpecs(cl.ClassSizes), Distances: cl.Distances, TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Seed: c.Seed,
 			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster)),
 			Units: c.Units, Platforms: c.Platforms, HitBin: c.HitBin}
 		if c.Units != nil {
@@ -454,7 +458,7 @@ func (co *coordinator) configure(ctx context.Context) error {
 			}
 		}
 		if ready == len(roster) {
-			return co.measureDistances(wctx)
+			return nil
 		}
 		select {
 		case <-wctx.Done():

@@ -3,6 +3,7 @@ package policy
 import (
 	"math/rand/v2"
 
+	"github.com/loadlab/loadlab/load"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -12,17 +13,9 @@ type NodeID int32
 // None is the NodeID of no node (a dispatcher's Self).
 const None NodeID = -1
 
-// Load is the state a node reports about itself.
-type Load struct {
-	Queue   int     // jobs present, waiting or in service: the classic load index
-	Running int     // jobs in service
-	Work    float64 // remaining work in size units (a size-1 job is 1 on a speed-1 server)
-	Servers int     // servers (execution slots)
-	Speed   float64 // service speed of each server
-}
-
-// Waiting is the number of jobs queued and not yet started.
-func (l Load) Waiting() int { return l.Queue - l.Running }
+// Load is the state a node reports about itself (its own package, so that
+// the executor and gossip need not import the policies).
+type Load = load.State
 
 // Job is a job as a policy sees it.
 type Job struct {
@@ -160,7 +153,8 @@ type Migrator interface {
 	Message(v View, from NodeID, m Message) Action
 }
 
-// Env describes the cluster an instance is built for.
+// Env describes the cluster an instance is built for. Backends make it
+// with NewEnv, so that a policy sees the same Env on every backend.
 type Env struct {
 	Nodes        int             // cluster size
 	Servers      int             // servers per node

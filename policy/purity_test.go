@@ -46,7 +46,7 @@ func TestPureDependencies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	for _, pkg := range []string{"./policy", "./workload", "./param"} {
+	for _, pkg := range []string{"./policy", "./workload", "./param", "./load"} {
 		deps := goList(t, "-deps", pkg)
 		if len(deps) == 0 {
 			t.Fatalf("go list -deps %s: no output", pkg)
@@ -63,6 +63,21 @@ func TestPureDependencies(t *testing.T) {
 		for _, f := range forbiddenPolicyImports {
 			if imp == f {
 				t.Errorf("policy imports %q", imp)
+			}
+		}
+	}
+}
+
+// TestAgentPartsSkipPolicy checks that the agents' executor and gossip
+// speak the load record (package load) and not the policies.
+func TestAgentPartsSkipPolicy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	for _, pkg := range []string{"./node/executor", "./node/gossip"} {
+		for _, d := range goList(t, "-deps", pkg) {
+			if d == module+"/policy" {
+				t.Errorf("%s depends on %s, want only %s/load", pkg, d, module)
 			}
 		}
 	}

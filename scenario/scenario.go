@@ -115,14 +115,8 @@ func (m Model) ValidateSettings() error {
 	case m.Batches < 2:
 		return Errorf("batches", "must be at least 2, got %d", m.Batches)
 	}
-	if err := perNode("speeds", "speed", m.Speeds, m.Nodes, func(s float64) bool { return s > 0 }, "> 0"); err != nil {
-		return err
-	}
-	if err := perNode("distances", "distance", m.Distances, m.Nodes, func(d float64) bool { return d >= 0 }, "≥ 0"); err != nil {
-		return err
-	}
-	if m.Platforms != nil && len(m.Platforms) != m.Nodes {
-		return Errorf("platforms", "want one per node (%d), got %d", m.Nodes, len(m.Platforms))
+	if list, err := (policy.Cluster{Nodes: m.Nodes, Servers: m.Servers, Speeds: m.Speeds, Distances: m.Distances, Platforms: m.Platforms}).ValidateLists(); err != nil {
+		return &FieldError{Field: list, Err: err}
 	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
 		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)
@@ -136,23 +130,6 @@ func (m Model) ValidateSettings() error {
 	}
 	if !(m.FaultBin >= 0) || math.IsInf(m.FaultBin, 0) {
 		return Errorf("fault_bin", "want a finite number ≥ 0, got %v", m.FaultBin)
-	}
-	return nil
-}
-
-// perNode checks a per-node list of noun: nil, or one finite value per
-// node that ok accepts (want says what it wants).
-func perNode(field, noun string, vs []float64, nodes int, ok func(float64) bool, want string) error {
-	if vs == nil {
-		return nil
-	}
-	if len(vs) != nodes {
-		return Errorf(field, "want one per node (%d), got %d", nodes, len(vs))
-	}
-	for i, v := range vs {
-		if !ok(v) || math.IsInf(v, 0) || math.IsNaN(v) {
-			return Errorf(field, "node %d has %s %g, want a finite number %s", i, noun, v, want)
-		}
 	}
 	return nil
 }

@@ -155,10 +155,11 @@ func (c *Config) fillDefaults() {
 
 // Validate reports the first setting that is out of range or missing.
 func (c Config) Validate() error {
-	if c.Workload == nil || c.Dispatch == nil || c.Migrate == nil {
-		return fmt.Errorf("workload, dispatch and migrate policies are required")
+	c.fillDefaults()
+	if err := c.Model.Validate(); err != nil {
+		return err
 	}
-	return c.ValidateSettings()
+	return c.validateOwn()
 }
 
 // ValidateSettings checks everything but the workload and policies: the
@@ -169,6 +170,11 @@ func (c Config) ValidateSettings() error {
 	if err := c.Model.ValidateSettings(); err != nil {
 		return err
 	}
+	return c.validateOwn()
+}
+
+// validateOwn checks the settings only the simulator has.
+func (c Config) validateOwn() error {
 	switch {
 	case !(c.Gossip >= 0) || math.IsInf(c.Gossip, 1):
 		return fieldErr("gossip", "period must be a finite number ≥ 0, got %g", c.Gossip)

@@ -229,11 +229,8 @@ func newCluster(cfg Config) *cluster {
 	rate := cfg.Workload.RateFor(cfg.Load, n*cfg.Servers, meanSpeed)
 	c.gen = cfg.Workload.Generator(cfg.Seed, rate)
 
-	env := policy.Env{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
-		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances}
-	if cfg.Units != nil {
-		env.Runs = cfg.Units.Runs(n, cfg.Platforms)
-	}
+	env := policy.NewEnv(policy.Cluster{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
+		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances, Units: cfg.Units, Platforms: cfg.Platforms})
 	c.dispatcher = cfg.Dispatch.New(env)
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)

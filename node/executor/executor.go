@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/load"
 )
 
 // ErrClosed is returned by Submit after Close.
@@ -67,7 +67,7 @@ type Executor struct {
 	aborted   []*Unit // units stopped by the abort, for Close
 	live      int     // slot goroutines still running
 	exited    chan struct{}
-	onDepart  func(policy.Load)
+	onDepart  func(load.State)
 	completed int64
 	refused   int64 // Submits refused with ErrQueueFull
 	busy      time.Duration
@@ -202,22 +202,22 @@ func (e *Executor) Full() bool {
 
 // Load is the executor's state now. The work of running units is estimated
 // from the time they have been in service.
-func (e *Executor) Load() policy.Load {
+func (e *Executor) Load() load.State {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.loadLocked(time.Now())
 }
 
-func (e *Executor) loadLocked(now time.Time) policy.Load {
+func (e *Executor) loadLocked(now time.Time) load.State {
 	if e.cfg.Discipline == DisciplinePS {
 		e.psAdvance(now)
-		l := policy.Load{Queue: len(e.psActive), Running: len(e.psActive), Servers: e.cfg.Servers, Speed: e.cfg.Speed}
+		l := load.State{Queue: len(e.psActive), Running: len(e.psActive), Servers: e.cfg.Servers, Speed: e.cfg.Speed}
 		for _, j := range e.psActive {
 			l.Work += math.Max(j.rem, 0)
 		}
 		return l
 	}
-	l := policy.Load{Queue: len(e.queue) + e.running, Running: e.running, Servers: e.cfg.Servers, Speed: e.cfg.Speed}
+	l := load.State{Queue: len(e.queue) + e.running, Running: e.running, Servers: e.cfg.Servers, Speed: e.cfg.Speed}
 	for _, u := range e.queue {
 		l.Work += u.remaining()
 	}
@@ -317,7 +317,7 @@ type UnitInfo struct {
 // slot order), then the waiting ones in FCFS order, and returns them with
 // the load at the same instant. Under processor sharing every unit is in
 // service, in order of submission.
-func (e *Executor) Jobs(out []UnitInfo) ([]UnitInfo, policy.Load) {
+func (e *Executor) Jobs(out []UnitInfo) ([]UnitInfo, load.State) {
 	out = out[:0]
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -404,7 +404,7 @@ func (e *Executor) SetSpeed(speed float64) error {
 // Done), from the slot goroutine, with the load at that moment (the slot's
 // next unit, if any, already in service). Like Done, f delays the slot's
 // work: keep it short.
-func (e *Executor) SetOnDepart(f func(policy.Load)) {
+func (e *Executor) SetOnDepart(f func(load.State)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.onDepart = f

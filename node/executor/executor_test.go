@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/load"
 )
 
 // start builds an executor closed at the end of the test.
@@ -176,7 +176,7 @@ func TestFCFSOneServer(t *testing.T) {
 	r := newRecorder()
 	var mu sync.Mutex
 	var events []string
-	e.SetOnDepart(func(l policy.Load) {
+	e.SetOnDepart(func(l load.State) {
 		mu.Lock()
 		events = append(events, "depart")
 		mu.Unlock()
@@ -225,7 +225,7 @@ func TestTwoServersConcurrent(t *testing.T) {
 
 func TestLoad(t *testing.T) {
 	e := start(t, Config{TimeUnit: 20 * time.Millisecond})
-	if got, want := e.Load(), (policy.Load{Servers: 1, Speed: 1}); got != want {
+	if got, want := e.Load(), (load.State{Servers: 1, Speed: 1}); got != want {
 		t.Errorf("idle Load() = %+v, want %+v", got, want)
 	}
 	r := newRecorder()
@@ -242,7 +242,7 @@ func TestLoad(t *testing.T) {
 	}
 	r.wait(t, 3)
 	e.Close(context.Background())
-	if got, want := e.Load(), (policy.Load{Servers: 1, Speed: 1}); got != want {
+	if got, want := e.Load(), (load.State{Servers: 1, Speed: 1}); got != want {
 		t.Errorf("Load() after the run = %+v, want %+v", got, want)
 	}
 }

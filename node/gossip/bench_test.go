@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/load"
 )
 
 // BenchmarkPropagation32 runs 32 members in this process on 127.0.0.1 with
@@ -43,7 +43,7 @@ func BenchmarkPropagation32(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		pub := gs[i%n]
-		l := policy.Load{Queue: 1000 + i, Running: 1, Work: float64(i), Servers: 4, Speed: 1}
+		l := load.State{Queue: 1000 + i, Running: 1, Work: float64(i), Servers: 4, Speed: 1}
 		i++
 		pub.Publish(l)
 		deadline := time.Now().Add(20 * time.Second)
@@ -115,7 +115,7 @@ func publishAll(gs []*Gossip, period, dur time.Duration) (ages, deliveries []flo
 					return
 				case <-t.C:
 				}
-				g.Publish(policy.Load{Queue: q, Running: k % 4, Work: float64(q), Servers: 4, Speed: 1})
+				g.Publish(load.State{Queue: q, Running: k % 4, Work: float64(q), Servers: 4, Speed: 1})
 				t.Reset(period)
 			}
 		})

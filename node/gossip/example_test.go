@@ -6,8 +6,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/loadlab/loadlab/load"
 	"github.com/loadlab/loadlab/node/gossip"
-	"github.com/loadlab/loadlab/policy"
 )
 
 func Example() {
@@ -32,7 +32,7 @@ func Example() {
 		return
 	}
 
-	a.Publish(policy.Load{Queue: 3, Running: 2, Servers: 2, Speed: 1})
+	a.Publish(load.State{Queue: 3, Running: 2, Servers: 2, Speed: 1})
 	for ctx.Err() == nil {
 		if m, _ := b.Member("a"); m.HasLoad {
 			fmt.Println(m.Name, m.Tags["role"], m.Status, "queue", m.Load.Queue, "fresh", m.Age(time.Now()) < time.Second)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/hashicorp/serf/serf"
 
-	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/load"
 )
 
 // ErrClosed is returned by Leave after Leave or Close.
@@ -26,7 +26,7 @@ type Member struct {
 	Addr     string            // gossip address host:port
 	Tags     map[string]string // static tags (load tag removed); shared, do not modify
 	Status   serf.MemberStatus // serf.StatusAlive, StatusLeaving, StatusLeft or StatusFailed
-	Load     policy.Load       // last published load
+	Load     load.State        // last published load
 	Seq      uint64            // publisher's sequence number of that load (from 1)
 	Sent     time.Time         // publisher's clock when published (exact on one machine; across hosts assumes synced clocks)
 	Received time.Time         // local clock when this value arrived
@@ -60,7 +60,7 @@ type Gossip struct {
 
 	// Publish hands the newest load to the publisher through these.
 	pubMu   sync.Mutex
-	pending policy.Load
+	pending load.State
 	dirty   bool
 	wake    chan struct{} // capacity 1
 
@@ -190,7 +190,7 @@ func (g *Gossip) Join(addrs ...string) (int, error) {
 // goroutine sends the newest value given, at most once per MinInterval, and
 // republishes it every Heartbeat. Work and Speed must be finite (others
 // ignore a non-finite value).
-func (g *Gossip) Publish(l policy.Load) {
+func (g *Gossip) Publish(l load.State) {
 	g.pubMu.Lock()
 	g.pending, g.dirty = l, true
 	g.pubMu.Unlock()
@@ -445,7 +445,7 @@ func (g *Gossip) publish() {
 	defer heartbeat.Stop()
 	var (
 		seq     uint64
-		current policy.Load
+		current load.State
 		last    time.Time // of the previous SetTags
 	)
 	for {

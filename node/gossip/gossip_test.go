@@ -13,7 +13,7 @@ import (
 
 	"github.com/hashicorp/serf/serf"
 
-	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/load"
 )
 
 var runSeq atomic.Int64
@@ -75,7 +75,7 @@ func eventually(timeout time.Duration, cond func() bool) bool {
 }
 
 // holds reports whether g holds load l from the member called name.
-func holds(g *Gossip, name string, l policy.Load) bool {
+func holds(g *Gossip, name string, l load.State) bool {
 	m, ok := g.Member(name)
 	return ok && m.HasLoad && m.Load == l
 }
@@ -94,7 +94,7 @@ func TestPublishReachesEveryone(t *testing.T) {
 	prevSeq := map[string]uint64{}
 	for round := 1; round <= 2; round++ {
 		for i, pub := range gs {
-			l := policy.Load{Queue: 10*round + i, Running: 1, Work: 1.5 * float64(round), Servers: 2, Speed: 1}
+			l := load.State{Queue: 10*round + i, Running: 1, Work: 1.5 * float64(round), Servers: 2, Speed: 1}
 			before := time.Now()
 			pub.Publish(l)
 			for _, g := range gs {
@@ -143,7 +143,7 @@ func TestHeartbeat(t *testing.T) {
 	const period = 200 * time.Millisecond
 	gs := startCluster(t, 2, func(i int, c *Config) { c.Heartbeat = period })
 	pub, sub := gs[0], gs[1]
-	l := policy.Load{Queue: 1, Servers: 1, Speed: 1}
+	l := load.State{Queue: 1, Servers: 1, Speed: 1}
 	pub.Publish(l)
 	if !eventually(2*time.Second, func() bool { return holds(sub, pub.Name(), l) }) {
 		t.Fatal("first value did not arrive")
@@ -170,12 +170,12 @@ func TestNewestWins(t *testing.T) {
 	pub, sub := gs[0], gs[1]
 	start := time.Now()
 	for i := 1; i <= 1000; i++ {
-		pub.Publish(policy.Load{Queue: i, Servers: 1, Speed: 1})
+		pub.Publish(load.State{Queue: i, Servers: 1, Speed: 1})
 	}
 	if d := time.Since(start); d > 50*time.Millisecond {
 		t.Errorf("1000 Publish calls took %v, want < 50ms", d)
 	}
-	final := policy.Load{Queue: 1000, Servers: 1, Speed: 1}
+	final := load.State{Queue: 1000, Servers: 1, Speed: 1}
 	if !eventually(2*time.Second, func() bool { return holds(sub, pub.Name(), final) }) {
 		m, _ := sub.Member(pub.Name())
 		t.Fatalf("%s holds %+v, want the final %+v", sub.Name(), m.Load, final)
@@ -252,7 +252,7 @@ func TestMalformedLoadTagIgnored(t *testing.T) {
 	if m, _ := sub.Member(bad.Name()); m.HasLoad || m.Status != serf.StatusAlive {
 		t.Errorf("after a malformed tag: HasLoad %v, status %q; want false, alive", m.HasLoad, m.Status)
 	}
-	l := policy.Load{Queue: 5, Servers: 1, Speed: 1}
+	l := load.State{Queue: 5, Servers: 1, Speed: 1}
 	bad.Publish(l)
 	if !eventually(2*time.Second, func() bool { return holds(sub, bad.Name(), l) }) {
 		t.Error("a good value after a malformed one did not arrive")
@@ -329,7 +329,7 @@ func TestSetMinInterval(t *testing.T) {
 	g.SetMinInterval(300 * time.Millisecond)
 	start := time.Now()
 	for i := 0; i < 40; i++ {
-		g.Publish(policy.Load{Queue: i + 1, Servers: 1, Speed: 1})
+		g.Publish(load.State{Queue: i + 1, Servers: 1, Speed: 1})
 		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(start)

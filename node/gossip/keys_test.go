@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/load"
 )
 
 var (
@@ -36,7 +36,7 @@ func join(t *testing.T, name, label, addr string, keys ...[]byte) (*Gossip, erro
 func TestEncryptedStranger(t *testing.T) {
 	label := ""
 	gs := startCluster(t, 2, func(i int, c *Config) { c.Keys, label = [][]byte{keyA}, c.Label })
-	l := policy.Load{Queue: 3, Servers: 1, Speed: 1}
+	l := load.State{Queue: 3, Servers: 1, Speed: 1}
 	gs[1].Publish(l)
 	for _, tc := range []struct {
 		name string
@@ -101,7 +101,7 @@ func TestRollingKeyRotation(t *testing.T) {
 			}
 			gs[i] = g
 			// Both read each other: a load published by each reaches the other.
-			l := policy.Load{Queue: step, Servers: 1, Speed: 1}
+			l := load.State{Queue: step, Servers: 1, Speed: 1}
 			for k, m := range gs {
 				m.Publish(l)
 				peer := gs[1-k]

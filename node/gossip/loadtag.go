@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/load"
 )
 
 // The load tag is seven comma-separated fields:
@@ -22,7 +22,7 @@ const loadTagFields = 7
 
 // loadTag is one decoded load tag.
 type loadTag struct {
-	Load policy.Load
+	Load load.State
 	Seq  uint64
 	Sent time.Time // microsecond precision, no monotonic reading
 }

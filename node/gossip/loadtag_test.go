@@ -5,15 +5,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/load"
 )
 
 func TestLoadTagRoundTrip(t *testing.T) {
 	sent := time.UnixMicro(1767225600123456)
 	for _, want := range []loadTag{
-		{Load: policy.Load{Queue: 3, Running: 1, Work: 2.75, Servers: 4, Speed: 1}, Seq: 17, Sent: sent},
-		{Load: policy.Load{}, Seq: 1, Sent: time.UnixMicro(0)},
-		{Load: policy.Load{Queue: -1, Running: 1 << 40, Work: 1e-300, Servers: 1, Speed: 0.1}, Seq: 1<<64 - 1, Sent: sent},
+		{Load: load.State{Queue: 3, Running: 1, Work: 2.75, Servers: 4, Speed: 1}, Seq: 17, Sent: sent},
+		{Load: load.State{}, Seq: 1, Sent: time.UnixMicro(0)},
+		{Load: load.State{Queue: -1, Running: 1 << 40, Work: 1e-300, Servers: 1, Speed: 0.1}, Seq: 1<<64 - 1, Sent: sent},
 	} {
 		s := encodeLoad(want)
 		got, err := decodeLoad(s)
@@ -24,7 +24,7 @@ func TestLoadTagRoundTrip(t *testing.T) {
 			t.Errorf("decodeLoad(encodeLoad(%+v)) = %+v", want, got)
 		}
 	}
-	typical := encodeLoad(loadTag{Load: policy.Load{Queue: 12, Running: 4, Work: 13.2575, Servers: 4, Speed: 1.5}, Seq: 123456, Sent: time.Now()})
+	typical := encodeLoad(loadTag{Load: load.State{Queue: 12, Running: 4, Work: 13.2575, Servers: 4, Speed: 1.5}, Seq: 123456, Sent: time.Now()})
 	if len(typical) > 60 {
 		t.Errorf("typical tag %q is %d bytes, want ≤ 60", typical, len(typical))
 	}
