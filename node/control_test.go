@@ -77,9 +77,9 @@ func TestSetupCluster(t *testing.T) {
 		{"empty spec", `{` + base + `, "sizes": ["", "exp(mean=1)"]}`, "size of class 0"},
 		{"sizes for one class of two", `{` + base + `, "sizes": ["exp(mean=1)"]}`, "class sizes: want one per class (2), got 1"},
 		{"distances for one node of two", `{` + base + `, "distances": [0.5]}`, "distances: want one per node (2), got 1"},
-		{"negative distance", `{` + base + `, "distances": [0.5, -1]}`, "distances: node 1 has -1"},
+		{"negative distance", `{` + base + `, "distances": [0.5, -1]}`, "distances: node 1 has distance -1"},
 		{"speeds for three nodes of two", `{` + base + `, "speeds": [1, 1, 1]}`, "speeds: want one per node (2), got 3"},
-		{"zero speed", `{` + base + `, "speeds": [1, 0]}`, "speeds: node 1 has 0"},
+		{"zero speed", `{` + base + `, "speeds": [1, 0]}`, "speeds: node 1 has speed 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s Setup
