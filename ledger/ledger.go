@@ -102,31 +102,28 @@ type Log struct {
 type Ledger struct {
 	Counts Counts
 
-	cfg                 Config
-	nodes               []node
-	first, last         int64   // IDs of the arrivals that open and close the window
-	t                   float64 // latest time fed
-	waiting, idle, both int     // nodes with a job waiting, with an idle server, with both
+	// Fields every job touches come first, to share cache lines.
+	t                         float64 // latest time fed
+	inSystem                  int
+	sysT                      float64 // time inSystemArea was advanced to
+	inSystemArea              float64 // ∫ jobs in system dt since time 0, up to sysT
+	first, last               int64   // IDs of the arrivals that open and close the window
+	issued, completed, failed int64
+	lastCompletion            float64
+	resp                      *results.Responses
+	record                    bool
+	on                        bool    // a job waits while another node's server is idle, since onSince
+	waiting, idle, both       int     // nodes with a job waiting, with an idle server, with both
+	onSince                   float64 //
+	wwi                       float64 // time wait while idle held, up to its last turning off
+	nodes                     []node
 
-	inSystem     int
-	sysT         float64 // time inSystemArea was advanced to
-	inSystemArea float64 // ∫ jobs in system dt since time 0, up to sysT
-
-	on      bool    // a job waits while another node's server is idle, since onSince
-	onSince float64 //
-	wwi     float64 // time wait while idle held, up to its last turning off
-
+	series         results.OverTime
+	reasons        map[string]int64 // failed jobs by reason
+	cfg            Config
 	open, close    snapshot
 	opened, closed bool
-
-	issued, completed, failed int64
-	reasons                   map[string]int64 // failed jobs by reason
-	resp                      *results.Responses
-	series                    results.OverTime
-	lastCompletion            float64
-
-	record bool
-	rec    Log
+	rec            Log
 }
 
 // New returns a Ledger for c. All nodes start empty at time 0.
