@@ -102,6 +102,10 @@ var metrics = []Metric{
 	{Name: "mean_migration_time", Label: "mean migration time", Unit: ServiceUnit, Lower: true, Value: migrated(func(r results.Result) float64 { return r.MeanMigrationTime })},
 	{Name: "mean_downtime", Label: "mean downtime per migration", Unit: ServiceUnit, Lower: true, Value: migrated(func(r results.Result) float64 { return r.MeanDowntime })},
 	{Name: "code_hit_rate", Label: "code cache hit rate", Value: migrated(func(r results.Result) float64 { return r.CodeHitRate })},
+	// Real agents: how late jobs reached their agents, beyond what their
+	// decision's probes took; the simulator has none (0: not known).
+	{Name: "dispatch_delay", Label: "dispatch delay", Unit: ServiceUnit, Lower: true,
+		Value: func(r results.Result) (float64, bool) { return r.DispatchDelay, r.DispatchDelay > 0 }},
 }
 
 // Metrics returns the registry of metrics, in the order of the docs.
