@@ -305,7 +305,11 @@ func TestLocalPolicyAPI(t *testing.T) {
 	} {
 		t.Run(tc.dispatch+"+"+tc.migrate, func(t *testing.T) {
 			c.reset()
-			cfg := localPoint(t, grabNodes, "random", "none", 0.8, 600, 5*time.Millisecond)
+			// Five times as long under -race (race_test.go): at 5 ms a unit
+			// the race detector's agents fell behind the schedule (mean
+			// response 63 at utilisation 0.49), and age found no queue
+			// long enough to push from.
+			cfg := localPoint(t, grabNodes, "random", "none", 0.8, 600, raceScale*5*time.Millisecond)
 			var err error
 			if cfg.Dispatch, err = reg.Dispatch(tc.dispatch); err != nil {
 				t.Fatal(err)
