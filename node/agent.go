@@ -39,6 +39,7 @@ type AgentConfig struct {
 	damage   func(*wire.Job)  // tests: alters a sealed unit before it is sent
 	onAccess func()           // tests: called for each remote use served
 	onFetch  func()           // tests: called for each code fetch served
+	afterAck func()           // tests: called when a transfer is acknowledged, before the sender counts it
 	onCrash  func(AgentStats) // tests: called with the point's counters as the agent crashes
 }
 
@@ -447,6 +448,8 @@ func (p *point) decide(call func() policy.Action) {
 // is the move's live part (pre-copy rounds already made), and stopped when
 // the unit stopped running here.
 func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool, lv *live, stopped time.Time) bool {
+	p.count.moving.Add(1)
+	defer p.count.moving.Add(-1)
 	m, ok := p.view.peers.get(to)
 	if !ok {
 		p.count.transferFails.Add(1)
@@ -478,6 +481,9 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool, lv *live
 		return false
 	}
 	acked := time.Now()
+	if p.a.cfg.afterAck != nil {
+		p.a.cfg.afterAck()
+	}
 	p.postCopy(to, &out, lv)
 	p.units.movedBytes(&out, lv, stopped, acked, time.Now())
 	p.count.migrations.Add(1)
@@ -688,6 +694,13 @@ type AgentStats struct {
 }
 
 func (p *point) stats() AgentStats {
+	// The receiver of a transfer can run the job and report it done, ending
+	// the point, before the sender has counted the move: wait for the
+	// transfers in progress (none start once every job has ended) so that
+	// the counts are whole.
+	for deadline := time.Now().Add(time.Second); p.count.moving.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	ex := p.ex.Stats()
 	levels, logged := p.ex.Occupancy()
 	p.mu.Lock()

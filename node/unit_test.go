@@ -281,6 +281,26 @@ func TestUnitsCodeFetched(t *testing.T) {
 	}
 }
 
+// TestMovesCountedWhole: a moved job can run at its receiver and be
+// reported done, ending the point, before its sender has counted the
+// move; the counts the coordinator collects must still have every move.
+// Each sender here waits 200 ms after the receiver's acknowledgement, far
+// longer than the job runs.
+func TestMovesCountedWhole(t *testing.T) {
+	ctx := clusterContext(t)
+	c := unitPoint(t, 2, "test.first", "test.once", 0.3, 10)
+	c.Units = nil
+	c.agentHook = func(ac *AgentConfig) { ac.afterAck = func() { time.Sleep(200 * time.Millisecond) } }
+	r, err := RunLocal(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAllEnded(t, r)
+	if r.Migrations != 10 || r.BytesMoved <= 0 {
+		t.Errorf("%d moves counted (%v bytes), want 10: one per job", r.Migrations, r.BytesMoved)
+	}
+}
+
 // TestUnitsDamagedRefused damages every other unit on its way: the
 // receiver refuses it by its checksum, and it runs at its origin instead,
 // once.

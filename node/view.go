@@ -72,6 +72,7 @@ type counters struct {
 	probes, migrations, preemptions, steals, messages, transferFails atomic.Int64
 	bytes                                                            atomic.Int64
 	invalid                                                          atomic.Int64 // decisions the simulator would reject, dropped
+	moving                                                           atomic.Int64 // transfers in progress, not yet counted
 }
 
 // tasks runs the goroutines a point starts besides its executor's
