@@ -106,6 +106,9 @@ func (nh *nodeHeap) set(n int32, t float64) {
 	i := int(nh.pos[n])
 	k := nodeKey{t, n}
 	old := nh.h[i]
+	if k == old { // a busy FCFS node's next completion stays as it was when a job joins its queue
+		return
+	}
 	h := nh.h
 	if k.before(old) {
 		for i > 0 {
