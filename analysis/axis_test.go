@@ -4,8 +4,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/loadlab/loadlab/results"
@@ -161,17 +163,38 @@ func TestAxisFiguresWritten(t *testing.T) {
 }
 
 // TestMetricsRegistry checks every metric of the registry: a unique name,
-// a label, and a value read from the result field of the same JSON name.
+// a label, and a value from a result whose every number is set; a metric
+// named like a result field (its JSON name) reads that field.
 func TestMetricsRegistry(t *testing.T) {
+	var r results.Result
+	fields := map[string]float64{}
+	rv := reflect.ValueOf(&r).Elem()
+	for i := range rv.NumField() {
+		name, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("json"), ",")
+		v := 0.25 + float64(i)/128 // distinct, and a fraction where a fraction is due
+		switch f := rv.Field(i); f.Kind() {
+		case reflect.Float64:
+			f.SetFloat(v)
+		case reflect.Int64, reflect.Int:
+			v = float64(i + 1)
+			f.SetInt(int64(v))
+		default:
+			continue
+		}
+		fields[name] = v
+	}
 	seen := map[string]bool{}
-	r := results.Result{JobsIssued: 10, Migrations: 1}
 	for _, m := range stats.Metrics() {
 		if seen[m.Name] || m.Label == "" || m.Value == nil {
 			t.Errorf("metric %+v: duplicate or incomplete", m)
 		}
 		seen[m.Name] = true
-		if _, ok := m.Value(r); !ok && m.Name != "mean_in_system" {
-			t.Errorf("%s: no value from a result with jobs and a migration", m.Name)
+		v, ok := m.Value(r)
+		if !ok {
+			t.Errorf("%s: no value from a result with every number set", m.Name)
+		}
+		if want, named := fields[m.Name]; named && ok && v != want {
+			t.Errorf("%s = %v, want the field of that name, %v", m.Name, v, want)
 		}
 	}
 	if err := stats.CheckMetrics([]string{"mean_response", "nope"}); err == nil {
