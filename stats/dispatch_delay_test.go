@@ -15,11 +15,7 @@ func TestDispatchDelayMetric(t *testing.T) {
 	if !ok || !m.Lower || m.Unit != ServiceUnit {
 		t.Fatalf("dispatch_delay: %+v, %v", m, ok)
 	}
-	var recs []results.Record
-	for i, d := range []float64{0.02, 0.04, 0} {
-		recs = append(recs, results.Record{Point: results.Point{Policy: "pod(d=2)", Workload: "exp", Load: 0.7, Replication: i},
-			Result: results.Result{DispatchDelay: d}})
-	}
+	recs := replications(func(r *results.Result, v float64) { r.DispatchDelay = v }, 0.02, 0.04, 0)
 	mean, half := Summarize(recs)[0].Estimate(m)
 	wantHalf := 12.706 * math.Sqrt(0.0002) / math.Sqrt(2) // t(0.975, 1)·s/√2
 	if math.Abs(mean-0.03) > 1e-12 || math.Abs(half-wantHalf) > 1e-3 {

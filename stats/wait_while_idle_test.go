@@ -15,14 +15,21 @@ func TestWaitWhileIdleMetric(t *testing.T) {
 	if !ok || !m.Lower {
 		t.Fatalf("wait_while_idle: %+v, %v", m, ok)
 	}
-	var recs []results.Record
-	for i, w := range []float64{0.6, 0.5, -1} {
-		recs = append(recs, results.Record{Point: results.Point{Policy: "random", Workload: "exp", Load: 0.8, Replication: i},
-			Result: results.Result{WaitWhileIdle: w}})
-	}
+	recs := replications(func(r *results.Result, v float64) { r.WaitWhileIdle = v }, 0.6, 0.5, -1)
 	mean, half := Summarize(recs)[0].Estimate(m)
 	wantHalf := 12.706 * math.Sqrt(0.005) / math.Sqrt(2) // t(0.975, 1)·s/√2
 	if math.Abs(mean-0.55) > 1e-12 || math.Abs(half-wantHalf) > 1e-3 {
 		t.Errorf("estimate %g ± %g, want 0.55 ± %.4f from the two known", mean, half, wantHalf)
 	}
+}
+
+// replications is one cell's records, one a value, each result set by set.
+func replications(set func(r *results.Result, v float64), vs ...float64) []results.Record {
+	var recs []results.Record
+	for i, v := range vs {
+		r := results.Record{Point: results.Point{Policy: "p", Workload: "exp", Load: 0.8, Replication: i}}
+		set(&r.Result, v)
+		recs = append(recs, r)
+	}
+	return recs
 }
