@@ -121,6 +121,10 @@ func (nh *nodeHeap) set(n int32, t float64) {
 			i = p
 		}
 	} else {
+		// Bottom-up: a later key usually sinks far (a node that just
+		// finished a job gets its next completion), so walk the smaller
+		// children down to a leaf without comparing k, then climb back
+		// to where k belongs.
 		last := len(h)
 		for {
 			c := 4*i + 1
@@ -128,17 +132,35 @@ func (nh *nodeHeap) set(n int32, t float64) {
 				break
 			}
 			m := c
-			for j := c + 1; j < c+4 && j < last; j++ {
-				if h[j].before(h[m]) {
-					m = j
+			if c+3 < last {
+				if h[c+1].before(h[m]) {
+					m = c + 1
 				}
-			}
-			if !h[m].before(k) {
-				break
+				if h[c+2].before(h[m]) {
+					m = c + 2
+				}
+				if h[c+3].before(h[m]) {
+					m = c + 3
+				}
+			} else {
+				for j := c + 1; j < last; j++ {
+					if h[j].before(h[m]) {
+						m = j
+					}
+				}
 			}
 			h[i] = h[m]
 			nh.pos[h[i].n] = int32(i)
 			i = m
+		}
+		for i > 0 {
+			p := (i - 1) / 4
+			if !k.before(h[p]) {
+				break
+			}
+			h[i] = h[p]
+			nh.pos[h[i].n] = int32(i)
+			i = p
 		}
 	}
 	h[i] = k

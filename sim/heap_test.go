@@ -1,0 +1,49 @@
+package sim
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestNodeHeap changes random nodes' keys (idle ones and ties included)
+// and checks the heap's top against a scan of every node after each
+// change.
+func TestNodeHeap(t *testing.T) {
+	for _, n := range []int{1, 2, 5, 17, 100} {
+		inf := math.Inf(1)
+		nh := newNodeHeap(n, inf)
+		keys := make([]float64, n)
+		for i := range keys {
+			keys[i] = inf
+		}
+		r := rand.New(rand.NewPCG(1, uint64(n)))
+		for step := 0; step < 20000; step++ {
+			id := int32(r.IntN(n))
+			k := inf
+			switch r.IntN(4) {
+			case 0: // idle
+			case 1: // a tie with another node
+				k = keys[r.IntN(n)]
+			default:
+				k = float64(r.IntN(50))
+			}
+			keys[id] = k
+			nh.set(id, k)
+
+			want, wt := int32(0), inf
+			for i, v := range keys {
+				if v < wt {
+					want, wt = int32(i), v
+				}
+			}
+			got, gt := nh.top()
+			if wt == inf { // every node idle: any of them may be on top
+				got, want = 0, 0
+			}
+			if got != want || gt != wt {
+				t.Fatalf("%d nodes, step %d: top is node %d at %g, want node %d at %g", n, step, got, gt, want, wt)
+			}
+		}
+	}
+}
