@@ -110,17 +110,7 @@ func (nh *nodeHeap) set(n int32, t float64) {
 		return
 	}
 	h := nh.h
-	if k.before(old) {
-		for i > 0 {
-			p := (i - 1) / 4
-			if !k.before(h[p]) {
-				break
-			}
-			h[i] = h[p]
-			nh.pos[h[i].n] = int32(i)
-			i = p
-		}
-	} else {
+	if old.before(k) {
 		// Bottom-up: a later key usually sinks far (a node that just
 		// finished a job gets its next completion), so walk the smaller
 		// children down to a leaf without comparing k, then climb back
@@ -153,15 +143,17 @@ func (nh *nodeHeap) set(n int32, t float64) {
 			nh.pos[h[i].n] = int32(i)
 			i = m
 		}
-		for i > 0 {
-			p := (i - 1) / 4
-			if !k.before(h[p]) {
-				break
-			}
-			h[i] = h[p]
-			nh.pos[h[i].n] = int32(i)
-			i = p
+	}
+	// Climb to where k belongs: from i for an earlier key, from the leaf
+	// reached above for a later one.
+	for i > 0 {
+		p := (i - 1) / 4
+		if !k.before(h[p]) {
+			break
 		}
+		h[i] = h[p]
+		nh.pos[h[i].n] = int32(i)
+		i = p
 	}
 	h[i] = k
 	nh.pos[n] = int32(i)
