@@ -10,18 +10,18 @@ import (
 // job is a slot in the simulator's job pool.
 type job struct {
 	policy.Job
-	left     float64       // work still to do, in size units, as of when it last stopped or started
-	since    float64       // time it joined its current node
-	end      float64       // FCFS: completion time while in service; PS: finish tag in virtual time
-	overhead bool          // a pseudo-job that stands for CPU spent on probes or transfers
-	sender   policy.NodeID // the node that last transferred it (Faults: where a transfer to a dead node returns)
+	left      float64       // work still to do, in size units, as of when it last stopped or started
+	since     float64       // time it joined its current node
+	end       float64       // FCFS: completion time while in service; PS: finish tag in virtual time
+	overhead  bool          // a pseudo-job that stands for CPU spent on probes or transfers
+	migrating bool          // pre-copy live rounds under way (Config.Units): it stays here, running, until they end
+	sender    policy.NodeID // the node that last transferred it (Faults: where a transfer to a dead node returns)
 
 	// Work units (Config.Units) only; zero otherwise.
-	factor    float64 // speed factor of its kernel on this node's platform (interpreter tier < 1); 0 means 1
-	remote    float64 // time per unit of progress spent in remote accesses (global references)
-	migrating bool    // pre-copy live rounds under way: it stays here, running, until they end
-	downtime  float64 // with migrating: the final stop-and-copy that follows the rounds
-	toRemote  float64 // with migrating: remote once it has moved
+	factor   float64 // speed factor of its kernel on this node's platform (interpreter tier < 1); 0 means 1
+	remote   float64 // time per unit of progress spent in remote accesses (global references)
+	downtime float64 // with migrating: the final stop-and-copy that follows the rounds
+	toRemote float64 // with migrating: remote once it has moved
 }
 
 // inflation is how many units of the node's work one unit of the job's
