@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -117,6 +118,26 @@ const GossipBudget = 2000
 func PublishInterval(n int) time.Duration {
 	d := time.Duration(float64(n*(n-1)) / GossipBudget * float64(time.Second))
 	return max(d, 50*time.Millisecond)
+}
+
+// agents is the coordinator's control client: it calls the point's
+// agents by node id, at the RPC address each one gossips.
+type agents struct {
+	pool   *wire.Pool
+	peers  *peers
+	roster []string // gossip names of the agents, by node id
+}
+
+// errNotListed is the error of a call to an agent that serf does not list alive.
+var errNotListed = errors.New("serf does not list it alive")
+
+// call sends req to node i and returns its answer.
+func (a *agents) call(ctx context.Context, i int, req control) (control, error) {
+	m, ok := a.peers.get(policy.NodeID(i))
+	if !ok {
+		return control{}, fmt.Errorf("agent %s: %w", a.roster[i], errNotListed)
+	}
+	return call(ctx, a.pool, m.Tags[tagRPC], req)
 }
 
 // call sends a control operation to the agent at addr and decodes its reply.

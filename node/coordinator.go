@@ -127,6 +127,14 @@ func (c *PointConfig) fill() error {
 	return nil
 }
 
+// speed is node n's speed.
+func (c *PointConfig) speed(n int32) float64 {
+	if c.Speeds == nil || n < 0 || int(n) >= len(c.Speeds) {
+		return 1
+	}
+	return c.Speeds[n]
+}
+
 // cluster is what the point's policies are built for, with the given
 // distances to the agents: the dispatch strategy here, and through the
 // setup message the agents' migration policies.
@@ -267,34 +275,10 @@ type coordinator struct {
 	view  *view  // the first dispatcher's view: peers and clock are shared by all
 	tasks *tasks // the dispatchers' probes without waiting and messages
 
-	mu        sync.Mutex // guards everything below
-	scheduled []float64  // scheduled arrival (model time) by job id; memory grows with jobs, 8 bytes each
-	size      []float64
-	ended     []bool
-	ends      []ledger.End        // the jobs' ends as reported, times from the arrivals' origin: what the ledger replays
-	holder    []int32             // node believed to hold each job: its dispatch target, then wherever agents report it moved
-	placed    map[int64]placement // jobs in flight placed by a DoneWatcher
-	dead      []bool              // roster members found failed or gone during the run
-	busy      []float64           // service time of the completions each node reported (model units)
-	seen      []float64           // model time of the last completion each node reported
-	unsent    map[int64]bool      // jobs whose submission got no answer (submitFailed)
-	done      int64
-	failed    int64
-	ignored   int64      // ends reported for no job or for a job that had ended
-	service   [2]float64 // measured and ideal service time of the measured jobs
-	lag       *latency.Histogram
-	delay     *latency.Histogram // scheduled arrival to arrival at the agent, less the decision's own time (its probes)
-	lastEnd   float64
-	allDone   chan struct{}
-	count     counters
-	roster    []string // gossip names of the agents, by node id
-
-	units      *workload.Units // nil: no work units
-	redirected int64           // jobs placed on another agent than picked: the picked one's platform cannot run them
-
-	hops   []int32   // hop count of each job at its holder, as the last note of a move said
-	offset float64   // model time of the arrivals' origin: faults and their series count from here
-	faults *faultRun // nil: no faults
+	book  *book // the jobs' bookkeeping, under its own mutex
+	count counters
+	ctl   *agents         // the control client: calls to the roster's agents
+	units *workload.Units // nil: no work units
 }
 
 func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
@@ -310,23 +294,10 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	runCtx, stop := context.WithCancel(ctx) // the point's: serving, and the dispatchers' probes and messages
 	wc := wire.Config{Security: c.Security}
 	co := &coordinator{cfg: c, g: gs, pool: wc.NewPool(), ln: ln, stop: stop, serve: make(chan error, 1),
-		clock:     clock{epoch: time.Now(), unit: c.TimeUnit},
-		scheduled: make([]float64, c.Jobs), size: make([]float64, c.Jobs), ended: make([]bool, c.Jobs), holder: make([]int32, c.Jobs),
-		ends: make([]ledger.End, 0, c.Jobs), lag: latency.New(), delay: latency.New(),
-		allDone: make(chan struct{}), tasks: &tasks{}, placed: map[int64]placement{}, unsent: map[int64]bool{}, label: g.Label}
+		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, tasks: &tasks{}, label: g.Label}
+	co.book = newBook(&co.cfg)
 	if co.label == "" {
 		co.label = gossip.DefaultLabel
-	}
-	co.hops = make([]int32, c.Jobs)
-	// The per-job bookkeeping (33 bytes a job) is written once here, so
-	// that it is resident from the start rather than faulted in as jobs
-	// are issued: the process's memory then stays flat through a point.
-	for i := range co.holder {
-		co.holder[i] = -1 // not dispatched yet
-		co.scheduled[i], co.size[i], co.ended[i], co.hops[i] = 0, 0, false, 0
-	}
-	if len(c.Faults) > 0 {
-		co.faults = newFaultRun(c)
 	}
 	if c.Units != nil {
 		if co.units, err = workload.NewUnits(*c.Units, c.Workload.Classes()); err != nil {
@@ -370,20 +341,16 @@ func (co *coordinator) measureDistances(ctx context.Context) ([]float64, error) 
 	if c.Distances != nil {
 		return c.Distances, nil
 	}
-	dist := make([]float64, len(co.roster))
-	for i := range co.roster {
-		m, ok := co.view.peers.get(policy.NodeID(i))
-		if !ok {
-			return nil, fmt.Errorf("agent %s left before the point began", co.roster[i])
-		}
+	dist := make([]float64, len(co.ctl.roster))
+	for i := range co.ctl.roster {
 		best := math.Inf(1)
 		for range 3 {
 			cctx, cancel := context.WithTimeout(ctx, probeTimeout)
 			start := time.Now()
-			_, err := call(cctx, co.pool, m.Tags[tagRPC], control{Op: opPing})
+			_, err := co.ctl.call(cctx, i, control{Op: opPing})
 			cancel()
 			if err != nil {
-				return nil, fmt.Errorf("measuring the distance to agent %s: %w", co.roster[i], err)
+				return nil, fmt.Errorf("measuring the distance to agent %s: %w", co.ctl.roster[i], err)
 			}
 			best = min(best, co.clock.units(time.Since(start)))
 		}
@@ -417,11 +384,10 @@ func (co *coordinator) configure(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	co.roster = roster
-	co.dead = make([]bool, len(roster))
-	co.busy, co.seen = make([]float64, len(roster)), make([]float64, len(roster))
 	co.clock.epoch = time.Now()
+	co.book.open(len(roster), co.clock)
 	shared := newPeers(co.g, roster)
+	co.ctl = &agents{pool: co.pool, peers: shared, roster: roster}
 	for _, d := range co.disps {
 		d.view.peers, d.view.clock = shared, co.clock
 	}
@@ -432,12 +398,11 @@ func (co *coordinator) configure(ctx context.Context) error {
 		return err
 	}
 	cl := co.cluster(dist)
-	for i, name := range roster {
+	for i := range roster {
 		speed := 1.0
 		if c.Speeds != nil {
 			speed = c.Speeds[i]
 		}
-		m, _ := co.g.Member(name)
 		s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: speed,
 			Speeds: cl.Speeds, Classes: cl.ClassWeights, Sizes: sizeSpecs(cl.ClassSizes), Distances: cl.Distances, TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Seed: c.Seed,
 			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster)),
@@ -445,7 +410,7 @@ func (co *coordinator) configure(ctx context.Context) error {
 		if c.Units != nil {
 			s.ClassNames = c.Workload.Classes()
 		}
-		if _, err := call(wctx, co.pool, m.Tags[tagRPC], control{Op: opConfigure, Setup: s}); err != nil {
+		if _, err := co.ctl.call(wctx, i, control{Op: opConfigure, Setup: s}); err != nil {
 			return err
 		}
 	}
@@ -541,17 +506,15 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	}
 	rate := c.Workload.RateFor(c.Load, c.Nodes*c.Servers, meanSpeed)
 	offset := co.clock.now() + 0.05*float64(time.Second)/float64(c.TimeUnit) // start 50 ms from now
-	co.mu.Lock()
-	co.offset = offset
-	co.mu.Unlock()
+	co.book.start(offset)
 	gen := &generator{jobs: c.Workload.Generator(c.Seed, rate), n: c.Jobs, clock: co.clock, offset: offset,
-		replyTo: co.ln.Addr().String(), schedule: co.schedule}
+		replyTo: co.ln.Addr().String(), schedule: func(w workload.Job, at float64) { co.book.schedule(w.ID, at, w.Size) }}
 
 	pctx, stop := context.WithCancel(ctx)
 	var watchers sync.WaitGroup
 	defer func() { stop(); watchers.Wait() }()
 	watchers.Go(func() { co.watch(pctx) })
-	if co.faults != nil {
+	if co.book.faults != nil {
 		watchers.Go(func() { co.inject(pctx, offset) })
 	}
 
@@ -583,21 +546,14 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	drain := time.NewTimer(c.Drain)
 	defer drain.Stop()
 	select {
-	case <-co.allDone:
+	case <-co.book.allDone:
 	case <-drain.C:
 	case <-ctx.Done():
 		return results.Result{}, ctx.Err()
 	}
 	stop()
 	watchers.Wait() // no job ends behind the result's back
-	return co.result(), nil
-}
-
-// schedule records job w's scheduled arrival (model time at) and size.
-func (co *coordinator) schedule(w workload.Job, at float64) {
-	co.mu.Lock()
-	defer co.mu.Unlock()
-	co.scheduled[w.ID], co.size[w.ID] = at, w.Size
+	return co.book.close(co.unended), nil
 }
 
 // watch fails the jobs of agents that serf finds failed or gone, so that
@@ -611,26 +567,14 @@ func (co *coordinator) watch(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		for i, name := range co.roster {
+		for i, name := range co.ctl.roster {
 			if m, ok := co.g.Member(name); ok && m.Status == serf.StatusAlive {
 				continue
 			}
-			co.mu.Lock()
-			if co.dead[i] {
-				co.mu.Unlock()
+			lost, first := co.book.bury(i)
+			if !first {
 				continue
 			}
-			co.dead[i] = true
-			if co.faults != nil {
-				co.faults.detected(i, co.clock.now()-co.offset)
-			}
-			var lost []int64
-			for id, h := range co.holder {
-				if h == int32(i) && !co.ended[id] {
-					lost = append(lost, int64(id))
-				}
-			}
-			co.mu.Unlock()
 			for _, id := range lost {
 				co.end(id, -1, 0, 0, reasonGone(name), 0)
 			}
@@ -645,19 +589,14 @@ func (co *coordinator) watch(ctx context.Context) {
 // job with n for serf to decide: watch fails it as gone once serf finds n
 // failed, and result as unreachable if serf never does.
 func (co *coordinator) submitFailed(id int64, n int, answered bool, err error) {
-	name := co.roster[n]
-	co.mu.Lock()
-	dead := co.dead[n]
-	co.mu.Unlock()
+	name := co.ctl.roster[n]
 	switch {
-	case dead || errors.Is(err, syscall.ECONNREFUSED) || (answered && errors.Is(err, errLeaving)):
+	case co.book.isDead(n) || errors.Is(err, syscall.ECONNREFUSED) || (answered && errors.Is(err, errLeaving)):
 		co.end(id, -1, 0, 0, reasonGone(name), 0)
 	case answered:
 		co.end(id, -1, 0, 0, reasonRefused(name), 0)
 	default:
-		co.mu.Lock()
-		co.unsent[id] = true
-		co.mu.Unlock()
+		co.book.notSent(id)
 	}
 }
 
@@ -683,31 +622,24 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 	n := d.d.Pick(d.view, &pj)
 	decided := co.clock.now()
 	d.mu.Unlock()
+	redirected := false
 	if co.units != nil {
-		to, redirected := co.units.Place(j.Class, int(n), co.cfg.Platforms)
-		if redirected {
-			co.mu.Lock()
-			co.redirected++
-			co.mu.Unlock()
-		}
+		var to int
+		to, redirected = co.units.Place(j.Class, int(n), co.cfg.Platforms)
 		n = policy.NodeID(to)
 	}
-	co.mu.Lock()
-	co.lag.Record(co.clock.now() - j.Arrival)
-	co.mu.Unlock()
 	j.Origin = int32(n)
-	co.mu.Lock()
-	co.holder[j.ID] = int32(n)
+	var pl *placement
 	if d.done != nil {
 		pj.Origin = n
-		co.placed[j.ID] = placement{d: d, job: pj}
+		pl = &placement{d: d, job: pj}
 	}
-	co.mu.Unlock()
+	co.book.place(j.ID, int32(n), co.clock.now()-j.Arrival, redirected, pl)
 	m, ok := co.view.peers.get(n)
 	if !ok {
 		reason := reasonNoNode(int(n))
-		if n >= 0 && int(n) < len(co.roster) {
-			reason = reasonGone(co.roster[n]) // serf no longer lists it alive
+		if n >= 0 && int(n) < len(co.ctl.roster) {
+			reason = reasonGone(co.ctl.roster[n]) // serf no longer lists it alive
 		}
 		co.end(j.ID, -1, 0, 0, reason, 0)
 		return
@@ -741,9 +673,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 			if err == nil {
 				// The decision's time is left out: the simulator charges
 				// its probe rounds itself.
-				co.mu.Lock()
-				co.delay.Record(sent - j.Arrival - (decided - begin) - far + (co.clock.now()-sent)/2)
-				co.mu.Unlock()
+				co.book.delayed(sent - j.Arrival - (decided - begin) - far + (co.clock.now()-sent)/2)
 			}
 		}
 		if err != nil {
@@ -759,11 +689,7 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 		if err := json.Unmarshal(m.Data, &note); err != nil || note.Op != opMoved || note.Moved == nil {
 			return nil, fmt.Errorf("coordinator: unexpected control %q", m.Data)
 		}
-		co.mu.Lock()
-		if id := note.Moved.Job; id >= 0 && int(id) < len(co.holder) && note.Moved.Hops >= co.hops[id] {
-			co.holder[id], co.hops[id] = note.Moved.To, note.Moved.Hops
-		}
-		co.mu.Unlock()
+		co.book.moved(note.Moved.Job, note.Moved.To, note.Moved.Hops)
 		return nil, nil
 	}
 	if m.Type != wire.TypeCompletion || m.Done == nil {
@@ -798,7 +724,7 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 // dispatcher that placed the job, if a DoneWatcher, is told (a failed job
 // is no longer in flight either), hops being how often it moved.
 func (co *coordinator) end(id int64, node int32, startNs, endNs int64, reason string, hops int32) {
-	pl, placed := co.record(id, node, startNs, endNs, reason)
+	pl, placed := co.book.record(id, node, startNs, endNs, reason)
 	if !placed {
 		return
 	}
@@ -809,125 +735,21 @@ func (co *coordinator) end(id int64, node int32, startNs, endNs int64, reason st
 	pl.d.done.Done(pl.d.view, &pl.job)
 }
 
-// record is end's bookkeeping; it returns the job's placement, if a
-// DoneWatcher placed it and this is its first end.
-func (co *coordinator) record(id int64, node int32, startNs, endNs int64, reason string) (placement, bool) {
-	co.mu.Lock()
-	defer co.mu.Unlock()
-	if id < 0 || int(id) >= len(co.ended) || co.ended[id] {
-		co.ignored++
-		return placement{}, false
-	}
-	co.ended[id] = true
-	pl, placed := co.placed[id]
-	delete(co.placed, id)
-	arrival := co.scheduled[id] - co.offset
-	if reason != "" {
-		co.failed++
-		now := co.clock.now() - co.offset
-		co.ends = append(co.ends, ledger.End{T: now, ID: id, Arrival: arrival, Reason: reason})
-		if co.faults != nil {
-			co.faults.failed(co.holder[id], now)
-		}
-	} else {
-		co.done++
-		end := co.clock.model(time.Unix(0, endNs))
-		co.lastEnd = max(co.lastEnd, end)
-		ideal := co.size[id] / co.speed(node)
-		service := end - co.clock.model(time.Unix(0, startNs))
-		if co.cfg.Discipline == "ps" {
-			service = ideal // under PS, end − start is the whole sojourn, not a service time
-		}
-		if node >= 0 && int(node) < len(co.busy) {
-			co.busy[node] += service
-			co.seen[node] = max(co.seen[node], end)
-		}
-		co.ends = append(co.ends, ledger.End{T: end - co.offset, ID: id, Arrival: arrival, Service: service, Size: co.size[id]})
-		if id >= int64(co.cfg.Warmup) {
-			co.service[0] += service
-			co.service[1] += ideal
-		}
-	}
-	if co.done+co.failed == int64(co.cfg.Jobs) {
-		close(co.allDone)
-	}
-	return pl, placed
-}
-
-// speed is node n's speed.
-func (co *coordinator) speed(n int32) float64 {
-	if co.cfg.Speeds == nil || n < 0 || int(n) >= len(co.cfg.Speeds) {
-		return 1
-	}
-	return co.cfg.Speeds[n]
-}
-
-// result ends the jobs that never ended within the drain time as failed
-// (see unended for the reason) and returns what only the coordinator
-// measures; measure adds what the ledger does.
-func (co *coordinator) result() results.Result {
-	co.mu.Lock()
-	defer co.mu.Unlock()
-	for id, e := range co.ended {
-		if !e {
-			co.ended[id] = true
-			co.failed++
-			co.ends = append(co.ends, ledger.End{T: math.Inf(1), ID: int64(id), Arrival: co.scheduled[id] - co.offset, Reason: co.unended(id)})
-		}
-	}
-	r := results.Result{SimTime: co.lastEnd}
-	if co.service[1] > 0 {
-		r.ServiceError = co.service[0]/co.service[1] - 1
-	}
-	r.ScheduleLagP99 = co.lag.Quantile(0.99)
-	if co.delay.Count() > 0 {
-		r.DispatchDelay = co.delay.Mean()
-	}
-	r.RedirectedJobs = co.redirected
-	if co.faults != nil {
-		co.faults.fill(&r)
-	}
-	return r
-}
-
-// unended (co.mu held) is the reason of job id, which never ended: its
-// holder is gone if serf now finds it so, or did not answer its submission
-// (unreachable); otherwise it timed out.
-func (co *coordinator) unended(id int) string {
-	h := int(co.holder[id])
-	if h < 0 || h >= len(co.roster) {
+// unended is the reason of a job that never ended, held by node h (-1:
+// none): h is gone if it was found dead or serf now finds it so, or did
+// not answer its submission (unreachable); otherwise the job timed out.
+func (co *coordinator) unended(h int, dead, unsent bool) string {
+	if h < 0 || h >= len(co.ctl.roster) {
 		return reasonTimeout
 	}
-	name := co.roster[h]
-	if m, ok := co.g.Member(name); co.dead[h] || !ok || m.Status != serf.StatusAlive {
+	name := co.ctl.roster[h]
+	if m, ok := co.g.Member(name); dead || !ok || m.Status != serf.StatusAlive {
 		return reasonGone(name)
 	}
-	if co.unsent[int64(id)] {
+	if unsent {
 		return reasonUnreachable(name)
 	}
 	return reasonTimeout
-}
-
-// lifeUtilization is the utilisation of node i, an agent whose counters
-// are lost (it died), over its life: the service time of the completions
-// it reported, over the time from the first arrival to its death (when
-// the point killed it) or else to its last completion. Work it did on jobs
-// it lost or handed over running is not known, so the figure is low by at
-// most that.
-func (co *coordinator) lifeUtilization(i int) float64 {
-	co.mu.Lock()
-	defer co.mu.Unlock()
-	end := co.seen[i]
-	if co.faults != nil {
-		if at, ok := co.faults.killedAt[i]; ok {
-			end = co.offset + at
-		}
-	}
-	life := end - co.scheduled[0]
-	if life <= 0 {
-		return 0
-	}
-	return co.busy[i] / (life * float64(co.cfg.Servers))
 }
 
 // collected is what the agents reported at the end of a point.
@@ -946,13 +768,8 @@ type collected struct {
 // (it died, its log grew too long, or it predates the log) keeps the
 // utilisation its counters give, and wait while idle is then not known: -1.
 func (co *coordinator) measure(r *results.Result, col collected) error {
-	co.mu.Lock()
-	log := ledger.Log{Nodes: col.logs, Arrivals: make([]float64, len(co.scheduled)), Ends: co.ends, Counts: col.counts}
-	for id, t := range co.scheduled {
-		log.Arrivals[id] = t - co.offset
-	}
-	end, ignored := math.Max(co.lastEnd-co.offset, 0), co.ignored
-	co.mu.Unlock()
+	arrivals, ends, end, ignored := co.book.log()
+	log := ledger.Log{Nodes: col.logs, Arrivals: arrivals, Ends: ends, Counts: col.counts}
 	servers := make([]int, len(col.logs))
 	for i := range servers {
 		servers[i] = co.cfg.Servers
@@ -978,7 +795,7 @@ func (co *coordinator) measure(r *results.Result, col collected) error {
 
 // seriesBin is the bin of the series over time: the faults', if any.
 func (co *coordinator) seriesBin() float64 {
-	if co.faults == nil {
+	if co.book.faults == nil {
 		return 0
 	}
 	return co.cfg.FaultBin
@@ -995,30 +812,26 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 		probeRTT.Merge(d.view.probeRTT)
 		d.mu.Unlock()
 	}
-	n := len(co.roster)
+	n := len(co.ctl.roster)
 	col := collected{logs: make([][]ledger.Change, n), logged: make([]bool, n), util: make([]float64, n), tlp: make([]float64, n)}
 	col.counts.Probes = co.count.probes.Load()
 	col.counts.Messages = co.count.messages.Load()
-	co.mu.Lock()
-	span := co.lastEnd - co.scheduled[0] // every busy moment lies in this window
-	co.mu.Unlock()
+	span, offset := co.book.span()
 	merge := func(into *latency.Histogram, enc string) {
 		if h, err := latency.Decode(enc); err == nil {
 			into.Merge(h)
 		}
 	}
 	var us UnitStats
-	for i := range co.roster {
-		var reply control
-		err := errors.New("gone")
-		if m, ok := co.view.peers.get(policy.NodeID(i)); ok {
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			reply, err = call(cctx, co.pool, m.Tags[tagRPC], control{Op: opStats})
-			_, _ = call(cctx, co.pool, m.Tags[tagRPC], control{Op: opEnd})
-			cancel()
+	for i := range co.ctl.roster {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		reply, err := co.ctl.call(cctx, i, control{Op: opStats})
+		if !errors.Is(err, errNotListed) {
+			_, _ = co.ctl.call(cctx, i, control{Op: opEnd})
 		}
+		cancel()
 		if err != nil || reply.Stats == nil {
-			col.util[i] = co.lifeUtilization(i)
+			col.util[i] = co.book.lifeUtilization(i)
 			continue
 		}
 		s := reply.Stats
@@ -1040,7 +853,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 		}
 		col.tlp[i] = s.TLP
 		if s.Logged {
-			col.logs[i], err = decodeOccupancy(s.Occupancy, co.clock, co.offset)
+			col.logs[i], err = decodeOccupancy(s.Occupancy, co.clock, offset)
 			col.logged[i] = err == nil
 		}
 		r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))

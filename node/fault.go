@@ -252,7 +252,7 @@ func newFaultRun(c PointConfig) *faultRun {
 	return fr
 }
 
-// failed records (co.mu held) a job that failed at node holder at time
+// failed records (book.mu held) a job that failed at node holder at time
 // now (from the first arrival) against the fault applied there last.
 func (fr *faultRun) failed(holder int32, now float64) {
 	if k := latestFault(fr.log, int(holder), now); k >= 0 {
@@ -302,13 +302,7 @@ func (co *coordinator) inject(ctx context.Context, offset float64) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			co.mu.Lock()
-			for i := range co.faults.log {
-				if co.faults.log[i].Applied < 0 && co.faults.log[i].Error == "" {
-					co.faults.log[i].Error = "not applied: the point ended first"
-				}
-			}
-			co.mu.Unlock()
+			co.book.unapplied()
 			return
 		case <-t.C:
 		}
@@ -320,15 +314,7 @@ func (co *coordinator) inject(ctx context.Context, offset float64) {
 		} else {
 			err = co.sendFault(ctx, faultOp{Index: st.index, Fault: f, On: st.on})
 		}
-		co.mu.Lock()
-		e := &co.faults.log[st.index]
-		if st.on {
-			e.Applied = now
-		}
-		if err != nil && e.Error == "" {
-			e.Error = err.Error()
-		}
-		co.mu.Unlock()
+		co.book.applied(st.index, st.on, now, err)
 	}
 }
 
@@ -338,14 +324,12 @@ func (co *coordinator) killNodes(f fault.Fault, index int, now float64) error {
 		return errors.New("kill needs the agents' processes: local backend only")
 	}
 	for _, n := range f.Nodes {
-		if n < 0 || n >= len(co.roster) {
+		if n < 0 || n >= len(co.ctl.roster) {
 			return fmt.Errorf("node %d is not in the roster", n)
 		}
-		co.mu.Lock()
-		co.faults.killedAt[n], co.faults.killedBy[n] = now, index
-		co.mu.Unlock()
-		if !co.cfg.kill(co.roster[n]) {
-			return fmt.Errorf("agent %s not found", co.roster[n])
+		co.book.kill(n, index, now)
+		if !co.cfg.kill(co.ctl.roster[n]) {
+			return fmt.Errorf("agent %s not found", co.ctl.roster[n])
 		}
 	}
 	return nil
@@ -355,13 +339,9 @@ func (co *coordinator) killNodes(f fault.Fault, index int, now float64) error {
 // agents that are gone or were killed are skipped.
 func (co *coordinator) sendFault(ctx context.Context, op faultOp) error {
 	var wg sync.WaitGroup
-	errs := make([]error, len(co.roster))
-	for i := range co.roster {
-		co.mu.Lock()
-		_, killed := co.faults.killedAt[i]
-		co.mu.Unlock()
-		m, ok := co.view.peers.get(policy.NodeID(i))
-		if !ok || killed {
+	errs := make([]error, len(co.ctl.roster))
+	for i := range co.ctl.roster {
+		if _, ok := co.view.peers.get(policy.NodeID(i)); !ok || co.book.killed(i) {
 			continue
 		}
 		wg.Add(1)
@@ -369,14 +349,14 @@ func (co *coordinator) sendFault(ctx context.Context, op faultOp) error {
 			defer wg.Done()
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			defer cancel()
-			_, errs[i] = call(cctx, co.pool, m.Tags[tagRPC], control{Op: opFault, Fault: &op})
+			_, errs[i] = co.ctl.call(cctx, i, control{Op: opFault, Fault: &op})
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// detected records (co.mu held) that serf found node n failed at model
+// detected records (book.mu held) that serf found node n failed at model
 // time now (from the first arrival), if it was killed.
 func (fr *faultRun) detected(n int, now float64) {
 	at, ok := fr.killedAt[n]
