@@ -16,20 +16,26 @@ type Batches struct {
 	size  int64 // values per batch
 	sum   []float64
 	count []int64
-	seen  int64
+	cur   int   // the batch the next value goes to
+	left  int64 // values the current batch still takes before the next one begins
 }
 
 // NewBatches prepares k batches for n values in total.
 func NewBatches(n int64, k int) *Batches {
-	return &Batches{size: max(1, n/int64(k)), sum: make([]float64, k), count: make([]int64, k)}
+	size := max(1, n/int64(k))
+	return &Batches{size: size, sum: make([]float64, k), count: make([]int64, k), left: size}
 }
 
-// Add records the next value; values beyond n go to the last batch.
+// Add records the next value; values beyond n go to the last batch. (It
+// counts down to the next batch rather than dividing: a job's division
+// was a visible share of the simulator's time.)
 func (b *Batches) Add(v float64) {
-	i := min(b.seen/b.size, int64(len(b.sum)-1))
-	b.sum[i] += v
-	b.count[i]++
-	b.seen++
+	b.sum[b.cur] += v
+	b.count[b.cur]++
+	if b.left--; b.left == 0 && b.cur < len(b.sum)-1 {
+		b.cur++
+		b.left = b.size
+	}
 }
 
 // HalfWidth returns the 95% Student-t half-width of the mean of the batch

@@ -94,3 +94,25 @@ func TestBatches(t *testing.T) {
 		t.Errorf("empty: %v %v", h, k)
 	}
 }
+
+// TestBatchesCut checks that value j (from 0) goes to batch
+// min(j/size, k−1), values beyond n included, for sizes that divide n
+// and sizes that do not.
+func TestBatchesCut(t *testing.T) {
+	for _, c := range []struct {
+		n int64
+		k int
+	}{{100, 10}, {101, 10}, {7, 3}, {5, 10}, {1, 1}, {30, 30}} {
+		b := NewBatches(c.n, c.k)
+		want := make([]int64, c.k)
+		for j := int64(0); j < 2*c.n+3; j++ {
+			b.Add(float64(j))
+			want[min(j/b.size, int64(c.k-1))]++
+		}
+		for i := range want {
+			if b.count[i] != want[i] {
+				t.Errorf("n %d, k %d: batch %d holds %d values, want %d", c.n, c.k, i, b.count[i], want[i])
+			}
+		}
+	}
+}

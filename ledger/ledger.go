@@ -113,7 +113,7 @@ type Ledger struct {
 	resp                      *results.Responses
 	record                    bool
 	on                        bool    // a job waits while another node's server is idle, since onSince
-	waiting, idle, both       int     // nodes with a job waiting, with an idle server, with both
+	flagged                   [4]int  // nodes by their flags (waiting, idle, both or neither)
 	onSince                   float64 //
 	wwi                       float64 // time wait while idle held, up to its last turning off
 	nodes                     []node
@@ -134,11 +134,9 @@ func New(c Config) *Ledger {
 	l := &Ledger{cfg: c, nodes: make([]node, len(c.Servers)), first: int64(c.Warmup), last: int64(c.Jobs - 1),
 		reasons: map[string]int64{}, resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), series: results.OverTime{Bin: c.Bin}}
 	for i, s := range c.Servers {
-		l.nodes[i].servers = s
-		if s > 0 {
-			l.nodes[i].idle = 1
-			l.idle++
-		}
+		l.nodes[i].servers = int32(s)
+		l.nodes[i].flags = flagsOf(int32(s), 0, 0)
+		l.flagged[l.nodes[i].flags]++
 	}
 	for _, s := range []*snapshot{&l.open, &l.close} {
 		s.busyArea, s.active = make([]float64, len(c.Servers)), make([]float64, len(c.Servers))

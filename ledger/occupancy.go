@@ -26,10 +26,28 @@ type Change struct {
 
 // node is one node's state and its integrals since time 0.
 type node struct {
-	servers, busy, present int
-	waiting, idle          int     // 1 if a job waits there, if a server is idle there; else 0
 	last                   float64 // time the integrals were advanced to
 	busyArea, active       float64 // ∫ busy dt, ∫ [busy > 0] dt
+	servers, busy, present int32
+	flags                  int32 // waiting | idle: whether a job waits there, a server is idle there
+}
+
+// A node's flags.
+const (
+	waiting = 1 // more jobs present than servers
+	idle    = 2 // fewer servers busy than it has
+)
+
+// flagsOf is the flags of a node with servers, busy servers and present jobs.
+func flagsOf(servers, busy, present int32) int32 {
+	f := int32(0)
+	if present > servers {
+		f = waiting
+	}
+	if busy < servers {
+		f |= idle
+	}
+	return f
 }
 
 func (n *node) advance(t float64) {
@@ -70,10 +88,12 @@ func (l *Ledger) count(t float64, delta int) {
 // server (a moment between a completion and the next start, on an agent)
 // does not count with itself.
 func (l *Ledger) waitWhileIdle() bool {
-	if l.waiting == 0 || l.idle == 0 {
+	both := l.flagged[waiting|idle]
+	w, i := l.flagged[waiting]+both, l.flagged[idle]+both
+	if w == 0 || i == 0 {
 		return false
 	}
-	return l.waiting > 1 || l.idle > 1 || l.both == 0
+	return w > 1 || i > 1 || both == 0
 }
 
 // Node records that from time t node i has busy servers serving and
@@ -82,43 +102,34 @@ func (l *Ledger) waitWhileIdle() bool {
 // as waiting.
 func (l *Ledger) Node(t float64, i, busy, present int) {
 	n := &l.nodes[i]
-	if busy == n.busy && present == n.present {
+	b, p := int32(busy), int32(present)
+	if b == n.busy && p == n.present {
 		return
 	}
 	t = l.now(t)
 	n.advance(t)
-	n.busy, n.present = busy, present
-	waiting, idle := 0, 0
-	if present > n.servers {
-		waiting = 1
-	}
-	if busy < n.servers {
-		idle = 1
-	}
-	if waiting == n.waiting && idle == n.idle {
-		l.log(t, i, busy, present)
-		return
-	}
-	l.waiting += waiting - n.waiting
-	l.idle += idle - n.idle
-	l.both += waiting&idle - n.waiting&n.idle
-	n.waiting, n.idle = waiting, idle
-	if on := l.waitWhileIdle(); on != l.on {
-		if on {
-			l.onSince = t
-		} else {
-			l.wwi += t - l.onSince
+	n.busy, n.present = b, p
+	if f := flagsOf(n.servers, b, p); f != n.flags {
+		l.flagged[n.flags]--
+		l.flagged[f&3]++
+		n.flags = f
+		if on := l.waitWhileIdle(); on != l.on {
+			if on {
+				l.onSince = t
+			} else {
+				l.wwi += t - l.onSince
+			}
+			l.on = on
 		}
-		l.on = on
 	}
-	l.log(t, i, busy, present)
+	if l.record {
+		l.log(t, i, busy, present)
+	}
 }
 
-// log records a node change if l records.
+// log records a node's change.
 func (l *Ledger) log(t float64, i, busy, present int) {
-	if l.record {
-		l.rec.Nodes[i] = append(l.rec.Nodes[i], Change{T: t, Busy: busy, Present: present})
-	}
+	l.rec.Nodes[i] = append(l.rec.Nodes[i], Change{T: t, Busy: busy, Present: present})
 }
 
 // take fills s with the integrals at time t, the latest time fed.
