@@ -1,6 +1,10 @@
 package sim
 
-import "github.com/loadlab/loadlab/policy"
+import (
+	"math"
+
+	"github.com/loadlab/loadlab/policy"
+)
 
 type eventKind uint8
 
@@ -111,10 +115,13 @@ func (nh *nodeHeap) set(n int32, t float64) {
 	}
 	h := nh.h
 	if old.before(k) {
-		// Bottom-up: a later key usually sinks far (a node that just
-		// finished a job gets its next completion), so walk the smaller
-		// children down to a leaf without comparing k, then climb back
-		// to where k belongs.
+		// Sink. A node that went idle (+Inf) sinks to a leaf, so it walks
+		// the smaller children down without comparing its own key, and
+		// climbs back among the other idle nodes below. Any other later
+		// key usually moves little (a probe's overhead done, the real
+		// job's completion back), so it stops as soon as no child is
+		// earlier.
+		idle := math.IsInf(t, 1)
 		last := len(h)
 		for {
 			c := 4*i + 1
@@ -139,13 +146,16 @@ func (nh *nodeHeap) set(n int32, t float64) {
 					}
 				}
 			}
+			if !idle && !h[m].before(k) {
+				break
+			}
 			h[i] = h[m]
 			nh.pos[h[i].n] = int32(i)
 			i = m
 		}
 	}
 	// Climb to where k belongs: from i for an earlier key, from the leaf
-	// reached above for a later one.
+	// reached above for an idle node (any other later key is in place).
 	for i > 0 {
 		p := (i - 1) / 4
 		if !k.before(h[p]) {
