@@ -111,7 +111,7 @@ func (l *Ledger) Node(t float64, i, busy, present int) {
 	n.busy, n.present = b, p
 	if f := flagsOf(n.servers, b, p); f != n.flags {
 		l.flagged[n.flags]--
-		l.flagged[f&3]++
+		l.flagged[f&3]++ // f < 4: the mask spares a bounds check
 		n.flags = f
 		if on := l.waitWhileIdle(); on != l.on {
 			if on {
