@@ -128,7 +128,7 @@ func (c *cluster) kill(id policy.NodeID) {
 	n.running, n.waiting = n.running[:0], deque{}
 	n.nReal, n.nRunReal, n.work = 0, 0, 0
 	n.wake, n.wakeSeq = 0, 0
-	c.occupied(int32(id))
+	c.occupied(int32(id), n)
 	c.nh.set(int32(id), c.inf)
 	reason := "agent gone: node " + strconv.Itoa(int(id))
 	for _, j := range held {

@@ -37,10 +37,10 @@ func (m *measure) init(cfg Config) {
 	m.led = ledger.New(lc)
 }
 
-// occupied tells the ledger node id's state after a change: its busy
-// servers (overhead included) and its real jobs.
-func (c *cluster) occupied(id int32) {
-	n := &c.nodes[id]
+// occupied tells the ledger the state of node id (n) after a change: its
+// busy servers (overhead included) and its real jobs. (It takes n, which
+// every caller has, so that it is inlined.)
+func (c *cluster) occupied(id int32, n *node) {
 	c.m.led.Node(c.now, int(id), n.busyServers(), n.nReal)
 }
 

@@ -160,7 +160,7 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	}
 	if present {
 		n.take(c.jobs, j, c.now)
-		c.occupied(int32(from))
+		c.occupied(int32(from), n)
 		c.nh.set(int32(from), n.nextCompletion(c.jobs))
 	}
 	c.charge(from, running) // may move c.jobs
@@ -208,7 +208,7 @@ func (c *cluster) stop(from, to policy.NodeID, j int32, id int64) {
 	n := &c.nodes[from]
 	n.advance(c.now)
 	n.take(c.jobs, j, c.now)
-	c.occupied(int32(from))
+	c.occupied(int32(from), n)
 	c.nh.set(int32(from), n.nextCompletion(c.jobs))
 	c.changed(from)
 	c.send(to, j, jb.downtime, jb.toRemote)

@@ -283,9 +283,14 @@ func (c *cluster) publish() {
 // changed is called after node id's load changed; in the delayed gossip
 // mode the new load is published and seen Gossip later.
 func (c *cluster) changed(id policy.NodeID) {
-	if c.board == nil || c.cfg.GossipMode != GossipDelayed {
-		return
+	if c.board != nil && c.cfg.GossipMode == GossipDelayed { // small enough to be inlined where nothing is published
+		c.publishLater(id)
 	}
+}
+
+// publishLater schedules the publication of node id's load, as it is now,
+// after the gossip delay.
+func (c *cluster) publishLater(id policy.NodeID) {
 	n := &c.nodes[id]
 	n.advance(c.now)
 	c.schedule(event{t: c.now + c.cfg.Gossip, kind: evPublish, node: int32(id), job: c.snap(n.load()), msg: policy.Message{Value: c.now}})
@@ -420,7 +425,7 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 		c.settle(id, j)
 	}
 	n.admit(c.jobs, j, c.now)
-	c.occupied(int32(id))
+	c.occupied(int32(id), n)
 	c.nh.set(int32(id), n.nextCompletion(c.jobs))
 	if !c.jobs[j].overhead {
 		c.changed(id)
@@ -490,7 +495,7 @@ func (c *cluster) handOver(from, to policy.NodeID, slots []int32, delay float64)
 			continue
 		}
 		running := n.take(c.jobs, j, c.now)
-		c.occupied(int32(from))
+		c.occupied(int32(from), n)
 		c.transfer(from, to, j, delay, running)
 	}
 	c.nh.set(int32(from), n.nextCompletion(c.jobs))
@@ -499,6 +504,12 @@ func (c *cluster) handOver(from, to policy.NodeID, slots []int32, delay float64)
 
 // act carries out an action returned outside Arrived (no job to transfer).
 func (c *cluster) act(id policy.NodeID, a policy.Action) {
+	if a.Wake > 0 || a.Verb != policy.Keep { // small enough to be inlined where most actions are a plain Keep
+		c.apply(id, a)
+	}
+}
+
+func (c *cluster) apply(id policy.NodeID, a policy.Action) {
 	delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency
 	c.setWake(id, a.Wake)
 	if a.Verb != policy.Keep {
@@ -507,9 +518,13 @@ func (c *cluster) act(id policy.NodeID, a policy.Action) {
 }
 
 func (c *cluster) setWake(id policy.NodeID, t float64) {
-	if t <= 0 {
-		return
+	if t > 0 { // small enough to be inlined: most decisions set no timer
+		c.wakeAt(id, t)
 	}
+}
+
+// wakeAt sets node id's policy timer to t (or now, if t is past).
+func (c *cluster) wakeAt(id policy.NodeID, t float64) {
 	if t < c.now {
 		t = c.now
 	}
@@ -600,7 +615,7 @@ func (c *cluster) depart(id int32) error {
 	n := &c.nodes[id]
 	n.advance(c.now)
 	j := n.complete(c.jobs, n.finishing(c.jobs), c.now)
-	c.occupied(id)
+	c.occupied(id, n)
 	c.nh.set(id, n.nextCompletion(c.jobs))
 	jb := &c.jobs[j]
 	jb.migrating = false // a pre-copy under way is abandoned: its stop finds nothing to do
