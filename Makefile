@@ -41,6 +41,28 @@ bench:
 	$(GO) test ./sim -run '^$$' -bench . -benchtime 5000000x
 	$(GO) test ./workload -run '^$$' -bench . -benchmem
 
+# Instructions per simulated job for each simulator benchmark, counted by
+# valgrind's cachegrind (Debian: valgrind): exact and repeatable where timing
+# varies by several percent (docs/BENCHMARKS.md). The count is the slope
+# between 100,000 and 300,000 jobs, which leaves out the start-up; a run
+# that valgrind cuts short (far fewer instructions) is run again.
+COUNT_BENCH ?= Random100 Pod2x100 JIQ100 SenderThreshold100 Receiver100 Pod2x1000Latency
+.PHONY: bench-count
+bench-count:
+	@command -v valgrind >/dev/null || { echo "bench-count needs valgrind (apt-get install valgrind)"; exit 1; }
+	@mkdir -p out && $(GO) test -c -o out/sim.test ./sim
+	@for b in $(COUNT_BENCH); do \
+	  for n in 100000 300000; do \
+	    for try in 1 2 3 4 5; do \
+	      ir=$$(GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+	        out/sim.test -test.run '^$$' -test.bench "^Benchmark$$b\$$" -test.benchtime $${n}x 2>&1 | awk '/I *refs/ {gsub(",", "", $$4); print $$4}'); \
+	      [ "$${ir:-0}" -gt $$((n * 500)) ] && break; \
+	    done; \
+	    eval "ir$$n=$${ir:-0}"; \
+	  done; \
+	  echo "$$b $$(( (ir300000 - ir100000) / 200000 )) instructions/job"; \
+	done
+
 build:
 	$(GO) build $(VCS) -o loadlab ./cmd/loadlab
 
