@@ -21,6 +21,7 @@ import (
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
+	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -62,6 +63,7 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	p.Arrival, p.Size = m.Workload.Arrival().String(), m.Workload.SizeString()
 	p.SizeMean, p.SizeSCV = m.Workload.MeanSize(), m.Workload.SizeSCV()
 	p.Faults = canonicalFaults(m.Faults)
+	p.Server = serverString(m.Server)
 	p.Costs = costs.String()
 	p.Key = PointKey(p)
 	return Point{Point: p, Model: m, CostModel: costs}
@@ -91,6 +93,7 @@ type row struct {
 	units  *workload.UnitConfig
 	models []*workload.Units // units resolved for each workload; nil without units
 	faults []fault.Fault
+	server *server.Arch // nil: none
 	config string // what the row's points record of it, for finding rows that differ only in name
 }
 
@@ -158,7 +161,11 @@ func (s *Spec) expand() (*expansion, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s)}
+		arch, err := p.server(s)
+		if err != nil {
+			return nil, err
+		}
+		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch}
 		units := ""
 		if r.units != nil {
 			units = canonicalUnits(*r.units)
@@ -170,7 +177,7 @@ func (s *Spec) expand() (*expansion, error) {
 				r.models = append(r.models, u)
 			}
 		}
-		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults)}, "\x00")
+		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch)}, "\x00")
 		e.rows = append(e.rows, r)
 		for b, backend := range s.Backends {
 			e.labelAt[s.label(p.Name, backend)] = [2]int{i, b}
@@ -253,7 +260,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		seed = s.Seed
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
-		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m}
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}
@@ -443,4 +450,12 @@ func (s *Spec) hitBin(w *workload.Workload, load float64, speeds []float64) floa
 		}
 	}
 	return float64(s.Jobs) / w.RateFor(load, s.Nodes*max(s.Servers, 1), mean) / hitBins
+}
+
+// serverString is the canonical form of a server architecture, "" for none.
+func serverString(a *server.Arch) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
+	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
@@ -53,6 +54,7 @@ type Spec struct {
 	Nodes        int         `yaml:"nodes"`            // cluster size (default 16)
 	Servers      int         `yaml:"servers"`          // servers per node (default 1)
 	Discipline   string      `yaml:"discipline"`       // fcfs (default) or ps
+	Server       string      `yaml:"server"`           // server architecture of every node: iterative, pool(n=…), thread-per-request, process-per-request, event-loop; servers are then cores (default: none, see package server)
 	Speeds       string      `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
 	Distances    string      `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
 	Gossip       float64     `yaml:"gossip"`           // load publication period (or delay); 0: exact views (default)
@@ -126,6 +128,7 @@ type PolicyRow struct {
 	Name     string `yaml:"name"`     // label (default: the migration policy, or the dispatch strategy if it does not migrate)
 	Dispatch string `yaml:"dispatch"` // default random
 	Migrate  string `yaml:"migrate"`  // default none
+	Server   string `yaml:"server"`   // server architecture of this row, overriding the spec's
 
 	// Information policy and costs of this row, overriding the spec's.
 	Gossip     *float64           `yaml:"gossip"`
@@ -613,6 +616,14 @@ func (s *Spec) validate() error {
 		if err != nil {
 			return s.errAt(append(path, "migrate"), "%v", err)
 		}
+		arch, err := p.server(s)
+		if err != nil {
+			where := append(path, "server")
+			if p.Server == "" {
+				where = []string{"server"}
+			}
+			return s.errAt(where, "%v", err)
+		}
 		switch {
 		case p.Name != "":
 		case s.single: // loadlab run: both policies, as the registry writes them
@@ -624,6 +635,13 @@ func (s *Spec) validate() error {
 			p.Name = p.Dispatch
 		default:
 			p.Name = p.Migrate
+		}
+		if unnamed[i] && p.Server != "" { // the row's own architecture tells it apart
+			if p.Name == "random" {
+				p.Name = arch.String()
+			} else {
+				p.Name += " @ " + arch.String()
+			}
 		}
 		if seen[p.Name] {
 			return s.errAt(append(path, "name"), "policy name %q used twice: give each row its own name", p.Name)
@@ -658,6 +676,16 @@ func (s *Spec) validate() error {
 		probe.Costs = c
 		if err := s.checkSettings(path, probe); err != nil {
 			return err
+		}
+		if err := s.checkServer(path, p, probe); err != nil {
+			return err
+		}
+		if arch, _ := p.server(s); arch != nil {
+			for _, b := range s.Backends {
+				if IsReal(b) {
+					return s.errAt(append(path, "server"), "backend %s: server architectures run in the simulator only so far (the agents' executor serves one job per server): use backend sim", b)
+				}
+			}
 		}
 	}
 	if err := s.checkSize(); err != nil {
@@ -737,4 +765,58 @@ func (s *Spec) checkSettings(path []string, c sim.Config) error {
 		return err
 	}
 	return s.errAt(append(path, strings.Split(fe.Field, ".")...), "%v", fe.Err)
+}
+
+// server is the row's server architecture: its own or the spec's; nil
+// when neither sets one.
+func (p PolicyRow) server(s *Spec) (*server.Arch, error) {
+	spec := p.Server
+	if spec == "" {
+		spec = s.Server
+	}
+	if spec == "" {
+		return nil, nil
+	}
+	return server.Parse(spec)
+}
+
+// checkServer checks the row's server architecture against each workload
+// and the row's policies, faults and units (scenario.Model.ValidateSettings).
+func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
+	arch, _ := p.server(s) // parsed once already
+	probe.Server = arch
+	if arch != nil { // what goes with an architecture (without one, these were checked above)
+		probe.Faults = p.faults(s)
+		probe.Migrate, _ = policy.Builtin().Migrate(p.Migrate)
+	}
+	if arch != nil && p.units(s) != nil {
+		probe.Platforms = nodePlatforms(s.Platforms, max(s.Nodes, 1))
+		if probe.Platforms == nil {
+			probe.Platforms = []string{""}
+		}
+	}
+	for _, w := range s.Workloads {
+		wl, err := workload.New(w.Config)
+		if err != nil {
+			return nil // reported where workloads are checked
+		}
+		probe.Workload = wl
+		err = probe.ValidateSettings()
+		if err == nil {
+			continue
+		}
+		var fe *scenario.FieldError
+		if !errors.As(err, &fe) {
+			return err
+		}
+		where := []string{fe.Field} // a setting of the spec's, such as discipline
+		if fe.Field == "server" && p.Server != "" {
+			where = append(path, "server")
+		}
+		if fe.Field == "server" && p.Server == "" && s.Server == "" {
+			where = path // the row runs jobs with phases on plain servers
+		}
+		return s.errAt(where, "%v", fe.Err)
+	}
+	return nil
 }

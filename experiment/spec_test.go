@@ -99,6 +99,13 @@ func TestSpecErrors(t *testing.T) {
 		{"loads: [0.5]\npolicies:\n  - dispatch: jsq\n    gossip: -1\n", "t.yaml:4: policies[0].gossip"},
 		{"loads: [0.5]\npolicies:\n  - dispatch: random\n    costs: {transfer_cpus: 1}\n", `t.yaml:4: policies[0].costs: unknown cost "transfer_cpus"`},
 		{"loads: [0.5]\npolicies:\n  - dispatch: random\n    costs: {probe_cpu: -1}\n", "t.yaml:4: policies[0].costs"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nserver: forking\n", `t.yaml:3: server: unknown server architecture "forking"`},
+		{"loads: [0.5]\npolicies:\n  - dispatch: random\n    server: pool(n=0)\n", "t.yaml:4: policies[0].server: pool: parameter n"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads: [{io: {share: 0.5}}]\n", "t.yaml:2: policies[0]: jobs with phases"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads: [{io: {share: 1.5}}]\n", "t.yaml:3: workloads[0]: workload io.share must be"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nserver: iterative\ndiscipline: ps\n", "t.yaml:4: discipline: a server architecture schedules"},
+		{"loads: [0.5]\npolicies: [{dispatch: random, migrate: sender.threshold}]\nserver: iterative\n", "t.yaml:3: server: migration policies"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nserver: iterative\nbackend: local\n", "policies[0].server: backend local: server architectures run in the simulator only"},
 	} {
 		_, err := ParseSpec("t.yaml", []byte(tc.spec))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !IsInput(err) {

@@ -74,6 +74,7 @@ type End struct {
 	ID      int64   `json:"id"`
 	Arrival float64 `json:"arrival"`
 	Service float64 `json:"service,omitempty"` // its own service time (completed jobs)
+	Blocked float64 `json:"blocked,omitempty"` // time it spent blocked in waits (completed jobs with phases)
 	Size    float64 `json:"size,omitempty"`    // its size (completed jobs)
 	Reason  string  `json:"reason,omitempty"`
 }
@@ -118,12 +119,14 @@ type Ledger struct {
 	wwi                       float64 // time wait while idle held, up to its last turning off
 	nodes                     []node
 
-	series         results.OverTime
-	reasons        map[string]int64 // failed jobs by reason
-	cfg            Config
-	open, close    snapshot
-	opened, closed bool
-	rec            Log
+	threads             int
+	threadT, threadArea float64 // threads alive, time and ∫ threads dt up to then (Threads)
+	series              results.OverTime
+	reasons             map[string]int64 // failed jobs by reason
+	cfg                 Config
+	open, close         snapshot
+	opened, closed      bool
+	rec                 Log
 }
 
 // New returns a Ledger for c. All nodes start empty at time 0.
@@ -184,18 +187,19 @@ func (l *Ledger) Arrive(t float64, id int64) {
 }
 
 // Complete records that job id, which arrived at arrival, completed at t
-// after service time units of its own service; size is its size.
-func (l *Ledger) Complete(t float64, id int64, arrival, service, size float64) {
+// after service time units of its own service and blocked time units in
+// waits; size is its size.
+func (l *Ledger) Complete(t float64, id int64, arrival, service, blocked, size float64) {
 	t = l.now(t)
 	l.count(t, -1)
 	l.completed++
 	l.lastCompletion = t
 	l.series.Completed(arrival, t-arrival)
 	if id >= l.first {
-		l.resp.Add(t-arrival, service, size)
+		l.resp.Add(t-arrival, service, blocked, size)
 	}
 	if l.record {
-		l.rec.Ends = append(l.rec.Ends, End{T: t, ID: id, Arrival: arrival, Service: service, Size: size})
+		l.rec.Ends = append(l.rec.Ends, End{T: t, ID: id, Arrival: arrival, Service: service, Blocked: blocked, Size: size})
 	}
 }
 
@@ -246,6 +250,7 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	r.ArrivalRate = st.ArrivalRate
 	r.Utilization, r.NodeUtilization = st.Utilization, st.NodeUtilization
 	r.TLP, r.NodeTLP = st.TLP, st.NodeTLP
+	r.Threads = st.Threads
 	r.MeanInSystem, r.WaitWhileIdle = st.MeanInSystem, st.WaitWhileIdle
 	return err
 }
@@ -292,7 +297,7 @@ func Replay(c Config, log Log) *Ledger {
 		case 1:
 			end := log.Ends[e.i]
 			if end.Reason == "" {
-				l.Complete(end.T, end.ID, end.Arrival, end.Service, end.Size)
+				l.Complete(end.T, end.ID, end.Arrival, end.Service, end.Blocked, end.Size)
 			} else {
 				l.Fail(end.T, end.ID, end.Arrival, end.Reason)
 			}

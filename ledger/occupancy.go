@@ -8,6 +8,7 @@ type Stats struct {
 	NodeTLP         []float64 // per node: Σ i·cᵢ / (1 − c₀), cᵢ the fraction of time i servers were busy (0 if never busy)
 	TLP             float64   // mean of NodeTLP
 	MeanInSystem    float64   // time-average number of jobs in the system (Little's L)
+	Threads         float64   // time-average threads alive per node (server architectures; 0 otherwise)
 	ArrivalRate     float64   // arrivals per model unit over the window (0 if the window is empty)
 	// WaitWhileIdle is the fraction of the window during which a job
 	// waited at some node (more jobs there than servers) while a server
@@ -65,6 +66,7 @@ type snapshot struct {
 	t                float64
 	busyArea, active []float64
 	inSystem, wwi    float64
+	threads          float64
 }
 
 // now clamps t to the latest time fed, and makes it the latest.
@@ -81,6 +83,15 @@ func (l *Ledger) count(t float64, delta int) {
 	l.inSystemArea += float64(l.inSystem) * (t - l.sysT)
 	l.sysT = t
 	l.inSystem += delta
+}
+
+// Threads records that from time t the nodes together have delta more
+// threads alive (server architectures: threads holding a request).
+func (l *Ledger) Threads(t float64, delta int) {
+	t = l.now(t)
+	l.threadArea += float64(l.threads) * (t - l.threadT)
+	l.threadT = t
+	l.threads += delta
 }
 
 // waitWhileIdle says whether a job waits at one node while a server of
@@ -137,6 +148,7 @@ func (l *Ledger) take(s *snapshot, t float64) {
 	s.t = t
 	s.inSystem = l.inSystemArea + float64(l.inSystem)*(t-l.sysT)
 	s.wwi = l.wwi
+	s.threads = l.threadArea + float64(l.threads)*(t-l.threadT)
 	if l.on {
 		s.wwi += t - l.onSince
 	}
@@ -181,6 +193,7 @@ func (l *Ledger) Stats(end float64) Stats {
 		st.TLP += st.NodeTLP[i] / float64(len(l.nodes))
 	}
 	st.MeanInSystem = (to.inSystem - from.inSystem) / span
+	st.Threads = (to.threads - from.threads) / span / float64(len(l.nodes))
 	st.WaitWhileIdle = (to.wwi - from.wwi) / span
 	return st
 }

@@ -138,11 +138,11 @@ func TestLedgerMatchesReplay(t *testing.T) {
 	l.Arrive(1, 1)
 	l.Node(1.5, 1, 1, 1)
 	l.Node(1.5, 0, 1, 2)
-	l.Complete(3, 0, 0, 3, 3)
+	l.Complete(3, 0, 0, 3, 0, 3)
 	l.Node(3, 0, 1, 1)
 	l.Arrive(4, 2)
 	l.Node(4, 1, 2, 3)
-	l.Complete(5, 1, 1, 2, 2)
+	l.Complete(5, 1, 1, 2, 0, 2)
 	l.Node(5, 0, 0, 0)
 	l.Fail(6, 2, 4, "agent gone")
 	l.Node(6, 1, 0, 0)
@@ -181,7 +181,7 @@ func TestConservation(t *testing.T) {
 	l := New(Config{Servers: []int{1}, Jobs: 2})
 	l.Arrive(0, 0)
 	l.Arrive(1, 1)
-	l.Complete(2, 0, 0, 1, 1)
+	l.Complete(2, 0, 0, 1, 0, 1)
 	var r results.Result
 	if err := l.Fill(&r, 2); err == nil || !strings.Contains(err.Error(), "2 jobs issued, 1 completed, 0 failed") {
 		t.Errorf("err %v, want a conservation error", err)
@@ -203,7 +203,7 @@ func TestEmptyWindowFallsBackToRun(t *testing.T) {
 	l := New(Config{Servers: []int{1}, Jobs: 1}) // one job: it opens and closes the window at once
 	l.Arrive(2, 0)
 	l.Node(2, 0, 1, 1)
-	l.Complete(5, 0, 2, 3, 3)
+	l.Complete(5, 0, 2, 3, 0, 3)
 	l.Node(5, 0, 0, 0)
 	got := l.Stats(10)
 	check(t, got, Stats{Start: 0, End: 10, NodeUtilization: []float64{0.3}, Utilization: 0.3,

@@ -26,6 +26,7 @@ type Point struct {
 	Nodes       int     `json:"nodes"`                 // cluster size N
 	Servers     int     `json:"servers"`               // servers per node c
 	Discipline  string  `json:"discipline"`            // fcfs or ps
+	Server      string  `json:"server,omitempty"`      // server architecture, canonical (empty: none: plain servers)
 	Jobs        int     `json:"jobs"`                  // jobs issued
 	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
 	Replication int     `json:"replication"`           // 0-based replication index
@@ -69,7 +70,9 @@ type Result struct {
 	P999Response  float64 `json:"p999_response"`
 	CI95HalfWidth float64 `json:"ci95_halfwidth"` // of MeanResponse, from batch means within the run
 	Batches       int     `json:"batches"`        // batches behind CI95HalfWidth
-	MeanWait      float64 `json:"mean_wait"`      // response minus the job's own service time
+	MeanWait      float64 `json:"mean_wait"`      // response minus the job's own service time and waits: time queued for a thread or a core
+	MeanCPU       float64 `json:"mean_cpu"`       // the job's own service time: its CPU demand at its node's speed
+	MeanIO        float64 `json:"mean_io"`        // time the job spent blocked in its waits (jobs with phases; 0 otherwise)
 	MeanSlowdown  float64 `json:"mean_slowdown"`  // response divided by size
 	MeanSize      float64 `json:"mean_size"`      // measured mean job size
 
@@ -119,6 +122,7 @@ type Result struct {
 	Utilization     float64   `json:"utilization"`      // mean over nodes of busy-server fraction
 	NodeUtilization []float64 `json:"node_utilization"` // per node
 	TLP             float64   `json:"tlp"`              // mean over nodes of thread-level parallelism
+	Threads         float64   `json:"threads"`          // server architectures: mean over nodes of the threads alive (time average); 0 otherwise
 	NodeTLP         []float64 `json:"node_tlp"`         // per node: Σ i·cᵢ / (1 − c₀)
 	GossipAge       float64   `json:"gossip_age"`       // mean age of the gossiped load a decision read
 

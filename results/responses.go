@@ -12,6 +12,8 @@ type Responses struct {
 	n       int64
 	sumResp float64
 	sumWait float64
+	sumCPU  float64
+	sumIO   float64
 	sumSlow float64
 	sumSize float64
 }
@@ -22,13 +24,15 @@ func NewResponses(n int64, k int) *Responses {
 	return &Responses{hist: latency.New(), batches: latency.NewBatches(n, k)}
 }
 
-// Add records one job: its response time, its own service time and its
-// size (model units).
-func (s *Responses) Add(resp, service, size float64) {
+// Add records one job: its response time, its own service time (CPU),
+// the time it spent blocked in waits, and its size (model units).
+func (s *Responses) Add(resp, service, blocked, size float64) {
 	s.hist.Record(resp)
 	s.batches.Add(resp)
 	s.sumResp += resp
-	s.sumWait += resp - service
+	s.sumWait += resp - service - blocked
+	s.sumCPU += service
+	s.sumIO += blocked
 	if service > 0 {
 		s.sumSlow += resp / service
 	}
@@ -46,6 +50,7 @@ func (s *Responses) Fill(r *Result) error {
 	if s.n > 0 {
 		n := float64(s.n)
 		r.MeanResponse, r.MeanWait, r.MeanSlowdown, r.MeanSize = s.sumResp/n, s.sumWait/n, s.sumSlow/n, s.sumSize/n
+		r.MeanCPU, r.MeanIO = s.sumCPU/n, s.sumIO/n
 		r.P50Response, r.P95Response = s.hist.Quantile(0.50), s.hist.Quantile(0.95)
 		r.P99Response, r.P999Response = s.hist.Quantile(0.99), s.hist.Quantile(0.999)
 		r.CI95HalfWidth, r.Batches = s.batches.HalfWidth()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -26,6 +27,11 @@ type Model struct {
 	Nodes      int       // nodes N (required: at least 1)
 	Servers    int       // servers per node c (default 1)
 	Discipline string    // "fcfs" (default) or "ps" (processor sharing)
+	// Server is how every node constructs its server (package server):
+	// threads, blocking or not, their costs; Servers is then the cores
+	// per node. nil: each of the Servers serves one job at a time
+	// (Discipline). Jobs with phases need one.
+	Server *server.Arch
 	Speeds     []float64 // speed of each node; nil means all 1
 	// Distances is the one-way delay from the dispatcher to each node, in
 	// model units: a job to node n arrives Distances[n] late, and dispatch
@@ -118,6 +124,9 @@ func (m Model) ValidateSettings() error {
 	if list, err := (policy.Cluster{Nodes: m.Nodes, Servers: m.Servers, Speeds: m.Speeds, Distances: m.Distances, Platforms: m.Platforms}).ValidateLists(); err != nil {
 		return &FieldError{Field: list, Err: err}
 	}
+	if err := m.validateServer(); err != nil {
+		return err
+	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
 		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)
 	}
@@ -130,6 +139,28 @@ func (m Model) ValidateSettings() error {
 	}
 	if !(m.FaultBin >= 0) || math.IsInf(m.FaultBin, 0) {
 		return Errorf("fault_bin", "want a finite number ≥ 0, got %v", m.FaultBin)
+	}
+	return nil
+}
+
+// validateServer checks that the server architecture and the jobs'
+// phases go together, and with what the model runs them beside.
+func (m Model) validateServer() error {
+	if m.Server == nil {
+		if m.Workload != nil && m.Workload.Phased() {
+			return Errorf("server", "jobs with phases (io or phases in the workload) need a server architecture that says what a blocked request holds: set server to iterative, pool(n=…), thread-per-request, process-per-request or event-loop")
+		}
+		return nil
+	}
+	switch {
+	case m.Discipline != "fcfs":
+		return Errorf("discipline", "a server architecture schedules its threads itself (processor sharing among the runnable ones): leave discipline at fcfs with server %s", m.Server)
+	case m.Migrate != nil && m.Migrate.String() != "none":
+		return Errorf("server", "migration policies do not yet move requests out of a server architecture's threads: use migrate: none with server %s", m.Server)
+	case len(m.Faults) > 0:
+		return Errorf("server", "faults are not yet modelled for server architectures: leave faults out with server %s", m.Server)
+	case len(m.Platforms) > 0:
+		return Errorf("server", "work units (platforms) do not yet run on server architectures: leave platforms out with server %s", m.Server)
 	}
 	return nil
 }

@@ -181,6 +181,9 @@ func (c Config) validateOwn() error {
 	case c.GossipMode != GossipPeriodic && c.GossipMode != GossipIndividual && c.GossipMode != GossipDelayed:
 		return fieldErr("gossip_mode", "must be %s, %s or %s, got %q", GossipPeriodic, GossipIndividual, GossipDelayed, c.GossipMode)
 	}
+	if c.Units != nil && c.Server != nil {
+		return fieldErr("server", "work units do not yet run on server architectures: leave units out with server %s", c.Server)
+	}
 	if err := c.checkFaults(); err != nil {
 		return err
 	}

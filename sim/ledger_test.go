@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/loadlab/loadlab/fault"
@@ -25,7 +26,11 @@ func config(t testing.TB, cfg Config, dispatch, migrate, size string) Config {
 	if cfg.Migrate, err = reg.Migrate(migrate); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Workload, err = workload.New(workload.Config{Size: size}); err != nil {
+	w := workload.Config{Size: size}
+	if strings.HasPrefix(size, "cpu(") || strings.HasPrefix(size, "io(") { // a job with phases
+		w = workload.Config{Phases: size}
+	}
+	if cfg.Workload, err = workload.New(w); err != nil {
 		t.Fatal(err)
 	}
 	return cfg

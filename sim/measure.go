@@ -51,7 +51,7 @@ func (m *measure) arrival(c *cluster, id int64) {
 
 // completion is called when a real job finishes on a node of the given speed.
 func (m *measure) completion(c *cluster, j *job, speed float64) {
-	m.led.Complete(c.now, j.ID, j.Arrival, j.Size/speed, j.Size)
+	m.led.Complete(c.now, j.ID, j.Arrival, j.Size/speed, j.Blocked(), j.Size)
 }
 
 func (c *cluster) result() (results.Result, error) {

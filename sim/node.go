@@ -16,6 +16,7 @@ type job struct {
 	overhead  bool          // a pseudo-job that stands for CPU spent on probes or transfers
 	migrating bool          // pre-copy live rounds under way (Config.Units): it stays here, running, until they end
 	sender    policy.NodeID // the node that last transferred it (Faults: where a transfer to a dead node returns)
+	phase     int32         // server architectures: the index of its current phase in Phases (see threads)
 
 	// Work units (Config.Units) only; zero otherwise.
 	factor   float64 // speed factor of its kernel on this node's platform (interpreter tier < 1); 0 means 1
@@ -107,11 +108,22 @@ type node struct {
 
 	wake    float64 // pending policy timer (0: none)
 	wakeSeq uint64  // identifies the pending timer's event
+
+	th *threads // the server architecture's state (then ps is set: running holds the runnable threads); nil for plain servers
 }
 
 // busyServers is the number of servers doing something (overhead included).
 func (n *node) busyServers() int {
 	return min(len(n.running), n.servers)
+}
+
+// idle reports whether a job sent here now would start at once on a core
+// of its own.
+func (n *node) idle() bool {
+	if n.th != nil {
+		return n.nReal < n.servers && n.th.held < n.th.max
+	}
+	return n.nRunReal < n.servers && n.waiting.size == 0
 }
 
 // rates returns the service rate each running job receives and the rate at
@@ -124,6 +136,9 @@ func (n *node) rates() (each, real float64) {
 	each = n.speed
 	if n.ps && r > n.servers {
 		each = n.speed * float64(n.servers) / float64(r)
+		if n.th != nil {
+			each *= n.th.arch.Efficiency(r, n.servers)
+		}
 	}
 	return each, each * float64(n.nRunReal)
 }
@@ -147,7 +162,11 @@ func (n *node) advance(now float64) {
 
 // load reports the node's state at time now (the node must be advanced).
 func (n *node) load() policy.Load {
-	return policy.Load{Queue: n.nReal, Running: n.nRunReal, Work: n.work, Servers: n.servers, Speed: n.speed}
+	l := policy.Load{Queue: n.nReal, Running: n.nRunReal, Work: n.work, Servers: n.servers, Speed: n.speed}
+	if n.th != nil {
+		l.Running = n.th.held // requests in service: holding a thread
+	}
+	return l
 }
 
 // nextCompletion is the time the next job in service finishes (+Inf if none).
@@ -159,6 +178,9 @@ func (n *node) nextCompletion(jobs []job) float64 {
 			if t := n.last + (jobs[j].end-n.vtime)/each; t < next {
 				next = t
 			}
+		}
+		if n.th != nil {
+			next = n.th.nextWait(jobs, next)
 		}
 		return next
 	}
@@ -202,6 +224,10 @@ func (n *node) admit(jobs []job, j int32, now float64) {
 	if !jobs[j].overhead {
 		n.nReal++
 		n.work += jobs[j].left * jobs[j].inflation(n.speed)
+	}
+	if n.th != nil {
+		n.admitThread(jobs, j, now)
+		return
 	}
 	if n.ps || len(n.running) < n.servers {
 		n.start(jobs, j, now)

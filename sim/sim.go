@@ -223,8 +223,8 @@ func newCluster(cfg Config) *cluster {
 			s = cfg.Speeds[i]
 		}
 		meanSpeed += s / float64(n)
-		c.nodes[i] = node{speed: s, servers: cfg.Servers, ps: cfg.Discipline == "ps",
-			running: make([]int32, 0, cfg.Servers)}
+		c.nodes[i] = node{speed: s, servers: cfg.Servers, ps: cfg.Discipline == "ps" || cfg.Server != nil,
+			running: make([]int32, 0, cfg.Servers), th: newThreads(cfg.Server)}
 	}
 	rate := cfg.Workload.RateFor(cfg.Load, n*cfg.Servers, meanSpeed)
 	c.gen = cfg.Workload.Generator(cfg.Seed, rate)
@@ -425,6 +425,9 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 		c.settle(id, j)
 	}
 	n.admit(c.jobs, j, c.now)
+	if n.th != nil {
+		c.threadsChanged(n)
+	}
 	c.occupied(int32(id), n)
 	c.nh.set(int32(id), n.nextCompletion(c.jobs))
 	if !c.jobs[j].overhead {
@@ -614,7 +617,18 @@ func (c *cluster) handle(e event) error {
 func (c *cluster) depart(id int32) error {
 	n := &c.nodes[id]
 	n.advance(c.now)
-	j := n.complete(c.jobs, n.finishing(c.jobs), c.now)
+	var j int32
+	if n.th != nil {
+		if j = n.stepThreads(c.jobs, c.now); j < 0 {
+			c.threadsChanged(n)
+			c.occupied(id, n)
+			c.nh.set(id, n.nextCompletion(c.jobs))
+			return nil
+		}
+		c.threadsChanged(n)
+	} else {
+		j = n.complete(c.jobs, n.finishing(c.jobs), c.now)
+	}
 	c.occupied(id, n)
 	c.nh.set(id, n.nextCompletion(c.jobs))
 	jb := &c.jobs[j]
@@ -635,7 +649,7 @@ func (c *cluster) depart(id int32) error {
 	c.changed(policy.NodeID(id))
 	c.rounds = 0
 	c.act(policy.NodeID(id), c.migrators[id].Departed(&c.views[id]))
-	if c.idleWatch != nil && n.nRunReal < n.servers && n.waiting.size == 0 {
+	if c.idleWatch != nil && n.idle() {
 		c.idleWatch.Idle(&c.views[len(c.nodes)], policy.NodeID(id))
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
+	"github.com/loadlab/loadlab/server"
 )
 
 // Closed forms, written here independently of package analysis so that the
@@ -73,6 +74,9 @@ func TestTheory(t *testing.T) {
 		name              string
 		dispatch, migrate string
 		size, discipline  string
+		server            string  // server architecture ("": none)
+		servers           int     // cores per node (0: 1)
+		cpu               float64 // CPU share of the mean service time (0: all of it): the offered load on CPU is rho·cpu
 		nodes, jobs       int
 		rho               float64
 		theory            float64
@@ -92,6 +96,18 @@ func TestTheory(t *testing.T) {
 			tc{name: "lwl = M/M/8", dispatch: "lwl", size: "exp(mean=1)", nodes: 8, jobs: jobs / 2, rho: rho, theory: erlangC(8, rho)},
 			tc{name: "pod(d=2) N=1000", dispatch: "pod(d=2)", size: "exp(mean=1)", nodes: 1000, jobs: jobs, rho: rho, theory: supermarket(rho, 2), maxRel: 0.02},
 			tc{name: "pod(d=3) N=1000", dispatch: "pod(d=3)", size: "exp(mean=1)", nodes: 1000, jobs: jobs, rho: rho, theory: supermarket(rho, 3), maxRel: 0.02},
+			// Server architectures (package server). An iterative server
+			// holds its one thread through the wait: M/G/1 whose service
+			// is the request's total time, here S = X + 0.5 with X
+			// exponential of mean 0.5 (E[S] = 1, SCV 0.25).
+			tc{name: "iterative = M/G/1 (cpu+io)", dispatch: "random", size: "cpu(exp(mean=0.5)), io(det(value=0.5))", server: "iterative", cpu: 0.5, nodes: 100, jobs: jobs, rho: rho, theory: pk(rho, 0.25)},
+			// A pool of c workers on c cores, CPU only: M/M/c.
+			tc{name: "pool(4) = M/M/4", dispatch: "random", size: "exp(mean=1)", server: "pool(n=4)", servers: 4, nodes: 100, jobs: jobs, rho: rho, theory: erlangC(4, rho)},
+			// A thread per request on one core, CPU only, free threads:
+			// M/G/1-PS, insensitive to the size distribution.
+			tc{name: "thread-per-request = M/H2/1-PS", dispatch: "random", size: "hyperexp(mean=1, scv=4)", server: "thread-per-request(create=0, switch=0)", nodes: 100, jobs: jobs, rho: rho, theory: mm1(rho)},
+			// One event loop, CPU only: handlers run to completion, FCFS.
+			tc{name: "event-loop = M/D/1", dispatch: "random", size: "det(value=1)", server: "event-loop(event=0)", nodes: 100, jobs: jobs, rho: rho, theory: pk(rho, 0)},
 		)
 	}
 	if testing.Short() {
@@ -104,7 +120,17 @@ func TestTheory(t *testing.T) {
 			if migrate == "" {
 				migrate = "none"
 			}
-			cfg := Config{Model: scenario.Model{Nodes: c.nodes, Load: c.rho, Jobs: c.jobs, Warmup: c.jobs / 10, Seed: 7, Discipline: c.discipline}}
+			load := c.rho
+			if c.cpu > 0 {
+				load *= c.cpu
+			}
+			cfg := Config{Model: scenario.Model{Nodes: c.nodes, Servers: c.servers, Load: load, Jobs: c.jobs, Warmup: c.jobs / 10, Seed: 7, Discipline: c.discipline}}
+			if c.server != "" {
+				var err error
+				if cfg.Server, err = server.Parse(c.server); err != nil {
+					t.Fatal(err)
+				}
+			}
 			r := mustRun(t, cfg, c.dispatch, migrate, c.size)
 			h := r.CI95HalfWidth
 			diff := r.MeanResponse - c.theory
@@ -118,8 +144,8 @@ func TestTheory(t *testing.T) {
 			if c.maxRel > 0 && math.Abs(diff) > c.maxRel*c.theory {
 				t.Errorf("mean response %.4f is %.2f%% from the supermarket limit %.4f; want within %.0f%%", r.MeanResponse, 100*diff/c.theory, c.theory, 100*c.maxRel)
 			}
-			if math.Abs(r.Utilization-c.rho) > 0.01 {
-				t.Errorf("utilization %.4f, offered load %.2f", r.Utilization, c.rho)
+			if math.Abs(r.Utilization-load) > 0.01 {
+				t.Errorf("utilization %.4f, offered load %.2f", r.Utilization, load)
 			}
 			checkLittle(t, r)
 		})

@@ -27,23 +27,23 @@ type Arrivals interface {
 }
 
 // arrivalDefs is the registry of arrival processes, sorted by name.
-var arrivalDefs = defs[ArrivalSpec]{
-	{"det", "evenly spaced arrivals (gap SCV 0)", nil,
-		func(param.Values) (ArrivalSpec, error) { return detArrivalSpec{}, nil }},
-	{"mmpp", "2-state Markov-modulated Poisson: relative intensities rates, switch[i] = rate of leaving state i (in the same time units as rates)", param.Schema{
+var arrivalDefs = param.Registry[ArrivalSpec]{
+	{Name: "det", Doc: "evenly spaced arrivals (gap SCV 0)", Schema: nil,
+		Build: func(param.Values) (ArrivalSpec, error) { return detArrivalSpec{}, nil }},
+	{Name: "mmpp", Doc: "2-state Markov-modulated Poisson: relative intensities rates, switch[i] = rate of leaving state i (in the same time units as rates)", Schema: param.Schema{
 		{Name: "rates", Kind: param.Floats, Doc: "relative arrival intensities of the two states, >= 0, not both 0"},
 		{Name: "switch", Kind: param.Floats, Doc: "rates of leaving each state, > 0"},
-	}, newMMPPSpec},
-	{"poisson", "Poisson: exponential gaps (SCV 1)", nil,
-		func(param.Values) (ArrivalSpec, error) { return poissonSpec{}, nil }},
+	}, Build: newMMPPSpec},
+	{Name: "poisson", Doc: "Poisson: exponential gaps (SCV 1)", Schema: nil,
+		Build: func(param.Values) (ArrivalSpec, error) { return poissonSpec{}, nil }},
 }
 
 // ParseArrival parses an arrival process spec: "poisson", "det" or
 // "mmpp(rates=[0.5, 2], switch=[0.1, 0.1])".
-func ParseArrival(s string) (ArrivalSpec, error) { return arrivalDefs.parse("arrival process", s) }
+func ParseArrival(s string) (ArrivalSpec, error) { return arrivalDefs.Parse("arrival process", s) }
 
 // ArrivalEntries lists the arrival processes, sorted by name.
-func ArrivalEntries() []Entry { return arrivalDefs.entries() }
+func ArrivalEntries() []Entry { return arrivalDefs.Entries() }
 
 // checkRate panics unless rate is a usable arrival rate.
 func checkRate(rate float64) {

@@ -22,50 +22,50 @@ type Dist interface {
 }
 
 // distDefs is the registry of distributions, sorted by name.
-var distDefs = defs[Dist]{
-	{"bpareto", "bounded Pareto on [min, max], sampled by inverse CDF", param.Schema{
+var distDefs = param.Registry[Dist]{
+	{Name: "bpareto", Doc: "bounded Pareto on [min, max], sampled by inverse CDF", Schema: param.Schema{
 		{Name: "alpha", Kind: param.Float, Doc: "tail index, > 0"},
 		{Name: "min", Kind: param.Float, Doc: "lower bound, > 0"},
 		{Name: "max", Kind: param.Float, Doc: "upper bound, > min"},
-	}, newBPareto},
-	{"det", "deterministic: always value", param.Schema{
+	}, Build: newBPareto},
+	{Name: "det", Doc: "deterministic: always value", Schema: param.Schema{
 		{Name: "value", Kind: param.Float, Default: "1", Doc: "the value, > 0"},
-	}, newDet},
-	{"erlang", "Erlang: sum of k exponential phases (SCV 1/k)", param.Schema{
+	}, Build: newDet},
+	{Name: "erlang", Doc: "Erlang: sum of k exponential phases (SCV 1/k)", Schema: param.Schema{
 		{Name: "k", Kind: param.Int, Doc: "number of phases, >= 1"},
 		{Name: "mean", Kind: param.Float, Default: "1", Doc: "mean, > 0"},
-	}, newErlang},
-	{"exp", "exponential (SCV 1)", param.Schema{
+	}, Build: newErlang},
+	{Name: "exp", Doc: "exponential (SCV 1)", Schema: param.Schema{
 		{Name: "mean", Kind: param.Float, Default: "1", Doc: "mean, > 0"},
-	}, newExp},
-	{"hyperexp", "balanced-means two-phase hyperexponential H2", param.Schema{
+	}, Build: newExp},
+	{Name: "hyperexp", Doc: "balanced-means two-phase hyperexponential H2", Schema: param.Schema{
 		{Name: "mean", Kind: param.Float, Default: "1", Doc: "mean, > 0"},
 		{Name: "scv", Kind: param.Float, Doc: "squared coefficient of variation, >= 1"},
-	}, newHyperExp},
-	{"lognormal", "lognormal with the given mean and SCV", param.Schema{
+	}, Build: newHyperExp},
+	{Name: "lognormal", Doc: "lognormal with the given mean and SCV", Schema: param.Schema{
 		{Name: "mean", Kind: param.Float, Default: "1", Doc: "mean, > 0"},
 		{Name: "scv", Kind: param.Float, Doc: "squared coefficient of variation, > 0"},
-	}, newLogNormal},
-	{"pareto", "Pareto (type I) with the given mean; SCV infinite for alpha <= 2", param.Schema{
+	}, Build: newLogNormal},
+	{Name: "pareto", Doc: "Pareto (type I) with the given mean; SCV infinite for alpha <= 2", Schema: param.Schema{
 		{Name: "alpha", Kind: param.Float, Doc: "tail index, > 1"},
 		{Name: "mean", Kind: param.Float, Default: "1", Doc: "mean, > 0"},
-	}, newPareto},
-	{"uniform", "uniform on [min, max]", param.Schema{
+	}, Build: newPareto},
+	{Name: "uniform", Doc: "uniform on [min, max]", Schema: param.Schema{
 		{Name: "min", Kind: param.Float, Default: "0", Doc: "lower bound, >= 0"},
 		{Name: "max", Kind: param.Float, Doc: "upper bound, > min"},
-	}, newUniform},
-	{"weibull", "Weibull with shape k and the given mean (k < 1: heavier than exponential)", param.Schema{
+	}, Build: newUniform},
+	{Name: "weibull", Doc: "Weibull with shape k and the given mean (k < 1: heavier than exponential)", Schema: param.Schema{
 		{Name: "k", Kind: param.Float, Doc: "shape, > 0"},
 		{Name: "mean", Kind: param.Float, Default: "1", Doc: "mean, > 0"},
-	}, newWeibull},
+	}, Build: newWeibull},
 }
 
 // ParseDist parses a distribution spec such as "exp(mean=1)" or
 // "bpareto(alpha=1.1, min=0.1, max=1000)" and validates its parameters.
-func ParseDist(s string) (Dist, error) { return distDefs.parse("distribution", s) }
+func ParseDist(s string) (Dist, error) { return distDefs.Parse("distribution", s) }
 
 // DistEntries lists the distributions, sorted by name.
-func DistEntries() []Entry { return distDefs.entries() }
+func DistEntries() []Entry { return distDefs.Entries() }
 
 // positive returns the parameter name of v, which must be finite and > 0.
 func positive(v param.Values, name string) (float64, error) {

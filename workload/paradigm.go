@@ -89,17 +89,17 @@ func (p Paradigm) Validate() error {
 var hopsParam = param.Param{Name: "hops", Kind: param.Int, Default: "0", Doc: "most moves after dispatch, >= 0; 0 = no limit"}
 
 // paradigmDefs is the registry of paradigm presets, sorted by name.
-var paradigmDefs = defs[Paradigm]{
-	{"client-server", "no code moves: a unit runs or moves only where its code already is", param.Schema{hopsParam},
-		preset(Paradigm{Name: "client-server", Code: CodeStays})},
-	{"code-on-demand", "the receiver fetches code it lacks and caches it (LRU); running units restart", param.Schema{
+var paradigmDefs = param.Registry[Paradigm]{
+	{Name: "client-server", Doc: "no code moves: a unit runs or moves only where its code already is", Schema: param.Schema{hopsParam},
+		Build: preset(Paradigm{Name: "client-server", Code: CodeStays})},
+	{Name: "code-on-demand", Doc: "the receiver fetches code it lacks and caches it (LRU); running units restart", Schema: param.Schema{
 		{Name: "cache", Kind: param.Float, Default: "0", Doc: "each node's code cache in bytes, >= 0; 0 = unbounded"},
 		hopsParam,
-	}, preset(Paradigm{Name: "code-on-demand", Code: CodePull})},
-	{"mobile-agent", "the unit carries its code and state and may hop again, up to hops times", param.Schema{hopsParam},
-		preset(Paradigm{Name: "mobile-agent", Code: CodePush, State: true})},
-	{"remote-evaluation", "the sender ships the code with the unit; running units restart", param.Schema{hopsParam},
-		preset(Paradigm{Name: "remote-evaluation", Code: CodePush})},
+	}, Build: preset(Paradigm{Name: "code-on-demand", Code: CodePull})},
+	{Name: "mobile-agent", Doc: "the unit carries its code and state and may hop again, up to hops times", Schema: param.Schema{hopsParam},
+		Build: preset(Paradigm{Name: "mobile-agent", Code: CodePush, State: true})},
+	{Name: "remote-evaluation", Doc: "the sender ships the code with the unit; running units restart", Schema: param.Schema{hopsParam},
+		Build: preset(Paradigm{Name: "remote-evaluation", Code: CodePush})},
 }
 
 // preset returns the builder of a paradigm with the fixed settings of p.
@@ -125,7 +125,7 @@ func preset(fixed Paradigm) func(v param.Values) (Paradigm, error) {
 
 // ParseParadigm parses a paradigm preset such as "mobile-agent(hops=3)" or
 // "code-on-demand(cache=1e6)" and validates its parameters.
-func ParseParadigm(s string) (Paradigm, error) { return paradigmDefs.parse("paradigm", s) }
+func ParseParadigm(s string) (Paradigm, error) { return paradigmDefs.Parse("paradigm", s) }
 
 // ParadigmEntries lists the paradigm presets, sorted by name.
-func ParadigmEntries() []Entry { return paradigmDefs.entries() }
+func ParadigmEntries() []Entry { return paradigmDefs.Entries() }

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -24,7 +25,7 @@ func TestTraceRoundTrip(t *testing.T) {
 		t.Fatalf("read %d jobs, wrote %d", len(got), len(want))
 	}
 	for i := range got {
-		if got[i] != want[i] {
+		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Fatalf("job %d: read %+v, wrote %+v", i, got[i], want[i])
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,6 +19,19 @@ type Job struct {
 	Size    float64 // service demand: time on a speed-1 server
 	Class   int32   // index into the workload's classes (0 when there are none)
 	Key     int32   // content key, 0..n-1, Zipf-popular (0 when there are no keys)
+	// Phases, for a job that blocks, alternate CPU bursts and waits:
+	// [cpu₀, wait₀, cpu₁, …, cpuₖ], Size the sum of the bursts (see
+	// IOConfig). nil for a plain job: one burst of Size.
+	Phases []float64
+}
+
+// Blocked returns the job's total waiting time: the sum of its waits.
+func (j *Job) Blocked() float64 {
+	s := 0.0
+	for i := 1; i < len(j.Phases); i += 2 {
+		s += j.Phases[i]
+	}
+	return s
 }
 
 // Stream returns the random stream called name of the run seeded by seed:
@@ -35,7 +49,8 @@ func Stream(seed uint64, name string) *rand.Rand {
 type ClassConfig struct {
 	Name   string  `yaml:"name"`   // "" = "class<i>"
 	Weight float64 `yaml:"weight"` // relative share of jobs, >= 0; 0 (omitted) = 1
-	Size   string  `yaml:"size"`   // "" = the workload's size distribution
+	Size   string  `yaml:"size"`   // "" = the workload's size distribution (and phases)
+	Phases string  `yaml:"phases"` // instead of size: this class's phases, e.g. "cpu(exp(mean=0.2)), io(det(value=1))"
 }
 
 // Config of a workload; zero values take the documented defaults.
@@ -44,6 +59,14 @@ type Config struct {
 	Size    string        `yaml:"size"`    // default "exp(mean=1)"
 	Classes []ClassConfig `yaml:"classes"` // default: one class called "default"
 	Keys    string        `yaml:"keys"`    // "" (no keys) or "zipf(n=1000, s=1.1)"
+	// Phases, instead of size, makes jobs alternate CPU bursts and
+	// blocking waits, each phase with its own distribution:
+	// "cpu(exp(mean=0.2)), io(det(value=1)), cpu(exp(mean=0.3))".
+	Phases string `yaml:"phases"`
+	// IO, beside size, cuts each job's CPU demand into bursts with
+	// blocking waits between them that make up IO.Share of its time.
+	// Default: none (jobs never block).
+	IO *IOConfig `yaml:"io"`
 }
 
 // DefaultConfig returns the default workload: Poisson arrivals, exp(mean=1) sizes, one class, no keys.
@@ -63,7 +86,8 @@ type Workload struct {
 	size    Dist      // the workload's own size distribution
 	names   []string  // class names
 	weights []float64 // class weights, sum 1
-	sizes   []Dist    // size distribution per class
+	sizes   []Dist    // size (CPU demand) distribution per class
+	plans   []*plan   // phases per class; nil entries for plain jobs, nil when no class has phases
 	keyN    int       // number of keys, 0 when there are none
 	keyS    float64   // Zipf exponent
 	keySpec string    // canonical key spec, "" when there are none
@@ -75,7 +99,13 @@ func New(c Config) (*Workload, error) {
 	if strings.TrimSpace(c.Arrival) == "" {
 		c.Arrival = d.Arrival
 	}
-	if strings.TrimSpace(c.Size) == "" {
+	phased := strings.TrimSpace(c.Phases) != ""
+	switch {
+	case phased && strings.TrimSpace(c.Size) != "":
+		return nil, fmt.Errorf("workload: give size or phases, not both (phases set the CPU demand)")
+	case phased && c.IO != nil:
+		return nil, fmt.Errorf("workload: give io or phases, not both (io cuts size into bursts; phases list them)")
+	case strings.TrimSpace(c.Size) == "":
 		c.Size = d.Size
 	}
 	w := &Workload{}
@@ -83,11 +113,29 @@ func New(c Config) (*Workload, error) {
 	if w.arrival, err = ParseArrival(c.Arrival); err != nil {
 		return nil, fmt.Errorf("workload arrival: %w", err)
 	}
-	if w.size, err = ParseDist(c.Size); err != nil {
+	var own *plan // the workload's own phases
+	if phased {
+		if own, w.size, err = parsePhases(c.Phases); err != nil {
+			return nil, fmt.Errorf("workload phases: %w", err)
+		}
+	} else if w.size, err = ParseDist(c.Size); err != nil {
 		return nil, fmt.Errorf("workload size: %w", err)
 	}
+	// shape is the plan of a class of the given size: the workload's io
+	// applied to it.
+	shape := func(size Dist) (*plan, error) {
+		if c.IO == nil {
+			return nil, nil
+		}
+		return ioPlan(*c.IO, size)
+	}
+	if !phased {
+		if own, err = shape(w.size); err != nil {
+			return nil, fmt.Errorf("workload %w", err)
+		}
+	}
 	if len(c.Classes) == 0 {
-		w.names, w.weights, w.sizes = []string{"default"}, []float64{1}, []Dist{w.size}
+		w.names, w.weights, w.sizes, w.plans = []string{"default"}, []float64{1}, []Dist{w.size}, []*plan{own}
 	}
 	if len(c.Classes) > math.MaxInt32 {
 		return nil, fmt.Errorf("workload: too many classes (%d)", len(c.Classes))
@@ -110,21 +158,35 @@ func New(c Config) (*Workload, error) {
 		if wt == 0 {
 			wt = 1
 		}
-		size := w.size
-		if strings.TrimSpace(cc.Size) != "" {
+		size, pl := w.size, own
+		switch {
+		case strings.TrimSpace(cc.Size) != "" && strings.TrimSpace(cc.Phases) != "":
+			return nil, fmt.Errorf("workload class %q: give size or phases, not both", name)
+		case strings.TrimSpace(cc.Phases) != "":
+			if pl, size, err = parsePhases(cc.Phases); err != nil {
+				return nil, fmt.Errorf("workload class %q phases: %w", name, err)
+			}
+		case strings.TrimSpace(cc.Size) != "":
 			if size, err = ParseDist(cc.Size); err != nil {
 				return nil, fmt.Errorf("workload class %q size: %w", name, err)
+			}
+			if pl, err = shape(size); err != nil {
+				return nil, fmt.Errorf("workload class %q %w", name, err)
 			}
 		}
 		w.names = append(w.names, name)
 		w.weights = append(w.weights, wt)
 		w.sizes = append(w.sizes, size)
+		w.plans = append(w.plans, pl)
 		total += wt
 	}
 	if len(c.Classes) > 0 {
 		for i := range w.weights {
 			w.weights[i] /= total
 		}
+	}
+	if !slices.ContainsFunc(w.plans, func(p *plan) bool { return p != nil }) {
+		w.plans = nil
 	}
 	if strings.TrimSpace(c.Keys) != "" {
 		if w.keyN, w.keyS, err = parseKeys(c.Keys); err != nil {
@@ -161,20 +223,33 @@ func (w *Workload) Arrival() ArrivalSpec { return w.arrival }
 
 // SizeString returns the canonical size spec: the workload's distribution, or
 // when classes override it, the mixture as "mix(0.7*exp(mean=1), 0.3*det(value=5))".
+// With phases it is the phases: "cpu(exp(mean=0.5)), io(det(value=1)), cpu(exp(mean=0.5))"
+// or "exp(mean=1) with io(share=0.5, calls=1, wait=det)".
 func (w *Workload) SizeString() string {
 	same := true
-	for _, d := range w.sizes {
-		same = same && d.String() == w.size.String()
+	for i := range w.sizes {
+		same = same && w.classSize(i) == w.classSize(0)
 	}
 	if same {
-		return w.size.String()
+		return w.classSize(0)
 	}
 	parts := make([]string, len(w.sizes))
-	for i, d := range w.sizes {
-		parts[i] = strconv.FormatFloat(w.weights[i], 'g', 4, 64) + "*" + d.String()
+	for i := range w.sizes {
+		parts[i] = strconv.FormatFloat(w.weights[i], 'g', 4, 64) + "*" + w.classSize(i)
 	}
 	return "mix(" + strings.Join(parts, ", ") + ")"
 }
+
+// classSize is the canonical size (or phases) of class i.
+func (w *Workload) classSize(i int) string {
+	if w.plans != nil && w.plans[i] != nil {
+		return w.plans[i].spec
+	}
+	return w.sizes[i].String()
+}
+
+// Phased reports whether some jobs have phases (block).
+func (w *Workload) Phased() bool { return w.plans != nil }
 
 // Classes returns the class names; the index is Job.Class.
 func (w *Workload) Classes() []string { return append([]string(nil), w.names...) }
@@ -201,7 +276,10 @@ type Generator struct {
 	sr     *rand.Rand // "sizes"
 	cr     *rand.Rand // "classes"
 	sizes  []Dist
-	cum    []float64 // cumulative class weights; nil with one class
+	plans  []*plan    // nil when no class has phases
+	pr     *rand.Rand // "phases"
+	arena  []float64  // where the jobs' Phases are cut from
+	cum    []float64  // cumulative class weights; nil with one class
 	zipf   *rand.Zipf
 	t      float64
 	nextID int64
@@ -218,6 +296,10 @@ func (w *Workload) Generator(seed uint64, rate float64) *Generator {
 		sr:    Stream(seed, "sizes"),
 		cr:    Stream(seed, "classes"),
 		sizes: w.sizes,
+		plans: w.plans,
+	}
+	if w.plans != nil {
+		g.pr = Stream(seed, "phases")
 	}
 	if len(w.weights) > 1 {
 		g.cum = make([]float64, len(w.weights))
@@ -234,7 +316,21 @@ func (w *Workload) Generator(seed uint64, rate float64) *Generator {
 	return g
 }
 
-// Next returns the next job. It does not allocate.
+// phases draws job j's phases by plan p, cut from the arena (which
+// allocates once per few thousand jobs).
+func (g *Generator) phases(j *Job, p *plan) {
+	n := p.phases()
+	if len(g.arena) < n {
+		g.arena = make([]float64, max(4096, n))
+	}
+	j.Phases, g.arena = g.arena[:n:n], g.arena[n:]
+	if p.bursts == nil {
+		j.Size = g.sizes[j.Class].Rand(g.sr)
+	}
+	j.Size = p.draw(j.Phases, j.Size, g.sr, g.pr)
+}
+
+// Next returns the next job. It does not allocate for plain jobs.
 func (g *Generator) Next() Job {
 	g.t += g.arr.Gap(g.ar)
 	j := Job{ID: g.nextID, Arrival: g.t}
@@ -247,7 +343,11 @@ func (g *Generator) Next() Job {
 		}
 	}
 	j.Class = int32(c)
-	j.Size = g.sizes[c].Rand(g.sr)
+	if g.plans != nil && g.plans[c] != nil {
+		g.phases(&j, g.plans[c])
+	} else {
+		j.Size = g.sizes[c].Rand(g.sr)
+	}
 	if g.zipf != nil {
 		j.Key = int32(g.zipf.Uint64())
 	}

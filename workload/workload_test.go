@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -88,7 +89,7 @@ func TestGeneratorDeterminism(t *testing.T) {
 	a, b, o := jobs(t, c, 1, 3, 2000), jobs(t, c, 1, 3, 2000), jobs(t, c, 2, 3, 2000)
 	differ := 0
 	for i := range a {
-		if a[i] != b[i] {
+		if !reflect.DeepEqual(a[i], b[i]) {
 			t.Fatalf("job %d: %+v vs %+v with the same seed", i, a[i], b[i])
 		}
 		if a[i].ID != int64(i) || (i > 0 && a[i].Arrival < a[i-1].Arrival) {

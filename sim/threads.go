@@ -1,0 +1,138 @@
+package sim
+
+import "github.com/loadlab/loadlab/server"
+
+// threads is the state of a node that runs a server architecture
+// (Model.Server; package server has the model). The node itself is a
+// processor-sharing node whose running jobs are the runnable threads and
+// whose waiting line is the requests waiting for a thread; threads adds
+// the requests in a wait and the threads they hold.
+//
+// A request's job slot keeps its place in its phases: phase is the index
+// of the current phase in Job.Phases (a plain job has one burst, Size);
+// in a burst, left and end are as for any PS job; in a wait, end is the
+// model time the wait is over.
+type threads struct {
+	arch    *server.Arch
+	max     int     // most threads held at once (server.Arch.MaxThreads)
+	blocked []int32 // requests in a wait
+	held    int     // threads held by requests
+	told    int     // held as the ledger last heard it
+}
+
+// burst returns the CPU of phase k of job jb, in size units.
+func burst(jb *job, k int32) float64 {
+	if jb.Phases == nil {
+		return jb.Size
+	}
+	return jb.Phases[k]
+}
+
+// last reports whether phase k is job jb's last.
+func last(jb *job, k int32) bool { return int(k) >= len(jb.Phases)-1 }
+
+// admitThread adds request j (the node must be advanced, j counted as
+// present): it takes a thread and starts its first burst, or waits for a
+// thread. Overhead runs at once, without a thread.
+func (n *node) admitThread(jobs []job, j int32, now float64) {
+	jb := &jobs[j]
+	if jb.overhead {
+		n.start(jobs, j, now)
+		return
+	}
+	jb.phase = 0
+	jb.left = burst(jb, 0) + n.th.arch.Create
+	if n.th.held < n.th.max {
+		n.th.held++
+		n.start(jobs, j, now)
+		return
+	}
+	n.waiting.pushBack(j)
+}
+
+// nextWait folds the end of the earliest wait into next.
+func (t *threads) nextWait(jobs []job, next float64) float64 {
+	for _, j := range t.blocked {
+		next = min(next, jobs[j].end)
+	}
+	return next
+}
+
+// release gives back a thread at time now and hands it to the first
+// request waiting for one.
+func (n *node) release(jobs []job, now float64) {
+	n.th.held--
+	if n.waiting.size > 0 && n.th.held < n.th.max {
+		n.th.held++
+		n.start(jobs, n.waiting.popFront(), now)
+	}
+}
+
+// stepThreads carries out node n's next event at time now (the node must
+// be advanced): a burst or a wait ends. It returns the job slot of a
+// request or overhead that finished, or -1.
+func (n *node) stepThreads(jobs []job, now float64) int32 {
+	t := n.th
+	for i, j := range t.blocked {
+		if jobs[j].end > now {
+			continue
+		}
+		// The wait is over: the next burst follows, with the cost of the
+		// completion event where the call did not block.
+		t.blocked[i] = t.blocked[len(t.blocked)-1]
+		t.blocked = t.blocked[:len(t.blocked)-1]
+		jb := &jobs[j]
+		jb.phase++
+		jb.left = burst(jb, jb.phase)
+		if t.arch.Blocking {
+			n.start(jobs, j, now) // it kept its thread
+			return -1
+		}
+		jb.left += t.arch.Event
+		if t.held < t.max {
+			t.held++
+			n.start(jobs, j, now)
+		} else {
+			n.waiting.pushBack(j)
+		}
+		return -1
+	}
+	i := n.finishing(jobs)
+	j := n.running[i]
+	n.running[i] = n.running[len(n.running)-1]
+	n.running = n.running[:len(n.running)-1]
+	jb := &jobs[j]
+	if jb.overhead {
+		return j
+	}
+	n.nRunReal--
+	if last(jb, jb.phase) {
+		n.nReal--
+		n.release(jobs, now)
+		return j
+	}
+	jb.phase++
+	jb.end = now + jb.Phases[jb.phase]
+	t.blocked = append(t.blocked, j)
+	if !t.arch.Blocking {
+		n.release(jobs, now)
+	}
+	return -1
+}
+
+// newThreads is the thread state of a node running arch.
+func newThreads(arch *server.Arch) *threads {
+	if arch == nil {
+		return nil
+	}
+	return &threads{arch: arch, max: arch.MaxThreads()}
+}
+
+// threadsChanged tells the ledger how many threads node n's requests hold
+// now.
+func (c *cluster) threadsChanged(n *node) {
+	if d := n.th.held - n.th.told; d != 0 {
+		c.m.led.Threads(c.now, d)
+		n.th.told = n.th.held
+	}
+}
