@@ -94,7 +94,7 @@ type row struct {
 	models []*workload.Units // units resolved for each workload; nil without units
 	faults []fault.Fault
 	server *server.Arch // nil: none
-	config string // what the row's points record of it, for finding rows that differ only in name
+	config string       // what the row's points record of it, for finding rows that differ only in name
 }
 
 // expansion is what every point of a spec is built from, resolved once:

@@ -24,15 +24,15 @@ import (
 // Model is one point as every backend runs it. Zero values take the
 // defaults Fill documents.
 type Model struct {
-	Nodes      int       // nodes N (required: at least 1)
-	Servers    int       // servers per node c (default 1)
-	Discipline string    // "fcfs" (default) or "ps" (processor sharing)
+	Nodes      int    // nodes N (required: at least 1)
+	Servers    int    // servers per node c (default 1)
+	Discipline string // "fcfs" (default) or "ps" (processor sharing)
 	// Server is how every node constructs its server (package server):
 	// threads, blocking or not, their costs; Servers is then the cores
 	// per node. nil: each of the Servers serves one job at a time
 	// (Discipline). Jobs with phases need one.
 	Server *server.Arch
-	Speeds     []float64 // speed of each node; nil means all 1
+	Speeds []float64 // speed of each node; nil means all 1
 	// Distances is the one-way delay from the dispatcher to each node, in
 	// model units: a job to node n arrives Distances[n] late, and dispatch
 	// strategies see the distances (policy.Env). nil: none in the
