@@ -49,10 +49,6 @@ func (m *measure) arrival(c *cluster, id int64) {
 	m.led.Arrive(c.now, id)
 }
 
-// completion is called when a real job finishes on a node of the given speed.
-func (m *measure) completion(c *cluster, j *job, speed float64) {
-	m.led.Complete(c.now, j.ID, j.Arrival, j.Size/speed, j.Blocked(), j.Size)
-}
 
 func (c *cluster) result() (results.Result, error) {
 	m := &c.m

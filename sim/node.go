@@ -16,7 +16,7 @@ type job struct {
 	overhead  bool          // a pseudo-job that stands for CPU spent on probes or transfers
 	migrating bool          // pre-copy live rounds under way (Config.Units): it stays here, running, until they end
 	sender    policy.NodeID // the node that last transferred it (Faults: where a transfer to a dead node returns)
-	phase     int32         // server architectures: the index of its current phase in Phases (see threads)
+	phase     int16         // server architectures: the index of its current phase in Phases (see threads; workload.MaxCalls keeps it in range)
 
 	// Work units (Config.Units) only; zero otherwise.
 	factor   float64 // speed factor of its kernel on this node's platform (interpreter tier < 1); 0 means 1

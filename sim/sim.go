@@ -33,8 +33,9 @@ type cluster struct {
 	free []int32
 
 	gen        *workload.Generator
-	gossipRand *rand.Rand   // individual gossip: exponential refresh intervals
-	pending    workload.Job // the next job to arrive
+	gossipRand *rand.Rand // individual gossip: exponential refresh intervals
+	next       int32      // slot of the next job to arrive, filled in advance
+	nextAt     float64    // its arrival time
 	issued     int64
 	done       int64
 
@@ -309,7 +310,7 @@ func (c *cluster) newJob() int32 {
 
 func (c *cluster) run(ctx context.Context) error {
 	total := int64(c.cfg.Jobs)
-	c.pending = c.gen.Next()
+	c.fillNext()
 	for iter := 0; c.done+c.failed < total; iter++ {
 		if iter&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
@@ -318,7 +319,7 @@ func (c *cluster) run(ctx context.Context) error {
 		}
 		ta := c.inf
 		if c.issued < total {
-			ta = c.pending.Arrival
+			ta = c.nextAt
 		}
 		te := c.inf
 		if c.ev.len() > 0 {
@@ -348,13 +349,22 @@ func (c *cluster) run(ctx context.Context) error {
 	return nil
 }
 
+// fillNext draws the next job to arrive into a slot of its own.
+func (c *cluster) fillNext() {
+	c.next = c.newJob()
+	jb := &c.jobs[c.next]
+	*jb = job{}
+	c.gen.Fill(&jb.Job.Job)
+	c.nextAt = jb.Arrival
+}
+
 // arrive issues the next job and dispatches it.
 func (c *cluster) arrive() {
-	j := c.newJob()
-	c.jobs[j] = job{Job: policy.Job{Job: c.pending}, left: c.pending.Size}
+	j := c.next
+	c.jobs[j].left = c.jobs[j].Size
 	c.issued++
-	c.m.arrival(c, c.pending.ID)
-	c.pending = c.gen.Next()
+	c.m.arrival(c, c.jobs[j].ID)
+	c.fillNext()
 
 	c.rounds = 0
 	// Pick may add overhead jobs, which can move c.jobs: index, never keep pointers.
@@ -618,6 +628,7 @@ func (c *cluster) depart(id int32) error {
 	n := &c.nodes[id]
 	n.advance(c.now)
 	var j int32
+	blocked := 0.0 // only jobs on server architectures have waits
 	if n.th != nil {
 		if j = n.stepThreads(c.jobs, c.now); j < 0 {
 			c.threadsChanged(n)
@@ -626,6 +637,7 @@ func (c *cluster) depart(id int32) error {
 			return nil
 		}
 		c.threadsChanged(n)
+		blocked = c.jobs[j].Blocked()
 	} else {
 		j = n.complete(c.jobs, n.finishing(c.jobs), c.now)
 	}
@@ -636,7 +648,7 @@ func (c *cluster) depart(id int32) error {
 	overhead := jb.overhead
 	if !overhead {
 		c.done++
-		c.m.completion(c, jb, n.speed)
+		c.m.led.Complete(c.now, jb.ID, jb.Arrival, jb.Size/n.speed, blocked, jb.Size)
 		if c.doneWatch != nil {
 			c.rounds = 0
 			c.doneWatch.Done(&c.views[len(c.nodes)], &jb.Job)

@@ -21,7 +21,7 @@ type threads struct {
 }
 
 // burst returns the CPU of phase k of job jb, in size units.
-func burst(jb *job, k int32) float64 {
+func burst(jb *job, k int16) float64 {
 	if jb.Phases == nil {
 		return jb.Size
 	}
@@ -29,7 +29,7 @@ func burst(jb *job, k int32) float64 {
 }
 
 // last reports whether phase k is job jb's last.
-func last(jb *job, k int32) bool { return int(k) >= len(jb.Phases)-1 }
+func last(jb *job, k int16) bool { return int(k) >= len(jb.Phases)-1 }
 
 // admitThread adds request j (the node must be advanced, j counted as
 // present): it takes a thread and starts its first burst, or waits for a

@@ -87,6 +87,11 @@ var metrics = []Metric{
 	{Name: "utilization", Label: "mean utilisation", Lower: true,
 		Table: "Utilisation (mean busy fraction of servers)", MeanOnly: true, Rank: 6, Value: always(func(r results.Result) float64 { return r.Utilization })},
 	{Name: "tlp", Label: "thread-level parallelism", Value: always(func(r results.Result) float64 { return r.TLP })},
+	// Server architectures: threads holding a request, and the parts of
+	// the response time a request spends computing and blocked.
+	{Name: "threads", Label: "threads in use per node", Value: func(r results.Result) (float64, bool) { return r.Threads, r.Threads > 0 }},
+	{Name: "mean_cpu", Label: "mean CPU time", Unit: ServiceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.MeanCPU })},
+	{Name: "mean_io", Label: "mean blocked time", Unit: ServiceUnit, Lower: true, Value: func(r results.Result) (float64, bool) { return r.MeanIO, r.MeanIO > 0 }},
 	// Livny & Melman (1982): the fraction of time a job waits at one node
 	// while a server of another idles, what load sharing could still gain. -1 in a
 	// record: not known (an agent sent no occupancy log).

@@ -29,6 +29,9 @@ import (
 // Bursts are drawn from the "sizes" stream and waits from the "phases"
 // stream, so adding waits does not change the CPU demands.
 
+// MaxCalls is the most waits a job may have.
+const MaxCalls = 10_000
+
 // IOConfig makes every job of a workload block: see the package
 // documentation on phases.
 type IOConfig struct {
@@ -119,6 +122,9 @@ func parsePhases(s string) (*plan, Dist, error) {
 		ioLast = true
 	}
 	flush()
+	if len(p.waits) > MaxCalls {
+		return nil, nil, fmt.Errorf("phases %q have %d waits: at most %d", s, len(p.waits), MaxCalls)
+	}
 	var cpu []Dist
 	for _, d := range p.bursts {
 		if d != nil {
@@ -142,8 +148,8 @@ func ioPlan(c IOConfig, size Dist) (*plan, error) {
 	if !(c.Share >= 0 && c.Share < 1) {
 		return nil, fmt.Errorf("io.share must be at least 0 and below 1 (the fraction of a job's time spent blocked), got %v", c.Share)
 	}
-	if c.Calls < 0 {
-		return nil, fmt.Errorf("io.calls must be at least 1 (0 means 1), got %d", c.Calls)
+	if c.Calls < 0 || c.Calls > MaxCalls {
+		return nil, fmt.Errorf("io.calls must be between 1 and %d (0 means 1), got %d", MaxCalls, c.Calls)
 	}
 	calls := max(c.Calls, 1)
 	if c.Share == 0 {

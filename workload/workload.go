@@ -332,8 +332,15 @@ func (g *Generator) phases(j *Job, p *plan) {
 
 // Next returns the next job. It does not allocate for plain jobs.
 func (g *Generator) Next() Job {
+	var j Job
+	g.Fill(&j)
+	return j
+}
+
+// Fill sets *j to the next job, as Next would return it.
+func (g *Generator) Fill(j *Job) {
 	g.t += g.arr.Gap(g.ar)
-	j := Job{ID: g.nextID, Arrival: g.t}
+	*j = Job{ID: g.nextID, Arrival: g.t}
 	g.nextID++
 	c := 0
 	if g.cum != nil {
@@ -344,12 +351,11 @@ func (g *Generator) Next() Job {
 	}
 	j.Class = int32(c)
 	if g.plans != nil && g.plans[c] != nil {
-		g.phases(&j, g.plans[c])
+		g.phases(j, g.plans[c])
 	} else {
 		j.Size = g.sizes[c].Rand(g.sr)
 	}
 	if g.zipf != nil {
 		j.Key = int32(g.zipf.Uint64())
 	}
-	return j
 }
