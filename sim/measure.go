@@ -49,7 +49,6 @@ func (m *measure) arrival(c *cluster, id int64) {
 	m.led.Arrive(c.now, id)
 }
 
-
 func (c *cluster) result() (results.Result, error) {
 	m := &c.m
 	if m.badDecisions > 0 {
