@@ -11,6 +11,7 @@ import (
 
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
+	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -134,6 +135,43 @@ func TestEveryPolicy(t *testing.T) {
 			}
 			if pr.m == "none" && r.Migrations != 0 {
 				t.Errorf("%s + none migrated %d jobs", pr.d, r.Migrations)
+			}
+		}
+	}
+	// Server architectures: every strategy on each of them, with jobs that
+	// block and probes that cost CPU (run outside the threads), at a load
+	// the iterative server (one thread for two cores) carries.
+	blocking, err := workload.New(workload.Config{Size: "hyperexp(mean=1, scv=4)", IO: &workload.IOConfig{Share: 0.4, Calls: 2, Wait: "exp"},
+		Classes: []workload.ClassConfig{{Name: "a", Weight: 3}, {Name: "b", Weight: 1, Phases: "io(det(value=0.5)), cpu(exp(mean=1)), io(exp(mean=1))"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, _ := reg.Migrate("none")
+	for _, d := range reg.List(policy.Dispatch) {
+		ds, err := reg.Dispatch(d.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, arch := range []string{"iterative", "pool(n=3)", "thread-per-request(limit=5)", "process-per-request", "event-loop(loops=2)"} {
+			a, err := server.Parse(arch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := Config{Model: scenario.Model{Nodes: 6, Servers: 2, Load: 0.15, Jobs: 10000, Seed: uint64(20 + i), Server: a, Workload: blocking, Dispatch: ds, Migrate: none},
+				Gossip: 0.5, Costs: Costs{Latency: 0.02, ProbeCPU: 0.01}}
+			r, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Errorf("%s on %s: %v", d.Name, arch, err)
+				continue
+			}
+			if r.JobsCompleted != int64(cfg.Jobs) || r.JobsIssued != int64(cfg.Jobs) || r.JobsFailed != 0 {
+				t.Errorf("%s on %s: issued %d completed %d failed %d, want %d completed", d.Name, arch, r.JobsIssued, r.JobsCompleted, r.JobsFailed, cfg.Jobs)
+			}
+			// Strategies that place by class or size (class, sita) can
+			// overload the iterative server of the nodes a class goes to:
+			// no steady state there, so no Little's law.
+			if lw := r.ArrivalRate * r.MeanResponse; r.MeanResponse < 20 && math.Abs(r.MeanInSystem-lw) > 0.03*lw {
+				t.Errorf("%s on %s: Little's law: L=%.3f λW=%.3f", d.Name, arch, r.MeanInSystem, lw)
 			}
 		}
 	}
