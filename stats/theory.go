@@ -122,7 +122,14 @@ type System struct {
 // TheoryCurves returns the theory curves that apply to the point's
 // workload, scaled by its mean job size; none when no closed form applies.
 // See Curves for the rules.
+//
+// A point on a server architecture has none: the curves assume plain
+// servers (docs/servers.md gives the closed forms each architecture meets
+// in its special cases, which sim's TestTheory holds it to).
 func TheoryCurves(p results.Point) []Curve {
+	if p.Server != "" {
+		return nil
+	}
 	return Curves(SystemOf(p))
 }
 

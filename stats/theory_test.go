@@ -148,6 +148,7 @@ func TestTheoryCurves(t *testing.T) {
 		{"not poisson", func(p *results.Point) { p.Arrival = "mmpp(rates=[1, 2], switch=[0.1, 0.1])" }, nil},
 		{"heterogeneous", func(p *results.Point) { p.Speeds = "1,2" }, nil},
 		{"no size mean", func(p *results.Point) { p.SizeMean = 0 }, nil},
+		{"server architecture", func(p *results.Point) { p.Server = "pool(n=4, switch=0.0005, quantum=0.4)" }, nil},
 	} {
 		p := base
 		c.edit(&p)
