@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
@@ -63,7 +64,10 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	p.Arrival, p.Size = m.Workload.Arrival().String(), m.Workload.SizeString()
 	p.SizeMean, p.SizeSCV = m.Workload.MeanSize(), m.Workload.SizeSCV()
 	p.Faults = canonicalFaults(m.Faults)
-	p.Server = serverString(m.Server)
+	p.Server, p.Client, p.Tasks = serverString(m.Server), clientString(m.Client), m.Workload.Tasks()
+	if p.Tasks == 1 {
+		p.Tasks = 0 // the default: keeps the keys of points stored before tasks
+	}
 	p.Costs = costs.String()
 	p.Key = PointKey(p)
 	return Point{Point: p, Model: m, CostModel: costs}
@@ -93,8 +97,9 @@ type row struct {
 	units  *workload.UnitConfig
 	models []*workload.Units // units resolved for each workload; nil without units
 	faults []fault.Fault
-	server *server.Arch // nil: none
-	config string       // what the row's points record of it, for finding rows that differ only in name
+	server *server.Arch   // nil: none
+	client *client.Policy // nil: none
+	config string         // what the row's points record of it, for finding rows that differ only in name
 }
 
 // expansion is what every point of a spec is built from, resolved once:
@@ -165,7 +170,11 @@ func (s *Spec) expand() (*expansion, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch}
+		cp, err := p.client(s)
+		if err != nil {
+			return nil, err
+		}
+		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp}
 		units := ""
 		if r.units != nil {
 			units = canonicalUnits(*r.units)
@@ -177,7 +186,7 @@ func (s *Spec) expand() (*expansion, error) {
 				r.models = append(r.models, u)
 			}
 		}
-		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch)}, "\x00")
+		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch), clientString(cp)}, "\x00")
 		e.rows = append(e.rows, r)
 		for b, backend := range s.Backends {
 			e.labelAt[s.label(p.Name, backend)] = [2]int{i, b}
@@ -260,7 +269,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		seed = s.Seed
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
-		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server}
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}
@@ -458,4 +467,12 @@ func serverString(a *server.Arch) string {
 		return ""
 	}
 	return a.String()
+}
+
+// clientString is the canonical form of a client policy, "" for none.
+func clientString(p *client.Policy) string {
+	if p == nil {
+		return ""
+	}
+	return p.String()
 }

@@ -23,6 +23,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
@@ -54,6 +55,7 @@ type Spec struct {
 	Nodes        int         `yaml:"nodes"`            // cluster size (default 16)
 	Servers      int         `yaml:"servers"`          // servers per node (default 1)
 	Discipline   string      `yaml:"discipline"`       // fcfs (default) or ps
+	Client       string      `yaml:"client"`           // client policy of every request: hedge(after=…), redundant(d=…), retry(…), joined by + (default none, see package client)
 	Server       string      `yaml:"server"`           // server architecture of every node: iterative, pool(n=…), thread-per-request, process-per-request, event-loop; servers are then cores (default: none, see package server)
 	Speeds       string      `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
 	Distances    string      `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
@@ -129,6 +131,7 @@ type PolicyRow struct {
 	Dispatch string `yaml:"dispatch"` // default random
 	Migrate  string `yaml:"migrate"`  // default none
 	Server   string `yaml:"server"`   // server architecture of this row, overriding the spec's
+	Client   string `yaml:"client"`   // client policy of this row, overriding the spec's
 
 	// Information policy and costs of this row, overriding the spec's.
 	Gossip     *float64           `yaml:"gossip"`
@@ -591,6 +594,9 @@ func (s *Spec) validate() error {
 		if _, err := workload.New(w.Config); err != nil {
 			return s.errAt(path, "%v", err)
 		}
+		if w.Tasks > 1 && slices.ContainsFunc(s.Backends, IsReal) {
+			return s.errAt(append(path, "tasks"), "requests with tasks run in the simulator only so far: use backend sim")
+		}
 	}
 	if len(s.Policies) == 0 {
 		return s.errAt([]string{"policies"}, "give at least one policy, e.g. - {dispatch: random, migrate: none}")
@@ -635,6 +641,17 @@ func (s *Spec) validate() error {
 			p.Name = p.Dispatch
 		default:
 			p.Name = p.Migrate
+		}
+		cp, err := p.client(s)
+		if err != nil {
+			where := append(path, "client")
+			if p.Client == "" {
+				where = []string{"client"}
+			}
+			return s.errAt(where, "%v", err)
+		}
+		if unnamed[i] && p.Client != "" { // the row's own client policy tells it apart
+			p.Name += " + " + cp.String()
 		}
 		if unnamed[i] && p.Server != "" { // the row's own architecture tells it apart
 			if p.Name == "random" {
@@ -684,6 +701,13 @@ func (s *Spec) validate() error {
 			for _, b := range s.Backends {
 				if IsReal(b) {
 					return s.errAt(append(path, "server"), "backend %s: server architectures run in the simulator only so far (the agents' executor serves one job per server): use backend sim", b)
+				}
+			}
+		}
+		if cp, _ := p.client(s); cp != nil {
+			for _, b := range s.Backends {
+				if IsReal(b) {
+					return s.errAt(append(path, "client"), "backend %s: client policies run in the simulator only so far: use backend sim", b)
 				}
 			}
 		}
@@ -785,7 +809,8 @@ func (p PolicyRow) server(s *Spec) (*server.Arch, error) {
 func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	arch, _ := p.server(s) // parsed once already
 	probe.Server = arch
-	if arch != nil { // what goes with an architecture (without one, these were checked above)
+	probe.Client, _ = p.client(s)
+	if arch != nil || probe.Client != nil { // what goes with an architecture (without one, these were checked above)
 		probe.Faults = p.faults(s)
 		probe.Migrate, _ = policy.Builtin().Migrate(p.Migrate)
 	}
@@ -819,4 +844,14 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 		return s.errAt(where, "%v", fe.Err)
 	}
 	return nil
+}
+
+// client is the row's client policy: its own or the spec's; nil when
+// neither sets one.
+func (p PolicyRow) client(s *Spec) (*client.Policy, error) {
+	spec := p.Client
+	if spec == "" {
+		spec = s.Client
+	}
+	return client.Parse(spec)
 }

@@ -35,6 +35,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -55,6 +56,12 @@ type Counts struct {
 	Preemptions int64   // moves of running jobs (strong mobility)
 	Messages    int64   // policy messages other than probes and transfers
 	Bytes       float64 // bytes moved by transfers
+	// Client policies and fork-join requests (package client).
+	Copies  int64   // copies sent beyond one per task and attempt (redundant, hedge)
+	Retries int64   // attempts after a failed or timed-out one
+	Cancels int64   // copies cancelled
+	Useful  float64 // work (size units) of the copies that completed a task
+	Wasted  float64 // work done by copies that did not: cancelled, late, or on a request that failed
 }
 
 // add adds o to c.
@@ -64,6 +71,11 @@ func (c *Counts) add(o Counts) {
 	c.Preemptions += o.Preemptions
 	c.Messages += o.Messages
 	c.Bytes += o.Bytes
+	c.Copies += o.Copies
+	c.Retries += o.Retries
+	c.Cancels += o.Cancels
+	c.Useful += o.Useful
+	c.Wasted += o.Wasted
 }
 
 // End is a job leaving the system at T: completed if Reason is empty,
@@ -120,7 +132,10 @@ type Ledger struct {
 	nodes                     []node
 
 	threads             int
-	threadT, threadArea float64 // threads alive, time and ∫ threads dt up to then (Threads)
+	threadT, threadArea float64
+	taskHist            *latency.Histogram // response times of tasks (Task); nil until one
+	taskSum             float64
+	taskN               int64 // threads alive, time and ∫ threads dt up to then (Threads)
 	series              results.OverTime
 	reasons             map[string]int64 // failed jobs by reason
 	cfg                 Config
@@ -203,6 +218,20 @@ func (l *Ledger) Complete(t float64, id int64, arrival, service, blocked, size f
 	}
 }
 
+// Task records that a task of request id, which arrived at arrival,
+// completed at t (fork-join requests: each task, before the request).
+func (l *Ledger) Task(t float64, id int64, arrival float64) {
+	if id < l.first {
+		return
+	}
+	if l.taskHist == nil {
+		l.taskHist = latency.New()
+	}
+	l.taskHist.Record(t - arrival)
+	l.taskSum += t - arrival
+	l.taskN++
+}
+
 // Fail records that job id, which arrived at arrival, failed for reason
 // at t. At t = +Inf the job never left: it counts as failed but stays in
 // the system.
@@ -243,6 +272,14 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	r.Migrations, r.Preemptions, r.Probes, r.Messages, r.BytesMoved = c.Migrations, c.Preemptions, c.Probes, c.Messages, c.Bytes
 	if issued := float64(l.issued); issued > 0 {
 		r.MigrationsPerJob, r.ProbesPerJob, r.BytesPerJob = float64(c.Migrations)/issued, float64(c.Probes)/issued, c.Bytes/issued
+		r.CopiesPerJob, r.RetriesPerJob = float64(c.Copies)/issued, float64(c.Retries)/issued
+	}
+	r.Copies, r.Retries, r.Cancels, r.WastedWork = c.Copies, c.Retries, c.Cancels, c.Wasted
+	if done := c.Useful + c.Wasted; done > 0 {
+		r.Goodput = c.Useful / done
+	}
+	if l.taskN > 0 {
+		r.TaskMeanResponse, r.TaskP99Response = l.taskSum/float64(l.taskN), l.taskHist.Quantile(0.99)
 	}
 	l.series.Fill(r)
 

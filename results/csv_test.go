@@ -102,6 +102,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Point.Faults = "kill(at=100, nodes=3); slow(at=50, nodes=1, factor=4)"
 	r.Point.Axis, r.Point.X = "costs.latency", 0.25
 	r.Point.Server = "pool(n=8, switch=0.0005, quantum=0.4)"
+	r.Point.Client, r.Point.Tasks = "hedge(after=2, copies=1)", 4
 	r.Result.Failures = map[string]int64{"timeout": 3}
 	r.Env.Start = time.Date(2025, 3, 1, 12, 30, 45, 0, time.FixedZone("", 3600))
 

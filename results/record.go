@@ -27,6 +27,8 @@ type Point struct {
 	Servers     int     `json:"servers"`               // servers per node c
 	Discipline  string  `json:"discipline"`            // fcfs or ps
 	Server      string  `json:"server,omitempty"`      // server architecture, canonical (empty: none: plain servers)
+	Client      string  `json:"client,omitempty"`      // client policy, canonical (empty: none)
+	Tasks       int     `json:"tasks,omitempty"`       // tasks per request (fork-join; empty: 1)
 	Jobs        int     `json:"jobs"`                  // jobs issued
 	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
 	Replication int     `json:"replication"`           // 0-based replication index
@@ -100,6 +102,17 @@ type Result struct {
 	MigrationsPerJob float64 `json:"migrations_per_job"`
 	ProbesPerJob     float64 `json:"probes_per_job"`
 	BytesPerJob      float64 `json:"bytes_per_job"`
+
+	// Client policies and fork-join requests (package client): zero otherwise.
+	Copies           int64   `json:"copies"`             // copies sent beyond one per task and attempt (redundant, hedge)
+	CopiesPerJob     float64 `json:"copies_per_job"`     //
+	Retries          int64   `json:"retries"`            // attempts after a failed or timed-out one
+	RetriesPerJob    float64 `json:"retries_per_job"`    //
+	Cancels          int64   `json:"cancels"`            // copies cancelled
+	WastedWork       float64 `json:"wasted_work"`        // work (size units) done by copies that did not complete a task
+	Goodput          float64 `json:"goodput"`            // fraction of the work done that completed a task (0 when no request has copies or tasks)
+	TaskMeanResponse float64 `json:"task_mean_response"` // fork-join: mean response time of the tasks (the requests' is mean_response)
+	TaskP99Response  float64 `json:"task_p99_response"`  //
 
 	// Work units (the simulator with units set; zero otherwise): what the
 	// migrations carried out moved and cost under the code-migration model

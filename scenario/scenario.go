@@ -15,6 +15,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/server"
@@ -32,6 +33,9 @@ type Model struct {
 	// per node. nil: each of the Servers serves one job at a time
 	// (Discipline). Jobs with phases need one.
 	Server *server.Arch
+	// Client is what the client stub does with each request (package
+	// client): send copies, hedge, retry. nil: one copy, no retry.
+	Client *client.Policy
 	Speeds []float64 // speed of each node; nil means all 1
 	// Distances is the one-way delay from the dispatcher to each node, in
 	// model units: a job to node n arrives Distances[n] late, and dispatch
@@ -127,6 +131,9 @@ func (m Model) ValidateSettings() error {
 	if err := m.validateServer(); err != nil {
 		return err
 	}
+	if err := m.validateRequests(); err != nil {
+		return err
+	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
 		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)
 	}
@@ -161,6 +168,28 @@ func (m Model) validateServer() error {
 		return Errorf("server", "faults are not yet modelled for server architectures: leave faults out with server %s", m.Server)
 	case len(m.Platforms) > 0:
 		return Errorf("server", "work units (platforms) do not yet run on server architectures: leave platforms out with server %s", m.Server)
+	}
+	return nil
+}
+
+// validateRequests checks that client policies and fork-join requests go
+// with what the model runs them beside.
+func (m Model) validateRequests() error {
+	tasks := m.Workload != nil && m.Workload.Tasks() > 1
+	if m.Client == nil && !tasks {
+		return nil
+	}
+	what := "client policies"
+	if m.Client == nil {
+		what = "requests with tasks"
+	}
+	switch {
+	case m.Migrate != nil && m.Migrate.String() != "none":
+		return Errorf("client", "%s do not yet run beside migration policies (a copy that moves could not be cancelled where it is): use migrate: none", what)
+	case len(m.Platforms) > 0:
+		return Errorf("client", "%s do not yet run with work units: leave units out", what)
+	case m.Client != nil && m.Server != nil:
+		return Errorf("client", "client policies cancel copies, which server architectures cannot stop yet: leave server out with client %s", m.Client)
 	}
 	return nil
 }

@@ -171,9 +171,28 @@ func (c *cluster) bounce(id policy.NodeID, j int32) {
 // job.
 func (c *cluster) failJob(j int32, reason string, at policy.NodeID) {
 	jb := &c.jobs[j]
-	fs := c.faults
+	if c.reqs != nil {
+		c.copyFailed(j, reason, at) // the request fails only when no copy or retry is left
+	} else {
+		c.failRequest(jb.ID, jb.Arrival, reason, at)
+	}
+	if c.doneWatch != nil {
+		c.rounds = 0
+		c.doneWatch.Done(&c.views[len(c.nodes)], &jb.Job)
+	}
+	c.free = append(c.free, j)
+}
+
+// failRequest ends request id, which arrived at arrival, as failed for
+// reason at node at (-1: no node), and counts it against the fault
+// applied there last.
+func (c *cluster) failRequest(id int64, arrival float64, reason string, at policy.NodeID) {
 	c.failed++
-	c.m.led.Fail(c.now, jb.ID, jb.Arrival, reason)
+	c.m.led.Fail(c.now, id, arrival, reason)
+	fs := c.faults
+	if fs == nil {
+		return
+	}
 	best := -1 // the fault applied last at the node it failed at
 	for k, e := range fs.log {
 		if e.Applied >= 0 && slices.Contains(e.Nodes, int(at)) &&
@@ -184,11 +203,6 @@ func (c *cluster) failJob(j int32, reason string, at policy.NodeID) {
 	if best >= 0 {
 		fs.log[best].Failed++
 	}
-	if c.doneWatch != nil {
-		c.rounds = 0
-		c.doneWatch.Done(&c.views[len(c.nodes)], &jb.Job)
-	}
-	c.free = append(c.free, j)
 }
 
 // fill adds the faults' log to r.

@@ -19,6 +19,10 @@ const (
 	evReply                    // the answer to a ProbeLater reaches node (-1: the dispatcher)
 	evPublish                  // delayed gossip: a load published at time at becomes visible
 	evStop                     // pre-copy: the live rounds of a unit at node end; it stops and leaves for node from
+	evCancel                   // a client's cancellation of copy job reaches node; msg.Value is the request's ID
+	evHedge                    // a request's task may get another copy; msg.Value is its ID, job the task, from the attempt
+	evTimeout                  // an attempt of a request's task times out; as evHedge
+	evRetry                    // a request's task is tried again; as evHedge
 	evFault                    // fault job of Config.Faults starts (from 0) or ends (from 1)
 )
 

@@ -30,6 +30,9 @@ func config(t testing.TB, cfg Config, dispatch, migrate, size string) Config {
 	if strings.HasPrefix(size, "cpu(") || strings.HasPrefix(size, "io(") { // a job with phases
 		w = workload.Config{Phases: size}
 	}
+	if cfg.Workload != nil { // the caller's own
+		return cfg
+	}
 	if cfg.Workload, err = workload.New(w); err != nil {
 		t.Fatal(err)
 	}

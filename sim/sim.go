@@ -33,9 +33,11 @@ type cluster struct {
 	free []int32
 
 	gen        *workload.Generator
-	gossipRand *rand.Rand // individual gossip: exponential refresh intervals
-	next       int32      // slot of the next job to arrive, filled in advance
-	nextAt     float64    // its arrival time
+	gossipRand *rand.Rand         // individual gossip: exponential refresh intervals
+	next       int32              // slot of the next job to arrive, filled in advance
+	nextAt     float64            // its arrival time
+	moreTasks  bool               // it is a later task of a request issued already
+	reqs       map[int64]*request // requests with tasks or a client policy, until their last copy is gone; nil: none have
 	issued     int64
 	done       int64
 
@@ -263,6 +265,9 @@ func newCluster(cfg Config) *cluster {
 			c.schedule(event{t: cfg.Gossip, kind: evGossip, node: -1})
 		}
 	}
+	if cfg.Client != nil || cfg.Workload.Tasks() > 1 {
+		c.reqs = map[int64]*request{}
+	}
 	c.m.init(cfg)
 	return c
 }
@@ -318,7 +323,7 @@ func (c *cluster) run(ctx context.Context) error {
 			}
 		}
 		ta := c.inf
-		if c.issued < total {
+		if c.issued < total || c.moreTasks {
 			ta = c.nextAt
 		}
 		te := c.inf
@@ -356,15 +361,26 @@ func (c *cluster) fillNext() {
 	*jb = job{}
 	c.gen.Fill(&jb.Job.Job)
 	c.nextAt = jb.Arrival
+	c.moreTasks = jb.Task > 0
 }
 
 // arrive issues the next job and dispatches it.
 func (c *cluster) arrive() {
 	j := c.next
 	c.jobs[j].left = c.jobs[j].Size
+	if c.reqs != nil {
+		c.fillNext()
+		c.arriveRequest(j)
+		return
+	}
 	c.issued++
 	c.m.arrival(c, c.jobs[j].ID)
 	c.fillNext()
+	c.place(j)
+}
+
+// place dispatches job j (a job, or a copy or task of a request).
+func (c *cluster) place(j int32) {
 
 	c.rounds = 0
 	// Pick may add overhead jobs, which can move c.jobs: index, never keep pointers.
@@ -391,6 +407,9 @@ func (c *cluster) arrive() {
 // deliver hands job j to node id's migration policy and carries out its
 // decision.
 func (c *cluster) deliver(id policy.NodeID, j int32) {
+	if c.reqs != nil && c.dropped(j) {
+		return
+	}
 	if c.isDead(id) {
 		c.bounce(id, j)
 		return
@@ -424,6 +443,9 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 }
 
 func (c *cluster) enqueue(id policy.NodeID, j int32) {
+	if c.reqs != nil && c.dropped(j) {
+		return
+	}
 	if c.isDead(id) {
 		c.bounce(id, j)
 		return
@@ -604,6 +626,8 @@ func (c *cluster) handle(e event) error {
 		c.schedule(event{t: c.now + c.gossipRand.ExpFloat64()*c.cfg.Gossip, kind: evGossip, node: e.node})
 	case evStop:
 		c.stop(id, policy.NodeID(e.from), e.job, int64(e.msg.Value))
+	case evCancel, evHedge, evTimeout, evRetry:
+		c.requestEvent(e)
 	case evPublish:
 		c.board[id], c.boardAt[id] = c.unsnap(e.job), e.msg.Value
 	case evProbe:
@@ -647,8 +671,12 @@ func (c *cluster) depart(id int32) error {
 	jb.migrating = false // a pre-copy under way is abandoned: its stop finds nothing to do
 	overhead := jb.overhead
 	if !overhead {
-		c.done++
-		c.m.led.Complete(c.now, jb.ID, jb.Arrival, jb.Size/n.speed, blocked, jb.Size)
+		if c.reqs == nil {
+			c.done++
+			c.m.led.Complete(c.now, jb.ID, jb.Arrival, jb.Size/n.speed, blocked, jb.Size)
+		} else {
+			c.copyDone(j, n.speed, blocked)
+		}
 		if c.doneWatch != nil {
 			c.rounds = 0
 			c.doneWatch.Done(&c.views[len(c.nodes)], &jb.Job)

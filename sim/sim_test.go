@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/loadlab/loadlab/client"
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/server"
@@ -138,6 +140,50 @@ func TestEveryPolicy(t *testing.T) {
 			}
 		}
 	}
+	// Fork-join requests and client policies: every strategy with requests
+	// of three tasks, and under each client policy, one with a node killed
+	// and another slowed; every request ends once, whatever its copies.
+	none, _ := reg.Migrate("none")
+	tasks, err := workload.New(workload.Config{Size: "hyperexp(mean=1, scv=4)", Tasks: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := []fault.Fault{{At: 300, Kind: fault.Kill, Nodes: []int{1}}, {At: 200, Kind: fault.Slow, Nodes: []int{2}, Factor: 5, Duration: 1e6}}
+	for _, d := range reg.List(policy.Dispatch) {
+		ds, err := reg.Dispatch(d.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range []struct {
+			client string
+			w      *workload.Workload
+			faults []fault.Fault
+		}{
+			{"", tasks, nil},
+			{"redundant(d=2)", w, nil},
+			{"hedge(after=1.5)", tasks, nil},
+			{"hedge(after=2) + retry(max=3, timeout=6)", w, faults},
+			{"retry(max=2, budget=0.05)", tasks, faults},
+		} {
+			cp, err := client.Parse(c.client)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := Config{Model: scenario.Model{Nodes: 6, Load: 0.5, Jobs: 5000, Seed: uint64(40 + i), Client: cp, Workload: c.w, Dispatch: ds, Migrate: none, Faults: c.faults},
+				Gossip: 0.5, Costs: Costs{Latency: 0.02, ProbeCPU: 0.01}}
+			r, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Errorf("%s with client %q: %v", d.Name, c.client, err)
+				continue
+			}
+			if r.JobsIssued != int64(cfg.Jobs) || r.JobsCompleted+r.JobsFailed != r.JobsIssued || (c.faults == nil && r.JobsFailed > 0) {
+				t.Errorf("%s with client %q: issued %d completed %d failed %d", d.Name, c.client, r.JobsIssued, r.JobsCompleted, r.JobsFailed)
+			}
+			if cp != nil && cp.Copies == 2 && (r.Copies != r.JobsIssued || r.WastedWork <= 0 || r.Goodput >= 1) {
+				t.Errorf("%s with client %q: %d copies for %d requests, wasted %v, goodput %v", d.Name, c.client, r.Copies, r.JobsIssued, r.WastedWork, r.Goodput)
+			}
+		}
+	}
 	// Server architectures: every strategy on each of them, with jobs that
 	// block and probes that cost CPU (run outside the threads), at a load
 	// the iterative server (one thread for two cores) carries.
@@ -146,7 +192,6 @@ func TestEveryPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	none, _ := reg.Migrate("none")
 	for _, d := range reg.List(policy.Dispatch) {
 		ds, err := reg.Dispatch(d.Name)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/server"
+	"github.com/loadlab/loadlab/workload"
 )
 
 // Closed forms, written here independently of package analysis so that the
@@ -75,6 +76,7 @@ func TestTheory(t *testing.T) {
 		dispatch, migrate string
 		size, discipline  string
 		server            string  // server architecture ("": none)
+		tasks             int     // tasks per request (0: 1)
 		servers           int     // cores per node (0: 1)
 		cpu               float64 // CPU share of the mean service time (0: all of it): the offered load on CPU is rho·cpu
 		nodes, jobs       int
@@ -108,6 +110,11 @@ func TestTheory(t *testing.T) {
 			tc{name: "thread-per-request = M/H2/1-PS", dispatch: "random", size: "hyperexp(mean=1, scv=4)", server: "thread-per-request(create=0, switch=0)", nodes: 100, jobs: jobs, rho: rho, theory: mm1(rho)},
 			// One event loop, CPU only: handlers run to completion, FCFS.
 			tc{name: "event-loop = M/D/1", dispatch: "random", size: "det(value=1)", server: "event-loop(event=0)", nodes: 100, jobs: jobs, rho: rho, theory: pk(rho, 0)},
+			// Fork-join: each request forks into 2 tasks that rr sends
+			// to the two nodes, so each node sees every request: the
+			// two-server fork-join queue, whose mean response Nelson
+			// and Tantawi (1988) give exactly, (12 − ρ)/8 · 1/(μ − λ).
+			tc{name: "fork-join(2) = Nelson-Tantawi", dispatch: "rr", size: "exp(mean=1)", tasks: 2, nodes: 2, jobs: jobs / 2, rho: rho, theory: (12 - rho) / 8 * mm1(rho)},
 		)
 	}
 	if testing.Short() {
@@ -131,6 +138,9 @@ func TestTheory(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			if c.tasks > 0 {
+				cfg.Workload = tasksWorkload(t, c.size, c.tasks)
+			}
 			r := mustRun(t, cfg, c.dispatch, migrate, c.size)
 			h := r.CI95HalfWidth
 			diff := r.MeanResponse - c.theory
@@ -150,4 +160,14 @@ func TestTheory(t *testing.T) {
 			checkLittle(t, r)
 		})
 	}
+}
+
+// tasksWorkload is a workload of requests of k tasks of the given size.
+func tasksWorkload(t testing.TB, size string, k int) *workload.Workload {
+	t.Helper()
+	w, err := workload.New(workload.Config{Size: size, Tasks: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

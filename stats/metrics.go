@@ -92,6 +92,15 @@ var metrics = []Metric{
 	{Name: "threads", Label: "threads in use per node", Value: func(r results.Result) (float64, bool) { return r.Threads, r.Threads > 0 }},
 	{Name: "mean_cpu", Label: "mean CPU time", Unit: ServiceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.MeanCPU })},
 	{Name: "mean_io", Label: "mean blocked time", Unit: ServiceUnit, Lower: true, Value: func(r results.Result) (float64, bool) { return r.MeanIO, r.MeanIO > 0 }},
+	// Client policies and fork-join requests.
+	{Name: "copies_per_job", Label: "extra copies per request", Lower: true, Value: always(func(r results.Result) float64 { return r.CopiesPerJob })},
+	{Name: "retries_per_job", Label: "retries per request", Lower: true, Value: always(func(r results.Result) float64 { return r.RetriesPerJob })},
+	{Name: "wasted_work", Label: "work wasted by copies", Unit: ServiceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.WastedWork })},
+	{Name: "goodput", Label: "goodput", Unit: "fraction of work done", Value: func(r results.Result) (float64, bool) { return r.Goodput, r.Goodput > 0 }},
+	{Name: "task_mean_response", Label: "mean response time of tasks", Unit: ServiceUnit, Lower: true,
+		Value: func(r results.Result) (float64, bool) { return r.TaskMeanResponse, r.TaskMeanResponse > 0 }},
+	{Name: "task_p99_response", Label: "p99 response time of tasks", Unit: ServiceUnit, Lower: true,
+		Value: func(r results.Result) (float64, bool) { return r.TaskP99Response, r.TaskP99Response > 0 }},
 	// Livny & Melman (1982): the fraction of time a job waits at one node
 	// while a server of another idles, what load sharing could still gain. -1 in a
 	// record: not known (an agent sent no occupancy log).

@@ -101,3 +101,34 @@ func TestPhasesDraw(t *testing.T) {
 		}
 	}
 }
+
+// TestTasks checks that a fork-join request's tasks come together, share
+// the request's ID, arrival, class and key, have sizes of their own, and
+// that load counts the work of all of them.
+func TestTasks(t *testing.T) {
+	w, err := New(Config{Size: "exp(mean=2)", Tasks: 4, Keys: "zipf(n=10)", Classes: []ClassConfig{{Weight: 1}, {Weight: 1, Size: "det(value=1)"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.RateFor(0.5, 8, 1); math.Abs(got-0.5*8/(1.5*4)) > 1e-12 {
+		t.Errorf("rate %v for 4 tasks of mean 1.5 on 8 servers at 0.5", got)
+	}
+	g := w.Generator(4, 1)
+	for r := int64(0); r < 1000; r++ {
+		first := g.Next()
+		sizes := map[float64]bool{first.Size: true}
+		for k := int32(1); k < 4; k++ {
+			j := g.Next()
+			if j.ID != r || j.Task != k || j.Arrival != first.Arrival || j.Class != first.Class || j.Key != first.Key {
+				t.Fatalf("request %d task %d: %+v, first task %+v", r, k, j, first)
+			}
+			sizes[j.Size] = true
+		}
+		if first.ID != r || first.Task != 0 || (first.Class == 0 && len(sizes) != 4) {
+			t.Fatalf("request %d: first task %+v, %d distinct sizes", r, first, len(sizes))
+		}
+	}
+	if _, err := New(Config{Tasks: -1}); err == nil || !strings.Contains(err.Error(), "workload tasks") {
+		t.Errorf("tasks -1: %v", err)
+	}
+}

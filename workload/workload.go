@@ -19,6 +19,7 @@ type Job struct {
 	Size    float64 // service demand: time on a speed-1 server
 	Class   int32   // index into the workload's classes (0 when there are none)
 	Key     int32   // content key, 0..n-1, Zipf-popular (0 when there are no keys)
+	Task    int32   // with Config.Tasks k > 1: which of its request's k tasks this is (the k share ID, Arrival, Class and Key)
 	// Phases, for a job that blocks, alternate CPU bursts and waits:
 	// [cpu₀, wait₀, cpu₁, …, cpuₖ], Size the sum of the bursts (see
 	// IOConfig). nil for a plain job: one burst of Size.
@@ -67,7 +68,15 @@ type Config struct {
 	// blocking waits between them that make up IO.Share of its time.
 	// Default: none (jobs never block).
 	IO *IOConfig `yaml:"io"`
+	// Tasks is the number of tasks a request fans out into (a fork-join
+	// request: a multithreaded client): each task is placed on its own
+	// and has its own size; the request completes when all have.
+	// Default 1. Load counts the work of all tasks.
+	Tasks int `yaml:"tasks"`
 }
+
+// MaxTasks is the most tasks a request may fan out into.
+const MaxTasks = 100_000
 
 // DefaultConfig returns the default workload: Poisson arrivals, exp(mean=1) sizes, one class, no keys.
 func DefaultConfig() Config {
@@ -91,6 +100,7 @@ type Workload struct {
 	keyN    int       // number of keys, 0 when there are none
 	keyS    float64   // Zipf exponent
 	keySpec string    // canonical key spec, "" when there are none
+	tasks   int       // tasks per request (1: plain requests)
 }
 
 // New parses and validates c, filling in defaults.
@@ -108,7 +118,10 @@ func New(c Config) (*Workload, error) {
 	case strings.TrimSpace(c.Size) == "":
 		c.Size = d.Size
 	}
-	w := &Workload{}
+	w := &Workload{tasks: max(c.Tasks, 1)}
+	if c.Tasks < 0 || c.Tasks > MaxTasks {
+		return nil, fmt.Errorf("workload tasks: must be between 1 and %d (0 means 1), got %d", MaxTasks, c.Tasks)
+	}
 	var err error
 	if w.arrival, err = ParseArrival(c.Arrival); err != nil {
 		return nil, fmt.Errorf("workload arrival: %w", err)
@@ -265,9 +278,13 @@ func (w *Workload) Keys() (n int, spec string) { return w.keyN, w.keySpec }
 
 // RateFor returns the arrival rate giving offered load rho per server on
 // servers servers in total whose mean speed is meanSpeed: rho*servers*meanSpeed/MeanSize.
+// With tasks, the rate of requests of Tasks() tasks each.
 func (w *Workload) RateFor(rho float64, servers int, meanSpeed float64) float64 {
-	return rho * float64(servers) * meanSpeed / w.MeanSize()
+	return rho * float64(servers) * meanSpeed / (w.MeanSize() * float64(w.tasks))
 }
+
+// Tasks returns the number of tasks per request (1: plain requests).
+func (w *Workload) Tasks() int { return w.tasks }
 
 // Generator streams the jobs of a workload.
 type Generator struct {
@@ -280,9 +297,12 @@ type Generator struct {
 	pr     *rand.Rand // "phases"
 	arena  []float64  // where the jobs' Phases are cut from
 	cum    []float64  // cumulative class weights; nil with one class
+	tasks  int32      // tasks per request
+	task   int32      // the next task of the current request; 0: a new request
+	last   Job        // the current request's first task
 	zipf   *rand.Zipf
 	t      float64
-	nextID int64
+	nextID int64 // ID of the next request
 }
 
 // Generator streams jobs at the given rate; same seed → same jobs. It uses
@@ -297,6 +317,7 @@ func (w *Workload) Generator(seed uint64, rate float64) *Generator {
 		cr:    Stream(seed, "classes"),
 		sizes: w.sizes,
 		plans: w.plans,
+		tasks: int32(w.tasks),
 	}
 	if w.plans != nil {
 		g.pr = Stream(seed, "phases")
@@ -338,7 +359,12 @@ func (g *Generator) Next() Job {
 }
 
 // Fill sets *j to the next job, as Next would return it.
+// With tasks, the k tasks of a request come one after the other.
 func (g *Generator) Fill(j *Job) {
+	if g.task > 0 {
+		g.nextTask(j)
+		return
+	}
 	g.t += g.arr.Gap(g.ar)
 	*j = Job{ID: g.nextID, Arrival: g.t}
 	g.nextID++
@@ -357,5 +383,24 @@ func (g *Generator) Fill(j *Job) {
 	}
 	if g.zipf != nil {
 		j.Key = int32(g.zipf.Uint64())
+	}
+	if g.tasks > 1 {
+		g.task, g.last = 1, *j
+	}
+}
+
+// nextTask fills j with the next task of the current request: its own
+// size (and phases), the rest as the request's first task.
+func (g *Generator) nextTask(j *Job) {
+	*j = g.last
+	j.Task = g.task
+	j.Phases = nil
+	if g.plans != nil && g.plans[j.Class] != nil {
+		g.phases(j, g.plans[j.Class])
+	} else {
+		j.Size = g.sizes[j.Class].Rand(g.sr)
+	}
+	if g.task++; g.task == g.tasks {
+		g.task = 0
 	}
 }

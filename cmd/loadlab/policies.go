@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -45,6 +46,11 @@ func policiesCommand() *cli.Command {
 			fmt.Fprintln(tw)
 			fmt.Fprintln(tw, "SERVER ARCHITECTURES (server, policies[].server; see docs/servers.md)")
 			for _, e := range server.Entries() {
+				fmt.Fprintf(tw, "  %s\t%s\n", call(e.Name, e.Params), e.Doc)
+			}
+			fmt.Fprintln(tw)
+			fmt.Fprintln(tw, "CLIENT POLICIES (client, policies[].client; join with +, e.g. hedge(after=2) + retry(max=3))")
+			for _, e := range client.Entries() {
 				fmt.Fprintf(tw, "  %s\t%s\n", call(e.Name, e.Params), e.Doc)
 			}
 			return tw.Flush()
