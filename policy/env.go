@@ -19,6 +19,7 @@ type Cluster struct {
 	Distances    []float64       // one-way delay from the dispatcher to each node, model units; nil if unknown
 	Units        *workload.Units // the point's work units; nil: none (every node runs every class)
 	Platforms    []string        // each node's platform, for Units; nil: one platform
+	Tasks        int             // tasks per request; 0 or 1: plain requests
 }
 
 // NewEnv is the Env of c's policies, for a dispatcher (Node is None; a
@@ -26,7 +27,7 @@ type Cluster struct {
 // receives c from elsewhere checks it with Validate first.
 func NewEnv(c Cluster) Env {
 	env := Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.ClassWeights,
-		ClassSizes: c.ClassSizes, Distances: c.Distances, Node: None}
+		ClassSizes: c.ClassSizes, Distances: c.Distances, Node: None, Tasks: c.Tasks}
 	if c.Units != nil {
 		env.Runs = c.Units.Runs(c.Nodes, c.Platforms)
 	}

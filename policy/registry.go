@@ -177,6 +177,7 @@ func Builtin() *Registry {
 	r.AddDispatch(podGossipInfo, newPodGossip)
 	r.AddDispatch(localInfo, newLocal)
 	r.AddDispatch(podInfo, newPod)
+	r.AddDispatch(batchInfo, newBatch)
 	r.AddDispatch(lwlInfo, newLWL)
 	r.AddDispatch(jiqInfo, newJIQ)
 	r.AddDispatch(classInfo, newClass)

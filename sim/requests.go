@@ -58,9 +58,16 @@ func (c *cluster) arriveRequest(j int32) {
 // slot first, if not -1) and the timers of its hedge and timeout.
 func (c *cluster) sendCopies(id int64, r *request, t *task, first int32) {
 	t.sent = 0
-	for k := 0; k < c.cfg.Client.Initial(); k++ {
-		c.sendCopy(r, t, first)
+	// All copies join the task before any is placed: a copy can fail as
+	// it is placed (on a dead node), and its task must see the others.
+	n := c.cfg.Client.Initial()
+	for k := 0; k < n; k++ {
+		c.addCopy(r, t, first)
 		first = -1
+	}
+	c.placing = append(c.placing[:0], t.copies[len(t.copies)-n:]...) // t.copies changes as copies fail
+	for _, j := range c.placing {
+		c.place(j)
 	}
 	c.copyTimers(id, t)
 }
@@ -80,8 +87,13 @@ func (c *cluster) copyTimers(id int64, t *task) {
 	}
 }
 
-// sendCopy dispatches a copy of task t, in slot j if j >= 0.
-func (c *cluster) sendCopy(r *request, t *task, j int32) {
+// sendCopy dispatches a copy of task t.
+func (c *cluster) sendCopy(r *request, t *task) {
+	c.place(c.addCopy(r, t, -1))
+}
+
+// addCopy makes a copy of task t, in slot j if j >= 0, and returns its slot.
+func (c *cluster) addCopy(r *request, t *task, j int32) int32 {
 	if j < 0 {
 		j = c.newJob()
 		c.jobs[j] = job{Job: policy.Job{Job: t.proto}, left: t.proto.Size}
@@ -92,7 +104,7 @@ func (c *cluster) sendCopy(r *request, t *task, j int32) {
 	t.sent++
 	t.copies = append(t.copies, j)
 	r.live++
-	c.place(j)
+	return j
 }
 
 // requestEvent handles a client's cancellation, hedge, timeout or retry.
@@ -112,7 +124,7 @@ func (c *cluster) requestEvent(e event) {
 	}
 	switch e.kind {
 	case evHedge:
-		c.sendCopy(r, t, -1)
+		c.sendCopy(r, t)
 		c.copyTimers(id, t)
 	case evTimeout:
 		c.cancelCopies(t, id)

@@ -37,6 +37,7 @@ type cluster struct {
 	next       int32              // slot of the next job to arrive, filled in advance
 	nextAt     float64            // its arrival time
 	moreTasks  bool               // it is a later task of a request issued already
+	placing    []int32            // scratch: the copies sendCopies places
 	reqs       map[int64]*request // requests with tasks or a client policy, until their last copy is gone; nil: none have
 	issued     int64
 	done       int64
@@ -233,7 +234,7 @@ func newCluster(cfg Config) *cluster {
 	c.gen = cfg.Workload.Generator(cfg.Seed, rate)
 
 	env := policy.NewEnv(policy.Cluster{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
-		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances, Units: cfg.Units, Platforms: cfg.Platforms})
+		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances, Units: cfg.Units, Platforms: cfg.Platforms, Tasks: cfg.Workload.Tasks()})
 	c.dispatcher = cfg.Dispatch.New(env)
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)
