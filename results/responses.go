@@ -12,7 +12,6 @@ type Responses struct {
 	n       int64
 	sumResp float64
 	sumWait float64
-	sumCPU  float64
 	sumIO   float64
 	sumSlow float64
 	sumSize float64
@@ -31,7 +30,6 @@ func (s *Responses) Add(resp, service, blocked, size float64) {
 	s.batches.Add(resp)
 	s.sumResp += resp
 	s.sumWait += resp - service - blocked
-	s.sumCPU += service
 	s.sumIO += blocked
 	if service > 0 {
 		s.sumSlow += resp / service
@@ -50,7 +48,7 @@ func (s *Responses) Fill(r *Result) error {
 	if s.n > 0 {
 		n := float64(s.n)
 		r.MeanResponse, r.MeanWait, r.MeanSlowdown, r.MeanSize = s.sumResp/n, s.sumWait/n, s.sumSlow/n, s.sumSize/n
-		r.MeanCPU, r.MeanIO = s.sumCPU/n, s.sumIO/n
+		r.MeanCPU, r.MeanIO = (s.sumResp-s.sumWait-s.sumIO)/n, s.sumIO/n // response = cpu + io + wait
 		r.P50Response, r.P95Response = s.hist.Quantile(0.50), s.hist.Quantile(0.95)
 		r.P99Response, r.P999Response = s.hist.Quantile(0.99), s.hist.Quantile(0.999)
 		r.CI95HalfWidth, r.Batches = s.batches.HalfWidth()

@@ -26,7 +26,6 @@ type request struct {
 type task struct {
 	proto   workload.Job // what a new copy is made from
 	copies  []int32      // slots of its copies in the system
-	dropped []int32      // copies cancelled before they reached their node
 	sent    int          // copies sent in this attempt
 	attempt int          // 1, 2, …
 	retry   bool         // a retry is scheduled
@@ -209,8 +208,16 @@ func (c *cluster) cancel(at policy.NodeID, id int64, r *request, s int32) {
 	t := &r.tasks[ti]
 	n := &c.nodes[at]
 	if c.isDead(at) || !n.holds(c.jobs, s) {
-		t.dropped = append(t.dropped, s) // on its way: dropped as it arrives
-		t.copies = slices.DeleteFunc(t.copies, func(x int32) bool { return x == s })
+		// On its way: it arrives as nothing, an empty overhead job that
+		// passes through its node at no cost and leaves no trace.
+		c.m.counts.Cancels++
+		c.forget(id, r, t, s)
+		if c.doneWatch != nil {
+			c.rounds = 0
+			c.doneWatch.Done(&c.views[len(c.nodes)], &c.jobs[s].Job)
+		}
+		c.jobs[s] = job{Job: policy.Job{Job: workload.Job{ID: -1}, Origin: at}, overhead: true}
+		c.cleanUp(id, r)
 		return
 	}
 	n.advance(c.now)
@@ -223,27 +230,6 @@ func (c *cluster) cancel(at policy.NodeID, id int64, r *request, s int32) {
 	c.forget(id, r, t, s)
 	c.ended(s)
 	c.cleanUp(id, r)
-}
-
-// dropped reports whether job j, reaching a node, is a copy cancelled on
-// its way; it is then gone.
-func (c *cluster) dropped(j int32) bool {
-	jb := &c.jobs[j]
-	if jb.overhead {
-		return false
-	}
-	r := c.reqs[jb.ID]
-	t := &r.tasks[jb.Task]
-	i := slices.Index(t.dropped, j)
-	if i < 0 {
-		return false
-	}
-	t.dropped = slices.Delete(t.dropped, i, i+1)
-	r.live--
-	c.m.counts.Cancels++
-	c.ended(j)
-	c.cleanUp(jb.ID, r)
-	return true
 }
 
 // ended tells the dispatcher that copy j it placed is gone, and frees

@@ -361,6 +361,7 @@ func (c *cluster) fillNext() {
 	jb := &c.jobs[c.next]
 	*jb = job{}
 	c.gen.Fill(&jb.Job.Job)
+	jb.left = jb.Size
 	c.nextAt = jb.Arrival
 	c.moreTasks = jb.Task > 0
 }
@@ -368,7 +369,6 @@ func (c *cluster) fillNext() {
 // arrive issues the next job and dispatches it.
 func (c *cluster) arrive() {
 	j := c.next
-	c.jobs[j].left = c.jobs[j].Size
 	if c.reqs != nil {
 		c.fillNext()
 		c.arriveRequest(j)
@@ -408,9 +408,6 @@ func (c *cluster) place(j int32) {
 // deliver hands job j to node id's migration policy and carries out its
 // decision.
 func (c *cluster) deliver(id policy.NodeID, j int32) {
-	if c.reqs != nil && c.dropped(j) {
-		return
-	}
 	if c.isDead(id) {
 		c.bounce(id, j)
 		return
@@ -444,9 +441,6 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 }
 
 func (c *cluster) enqueue(id policy.NodeID, j int32) {
-	if c.reqs != nil && c.dropped(j) {
-		return
-	}
 	if c.isDead(id) {
 		c.bounce(id, j)
 		return
