@@ -25,6 +25,12 @@
 //   - Create is CPU each request pays first, for the thread (or process)
 //     made for it.
 //
+// User-level threads (user-threads) are this model with Threads the
+// kernel threads: a user thread that blocks in a system call blocks its
+// kernel thread, so at most that many requests run or wait at once,
+// whatever the number of user threads; in exchange creating and switching
+// them costs little.
+//
 // Time is in model units: a job of size 1 takes 1 unit on a speed-1 core.
 // The defaults assume a unit of 10 ms (a thread is created in about
 // 20 µs, a process in about 500 µs, a thread switch costs about 5 µs, a
@@ -41,7 +47,7 @@ import (
 
 // Arch is a server architecture with its parameters.
 type Arch struct {
-	Name     string  // iterative, thread-per-request, process-per-request, pool or event-loop
+	Name     string  // iterative, thread-per-request, process-per-request, user-threads, pool or event-loop
 	Threads  int     // most requests holding a thread at once; 0: no limit
 	Blocking bool    // a waiting request keeps its thread (false: the event loop's non-blocking calls)
 	Create   float64 // CPU a request pays first for its own thread or process, size units
@@ -59,6 +65,8 @@ const (
 	ProcessSwitch = 0.003  // 30 µs: the MMU and the TLB change too
 	Quantum       = 0.4    // 4 ms
 	EventCost     = 0.0005 // 5 µs
+	UserCreate    = 0.0002 // 2 µs: a stack and a context in user space
+	UserSwitch    = 0.0001 // 1 µs: no system call
 )
 
 func costs(create, sw string) param.Schema {
@@ -102,6 +110,21 @@ var archs = param.Registry[*Arch]{
 	{Name: "process-per-request", Doc: "a new process per request (a superserver that forks): heavier to create and to switch than a thread",
 		Schema: append(param.Schema{{Name: "limit", Kind: param.Int, Default: "0", Doc: "most processes at once, >= 0; 0 = no limit"}}, costs(ftoa(ProcessCreate), ftoa(ProcessSwitch))...),
 		Build:  perRequest("process-per-request")},
+	{Name: "user-threads", Doc: "a user-level thread per request on `kernel` kernel threads: cheap to create and switch, but a blocking call stalls its kernel thread and every user thread on it, and they use at most `kernel` cores",
+		Schema: append(param.Schema{{Name: "kernel", Kind: param.Int, Default: "1", Doc: "kernel threads the user threads run on, >= 1"}}, costs(ftoa(UserCreate), ftoa(UserSwitch))...),
+		Build: func(v param.Values) (*Arch, error) {
+			// Only as many requests as kernel threads run or block at
+			// once (a blocked user thread holds its kernel thread); the
+			// others wait, holding a cheap user thread, in arrival order.
+			a := &Arch{Name: "user-threads", Threads: v.Int("kernel"), Blocking: true, Create: v.Float("create")}
+			if a.Threads < 1 {
+				return nil, v.Errorf("kernel", "must be at least 1, got %d", a.Threads)
+			}
+			if !(a.Create >= 0) || math.IsInf(a.Create, 0) {
+				return nil, v.Errorf("create", "must be a finite number >= 0, got %v", a.Create)
+			}
+			return a.withCosts(v)
+		}},
 	{Name: "thread-per-request", Doc: "a new thread per request, blocking through its waits",
 		Schema: append(param.Schema{{Name: "limit", Kind: param.Int, Default: "0", Doc: "most threads at once, >= 0; 0 = no limit"}}, costs(ftoa(ThreadCreate), ftoa(ThreadSwitch))...),
 		Build:  perRequest("thread-per-request")},

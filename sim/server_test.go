@@ -30,6 +30,10 @@ func TestServersLecture(t *testing.T) {
 		{"pool(n=16)", 1.3, false},
 		{"event-loop(loops=4)", 1.3, false},
 		{"process-per-request", 1.3, false},
+		// User-level threads on one kernel thread: a blocking call stalls
+		// them all, so it saturates as the iterative server does.
+		{"user-threads(kernel=1)", 1, true},
+		{"user-threads(kernel=8)", 1.3, false},
 	} {
 		t.Run(c.arch, func(t *testing.T) {
 			arch, err := server.Parse(c.arch)

@@ -197,7 +197,7 @@ func TestEveryPolicy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, arch := range []string{"iterative", "pool(n=3)", "thread-per-request(limit=5)", "process-per-request", "event-loop(loops=2)"} {
+		for i, arch := range []string{"iterative", "pool(n=3)", "thread-per-request(limit=5)", "process-per-request", "user-threads(kernel=2)", "event-loop(loops=2)"} {
 			a, err := server.Parse(arch)
 			if err != nil {
 				t.Fatal(err)
