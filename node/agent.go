@@ -149,6 +149,9 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 	if err := p.faults.gate(ctx, m); err != nil { // injected faults (fault.go)
 		return nil, err
 	}
+	if p.faults.down() { // killed while the request was on its way in: it is gone, as its jobs are
+		return nil, errLeaving
+	}
 	switch m.Type {
 	case wire.TypeSubmit, wire.TypeTransfer:
 		if m.Job == nil {
@@ -185,6 +188,9 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 				p.fail(j, err.Error())
 			}
 		}) {
+			if p.faults.down() { // killed as it took the job
+				return nil, errLeaving
+			}
 			return nil, errors.New("point ended")
 		}
 		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}, nil

@@ -67,6 +67,7 @@ const (
 // rather than grow without bound, and the job is reported failed.
 var errShed error = &codedError{codeShed, "shed: queue full"}
 
-// errLeaving is a closing agent's answer to every request; the coordinator
+// errLeaving is a closing agent's answer to every request (and a killed
+// one's, to a request that reached it as it died); the coordinator
 // fails a job it refused so as gone (reasonGone), as the agent's own.
 var errLeaving error = &codedError{codeLeaving, "agent leaving the cluster"}
