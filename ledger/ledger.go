@@ -133,6 +133,9 @@ type Ledger struct {
 
 	threads             int
 	threadT, threadArea float64
+	executing           int                // threads executing, with Threads
+	threadsOver         results.TimeSeries // threads in use over time (server architectures, with bins)
+	execOver            results.TimeSeries // threads executing over time
 	taskHist            *latency.Histogram // response times of tasks (Task); nil until one
 	taskSum             float64
 	taskN               int64 // threads alive, time and ∫ threads dt up to then (Threads)
@@ -150,7 +153,8 @@ func New(c Config) *Ledger {
 		c.Batches = 30
 	}
 	l := &Ledger{cfg: c, nodes: make([]node, len(c.Servers)), first: int64(c.Warmup), last: int64(c.Jobs - 1),
-		reasons: map[string]int64{}, resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), series: results.OverTime{Bin: c.Bin}}
+		reasons: map[string]int64{}, resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), series: results.OverTime{Bin: c.Bin},
+		threadsOver: results.TimeSeries{Bin: c.Bin}, execOver: results.TimeSeries{Bin: c.Bin}}
 	for i, s := range c.Servers {
 		l.nodes[i].servers = int32(s)
 		l.nodes[i].flags = flagsOf(int32(s), 0, 0)
@@ -288,6 +292,12 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	r.Utilization, r.NodeUtilization = st.Utilization, st.NodeUtilization
 	r.TLP, r.NodeTLP = st.TLP, st.NodeTLP
 	r.Threads = st.Threads
+	if l.threadT > 0 {
+		n := float64(len(l.nodes))
+		l.threadsOver.Add(l.threadT, end, float64(l.threads))
+		l.execOver.Add(l.threadT, end, float64(l.executing))
+		r.ThreadsOverTime, r.ExecutingOverTime = l.threadsOver.Means(n), l.execOver.Means(n)
+	}
 	r.MeanInSystem, r.WaitWhileIdle = st.MeanInSystem, st.WaitWhileIdle
 	return err
 }

@@ -85,13 +85,18 @@ func (l *Ledger) count(t float64, delta int) {
 	l.inSystem += delta
 }
 
-// Threads records that from time t the nodes together have delta more
-// threads alive (server architectures: threads holding a request).
-func (l *Ledger) Threads(t float64, delta int) {
+// Threads records that from time t the nodes together have held more
+// threads in use (server architectures: threads holding a request), of
+// which executing more execute (on a core). With bins (Config.Bin) both
+// are kept over time too.
+func (l *Ledger) Threads(t float64, held, executing int) {
 	t = l.now(t)
 	l.threadArea += float64(l.threads) * (t - l.threadT)
+	l.threadsOver.Add(l.threadT, t, float64(l.threads))
+	l.execOver.Add(l.threadT, t, float64(l.executing))
 	l.threadT = t
-	l.threads += delta
+	l.threads += held
+	l.executing += executing
 }
 
 // waitWhileIdle says whether a job waits at one node while a server of

@@ -155,7 +155,7 @@ func sweepFigures(s *Sweep, out string) ([]figureRef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
-	faults, err := analysis.WriteFaultFigures(dir, s.Records, s.Order, analysis.DefaultFigureOptions())
+	faults, err := analysis.WriteOverTimeFigures(dir, s.Records, s.Order, analysis.DefaultFigureOptions())
 	if err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}

@@ -1,5 +1,7 @@
 package results
 
+import "math"
+
 // OverTime accumulates, per bin of Bin model units from the start, the
 // mean response time of the jobs that arrived in the bin and the number
 // that failed: Result.ResponseOverTime and FailedOverTime, as the
@@ -56,4 +58,43 @@ func (o *OverTime) Fill(r *Result) {
 		}
 	}
 	r.FailedOverTime = o.failed
+}
+
+// TimeSeries is the time average of a quantity per bin of Bin model units
+// from the start, fed as the quantity's value over intervals. The zero
+// value (Bin 0) records nothing.
+type TimeSeries struct {
+	Bin  float64
+	area []float64
+}
+
+// Add records that the quantity was v from time t0 to t1.
+func (s *TimeSeries) Add(t0, t1, v float64) {
+	if s.Bin <= 0 || !(t1 > t0) || t0 < 0 || v == 0 {
+		return
+	}
+	for t0 < t1 {
+		b := int(t0 / s.Bin)
+		for len(s.area) <= b {
+			s.area = append(s.area, 0)
+		}
+		end := min(t1, float64(b+1)*s.Bin)
+		if end <= t0 { // rounding at a bin's edge
+			end = math.Nextafter(t0, math.Inf(1))
+		}
+		s.area[b] += v * (end - t0)
+		t0 = end
+	}
+}
+
+// Means returns each bin's time average divided by n (nil without bins).
+func (s *TimeSeries) Means(n float64) []float64 {
+	if s.Bin <= 0 {
+		return nil
+	}
+	out := make([]float64, len(s.area))
+	for i, a := range s.area {
+		out[i] = a / s.Bin / n
+	}
+	return out
 }

@@ -136,8 +136,12 @@ type Result struct {
 	NodeUtilization []float64 `json:"node_utilization"` // per node
 	TLP             float64   `json:"tlp"`              // mean over nodes of thread-level parallelism
 	Threads         float64   `json:"threads"`          // server architectures: mean over nodes of the threads alive (time average); 0 otherwise
-	NodeTLP         []float64 `json:"node_tlp"`         // per node: Σ i·cᵢ / (1 − c₀)
-	GossipAge       float64   `json:"gossip_age"`       // mean age of the gossiped load a decision read
+	// Server architectures, per bin of ResponseBin model units from the
+	// start: threads in use and threads executing, per node.
+	ThreadsOverTime   []float64 `json:"threads_over_time,omitempty"`
+	ExecutingOverTime []float64 `json:"executing_over_time,omitempty"`
+	NodeTLP           []float64 `json:"node_tlp"`   // per node: Σ i·cᵢ / (1 − c₀)
+	GossipAge         float64   `json:"gossip_age"` // mean age of the gossiped load a decision read
 
 	// Real backends only (zero in the simulator): what the run itself cost.
 	GossipAgeP50   float64          `json:"gossip_age_p50"`     // age of gossiped load when a decision read it

@@ -60,7 +60,8 @@ type Model struct {
 	HitBin float64
 	// Faults are injected at their model times from the first arrival;
 	// FaultBin is the model time per bin of Result.ResponseOverTime and
-	// FailedOverTime (0: no series).
+	// FailedOverTime, and with a server architecture of ThreadsOverTime
+	// and ExecutingOverTime (0: no series).
 	Faults   []fault.Fault
 	FaultBin float64
 }

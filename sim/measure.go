@@ -31,7 +31,7 @@ func (m *measure) init(cfg Config) {
 		servers[i] = cfg.Servers
 	}
 	lc := ledger.Config{Servers: servers, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Batches: cfg.Batches}
-	if len(cfg.Faults) > 0 {
+	if len(cfg.Faults) > 0 || cfg.Server != nil {
 		lc.Bin = cfg.FaultBin
 	}
 	m.led = ledger.New(lc)

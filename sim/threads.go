@@ -18,6 +18,7 @@ type threads struct {
 	blocked []int32 // requests in a wait
 	held    int     // threads held by requests
 	told    int     // held as the ledger last heard it
+	toldRun int     // threads executing as the ledger last heard it
 }
 
 // burst returns the CPU of phase k of job jb, in size units.
@@ -129,10 +130,11 @@ func newThreads(arch *server.Arch) *threads {
 }
 
 // threadsChanged tells the ledger how many threads node n's requests hold
-// now.
+// now, and how many execute.
 func (c *cluster) threadsChanged(n *node) {
-	if d := n.th.held - n.th.told; d != 0 {
-		c.m.led.Threads(c.now, d)
-		n.th.told = n.th.held
+	run := n.busyServers()
+	if d, e := n.th.held-n.th.told, run-n.th.toldRun; d != 0 || e != 0 {
+		c.m.led.Threads(c.now, d, e)
+		n.th.told, n.th.toldRun = n.th.held, run
 	}
 }

@@ -260,7 +260,7 @@ func writeFigures(dir string, recs []results.Record, cells []stats.Cell, order [
 	if err != nil {
 		return nil, fmt.Errorf("figures: %w", err)
 	}
-	faults, err := analysis.WriteFaultFigures(figDir, recs, order, opt)
+	faults, err := analysis.WriteOverTimeFigures(figDir, recs, order, opt)
 	if err != nil {
 		return nil, fmt.Errorf("fault figures: %w", err)
 	}
