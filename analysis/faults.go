@@ -42,10 +42,18 @@ func WriteFaultFigures(dir string, recs []results.Record, policies []string, opt
 // faultFigureSet builds the figures WriteFaultFigures writes, each base
 // name prefixed as its workload's files are.
 func faultFigureSet(recs []results.Record, policies []string) []figure {
+	return perWorkload(recs, policies, func(r results.Record) bool { return r.Point.Faults != "" }, faultFigures)
+}
+
+// perWorkload builds the figures of each workload that has records keep
+// takes, from those records, each base name prefixed as its workload's
+// files are; policies look as in WriteFigures.
+func perWorkload(recs []results.Record, policies []string, keep func(results.Record) bool,
+	build func(w string, recs []results.Record, looks map[string]look) []figure) []figure {
 	byWorkload := map[string][]results.Record{}
 	var workloads []string
 	for _, r := range recs {
-		if r.Point.Faults == "" {
+		if !keep(r) {
 			continue
 		}
 		if _, ok := byWorkload[r.Point.Workload]; !ok {
@@ -62,7 +70,7 @@ func faultFigureSet(recs []results.Record, policies []string) []figure {
 	prefixes := filePrefixes(workloads)
 	var figs []figure
 	for _, w := range workloads {
-		for _, f := range faultFigures(w, byWorkload[w], looks) {
+		for _, f := range build(w, byWorkload[w], looks) {
 			f.base = prefixes[w] + f.base
 			figs = append(figs, f)
 		}

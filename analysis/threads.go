@@ -26,31 +26,10 @@ func WriteOverTimeFigures(dir string, recs []results.Record, policies []string, 
 // threadFigureSet builds threads_over_time for each workload with series
 // of threads.
 func threadFigureSet(recs []results.Record, policies []string) []figure {
-	byWorkload := map[string][]results.Record{}
-	var workloads []string
-	for _, r := range recs {
-		if r.Result.ThreadsOverTime == nil {
-			continue
-		}
-		if _, ok := byWorkload[r.Point.Workload]; !ok {
-			workloads = append(workloads, r.Point.Workload)
-		}
-		byWorkload[r.Point.Workload] = append(byWorkload[r.Point.Workload], r)
-	}
-	sort.Strings(workloads)
-	var drawn []policyLabel
-	for _, r := range recs {
-		drawn = append(drawn, policyLabel{r.Point.Policy, r.Point.Backend})
-	}
-	looks := policyLooks(policies, drawn)
-	prefixes := filePrefixes(workloads)
-	var figs []figure
-	for _, w := range workloads {
-		f := threadFigure(w, byWorkload[w], looks)
-		f.base = prefixes[w] + f.base
-		figs = append(figs, f)
-	}
-	return figs
+	return perWorkload(recs, policies, func(r results.Record) bool { return r.Result.ThreadsOverTime != nil },
+		func(w string, recs []results.Record, looks map[string]look) []figure {
+			return []figure{threadFigure(w, recs, looks)}
+		})
 }
 
 // threadFigure draws one workload's threads over time.

@@ -624,11 +624,7 @@ func (s *Spec) validate() error {
 		}
 		arch, err := p.server(s)
 		if err != nil {
-			where := append(path, "server")
-			if p.Server == "" {
-				where = []string{"server"}
-			}
-			return s.errAt(where, "%v", err)
+			return s.errAt(settingAt(path, "server", p.Server), "%v", err)
 		}
 		switch {
 		case p.Name != "":
@@ -644,11 +640,7 @@ func (s *Spec) validate() error {
 		}
 		cp, err := p.client(s)
 		if err != nil {
-			where := append(path, "client")
-			if p.Client == "" {
-				where = []string{"client"}
-			}
-			return s.errAt(where, "%v", err)
+			return s.errAt(settingAt(path, "client", p.Client), "%v", err)
 		}
 		if unnamed[i] && p.Client != "" { // the row's own client policy tells it apart
 			p.Name += " + " + cp.String()
@@ -697,19 +689,12 @@ func (s *Spec) validate() error {
 		if err := s.checkServer(path, p, probe); err != nil {
 			return err
 		}
-		if arch, _ := p.server(s); arch != nil {
-			for _, b := range s.Backends {
-				if IsReal(b) {
-					return s.errAt(append(path, "server"), "backend %s: server architectures run in the simulator only so far (the agents' executor serves one job per server): use backend sim", b)
-				}
-			}
+		real := slices.IndexFunc(s.Backends, IsReal)
+		if arch, _ := p.server(s); arch != nil && real >= 0 {
+			return s.errAt(append(path, "server"), "backend %s: server architectures run in the simulator only so far (the agents' executor serves one job per server): use backend sim", s.Backends[real])
 		}
-		if cp, _ := p.client(s); cp != nil {
-			for _, b := range s.Backends {
-				if IsReal(b) {
-					return s.errAt(append(path, "client"), "backend %s: client policies run in the simulator only so far: use backend sim", b)
-				}
-			}
+		if cp, _ := p.client(s); cp != nil && real >= 0 {
+			return s.errAt(append(path, "client"), "backend %s: client policies run in the simulator only so far: use backend sim", s.Backends[real])
 		}
 	}
 	if err := s.checkSize(); err != nil {
@@ -854,4 +839,13 @@ func (p PolicyRow) client(s *Spec) (*client.Policy, error) {
 		spec = s.Client
 	}
 	return client.Parse(spec)
+}
+
+// settingAt is where a row's setting field was given: the row's own
+// (value not empty) at path, or else the spec's.
+func settingAt(path []string, field, value string) []string {
+	if value == "" {
+		return []string{field}
+	}
+	return append(path, field)
 }
