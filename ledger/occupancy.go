@@ -92,6 +92,9 @@ func (l *Ledger) Threads(t float64, delta int) {
 	l.threadArea += float64(l.threads) * (t - l.threadT)
 	l.threadT = t
 	l.threads += delta
+	if l.record {
+		l.rec.Threads = append(l.rec.Threads, ThreadStep{T: t, Delta: delta})
+	}
 }
 
 // waitWhileIdle says whether a job waits at one node while a server of

@@ -203,3 +203,14 @@ func TestArchInvalid(t *testing.T) {
 		t.Errorf("refused requests are held: %+v", l)
 	}
 }
+
+func TestProcessCost(t *testing.T) {
+	d, err := ProcessCost()
+	if err != nil {
+		t.Skip(err) // no true(1) here
+	}
+	t.Logf("creating, running and reaping a process: %v of CPU", d)
+	if d <= 0 || d > time.Second {
+		t.Errorf("process cost %v", d)
+	}
+}
