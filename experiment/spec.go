@@ -680,10 +680,10 @@ func (s *Spec) validate() error {
 		if err := s.checkServer(path, p, probe); err != nil {
 			return err
 		}
-		if arch, _ := p.server(s); arch != nil {
+		if arch, _ := p.server(s); arch != nil && s.Kernel != "sleep" {
 			for _, b := range s.Backends {
 				if IsReal(b) {
-					return s.errAt(append(path, "server"), "backend %s: server architectures run in the simulator only so far (the agents' executor serves one job per server): use backend sim", b)
+					return s.errAt([]string{"kernel"}, "backend %s: server architectures (%s) run on agents with the sleep kernel only so far (their cores are emulated): use kernel: sleep", b, arch)
 				}
 			}
 		}
