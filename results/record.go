@@ -182,9 +182,9 @@ type ServerCosts struct {
 	// loop taking its event, beyond waiting for a loop to be free.
 	Event float64 `json:"event"`
 	// Handoff is the time from a request's arrival to an idle thread (or
-	// loop) taking it; Resume the time a thread takes to run again after
-	// its burst or wait ended. The simulator's model has no parameter for
-	// either: they are the requests' own time on the agents.
+	// loop) taking it; Resume the time a thread blocked in a wait takes to
+	// run again once the wait is over. The simulator's model has no
+	// parameter for either: they are the requests' own time on the agents.
 	Handoff float64 `json:"handoff"`
 	Resume  float64 `json:"resume"`
 }

@@ -41,13 +41,18 @@ import (
 //
 // What the implementation pays for real, and measures (Stats.Server): the
 // creation of a goroutine per request, the hand-off of a request or event
-// to a thread or loop that was idle, and a blocked thread's resumption
-// after its burst or wait ended. Each is wall time of this machine's
+// to a thread or loop that was idle, and the wake-up of a thread blocked
+// in a wait when the wait is over. Each is wall time of this machine's
 // scheduler, paid on the request's time line (the next phase starts when
-// the goroutine runs). Arch.Create, if set, is CPU that each request does
-// on the emulated cores before its first burst: an emulated creation, for
-// process-per-request, where a real process per request would take more
-// CPU than the machine has (see ProcessCost).
+// the goroutine runs). A thread is woken at the end of a burst too, but
+// only because the engine does its computing: a real thread that computes
+// is not woken, so it goes on at the burst's exact end. And however late
+// the engine itself wakes, every end is carried out at its own instant
+// (the lateness is reported, Stats.Lateness, not charged). Arch.Create,
+// if set, is CPU that each request does on the emulated cores before its
+// first burst: an emulated creation, for process-per-request, where a
+// real process per request would take more CPU than the machine has (see
+// ProcessCost).
 
 // Arch is a server architecture as the executor constructs it.
 type Arch struct {
@@ -104,7 +109,7 @@ type Costs struct {
 	Create  Mean // a thread per request: from its goroutine's creation to its first instruction
 	Handoff Mean // a request to a thread that was idle (pool, iterative, a new request to an idle loop): from its arrival to the thread taking it
 	Event   Mean // event loop: from a wait's completion to a loop taking the event, beyond the wait for a loop to be free
-	Resume  Mean // a thread or loop running again after the burst it waited for ended, or its wait was over
+	Resume  Mean // a thread blocked in a wait running again after the wait was over
 }
 
 // request is a unit on a server architecture.
@@ -118,6 +123,7 @@ type request struct {
 	start   time.Time // when it first had a thread
 	cpuDone float64   // CPU of the bursts done, size units
 	holding bool      // it holds a thread
+	pending bool      // the engine woke its thread, which has not acted on it yet (archState.pending)
 }
 
 // phases returns the unit's phases: [Size − Progress] for a unit without.
@@ -132,6 +138,7 @@ func (r *request) phases() []float64 {
 type burst struct {
 	rem  float64     // size units left
 	done chan signal // receives the burst's exact end
+	r    *request
 }
 
 // timer is a wait: at its deadline, fire runs (with e.mu held) with it.
@@ -158,7 +165,14 @@ type archState struct {
 	wake     atomic.Bool // the engine is to plan again
 	waker    *waker      // the engine's sleep, which a kick cuts short
 	stopped  bool        // the engine has ended
-	costs    Costs
+	// pending counts the threads the engine woke (a burst or a wait
+	// ended) that have not yet asked for their next burst or wait, or
+	// finished. The engine waits for them (up to settleWait) before it
+	// carries out a later end, so that a thread's next burst joins the
+	// cores at its own instant rather than after ends the engine reached
+	// meanwhile.
+	pending int
+	costs   Costs
 }
 
 // newArch (before any other goroutine) starts the architecture's engine
@@ -235,10 +249,11 @@ func checkPhases(u *Unit) error {
 // the engine at wall time Sent.
 type signal struct{ at, sent time.Time }
 
-// resumed is the instant, on the emulated time line, a thread runs again
-// after sig woke it at wall time now: the exact end plus the wake-up the
-// thread really took (its switch), not the engine's own lateness, which
-// is the emulation's error (Stats.Lateness). It records the switch.
+// resumed is the instant, on the emulated time line, a thread blocked in
+// a wait runs again after sig woke it at wall time now: the wait's exact
+// end plus the wake-up the thread really took (the switch to a thread
+// woken from a blocking call), not the engine's own lateness, which is
+// the emulation's error (Stats.Lateness). It records the wake-up.
 func (e *Executor) resumed(sig signal, now time.Time) time.Time {
 	d := max(now.Sub(sig.sent), 0)
 	e.mu.Lock()
@@ -286,6 +301,13 @@ func (e *Executor) holdThread(r *request, at time.Time) {
 	if r.start.IsZero() {
 		r.start = at
 	}
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func later(a, b time.Time) time.Time {
@@ -374,7 +396,7 @@ func (e *Executor) loop() {
 		ph := r.phases()
 		k := r.phase
 		e.mu.Unlock()
-		sig, ok := e.cpu(ph[k], start)
+		sig, ok := e.cpu(r, ph[k], start)
 		now := time.Now()
 		if !ok {
 			e.mu.Lock()
@@ -382,10 +404,14 @@ func (e *Executor) loop() {
 			e.abandon(r, now)
 			continue
 		}
-		vt, freed = e.resumed(sig, now), now
+		// A burst is the loop's own computing: it goes on at the
+		// burst's end (the goroutine's wake-up from the emulated cores
+		// is the emulation's, not the loop's).
+		vt, freed = sig.at, now
 		e.mu.Lock()
 		a := e.arch
 		e.releaseThread(r, sig.at)
+		e.settled(r)
 		r.cpuDone += ph[k]
 		if k+1 < len(ph) {
 			// The call does not block: a timer stands for it, whose
@@ -393,6 +419,9 @@ func (e *Executor) loop() {
 			r.phase = k + 2
 			e.addTimer(timer{at: vt.Add(e.waitTime(ph[k+1])), r: r, fire: func(at, sent time.Time) {
 				r.ready, r.sent, r.event = at, sent, true
+				if a.held+len(a.waiting) < a.Threads { // an idle loop will take it at once
+					e.woken(r)
+				}
 				a.waiting = append(a.waiting, r)
 				e.cond.Signal()
 			}})
@@ -425,9 +454,9 @@ func (e *Executor) serveBlocking(r *request, start time.Time) (time.Time, bool) 
 			if k == 0 {
 				work += e.arch.Create
 			}
-			sig, ok = e.cpu(work, start)
+			sig, ok = e.cpu(r, work, start)
 		} else {
-			sig, ok = e.block(ph[k], start)
+			sig, ok = e.block(r, ph[k], start)
 		}
 		now := time.Now()
 		if !ok {
@@ -436,7 +465,10 @@ func (e *Executor) serveBlocking(r *request, start time.Time) (time.Time, bool) 
 			e.mu.Unlock()
 			return now, false
 		}
-		end, start = sig.at, e.resumed(sig, now)
+		end, start = sig.at, sig.at
+		if k%2 == 1 { // woken from a blocking wait: a real switch
+			start = e.resumed(sig, now)
+		}
 		r.woke = now
 		e.mu.Lock()
 		if k%2 == 0 {
@@ -452,9 +484,10 @@ func (e *Executor) serveBlocking(r *request, start time.Time) (time.Time, bool) 
 // on (emulated time line), or from the instant the cores are served up to
 // if that is later (another end was carried out meanwhile); it returns
 // when they have, with the exact end, or false if the executor aborted.
-func (e *Executor) cpu(work float64, from time.Time) (signal, bool) {
+func (e *Executor) cpu(r *request, work float64, from time.Time) (signal, bool) {
 	a := e.arch
 	e.mu.Lock()
+	e.settled(r)
 	now := time.Now()
 	if e.aborting {
 		e.mu.Unlock()
@@ -468,7 +501,7 @@ func (e *Executor) cpu(work float64, from time.Time) (signal, bool) {
 	from = later(from, a.at) // the cores are served past it: it starts there
 	a.runnable++
 	e.setRunningAt(min(a.runnable, e.cfg.Servers), from)
-	b := &burst{rem: work, done: make(chan signal, 1)}
+	b := &burst{rem: work, done: make(chan signal, 1), r: r}
 	a.bursts = append(a.bursts, b)
 	e.kickEngine()
 	e.mu.Unlock()
@@ -484,8 +517,9 @@ func (e *Executor) cpu(work float64, from time.Time) (signal, bool) {
 // block waits d model units from from on (emulated time line), holding
 // the calling thread; it returns the wait's end, or false if the executor
 // aborted.
-func (e *Executor) block(d float64, from time.Time) (signal, bool) {
+func (e *Executor) block(r *request, d float64, from time.Time) (signal, bool) {
 	e.mu.Lock()
+	e.settled(r)
 	now := time.Now()
 	if e.aborting {
 		e.mu.Unlock()
@@ -496,7 +530,10 @@ func (e *Executor) block(d float64, from time.Time) (signal, bool) {
 		return signal{from, now}, true
 	}
 	ch := make(chan signal, 1)
-	e.addTimer(timer{at: from.Add(e.waitTime(d)), fire: func(at, sent time.Time) { ch <- signal{at, sent} }})
+	e.addTimer(timer{at: from.Add(e.waitTime(d)), fire: func(at, sent time.Time) {
+		e.woken(r)
+		ch <- signal{at, sent}
+	}})
 	e.mu.Unlock()
 	select {
 	case sig := <-ch:
@@ -522,6 +559,7 @@ func (e *Executor) releaseThread(r *request, at time.Time) {
 
 // finish (e.mu held) records that request r completed at end.
 func (e *Executor) finish(r *request, end time.Time) {
+	e.settled(r)
 	r.u.Progress = r.u.Size
 	e.completed++
 	e.leave(r, end)
@@ -542,6 +580,7 @@ func (e *Executor) leave(r *request, at time.Time) {
 
 // abandon (e.mu held) hands request r back at now: the executor aborted.
 func (e *Executor) abandon(r *request, now time.Time) {
+	e.settled(r)
 	r.u.Progress = min(r.cpuDone, r.u.Size)
 	e.aborted = append(e.aborted, r.u)
 	e.leave(r, now)
@@ -677,6 +716,7 @@ func (e *Executor) archAdvance(t time.Time, serve bool) (fired bool) {
 		keep := a.bursts[:0]
 		for _, b := range a.bursts {
 			if b.rem <= a.eps {
+				e.woken(b.r)
 				b.done <- signal{at, wall}
 				a.runnable--
 				any = true
@@ -724,6 +764,29 @@ func (e *Executor) serveTo(t time.Time) {
 	a.at = t
 }
 
+// settleWait bounds how long the engine waits for the threads it woke.
+const settleWait = 2 * time.Millisecond
+
+// woken (e.mu held) records that the engine woke r's thread.
+func (e *Executor) woken(r *request) {
+	if r != nil && !r.pending {
+		r.pending = true
+		e.arch.pending++
+	}
+}
+
+// settled (e.mu held) records that r's thread acted on its wake-up.
+func (e *Executor) settled(r *request) {
+	if r == nil || !r.pending {
+		return
+	}
+	r.pending = false
+	a := e.arch
+	if a.pending--; a.pending == 0 {
+		e.kickEngine()
+	}
+}
+
 // engine is the emulated cores and clock of an executor with a server
 // architecture: it sleeps precisely until the next burst ends or wait is
 // over, and carries it out.
@@ -740,15 +803,26 @@ func (e *Executor) engine() {
 		}
 		a.wake.Store(false)
 		deadline, _ := e.next()
-		e.mu.Unlock()
-		a.sleep(deadline)
-		e.mu.Lock()
-		if e.archAdvance(time.Now(), false) {
-			// The threads just woken are queued on this goroutine's P,
-			// which a nap (a raw system call) would hold for up to
-			// sysmon's period (milliseconds): yielding hands the P over.
+		if deadline.After(time.Now()) {
 			e.mu.Unlock()
-			runtime.Gosched()
+			a.sleep(deadline)
+			e.mu.Lock()
+		}
+		// One instant at a time: the ends due at the earliest, then the
+		// threads they woke get to act before any later end.
+		if at, ok := e.next(); !ok || !e.archAdvance(earlier(at, time.Now()), false) {
+			continue
+		}
+		// The threads just woken are queued on this goroutine's P, which
+		// a nap (a raw system call) would hold for up to sysmon's period
+		// (milliseconds): yielding hands the P over.
+		e.mu.Unlock()
+		runtime.Gosched()
+		e.mu.Lock()
+		for t0 := time.Now(); a.pending > 0 && !e.aborting && time.Since(t0) < settleWait; {
+			a.wake.Store(false)
+			e.mu.Unlock()
+			a.waker.sleep(settleWait - time.Since(t0))
 			e.mu.Lock()
 		}
 	}

@@ -26,7 +26,7 @@ func (r *recorder) phased(id int64, phases ...float64) *Unit {
 // a busy machine, a few per request) so that their sum stays within the
 // tolerance of 0.1 unit.
 func TestArchitectures(t *testing.T) {
-	const unit = 50 * time.Millisecond
+	const unit = raceScale * 50 * time.Millisecond
 	for _, tc := range []struct {
 		name    string
 		arch    Arch
