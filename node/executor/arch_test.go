@@ -86,7 +86,10 @@ func TestArchitectures(t *testing.T) {
 				t.Errorf("at most %d threads held, want %d", most, tc.threads)
 			}
 			st := e.Stats()
-			if tlp := st.TLP(); math.Abs(tlp-tc.tlp) > 0.05 {
+			// A start 0.1 unit off (the tolerance of the ends above: what
+			// the goroutines really pay, on a busy machine) moves the TLP
+			// of these one-unit bursts by up to 0.1.
+			if tlp := st.TLP(); math.Abs(tlp-tc.tlp) > 0.1 {
 				t.Errorf("TLP %.3f, want %.3f", tlp, tc.tlp)
 			}
 			if st.Completed != int64(len(tc.phases)) || st.Server == nil {
