@@ -25,6 +25,7 @@ import (
 
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/server"
@@ -691,7 +692,12 @@ func (s *Spec) validate() error {
 		}
 		real := slices.IndexFunc(s.Backends, IsReal)
 		if arch, _ := p.server(s); arch != nil && real >= 0 {
-			return s.errAt(append(path, "server"), "backend %s: server architectures run in the simulator only so far (the agents' executor serves one job per server): use backend sim", s.Backends[real])
+			if !node.RunsArch(arch.Name) {
+				return s.errAt(append(path, "server"), "backend %s: %s runs in the simulator only so far (agents run iterative, pool, thread-per-request, process-per-request and event-loop): use backend sim", s.Backends[real], arch.Name)
+			}
+			if s.Kernel != "sleep" {
+				return s.errAt([]string{"kernel"}, "backend %s: server architectures (%s) run on agents with the sleep kernel only so far (their cores are emulated): use kernel: sleep", s.Backends[real], arch)
+			}
 		}
 		if cp, _ := p.client(s); cp != nil && real >= 0 {
 			return s.errAt(append(path, "client"), "backend %s: client policies run in the simulator only so far: use backend sim", s.Backends[real])

@@ -105,7 +105,6 @@ func TestSpecErrors(t *testing.T) {
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads: [{io: {share: 1.5}}]\n", "t.yaml:3: workloads[0]: workload io.share must be"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nserver: iterative\ndiscipline: ps\n", "t.yaml:4: discipline: a server architecture schedules"},
 		{"loads: [0.5]\npolicies: [{dispatch: random, migrate: sender.threshold}]\nserver: iterative\n", "t.yaml:3: server: migration policies"},
-		{"loads: [0.5]\npolicies: [{dispatch: random}]\nserver: iterative\nbackend: local\n", "policies[0].server: backend local: server architectures run in the simulator only"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nclient: resend\n", `t.yaml:3: client: unknown client policy "resend"`},
 		{"loads: [0.5]\npolicies:\n  - dispatch: random\n    client: hedge\n", "t.yaml:4: policies[0].client: hedge: parameter after"},
 		{"loads: [0.5]\npolicies: [{dispatch: random, migrate: sender.threshold}]\nclient: redundant\n", "client policies do not yet run beside migration policies"},
@@ -113,6 +112,8 @@ func TestSpecErrors(t *testing.T) {
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nclient: redundant\nbackend: local\n", "policies[0].client: backend local: client policies run in the simulator only"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads: [{tasks: 4}]\nbackend: local\n", "t.yaml:3: workloads[0].tasks: requests with tasks run in the simulator only"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads: [{tasks: -4}]\n", "workload tasks: must be between 1"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nserver: iterative\nbackend: local\nkernel: hash\n", "t.yaml:5: kernel: backend local: server architectures (iterative) run on agents with the sleep kernel only"},
+		{"loads: [0.5]\npolicies: [{dispatch: random, migrate: sender.threshold}]\nserver: iterative\nbackend: local\n", "t.yaml:3: server: migration policies"},
 	} {
 		_, err := ParseSpec("t.yaml", []byte(tc.spec))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !IsInput(err) {

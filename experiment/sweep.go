@@ -322,8 +322,12 @@ func each(ps []Point) iter.Seq2[Point, error] {
 // a job's scheduled arrival to its arrival at an agent (generator lateness
 // and the submit's trip); and, when the policy read gossip, a
 // bulletin-board period twice the median age of what it read (a board
-// refreshed every P is P/2 old on average). A latency or dispatch delay
-// the spec sets is kept: calibration fills in only what it leaves at 0.
+// refreshed every P is P/2 old on average); and, on a server
+// architecture, the creation, switch and event costs its threads paid on
+// the agents (results.ServerCosts), in place of the defaults the spec's
+// server text left. A latency or dispatch delay the spec sets is kept:
+// calibration fills in only what it leaves at 0; a server cost the spec
+// gives stands too.
 func calibrate(sims []Point, recs []results.Record) error {
 	calibrate := calibrator(recs)
 	for i := range sims {
@@ -365,6 +369,12 @@ func calibrator(recs []results.Record) func(*Point) error {
 			p.Gossip = 2 * r.Result.GossipAgeP50
 		}
 		p.Costs = p.CostModel.String()
+		if c := r.Result.ServerCosts; c != nil && p.Model.Server != nil {
+			// What the agents' threads cost, where the architecture's
+			// text left the cost at its default (server.Arch.Calibrated).
+			p.Model.Server = p.Model.Server.Calibrated(c.Create, c.Switch, c.Event)
+			p.Point.Server = p.Model.Server.String()
+		}
 		return nil
 	}
 }

@@ -93,12 +93,22 @@ type End struct {
 
 // Log is a point's events as the backends saw them: each node's changes
 // in time order, each job's arrival (by ID), the jobs' ends in the order
-// they were seen, and the counts.
+// they were seen, the changes of the threads alive (server
+// architectures), and the counts.
 type Log struct {
 	Nodes    [][]Change
 	Arrivals []float64
 	Ends     []End
+	Threads  []ThreadStep
 	Counts   Counts
+}
+
+// ThreadStep is a change at T of the threads held by Held and of those
+// executing by Executing (Ledger.Threads).
+type ThreadStep struct {
+	T         float64 `json:"t"`
+	Held      int     `json:"held"`
+	Executing int     `json:"executing"`
 }
 
 // Ledger accumulates a point's measurements. Feed it, in non-decreasing
@@ -305,16 +315,17 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 // Replay feeds a new Ledger for c the events of log, in time order, and
 // returns it: what the real backends do with what their coordinator and
 // agents saw. Where times tie, arrivals come first, then ends (in the
-// order the log has them), then node changes; ties change no integral.
+// order the log has them), then node changes, then thread changes; ties
+// change no integral.
 // Ends at +Inf (jobs that never left) come last.
 func Replay(c Config, log Log) *Ledger {
 	type ev struct {
 		t    float64
-		kind int // 0 arrival, 1 end, 2 node change
+		kind int // 0 arrival, 1 end, 2 node change, 3 threads
 		i    int // job ID, end or node
 		c    Change
 	}
-	evs := make([]ev, 0, len(log.Arrivals)+len(log.Ends))
+	evs := make([]ev, 0, len(log.Arrivals)+len(log.Ends)+len(log.Threads))
 	for id, t := range log.Arrivals {
 		evs = append(evs, ev{t: t, kind: 0, i: id})
 	}
@@ -325,6 +336,9 @@ func Replay(c Config, log Log) *Ledger {
 		for _, ch := range nl {
 			evs = append(evs, ev{t: ch.T, kind: 2, i: i, c: ch})
 		}
+	}
+	for k, st := range log.Threads {
+		evs = append(evs, ev{t: st.T, kind: 3, i: k})
 	}
 	slices.SortStableFunc(evs, func(a, b ev) int {
 		if a.t != b.t {
@@ -348,10 +362,13 @@ func Replay(c Config, log Log) *Ledger {
 			} else {
 				l.Fail(end.T, end.ID, end.Arrival, end.Reason)
 			}
-		default:
+		case 2:
 			if e.i < len(l.nodes) {
 				l.Node(e.t, e.i, e.c.Busy, e.c.Present)
 			}
+		default:
+			st := log.Threads[e.i]
+			l.Threads(e.t, st.Held, st.Executing)
 		}
 	}
 	return l

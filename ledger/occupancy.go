@@ -97,6 +97,9 @@ func (l *Ledger) Threads(t float64, held, executing int) {
 	l.threadT = t
 	l.threads += held
 	l.executing += executing
+	if l.record {
+		l.rec.Threads = append(l.rec.Threads, ThreadStep{T: t, Held: held, Executing: executing})
+	}
 }
 
 // waitWhileIdle says whether a job waits at one node while a server of

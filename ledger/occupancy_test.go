@@ -122,6 +122,9 @@ func check(t *testing.T, got, want Stats) {
 	if !near(got.ArrivalRate, want.ArrivalRate) {
 		t.Errorf("arrival rate %g, want %g", got.ArrivalRate, want.ArrivalRate)
 	}
+	if !near(got.Threads, want.Threads) {
+		t.Errorf("threads %g, want %g", got.Threads, want.Threads)
+	}
 	if !near(got.WaitWhileIdle, want.WaitWhileIdle) {
 		t.Errorf("wait while idle %g, want %g", got.WaitWhileIdle, want.WaitWhileIdle)
 	}
@@ -135,14 +138,17 @@ func TestLedgerMatchesReplay(t *testing.T) {
 	l.Record()
 	l.Arrive(0, 0)
 	l.Node(0, 0, 1, 1)
+	l.Threads(0, 1, 1)
 	l.Arrive(1, 1)
+	l.Threads(1.5, 2, 1)
 	l.Node(1.5, 1, 1, 1)
 	l.Node(1.5, 0, 1, 2)
 	l.Complete(3, 0, 0, 3, 0, 3)
 	l.Node(3, 0, 1, 1)
 	l.Arrive(4, 2)
 	l.Node(4, 1, 2, 3)
-	l.Complete(5, 1, 1, 2, 0, 2)
+	l.Complete(5, 1, 1, 2, 0.5, 2)
+	l.Threads(5, -3, -2)
 	l.Node(5, 0, 0, 0)
 	l.Fail(6, 2, 4, "agent gone")
 	l.Node(6, 1, 0, 0)
@@ -164,10 +170,11 @@ func TestLedgerMatchesReplay(t *testing.T) {
 	}
 	// node 1 waits over [4, 6) but is outside the window; node 0 waited over [1.5, 3) while node 1 had an idle server
 	check(t, live, Stats{Start: 1, End: 4, NodeUtilization: []float64{1, 2.5 / 3 / 2}, Utilization: (1 + 2.5/6) / 2,
-		NodeTLP: []float64{1, 1}, TLP: 1, MeanInSystem: (2*2 + 1) / 3.0, WaitWhileIdle: 1.5 / 3, ArrivalRate: 1 / 3.0})
-	// jobs 1 and 2 are measured: 1 completed (response 4, service 2), 2 failed
+		NodeTLP: []float64{1, 1}, TLP: 1, MeanInSystem: (2*2 + 1) / 3.0, WaitWhileIdle: 1.5 / 3, ArrivalRate: 1 / 3.0,
+		Threads: (0.5*1 + 2.5*3) / 3 / 2})
+	// jobs 1 and 2 are measured: 1 completed (response 4, service 2, blocked 0.5), 2 failed
 	if a.JobsIssued != 3 || a.JobsCompleted != 2 || a.JobsFailed != 1 || a.JobsMeasured != 1 || a.MeanResponse != 4 ||
-		a.MeanWait != 2 || a.Failures["agent gone"] != 1 || a.ProbesPerJob != 4/3.0 || a.BytesPerJob != 100/3.0 {
+		a.MeanWait != 1.5 || a.MeanIO != 0.5 || a.Failures["agent gone"] != 1 || a.ProbesPerJob != 4/3.0 || a.BytesPerJob != 100/3.0 {
 		t.Errorf("record %+v", a)
 	}
 	// throughput: one measured completion from the window's opening (1) to the last completion (5)
@@ -196,7 +203,7 @@ func TestConservation(t *testing.T) {
 func equal(a, b Stats) bool {
 	return a.Start == b.Start && a.End == b.End && slices.Equal(a.NodeUtilization, b.NodeUtilization) &&
 		a.Utilization == b.Utilization && slices.Equal(a.NodeTLP, b.NodeTLP) && a.TLP == b.TLP &&
-		a.MeanInSystem == b.MeanInSystem && a.WaitWhileIdle == b.WaitWhileIdle && a.ArrivalRate == b.ArrivalRate
+		a.MeanInSystem == b.MeanInSystem && a.WaitWhileIdle == b.WaitWhileIdle && a.ArrivalRate == b.ArrivalRate && a.Threads == b.Threads
 }
 
 func TestEmptyWindowFallsBackToRun(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -80,8 +81,9 @@ type point struct {
 	wake    *time.Timer
 	count   counters
 	xferRTT *latency.Histogram
-	units   *unitModel // nil: the point has no work units
-	faults  *faults    // injected faults in force (fault.go)
+	units   *unitModel    // nil: the point has no work units
+	faults  *faults       // injected faults in force (fault.go)
+	process time.Duration // process-per-request: the CPU each request is charged for its process (server.go)
 }
 
 // StartAgent starts a node and joins its cluster.
@@ -284,13 +286,30 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
-	ex, err := executor.New(executor.Config{Servers: s.Servers, Speed: s.Speed, TimeUnit: s.TimeUnit, Kernel: s.Kernel, Discipline: s.Discipline, MaxQueue: a.cfg.MaxQueue})
+	ecfg := executor.Config{Servers: s.Servers, Speed: s.Speed, TimeUnit: s.TimeUnit, Kernel: s.Kernel, Discipline: s.Discipline, MaxQueue: a.cfg.MaxQueue}
+	unit := s.TimeUnit
+	if unit == 0 {
+		unit = executor.DefaultConfig().TimeUnit
+	}
+	if s.Server != "" {
+		arch, err := server.Parse(s.Server)
+		if err != nil {
+			return fmt.Errorf("configure: %w", err)
+		}
+		if ecfg.Arch, err = executorArch(arch, unit); err != nil {
+			return fmt.Errorf("configure: %w", err)
+		}
+	}
+	ex, err := executor.New(ecfg)
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
 	a.endPoint(ctx, reasonPointEnded)
 	pctx, cancel := context.WithCancel(a.ctx)
 	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um}
+	if ecfg.Arch != nil {
+		p.process = time.Duration(ecfg.Arch.Create * float64(unit))
+	}
 	p.faults = newFaults(s, ex)
 	env := policy.NewEnv(cl)
 	env.Node = policy.NodeID(s.ID)
@@ -372,7 +391,7 @@ func (p *point) arrive(j *wire.Job) error {
 }
 
 func (p *point) run(j *wire.Job) error {
-	u := &executor.Unit{ID: j.ID, Size: j.Size, Progress: j.Progress, Data: j, Done: p.done}
+	u := &executor.Unit{ID: j.ID, Size: j.Size, Progress: j.Progress, Phases: j.Phases, Data: j, Done: p.done}
 	if err := p.compute(u, j); err != nil {
 		return fmt.Errorf("agent %d: %w", p.setup.ID, err)
 	}
@@ -694,9 +713,13 @@ type AgentStats struct {
 	Units         *UnitStats        `json:"units,omitempty"` // with work units
 	// Occupancy is the executor's occupancy log since the point began
 	// (encodeOccupancy, occupancy.go) if Logged; not if the log grew too
-	// long, or the agent is older than the log.
-	Occupancy []byte `json:"occupancy,omitempty"`
-	Logged    bool   `json:"logged,omitempty"`
+	// long, or the agent is older than the log. With a server
+	// architecture, Threads is the log of the threads its requests held
+	// (encodeThreads, server.go) and Server what they cost.
+	Occupancy []byte       `json:"occupancy,omitempty"`
+	Logged    bool         `json:"logged,omitempty"`
+	Threads   []byte       `json:"threads,omitempty"`
+	Server    *serverCosts `json:"server,omitempty"`
 }
 
 func (p *point) stats() AgentStats {
@@ -718,6 +741,12 @@ func (p *point) stats() AgentStats {
 		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats(), Units: p.units.stats()}
 	if logged {
 		s.Occupancy, s.Logged = encodeOccupancy(levels, p.view.clock.epoch), true
+	}
+	if ex.Server != nil {
+		s.Server = &serverCosts{Costs: *ex.Server, Process: p.process}
+		if logged {
+			s.Threads = encodeThreads(levels, p.view.clock.epoch)
+		}
 	}
 	return s
 }

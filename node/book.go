@@ -22,6 +22,7 @@ type book struct {
 
 	scheduled []float64 // scheduled arrival (model time) by job id; memory grows with jobs, 8 bytes each
 	size      []float64
+	blocked   []float64 // time each job blocks in its waits (jobs with phases; nil without a server architecture)
 	ended     []bool
 	ends      []ledger.End        // the jobs' ends as reported, times from the arrivals' origin: what the ledger replays
 	holder    []int32             // node believed to hold each job: its dispatch target, then wherever agents report it moved
@@ -59,6 +60,9 @@ func newBook(c *PointConfig) *book {
 	if len(c.Faults) > 0 {
 		b.faults = newFaultRun(*c)
 	}
+	if c.Server != nil {
+		b.blocked = make([]float64, c.Jobs)
+	}
 	return b
 }
 
@@ -78,11 +82,15 @@ func (b *book) start(offset float64) {
 	b.offset = offset
 }
 
-// schedule records job id's scheduled arrival (model time at) and size.
-func (b *book) schedule(id int64, at, size float64) {
+// schedule records job id's scheduled arrival (model time at), size and
+// time blocked in its waits.
+func (b *book) schedule(id int64, at, size, blocked float64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.scheduled[id], b.size[id] = at, size
+	if b.blocked != nil {
+		b.blocked[id] = blocked
+	}
 }
 
 // place records that job id went to node n after lag (model units) behind
@@ -178,14 +186,22 @@ func (b *book) record(id int64, node int32, startNs, endNs int64, reason string)
 		b.lastEnd = max(b.lastEnd, end)
 		ideal := b.size[id] / b.cfg.speed(node)
 		service := end - b.clock.model(time.Unix(0, startNs))
+		blocked := 0.0
 		if b.cfg.Discipline == "ps" {
 			service = ideal // under PS, end − start is the whole sojourn, not a service time
+		}
+		if b.blocked != nil {
+			// A server architecture: from its first burst to its end a
+			// request computes, shares cores, blocks and waits for a
+			// thread; its service and blocked time are its demand, as
+			// the simulator counts them (mean_cpu, mean_io).
+			service, blocked = ideal, b.blocked[id]
 		}
 		if node >= 0 && int(node) < len(b.busy) {
 			b.busy[node] += service
 			b.seen[node] = max(b.seen[node], end)
 		}
-		b.ends = append(b.ends, ledger.End{T: end - b.offset, ID: id, Arrival: arrival, Service: service, Size: b.size[id]})
+		b.ends = append(b.ends, ledger.End{T: end - b.offset, ID: id, Arrival: arrival, Service: service, Blocked: blocked, Size: b.size[id]})
 		if id >= int64(b.cfg.Warmup) {
 			b.service[0] += service
 			b.service[1] += ideal

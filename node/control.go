@@ -77,6 +77,9 @@ type Setup struct {
 	// uses: both for the policy's Env. nil (from an older coordinator): unknown.
 	Sizes     []string  `json:"sizes,omitempty"`
 	Distances []float64 `json:"distances,omitempty"`
+	// Server is the point's server architecture in its canonical form
+	// (server.Parse reads it back); "" for plain servers (server.go).
+	Server string `json:"server,omitempty"`
 }
 
 // sizeSpecs is the setup form of the classes' size distributions.

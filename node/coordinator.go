@@ -123,6 +123,8 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("dispatchers: want 1 to 64, got %d", c.Dispatchers)
 	case c.MaxSubmits < 1:
 		return fmt.Errorf("max submits: want at least 1, got %d", c.MaxSubmits)
+	case c.Server != nil && c.Kernel != "" && c.Kernel != "sleep":
+		return fmt.Errorf("kernel %s: server architectures run on agents with the sleep kernel only so far (their cores are emulated)", c.Kernel)
 	}
 	return nil
 }
@@ -403,6 +405,9 @@ func (co *coordinator) configure(ctx context.Context) error {
 			Speeds: cl.Speeds, Classes: cl.ClassWeights, Sizes: sizeSpecs(cl.ClassSizes), Distances: cl.Distances, TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Seed: c.Seed,
 			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster)),
 			Units: c.Units, Platforms: c.Platforms, HitBin: c.HitBin}
+		if c.Server != nil {
+			s.Server = c.Server.String()
+		}
 		if c.Units != nil {
 			s.ClassNames = c.Workload.Classes()
 		}
@@ -504,7 +509,7 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	offset := co.clock.now() + 0.05*float64(time.Second)/float64(c.TimeUnit) // start 50 ms from now
 	co.book.start(offset)
 	gen := &generator{jobs: c.Workload.Generator(c.Seed, rate), n: c.Jobs, clock: co.clock, offset: offset,
-		replyTo: co.ln.Addr().String(), schedule: func(w workload.Job, at float64) { co.book.schedule(w.ID, at, w.Size) }}
+		replyTo: co.ln.Addr().String(), schedule: func(w workload.Job, at float64) { co.book.schedule(w.ID, at, w.Size, w.Blocked()) }}
 
 	pctx, stop := context.WithCancel(ctx)
 	var watchers sync.WaitGroup
@@ -753,9 +758,10 @@ type collected struct {
 	counts  ledger.Counts
 	logs    [][]ledger.Change // each agent's occupancy log, if logged
 	logged  []bool
-	util    []float64 // each agent's utilisation without its log: from its busy time, or over its life if it died
-	tlp     []float64 // each agent's TLP without its log, as it reported it (0 if it died)
-	invalid int64     // invalid decisions the agents dropped
+	threads []ledger.ThreadStep // server architectures: the threads the agents' requests held, from their logs
+	util    []float64           // each agent's utilisation without its log: from its busy time, or over its life if it died
+	tlp     []float64           // each agent's TLP without its log, as it reported it (0 if it died)
+	invalid int64               // invalid decisions the agents dropped
 }
 
 // measure fills r's measurements through the ledger: it replays the
@@ -765,7 +771,7 @@ type collected struct {
 // utilisation its counters give, and wait while idle is then not known: -1.
 func (co *coordinator) measure(r *results.Result, col collected) error {
 	arrivals, ends, end, ignored := co.book.log()
-	log := ledger.Log{Nodes: col.logs, Arrivals: arrivals, Ends: ends, Counts: col.counts}
+	log := ledger.Log{Nodes: col.logs, Arrivals: arrivals, Ends: ends, Threads: col.threads, Counts: col.counts}
 	servers := make([]int, len(col.logs))
 	for i := range servers {
 		servers[i] = co.cfg.Servers
@@ -819,6 +825,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 		}
 	}
 	var us UnitStats
+	var costs costSum
 	for i := range co.ctl.roster {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		reply, err := co.ctl.call(cctx, i, control{Op: opStats})
@@ -851,12 +858,19 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 		if s.Logged {
 			col.logs[i], err = decodeOccupancy(s.Occupancy, co.clock, offset)
 			col.logged[i] = err == nil
+			if steps, err := decodeThreads(s.Threads, co.clock, offset); err == nil {
+				col.threads = append(col.threads, steps...)
+			}
 		}
+		costs.add(s.Server)
 		r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))
 		us.add(s.Units)
 	}
 	if co.units != nil {
 		us.fill(r, co.clock, co.cfg.HitBin)
+	}
+	if co.cfg.Server != nil {
+		r.ServerCosts = costs.fill(co.clock, co.cfg.Server)
 	}
 	if gossipAge.Count() > 0 {
 		r.GossipAge = gossipAge.Mean()

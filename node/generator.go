@@ -34,7 +34,7 @@ func (g *generator) run(ctx context.Context, out chan<- *wire.Job) error {
 			return err
 		}
 		select {
-		case out <- &wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo}:
+		case out <- &wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

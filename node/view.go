@@ -335,6 +335,6 @@ func toWireLoad(l policy.Load) *wire.Load {
 
 func toPolicyJob(j *wire.Job) policy.Job {
 	pj := policy.Job{Hops: j.Hops, Origin: policy.NodeID(j.Origin)}
-	pj.ID, pj.Arrival, pj.Size, pj.Class, pj.Key = j.ID, j.Arrival, j.Size, j.Class, j.Key
+	pj.ID, pj.Arrival, pj.Size, pj.Class, pj.Key, pj.Phases = j.ID, j.Arrival, j.Size, j.Class, j.Key, j.Phases
 	return pj
 }

@@ -44,8 +44,9 @@ var special = map[string][]column{
 		{"node_util_min", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Min[[]float64]) }},
 		{"node_util_max", func(r *Record) string { return fmtExtreme(r.Result.NodeUtilization, slices.Max[[]float64]) }},
 	},
-	"failures":  {{"failures", func(r *Record) string { return formatFailures(r.Result.Failures) }}},
-	"histogram": nil,
+	"failures":     {{"failures", func(r *Record) string { return formatFailures(r.Result.Failures) }}},
+	"server_costs": {{"server_costs", func(r *Record) string { return formatServerCosts(r.Result.ServerCosts) }}},
+	"histogram":    nil,
 }
 
 // recordColumns builds the columns from the fields of Point and Result.
@@ -172,6 +173,16 @@ func fmtTime(t time.Time) string {
 }
 
 // formatFailures renders failure reasons as "reason=n; reason=n", sorted.
+// formatServerCosts writes c as "create=…; switch=…; event=…; handoff=…;
+// resume=…" ("" for nil: no server architecture on real agents).
+func formatServerCosts(c *ServerCosts) string {
+	if c == nil {
+		return ""
+	}
+	return fmt.Sprintf("create=%s; switch=%s; event=%s; handoff=%s; resume=%s",
+		fmtFloat(c.Create), fmtFloat(c.Switch), fmtFloat(c.Event), fmtFloat(c.Handoff), fmtFloat(c.Resume))
+}
+
 func formatFailures(m map[string]int64) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -104,6 +104,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Point.Server = "pool(n=8, switch=0.0005, quantum=0.4)"
 	r.Point.Client, r.Point.Tasks = "hedge(after=2, copies=1)", 4
 	r.Result.Failures = map[string]int64{"timeout": 3}
+	r.Result.ServerCosts = &ServerCosts{Create: 0.002, Event: 0.0005, Handoff: 0.001, Resume: 0.007}
 	r.Env.Start = time.Date(2025, 3, 1, 12, 30, 45, 0, time.FixedZone("", 3600))
 
 	header, rows := readCSV(t, []Record{r})
@@ -140,6 +141,10 @@ func TestCSVRoundTrip(t *testing.T) {
 		case "failures":
 			if cell != formatFailures(r.Result.Failures) {
 				t.Errorf("failures = %q", cell)
+			}
+		case "server_costs":
+			if cell != "create=0.002; switch=0; event=0.0005; handoff=0.001; resume=0.007" {
+				t.Errorf("server_costs = %q", cell)
 			}
 		case "start":
 			if ts, err := time.Parse(time.RFC3339, cell); err != nil || !ts.Equal(r.Env.Start) {
@@ -182,7 +187,7 @@ func TestCSVEmptyCells(t *testing.T) {
 	header, rows := readCSV(t, []Record{{Point: Point{Key: "k"}}})
 	for i, h := range header {
 		switch h {
-		case "node_util_min", "node_util_max", "start":
+		case "node_util_min", "node_util_max", "start", "server_costs":
 			if rows[0][i] != "" {
 				t.Errorf("%s = %q for a record without data, want empty", h, rows[0][i])
 			}

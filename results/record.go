@@ -158,6 +158,10 @@ type Result struct {
 	ServiceError   float64          `json:"service_error"`      // measured service time ÷ ideal (size ÷ speed) − 1, over measured jobs (CPU kernels: how well calibrated)
 	EmulationLag   float64          `json:"emulation_lag_p99"`  // how late an executor noticed the end of emulated work, p99 of the worst agent: completions are reported that late
 	SerfHealth     int              `json:"serf_health"`        // worst memberlist health score an agent reported (0 is healthy)
+	// ServerCosts is what a server architecture's threads cost on the
+	// agents (real backends with a server architecture; nil otherwise):
+	// calibrate gives the simulator the costs its model has.
+	ServerCosts *ServerCosts `json:"server_costs,omitempty"`
 
 	// Fault injection (points with Point.Faults): what each fault did and
 	// what it cost. Times are model units from the point's first arrival.
@@ -176,6 +180,30 @@ type Result struct {
 	SimTime   float64 `json:"sim_time"`            // model time at the last completion
 	Events    int64   `json:"events"`              // events processed (simulator)
 	Histogram string  `json:"histogram,omitempty"` // response times, latency.Histogram.Encode form
+}
+
+// ServerCosts are what a server architecture's threads cost on real
+// agents, in model units: means over the requests of all agents.
+type ServerCosts struct {
+	// Create is what a request paid for its own thread or process before
+	// its first burst: from a goroutine's creation to its first
+	// instruction (thread-per-request), or the CPU of creating a process
+	// measured on the agents and charged on the request's core
+	// (process-per-request); 0 where threads are made in advance.
+	Create float64 `json:"create"`
+	// Switch is the CPU a time slice costs when more threads are runnable
+	// than there are cores: 0, as the agents' emulated cores share time
+	// without switching.
+	Switch float64 `json:"switch"`
+	// Event is, for an event loop, the time from a wait's completion to a
+	// loop taking its event, beyond waiting for a loop to be free.
+	Event float64 `json:"event"`
+	// Handoff is the time from a request's arrival to an idle thread (or
+	// loop) taking it; Resume the time a thread blocked in a wait takes to
+	// run again once the wait is over. The simulator's model has no
+	// parameter for either: they are the requests' own time on the agents.
+	Handoff float64 `json:"handoff"`
+	Resume  float64 `json:"resume"`
 }
 
 // Env says where and when a point ran.

@@ -299,5 +299,9 @@ func cloneRecord(r Record) Record {
 	r.Result.NodeUtilization = slices.Clone(r.Result.NodeUtilization)
 	r.Result.NodeTLP = slices.Clone(r.Result.NodeTLP)
 	r.Result.CodeHits = slices.Clone(r.Result.CodeHits)
+	if c := r.Result.ServerCosts; c != nil {
+		cc := *c
+		r.Result.ServerCosts = &cc
+	}
 	return r
 }

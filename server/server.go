@@ -40,6 +40,7 @@ package server
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/loadlab/loadlab/param"
@@ -47,14 +48,16 @@ import (
 
 // Arch is a server architecture with its parameters.
 type Arch struct {
-	Name     string  // iterative, thread-per-request, process-per-request, user-threads, pool or event-loop
-	Threads  int     // most requests holding a thread at once; 0: no limit
-	Blocking bool    // a waiting request keeps its thread (false: the event loop's non-blocking calls)
-	Create   float64 // CPU a request pays first for its own thread or process, size units
-	Switch   float64 // CPU per context switch, size units
-	Quantum  float64 // time slice when more threads are runnable than cores, model units
-	Event    float64 // non-blocking: CPU to handle a wait's completion event, size units
-	spec     string  // canonical form
+	Name     string   // iterative, thread-per-request, process-per-request, user-threads, pool or event-loop
+	Threads  int      // most requests holding a thread at once; 0: no limit
+	Blocking bool     // a waiting request keeps its thread (false: the event loop's non-blocking calls)
+	Create   float64  // CPU a request pays first for its own thread or process, size units
+	Switch   float64  // CPU per context switch, size units
+	Quantum  float64  // time slice when more threads are runnable than cores, model units
+	Event    float64  // non-blocking: CPU to handle a wait's completion event, size units
+	spec     string   // canonical form
+	given    []string // the parameters the parsed text gave (Parse)
+	schema   param.Schema
 }
 
 // Default costs, for a model unit of 10 ms.
@@ -170,9 +173,49 @@ func Parse(s string) (*Arch, error) {
 		if d.Name == c.Name {
 			v, _ := param.Bind(c, d.Schema)
 			a.spec = v.Canonical(d.Schema)
+			a.schema = d.Schema
 		}
 	}
+	a.given = c.Keys
 	return a, nil
+}
+
+// Calibrated returns a copy of a whose creation, switch and event costs
+// are create, sw and event, each only where a has that parameter and its
+// text left it at its default: a cost the spec gives stands. The real
+// backend measures these costs (calibrate: true in a spec).
+func (a *Arch) Calibrated(create, sw, event float64) *Arch {
+	c := *a
+	c.given = slices.Clone(a.given)
+	set := map[string]float64{}
+	for name, v := range map[string]float64{"create": create, "switch": sw, "event": event} {
+		has := slices.ContainsFunc(a.schema, func(p param.Param) bool { return p.Name == name })
+		if has && !slices.Contains(a.given, name) && v >= 0 && !math.IsInf(v, 0) {
+			set[name] = v
+		}
+	}
+	if len(set) == 0 {
+		return &c
+	}
+	if v, ok := set["create"]; ok {
+		c.Create = v
+	}
+	if v, ok := set["switch"]; ok {
+		c.Switch = v
+	}
+	if v, ok := set["event"]; ok {
+		c.Event = v
+	}
+	call, _ := param.Parse(a.spec) // a canonical form: cannot fail
+	for name, v := range set {
+		call.Args[name] = ftoa(v)
+		if !slices.Contains(c.given, name) {
+			c.given = append(c.given, name)
+		}
+	}
+	v, _ := param.Bind(call, c.schema) // values of the schema's kinds: cannot fail
+	c.spec = v.Canonical(c.schema)
+	return &c
 }
 
 // Entries lists the architectures, for `loadlab policies`.

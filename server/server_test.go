@@ -43,3 +43,32 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCalibrated: measured costs replace the defaults an architecture's
+// text left, never a cost it gave, nor one it has no parameter for.
+func TestCalibrated(t *testing.T) {
+	for _, c := range []struct{ spec, want string }{
+		{"thread-per-request", "thread-per-request(limit=0, create=0.0001, switch=0, quantum=0.4)"},
+		{"process-per-request(create=0.05)", "process-per-request(limit=0, create=0.05, switch=0, quantum=0.4)"},
+		{"event-loop(loops=2)", "event-loop(loops=2, event=0.003, switch=0, quantum=0.4)"},
+		{"pool(n=4, switch=0.001)", "pool(n=4, switch=0.001, quantum=0.4)"},
+		{"iterative", "iterative"},
+	} {
+		a, err := server.Parse(c.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := a.String()
+		got := a.Calibrated(0.0001, 0, 0.003)
+		if got.String() != c.want {
+			t.Errorf("%s calibrated: %s, want %s", c.spec, got, c.want)
+		}
+		if a.String() != before {
+			t.Errorf("%s: Calibrated changed its receiver to %s", c.spec, a)
+		}
+		again, err := server.Parse(got.String())
+		if err != nil || again.Create != got.Create || again.Switch != got.Switch || again.Event != got.Event {
+			t.Errorf("%s: the calibrated text %s parses to %+v, %v", c.spec, got, again, err)
+		}
+	}
+}

@@ -37,3 +37,33 @@ func threadTime() (d time.Duration, ok bool) {
 	}
 	return time.Duration(ts.Nano()), true
 }
+
+// waker is a sleep that another goroutine can cut short: ppoll(2) on an
+// eventfd with a timeout, as precise as nanosleep on a prepared thread.
+type waker struct{ fd int }
+
+func newWaker() (*waker, error) {
+	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	return &waker{fd: fd}, nil
+}
+
+// wake cuts the current or next sleep short.
+func (w *waker) wake() {
+	b := [8]byte{1}
+	_, _ = unix.Write(w.fd, b[:])
+}
+
+// sleep sleeps about d, or less if woken (it then clears the wake-up).
+func (w *waker) sleep(d time.Duration) {
+	ts := unix.NsecToTimespec(int64(d))
+	fds := []unix.PollFd{{Fd: int32(w.fd), Events: unix.POLLIN}}
+	if n, _ := unix.Ppoll(fds, &ts, nil); n > 0 {
+		var b [8]byte
+		_, _ = unix.Read(w.fd, b[:])
+	}
+}
+
+func (w *waker) close() { _ = unix.Close(w.fd) }

@@ -37,6 +37,13 @@ type Config struct {
 	// and has no waiting units to Take nor running ones to Preempt, but
 	// Withdraw takes any unit out of service at once.
 	Discipline string
+	// Arch, if set, makes the executor a server architecture (arch.go):
+	// units are requests with phases served by threads, Servers is the
+	// node's cores and Discipline stays fcfs (the threads share the cores
+	// as processor sharing would). Architectures emulate with the sleep
+	// kernel only, have no waiting units to Take nor running ones to
+	// Preempt or Withdraw, and do not change speed.
+	Arch *Arch
 	// MaxQueue bounds the units held at once, waiting and in service
 	// (default DefaultMaxQueue): Submit refuses one more with ErrQueueFull,
 	// so that a flood of work costs bounded memory. The agent reports a
@@ -111,6 +118,17 @@ func (c Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("executor: unknown discipline %q (have %s, %s)", c.Discipline, DisciplineFCFS, DisciplinePS)
+	}
+	if c.Arch != nil {
+		if c.Discipline != "" && c.Discipline != DisciplineFCFS {
+			return fmt.Errorf("executor: a server architecture schedules its threads itself: leave the discipline at fcfs, got %q", c.Discipline)
+		}
+		if c.Kernel != "" && c.Kernel != KernelSleep {
+			return fmt.Errorf("executor: server architectures emulate their cores with the sleep kernel only so far, got kernel %q", c.Kernel)
+		}
+		if err := c.Arch.validate(); err != nil {
+			return err
+		}
 	}
 	switch c.Kernel {
 	case "", KernelSleep, KernelHash, KernelMatmul:

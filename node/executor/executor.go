@@ -30,6 +30,11 @@ type Unit struct {
 	// Comp, if set, is the unit's own computation (CPU kernels only): the
 	// unit is done when it is, and its Progress follows its iterations.
 	Comp *Computation
+	// Phases, on a server architecture (Config.Arch), alternate CPU
+	// bursts and waits as workload.Job.Phases does: [cpu₀, wait₀, …,
+	// cpuₖ], bursts in size units adding up to Size, waits in model units
+	// (they do not scale with speed). nil: one burst of Size − Progress.
+	Phases []float64
 	// Access, if set with Uses > 0, is a use of a remote resource: the
 	// slot calls it Uses times per model unit of progress, at the progress
 	// points k/Uses, and the unit holds its server, making no progress,
@@ -84,6 +89,8 @@ type Executor struct {
 	psEps    float64     // work below this counts as done: 2 µs of rounding
 	psAbort  atomic.Bool // Close's ctx is done
 	psWake   atomic.Bool // the loop must re-plan: a unit was withdrawn, or Close aborts
+
+	arch *archState // a server architecture (Config.Arch; arch.go), or nil
 }
 
 // setRunning (e.mu held) changes the number of slots serving now.
@@ -134,6 +141,12 @@ func New(cfg Config) (*Executor, error) {
 		}
 		e.ipu = perNano * float64(cfg.TimeUnit)
 	}
+	if cfg.Arch != nil {
+		if err := e.newArch(now); err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
 	if cfg.Discipline == DisciplinePS {
 		e.live, e.psAt = 1, time.Now()
 		e.psEps = float64(2*time.Microsecond) / float64(cfg.TimeUnit)
@@ -173,6 +186,9 @@ func (e *Executor) Submit(u *Unit) error {
 		e.refused++
 		return ErrQueueFull
 	}
+	if e.arch != nil {
+		return e.archSubmit(u)
+	}
 	if e.cfg.Discipline == DisciplinePS {
 		e.psSubmit(u)
 		return nil
@@ -186,6 +202,9 @@ func (e *Executor) Submit(u *Unit) error {
 
 // heldLocked (e.mu held) is the number of units waiting and in service.
 func (e *Executor) heldLocked() int {
+	if e.arch != nil {
+		return len(e.arch.present)
+	}
 	if e.cfg.Discipline == DisciplinePS {
 		return len(e.psActive)
 	}
@@ -209,6 +228,10 @@ func (e *Executor) Load() load.State {
 }
 
 func (e *Executor) loadLocked(now time.Time) load.State {
+	if e.arch != nil {
+		q, r, w := e.archLoad()
+		return load.State{Queue: q, Running: r, Work: w, Servers: e.cfg.Servers, Speed: e.cfg.Speed}
+	}
 	if e.cfg.Discipline == DisciplinePS {
 		e.psAdvance(now)
 		l := load.State{Queue: len(e.psActive), Running: len(e.psActive), Servers: e.cfg.Servers, Speed: e.cfg.Speed}
@@ -239,6 +262,9 @@ func (e *Executor) progressAt(s *slot, now time.Time) float64 {
 func (e *Executor) Waiting() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.arch != nil {
+		return len(e.arch.waiting)
+	}
 	return len(e.queue)
 }
 
@@ -323,6 +349,16 @@ func (e *Executor) Jobs(out []UnitInfo) ([]UnitInfo, load.State) {
 	defer e.mu.Unlock()
 	now := time.Now()
 	l := e.loadLocked(now) // under PS this also serves the units up to now
+	if e.arch != nil {     // requests holding a thread first, then the others, each in arrival order
+		for _, held := range []bool{true, false} {
+			for _, r := range e.arch.present {
+				if r.holding == held {
+					out = append(out, UnitInfo{Unit: r.u, Running: held, Done: min(r.cpuDone, r.u.Size), Since: r.u.queued})
+				}
+			}
+		}
+		return out, l
+	}
 	if e.cfg.Discipline == DisciplinePS {
 		for _, j := range e.psActive {
 			out = append(out, UnitInfo{Unit: j.u, Running: true, Done: min(max(j.u.Size-j.rem, 0), j.u.Size), Since: j.start})
@@ -384,8 +420,8 @@ func (e *Executor) SetSpeed(speed float64) error {
 	if !(speed >= 0) || math.IsInf(speed, 0) {
 		return fmt.Errorf("executor: speed must be finite and at least 0, got %g", speed)
 	}
-	if e.cfg.Kernel != KernelSleep || e.cfg.Discipline != DisciplineFCFS {
-		return fmt.Errorf("executor: speed changes need the sleep kernel and FCFS, have %s and %s", e.cfg.Kernel, e.cfg.Discipline)
+	if e.cfg.Kernel != KernelSleep || e.cfg.Discipline != DisciplineFCFS || e.arch != nil {
+		return fmt.Errorf("executor: speed changes need the sleep kernel and FCFS slots, have %s and %s%s", e.cfg.Kernel, e.cfg.Discipline, e.archName())
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -425,6 +461,9 @@ func (e *Executor) Close(ctx context.Context) []*Unit {
 	}
 	e.closed = true
 	e.cond.Broadcast()
+	if e.arch != nil {
+		e.kickEngine()
+	}
 	e.mu.Unlock()
 
 	select {
@@ -434,6 +473,14 @@ func (e *Executor) Close(ctx context.Context) []*Unit {
 	}
 	e.mu.Lock()
 	e.aborting = true
+	if e.arch != nil {
+		e.archAbort(time.Now())
+		e.mu.Unlock()
+		<-e.exited
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.aborted
+	}
 	e.psAbort.Store(true)
 	e.psWake.Store(true)
 	left := e.queue
@@ -455,5 +502,10 @@ func (e *Executor) Close(ctx context.Context) []*Unit {
 func (e *Executor) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return Stats{Completed: e.completed, Refused: e.refused, BusyTime: e.busy, Lateness: e.late.summary(), Levels: e.levels.totals(time.Now())}
+	s := Stats{Completed: e.completed, Refused: e.refused, BusyTime: e.busy, Lateness: e.late.summary(), Levels: e.levels.totals(time.Now())}
+	if e.arch != nil {
+		c := e.arch.costs
+		s.Server = &c
+	}
+	return s
 }

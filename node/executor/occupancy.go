@@ -7,24 +7,28 @@ import (
 
 // Level is the executor's occupancy from At on: Held units (waiting or in
 // service) and Serving slots (under processor sharing, the servers the
-// units share: at most Config.Servers).
+// units share: at most Config.Servers; on a server architecture, the
+// threads executing: min(runnable, Servers)), and on a server
+// architecture the Threads its requests hold.
 type Level struct {
 	At      time.Time
 	Held    int
 	Serving int
+	Threads int
 }
 
-// occStep is a change of the units held and slots serving at at, in
-// nanoseconds since Executor.occBase on the monotonic clock (a step of the
-// wall clock during a point cannot reorder the log): 16 bytes, so that a
-// long point's log stays small.
+// occStep is a change of the units held, slots serving and threads held
+// at at, in nanoseconds since Executor.occBase on the monotonic clock (a
+// step of the wall clock during a point cannot reorder the log): 24 bytes,
+// so that a long point's log stays small.
 type occStep struct {
-	at            int64
-	held, serving int32
+	at                     int64
+	held, serving, threads int32
 }
 
-// maxOccSteps bounds an executor's occupancy log (32 MiB): about 700,000
-// units. A longer point loses its log (Occupancy reports it).
+// maxOccSteps bounds an executor's occupancy log (48 MiB): about 700,000
+// units, fewer with phases. A longer point loses its log (Occupancy
+// reports it).
 const maxOccSteps = 1 << 21
 
 // noteHeld (e.mu held) records that the units held changed by delta at at.
@@ -61,10 +65,10 @@ func (e *Executor) Occupancy() ([]Level, bool) {
 		return 0
 	})
 	out := make([]Level, 0, len(steps))
-	var held, serving int
+	var held, serving, threads int
 	for _, s := range steps {
-		held, serving = held+int(s.held), serving+int(s.serving)
-		l := Level{At: base.Add(time.Duration(s.at)), Held: held, Serving: serving}
+		held, serving, threads = held+int(s.held), serving+int(s.serving), threads+int(s.threads)
+		l := Level{At: base.Add(time.Duration(s.at)), Held: held, Serving: serving, Threads: threads}
 		if k := len(out); k > 0 && out[k-1].At.Equal(l.At) {
 			out[k-1] = l // changes at one instant: only where they end matters
 			continue

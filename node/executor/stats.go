@@ -18,6 +18,9 @@ type Stats struct {
 	// Levels[i] is the wall time exactly i slots were serving, since New:
 	// the time-in-state behind thread-level parallelism.
 	Levels []time.Duration
+	// Server is what a server architecture's threads cost here (nil
+	// without one).
+	Server *Costs
 }
 
 // TLP is the thread-level parallelism Σ i·cᵢ / (1 − c₀), where cᵢ is the

@@ -18,7 +18,10 @@ const (
 	flagLoad = 1 << 1
 	flagDone = 1 << 2
 	flagNote = 1 << 3
-	flagsAll = flagJob | flagLoad | flagDone | flagNote
+	// flagPhases: the job's phases follow its section (Job.Phases; only
+	// with flagJob), a u32 count and that many float64s.
+	flagPhases = 1 << 4
+	flagsAll   = flagJob | flagLoad | flagDone | flagNote | flagPhases
 )
 
 // Fixed-width parts of the sections, excluding their length-prefixed tails.
@@ -77,6 +80,9 @@ func check(m *Msg) string {
 		case !finite(j.Progress):
 			return fmt.Sprintf("job progress %v is not finite", j.Progress)
 		}
+		if r := checkPhases(j); r != "" {
+			return r
+		}
 	}
 	if l := m.Load; l != nil {
 		switch {
@@ -94,12 +100,41 @@ func check(m *Msg) string {
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
+// checkPhases returns why j's phases are not valid, or "" if they are (or
+// j has none): an odd count up to MaxPhases, each finite and ≥ 0, the
+// bursts adding up to the size (to rounding).
+func checkPhases(j *Job) string {
+	n := len(j.Phases)
+	if j.Phases == nil {
+		return ""
+	}
+	if n%2 == 0 || n > MaxPhases {
+		return fmt.Sprintf("job has %d phases: want an odd number (bursts around waits) up to %d", n, MaxPhases)
+	}
+	cpu := 0.0
+	for i, v := range j.Phases {
+		if !finite(v) || v < 0 {
+			return fmt.Sprintf("job phase %d is %v: want a finite number >= 0", i, v)
+		}
+		if i%2 == 0 {
+			cpu += v
+		}
+	}
+	if math.Abs(cpu-j.Size) > 1e-9*math.Max(1, math.Abs(j.Size)) {
+		return fmt.Sprintf("job phases' bursts add up to %v, but its size is %v", cpu, j.Size)
+	}
+	return ""
+}
+
 // payloadLen returns the payload size of a valid m.
 func payloadLen(m *Msg) uint64 {
 	n := uint64(1 + 4 + len(m.Data))
 	if j := m.Job; j != nil {
 		n += jobFixed + 4 + uint64(len(j.ReplyTo)) + 4 + uint64(len(j.State))
 		n += 3*4 + uint64(len(j.Checkpoint)+len(j.Code)+len(j.Resources)) + 4 + 4*uint64(len(j.Homes)) + 4
+		if j.Phases != nil {
+			n += 4 + 8*uint64(len(j.Phases))
+		}
 	}
 	if m.Load != nil {
 		n += loadFixed
@@ -170,6 +205,9 @@ func appendFrame(dst []byte, m *Msg, big int) (last []byte, pieces net.Buffers, 
 	var flags byte
 	if m.Job != nil {
 		flags |= flagJob
+		if m.Job.Phases != nil {
+			flags |= flagPhases
+		}
 	}
 	if m.Load != nil {
 		flags |= flagLoad
@@ -200,6 +238,12 @@ func appendFrame(dst []byte, m *Msg, big int) (last []byte, pieces net.Buffers, 
 			b = le.AppendUint32(b, uint32(h))
 		}
 		b = le.AppendUint32(b, j.Sum)
+		if j.Phases != nil {
+			b = le.AppendUint32(b, uint32(len(j.Phases)))
+			for _, v := range j.Phases {
+				b = le.AppendUint64(b, math.Float64bits(v))
+			}
+		}
 	}
 	if l := m.Load; l != nil {
 		b = le.AppendUint32(b, uint32(l.Queue))
@@ -298,6 +342,9 @@ func decodePayload(h header, p []byte, alias bool) (*Msg, error) {
 	if d.err == "" && flags&^flagsAll != 0 {
 		return nil, frameErrorf("unknown payload flags %#02x", flags)
 	}
+	if d.err == "" && flags&flagPhases != 0 && flags&flagJob == 0 {
+		return nil, frameErrorf("%s message: phases without a job", h.typ)
+	}
 	if flags&flagJob != 0 {
 		j := new(Job)
 		j.ID = int64(d.u64("job id"))
@@ -315,6 +362,12 @@ func decodePayload(h header, p []byte, alias bool) (*Msg, error) {
 		j.Resources = d.bytes("job resources", alias)
 		j.Homes = d.int32s("job homes")
 		j.Sum = d.u32("job checksum")
+		if flags&flagPhases != 0 {
+			j.Phases = d.float64s("job phases", MaxPhases)
+			if d.err == "" && j.Phases == nil {
+				d.err = "job phases section with no phase"
+			}
+		}
 		m.Job = j
 	}
 	if flags&flagLoad != 0 {
@@ -435,6 +488,28 @@ func (d *decoder) int32s(what string) []int32 {
 	out := make([]int32, n)
 	for i := range out {
 		out[i] = int32(d.u32(what))
+	}
+	return out
+}
+
+// float64s reads a u32 count, at most limit, and that many float64s,
+// checking the count against what remains first. An empty result is nil.
+func (d *decoder) float64s(what string, limit int) []float64 {
+	n := d.u32Of(what, " count")
+	if d.err != "" || n == 0 {
+		return nil
+	}
+	if uint64(n) > uint64(limit) {
+		d.err = fmt.Sprintf("%s count %d exceeds the limit of %d", what, n, limit)
+		return nil
+	}
+	if rest := len(d.b) - d.off; uint64(n)*8 > uint64(rest) {
+		d.err = fmt.Sprintf("%s count %d exceeds the %d bytes remaining", what, n, rest)
+		return nil
+	}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = d.f64(what)
 	}
 	return out
 }

@@ -60,6 +60,9 @@ func roundTripCases() []struct {
 		{"error", &Msg{Type: TypeError, ID: 9, From: -1, Data: []byte("refused: queue full — 満杯")}},
 		{"error empty", &Msg{Type: TypeError, ID: 9, From: 4}},
 		{"submit", &Msg{Type: TypeSubmit, ID: 1, From: -1, Job: job}},
+		{"submit with phases", &Msg{Type: TypeSubmit, ID: 2, From: -1, Job: &Job{ID: 1, Size: 1.5, Phases: []float64{0.5, 2, 1}}}},
+		{"submit with phases only a burst", &Msg{Type: TypeSubmit, ID: 2, From: -1, Job: &Job{ID: 1, Size: 0.25, Phases: []float64{0.25}}}},
+		{"submit with phases starting blocked", &Msg{Type: TypeSubmit, ID: 2, From: -1, Job: &Job{ID: 1, Size: 1, Phases: []float64{0, 3, 1}}}},
 		{"submit empty state", &Msg{Type: TypeSubmit, ID: 2, From: -1, Job: &Job{ID: 1, Size: 1, State: []byte{}}}},
 		{"submit unicode reply-to", &Msg{Type: TypeSubmit, ID: 3, Job: &Job{ID: 1, Size: 1, ReplyTo: "gënératør-😀:80"}}},
 		{"ack", &Msg{Type: TypeAck, ID: math.MaxUint64, From: math.MaxInt32}},
@@ -153,6 +156,12 @@ func TestAppendRejects(t *testing.T) {
 		{"NaN size", &Msg{Type: TypeSubmit, Job: &Job{Size: math.NaN()}}, "job size NaN is not finite"},
 		{"Inf arrival", &Msg{Type: TypeSubmit, Job: &Job{Arrival: math.Inf(1)}}, "job arrival +Inf is not finite"},
 		{"NaN progress", &Msg{Type: TypeTransfer, Job: &Job{Progress: math.NaN()}}, "job progress NaN is not finite"},
+		{"empty phases", &Msg{Type: TypeSubmit, Job: &Job{Size: 1, Phases: []float64{}}}, "job has 0 phases: want an odd number"},
+		{"even phases", &Msg{Type: TypeSubmit, Job: &Job{Size: 1, Phases: []float64{1, 2}}}, "job has 2 phases: want an odd number"},
+		{"too many phases", &Msg{Type: TypeSubmit, Job: &Job{Size: 0, Phases: make([]float64, MaxPhases+2)}}, "up to 20001"},
+		{"negative wait", &Msg{Type: TypeSubmit, Job: &Job{Size: 1, Phases: []float64{1, -1, 0}}}, "job phase 1 is -1: want a finite number >= 0"},
+		{"NaN burst", &Msg{Type: TypeSubmit, Job: &Job{Size: 1, Phases: []float64{math.NaN()}}}, "job phase 0 is NaN"},
+		{"phases off size", &Msg{Type: TypeSubmit, Job: &Job{Size: 2, Phases: []float64{1, 5, 0.5}}}, "bursts add up to 1.5, but its size is 2"},
 		{"Inf work", &Msg{Type: TypeLoad, Load: &Load{Work: math.Inf(-1)}}, "load work -Inf is not finite"},
 		{"message without note", &Msg{Type: TypeMessage}, "message without note"},
 		{"NaN note", &Msg{Type: TypeMessage, Note: &Note{Value: math.NaN()}}, "note value NaN is not finite"},
@@ -188,6 +197,17 @@ func rawFrame(version byte, typ Type, payload []byte) []byte {
 func submitPayload() []byte {
 	f, _ := Append(nil, &Msg{Type: TypeSubmit, Job: &Job{ID: 1, Size: 1}})
 	return f[headerLen:]
+}
+
+// withPhases turns the submit payload sub (submitPayload) into one with a
+// phases section made of parts, before the data length.
+func withPhases(sub []byte, parts ...[]byte) []byte {
+	p := bytes.Clone(sub[:len(sub)-4])
+	p[0] |= flagPhases
+	for _, x := range parts {
+		p = append(p, x...)
+	}
+	return append(p, sub[len(sub)-4:]...)
 }
 
 func patch(p []byte, off int, v []byte) []byte {
@@ -240,7 +260,14 @@ func TestDecodeMalformed(t *testing.T) {
 		{"checksum cut", rawFrame(Version, TypeSubmit, sub[:75]), false, "job checksum truncated"},
 		{"data length -1", rawFrame(Version, TypeAck, append([]byte{0}, u32(math.MaxUint32)...)), false, "data length 4294967295 exceeds"},
 		{"trailing garbage", rawFrame(Version, TypeSubmit, append(bytes.Clone(sub), 0)), false, "1 bytes of trailing garbage"},
-		{"unknown flags", rawFrame(Version, TypeAck, []byte{16, 0, 0, 0, 0}), false, "unknown payload flags"},
+		{"unknown flags", rawFrame(Version, TypeAck, []byte{32, 0, 0, 0, 0}), false, "unknown payload flags"},
+		{"phases without a job", rawFrame(Version, TypeAck, []byte{flagPhases, 0, 0, 0, 0}), false, "phases without a job"},
+		{"phases count 0", rawFrame(Version, TypeSubmit, withPhases(sub, u32(0))), false, "job phases section with no phase"},
+		{"phases count over the limit", rawFrame(Version, TypeSubmit, withPhases(sub, u32(MaxPhases+2))), false, "job phases count 20003 exceeds the limit of 20001"},
+		{"phases count past the end", rawFrame(Version, TypeSubmit, withPhases(sub, u32(3), f64(1))), false, "job phases count 3 exceeds the 12 bytes remaining"},
+		{"phases even", rawFrame(Version, TypeSubmit, withPhases(sub, u32(2), f64(1), f64(0))), false, "job has 2 phases"},
+		{"phases NaN", rawFrame(Version, TypeSubmit, withPhases(sub, u32(1), f64(math.NaN()))), false, "job phase 0 is NaN"},
+		{"phases off size", rawFrame(Version, TypeSubmit, withPhases(sub, u32(3), f64(0.5), f64(1), f64(0.25))), false, "bursts add up to 0.75, but its size is 1"},
 		{"message without note", rawFrame(Version, TypeMessage, []byte{0, 0, 0, 0, 0}), false, "message without note"},
 		{"note without value", rawFrame(Version, TypeMessage, []byte{flagNote, 1}), false, "note value truncated"},
 		{"note cut in its value", rawFrame(Version, TypeMessage, []byte{flagNote, 1, 0, 0, 0}), false, "note value truncated"},

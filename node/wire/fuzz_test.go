@@ -26,6 +26,8 @@ func fuzzSeeds() map[string][]byte {
 	sub := enc(&Msg{Type: TypeSubmit, ID: 1, From: -1, Job: job})
 	return map[string][]byte{
 		"valid-submit":     sub,
+		"valid-phases":     enc(&Msg{Type: TypeSubmit, ID: 2, From: -1, Job: &Job{ID: 4, Size: 1.5, ReplyTo: "127.0.0.1:1", Phases: []float64{0.5, 2, 1}}}),
+		"bad-phases-sum":   patch(enc(&Msg{Type: TypeSubmit, ID: 2, Job: &Job{ID: 4, Size: 1.5, Phases: []float64{0.5, 2, 1}}}), headerLen+1+16, f64(2)),
 		"valid-ack":        enc(&Msg{Type: TypeAck, ID: 1, From: 2}),
 		"valid-load":       enc(&Msg{Type: TypeLoad, ID: 2, From: 2, Load: &Load{Queue: 3, Running: 1, Servers: 1, Work: 2.5, Speed: 1, Seq: 4, SentUnixNano: 5}}),
 		"valid-completion": enc(&Msg{Type: TypeCompletion, From: 2, Done: &Completion{JobID: 3, Node: 2, Failed: true, Reason: "ü"}}),

@@ -11,8 +11,15 @@ import (
 // the work unit's segments to Job (Checkpoint, Code, Resources, Homes and
 // their checksum), TypeFetch for code on demand, TypeAccess for remote
 // uses of a resource, TypePage for state sent apart from its unit, and
-// Completion.Result.
+// Completion.Result. Job.Phases came later within version 3, as an
+// optional section behind a payload flag of its own: a frame without
+// phases is byte for byte what it was, and a decoder from before them
+// refuses a frame with phases as having unknown payload flags.
 const Version = 3
+
+// MaxPhases is the most entries a job's Phases may have: ten thousand
+// waits with a burst on either side (workload.MaxCalls).
+const MaxPhases = 2*10_000 + 1
 
 // DefaultMaxFrame is the number of payload bytes accepted by default.
 const DefaultMaxFrame = 8 << 20
@@ -83,6 +90,12 @@ type Job struct {
 	Resources  []byte  // resources moved or copied with the unit, in the order of its resource segment
 	Homes      []int32 // per resource of the unit's segment, the node that holds it (-1: bound here)
 	Sum        uint32  // CRC-32C of the segments, written by Job.Seal, checked by Job.Verify
+
+	// Phases, for a job that blocks, alternate CPU bursts and waits as
+	// workload.Job.Phases does: [cpu₀, wait₀, cpu₁, …, cpuₖ], an odd
+	// number of finite entries ≥ 0 (at most MaxPhases) whose bursts add
+	// up to Size. nil: one burst of Size.
+	Phases []float64
 }
 
 // Load is a node's load report.
