@@ -699,6 +699,9 @@ func (s *Spec) validate() error {
 				return s.errAt([]string{"kernel"}, "backend %s: server architectures (%s) run on agents with the sleep kernel only so far (their cores are emulated): use kernel: sleep", s.Backends[real], arch)
 			}
 		}
+		if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) && real >= 0 {
+			return s.errAt(append(path, "dispatch"), "backend %s: %s binds tasks late, which runs in the simulator only so far: use backend sim, or binding=early", s.Backends[real], d)
+		}
 		if cp, _ := p.client(s); cp != nil && real >= 0 {
 			return s.errAt(append(path, "client"), "backend %s: client policies run in the simulator only so far: use backend sim", s.Backends[real])
 		}
@@ -801,11 +804,14 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	arch, _ := p.server(s) // parsed once already
 	probe.Server = arch
 	probe.Client, _ = p.client(s)
-	if arch != nil || probe.Client != nil { // what goes with an architecture (without one, these were checked above)
+	if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
+		probe.Dispatch = d // late binding: what goes with it is checked with it
+	}
+	if arch != nil || probe.Client != nil || probe.Dispatch != nil { // what goes with an architecture (without one, these were checked above)
 		probe.Faults = p.faults(s)
 		probe.Migrate, _ = policy.Builtin().Migrate(p.Migrate)
 	}
-	if arch != nil && p.units(s) != nil {
+	if (arch != nil || probe.Dispatch != nil) && p.units(s) != nil {
 		probe.Platforms = nodePlatforms(s.Platforms, max(s.Nodes, 1))
 		if probe.Platforms == nil {
 			probe.Platforms = []string{""}
@@ -831,6 +837,9 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 		}
 		if fe.Field == "server" && p.Server == "" && s.Server == "" {
 			where = path // the row runs jobs with phases on plain servers
+		}
+		if fe.Field == "dispatch" {
+			where = append(path, "dispatch")
 		}
 		return s.errAt(where, "%v", fe.Err)
 	}

@@ -112,6 +112,9 @@ func TestSpecErrors(t *testing.T) {
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nclient: redundant\nbackend: local\n", "policies[0].client: backend local: client policies run in the simulator only"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads: [{tasks: 4}]\nbackend: local\n", "t.yaml:3: workloads[0].tasks: requests with tasks run in the simulator only"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads: [{tasks: -4}]\n", "workload tasks: must be between 1"},
+		{"loads: [0.5]\npolicies: [{dispatch: \"batch(binding=late)\"}]\nbackend: local\n", "t.yaml:2: policies[0].dispatch: backend local: batch(d=2, binding=late) binds tasks late, which runs in the simulator only"},
+		{"loads: [0.5]\npolicies: [{dispatch: \"batch(binding=late)\"}]\ndiscipline: ps\n", "t.yaml:3: discipline: batch(d=2, binding=late) binds tasks late: a reservation waits its turn in a FCFS queue"},
+		{"loads: [0.5]\npolicies: [{dispatch: \"batch(binding=late)\", client: \"hedge(after=1)\"}]\n", "binds tasks late, which client policies do not run beside yet"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nserver: iterative\nbackend: local\nkernel: hash\n", "t.yaml:5: kernel: backend local: server architectures (iterative) run on agents with the sleep kernel only"},
 		{"loads: [0.5]\npolicies: [{dispatch: random, migrate: sender.threshold}]\nserver: iterative\nbackend: local\n", "t.yaml:3: server: migration policies"},
 	} {

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/loadlab/loadlab/policy"
@@ -34,5 +35,38 @@ func TestBatch(t *testing.T) {
 		if !slices.Equal(got, probed[:3]) {
 			t.Errorf("request %d: tasks on %v, the least loaded probed are %v", r, got, probed[:3])
 		}
+	}
+}
+
+// TestBatchLate checks late binding: a Reserver naming d·k distinct nodes
+// per request without probing them, and a clear error for a binding it
+// does not know.
+func TestBatchLate(t *testing.T) {
+	reg := policy.Builtin()
+	spec, err := reg.Dispatch("batch(d=2, binding=late)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !policy.Reserves(spec) {
+		t.Fatal("batch(binding=late) does not reserve")
+	}
+	if early, _ := reg.Dispatch("batch(d=2)"); policy.Reserves(early) {
+		t.Error("batch(binding=early) reserves")
+	}
+	v := newView(t, policy.None, queues(7, 0, 5, 1, 6, 2, 4, 3))
+	for _, tc := range []struct{ tasks, want int }{{3, 6}, {1, 2}, {5, 8}} {
+		r := spec.New(policy.Env{Nodes: 8, Servers: 1, Node: policy.None, Tasks: tc.tasks}).(policy.Reserver)
+		v.rounds = nil
+		got := r.Reserve(v, &policy.Job{Job: workload.Job{ID: 1}}, nil)
+		if len(got) != tc.want || len(v.rounds) != 0 {
+			t.Errorf("%d tasks: reservations on %v after probe rounds %v, want %d distinct nodes and no probe", tc.tasks, got, v.rounds, tc.want)
+		}
+		slices.Sort(got)
+		if len(slices.Compact(got)) != len(got) {
+			t.Errorf("%d tasks: reservations on %v, want distinct nodes", tc.tasks, got)
+		}
+	}
+	if _, err := reg.Dispatch("batch(binding=lazy)"); err == nil || !strings.Contains(err.Error(), `binding: want early or late, got "lazy"`) {
+		t.Errorf("binding=lazy: error %v", err)
 	}
 }

@@ -135,6 +135,9 @@ func (m Model) ValidateSettings() error {
 	if err := m.validateRequests(); err != nil {
 		return err
 	}
+	if err := m.validateLate(); err != nil {
+		return err
+	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
 		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)
 	}
@@ -169,6 +172,31 @@ func (m Model) validateServer() error {
 		return Errorf("server", "faults are not yet modelled for server architectures: leave faults out with server %s", m.Server)
 	case len(m.Platforms) > 0:
 		return Errorf("server", "work units (platforms) do not yet run on server architectures: leave platforms out with server %s", m.Server)
+	}
+	return nil
+}
+
+// validateLate checks that a dispatch strategy that binds tasks late
+// (policy.Reserver) has what its model needs: FCFS servers, no server
+// architecture, client policy, faults, work units or migration.
+func (m Model) validateLate() error {
+	if m.Dispatch == nil || !policy.Reserves(m.Dispatch) {
+		return nil
+	}
+	d := m.Dispatch.String()
+	switch {
+	case m.Discipline != "fcfs":
+		return Errorf("discipline", "%s binds tasks late: a reservation waits its turn in a FCFS queue; use discipline: fcfs", d)
+	case m.Server != nil:
+		return Errorf("server", "%s binds tasks late, which server architectures do not model yet: leave server out", d)
+	case m.Client != nil:
+		return Errorf("client", "%s binds tasks late, which client policies do not run beside yet: leave client out", d)
+	case len(m.Faults) > 0:
+		return Errorf("faults", "%s binds tasks late, which faults do not model yet (a reservation on a dead node): leave faults out", d)
+	case len(m.Platforms) > 0:
+		return Errorf("dispatch", "%s binds tasks late, which work units do not run beside: leave units out", d)
+	case m.Migrate != nil && m.Migrate.String() != "none":
+		return Errorf("dispatch", "%s binds tasks late, which migration policies do not run beside: use migrate: none", d)
 	}
 	return nil
 }

@@ -1,11 +1,16 @@
 package sim
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
+	"github.com/loadlab/loadlab/workload"
 )
 
 // TestClientPolicies holds the client policies to what they are for, on
@@ -56,4 +61,53 @@ func TestClientPolicies(t *testing.T) {
 type resultT struct {
 	p99, copies, goodput float64
 	failed, issued, done int64
+}
+
+// TestLateBinding holds batch sampling with late binding (Sparrow) to what
+// it does: d·k reservations per request, every request completed once,
+// also with fewer nodes than tasks and no latency, and a mean response
+// below early binding's at high load, where reservations bind to whichever
+// queue frees first. A model it cannot run is refused.
+func TestLateBinding(t *testing.T) {
+	reg := policy.Builtin()
+	none, _ := reg.Migrate("none")
+	run := func(dispatch string, nodes int, load, latency float64) results.Result {
+		t.Helper()
+		ds, err := reg.Dispatch(dispatch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := workload.New(workload.Config{Size: "exp(mean=1)", Tasks: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{Model: scenario.Model{Nodes: nodes, Load: load, Jobs: 40_000, Warmup: 4000, Seed: 5, Workload: w, Dispatch: ds, Migrate: none}, Costs: Costs{Latency: latency}}
+		r, err := Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatalf("%s on %d nodes: %v", dispatch, nodes, err)
+		}
+		if r.JobsIssued != int64(cfg.Jobs) || r.JobsCompleted != r.JobsIssued {
+			t.Errorf("%s on %d nodes, latency %g: issued %d completed %d failed %d", dispatch, nodes, latency, r.JobsIssued, r.JobsCompleted, r.JobsFailed)
+		}
+		return r
+	}
+	early := run("batch(d=2)", 20, 0.8, 0.01)
+	late := run("batch(d=2, binding=late)", 20, 0.8, 0.01)
+	t.Logf("ρ = 0.8, 20 nodes, 4 tasks: early %.3f ± %.3f, late %.3f ± %.3f", early.MeanResponse, early.CI95HalfWidth, late.MeanResponse, late.CI95HalfWidth)
+	if !(late.MeanResponse+late.CI95HalfWidth < early.MeanResponse-early.CI95HalfWidth) {
+		t.Errorf("late binding %.3f ± %.3f, early %.3f ± %.3f: want late clearly below", late.MeanResponse, late.CI95HalfWidth, early.MeanResponse, early.CI95HalfWidth)
+	}
+	if late.ProbesPerJob != 8 {
+		t.Errorf("late binding: %v reservations per request, want d·k = 8", late.ProbesPerJob)
+	}
+	run("batch(d=2, binding=late)", 2, 0.5, 0.01) // two nodes for four tasks: several reservations each
+	run("batch(d=1, binding=late)", 8, 0.5, 0)    // no round trip: a reservation binds as it reaches a server
+
+	ds, _ := reg.Dispatch("batch(binding=late)")
+	cp, _ := client.Parse("hedge(after=2)")
+	w, _ := workload.New(workload.Config{Size: "exp(mean=1)", Tasks: 2})
+	cfg := Config{Model: scenario.Model{Nodes: 4, Load: 0.5, Jobs: 100, Workload: w, Dispatch: ds, Migrate: none, Client: cp}}
+	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "binds tasks late") {
+		t.Errorf("late binding with a client policy: error %v, want a refusal", err)
+	}
 }

@@ -15,6 +15,7 @@ type job struct {
 	end       float64       // FCFS: completion time while in service; PS: finish tag in virtual time
 	overhead  bool          // a pseudo-job that stands for CPU spent on probes or transfers
 	migrating bool          // pre-copy live rounds under way (Config.Units): it stays here, running, until they end
+	reserve   bool          // a reservation of late binding (latebind.go): it queues as a job and stands for a task to come
 	sender    policy.NodeID // the node that last transferred it (Faults: where a transfer to a dead node returns)
 	phase     int16         // server architectures: the index of its current phase in Phases (see threads; workload.MaxCalls keeps it in range)
 

@@ -27,7 +27,7 @@ type task struct {
 	proto   workload.Job // what a new copy is made from
 	copies  []int32      // slots of its copies in the system
 	sent    int          // copies sent in this attempt
-	attempt int          // 1, 2, …
+	attempt int          // 1, 2, …; 0: not sent yet (late binding: waiting for a reservation)
 	retry   bool         // a retry is scheduled
 	done    bool
 }
@@ -49,7 +49,12 @@ func (c *cluster) arriveRequest(j int32) {
 	}
 	r.size += jb.Size
 	t := &r.tasks[jb.Task]
-	t.proto, t.attempt = jb, 1
+	t.proto = jb
+	if c.late != nil {
+		c.reserve(jb, r, j)
+		return
+	}
+	t.attempt = 1
 	c.sendCopies(jb.ID, r, t, j)
 }
 

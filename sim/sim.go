@@ -39,6 +39,8 @@ type cluster struct {
 	moreTasks  bool               // it is a later task of a request issued already
 	placing    []int32            // scratch: the copies sendCopies places
 	reqs       map[int64]*request // requests with tasks or a client policy, until their last copy is gone; nil: none have
+	late       policy.Reserver    // the dispatcher, if it binds tasks late (latebind.go)
+	reserved   []policy.NodeID    // scratch: the nodes of a request's reservations
 	issued     int64
 	done       int64
 
@@ -238,6 +240,7 @@ func newCluster(cfg Config) *cluster {
 	c.dispatcher = cfg.Dispatch.New(env)
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)
+	c.late, _ = c.dispatcher.(policy.Reserver)
 	c.migrators = make([]policy.Migrator, n)
 	c.views = make([]view, n+1)
 	c.replyWatch = make([]policy.ReplyWatcher, n+1)
@@ -266,7 +269,7 @@ func newCluster(cfg Config) *cluster {
 			c.schedule(event{t: cfg.Gossip, kind: evGossip, node: -1})
 		}
 	}
-	if cfg.Client != nil || cfg.Workload.Tasks() > 1 {
+	if cfg.Client != nil || cfg.Workload.Tasks() > 1 || c.late != nil {
 		c.reqs = map[int64]*request{}
 	}
 	c.m.init(cfg)
@@ -669,6 +672,9 @@ func (c *cluster) depart(id int32) error {
 		if c.reqs == nil {
 			c.done++
 			c.m.led.Complete(c.now, jb.ID, jb.Arrival, jb.Size/n.speed, blocked, jb.Size)
+		} else if jb.reserve {
+			c.bind(id, n, j)
+			return nil
 		} else {
 			c.copyDone(j, n.speed, blocked)
 		}
