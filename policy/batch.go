@@ -7,7 +7,7 @@ import (
 )
 
 var batchInfo = Info{
-	Name:   "batch",
+	Name: "batch",
 	Params: param.Schema{{Name: "d", Kind: param.Int, Default: "2", Doc: "nodes probed per task"},
 		{Name: "binding", Kind: param.Word, Default: "early", Doc: "early: place the tasks on the probed nodes least loaded; late: put a reservation on each probed node, and a node whose reservation reaches a free server fetches the request's next task (one round trip), or nothing once all are running"}},
 	Doc: "batch sampling for requests of k tasks: probe d·k distinct random nodes once per request and place its k tasks on the k least loaded (one task per node while there are nodes enough); with k = 1 it is pod(d). With binding=late, Sparrow's late binding",
