@@ -20,6 +20,10 @@ var noneInfo = Info{
 
 type none struct{ Base }
 
+// Inert says that none never acts: a backend may skip calling it (the
+// simulator does, as jobs arrive and depart).
+func (none) Inert() {}
+
 func newNone(param.Values) (MigrateBuilder, error) {
 	return func(Env) Migrator { return none{} }, nil
 }

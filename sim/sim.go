@@ -40,6 +40,7 @@ type cluster struct {
 	placing    []int32            // scratch: the copies sendCopies places
 	reqs       map[int64]*request // requests with tasks or a client policy, until their last copy is gone; nil: none have
 	late       policy.Reserver    // the dispatcher, if it binds tasks late (latebind.go)
+	inert      bool               // the migration policy never acts (inert): its calls are skipped
 	reserved   []policy.NodeID    // scratch: the nodes of a request's reservations
 	issued     int64
 	done       int64
@@ -253,6 +254,7 @@ func newCluster(cfg Config) *cluster {
 		c.pollWatch[i], _ = c.migrators[i].(policy.PollWatcher)
 	}
 	c.views[n] = view{c: c, self: policy.None, rng: workload.Stream(cfg.Seed, "dispatch")}
+	_, c.inert = c.migrators[0].(inert)
 	c.replyWatch[n], _ = c.dispatcher.(policy.ReplyWatcher)
 	if cfg.Gossip > 0 {
 		c.board, c.boardAt = make([]policy.Load, n), make([]float64, n)
@@ -275,6 +277,10 @@ func newCluster(cfg Config) *cluster {
 	c.m.init(cfg)
 	return c
 }
+
+// inert is a migration policy that never acts (policy none), whose
+// calls on arrivals and departures the simulator skips.
+type inert interface{ Inert() }
 
 func (c *cluster) schedule(e event) {
 	c.seq++
@@ -411,6 +417,10 @@ func (c *cluster) place(j int32) {
 // deliver hands job j to node id's migration policy and carries out its
 // decision.
 func (c *cluster) deliver(id policy.NodeID, j int32) {
+	if c.inert && c.jobs[j].Hops == 0 {
+		c.enqueue(id, j) // what the policy would say: keep it
+		return
+	}
 	if c.isDead(id) {
 		c.bounce(id, j)
 		return
@@ -688,8 +698,10 @@ func (c *cluster) depart(id int32) error {
 		return nil
 	}
 	c.changed(policy.NodeID(id))
-	c.rounds = 0
-	c.act(policy.NodeID(id), c.migrators[id].Departed(&c.views[id]))
+	if !c.inert {
+		c.rounds = 0
+		c.act(policy.NodeID(id), c.migrators[id].Departed(&c.views[id]))
+	}
 	if c.idleWatch != nil && n.idle() {
 		c.idleWatch.Idle(&c.views[len(c.nodes)], policy.NodeID(id))
 	}
