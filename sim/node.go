@@ -221,24 +221,27 @@ func (n *node) start(jobs []job, j int32, now float64) {
 
 // admit adds job j at time now (the node must be advanced): it starts at
 // once if a server is free (FCFS) or always (PS); overhead jumps the line.
-func (n *node) admit(jobs []job, j int32, now float64) {
+// It reports whether the node is a server architecture (its threads may
+// have changed).
+func (n *node) admit(jobs []job, j int32, now float64) (threaded bool) {
 	if !jobs[j].overhead {
 		n.nReal++
 		n.work += jobs[j].left * jobs[j].inflation(n.speed)
 	}
 	if n.th != nil {
 		n.admitThread(jobs, j, now)
-		return
+		return true
 	}
 	if n.ps || len(n.running) < n.servers {
 		n.start(jobs, j, now)
-		return
+		return false
 	}
 	if jobs[j].overhead {
 		n.waiting.pushFront(j)
 	} else {
 		n.waiting.pushBack(j)
 	}
+	return false
 }
 
 // complete removes the job in service at position i and, under FCFS,

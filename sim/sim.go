@@ -464,8 +464,7 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	if c.cfg.Units != nil {
 		c.settle(id, j)
 	}
-	n.admit(c.jobs, j, c.now)
-	if n.th != nil {
+	if n.admit(c.jobs, j, c.now) {
 		c.threadsChanged(n)
 	}
 	c.occupied(int32(id), n)
