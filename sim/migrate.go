@@ -100,9 +100,11 @@ func (c *cluster) settle(id policy.NodeID, j int32) {
 		platform = c.cfg.Platforms[id]
 	}
 	f, _ := c.cfg.Units.Platforms().Speed(c.cfg.Units.Unit(jb.Class).Code, platform)
-	jb.factor = f
 	if f == 1 {
-		jb.factor = 0
+		f = 0
+	}
+	if f != 0 || jb.u != nil {
+		jb.unit().factor = f
 	}
 }
 
@@ -153,7 +155,8 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	}
 	live := cost.Total - cost.Downtime
 	if cost.Method == workload.PreCopy && present && live > 0 {
-		jb.migrating, jb.downtime, jb.toRemote = true, cost.Downtime, plan.RemoteTime
+		jb.migrating = true
+		jb.unit().downtime, jb.u.toRemote = cost.Downtime, plan.RemoteTime
 		c.schedule(event{t: c.now + delay + live, kind: evStop, node: int32(from), from: int32(to), job: j, msg: policy.Message{Value: float64(jb.ID)}})
 		c.charge(from, running)
 		return true
@@ -187,8 +190,9 @@ func (c *cluster) charge(from policy.NodeID, running bool) {
 func (c *cluster) send(to policy.NodeID, j int32, delay, remote float64) {
 	jb := &c.jobs[j]
 	jb.Hops++
-	jb.remote = remote
-	jb.factor = 0
+	if remote != 0 || jb.u != nil {
+		jb.unit().remote, jb.u.factor = remote, 0
+	}
 	if delay <= 0 {
 		c.deliver(to, j)
 		return
@@ -211,5 +215,5 @@ func (c *cluster) stop(from, to policy.NodeID, j int32, id int64) {
 	c.occupied(int32(from), n)
 	c.nh.set(int32(from), n.nextCompletion(c.jobs))
 	c.changed(from)
-	c.send(to, j, jb.downtime, jb.toRemote)
+	c.send(to, j, jb.u.downtime, jb.u.toRemote)
 }

@@ -19,11 +19,24 @@ type job struct {
 	sender    policy.NodeID // the node that last transferred it (Faults: where a transfer to a dead node returns)
 	phase     int16         // server architectures: the index of its current phase in Phases (see threads; workload.MaxCalls keeps it in range)
 
-	// Work units (Config.Units) only; zero otherwise.
+	u *unitState // work units (Config.Units) only; nil otherwise, and for a unit that runs as a plain job would
+}
+
+// unitState is what a work unit adds to a job (Config.Units). It stays out
+// of the job, which every arrival zeroes.
+type unitState struct {
 	factor   float64 // speed factor of its kernel on this node's platform (interpreter tier < 1); 0 means 1
 	remote   float64 // time per unit of progress spent in remote accesses (global references)
 	downtime float64 // with migrating: the final stop-and-copy that follows the rounds
 	toRemote float64 // with migrating: remote once it has moved
+}
+
+// unit returns the job's unit state, made on first use.
+func (jb *job) unit() *unitState {
+	if jb.u == nil {
+		jb.u = &unitState{}
+	}
+	return jb.u
 }
 
 // inflation is how many units of the node's work one unit of the job's
@@ -32,14 +45,15 @@ type job struct {
 // global reference (at speed s a unit of progress takes 1/(s·factor) +
 // remote, as workload.ResourcePlan documents).
 func (jb *job) inflation(speed float64) float64 {
-	if jb.factor == 0 && jb.remote == 0 {
+	u := jb.u
+	if u == nil || (u.factor == 0 && u.remote == 0) {
 		return 1
 	}
-	f := jb.factor
+	f := u.factor
 	if f == 0 {
 		f = 1
 	}
-	return 1/f + speed*jb.remote
+	return 1/f + speed*u.remote
 }
 
 // deque is a ring buffer of job slots (FCFS waiting line).
