@@ -18,6 +18,7 @@ import (
 
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
@@ -68,6 +69,10 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	if p.Tasks == 1 {
 		p.Tasks = 0 // the default: keeps the keys of points stored before tasks
 	}
+	p.Front = m.Front.String()
+	if d := m.Workload.Response(); d != nil {
+		p.Response = d.String()
+	}
 	p.Costs = costs.String()
 	p.Key = PointKey(p)
 	return Point{Point: p, Model: m, CostModel: costs}
@@ -99,6 +104,7 @@ type row struct {
 	faults []fault.Fault
 	server *server.Arch   // nil: none
 	client *client.Policy // nil: none
+	front  *front.Front   // nil: none
 	config string         // what the row's points record of it, for finding rows that differ only in name
 }
 
@@ -174,7 +180,11 @@ func (s *Spec) expand() (*expansion, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp}
+		fe, err := p.front(s)
+		if err != nil {
+			return nil, err
+		}
+		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp, front: fe}
 		units := ""
 		if r.units != nil {
 			units = canonicalUnits(*r.units)
@@ -186,7 +196,7 @@ func (s *Spec) expand() (*expansion, error) {
 				r.models = append(r.models, u)
 			}
 		}
-		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch), clientString(cp)}, "\x00")
+		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch), clientString(cp), fe.String()}, "\x00")
 		e.rows = append(e.rows, r)
 		for b, backend := range s.Backends {
 			e.labelAt[s.label(p.Name, backend)] = [2]int{i, b}
@@ -269,7 +279,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		seed = s.Seed
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
-		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client}
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
@@ -57,6 +58,7 @@ type Spec struct {
 	Servers      int         `yaml:"servers"`          // servers per node (default 1)
 	Discipline   string      `yaml:"discipline"`       // fcfs (default) or ps
 	Client       string      `yaml:"client"`           // client policy of every request: hedge(after=…), redundant(d=…), retry(…), joined by + (default none, see package client)
+	Front        string      `yaml:"front"`            // the cluster's front end: relay(…) or handoff(…) (default none: a dispatcher of infinite capacity, see package front)
 	Server       string      `yaml:"server"`           // server architecture of every node: iterative, pool(n=…), thread-per-request, process-per-request, event-loop; servers are then cores (default: none, see package server)
 	Speeds       string      `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
 	Distances    string      `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
@@ -133,6 +135,7 @@ type PolicyRow struct {
 	Migrate  string `yaml:"migrate"`  // default none
 	Server   string `yaml:"server"`   // server architecture of this row, overriding the spec's
 	Client   string `yaml:"client"`   // client policy of this row, overriding the spec's
+	Front    string `yaml:"front"`    // front end of this row, overriding the spec's
 
 	// Information policy and costs of this row, overriding the spec's.
 	Gossip     *float64           `yaml:"gossip"`
@@ -646,6 +649,13 @@ func (s *Spec) validate() error {
 		if unnamed[i] && p.Client != "" { // the row's own client policy tells it apart
 			p.Name += " + " + cp.String()
 		}
+		fe, err := p.front(s)
+		if err != nil {
+			return s.errAt(settingAt(path, "front", p.Front), "%v", err)
+		}
+		if unnamed[i] && p.Front != "" { // the row's own front end tells it apart
+			p.Name += " via " + fe.String()
+		}
 		if unnamed[i] && p.Server != "" { // the row's own architecture tells it apart
 			if p.Name == "random" {
 				p.Name = arch.String()
@@ -701,6 +711,9 @@ func (s *Spec) validate() error {
 		}
 		if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) && real >= 0 {
 			return s.errAt(append(path, "dispatch"), "backend %s: %s binds tasks late, which runs in the simulator only so far: use backend sim, or binding=early", s.Backends[real], d)
+		}
+		if fe, _ := p.front(s); fe != nil && real >= 0 {
+			return s.errAt(settingAt(path, "front", p.Front), "backend %s: a front end with capacity runs in the simulator only so far (the agents' coordinator dispatches without one): use backend sim", s.Backends[real])
 		}
 		if cp, _ := p.client(s); cp != nil && real >= 0 {
 			return s.errAt(append(path, "client"), "backend %s: client policies run in the simulator only so far: use backend sim", s.Backends[real])
@@ -804,6 +817,7 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	arch, _ := p.server(s) // parsed once already
 	probe.Server = arch
 	probe.Client, _ = p.client(s)
+	probe.Front, _ = p.front(s)
 	if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
 		probe.Dispatch = d // late binding: what goes with it is checked with it
 	}
@@ -841,6 +855,9 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 		if fe.Field == "dispatch" {
 			where = append(path, "dispatch")
 		}
+		if fe.Field == "front" {
+			where = settingAt(path, "front", p.Front)
+		}
 		return s.errAt(where, "%v", fe.Err)
 	}
 	return nil
@@ -854,6 +871,16 @@ func (p PolicyRow) client(s *Spec) (*client.Policy, error) {
 		spec = s.Client
 	}
 	return client.Parse(spec)
+}
+
+// front is the row's front end: its own or the spec's; nil when neither
+// sets one.
+func (p PolicyRow) front(s *Spec) (*front.Front, error) {
+	spec := p.Front
+	if spec == "" {
+		spec = s.Front
+	}
+	return front.Parse(spec)
 }
 
 // settingAt is where a row's setting field was given: the row's own

@@ -46,6 +46,7 @@ type Config struct {
 	Warmup  int     // the first Warmup jobs are left out of the statistics; job Warmup opens the window
 	Batches int     // batches of the response time's batch-means interval (results.NewResponses); default 30
 	Bin     float64 // model time per bin of Result.ResponseOverTime and FailedOverTime; 0: no series
+	Fronts  int     // front ends in front of the nodes (front.Front.N); 0: none
 }
 
 // Counts are the costs of a point the backends count as they go: the
@@ -148,6 +149,10 @@ type Ledger struct {
 	execOver            results.TimeSeries // threads executing over time
 	taskHist            *latency.Histogram // response times of tasks (Task); nil until one
 	taskSum             float64
+	fronts              int     // front ends busy (Front)
+	frontT, frontArea   float64 // time of the last change and ∫ fronts dt up to then
+	frontSum            float64 // time the measured completed requests spent at the front end (FrontTime)
+	frontN              int64
 	taskN               int64 // threads alive, time and ∫ threads dt up to then (Threads)
 	series              results.OverTime
 	reasons             map[string]int64 // failed jobs by reason
@@ -302,6 +307,12 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	r.Utilization, r.NodeUtilization = st.Utilization, st.NodeUtilization
 	r.TLP, r.NodeTLP = st.TLP, st.NodeTLP
 	r.Threads = st.Threads
+	if l.cfg.Fronts > 0 {
+		r.FrontUtilization = st.Front / float64(l.cfg.Fronts)
+	}
+	if l.frontN > 0 {
+		r.FrontTime = l.frontSum / float64(l.frontN)
+	}
 	if l.threadT > 0 {
 		n := float64(len(l.nodes))
 		l.threadsOver.Add(l.threadT, end, float64(l.threads))

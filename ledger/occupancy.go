@@ -9,6 +9,7 @@ type Stats struct {
 	TLP             float64   // mean of NodeTLP
 	MeanInSystem    float64   // time-average number of jobs in the system (Little's L)
 	Threads         float64   // time-average threads alive per node (server architectures; 0 otherwise)
+	Front           float64   // time-average front ends busy (Config.Fronts; 0 without)
 	ArrivalRate     float64   // arrivals per model unit over the window (0 if the window is empty)
 	// WaitWhileIdle is the fraction of the window during which a job
 	// waited at some node (more jobs there than servers) while a server
@@ -67,6 +68,7 @@ type snapshot struct {
 	busyArea, active []float64
 	inSystem, wwi    float64
 	threads          float64
+	front            float64
 }
 
 // now clamps t to the latest time fed, and makes it the latest.
@@ -99,6 +101,24 @@ func (l *Ledger) Threads(t float64, held, executing int) {
 	l.executing += executing
 	if l.record {
 		l.rec.Threads = append(l.rec.Threads, ThreadStep{T: t, Held: held, Executing: executing})
+	}
+}
+
+// Front records that from time t delta more front ends are busy.
+func (l *Ledger) Front(t float64, delta int) {
+	t = l.now(t)
+	l.frontArea += float64(l.fronts) * (t - l.frontT)
+	l.frontT = t
+	l.fronts += delta
+}
+
+// FrontTime records that request id, which completed, spent d at the
+// front end (queued and served, on its way in and, relayed, on its way
+// out).
+func (l *Ledger) FrontTime(id int64, d float64) {
+	if id >= l.first {
+		l.frontSum += d
+		l.frontN++
 	}
 }
 
@@ -157,6 +177,7 @@ func (l *Ledger) take(s *snapshot, t float64) {
 	s.inSystem = l.inSystemArea + float64(l.inSystem)*(t-l.sysT)
 	s.wwi = l.wwi
 	s.threads = l.threadArea + float64(l.threads)*(t-l.threadT)
+	s.front = l.frontArea + float64(l.fronts)*(t-l.frontT)
 	if l.on {
 		s.wwi += t - l.onSince
 	}
@@ -202,6 +223,7 @@ func (l *Ledger) Stats(end float64) Stats {
 	}
 	st.MeanInSystem = (to.inSystem - from.inSystem) / span
 	st.Threads = (to.threads - from.threads) / span / float64(len(l.nodes))
+	st.Front = (to.front - from.front) / span
 	st.WaitWhileIdle = (to.wwi - from.wwi) / span
 	return st
 }

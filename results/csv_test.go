@@ -103,6 +103,8 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Point.Axis, r.Point.X = "costs.latency", 0.25
 	r.Point.Server = "pool(n=8, switch=0.0005, quantum=0.4)"
 	r.Point.Client, r.Point.Tasks = "hedge(after=2, copies=1)", 4
+	r.Point.Front, r.Point.Response = "relay(request=0.005, byte=1e-06, n=2)", "exp(mean=20000)"
+	r.Result.FrontUtilization, r.Result.FrontTime = 0.42, 0.0125
 	r.Result.Failures = map[string]int64{"timeout": 3}
 	r.Result.ServerCosts = &ServerCosts{Create: 0.002, Event: 0.0005, Handoff: 0.001, Resume: 0.007}
 	r.Env.Start = time.Date(2025, 3, 1, 12, 30, 45, 0, time.FixedZone("", 3600))

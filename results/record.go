@@ -29,6 +29,8 @@ type Point struct {
 	Server      string  `json:"server,omitempty"`      // server architecture, canonical (empty: none: plain servers)
 	Client      string  `json:"client,omitempty"`      // client policy, canonical (empty: none)
 	Tasks       int     `json:"tasks,omitempty"`       // tasks per request (fork-join; empty: 1)
+	Front       string  `json:"front,omitempty"`       // front end, canonical (empty: none: a dispatcher of infinite capacity)
+	Response    string  `json:"response,omitempty"`    // canonical distribution of response sizes in bytes (empty: none)
 	Jobs        int     `json:"jobs"`                  // jobs issued
 	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
 	Replication int     `json:"replication"`           // 0-based replication index
@@ -132,10 +134,12 @@ type Result struct {
 	CodeHitBin float64   `json:"code_hit_bin"`
 	RemoteUses int64     `json:"remote_uses"` // uses of resources reached by global reference
 
-	Utilization     float64   `json:"utilization"`      // mean over nodes of busy-server fraction
-	NodeUtilization []float64 `json:"node_utilization"` // per node
-	TLP             float64   `json:"tlp"`              // mean over nodes of thread-level parallelism
-	Threads         float64   `json:"threads"`          // server architectures: mean over nodes of the threads alive (time average); 0 otherwise
+	Utilization      float64   `json:"utilization"`                 // mean over nodes of busy-server fraction
+	NodeUtilization  []float64 `json:"node_utilization"`            // per node
+	TLP              float64   `json:"tlp"`                         // mean over nodes of thread-level parallelism
+	Threads          float64   `json:"threads"`                     // server architectures: mean over nodes of the threads alive (time average); 0 otherwise
+	FrontUtilization float64   `json:"front_utilization,omitempty"` // front end: mean busy fraction of the front ends (empty without one)
+	FrontTime        float64   `json:"front_time,omitempty"`        // front end: mean time a request spent there, queued and served, in and (relayed) out
 	// Server architectures, per bin of ResponseBin model units from the
 	// start: threads in use and threads executing, per node.
 	ThreadsOverTime   []float64 `json:"threads_over_time,omitempty"`

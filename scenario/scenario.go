@@ -17,6 +17,7 @@ import (
 
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/workload"
@@ -36,6 +37,10 @@ type Model struct {
 	// Client is what the client stub does with each request (package
 	// client): send copies, hedge, retry. nil: one copy, no retry.
 	Client *client.Policy
+	// Front is the cluster's front end (package front): a queue every
+	// request passes before it is dispatched and, relayed, every response
+	// on its way back. nil: a dispatcher of infinite capacity.
+	Front  *front.Front
 	Speeds []float64 // speed of each node; nil means all 1
 	// Distances is the one-way delay from the dispatcher to each node, in
 	// model units: a job to node n arrives Distances[n] late, and dispatch
@@ -138,6 +143,9 @@ func (m Model) ValidateSettings() error {
 	if err := m.validateLate(); err != nil {
 		return err
 	}
+	if err := m.validateFront(); err != nil {
+		return err
+	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
 		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)
 	}
@@ -197,6 +205,23 @@ func (m Model) validateLate() error {
 		return Errorf("dispatch", "%s binds tasks late, which work units do not run beside: leave units out", d)
 	case m.Migrate != nil && m.Migrate.String() != "none":
 		return Errorf("dispatch", "%s binds tasks late, which migration policies do not run beside: use migrate: none", d)
+	}
+	return nil
+}
+
+// validateFront checks that a front end goes with what the model runs
+// beside it.
+func (m Model) validateFront() error {
+	if m.Front == nil {
+		return nil
+	}
+	switch {
+	case m.Client != nil:
+		return Errorf("front", "a front end does not yet run beside client policies (whose copies would each pass it): leave front or client out")
+	case m.Workload != nil && m.Workload.Tasks() > 1:
+		return Errorf("front", "a front end does not yet run with requests of several tasks: leave front out or use tasks: 1")
+	case m.Dispatch != nil && policy.Reserves(m.Dispatch):
+		return Errorf("front", "a front end does not yet run with late binding (%s): leave front out or use binding=early", m.Dispatch)
 	}
 	return nil
 }

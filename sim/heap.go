@@ -24,6 +24,7 @@ const (
 	evTimeout                  // an attempt of a request's task times out; as evHedge
 	evRetry                    // a request's task is tried again; as evHedge
 	evFault                    // fault job of Config.Faults starts (from 0) or ends (from 1)
+	evFront                    // front end node ends the item in service (front.go)
 )
 
 // event is a scheduled happening other than an arrival or a completion.

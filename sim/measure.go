@@ -31,6 +31,9 @@ func (m *measure) init(cfg Config) {
 		servers[i] = cfg.Servers
 	}
 	lc := ledger.Config{Servers: servers, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Batches: cfg.Batches}
+	if cfg.Front != nil {
+		lc.Fronts = cfg.Front.N
+	}
 	if len(cfg.Faults) > 0 || cfg.Server != nil {
 		lc.Bin = cfg.FaultBin
 	}

@@ -41,6 +41,8 @@ type cluster struct {
 	reqs       map[int64]*request // requests with tasks or a client policy, until their last copy is gone; nil: none have
 	late       policy.Reserver    // the dispatcher, if it binds tasks late (latebind.go)
 	inert      bool               // the migration policy never acts (inert): its calls are skipped
+	fronts     *fronts            // the front ends (front.go); nil: none
+	plain      bool               // no requests (reqs) and no front end: jobs arrive and complete as themselves
 	reserved   []policy.NodeID    // scratch: the nodes of a request's reservations
 	issued     int64
 	done       int64
@@ -274,6 +276,8 @@ func newCluster(cfg Config) *cluster {
 	if cfg.Client != nil || cfg.Workload.Tasks() > 1 || c.late != nil {
 		c.reqs = map[int64]*request{}
 	}
+	c.fronts = newFronts(cfg)
+	c.plain = c.reqs == nil && c.fronts == nil
 	c.m.init(cfg)
 	return c
 }
@@ -381,8 +385,14 @@ func (c *cluster) arrive() {
 	if j < 0 {
 		return // run's first call: it only draws
 	}
-	if c.reqs != nil {
-		c.arriveRequest(j)
+	if !c.plain {
+		if c.reqs != nil {
+			c.arriveRequest(j)
+			return
+		}
+		c.issued++
+		c.m.arrival(c, c.jobs[j].ID)
+		c.frontArrive(j)
 		return
 	}
 	c.issued++
@@ -595,6 +605,8 @@ func (c *cluster) handle(e event) error {
 		c.fault(e.job, e.from == 1)
 	case evDeliver:
 		c.deliver(id, e.job)
+	case evFront:
+		c.frontDone(int(e.node))
 	case evEnqueue:
 		c.enqueue(id, e.job)
 	case evRequest:
@@ -678,9 +690,11 @@ func (c *cluster) depart(id int32) error {
 	jb.migrating = false // a pre-copy under way is abandoned: its stop finds nothing to do
 	overhead := jb.overhead
 	if !overhead {
-		if c.reqs == nil {
+		if c.plain {
 			c.done++
 			c.m.led.Complete(c.now, jb.ID, jb.Arrival, jb.Size/n.speed, blocked, jb.Size)
+		} else if c.fronts != nil {
+			c.frontBack(j, jb.Size/n.speed, blocked)
 		} else if jb.reserve {
 			c.bind(id, n, j)
 			return nil

@@ -92,6 +92,10 @@ var metrics = []Metric{
 	{Name: "threads", Label: "threads in use per node", Value: func(r results.Result) (float64, bool) { return r.Threads, r.Threads > 0 }},
 	{Name: "mean_cpu", Label: "mean CPU time", Unit: ServiceUnit, Lower: true, Value: always(func(r results.Result) float64 { return r.MeanCPU })},
 	{Name: "mean_io", Label: "mean blocked time", Unit: ServiceUnit, Lower: true, Value: func(r results.Result) (float64, bool) { return r.MeanIO, r.MeanIO > 0 }},
+	// A front end (package front): how busy it is, and the time a request
+	// spends there.
+	{Name: "front_utilization", Label: "front-end utilisation", Lower: true, Value: func(r results.Result) (float64, bool) { return r.FrontUtilization, r.FrontUtilization > 0 }},
+	{Name: "front_time", Label: "mean time at the front end", Unit: ServiceUnit, Lower: true, Value: func(r results.Result) (float64, bool) { return r.FrontTime, r.FrontTime > 0 }},
 	// Client policies and fork-join requests.
 	{Name: "copies_per_job", Label: "extra copies per request", Lower: true, Value: always(func(r results.Result) float64 { return r.CopiesPerJob })},
 	{Name: "retries_per_job", Label: "retries per request", Lower: true, Value: always(func(r results.Result) float64 { return r.RetriesPerJob })},

@@ -73,6 +73,10 @@ type Config struct {
 	// and has its own size; the request completes when all have.
 	// Default 1. Load counts the work of all tasks.
 	Tasks int `yaml:"tasks"`
+	// Response is the distribution of a response's size in bytes, which
+	// a relaying front end passes back (front.Front). Default: none (0
+	// bytes).
+	Response string `yaml:"response"`
 }
 
 // MaxTasks is the most tasks a request may fan out into.
@@ -101,6 +105,7 @@ type Workload struct {
 	keyS    float64   // Zipf exponent
 	keySpec string    // canonical key spec, "" when there are none
 	tasks   int       // tasks per request (1: plain requests)
+	resp    Dist      // response size in bytes; nil: none
 }
 
 // New parses and validates c, filling in defaults.
@@ -123,6 +128,11 @@ func New(c Config) (*Workload, error) {
 		return nil, fmt.Errorf("workload tasks: must be between 1 and %d (0 means 1), got %d", MaxTasks, c.Tasks)
 	}
 	var err error
+	if strings.TrimSpace(c.Response) != "" {
+		if w.resp, err = ParseDist(c.Response); err != nil {
+			return nil, fmt.Errorf("workload response: %w", err)
+		}
+	}
 	if w.arrival, err = ParseArrival(c.Arrival); err != nil {
 		return nil, fmt.Errorf("workload arrival: %w", err)
 	}
@@ -285,6 +295,10 @@ func (w *Workload) RateFor(rho float64, servers int, meanSpeed float64) float64 
 
 // Tasks returns the number of tasks per request (1: plain requests).
 func (w *Workload) Tasks() int { return w.tasks }
+
+// Response is the distribution of a response's size in bytes, nil if the
+// workload gives none.
+func (w *Workload) Response() Dist { return w.resp }
 
 // Generator streams the jobs of a workload.
 type Generator struct {

@@ -2,11 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/loadlab/loadlab/client"
+	"github.com/loadlab/loadlab/front"
+	"github.com/loadlab/loadlab/param"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/workload"
@@ -34,28 +37,23 @@ func policiesCommand() *cli.Command {
 				}
 				fmt.Fprintln(tw)
 			}
-			fmt.Fprintln(tw, "JOB-SIZE DISTRIBUTIONS (--size, workloads[].size)")
-			for _, e := range workload.DistEntries() {
-				fmt.Fprintf(tw, "  %s\t%s\n", call(e.Name, e.Params), e.Doc)
-			}
-			fmt.Fprintln(tw)
-			fmt.Fprintln(tw, "ARRIVAL PROCESSES (--arrival, workloads[].arrival)")
-			for _, e := range workload.ArrivalEntries() {
-				fmt.Fprintf(tw, "  %s\t%s\n", call(e.Name, e.Params), e.Doc)
-			}
-			fmt.Fprintln(tw)
-			fmt.Fprintln(tw, "SERVER ARCHITECTURES (server, policies[].server; see docs/servers.md)")
-			for _, e := range server.Entries() {
-				fmt.Fprintf(tw, "  %s\t%s\n", call(e.Name, e.Params), e.Doc)
-			}
-			fmt.Fprintln(tw)
-			fmt.Fprintln(tw, "CLIENT POLICIES (client, policies[].client; join with +, e.g. hedge(after=2) + retry(max=3))")
-			for _, e := range client.Entries() {
-				fmt.Fprintf(tw, "  %s\t%s\n", call(e.Name, e.Params), e.Doc)
-			}
+			section(tw, "JOB-SIZE DISTRIBUTIONS (--size, workloads[].size)", workload.DistEntries())
+			section(tw, "ARRIVAL PROCESSES (--arrival, workloads[].arrival)", workload.ArrivalEntries())
+			section(tw, "SERVER ARCHITECTURES (server, policies[].server; see docs/servers.md)", server.Entries())
+			section(tw, "CLIENT POLICIES (client, policies[].client; join with +, e.g. hedge(after=2) + retry(max=3))", client.Entries())
+			section(tw, "FRONT ENDS (front, policies[].front; see docs/clusters.md)", front.Entries())
 			return tw.Flush()
 		},
 	}
+}
+
+// section lists entries under title, then a blank line.
+func section(w io.Writer, title string, entries []param.Entry) {
+	fmt.Fprintln(w, title)
+	for _, e := range entries {
+		fmt.Fprintf(w, "  %s\t%s\n", call(e.Name, e.Params), e.Doc)
+	}
+	fmt.Fprintln(w)
 }
 
 func call(name, params string) string {
