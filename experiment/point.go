@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/front"
@@ -69,7 +70,10 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	if p.Tasks == 1 {
 		p.Tasks = 0 // the default: keeps the keys of points stored before tasks
 	}
-	p.Front = m.Front.String()
+	p.Front, p.Cache = m.Front.String(), m.Cache.String()
+	if d := m.Workload.Hit(); d != nil {
+		p.Hit = d.String()
+	}
 	if d := m.Workload.Response(); d != nil {
 		p.Response = d.String()
 	}
@@ -117,6 +121,7 @@ type expansion struct {
 	distances []float64
 	rows      []row
 	works     []*workload.Workload
+	cache     *cache.Config // each node's cache of keys; nil: none
 	// Where each coordinate of a stored point is in the spec.
 	loadAt  map[float64]int
 	workAt  map[string]int
@@ -143,6 +148,9 @@ func (s *Spec) expand() (*expansion, error) {
 		if e.distances, err = workload.Distances(s.Distances, s.Nodes, s.Seed); err != nil {
 			return nil, err
 		}
+	}
+	if e.cache, err = cache.Parse(s.Cache); err != nil {
+		return nil, err
 	}
 	for i, w := range s.Workloads {
 		wl, err := workload.New(w.Config)
@@ -279,7 +287,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		seed = s.Seed
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
-		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front}
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/front"
@@ -59,6 +60,7 @@ type Spec struct {
 	Discipline   string      `yaml:"discipline"`       // fcfs (default) or ps
 	Client       string      `yaml:"client"`           // client policy of every request: hedge(after=…), redundant(d=…), retry(…), joined by + (default none, see package client)
 	Front        string      `yaml:"front"`            // the cluster's front end: relay(…) or handoff(…) (default none: a dispatcher of infinite capacity, see package front)
+	Cache        string      `yaml:"cache"`            // each node's cache of keys: lru(entries=…) or lfu(entries=…) (default none, see package cache); workloads then need keys and hit
 	Server       string      `yaml:"server"`           // server architecture of every node: iterative, pool(n=…), thread-per-request, process-per-request, event-loop; servers are then cores (default: none, see package server)
 	Speeds       string      `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
 	Distances    string      `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
@@ -682,6 +684,13 @@ func (s *Spec) validate() error {
 	if err := s.validateFaults(); err != nil {
 		return err
 	}
+	kc, err := cache.Parse(s.Cache)
+	if err != nil {
+		return s.errAt([]string{"cache"}, "%v", err)
+	}
+	if kc != nil && slices.ContainsFunc(s.Backends, IsReal) {
+		return s.errAt([]string{"cache"}, "backend %s: caches of keys run in the simulator only so far: use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
+	}
 	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
 	if err := s.checkSettings(nil, probe); err != nil {
 		return err
@@ -818,6 +827,7 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	probe.Server = arch
 	probe.Client, _ = p.client(s)
 	probe.Front, _ = p.front(s)
+	probe.Cache, _ = cache.Parse(s.Cache)
 	if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
 		probe.Dispatch = d // late binding: what goes with it is checked with it
 	}
@@ -854,6 +864,9 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 		}
 		if fe.Field == "dispatch" {
 			where = append(path, "dispatch")
+		}
+		if fe.Field == "cache" {
+			where = []string{"cache"}
 		}
 		if fe.Field == "front" {
 			where = settingAt(path, "front", p.Front)

@@ -149,6 +149,7 @@ type Ledger struct {
 	execOver            results.TimeSeries // threads executing over time
 	taskHist            *latency.Histogram // response times of tasks (Task); nil until one
 	taskSum             float64
+	lookups, hits       int64   // measured requests looked up in their node's cache, and hits (Lookup)
 	fronts              int     // front ends busy (Front)
 	frontT, frontArea   float64 // time of the last change and ∫ fronts dt up to then
 	frontSum            float64 // time the measured completed requests spent at the front end (FrontTime)
@@ -294,6 +295,9 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 		r.CopiesPerJob, r.RetriesPerJob = float64(c.Copies)/issued, float64(c.Retries)/issued
 	}
 	r.Copies, r.Retries, r.Cancels, r.WastedWork = c.Copies, c.Retries, c.Cancels, c.Wasted
+	if l.lookups > 0 {
+		r.CacheHitRate = float64(l.hits) / float64(l.lookups)
+	}
 	if done := c.Useful + c.Wasted; done > 0 {
 		r.Goodput = c.Useful / done
 	}

@@ -112,6 +112,18 @@ func (l *Ledger) Front(t float64, delta int) {
 	l.fronts += delta
 }
 
+// Lookup records that request id looked its key up in its node's cache
+// and found it there if hit (package cache). Measured requests count.
+func (l *Ledger) Lookup(id int64, hit bool) {
+	if id < l.first {
+		return
+	}
+	l.lookups++
+	if hit {
+		l.hits++
+	}
+}
+
 // FrontTime records that request id, which completed, spent d at the
 // front end (queued and served, on its way in and, relayed, on its way
 // out).

@@ -178,6 +178,7 @@ func Builtin() *Registry {
 	r.AddDispatch(localInfo, newLocal)
 	r.AddDispatch(podInfo, newPod)
 	r.AddDispatch(batchInfo, newBatch)
+	r.AddDispatch(lardInfo, newLard)
 	r.AddDispatch(lwlInfo, newLWL)
 	r.AddDispatch(jiqInfo, newJIQ)
 	r.AddDispatch(classInfo, newClass)

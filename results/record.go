@@ -31,6 +31,8 @@ type Point struct {
 	Tasks       int     `json:"tasks,omitempty"`       // tasks per request (fork-join; empty: 1)
 	Front       string  `json:"front,omitempty"`       // front end, canonical (empty: none: a dispatcher of infinite capacity)
 	Response    string  `json:"response,omitempty"`    // canonical distribution of response sizes in bytes (empty: none)
+	Cache       string  `json:"cache,omitempty"`       // each node's cache of keys, canonical (empty: none)
+	Hit         string  `json:"hit,omitempty"`         // canonical size distribution of a request that hits its node's cache (empty: none)
 	Jobs        int     `json:"jobs"`                  // jobs issued
 	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
 	Replication int     `json:"replication"`           // 0-based replication index
@@ -140,6 +142,7 @@ type Result struct {
 	Threads          float64   `json:"threads"`                     // server architectures: mean over nodes of the threads alive (time average); 0 otherwise
 	FrontUtilization float64   `json:"front_utilization,omitempty"` // front end: mean busy fraction of the front ends (empty without one)
 	FrontTime        float64   `json:"front_time,omitempty"`        // front end: mean time a request spent there, queued and served, in and (relayed) out
+	CacheHitRate     float64   `json:"cache_hit_rate,omitempty"`    // caches: the fraction of requests whose key was warm at their node (empty without caches)
 	// Server architectures, per bin of ResponseBin model units from the
 	// start: threads in use and threads executing, per node.
 	ThreadsOverTime   []float64 `json:"threads_over_time,omitempty"`

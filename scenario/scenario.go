@@ -15,6 +15,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/front"
@@ -40,7 +41,11 @@ type Model struct {
 	// Front is the cluster's front end (package front): a queue every
 	// request passes before it is dispatched and, relayed, every response
 	// on its way back. nil: a dispatcher of infinite capacity.
-	Front  *front.Front
+	Front *front.Front
+	// Cache is each node's cache of keys (package cache): a request whose
+	// key is warm at its node takes a size from the workload's hit
+	// distribution. nil: no caches.
+	Cache  *cache.Config
 	Speeds []float64 // speed of each node; nil means all 1
 	// Distances is the one-way delay from the dispatcher to each node, in
 	// model units: a job to node n arrives Distances[n] late, and dispatch
@@ -146,6 +151,9 @@ func (m Model) ValidateSettings() error {
 	if err := m.validateFront(); err != nil {
 		return err
 	}
+	if err := m.validateCache(); err != nil {
+		return err
+	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
 		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)
 	}
@@ -222,6 +230,22 @@ func (m Model) validateFront() error {
 		return Errorf("front", "a front end does not yet run with requests of several tasks: leave front out or use tasks: 1")
 	case m.Dispatch != nil && policy.Reserves(m.Dispatch):
 		return Errorf("front", "a front end does not yet run with late binding (%s): leave front out or use binding=early", m.Dispatch)
+	}
+	return nil
+}
+
+// validateCache checks that caches have keys to keep and a hit size.
+func (m Model) validateCache() error {
+	if m.Cache == nil || m.Workload == nil {
+		return nil
+	}
+	switch n, _ := m.Workload.Keys(); {
+	case n == 0:
+		return Errorf("cache", "caches keep keys: give the workload keys (keys: zipf(n=…, s=…))")
+	case m.Workload.Hit() == nil:
+		return Errorf("cache", "a request that hits its node's cache needs a size of its own: give the workload hit (e.g. hit: exp(mean=0.2)); size is a miss's")
+	case m.Workload.Phased():
+		return Errorf("cache", "caches do not yet change jobs with phases: leave phases and io out")
 	}
 	return nil
 }

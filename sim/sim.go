@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
+	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/workload"
@@ -42,6 +43,8 @@ type cluster struct {
 	late       policy.Reserver    // the dispatcher, if it binds tasks late (latebind.go)
 	inert      bool               // the migration policy never acts (inert): its calls are skipped
 	fronts     *fronts            // the front ends (front.go); nil: none
+	keyCaches  []cache.Cache      // each node's cache of keys (Config.Cache); nil: none
+	hitRand    *rand.Rand         // sizes of requests that hit
 	plain      bool               // no requests (reqs) and no front end: jobs arrive and complete as themselves
 	reserved   []policy.NodeID    // scratch: the nodes of a request's reservations
 	issued     int64
@@ -277,9 +280,32 @@ func newCluster(cfg Config) *cluster {
 		c.reqs = map[int64]*request{}
 	}
 	c.fronts = newFronts(cfg)
+	if cfg.Cache != nil {
+		c.keyCaches = make([]cache.Cache, n)
+		for i := range c.keyCaches {
+			c.keyCaches[i] = cfg.Cache.New()
+		}
+		c.hitRand = workload.Stream(cfg.Seed, "hit")
+	}
 	c.plain = c.reqs == nil && c.fronts == nil
 	c.m.init(cfg)
 	return c
+}
+
+// lookup looks job j's key up in node id's cache as it is admitted there
+// first (a transferred job or an overhead job does not): a hit takes its
+// size from the workload's hit distribution.
+func (c *cluster) lookup(id policy.NodeID, j int32) {
+	jb := &c.jobs[j]
+	if jb.overhead || jb.Hops > 0 {
+		return
+	}
+	hit := c.keyCaches[id].Request(jb.Key)
+	c.m.led.Lookup(jb.ID, hit)
+	if hit {
+		jb.Size = c.cfg.Workload.Hit().Rand(c.hitRand)
+		jb.left = jb.Size
+	}
 }
 
 // inert is a migration policy that never acts (policy none), whose
@@ -473,6 +499,9 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	c.jobs[j].since = c.now
 	if c.cfg.Units != nil {
 		c.settle(id, j)
+	}
+	if c.keyCaches != nil {
+		c.lookup(id, j)
 	}
 	if n.admit(c.jobs, j, c.now) {
 		c.threadsChanged(n)

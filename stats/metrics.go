@@ -96,6 +96,7 @@ var metrics = []Metric{
 	// spends there.
 	{Name: "front_utilization", Label: "front-end utilisation", Lower: true, Value: func(r results.Result) (float64, bool) { return r.FrontUtilization, r.FrontUtilization > 0 }},
 	{Name: "front_time", Label: "mean time at the front end", Unit: ServiceUnit, Lower: true, Value: func(r results.Result) (float64, bool) { return r.FrontTime, r.FrontTime > 0 }},
+	{Name: "cache_hit_rate", Label: "cache hit rate", Unit: "fraction of requests", Value: func(r results.Result) (float64, bool) { return r.CacheHitRate, r.CacheHitRate > 0 }},
 	// Client policies and fork-join requests.
 	{Name: "copies_per_job", Label: "extra copies per request", Lower: true, Value: always(func(r results.Result) float64 { return r.CopiesPerJob })},
 	{Name: "retries_per_job", Label: "retries per request", Lower: true, Value: always(func(r results.Result) float64 { return r.RetriesPerJob })},

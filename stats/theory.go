@@ -125,9 +125,12 @@ type System struct {
 //
 // A point on a server architecture has none: the curves assume plain
 // servers (docs/servers.md gives the closed forms each architecture meets
-// in its special cases, which sim's TestTheory holds it to).
+// in its special cases, which sim's TestTheory holds it to). Nor does a
+// point whose requests are more than one job at one node: fork-join
+// tasks, copies of a client policy, a front end on the way, or caches
+// that change a request's size.
 func TheoryCurves(p results.Point) []Curve {
-	if p.Server != "" {
+	if p.Server != "" || p.Tasks > 1 || p.Client != "" || p.Front != "" || p.Cache != "" {
 		return nil
 	}
 	return Curves(SystemOf(p))

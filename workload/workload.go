@@ -77,6 +77,10 @@ type Config struct {
 	// a relaying front end passes back (front.Front). Default: none (0
 	// bytes).
 	Response string `yaml:"response"`
+	// Hit is the size distribution of a request whose key is warm in its
+	// node's cache (scenario.Model.Cache); size is then a miss's. Default:
+	// none (a cache needs it).
+	Hit string `yaml:"hit"`
 }
 
 // MaxTasks is the most tasks a request may fan out into.
@@ -106,6 +110,7 @@ type Workload struct {
 	keySpec string    // canonical key spec, "" when there are none
 	tasks   int       // tasks per request (1: plain requests)
 	resp    Dist      // response size in bytes; nil: none
+	hit     Dist      // size of a request that hits its node's cache; nil: none
 }
 
 // New parses and validates c, filling in defaults.
@@ -128,6 +133,11 @@ func New(c Config) (*Workload, error) {
 		return nil, fmt.Errorf("workload tasks: must be between 1 and %d (0 means 1), got %d", MaxTasks, c.Tasks)
 	}
 	var err error
+	if strings.TrimSpace(c.Hit) != "" {
+		if w.hit, err = ParseDist(c.Hit); err != nil {
+			return nil, fmt.Errorf("workload hit: %w", err)
+		}
+	}
 	if strings.TrimSpace(c.Response) != "" {
 		if w.resp, err = ParseDist(c.Response); err != nil {
 			return nil, fmt.Errorf("workload response: %w", err)
@@ -299,6 +309,28 @@ func (w *Workload) Tasks() int { return w.tasks }
 // Response is the distribution of a response's size in bytes, nil if the
 // workload gives none.
 func (w *Workload) Response() Dist { return w.resp }
+
+// Hit is the size distribution of a request that hits its node's cache,
+// nil if the workload gives none.
+func (w *Workload) Hit() Dist { return w.hit }
+
+// KeyPopularity returns each key's probability (nil without keys): key k
+// has weight (k+1)^−s, as the generator draws them.
+func (w *Workload) KeyPopularity() []float64 {
+	if w.keyN == 0 {
+		return nil
+	}
+	p := make([]float64, w.keyN)
+	sum := 0.0
+	for k := range p {
+		p[k] = math.Pow(float64(k+1), -w.keyS)
+		sum += p[k]
+	}
+	for k := range p {
+		p[k] /= sum
+	}
+	return p
+}
 
 // Generator streams the jobs of a workload.
 type Generator struct {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/param"
@@ -42,6 +43,7 @@ func policiesCommand() *cli.Command {
 			section(tw, "SERVER ARCHITECTURES (server, policies[].server; see docs/servers.md)", server.Entries())
 			section(tw, "CLIENT POLICIES (client, policies[].client; join with +, e.g. hedge(after=2) + retry(max=3))", client.Entries())
 			section(tw, "FRONT ENDS (front, policies[].front; see docs/clusters.md)", front.Entries())
+			section(tw, "CACHES OF KEYS (cache; workloads need keys and hit; see docs/clusters.md)", cache.Entries())
 			return tw.Flush()
 		},
 	}
