@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -84,6 +85,9 @@ type point struct {
 	units   *unitModel    // nil: the point has no work units
 	faults  *faults       // injected faults in force (fault.go)
 	process time.Duration // process-per-request: the CPU each request is charged for its process (server.go)
+
+	cmu       sync.Mutex     // orders cancellations against jobs joining the executor (run)
+	cancelled map[int64]bool // jobs a client cancelled: one that arrives later is dropped
 }
 
 // StartAgent starts a node and joins its cluster.
@@ -219,6 +223,9 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 	case wire.TypePage: // state ahead of or after its unit: received, acknowledged
 		m.Release()
 		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}, nil
+	case wire.TypeCancel:
+		kind, work := p.cancelJob(ctx, m.Done.JobID)
+		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID, Note: &wire.Note{Kind: kind, Value: work}}, nil
 	case wire.TypeMessage:
 		from := policy.NodeID(m.From)
 		if from < policy.None || int(from) >= p.view.nodes {
@@ -396,6 +403,12 @@ func (p *point) run(j *wire.Job) error {
 		return fmt.Errorf("agent %d: %w", p.setup.ID, err)
 	}
 	u.Uses, u.Access = p.remote(j)
+	p.cmu.Lock()
+	defer p.cmu.Unlock()
+	if p.cancelled[j.ID] { // cancelled on its way here: it ends as nothing
+		p.fail(j, reasonCancelled)
+		return nil
+	}
 	if err := p.ex.Submit(u); err != nil {
 		if errors.Is(err, executor.ErrQueueFull) {
 			return errShed
@@ -404,6 +417,36 @@ func (p *point) run(j *wire.Job) error {
 	}
 	p.publish()
 	return nil
+}
+
+// cancelJob stops job id where it is, for a client that no longer needs it:
+// a waiting job leaves the queue, a running one stops at its next
+// checkpoint (the sleep kernel's service loop). It returns
+// wire.CancelStopped and the work the job had done (model units), or
+// wire.CancelAbsent if the job is not here: it ended (its completion says
+// so), or it has not arrived, and is then dropped as it does, reported
+// failed as cancelled.
+func (p *point) cancelJob(ctx context.Context, id int64) (uint8, float64) {
+	p.cmu.Lock()
+	if p.cancelled == nil {
+		p.cancelled = map[int64]bool{}
+	}
+	p.cancelled[id] = true
+	units, _ := p.ex.Jobs(nil)
+	p.cmu.Unlock()
+	i := slices.IndexFunc(units, func(u executor.UnitInfo) bool { return u.Unit.ID == id })
+	if i < 0 {
+		return wire.CancelAbsent, 0
+	}
+	u := units[i]
+	ctx, stop := context.WithTimeout(ctx, transferTimeout)
+	defer stop()
+	if !p.ex.Withdraw(ctx, u.Unit, u.Running) {
+		return wire.CancelAbsent, 0 // it finished meanwhile: its completion is on its way
+	}
+	p.count.cancels.Add(1)
+	p.publish()
+	return wire.CancelStopped, u.Unit.Progress
 }
 
 // decision is a policy's action, checked and resolved under the decision
