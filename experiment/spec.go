@@ -595,9 +595,6 @@ func (s *Spec) validate() error {
 		if _, err := workload.New(w.Config); err != nil {
 			return s.errAt(path, "%v", err)
 		}
-		if w.Tasks > 1 && slices.ContainsFunc(s.Backends, IsReal) {
-			return s.errAt(append(path, "tasks"), "requests with tasks run in the simulator only so far: use backend sim")
-		}
 	}
 	if len(s.Policies) == 0 {
 		return s.errAt([]string{"policies"}, "give at least one policy, e.g. - {dispatch: random, migrate: none}")
@@ -699,9 +696,6 @@ func (s *Spec) validate() error {
 				return s.errAt([]string{"kernel"}, "backend %s: server architectures (%s) run on agents with the sleep kernel only so far (their cores are emulated): use kernel: sleep", s.Backends[real], arch)
 			}
 		}
-		if cp, _ := p.client(s); cp != nil && real >= 0 {
-			return s.errAt(append(path, "client"), "backend %s: client policies run in the simulator only so far: use backend sim", s.Backends[real])
-		}
 	}
 	if err := s.checkSize(); err != nil {
 		return err
@@ -801,7 +795,8 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	arch, _ := p.server(s) // parsed once already
 	probe.Server = arch
 	probe.Client, _ = p.client(s)
-	if arch != nil || probe.Client != nil { // what goes with an architecture (without one, these were checked above)
+	tasks := slices.ContainsFunc(s.Workloads, func(w Workload) bool { return w.Tasks > 1 })
+	if arch != nil || probe.Client != nil || tasks { // what goes with an architecture, a client policy or tasks (without them, these were checked above)
 		probe.Faults = p.faults(s)
 		probe.Migrate, _ = policy.Builtin().Migrate(p.Migrate)
 	}
