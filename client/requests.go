@@ -9,8 +9,9 @@ import "slices"
 // decision logic: no goroutines, sockets or clocks. Its caller tells it
 // what happened, at model time now, and carries out the actions it
 // returns: send a copy, cancel one, set a timer, record a task's or a
-// request's end. The agents' coordinator drives it; the simulator keeps
-// the same rules in its own event loop (sim/requests.go).
+// request's end. The simulator (sim/requests.go, as events) and the
+// agents' coordinator (node/requests.go, as messages and timers on the
+// model clock) both drive it: one definition of a request's life.
 //
 // Every request ends once (Complete or Fail); every copy Send names ends
 // once too, by one of CopyDone, CopyFailed or Cancelled.
@@ -39,7 +40,7 @@ type ActionKind uint8
 
 const (
 	Send     ActionKind = iota + 1 // dispatch copy Copy of task Task of request Req (Size its work)
-	Cancel                         // cancel copy Copy where it is; tell Cancelled, or its own end
+	Cancel                         // cancel copy Copy where it is; tell Cancelled, or its own end (a copy may be named twice)
 	SetTimer                       // call Fire(Timer) at model time At
 	TaskDone                       // task Task of request Req (with Tasks > 1) completed at At
 	Complete                       // request Req completed at At: Service, Blocked and Size are its
@@ -200,9 +201,10 @@ func (q *Requests) Fire(now float64, tm Timer) []Action {
 		q.addCopy(tm.Req, tm.Task, r, t)
 		q.timers(now, tm.Req, tm.Task, r, t)
 	case Timeout:
-		if q.retryOrFail(now, tm.Req, tm.Task, r, t, "timeout", -1) {
-			q.cancelCopies(tm.Req, tm.Task, r, t) // failing cancelled every copy already
-		}
+		// Failing cancels every copy of the request again: a second
+		// cancellation of a copy finds nothing to stop.
+		q.cancelCopies(tm.Req, tm.Task, r, t)
+		q.retryOrFail(now, tm.Req, tm.Task, r, t, "timeout", -1)
 	case Retry:
 		t.attempt, t.retry = t.attempt+1, false
 		q.sendCopies(now, tm.Req, tm.Task, r, t)
@@ -273,22 +275,21 @@ func (q *Requests) Cancelled(c int64, work float64) {
 	q.cleanUp(o.req, r)
 }
 
-// retryOrFail tries task ti again, if the client policy allows, and
-// says so, or fails its request and cancels all its copies.
-func (q *Requests) retryOrFail(now float64, id int64, ti int32, r *request, t *task, reason string, node int32) bool {
+// retryOrFail tries task ti again, if the client policy allows, or fails
+// its request and cancels all its copies.
+func (q *Requests) retryOrFail(now float64, id int64, ti int32, r *request, t *task, reason string, node int32) {
 	if ok, wait := q.p.Retry(t.attempt, q.issued, q.Counts.Retries); ok {
 		q.Counts.Retries++
 		t.retry = true
 		q.out = append(q.out, Action{Kind: SetTimer, Req: id, Task: ti, Arrival: r.arrival, At: now + wait,
 			Timer: Timer{Kind: Retry, Req: id, Task: ti, Attempt: t.attempt}})
-		return true
+		return
 	}
 	r.over = true
 	q.out = append(q.out, Action{Kind: Fail, Req: id, Arrival: r.arrival, At: now, Reason: reason, Node: node})
 	for i := range r.tasks {
 		q.cancelCopies(id, int32(i), r, &r.tasks[i])
 	}
-	return false
 }
 
 // cancelCopies asks for each copy of task ti in the system to be cancelled.

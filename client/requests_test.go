@@ -104,8 +104,8 @@ func TestRequestsRetry(t *testing.T) {
 	if k := kinds(r); k[Send] != 1 || k[SetTimer] != 1 {
 		t.Fatalf("retry: %+v", r)
 	}
-	to := q.Fire(7, r[1].Timer) // second attempt times out: no attempt left
-	if k := kinds(to); k[Cancel] != 1 || k[Fail] != 1 {
+	to := q.Fire(7, r[1].Timer)                         // second attempt times out: no attempt left
+	if k := kinds(to); k[Cancel] != 2 || k[Fail] != 1 { // the attempt's copy, and every copy of the failed request
 		t.Fatalf("timeout: %+v", to)
 	}
 	for _, a := range to {

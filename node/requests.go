@@ -32,7 +32,7 @@ type copyState struct {
 	size      float64
 	node      int32      // where it was sent; -1: not placed yet
 	pl        *placement // its placement, if a DoneWatcher placed it
-	cancelled bool       // cancelled before it was placed: it is not sent
+	cancelled bool       // cancelled: not sent if not placed yet, else not cancelled again
 }
 
 func newClients(c *PointConfig) *clients {
@@ -235,8 +235,11 @@ func (co *coordinator) cancel(id int64) {
 	if !ok || cl.closed {
 		return
 	}
+	if cs.cancelled {
+		return // cancelled already (a request that fails cancels all its copies)
+	}
+	cs.cancelled = true
 	if cs.node < 0 {
-		cs.cancelled = true
 		return
 	}
 	n := policy.NodeID(cs.node)

@@ -33,12 +33,11 @@ type cluster struct {
 	free []int32
 
 	gen        *workload.Generator
-	gossipRand *rand.Rand         // individual gossip: exponential refresh intervals
-	next       int32              // slot of the next job to arrive, filled in advance
-	nextAt     float64            // its arrival time
-	moreTasks  bool               // it is a later task of a request issued already
-	placing    []int32            // scratch: the copies sendCopies places
-	reqs       map[int64]*request // requests with tasks or a client policy, until their last copy is gone; nil: none have
+	gossipRand *rand.Rand // individual gossip: exponential refresh intervals
+	next       int32      // slot of the next job to arrive, filled in advance
+	nextAt     float64    // its arrival time
+	moreTasks  bool       // it is a later task of a request issued already
+	reqs       *requests  // requests with tasks or a client policy; nil: none have
 	issued     int64
 	done       int64
 
@@ -267,7 +266,7 @@ func newCluster(cfg Config) *cluster {
 		}
 	}
 	if cfg.Client != nil || cfg.Workload.Tasks() > 1 {
-		c.reqs = map[int64]*request{}
+		c.reqs = newRequests(cfg)
 	}
 	c.m.init(cfg)
 	return c
