@@ -14,13 +14,16 @@ import (
 	"github.com/loadlab/loadlab/workload"
 )
 
-// clientPoint is a point of 8 agents (10 ms unit) with random dispatch,
+// clientPoint is a point of 8 agents (10 ms unit) with dispatch,
 // exp(mean=1) sizes, tasks tasks a request and client policy cp ("":
 // none).
-func clientPoint(t *testing.T, load float64, jobs, tasks int, cp string) PointConfig {
+func clientPoint(t *testing.T, dispatch string, load float64, jobs, tasks int, cp string) PointConfig {
 	t.Helper()
 	reg := policy.Builtin()
-	d, _ := reg.Dispatch("random")
+	d, err := reg.Dispatch(dispatch)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m, _ := reg.Migrate("none")
 	w, err := workload.New(workload.Config{Size: "exp(mean=1)", Tasks: tasks})
 	if err != nil {
@@ -49,9 +52,9 @@ func endedOnce(t *testing.T, r results.Result, jobs int) {
 // TestClientsOnAgents runs fork-join requests and client policies on 8
 // real agents (10 ms unit).
 //
-// Fork-join: 2 tasks a request at ρ = 0.5 agree with the simulator
-// (calibrated with the measured dispatch delay) within 10% in mean
-// response and task mean response.
+// Fork-join: 2 tasks a request at ρ = 0.5, placed at random or by batch
+// sampling, agree with the simulator (calibrated with the measured
+// dispatch delay) within 10% in mean response and task mean response.
 //
 // Client policies, with agent 1 slowed fourfold and agent 2 killed: every
 // request ends once; retries fail fewer requests than plain requests (which
@@ -61,38 +64,40 @@ func TestClientsOnAgents(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real clusters")
 	}
-	t.Run("fork-join", func(t *testing.T) {
-		const jobs = 2000
-		cfg := clientPoint(t, 0.5, jobs, 2, "")
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		real, err := RunLocal(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := calibratedSim(ctx, cfg, real)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("response real %.3f sim %.3f; task response %.3f / %.3f, p99 %.3f / %.3f; utilization %.3f / %.3f; schedule lag p99 %.3f, emulation lag p99 %.3f",
-			real.MeanResponse, s.MeanResponse, real.TaskMeanResponse, s.TaskMeanResponse, real.TaskP99Response, s.TaskP99Response,
-			real.Utilization, s.Utilization, real.ScheduleLagP99, real.EmulationLag)
-		endedOnce(t, real, jobs)
-		if real.JobsFailed != 0 {
-			t.Fatalf("%d requests failed: %v", real.JobsFailed, real.Failures)
-		}
-		if real.ScheduleLagP99 > 10 || real.EmulationLag > 10 {
-			t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", real.ScheduleLagP99, real.EmulationLag)
-		}
-		for _, m := range []struct {
-			name      string
-			real, sim float64
-		}{{"mean response", real.MeanResponse, s.MeanResponse}, {"task mean response", real.TaskMeanResponse, s.TaskMeanResponse}} {
-			if d := math.Abs(m.real/m.sim - 1); !(d <= 0.1) {
-				t.Errorf("%s: agents %.4f, calibrated simulator %.4f: %.1f%% apart, want within 10%%", m.name, m.real, m.sim, 100*d)
+	for _, dispatch := range []string{"random", "batch(d=2)"} {
+		t.Run("fork-join/"+dispatch, func(t *testing.T) {
+			const jobs = 2000
+			cfg := clientPoint(t, dispatch, 0.5, jobs, 2, "")
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			real, err := RunLocal(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	})
+			s, err := calibratedSim(ctx, cfg, real)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("response real %.3f sim %.3f; task response %.3f / %.3f, p99 %.3f / %.3f; utilization %.3f / %.3f; probes %d / %d; schedule lag p99 %.3f, emulation lag p99 %.3f",
+				real.MeanResponse, s.MeanResponse, real.TaskMeanResponse, s.TaskMeanResponse, real.TaskP99Response, s.TaskP99Response,
+				real.Utilization, s.Utilization, real.Probes, s.Probes, real.ScheduleLagP99, real.EmulationLag)
+			endedOnce(t, real, jobs)
+			if real.JobsFailed != 0 {
+				t.Fatalf("%d requests failed: %v", real.JobsFailed, real.Failures)
+			}
+			if real.ScheduleLagP99 > 10 || real.EmulationLag > 10 {
+				t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", real.ScheduleLagP99, real.EmulationLag)
+			}
+			for _, m := range []struct {
+				name      string
+				real, sim float64
+			}{{"mean response", real.MeanResponse, s.MeanResponse}, {"task mean response", real.TaskMeanResponse, s.TaskMeanResponse}} {
+				if d := math.Abs(m.real/m.sim - 1); !(d <= 0.1) {
+					t.Errorf("%s: agents %.4f, calibrated simulator %.4f: %.1f%% apart, want within 10%%", m.name, m.real, m.sim, 100*d)
+				}
+			}
+		})
+	}
 
 	const jobs = 1500
 	faults := []fault.Fault{
@@ -101,7 +106,7 @@ func TestClientsOnAgents(t *testing.T) {
 	}
 	run := func(t *testing.T, cp string) results.Result {
 		t.Helper()
-		cfg := clientPoint(t, 0.3, jobs, 1, cp)
+		cfg := clientPoint(t, "random", 0.3, jobs, 1, cp)
 		cfg.Faults = faults
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

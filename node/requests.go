@@ -57,16 +57,21 @@ func (cl *clients) request(id int64) int64 {
 	return -1
 }
 
-// placed records that copy id went to node n; false if it was cancelled
-// before, and is not to be sent.
+// placed records that copy id went to node n, placed by pl if a
+// DoneWatcher placed it; false if it was cancelled before, and is not to
+// be sent (copyCancelled then ends it, and tells pl).
 func (cl *clients) placed(id int64, n int32, pl *placement) bool {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	cs, ok := cl.copies[id]
-	if !ok || cs.cancelled {
+	if !ok {
 		return false
 	}
-	cs.node, cs.pl = n, pl
+	cs.pl = pl
+	if cs.cancelled {
+		return false
+	}
+	cs.node = n
 	return true
 }
 
