@@ -285,13 +285,7 @@ type coordinator struct {
 	ctl   *agents         // the control client: calls to the roster's agents
 	units *workload.Units // nil: no work units
 
-	// Requests with tasks or a client policy (nil: plain jobs), and what
-	// run sets before the first arrival for their copies and timers: the
-	// run's context, its submitter and the arrivals' origin (model time).
-	clients *clients
-	runCtx  context.Context
-	sub     *submitter
-	origin  float64
+	clients *clients // requests with tasks or a client policy; nil: plain jobs
 }
 
 func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
@@ -530,7 +524,9 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 		replyTo: co.ln.Addr().String(), schedule: func(w workload.Job, at float64) { co.book.schedule(w.ID, at, w.Size, w.Blocked()) }}
 
 	sub := &submitter{sem: make(chan struct{}, c.MaxSubmits), onSubmit: c.onSubmit}
-	co.runCtx, co.sub, co.origin = ctx, sub, offset
+	if co.clients != nil {
+		co.clients.start(ctx, sub, offset)
+	}
 	pctx, stop := context.WithCancel(ctx)
 	var watchers sync.WaitGroup
 	defer func() {

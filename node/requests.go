@@ -22,7 +22,12 @@ type clients struct {
 	copies map[int64]*copyState  // copies in the system
 	protos map[int64][]*wire.Job // each open request's tasks, as its copies are made
 	closed bool                  // the point is over: nothing more is started
-	wg     sync.WaitGroup        // cancellations in flight
+	// What run sets before the first arrival: its context and submitter,
+	// for the copies timers and ends send, and the arrivals' origin.
+	ctx    context.Context
+	sub    *submitter
+	origin float64
+	wg     sync.WaitGroup // cancellations in flight
 	timers timerQueue
 }
 
@@ -38,6 +43,14 @@ type copyState struct {
 func newClients(c *PointConfig) *clients {
 	return &clients{q: client.NewRequests(c.Client, c.Workload.Tasks()), copies: map[int64]*copyState{}, protos: map[int64][]*wire.Job{},
 		timers: timerQueue{wake: make(chan struct{}, 1)}}
+}
+
+// start readies cl for the run: copies go out with ctx through sub, and
+// model times count from origin.
+func (cl *clients) start(ctx context.Context, sub *submitter, origin float64) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	cl.ctx, cl.sub, cl.origin = ctx, sub, origin
 }
 
 // counts are the client policy's counts so far.
@@ -118,15 +131,16 @@ func (co *coordinator) arrive(ctx context.Context, d *dispatcher, j *wire.Job, t
 	if int(task) < len(ts) {
 		ts[task] = j
 	}
-	acts := cl.q.Arrive(co.since(), j.ID, task, j.Size, j.Arrival-co.origin)
+	acts := cl.q.Arrive(co.since(), j.ID, task, j.Size, j.Arrival-cl.origin)
 	co.track(acts)
+	origin := cl.origin
 	cl.mu.Unlock()
-	co.carry(ctx, d, acts, sub)
+	co.carry(ctx, d, acts, sub, origin)
 }
 
-// since is the model time now from the arrivals' origin: the clock of
-// client.Requests and of the ledger.
-func (co *coordinator) since() float64 { return co.clock.now() - co.origin }
+// since (clients.mu held) is the model time now from the arrivals'
+// origin: the clock of client.Requests and of the ledger.
+func (co *coordinator) since() float64 { return co.clock.now() - co.clients.origin }
 
 // track (cl.mu held) notes the copies acts sends and forgets the tasks of
 // the requests they end.
@@ -143,8 +157,8 @@ func (co *coordinator) track(acts []client.Action) {
 }
 
 // carry carries out acts: d places the copies sent (nil: the first
-// dispatcher).
-func (co *coordinator) carry(ctx context.Context, d *dispatcher, acts []client.Action, sub *submitter) {
+// dispatcher) through sub; model times count from origin.
+func (co *coordinator) carry(ctx context.Context, d *dispatcher, acts []client.Action, sub *submitter, origin float64) {
 	if d == nil {
 		d = co.disps[0]
 	}
@@ -172,7 +186,7 @@ func (co *coordinator) carry(ctx context.Context, d *dispatcher, acts []client.A
 		case client.Cancel:
 			co.cancel(a.Copy)
 		case client.SetTimer:
-			co.clients.timers.add(co.clock.wall(a.At+co.origin), a.Timer)
+			co.clients.timers.add(co.clock.wall(a.At+origin), a.Timer)
 		case client.TaskDone:
 			co.book.task(a.Req, a.At)
 		case client.Complete:
@@ -209,9 +223,10 @@ func (co *coordinator) copyEnded(id int64, node int32, startNs, endNs int64, rea
 		acts = cl.q.CopyFailed(co.since(), id, reason, at)
 	}
 	co.track(acts)
+	ctx, sub, origin := cl.ctx, cl.sub, cl.origin
 	cl.mu.Unlock()
 	co.copyGone(cs, hops)
-	co.carry(co.runCtx, nil, acts, co.sub)
+	co.carry(ctx, nil, acts, sub, origin)
 }
 
 // copyGone tells the DoneWatcher that placed copy cs that it is gone.
@@ -249,12 +264,13 @@ func (co *coordinator) cancel(id int64) {
 	}
 	n := policy.NodeID(cs.node)
 	co.count.messages.Add(1)
+	run := cl.ctx
 	cl.wg.Go(func() {
 		m, ok := co.view.peers.get(n)
 		if !ok {
 			return // gone: watch fails its copies
 		}
-		ctx, stop := context.WithTimeout(co.runCtx, transferTimeout)
+		ctx, stop := context.WithTimeout(run, transferTimeout)
 		defer stop()
 		c, err := co.pool.Get(ctx, m.Tags[tagRPC])
 		if err != nil {
@@ -289,8 +305,9 @@ func (co *coordinator) fire(ctx context.Context, tm client.Timer) {
 	cl.mu.Lock()
 	acts := cl.q.Fire(co.since(), tm)
 	co.track(acts)
+	sub, origin := cl.sub, cl.origin
 	cl.mu.Unlock()
-	co.carry(ctx, nil, acts, co.sub)
+	co.carry(ctx, nil, acts, sub, origin)
 }
 
 // timerQueue holds the client policy's timers (hedges, timeouts, retries)
