@@ -132,10 +132,10 @@ func (co *coordinator) arrive(ctx context.Context, d *dispatcher, j *wire.Job, t
 		ts[task] = j
 	}
 	acts := cl.q.Arrive(co.since(), j.ID, task, j.Size, j.Arrival-cl.origin)
-	co.track(acts)
+	protos := co.track(acts)
 	origin := cl.origin
 	cl.mu.Unlock()
-	co.carry(ctx, d, acts, sub, origin)
+	co.carry(ctx, d, acts, protos, sub, origin)
 }
 
 // since (clients.mu held) is the model time now from the arrivals'
@@ -143,38 +143,36 @@ func (co *coordinator) arrive(ctx context.Context, d *dispatcher, j *wire.Job, t
 func (co *coordinator) since() float64 { return co.clock.now() - co.clients.origin }
 
 // track (cl.mu held) notes the copies acts sends and forgets the tasks of
-// the requests they end.
-func (co *coordinator) track(acts []client.Action) {
+// the requests they end. It returns the job each Send action makes a copy
+// of (nil for the other actions).
+func (co *coordinator) track(acts []client.Action) []*wire.Job {
 	cl := co.clients
-	for _, a := range acts {
-		switch a.Kind {
-		case client.Send:
+	protos := make([]*wire.Job, len(acts))
+	for i, a := range acts {
+		if a.Kind == client.Send {
 			cl.copies[a.Copy] = &copyState{req: a.Req, size: a.Size, node: -1}
-		case client.Complete, client.Fail:
+			protos[i] = cl.protos[a.Req][a.Task] // kept until the request ends
+		}
+	}
+	for _, a := range acts {
+		if a.Kind == client.Complete || a.Kind == client.Fail {
 			delete(cl.protos, a.Req)
 		}
 	}
+	return protos
 }
 
-// carry carries out acts: d places the copies sent (nil: the first
-// dispatcher) through sub; model times count from origin.
-func (co *coordinator) carry(ctx context.Context, d *dispatcher, acts []client.Action, sub *submitter, origin float64) {
+// carry carries out acts, protos what track returned for them: d places
+// the copies sent (nil: the first dispatcher) through sub; model times
+// count from origin.
+func (co *coordinator) carry(ctx context.Context, d *dispatcher, acts []client.Action, protos []*wire.Job, sub *submitter, origin float64) {
 	if d == nil {
 		d = co.disps[0]
 	}
-	for _, a := range acts {
+	for i, a := range acts {
 		switch a.Kind {
 		case client.Send:
-			co.clients.mu.Lock()
-			var proto *wire.Job
-			if ts := co.clients.protos[a.Req]; int(a.Task) < len(ts) {
-				proto = ts[a.Task]
-			}
-			co.clients.mu.Unlock()
-			if proto == nil {
-				continue // cannot be: a request's tasks are kept until it ends
-			}
-			j := *proto
+			j := *protos[i]
 			j.ID, j.Origin = a.Copy, -1
 			pj := toPolicyJob(&j)
 			pj.ID, pj.Task = a.Req, a.Task // as the simulator shows a copy to the dispatch strategy
@@ -222,11 +220,11 @@ func (co *coordinator) copyEnded(id int64, node int32, startNs, endNs int64, rea
 		}
 		acts = cl.q.CopyFailed(co.since(), id, reason, at)
 	}
-	co.track(acts)
+	protos := co.track(acts)
 	ctx, sub, origin := cl.ctx, cl.sub, cl.origin
 	cl.mu.Unlock()
 	co.copyGone(cs, hops)
-	co.carry(ctx, nil, acts, sub, origin)
+	co.carry(ctx, nil, acts, protos, sub, origin)
 }
 
 // copyGone tells the DoneWatcher that placed copy cs that it is gone.
@@ -304,10 +302,10 @@ func (co *coordinator) fire(ctx context.Context, tm client.Timer) {
 	cl := co.clients
 	cl.mu.Lock()
 	acts := cl.q.Fire(co.since(), tm)
-	co.track(acts)
+	protos := co.track(acts)
 	sub, origin := cl.sub, cl.origin
 	cl.mu.Unlock()
-	co.carry(ctx, nil, acts, sub, origin)
+	co.carry(ctx, nil, acts, protos, sub, origin)
 }
 
 // timerQueue holds the client policy's timers (hedges, timeouts, retries)
