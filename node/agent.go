@@ -741,6 +741,7 @@ type AgentStats struct {
 	Preemptions   int64             `json:"preemptions"` // migrations of running jobs (strong mobility)
 	Steals        int64             `json:"steals"`      // requests for work sent
 	Invalid       int64             `json:"invalid"`     // policy decisions dropped as invalid (node out of range or itself, a job not there)
+	Cancels       int64             `json:"cancels"`     // copies a client's cancellation stopped here (waiting or running)
 	TransferFails int64             `json:"transfer_fails"`
 	Messages      int64             `json:"messages"`
 	Bytes         int64             `json:"bytes"`
@@ -779,7 +780,7 @@ func (p *point) stats() AgentStats {
 	defer p.mu.Unlock()
 	enc := func(h *latency.Histogram) string { s, _ := h.Encode(); return s }
 	s := AgentStats{ID: p.setup.ID, Probes: p.count.probes.Load(), Migrations: p.count.migrations.Load(),
-		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
+		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), Cancels: p.count.cancels.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
 		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Shed: ex.Refused, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
 		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats(), Units: p.units.stats()}
 	if logged {

@@ -3,11 +3,14 @@ package node
 import (
 	"context"
 	"math"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/node/gossip"
+	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
@@ -151,4 +154,120 @@ func TestClientsOnAgents(t *testing.T) {
 			t.Errorf("copies %d, cancels %d: want hedges sent and cancelled", r.Copies, r.Cancels)
 		}
 	})
+}
+
+// TestAgentCancel sends cancellations to a real agent of one server (10 ms
+// unit) holding a long job in service and another waiting: the waiting
+// one leaves the queue having done no work, the running one stops at its
+// next checkpoint with the work it had done; neither reports a
+// completion, and the job behind them runs. A job cancelled before it
+// arrives is dropped as it does, reported failed as cancelled.
+func TestAgentCancel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an agent")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	label := "cancel-" + runLabel()
+	a, err := StartAgent(ctx, AgentConfig{Gossip: gossip.Config{Name: "a0-" + label, BindAddr: "127.0.0.1", Label: label}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close(context.Background())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := make(chan wire.Completion, 10)
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() {
+		served <- wire.Config{}.Serve(sctx, ln, func(_ context.Context, m *wire.Msg) (*wire.Msg, error) {
+			if m.Type == wire.TypeCompletion {
+				ends <- *m.Done
+			}
+			return nil, nil
+		})
+	}()
+	defer func() { stop(); ln.Close(); <-served }()
+	pool := wire.Config{}.NewPool()
+	defer pool.Close()
+	unit := 10 * time.Millisecond
+	s := &Setup{Run: label, Roster: []string{a.Name()}, Migrate: "none", Servers: 1, Speed: 1, TimeUnit: unit,
+		Kernel: "sleep", Seed: 1, EpochNano: time.Now().UnixNano(), Publish: PublishInterval(1), Classes: []float64{1}}
+	if _, err := call(ctx, pool, a.RPC(), control{Op: opConfigure, Setup: s}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := pool.Get(ctx, a.RPC())
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(m *wire.Msg) *wire.Msg {
+		t.Helper()
+		r, err := c.Call(ctx, m)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Type, err)
+		}
+		return r
+	}
+	submit := func(id int64, size float64) {
+		send(&wire.Msg{Type: wire.TypeSubmit, From: -1, Job: &wire.Job{ID: id, Size: size, Origin: 0, ReplyTo: ln.Addr().String()}})
+	}
+	cancelJob := func(id int64) *wire.Note {
+		t.Helper()
+		r := send(&wire.Msg{Type: wire.TypeCancel, From: -1, Done: &wire.Completion{JobID: id}})
+		if r.Type != wire.TypeAck || r.Note == nil {
+			t.Fatalf("cancel %d: reply %+v", id, r)
+		}
+		return r.Note
+	}
+	submit(1, 500) // 5 s in service
+	submit(2, 500) // waits behind it
+	submit(3, 1)
+	started := time.Now()
+	time.Sleep(300 * time.Millisecond)
+	if n := cancelJob(2); n.Kind != wire.CancelStopped || n.Value != 0 {
+		t.Errorf("cancel of the waiting job: %+v, want stopped after no work", n)
+	}
+	n := cancelJob(1)
+	ran := float64(time.Since(started)) / float64(unit)
+	if n.Kind != wire.CancelStopped || n.Value < 10 || n.Value > ran+1 {
+		t.Errorf("cancel of the running job: %+v, want stopped after 10 to %.0f units of work", n, ran+1)
+	}
+	if n := cancelJob(4); n.Kind != wire.CancelAbsent {
+		t.Errorf("cancel of a job not there: %+v, want absent", n)
+	}
+	submit(4, 1) // arrives after its cancellation
+	got := map[int64]wire.Completion{}
+	for len(got) < 2 {
+		select {
+		case e := <-ends:
+			got[e.JobID] = e
+		case <-time.After(5 * time.Second):
+			t.Fatalf("ends %v, want jobs 3 and 4 within 5 s", got)
+		}
+	}
+	if e := got[3]; e.Failed {
+		t.Errorf("job 3 behind the cancelled ones: %+v, want completed", e)
+	}
+	if e := got[4]; !e.Failed || e.Reason != reasonCancelled {
+		t.Errorf("job 4, cancelled on its way: %+v, want failed as %q", e, reasonCancelled)
+	}
+	for id := range got {
+		if id != 3 && id != 4 {
+			t.Errorf("job %d reported an end after it was cancelled", id)
+		}
+	}
+	st, err := call(ctx, pool, a.RPC(), control{Op: opStats})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Stats == nil || st.Stats.Cancels != 2 {
+		t.Errorf("agent stats %+v, want 2 cancels", st.Stats)
+	}
+	select {
+	case e := <-ends:
+		t.Errorf("a further end: %+v", e)
+	case <-time.After(200 * time.Millisecond):
+	}
 }
