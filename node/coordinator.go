@@ -529,14 +529,18 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	}
 	pctx, stop := context.WithCancel(ctx)
 	var watchers sync.WaitGroup
-	defer func() {
+	// quiet stops what the point started besides its dispatchers: once it
+	// returns, no job ends behind the result's back (clients: no timer
+	// fires, no copy is sent, no cancellation is under way).
+	quiet := func() {
 		stop()
 		watchers.Wait()
-		if co.clients != nil { // no timer fires now; late ends start no cancellation
+		if co.clients != nil {
 			co.clients.close()
 			sub.wg.Wait()
 		}
-	}()
+	}
+	defer quiet()
 	watchers.Go(func() { co.watch(pctx) })
 	if co.book.faults != nil {
 		watchers.Go(func() { co.inject(pctx, offset) })
@@ -583,8 +587,7 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	case <-ctx.Done():
 		return results.Result{}, ctx.Err()
 	}
-	stop()
-	watchers.Wait() // no job ends behind the result's back
+	quiet()
 	return co.book.close(co.unended), nil
 }
 
