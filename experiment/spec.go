@@ -600,9 +600,6 @@ func (s *Spec) validate() error {
 		if _, err := workload.New(w.Config); err != nil {
 			return s.errAt(path, "%v", err)
 		}
-		if w.Tasks > 1 && slices.ContainsFunc(s.Backends, IsReal) {
-			return s.errAt(append(path, "tasks"), "requests with tasks run in the simulator only so far: use backend sim")
-		}
 	}
 	if len(s.Policies) == 0 {
 		return s.errAt([]string{"policies"}, "give at least one policy, e.g. - {dispatch: random, migrate: none}")
@@ -724,9 +721,6 @@ func (s *Spec) validate() error {
 		if fe, _ := p.front(s); fe != nil && real >= 0 {
 			return s.errAt(settingAt(path, "front", p.Front), "backend %s: a front end with capacity runs in the simulator only so far (the agents' coordinator dispatches without one): use backend sim", s.Backends[real])
 		}
-		if cp, _ := p.client(s); cp != nil && real >= 0 {
-			return s.errAt(append(path, "client"), "backend %s: client policies run in the simulator only so far: use backend sim", s.Backends[real])
-		}
 	}
 	if err := s.checkSize(); err != nil {
 		return err
@@ -831,7 +825,8 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
 		probe.Dispatch = d // late binding: what goes with it is checked with it
 	}
-	if arch != nil || probe.Client != nil || probe.Dispatch != nil { // what goes with an architecture (without one, these were checked above)
+	tasks := slices.ContainsFunc(s.Workloads, func(w Workload) bool { return w.Tasks > 1 })
+	if arch != nil || probe.Client != nil || tasks || probe.Dispatch != nil { // what goes with an architecture, a client policy, tasks or late binding (without them, these were checked above)
 		probe.Faults = p.faults(s)
 		probe.Migrate, _ = policy.Builtin().Migrate(p.Migrate)
 	}

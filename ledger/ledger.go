@@ -95,13 +95,15 @@ type End struct {
 // Log is a point's events as the backends saw them: each node's changes
 // in time order, each job's arrival (by ID), the jobs' ends in the order
 // they were seen, the changes of the threads alive (server
-// architectures), and the counts.
+// architectures), the counts, and the completions of fork-join requests'
+// tasks (T, ID and Arrival of each; Ledger.Task).
 type Log struct {
 	Nodes    [][]Change
 	Arrivals []float64
 	Ends     []End
 	Threads  []ThreadStep
 	Counts   Counts
+	Tasks    []End
 }
 
 // ThreadStep is a change at T of the threads held by Held and of those
@@ -366,6 +368,9 @@ func Replay(c Config, log Log) *Ledger {
 	})
 	l := New(c)
 	l.Counts.add(log.Counts)
+	for _, e := range log.Tasks { // their order does not matter
+		l.Task(e.T, e.ID, e.Arrival)
+	}
 	for _, e := range evs {
 		switch e.kind {
 		case 0:

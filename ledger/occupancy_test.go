@@ -216,3 +216,18 @@ func TestEmptyWindowFallsBackToRun(t *testing.T) {
 	check(t, got, Stats{Start: 0, End: 10, NodeUtilization: []float64{0.3}, Utilization: 0.3,
 		NodeTLP: []float64{1}, TLP: 1, MeanInSystem: 0.3, WaitWhileIdle: 0, ArrivalRate: 0})
 }
+
+// TestReplayTasks: the tasks' completions a log carries give the task
+// response figures, the warm-up's left out.
+func TestReplayTasks(t *testing.T) {
+	log := Log{Arrivals: []float64{0, 1}, Ends: []End{{T: 3, ID: 0, Arrival: 0, Service: 1, Size: 2}, {T: 5, ID: 1, Arrival: 1, Service: 1, Size: 2}},
+		Tasks: []End{{T: 4, ID: 1, Arrival: 1}, {T: 2, ID: 0, Arrival: 0}, {T: 5, ID: 1, Arrival: 1}}}
+	l := Replay(Config{Servers: []int{1}, Jobs: 2, Warmup: 1}, log)
+	var r results.Result
+	if err := l.Fill(&r, 5); err != nil {
+		t.Fatal(err)
+	}
+	if r.TaskMeanResponse != 3.5 || r.JobsCompleted != 2 {
+		t.Errorf("task mean response %v, completed %d; want 3.5 (tasks of job 1: 3 and 4), 2", r.TaskMeanResponse, r.JobsCompleted)
+	}
+}

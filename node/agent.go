@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -84,6 +85,9 @@ type point struct {
 	units   *unitModel    // nil: the point has no work units
 	faults  *faults       // injected faults in force (fault.go)
 	process time.Duration // process-per-request: the CPU each request is charged for its process (server.go)
+
+	cmu       sync.Mutex     // orders cancellations against jobs joining the executor (run)
+	cancelled map[int64]bool // jobs a client cancelled: one that arrives later is dropped
 }
 
 // StartAgent starts a node and joins its cluster.
@@ -219,6 +223,9 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 	case wire.TypePage: // state ahead of or after its unit: received, acknowledged
 		m.Release()
 		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID}, nil
+	case wire.TypeCancel:
+		kind, work := p.cancelJob(ctx, m.Done.JobID)
+		return &wire.Msg{Type: wire.TypeAck, From: p.setup.ID, Note: &wire.Note{Kind: kind, Value: work}}, nil
 	case wire.TypeMessage:
 		from := policy.NodeID(m.From)
 		if from < policy.None || int(from) >= p.view.nodes {
@@ -396,6 +403,12 @@ func (p *point) run(j *wire.Job) error {
 		return fmt.Errorf("agent %d: %w", p.setup.ID, err)
 	}
 	u.Uses, u.Access = p.remote(j)
+	p.cmu.Lock()
+	defer p.cmu.Unlock()
+	if p.cancelled[j.ID] { // cancelled on its way here: it ends as nothing
+		p.fail(j, reasonCancelled)
+		return nil
+	}
 	if err := p.ex.Submit(u); err != nil {
 		if errors.Is(err, executor.ErrQueueFull) {
 			return errShed
@@ -404,6 +417,36 @@ func (p *point) run(j *wire.Job) error {
 	}
 	p.publish()
 	return nil
+}
+
+// cancelJob stops job id where it is, for a client that no longer needs it:
+// a waiting job leaves the queue, a running one stops at its next
+// checkpoint (the sleep kernel's service loop). It returns
+// wire.CancelStopped and the work the job had done (model units), or
+// wire.CancelAbsent if the job is not here: it ended (its completion says
+// so), or it has not arrived, and is then dropped as it does, reported
+// failed as cancelled.
+func (p *point) cancelJob(ctx context.Context, id int64) (uint8, float64) {
+	p.cmu.Lock()
+	if p.cancelled == nil {
+		p.cancelled = map[int64]bool{}
+	}
+	p.cancelled[id] = true
+	units, _ := p.ex.Jobs(nil)
+	p.cmu.Unlock()
+	i := slices.IndexFunc(units, func(u executor.UnitInfo) bool { return u.Unit.ID == id })
+	if i < 0 {
+		return wire.CancelAbsent, 0
+	}
+	u := units[i]
+	ctx, stop := context.WithTimeout(ctx, transferTimeout)
+	defer stop()
+	if !p.ex.Withdraw(ctx, u.Unit, u.Running) {
+		return wire.CancelAbsent, 0 // it finished meanwhile: its completion is on its way
+	}
+	p.count.cancels.Add(1)
+	p.publish()
+	return wire.CancelStopped, u.Unit.Progress
 }
 
 // decision is a policy's action, checked and resolved under the decision
@@ -698,6 +741,7 @@ type AgentStats struct {
 	Preemptions   int64             `json:"preemptions"` // migrations of running jobs (strong mobility)
 	Steals        int64             `json:"steals"`      // requests for work sent
 	Invalid       int64             `json:"invalid"`     // policy decisions dropped as invalid (node out of range or itself, a job not there)
+	Cancels       int64             `json:"cancels"`     // copies a client's cancellation stopped here (waiting or running)
 	TransferFails int64             `json:"transfer_fails"`
 	Messages      int64             `json:"messages"`
 	Bytes         int64             `json:"bytes"`
@@ -736,7 +780,7 @@ func (p *point) stats() AgentStats {
 	defer p.mu.Unlock()
 	enc := func(h *latency.Histogram) string { s, _ := h.Encode(); return s }
 	s := AgentStats{ID: p.setup.ID, Probes: p.count.probes.Load(), Migrations: p.count.migrations.Load(),
-		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
+		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), Cancels: p.count.cancels.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
 		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Shed: ex.Refused, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
 		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats(), Units: p.units.stats()}
 	if logged {

@@ -25,6 +25,7 @@ type book struct {
 	blocked   []float64 // time each job blocks in its waits (jobs with phases; nil without a server architecture)
 	ended     []bool
 	ends      []ledger.End        // the jobs' ends as reported, times from the arrivals' origin: what the ledger replays
+	tasks     []ledger.End        // fork-join requests: their tasks' completions (T, ID, Arrival)
 	holder    []int32             // node believed to hold each job: its dispatch target, then wherever agents report it moved
 	hops      []int32             // hop count of each job at its holder, as the last note of a move said
 	placed    map[int64]placement // jobs in flight placed by a DoneWatcher
@@ -213,6 +214,79 @@ func (b *book) record(id int64, node int32, startNs, endNs int64, reason string)
 	return pl, placed
 }
 
+// ignore counts an end reported for no job in flight.
+func (b *book) ignore() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ignored++
+}
+
+// copyDone is the bookkeeping of a copy of request id that completed at
+// node, its work size served from startNs to endNs (the agent's wall
+// clock): it returns its end (model time from the arrivals' origin), its
+// service time and its time blocked, as record counts them for a job.
+func (b *book) copyDone(id int64, node int32, size float64, startNs, endNs int64) (end, service, blocked float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	end = b.clock.model(time.Unix(0, endNs))
+	b.lastEnd = max(b.lastEnd, end)
+	ideal := size / b.cfg.speed(node)
+	service = end - b.clock.model(time.Unix(0, startNs))
+	if b.cfg.Discipline == "ps" {
+		service = ideal
+	}
+	if b.blocked != nil && id >= 0 && int(id) < len(b.blocked) {
+		service, blocked = ideal, b.blocked[id]
+	}
+	if node >= 0 && int(node) < len(b.busy) {
+		b.busy[node] += service
+		b.seen[node] = max(b.seen[node], end)
+	}
+	if id >= int64(b.cfg.Warmup) {
+		b.service[0] += service
+		b.service[1] += ideal
+	}
+	return end - b.offset, service, blocked
+}
+
+// task records that a task of request id completed at (model time from
+// the arrivals' origin).
+func (b *book) task(id int64, at float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if id >= 0 && int(id) < len(b.scheduled) {
+		b.tasks = append(b.tasks, ledger.End{T: at, ID: id, Arrival: b.scheduled[id] - b.offset})
+	}
+}
+
+// finish records that request id ended at (model time from the arrivals'
+// origin): completed, with its service and blocked time and its size, if
+// reason is empty, else failed. A request ends once; a second end is
+// ignored and counted.
+func (b *book) finish(id int64, at, service, blocked, size float64, reason string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if id < 0 || int(id) >= len(b.ended) || b.ended[id] {
+		b.ignored++
+		return
+	}
+	b.ended[id] = true
+	e := ledger.End{T: at, ID: id, Arrival: b.scheduled[id] - b.offset, Reason: reason}
+	if reason != "" {
+		b.failed++
+		if b.faults != nil {
+			b.faults.failed(b.holder[id], at)
+		}
+	} else {
+		b.done++
+		e.Service, e.Blocked, e.Size = service, blocked, size
+	}
+	b.ends = append(b.ends, e)
+	if b.done+b.failed == int64(b.cfg.Jobs) {
+		close(b.allDone)
+	}
+}
+
 // close ends the jobs that never ended as failed, with the reason unended
 // gives from the node believed to hold the job (-1: none), whether that
 // node was found dead and whether its submission got no answer. It
@@ -276,17 +350,17 @@ func (b *book) span() (span, offset float64) {
 	return b.lastEnd - b.scheduled[0], b.offset
 }
 
-// log returns the point's arrivals and ends for the ledger to replay
-// (times from the arrivals' origin), the time of the last end, and how
+// log returns the point's arrivals, ends and tasks' completions for the
+// ledger to replay (times from the arrivals' origin), the time of the last end, and how
 // many ends were ignored.
-func (b *book) log() (arrivals []float64, ends []ledger.End, end float64, ignored int64) {
+func (b *book) log() (arrivals []float64, ends, tasks []ledger.End, end float64, ignored int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	arrivals = make([]float64, len(b.scheduled))
 	for id, t := range b.scheduled {
 		arrivals[id] = t - b.offset
 	}
-	return arrivals, b.ends, math.Max(b.lastEnd-b.offset, 0), b.ignored
+	return arrivals, b.ends, b.tasks, math.Max(b.lastEnd-b.offset, 0), b.ignored
 }
 
 // unapplied marks the faults not applied yet as such: the point ended first.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashicorp/serf/serf"
 
+	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/ledger"
 	"github.com/loadlab/loadlab/node/gossip"
@@ -125,6 +126,8 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("max submits: want at least 1, got %d", c.MaxSubmits)
 	case c.Server != nil && c.Kernel != "" && c.Kernel != "sleep":
 		return fmt.Errorf("kernel %s: server architectures run on agents with the sleep kernel only so far (their cores are emulated)", c.Kernel)
+	case c.Workload.Tasks() > 1 && c.Dispatchers > 1:
+		return fmt.Errorf("dispatchers %d: requests with tasks run on agents with one dispatcher only so far (a request's tasks are placed one after another)", c.Dispatchers)
 	}
 	return nil
 }
@@ -143,7 +146,7 @@ func (c *PointConfig) speed(n int32) float64 {
 func (co *coordinator) cluster(dist []float64) policy.Cluster {
 	c := co.cfg
 	return policy.Cluster{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
-		ClassSizes: c.Workload.ClassSizes(), Distances: dist, Units: co.units, Platforms: c.Platforms}
+		ClassSizes: c.Workload.ClassSizes(), Distances: dist, Units: co.units, Platforms: c.Platforms, Tasks: c.Workload.Tasks()}
 }
 
 // RunLocal starts a cluster of c.Nodes agents on 127.0.0.1 in this process,
@@ -281,6 +284,8 @@ type coordinator struct {
 	count counters
 	ctl   *agents         // the control client: calls to the roster's agents
 	units *workload.Units // nil: no work units
+
+	clients *clients // requests with tasks or a client policy; nil: plain jobs
 }
 
 func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
@@ -298,6 +303,9 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	co := &coordinator{cfg: c, g: gs, pool: wc.NewPool(), ln: ln, stop: stop, serve: make(chan error, 1),
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, tasks: &tasks{}, label: g.Label}
 	co.book = newBook(&co.cfg)
+	if c.Client != nil || c.Workload.Tasks() > 1 {
+		co.clients = newClients(&co.cfg)
+	}
 	if co.label == "" {
 		co.label = gossip.DefaultLabel
 	}
@@ -508,36 +516,63 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	rate := c.Workload.RateFor(c.Load, c.Nodes*c.Servers, meanSpeed)
 	offset := co.clock.now() + 0.05*float64(time.Second)/float64(c.TimeUnit) // start 50 ms from now
 	co.book.start(offset)
-	gen := &generator{jobs: c.Workload.Generator(c.Seed, rate), n: c.Jobs, clock: co.clock, offset: offset,
+	n := c.Jobs
+	if co.clients != nil {
+		n *= c.Workload.Tasks() // a request's tasks come one after another
+	}
+	gen := &generator{jobs: c.Workload.Generator(c.Seed, rate), n: n, clock: co.clock, offset: offset,
 		replyTo: co.ln.Addr().String(), schedule: func(w workload.Job, at float64) { co.book.schedule(w.ID, at, w.Size, w.Blocked()) }}
 
+	sub := &submitter{sem: make(chan struct{}, c.MaxSubmits), onSubmit: c.onSubmit}
+	if co.clients != nil {
+		co.clients.start(ctx, sub, offset)
+	}
 	pctx, stop := context.WithCancel(ctx)
 	var watchers sync.WaitGroup
-	defer func() { stop(); watchers.Wait() }()
+	// quiet stops what the point started besides its dispatchers: once it
+	// returns, no job ends behind the result's back (clients: no timer
+	// fires, no copy is sent, no cancellation is under way).
+	quiet := func() {
+		stop()
+		watchers.Wait()
+		if co.clients != nil {
+			co.clients.close()
+			sub.wg.Wait()
+		}
+	}
+	defer quiet()
 	watchers.Go(func() { co.watch(pctx) })
 	if co.book.faults != nil {
 		watchers.Go(func() { co.inject(pctx, offset) })
 	}
+	if co.clients != nil {
+		watchers.Go(func() { co.clients.timers.run(pctx, func(t client.Timer) { co.fire(ctx, t) }) })
+	}
 
 	// Jobs go from the generator to the dispatchers through a queue, so a
 	// slow decision delays dispatch (measured as lag) but never the schedule.
-	queue := make(chan *wire.Job, 65536)
-	sub := &submitter{sem: make(chan struct{}, c.MaxSubmits), onSubmit: c.onSubmit}
+	queue := make(chan arrival, 65536)
 	var dispatchers sync.WaitGroup
 	for _, d := range co.disps {
 		dispatchers.Go(func() {
-			for j := range queue {
-				if ctx.Err() != nil {
+			for a := range queue {
+				switch {
+				case ctx.Err() != nil:
 					continue // the point is abandoned: drain the queue
+				case co.clients != nil:
+					co.arrive(ctx, d, a.Job, a.Task, sub)
+				default:
+					co.dispatch(ctx, d, a.Job, toPolicyJob(a.Job), a.Arrival, sub)
 				}
-				co.dispatch(ctx, d, j, sub)
 			}
 		})
 	}
 	genErr := gen.run(ctx, queue)
 	close(queue)
 	dispatchers.Wait()
-	sub.wg.Wait()
+	if co.clients == nil {
+		sub.wg.Wait() // with clients, timers may still send copies: the deferred wait
+	}
 	if genErr != nil {
 		return results.Result{}, genErr
 	}
@@ -552,8 +587,7 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	case <-ctx.Done():
 		return results.Result{}, ctx.Err()
 	}
-	stop()
-	watchers.Wait() // no job ends behind the result's back
+	quiet()
 	return co.book.close(co.unended), nil
 }
 
@@ -576,6 +610,9 @@ func (co *coordinator) watch(ctx context.Context) {
 			if !first {
 				continue
 			}
+			if co.clients != nil {
+				lost = co.clients.lost(i) // the copies it held
+			}
 			for _, id := range lost {
 				co.end(id, -1, 0, 0, reasonGone(name), 0)
 			}
@@ -597,6 +634,9 @@ func (co *coordinator) submitFailed(id int64, n int, answered bool, err error) {
 	case answered:
 		co.end(id, -1, 0, 0, reasonRefused(name), 0)
 	default:
+		if co.clients != nil {
+			id = co.clients.request(id)
+		}
 		co.book.notSent(id)
 	}
 }
@@ -615,9 +655,12 @@ type submitter struct {
 // PointConfig.MaxSubmits at once, so that a round trip to one agent never
 // delays the next decision. A submission still waiting when ctx ends is
 // dropped: the point is abandoned.
-func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job, sub *submitter) {
+//
+// pj is what the dispatch strategy sees of j (a copy of a request shows
+// the request's ID and its task), and due is when j was due: its arrival,
+// or when a hedge or retry sent it.
+func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job, pj policy.Job, due float64, sub *submitter) {
 	d.mu.Lock()
-	pj := toPolicyJob(j)
 	begin := co.clock.now()
 	d.view.begin()
 	n := d.d.Pick(d.view, &pj)
@@ -635,7 +678,15 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		pj.Origin = n
 		pl = &placement{d: d, job: pj}
 	}
-	co.book.place(j.ID, int32(n), co.clock.now()-j.Arrival, redirected, pl)
+	if co.clients == nil {
+		co.book.place(j.ID, int32(n), co.clock.now()-due, redirected, pl)
+	} else {
+		if !co.clients.placed(j.ID, int32(n), pl) {
+			co.copyCancelled(j.ID, 0) // cancelled before it was sent: it never is
+			return
+		}
+		co.book.place(pj.ID, int32(n), co.clock.now()-due, redirected, nil)
+	}
 	m, ok := co.view.peers.get(n)
 	if !ok {
 		reason := reasonNoNode(int(n))
@@ -674,7 +725,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 			if err == nil {
 				// The decision's time is left out: the simulator charges
 				// its probe rounds itself.
-				co.book.delayed(sent - j.Arrival - (decided - begin) - far + (co.clock.now()-sent)/2)
+				co.book.delayed(sent - due - (decided - begin) - far + (co.clock.now()-sent)/2)
 			}
 		}
 		if err != nil {
@@ -690,7 +741,11 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 		if err := json.Unmarshal(m.Data, &note); err != nil || note.Op != opMoved || note.Moved == nil {
 			return nil, fmt.Errorf("coordinator: unexpected control %q", m.Data)
 		}
-		co.book.moved(note.Moved.Job, note.Moved.To, note.Moved.Hops)
+		if co.clients != nil {
+			co.clients.moved(note.Moved.Job, note.Moved.To)
+		} else {
+			co.book.moved(note.Moved.Job, note.Moved.To, note.Moved.Hops)
+		}
 		return nil, nil
 	}
 	if m.Type != wire.TypeCompletion || m.Done == nil {
@@ -725,6 +780,10 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 // dispatcher that placed the job, if a DoneWatcher, is told (a failed job
 // is no longer in flight either), hops being how often it moved.
 func (co *coordinator) end(id int64, node int32, startNs, endNs int64, reason string, hops int32) {
+	if co.clients != nil {
+		co.copyEnded(id, node, startNs, endNs, reason, hops) // id is a copy's
+		return
+	}
 	pl, placed := co.book.record(id, node, startNs, endNs, reason)
 	if !placed {
 		return
@@ -770,8 +829,13 @@ type collected struct {
 // (it died, its log grew too long, or it predates the log) keeps the
 // utilisation its counters give, and wait while idle is then not known: -1.
 func (co *coordinator) measure(r *results.Result, col collected) error {
-	arrivals, ends, end, ignored := co.book.log()
-	log := ledger.Log{Nodes: col.logs, Arrivals: arrivals, Ends: ends, Threads: col.threads, Counts: col.counts}
+	arrivals, ends, tasks, end, ignored := co.book.log()
+	if co.clients != nil {
+		cc := co.clients.counts()
+		col.counts.Copies, col.counts.Retries, col.counts.Cancels = cc.Copies, cc.Retries, cc.Cancels
+		col.counts.Useful, col.counts.Wasted = cc.Useful, cc.Wasted
+	}
+	log := ledger.Log{Nodes: col.logs, Arrivals: arrivals, Ends: ends, Threads: col.threads, Counts: col.counts, Tasks: tasks}
 	servers := make([]int, len(col.logs))
 	for i := range servers {
 		servers[i] = co.cfg.Servers

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -33,7 +32,7 @@ func TestGeneratorStopsOnCancel(t *testing.T) {
 		schedule: func(w workload.Job, at float64) { mu.Lock(); scheduled = append(scheduled, w.ID); mu.Unlock() }}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := make(chan *wire.Job, 2)
+	out := make(chan arrival, 2)
 	done := make(chan error, 1)
 	go func() { done <- g.run(ctx, out) }()
 	select {

@@ -22,10 +22,17 @@ type generator struct {
 	schedule func(w workload.Job, at float64)
 }
 
+// arrival is a job the generator releases, and its task of its request
+// (fork-join requests; 0 otherwise).
+type arrival struct {
+	*wire.Job
+	Task int32
+}
+
 // run sends each job to out at its scheduled time and returns nil after the
 // last, or ctx's error as soon as ctx ends (a job due later is not waited
 // for). It does not close out.
-func (g *generator) run(ctx context.Context, out chan<- *wire.Job) error {
+func (g *generator) run(ctx context.Context, out chan<- arrival) error {
 	for i := 0; i < g.n; i++ {
 		w := g.jobs.Next()
 		at := w.Arrival + g.offset
@@ -34,7 +41,7 @@ func (g *generator) run(ctx context.Context, out chan<- *wire.Job) error {
 			return err
 		}
 		select {
-		case out <- &wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}:
+		case out <- arrival{&wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}, w.Task}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

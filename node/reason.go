@@ -19,6 +19,9 @@ const (
 	// reasonPointEnded: the coordinator ended the point (or began another)
 	// while the agent still held the job.
 	reasonPointEnded = "point ended before the job ran"
+	// reasonCancelled: a copy a client cancelled before it reached its
+	// agent, dropped as it arrived; not a failure of its request.
+	reasonCancelled = "cancelled"
 	// reasonIgnored counts completion reports of jobs that had already
 	// ended (or never existed); it is not a job failure.
 	reasonIgnored = "ignored (not a job failure): duplicate or unknown completion report"

@@ -73,6 +73,7 @@ type counters struct {
 	bytes                                                            atomic.Int64
 	invalid                                                          atomic.Int64 // decisions the simulator would reject, dropped
 	moving                                                           atomic.Int64 // transfers in progress, not yet counted
+	cancels                                                          atomic.Int64 // copies a client's cancellation stopped here
 }
 
 // tasks runs the goroutines a point starts besides its executor's

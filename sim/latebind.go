@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -15,14 +16,24 @@ import (
 // task runs already. The model needs FCFS servers without architectures,
 // faults or client policies (scenario.Model checks).
 
-// reserve handles task jb of request r as it arrives: the first task
-// sends the request's reservations; every task waits to be bound. Its
-// slot j is freed (the task runs in a reservation's slot).
-func (c *cluster) reserve(jb workload.Job, r *request, j int32) {
+// reserve handles task jb of a request as it arrives, with acts what the
+// request logic says to do: its copies wait unbound for reservations, and
+// the request's first task sends the reservations. Its slot j is freed (a
+// copy runs in a reservation's slot).
+func (c *cluster) reserve(jb workload.Job, acts []client.Action, j int32) {
+	rs := c.reqs
+	var other []client.Action
+	for _, a := range acts {
+		if a.Kind == client.Send {
+			rs.unbound[a.Req] = append(rs.unbound[a.Req], a)
+		} else {
+			other = append(other, a)
+		}
+	}
 	if jb.Task == 0 {
 		c.rounds = 0
 		c.reserved = c.late.Reserve(&c.views[len(c.nodes)], &c.jobs[j].Job, c.reserved[:0])
-		k := len(r.tasks)
+		k := c.cfg.Workload.Tasks()
 		if len(c.reserved) == 0 {
 			c.reserved = append(c.reserved, 0) // a policy that names no node: keep the request rather than lose it
 			c.m.badDecisions++
@@ -47,30 +58,31 @@ func (c *cluster) reserve(jb workload.Job, r *request, j int32) {
 		}
 	}
 	c.free = append(c.free, j)
+	if len(other) > 0 {
+		c.carryOut(other, -1)
+	}
 }
 
 // bind is called when reservation s has left its service at node id (n),
-// its round trip over: it becomes its request's next task not yet
-// running, which takes the server it held, or it leaves. (Its departure
-// may have started the next job waiting; that job goes back to the head
-// of the queue.)
+// its round trip over: it becomes its request's next copy not yet bound,
+// which takes the server it held, or it leaves. (Its departure may have
+// started the next job waiting; that job goes back to the head of the
+// queue.)
 func (c *cluster) bind(id int32, n *node, s int32) {
 	jb := &c.jobs[s]
-	r := c.reqs[jb.ID]
-	ti := -1
-	if r != nil && !r.over {
-		for i := range r.tasks {
-			if t := &r.tasks[i]; t.attempt == 0 && t.proto.ID == jb.ID {
-				ti = i
-				break
-			}
-		}
-	}
+	rs := c.reqs
 	c.m.counts.Messages += 2 // the node's request for a task and the answer
-	if ti < 0 {
+	waiting := rs.unbound[jb.ID]
+	if len(waiting) == 0 {
 		c.free = append(c.free, s)
 		c.changed(policy.NodeID(id))
 		return // the migration policy is none (scenario.Model checks)
+	}
+	a := waiting[0]
+	if len(waiting) == 1 {
+		delete(rs.unbound, jb.ID)
+	} else {
+		rs.unbound[jb.ID] = waiting[1:]
 	}
 	if last := len(n.running) - 1; len(n.running) == n.servers && last >= 0 {
 		w := n.running[last] // started as the reservation left: it waits again, first
@@ -80,13 +92,11 @@ func (c *cluster) bind(id int32, n *node, s int32) {
 		}
 		n.waiting.pushFront(w)
 	}
-	t := &r.tasks[ti]
-	t.attempt = 1
-	*jb = job{Job: policy.Job{Job: t.proto, Origin: policy.NodeID(id)}, left: t.proto.Size, since: jb.since}
+	*jb = job{Job: policy.Job{Job: rs.protos[a.Req][a.Task], Origin: policy.NodeID(id)}, left: a.Size, since: jb.since}
+	rs.slot[a.Copy], rs.copyOf[s] = s, a.Copy
 	n.nReal++
-	n.work += t.proto.Size
+	n.work += a.Size
 	n.start(c.jobs, s, c.now)
-	c.addCopy(r, t, s)
 	c.occupied(id, n)
 	c.nh.set(id, n.nextCompletion(c.jobs))
 	c.changed(policy.NodeID(id))

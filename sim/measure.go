@@ -58,6 +58,9 @@ func (c *cluster) result() (results.Result, error) {
 		return results.Result{}, fmt.Errorf("policy made %d invalid decisions (node out of range or itself)", m.badDecisions)
 	}
 	r := results.Result{SimTime: c.now, Events: m.events}
+	if c.reqs != nil {
+		c.reqs.counts(m)
+	}
 	m.led.Counts = m.counts
 	if err := m.led.Fill(&r, c.now); err != nil {
 		return results.Result{}, err

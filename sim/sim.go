@@ -34,19 +34,18 @@ type cluster struct {
 	free []int32
 
 	gen        *workload.Generator
-	gossipRand *rand.Rand         // individual gossip: exponential refresh intervals
-	next       int32              // slot of the next job to arrive, filled in advance
-	nextAt     float64            // its arrival time
-	moreTasks  bool               // it is a later task of a request issued already
-	placing    []int32            // scratch: the copies sendCopies places
-	reqs       map[int64]*request // requests with tasks or a client policy, until their last copy is gone; nil: none have
-	late       policy.Reserver    // the dispatcher, if it binds tasks late (latebind.go)
-	inert      bool               // the migration policy never acts (inert): its calls are skipped
-	fronts     *fronts            // the front ends (front.go); nil: none
-	keyCaches  []cache.Cache      // each node's cache of keys (Config.Cache); nil: none
-	hitRand    *rand.Rand         // sizes of requests that hit
-	plain      bool               // no requests (reqs) and no front end: jobs arrive and complete as themselves
-	reserved   []policy.NodeID    // scratch: the nodes of a request's reservations
+	gossipRand *rand.Rand      // individual gossip: exponential refresh intervals
+	next       int32           // slot of the next job to arrive, filled in advance
+	nextAt     float64         // its arrival time
+	moreTasks  bool            // it is a later task of a request issued already
+	reqs       *requests       // requests with tasks or a client policy; nil: none have
+	late       policy.Reserver // the dispatcher, if it binds tasks late (latebind.go)
+	inert      bool            // the migration policy never acts (inert): its calls are skipped
+	fronts     *fronts         // the front ends (front.go); nil: none
+	keyCaches  []cache.Cache   // each node's cache of keys (Config.Cache); nil: none
+	hitRand    *rand.Rand      // sizes of requests that hit
+	plain      bool            // no requests (reqs) and no front end: jobs arrive and complete as themselves
+	reserved   []policy.NodeID // scratch: the nodes of a request's reservations
 	issued     int64
 	done       int64
 
@@ -277,7 +276,7 @@ func newCluster(cfg Config) *cluster {
 		}
 	}
 	if cfg.Client != nil || cfg.Workload.Tasks() > 1 || c.late != nil {
-		c.reqs = map[int64]*request{}
+		c.reqs = newRequests(cfg)
 	}
 	c.fronts = newFronts(cfg)
 	if cfg.Cache != nil {

@@ -66,6 +66,10 @@ func check(m *Msg) string {
 		if m.Done == nil {
 			return "completion message without completion"
 		}
+	case TypeCancel:
+		if m.Done == nil {
+			return "cancel message without completion (the job it names)"
+		}
 	case TypeMessage:
 		if m.Note == nil {
 			return "message without note"

@@ -85,6 +85,8 @@ func roundTripCases() []struct {
 		{"message", &Msg{Type: TypeMessage, From: 3, Note: &Note{Kind: 1, Value: 2.5}}},
 		{"message extremes", &Msg{Type: TypeMessage, ID: 4, From: -1, Note: &Note{Kind: math.MaxUint8, Value: -math.MaxFloat64}}},
 		{"message zero", &Msg{Type: TypeMessage, Note: &Note{}}},
+		{"cancel", &Msg{Type: TypeCancel, ID: 5, From: -1, Done: &Completion{JobID: 1 << 40}}},
+		{"cancel reply", &Msg{Type: TypeAck, ID: 5, From: 2, Note: &Note{Kind: CancelStopped, Value: 1.25}}},
 		{"completion", &Msg{Type: TypeCompletion, From: 2, Done: &Completion{JobID: 42, Node: 2, Hops: 1,
 			StartUnixNano: 1, EndUnixNano: math.MaxInt64}}},
 		{"completion failed", &Msg{Type: TypeCompletion, From: 2, Done: &Completion{JobID: -1, Node: 2, Failed: true,
@@ -148,7 +150,7 @@ func TestAppendRejects(t *testing.T) {
 	}{
 		{"nil", nil, "nil message"},
 		{"type 0", &Msg{}, "unknown type 0"},
-		{"type 14", &Msg{Type: 14}, "unknown type 14"},
+		{"type 15", &Msg{Type: 15}, "unknown type 15"},
 		{"submit without job", &Msg{Type: TypeSubmit}, "submit message without job"},
 		{"transfer without job", &Msg{Type: TypeTransfer}, "transfer message without job"},
 		{"load without load", &Msg{Type: TypeLoad}, "load message without load"},
@@ -164,6 +166,7 @@ func TestAppendRejects(t *testing.T) {
 		{"phases off size", &Msg{Type: TypeSubmit, Job: &Job{Size: 2, Phases: []float64{1, 5, 0.5}}}, "bursts add up to 1.5, but its size is 2"},
 		{"Inf work", &Msg{Type: TypeLoad, Load: &Load{Work: math.Inf(-1)}}, "load work -Inf is not finite"},
 		{"message without note", &Msg{Type: TypeMessage}, "message without note"},
+		{"cancel without job", &Msg{Type: TypeCancel}, "cancel message without completion"},
 		{"NaN note", &Msg{Type: TypeMessage, Note: &Note{Value: math.NaN()}}, "note value NaN is not finite"},
 		{"Inf note elsewhere", &Msg{Type: TypeAck, Note: &Note{Value: math.Inf(1)}}, "note value +Inf is not finite"},
 	}
@@ -241,7 +244,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"version 4", patch(valid, 2, []byte{4}), false, "unsupported version 4"},
 		{"version 0 in partial header", []byte{'L', 'L', 0}, false, "unsupported version 0"},
 		{"type 0", patch(valid, 3, []byte{0}), false, "unknown type 0"},
-		{"type 14", patch(valid, 3, []byte{14}), false, "unknown type 14"},
+		{"type 15", patch(valid, 3, []byte{15}), false, "unknown type 15"},
 		{"type 255", patch(valid, 3, []byte{255}), false, "unknown type 255"},
 		{"length over max", rawFrame(Version, TypeControl, make([]byte, small+1)), false, "exceeds the limit of 1024"},
 		{"length over max, payload absent", rawFrame(Version, TypeControl, make([]byte, small+1))[:headerLen], false, "exceeds the limit"},
@@ -269,6 +272,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"phases NaN", rawFrame(Version, TypeSubmit, withPhases(sub, u32(1), f64(math.NaN()))), false, "job phase 0 is NaN"},
 		{"phases off size", rawFrame(Version, TypeSubmit, withPhases(sub, u32(3), f64(0.5), f64(1), f64(0.25))), false, "bursts add up to 0.75, but its size is 1"},
 		{"message without note", rawFrame(Version, TypeMessage, []byte{0, 0, 0, 0, 0}), false, "message without note"},
+		{"cancel without completion", rawFrame(Version, TypeCancel, []byte{0, 0, 0, 0, 0}), false, "cancel message without completion"},
 		{"note without value", rawFrame(Version, TypeMessage, []byte{flagNote, 1}), false, "note value truncated"},
 		{"note cut in its value", rawFrame(Version, TypeMessage, []byte{flagNote, 1, 0, 0, 0}), false, "note value truncated"},
 		{"note without data length", rawFrame(Version, TypeMessage, append([]byte{flagNote, 1}, f64(1)...)), false, "data length truncated"},
@@ -315,7 +319,7 @@ func TestTypeString(t *testing.T) {
 	}{
 		{TypeError, "error"}, {TypeSubmit, "submit"}, {TypeAck, "ack"}, {TypeProbe, "probe"}, {TypeLoad, "load"},
 		{TypeTransfer, "transfer"}, {TypeSteal, "steal"}, {TypeCompletion, "completion"}, {TypeControl, "control"},
-		{TypeMessage, "message"}, {TypeFetch, "fetch"}, {TypeAccess, "access"}, {TypePage, "page"}, {0, "Type(0)"}, {14, "Type(14)"},
+		{TypeMessage, "message"}, {TypeFetch, "fetch"}, {TypeAccess, "access"}, {TypePage, "page"}, {TypeCancel, "cancel"}, {0, "Type(0)"}, {15, "Type(15)"},
 	}
 	for _, tc := range tests {
 		if got := tc.t.String(); got != tc.want {

@@ -34,6 +34,7 @@ func fuzzSeeds() map[string][]byte {
 		"valid-control":    enc(&Msg{Type: TypeControl, ID: 9, Data: []byte(`{"op":"stats"}`)}),
 		"valid-all":        enc(&Msg{Type: TypeError, ID: 9, Job: job, Load: &Load{}, Done: &Completion{}, Note: &Note{Kind: 2, Value: 1}, Data: []byte("e")}),
 		"valid-message":    enc(&Msg{Type: TypeMessage, From: 1, Note: &Note{Kind: 3, Value: 0.5}}),
+		"valid-cancel":     enc(&Msg{Type: TypeCancel, ID: 3, From: -1, Done: &Completion{JobID: 12}}),
 		"valid-probe-load": enc(&Msg{Type: TypeProbe, ID: 4, From: 1, Load: &Load{Queue: 1, Running: 1, Servers: 1, Speed: 1}}),
 		"two-frames":       append(enc(&Msg{Type: TypeProbe, ID: 1}), enc(&Msg{Type: TypeAck, ID: 1})...),
 		"bad-magic":        append([]byte("XL"), sub[2:]...),

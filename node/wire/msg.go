@@ -14,7 +14,9 @@ import (
 // Completion.Result. Job.Phases came later within version 3, as an
 // optional section behind a payload flag of its own: a frame without
 // phases is byte for byte what it was, and a decoder from before them
-// refuses a frame with phases as having unknown payload flags.
+// refuses a frame with phases as having unknown payload flags. TypeCancel
+// came later still: every frame from before decodes as it did, and a
+// decoder from before it refuses a cancellation as of an unknown type.
 const Version = 3
 
 // MaxPhases is the most entries a job's Phases may have: ten thousand
@@ -42,6 +44,13 @@ const (
 	TypeFetch                      // code on demand: Data names the code (kernel/version); reply TypeAck with the code's bytes in Data
 	TypeAccess                     // a remote use of a resource: Data holds the use's bytes; reply TypeAck
 	TypePage                       // part of a unit's state sent apart from the unit (pre-copy rounds, post-copy pushes): Data; reply TypeAck
+	TypeCancel                     // stop a job where it is (a client's cancellation): Done.JobID names it; reply TypeAck, its Note the outcome (CancelStopped, CancelAbsent)
+)
+
+// The outcomes of a cancellation, in its reply's Note.Kind.
+const (
+	CancelAbsent  uint8 = iota // the job is not here: it ended, or has not arrived (it will be dropped as it does)
+	CancelStopped              // the job was stopped; Note.Value is the work it had done, model units
 )
 
 var typeNames = [...]string{
@@ -58,9 +67,10 @@ var typeNames = [...]string{
 	TypeFetch:      "fetch",
 	TypeAccess:     "access",
 	TypePage:       "page",
+	TypeCancel:     "cancel",
 }
 
-func (t Type) valid() bool { return t >= TypeError && t <= TypePage }
+func (t Type) valid() bool { return t >= TypeError && t <= TypeCancel }
 
 // String returns the type's lower-case name, or "Type(n)" for an unknown one.
 func (t Type) String() string {
