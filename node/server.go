@@ -1,8 +1,6 @@
 package node
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
@@ -83,44 +81,17 @@ type serverCosts struct {
 // the first), the change of threads held and of those executing, each a
 // varint.
 func encodeThreads(levels []executor.Level, epoch time.Time) []byte {
-	var out []byte
-	prev, threads, serving := epoch.UnixNano(), 0, 0
-	for _, l := range levels {
-		if l.Threads == threads && l.Serving == serving {
-			continue
-		}
-		at := l.At.UnixNano()
-		out = binary.AppendVarint(out, at-prev)
-		out = binary.AppendVarint(out, int64(l.Threads-threads))
-		out = binary.AppendVarint(out, int64(l.Serving-serving))
-		prev, threads, serving = at, l.Threads, l.Serving
-	}
-	return out
+	return encodeSteps(levels, epoch, func(l executor.Level) (int, int) { return l.Threads, l.Serving }, true)
 }
 
 // decodeThreads unpacks an encodeThreads log into steps on the model clock
 // c, less origin.
 func decodeThreads(b []byte, c clock, origin float64) ([]ledger.ThreadStep, error) {
 	var out []ledger.ThreadStep
-	at, threads, serving := c.epoch.UnixNano(), 0, 0
-	for len(b) > 0 {
-		var v [3]int64
-		for k := range v {
-			x, n := binary.Varint(b)
-			if n <= 0 {
-				return nil, errors.New("thread log: truncated")
-			}
-			v[k], b = x, b[n:]
-		}
-		at += v[0]
-		threads += int(v[1])
-		serving += int(v[2])
-		if threads < 0 || serving < 0 {
-			return nil, fmt.Errorf("thread log: %d threads, %d executing", threads, serving)
-		}
-		out = append(out, ledger.ThreadStep{T: c.model(time.Unix(0, at)) - origin, Held: int(v[1]), Executing: int(v[2])})
-	}
-	return out, nil
+	err := decodeSteps(b, c, origin, "thread log", func(t float64, _, _, held, executing int) {
+		out = append(out, ledger.ThreadStep{T: t, Held: held, Executing: executing})
+	})
+	return out, err
 }
 
 // costSum adds up the agents' serverCosts.
