@@ -50,17 +50,11 @@ func Parse(s string) (*Config, error) {
 	if s == "" {
 		return nil, nil
 	}
-	c, err := policies.Parse("cache", s)
+	c, spec, err := policies.ParseCanonical("cache", s)
 	if err != nil {
 		return nil, err
 	}
-	call, _ := param.Parse(s) // parsed once already: cannot fail
-	for _, d := range policies {
-		if d.Name == call.Name {
-			v, _ := param.Bind(call, d.Schema)
-			c.spec = v.Canonical(d.Schema)
-		}
-	}
+	c.spec = spec
 	return c, nil
 }
 

@@ -212,17 +212,27 @@ func (q *Requests) Fire(now float64, tm Timer) []Action {
 	return q.out
 }
 
-// CopyDone records that copy c completed at now, its work size done in
-// service time service, blocked time units in waits.
-func (q *Requests) CopyDone(now float64, c int64, size, service, blocked float64) []Action {
-	q.out = nil // fresh each call: the caller may keep it
+// take forgets copy c, returning what it was a copy of: its request and
+// task; false if it is unknown.
+func (q *Requests) take(c int64) (copyOf, *request, *task, bool) {
 	o, ok := q.copies[c]
 	if !ok {
-		return q.out
+		return o, nil, nil, false
 	}
 	r := q.reqs[o.req]
 	t := &r.tasks[o.task]
 	q.forget(c, r, t)
+	return o, r, t, true
+}
+
+// CopyDone records that copy c completed at now, its work size done in
+// service time service, blocked time units in waits.
+func (q *Requests) CopyDone(now float64, c int64, size, service, blocked float64) []Action {
+	q.out = nil // fresh each call: the caller may keep it
+	o, r, t, ok := q.take(c)
+	if !ok {
+		return q.out
+	}
 	if r.over || t.done { // too late: another copy answered, or the request failed
 		q.Counts.Wasted += size
 		q.cleanUp(o.req, r)
@@ -247,13 +257,10 @@ func (q *Requests) CopyDone(now float64, c int64, size, service, blocked float64
 // none).
 func (q *Requests) CopyFailed(now float64, c int64, reason string, node int32) []Action {
 	q.out = nil // fresh each call: the caller may keep it
-	o, ok := q.copies[c]
+	o, r, t, ok := q.take(c)
 	if !ok {
 		return q.out
 	}
-	r := q.reqs[o.req]
-	t := &r.tasks[o.task]
-	q.forget(c, r, t)
 	if !r.over && !t.done && !t.retry && len(t.copies) == 0 {
 		q.retryOrFail(now, o.req, o.task, r, t, reason, node) // no copy of this attempt is left
 	}

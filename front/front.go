@@ -81,17 +81,11 @@ func Parse(s string) (*Front, error) {
 	if s == "" {
 		return nil, nil
 	}
-	f, err := modes.Parse("front end", s)
+	f, spec, err := modes.ParseCanonical("front end", s)
 	if err != nil {
 		return nil, err
 	}
-	c, _ := param.Parse(s) // parsed once already: cannot fail
-	for _, d := range modes {
-		if d.Name == c.Name {
-			v, _ := param.Bind(c, d.Schema)
-			f.spec = v.Canonical(d.Schema)
-		}
-	}
+	f.spec = spec
 	return f, nil
 }
 

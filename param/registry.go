@@ -45,6 +45,23 @@ func (r Registry[T]) Parse(kind, spec string) (T, error) {
 	return zero, fmt.Errorf("unknown %s %q: known are %s", kind, c.Name, strings.Join(r.Names(), ", "))
 }
 
+// ParseCanonical is Parse that also returns spec's canonical form, every
+// parameter given (Values.Canonical).
+func (r Registry[T]) ParseCanonical(kind, spec string) (T, string, error) {
+	t, err := r.Parse(kind, spec)
+	if err != nil {
+		return t, "", err
+	}
+	c, _ := Parse(spec) // parsed once already: cannot fail
+	for _, d := range r {
+		if d.Name == c.Name {
+			v, _ := Bind(c, d.Schema)
+			return t, v.Canonical(d.Schema), nil
+		}
+	}
+	return t, "", nil
+}
+
 // Names returns the registered names, sorted.
 func (r Registry[T]) Names() []string {
 	names := make([]string, len(r))
