@@ -82,34 +82,44 @@ func (c *Config) New() Cache {
 	if c.Policy == "lfu" {
 		return newLFU(c.Entries)
 	}
-	return newLRU(c.Entries)
+	return NewLRU(c.Entries)
 }
 
-// lru is a least-recently-used cache: a map from key to slot and a
+// LRU is a least-recently-used cache: a map from key to slot and a
 // doubly linked list of slots, most recent first, in arrays (no
 // allocation per request once full).
-type lru struct {
+type LRU struct {
 	slot       map[int32]int32
 	key        []int32
 	prev, next []int32
-	head, tail int32 // most and least recent; -1: empty
+	free       []int32 // slots of removed keys
+	head, tail int32   // most and least recent; -1: empty
 }
 
-func newLRU(n int) *lru {
-	return &lru{slot: make(map[int32]int32, n), key: make([]int32, 0, n), prev: make([]int32, 0, n), next: make([]int32, 0, n), head: -1, tail: -1}
+// NewLRU makes an empty LRU cache of n keys.
+func NewLRU(n int) *LRU {
+	return &LRU{slot: make(map[int32]int32, n), key: make([]int32, 0, n), prev: make([]int32, 0, n), next: make([]int32, 0, n), head: -1, tail: -1}
 }
 
-func (c *lru) Request(key int32) bool {
+// Request looks key up and reports whether it was there; either way key
+// is then the most recently used, and a miss brings it in, evicting the
+// least recently used key when the cache is full.
+func (c *LRU) Request(key int32) bool {
 	if s, ok := c.slot[key]; ok {
 		c.unlink(s)
 		c.pushFront(s)
 		return true
 	}
 	var s int32
-	if len(c.key) < cap(c.key) {
+	switch {
+	case len(c.free) > 0:
+		s = c.free[len(c.free)-1]
+		c.free = c.free[:len(c.free)-1]
+		c.key[s] = key
+	case len(c.key) < cap(c.key):
 		s = int32(len(c.key))
 		c.key, c.prev, c.next = append(c.key, key), append(c.prev, -1), append(c.next, -1)
-	} else {
+	default:
 		s = c.tail
 		c.unlink(s)
 		delete(c.slot, c.key[s])
@@ -120,7 +130,34 @@ func (c *lru) Request(key int32) bool {
 	return false
 }
 
-func (c *lru) unlink(s int32) {
+// Has reports whether key is in the cache, without using it.
+func (c *LRU) Has(key int32) bool {
+	_, ok := c.slot[key]
+	return ok
+}
+
+// Remove takes key out of the cache, if it is there.
+func (c *LRU) Remove(key int32) {
+	s, ok := c.slot[key]
+	if !ok {
+		return
+	}
+	c.unlink(s)
+	delete(c.slot, key)
+	c.free = append(c.free, s)
+}
+
+// Clear empties the cache.
+func (c *LRU) Clear() {
+	clear(c.slot)
+	c.key, c.prev, c.next, c.free = c.key[:0], c.prev[:0], c.next[:0], c.free[:0]
+	c.head, c.tail = -1, -1
+}
+
+// Len is the number of keys in the cache.
+func (c *LRU) Len() int { return len(c.slot) }
+
+func (c *LRU) unlink(s int32) {
 	p, n := c.prev[s], c.next[s]
 	if p >= 0 {
 		c.next[p] = n
@@ -134,7 +171,7 @@ func (c *lru) unlink(s int32) {
 	}
 }
 
-func (c *lru) pushFront(s int32) {
+func (c *LRU) pushFront(s int32) {
 	c.prev[s], c.next[s] = -1, c.head
 	if c.head >= 0 {
 		c.prev[c.head] = s

@@ -90,3 +90,29 @@ func ExampleParse() {
 	fmt.Println(c, k.Request(7), k.Request(7), k.Request(8), k.Request(9), k.Request(7))
 	// Output: lru(entries=2) false true false false false
 }
+
+// TestLRURemove: a removed key's slot is reused before any key is
+// evicted, and the eviction order stays least recent first.
+func TestLRURemove(t *testing.T) {
+	c := cache.NewLRU(3)
+	for _, k := range []int32{1, 2, 3} {
+		c.Request(k)
+	}
+	c.Remove(2)
+	c.Remove(9) // absent: nothing happens
+	if c.Has(2) || !c.Has(1) || c.Len() != 2 {
+		t.Fatalf("after Remove(2): Has(2)=%v Has(1)=%v Len=%d, want false true 2", c.Has(2), c.Has(1), c.Len())
+	}
+	c.Request(4) // takes 2's slot: nothing evicted
+	if !c.Has(1) || !c.Has(3) || !c.Has(4) {
+		t.Fatalf("a free slot was not reused: 1 %v 3 %v 4 %v", c.Has(1), c.Has(3), c.Has(4))
+	}
+	c.Request(5) // full: evicts 1, the least recent
+	if c.Has(1) || !c.Has(3) {
+		t.Fatalf("evicted the wrong key: Has(1)=%v Has(3)=%v", c.Has(1), c.Has(3))
+	}
+	c.Clear()
+	if c.Len() != 0 || c.Has(3) || c.Request(3) {
+		t.Fatalf("after Clear: Len %d, Has(3) %v", c.Len(), c.Has(3))
+	}
+}

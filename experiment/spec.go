@@ -31,6 +31,7 @@ import (
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/server"
+	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
@@ -61,6 +62,7 @@ type Spec struct {
 	Client       string      `yaml:"client"`           // client policy of every request: hedge(after=…), redundant(d=…), retry(…), joined by + (default none, see package client)
 	Front        string      `yaml:"front"`            // the cluster's front end: relay(…) or handoff(…) (default none: a dispatcher of infinite capacity, see package front)
 	Cache        string      `yaml:"cache"`            // each node's cache of keys: lru(entries=…) or lfu(entries=…) (default none, see package cache); workloads then need keys and hit
+	State        string      `yaml:"state"`            // servers' per-client state: stateless(fetch=…) or stateful(transfer=…, rebuild=…) (default none, see package session); workloads then need keys, one a client
 	Server       string      `yaml:"server"`           // server architecture of every node: iterative, pool(n=…), thread-per-request, process-per-request, event-loop; servers are then cores (default: none, see package server)
 	Speeds       string      `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
 	Distances    string      `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
@@ -138,6 +140,7 @@ type PolicyRow struct {
 	Server   string `yaml:"server"`   // server architecture of this row, overriding the spec's
 	Client   string `yaml:"client"`   // client policy of this row, overriding the spec's
 	Front    string `yaml:"front"`    // front end of this row, overriding the spec's
+	State    string `yaml:"state"`    // per-client state of this row, overriding the spec's
 
 	// Information policy and costs of this row, overriding the spec's.
 	Gossip     *float64           `yaml:"gossip"`
@@ -655,6 +658,13 @@ func (s *Spec) validate() error {
 		if unnamed[i] && p.Front != "" { // the row's own front end tells it apart
 			p.Name += " via " + fe.String()
 		}
+		st, err := p.state(s)
+		if err != nil {
+			return s.errAt(settingAt(path, "state", p.State), "%v", err)
+		}
+		if unnamed[i] && p.State != "" { // the row's own state tells it apart
+			p.Name += " " + st.Kind
+		}
 		if unnamed[i] && p.Server != "" { // the row's own architecture tells it apart
 			if p.Name == "random" {
 				p.Name = arch.String()
@@ -717,6 +727,9 @@ func (s *Spec) validate() error {
 		}
 		if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) && real >= 0 {
 			return s.errAt(append(path, "dispatch"), "backend %s: %s binds tasks late, which runs in the simulator only so far: use backend sim, or binding=early", s.Backends[real], d)
+		}
+		if st, _ := p.state(s); st != nil && real >= 0 {
+			return s.errAt(settingAt(path, "state", p.State), "backend %s: per-client state runs in the simulator only so far: use backend sim", s.Backends[real])
 		}
 		if fe, _ := p.front(s); fe != nil && real >= 0 {
 			return s.errAt(settingAt(path, "front", p.Front), "backend %s: a front end with capacity runs in the simulator only so far (the agents' coordinator dispatches without one): use backend sim", s.Backends[real])
@@ -822,6 +835,7 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	probe.Client, _ = p.client(s)
 	probe.Front, _ = p.front(s)
 	probe.Cache, _ = cache.Parse(s.Cache)
+	probe.State, _ = p.state(s)
 	if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
 		probe.Dispatch = d // late binding: what goes with it is checked with it
 	}
@@ -866,6 +880,9 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 		if fe.Field == "front" {
 			where = settingAt(path, "front", p.Front)
 		}
+		if fe.Field == "state" {
+			where = settingAt(path, "state", p.State)
+		}
 		return s.errAt(where, "%v", fe.Err)
 	}
 	return nil
@@ -889,6 +906,16 @@ func (p PolicyRow) front(s *Spec) (*front.Front, error) {
 		spec = s.Front
 	}
 	return front.Parse(spec)
+}
+
+// state is the row's per-client state: its own or the spec's; nil when
+// neither sets one.
+func (p PolicyRow) state(s *Spec) (*session.Config, error) {
+	spec := p.State
+	if spec == "" {
+		spec = s.State
+	}
+	return session.Parse(spec)
 }
 
 // settingAt is where a row's setting field was given: the row's own

@@ -37,6 +37,7 @@ import (
 
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/session"
 )
 
 // Config says what a Ledger measures.
@@ -151,10 +152,11 @@ type Ledger struct {
 	execOver            results.TimeSeries // threads executing over time
 	taskHist            *latency.Histogram // response times of tasks (Task); nil until one
 	taskSum             float64
-	lookups, hits       int64   // measured requests looked up in their node's cache, and hits (Lookup)
-	fronts              int     // front ends busy (Front)
-	frontT, frontArea   float64 // time of the last change and ∫ fronts dt up to then
-	frontSum            float64 // time the measured completed requests spent at the front end (FrontTime)
+	lookups, hits       int64    // measured requests looked up in their node's cache, and hits (Lookup)
+	stateN              [5]int64 // measured requests by what became of their client's state (State), by session.Outcome
+	fronts              int      // front ends busy (Front)
+	frontT, frontArea   float64  // time of the last change and ∫ fronts dt up to then
+	frontSum            float64  // time the measured completed requests spent at the front end (FrontTime)
 	frontN              int64
 	taskN               int64 // threads alive, time and ∫ threads dt up to then (Threads)
 	series              results.OverTime
@@ -299,6 +301,11 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	r.Copies, r.Retries, r.Cancels, r.WastedWork = c.Copies, c.Retries, c.Cancels, c.Wasted
 	if l.lookups > 0 {
 		r.CacheHitRate = float64(l.hits) / float64(l.lookups)
+	}
+	if back := l.stateN[session.Local] + l.stateN[session.Moved] + l.stateN[session.Lost]; back > 0 {
+		r.StateReturning = back
+		r.StateAffinity = float64(l.stateN[session.Local]) / float64(back)
+		r.StateLost = float64(l.stateN[session.Lost]) / float64(back)
 	}
 	if done := c.Useful + c.Wasted; done > 0 {
 		r.Goodput = c.Useful / done

@@ -1,5 +1,7 @@
 package ledger
 
+import "github.com/loadlab/loadlab/session"
+
 // Stats is what a Ledger measured over its window, times in model units.
 type Stats struct {
 	Start, End      float64   // the window (the whole run if the window was empty)
@@ -121,6 +123,14 @@ func (l *Ledger) Lookup(id int64, hit bool) {
 	l.lookups++
 	if hit {
 		l.hits++
+	}
+}
+
+// State records what became of request id's client state as it was
+// served (package session). Measured requests count.
+func (l *Ledger) State(id int64, o session.Outcome) {
+	if id >= l.first && int(o) < len(l.stateN) {
+		l.stateN[o]++
 	}
 }
 

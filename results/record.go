@@ -33,6 +33,7 @@ type Point struct {
 	Response    string  `json:"response,omitempty"`    // canonical distribution of response sizes in bytes (empty: none)
 	Cache       string  `json:"cache,omitempty"`       // each node's cache of keys, canonical (empty: none)
 	Hit         string  `json:"hit,omitempty"`         // canonical size distribution of a request that hits its node's cache (empty: none)
+	State       string  `json:"state,omitempty"`       // servers' per-client state, canonical (empty: none)
 	Jobs        int     `json:"jobs"`                  // jobs issued
 	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
 	Replication int     `json:"replication"`           // 0-based replication index
@@ -143,6 +144,13 @@ type Result struct {
 	FrontUtilization float64   `json:"front_utilization,omitempty"` // front end: mean busy fraction of the front ends (empty without one)
 	FrontTime        float64   `json:"front_time,omitempty"`        // front end: mean time a request spent there, queued and served, in and (relayed) out
 	CacheHitRate     float64   `json:"cache_hit_rate,omitempty"`    // caches: the fraction of requests whose key was warm at their node (empty without caches)
+	// Per-client state (stateful servers): of the measured requests whose
+	// client had state somewhere (StateReturning), the fraction served
+	// where it was (affinity kept) and the fraction whose state was lost
+	// (evicted, or its node crashed); the rest had it moved.
+	StateReturning int64   `json:"state_returning,omitempty"`
+	StateAffinity  float64 `json:"state_affinity,omitempty"`
+	StateLost      float64 `json:"state_lost,omitempty"`
 	// Server architectures, per bin of ResponseBin model units from the
 	// start: threads in use and threads executing, per node.
 	ThreadsOverTime   []float64 `json:"threads_over_time,omitempty"`

@@ -21,6 +21,7 @@ import (
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/server"
+	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -45,7 +46,10 @@ type Model struct {
 	// Cache is each node's cache of keys (package cache): a request whose
 	// key is warm at its node takes a size from the workload's hit
 	// distribution. nil: no caches.
-	Cache  *cache.Config
+	Cache *cache.Config
+	// State is the servers' per-client state (package session): the
+	// workload's keys are the clients. nil: requests carry no state.
+	State  *session.Config
 	Speeds []float64 // speed of each node; nil means all 1
 	// Distances is the one-way delay from the dispatcher to each node, in
 	// model units: a job to node n arrives Distances[n] late, and dispatch
@@ -154,6 +158,9 @@ func (m Model) ValidateSettings() error {
 	if err := m.validateCache(); err != nil {
 		return err
 	}
+	if err := m.validateState(); err != nil {
+		return err
+	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
 		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)
 	}
@@ -246,6 +253,25 @@ func (m Model) validateCache() error {
 		return Errorf("cache", "a request that hits its node's cache needs a size of its own: give the workload hit (e.g. hit: exp(mean=0.2)); size is a miss's")
 	case m.Workload.Phased():
 		return Errorf("cache", "caches do not yet change jobs with phases: leave phases and io out")
+	}
+	return nil
+}
+
+// validateState checks that per-client state has clients (the
+// workload's keys) and requests it can add its costs to.
+func (m Model) validateState() error {
+	if m.State == nil || m.Workload == nil {
+		return nil
+	}
+	switch n, _ := m.Workload.Keys(); {
+	case n == 0:
+		return Errorf("state", "per-client state needs clients: give the workload keys, one a client (keys: zipf(n=…, s=…))")
+	case m.Workload.Phased():
+		return Errorf("state", "state costs do not yet apply to jobs with phases: leave phases and io out")
+	case m.Client != nil || m.Workload.Tasks() > 1:
+		return Errorf("state", "state does not yet go with copies or tasks of one request at several nodes: leave client out and use tasks: 1")
+	case m.Dispatch != nil && policy.Reserves(m.Dispatch):
+		return Errorf("state", "state does not yet run with late binding (%s): use binding=early", m.Dispatch)
 	}
 	return nil
 }

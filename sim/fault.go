@@ -118,6 +118,9 @@ func (c *cluster) kill(id policy.NodeID) {
 		return
 	}
 	fs.dead[id] = true
+	if c.sessions != nil {
+		c.sessions.Crash(int32(id)) // the states it held are lost with it
+	}
 	n := &c.nodes[id]
 	n.advance(c.now)
 	var held []int32

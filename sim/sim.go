@@ -17,6 +17,7 @@ import (
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -44,6 +45,7 @@ type cluster struct {
 	fronts     *fronts         // the front ends (front.go); nil: none
 	keyCaches  []cache.Cache   // each node's cache of keys (Config.Cache); nil: none
 	hitRand    *rand.Rand      // sizes of requests that hit
+	sessions   *session.Store  // where the clients' states are (Config.State); nil: none
 	plain      bool            // no requests (reqs) and no front end: jobs arrive and complete as themselves
 	reserved   []policy.NodeID // scratch: the nodes of a request's reservations
 	issued     int64
@@ -286,24 +288,38 @@ func newCluster(cfg Config) *cluster {
 		}
 		c.hitRand = workload.Stream(cfg.Seed, "hit")
 	}
+	if cfg.State != nil {
+		clients, _ := cfg.Workload.Keys()
+		c.sessions = cfg.State.NewStore(n, clients)
+	}
 	c.plain = c.reqs == nil && c.fronts == nil
 	c.m.init(cfg)
 	return c
 }
 
-// lookup looks job j's key up in node id's cache as it is admitted there
-// first (a transferred job or an overhead job does not): a hit takes its
-// size from the workload's hit distribution.
-func (c *cluster) lookup(id policy.NodeID, j int32) {
+// firstAdmit applies what job j's key meets at node id, where it is
+// admitted first (a transferred job or an overhead job does not): the
+// node's cache, where a hit takes its size from the workload's hit
+// distribution, and then its client's state, whose cost is work added to
+// the job.
+func (c *cluster) firstAdmit(id policy.NodeID, j int32) {
 	jb := &c.jobs[j]
 	if jb.overhead || jb.Hops > 0 {
 		return
 	}
-	hit := c.keyCaches[id].Request(jb.Key)
-	c.m.led.Lookup(jb.ID, hit)
-	if hit {
-		jb.Size = c.cfg.Workload.Hit().Rand(c.hitRand)
-		jb.left = jb.Size
+	if c.keyCaches != nil {
+		hit := c.keyCaches[id].Request(jb.Key)
+		c.m.led.Lookup(jb.ID, hit)
+		if hit {
+			jb.Size = c.cfg.Workload.Hit().Rand(c.hitRand)
+			jb.left = jb.Size
+		}
+	}
+	if c.sessions != nil {
+		o, cost := c.sessions.Serve(int32(id), jb.Key)
+		c.m.led.State(jb.ID, o)
+		jb.Size += cost
+		jb.left += cost
 	}
 }
 
@@ -499,8 +515,8 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	if c.cfg.Units != nil {
 		c.settle(id, j)
 	}
-	if c.keyCaches != nil {
-		c.lookup(id, j)
+	if c.keyCaches != nil || c.sessions != nil {
+		c.firstAdmit(id, j)
 	}
 	if n.admit(c.jobs, j, c.now) {
 		c.threadsChanged(n)

@@ -96,6 +96,9 @@ var metrics = []Metric{
 	// spends there.
 	{Name: "front_utilization", Label: "front-end utilisation", Lower: true, Value: func(r results.Result) (float64, bool) { return r.FrontUtilization, r.FrontUtilization > 0 }},
 	{Name: "front_time", Label: "mean time at the front end", Unit: ServiceUnit, Lower: true, Value: func(r results.Result) (float64, bool) { return r.FrontTime, r.FrontTime > 0 }},
+	// Per-client state (package session).
+	{Name: "state_affinity", Label: "requests served where their state was", Unit: "fraction of returning requests", Value: func(r results.Result) (float64, bool) { return r.StateAffinity, r.StateReturning > 0 }},
+	{Name: "state_lost", Label: "requests whose state was lost", Unit: "fraction of returning requests", Lower: true, Value: func(r results.Result) (float64, bool) { return r.StateLost, r.StateReturning > 0 }},
 	{Name: "cache_hit_rate", Label: "cache hit rate", Unit: "fraction of requests", Value: func(r results.Result) (float64, bool) { return r.CacheHitRate, r.CacheHitRate > 0 }},
 	// Client policies and fork-join requests.
 	{Name: "copies_per_job", Label: "extra copies per request", Lower: true, Value: always(func(r results.Result) float64 { return r.CopiesPerJob })},

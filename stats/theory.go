@@ -128,12 +128,20 @@ type System struct {
 // in its special cases, which sim's TestTheory holds it to). Nor does a
 // point whose requests are more than one job at one node: fork-join
 // tasks, copies of a client policy, a front end on the way, or caches
-// that change a request's size.
+// and per-client state that change a request's size; nor a point
+// with faults, whose cluster changes during the run.
 func TheoryCurves(p results.Point) []Curve {
-	if p.Server != "" || p.Tasks > 1 || p.Client != "" || p.Front != "" || p.Cache != "" {
+	if !plain(p) {
 		return nil
 	}
 	return Curves(SystemOf(p))
+}
+
+// plain reports whether each of p's requests is one job at one plain
+// server, whose size is the workload's and which nothing fails: the
+// condition of every closed form here.
+func plain(p results.Point) bool {
+	return p.Server == "" && p.Tasks <= 1 && p.Client == "" && p.Front == "" && p.Cache == "" && p.State == "" && p.Faults == ""
 }
 
 // Curves returns the theory curves that apply to s. They need Poisson
@@ -180,7 +188,7 @@ func Curves(s System) []Curve {
 func PolicyCurve(p results.Point) (Curve, bool) {
 	s := SystemOf(p)
 	var d int
-	if _, err := fmt.Sscanf(p.Dispatch, "pod(d=%d)", &d); err != nil || d < 1 || p.Migrate != "none" || p.Gossip != 0 {
+	if _, err := fmt.Sscanf(p.Dispatch, "pod(d=%d)", &d); err != nil || d < 1 || p.Migrate != "none" || p.Gossip != 0 || !plain(p) {
 		return Curve{}, false
 	}
 	if !s.Poisson || !s.Homogeneous || s.Servers != 1 || strings.ToLower(s.Discipline) != "fcfs" || math.Abs(s.SizeSCV-1) > 1e-9 || s.SizeMean <= 0 {
