@@ -87,25 +87,7 @@ type faultPolicy struct {
 
 // faultFigures builds the fault figures of one workload.
 func faultFigures(w string, recs []results.Record, looks map[string]look) []figure {
-	load := math.Inf(-1)
-	for _, r := range recs {
-		load = max(load, r.Point.Load)
-	}
-	at := map[string]int{}
-	var pols []faultPolicy
-	for _, r := range recs {
-		if r.Point.Load != load {
-			continue
-		}
-		i, ok := at[r.Point.Policy]
-		if !ok {
-			i = len(pols)
-			at[r.Point.Policy] = i
-			pols = append(pols, faultPolicy{name: r.Point.Policy, look: looks[r.Point.Policy]})
-		}
-		pols[i].recs = append(pols[i].recs, r)
-	}
-	sort.SliceStable(pols, func(i, j int) bool { return pols[i].look.rank < pols[j].look.rank })
+	pols, load, where := policiesAt(recs, looks)
 	// The faults of the first record mark the time axis (rows may differ:
 	// each line of the response figure is its own policy's).
 	faults := pols[0].recs[0].Result.FaultLog
@@ -113,53 +95,30 @@ func faultFigures(w string, recs []results.Record, looks map[string]look) []figu
 	loadText := strconv.FormatFloat(load, 'g', -1, 64)
 
 	// Response time over time.
-	resp := panel{title: fmt.Sprintf("%s: response time around the faults, load %s", w, loadText), xLabel: "time of arrival (model units)",
+	resp := panel{title: fmt.Sprintf("%s: response time around the faults, %s", w, where), xLabel: "time of arrival (model units)",
 		yLabel: "mean response time" + responseUnits, xMin: 0, xMax: math.Inf(-1)}
 	respCSV := [][]string{{"workload", "policy", "load", "time", "value"}}
-	for _, pc := range pols {
-		mean, bin := meanSeries(pc.recs, func(r results.Result) []float64 { return r.ResponseOverTime })
-		s := series{name: pc.name, look: pc.look}
-		for i, v := range mean {
-			if math.IsNaN(v) {
-				continue
-			}
-			t := (float64(i) + 0.5) * bin
-			s.pts = append(s.pts, xyPoint{t, v, v, v})
-			resp.xMax = max(resp.xMax, float64(i+1)*bin)
-			respCSV = append(respCSV, []string{w, pc.name, loadText, formatFloat(t), formatFloat(v)})
-		}
-		resp.series = append(resp.series, s)
-	}
-	if math.IsInf(resp.xMax, -1) {
-		resp.xMax = 1
-	}
+	overTime(&resp, &respCSV, pols, func(r results.Result) []float64 { return r.ResponseOverTime },
+		func(p string, t, v float64) []string { return []string{w, p, loadText, formatFloat(t), formatFloat(v)} })
 	resp.fitY(1.2, true)
 	resp.series = append(resp.series, faultLines(faults, resp.yMin, resp.yMax)...)
 	figs := []figure{{base: "faults_response", panels: []panel{resp}, corners: corners, headroom: true, csv: respCSV}}
 
 	// Failures over time, by fault, and detection times.
 	failCSV := [][]string{{"metric", "workload", "policy", "load", "x", "value", "ci_low", "ci_high", "fault"}}
-	overTime := panel{title: "failed over time", xLabel: "time of arrival", yLabel: "jobs failed per bin", xMin: 0, xMax: resp.xMax, xTicks: 2}
+	failedOver := panel{title: "failed over time", xLabel: "time of arrival", yLabel: "jobs failed per bin", xMin: 0, xMax: resp.xMax, xTicks: 2}
 	byFault := panel{title: "failed by fault", xLabel: "fault (spec order)", yLabel: "jobs failed", xMin: 0.5, xMax: float64(len(faults)) + 0.5, xTicks: 2}
 	detect := panel{title: "kill detected after", xLabel: "fault (spec order)", yLabel: "model units", xMin: 0.5, xMax: float64(len(faults)) + 0.5, xTicks: 2}
-	for _, pc := range pols {
-		mean, bin := meanSeries(pc.recs, func(r results.Result) []float64 {
-			out := make([]float64, len(r.FailedOverTime))
-			for i, n := range r.FailedOverTime {
-				out[i] = float64(n)
-			}
-			return out
-		})
-		s := series{name: pc.name, look: pc.look}
-		for i, v := range mean {
-			if math.IsNaN(v) {
-				continue
-			}
-			t := (float64(i) + 0.5) * bin
-			s.pts = append(s.pts, xyPoint{t, v, v, v})
-			failCSV = append(failCSV, []string{"failed_over_time", w, pc.name, loadText, formatFloat(t), formatFloat(v), "", "", ""})
+	overTime(&failedOver, &failCSV, pols, func(r results.Result) []float64 {
+		out := make([]float64, len(r.FailedOverTime))
+		for i, n := range r.FailedOverTime {
+			out[i] = float64(n)
 		}
-		overTime.series = append(overTime.series, s)
+		return out
+	}, func(p string, t, v float64) []string {
+		return []string{"failed_over_time", w, p, loadText, formatFloat(t), formatFloat(v), "", "", ""}
+	})
+	for _, pc := range pols {
 		sf, sd := series{name: pc.name, look: pc.look}, series{name: pc.name, look: pc.look}
 		for k, f := range faults {
 			var failed, detected []float64
@@ -187,12 +146,12 @@ func faultFigures(w string, recs []results.Record, looks map[string]look) []figu
 		byFault.series = append(byFault.series, sf)
 		detect.series = append(detect.series, sd)
 	}
-	overTime.fitY(1.1, false)
-	overTime.series = append(overTime.series, faultLines(faults, overTime.yMin, overTime.yMax)...)
+	failedOver.fitY(1.1, false)
+	failedOver.series = append(failedOver.series, faultLines(faults, failedOver.yMin, failedOver.yMax)...)
 	byFault.fitY(1.1, false)
 	detect.fitY(1.1, false)
-	figs = append(figs, figure{base: "faults_failed", title: fmt.Sprintf("%s: jobs failed and failures detected, load %s", w, loadText),
-		panels: []panel{overTime, byFault, detect}, corners: corners, headroom: true, csv: failCSV})
+	figs = append(figs, figure{base: "faults_failed", title: fmt.Sprintf("%s: jobs failed and failures detected, %s", w, where),
+		panels: []panel{failedOver, byFault, detect}, corners: corners, headroom: true, csv: failCSV})
 	return figs
 }
 

@@ -400,6 +400,10 @@ func workloadFigures(w string, cells []stats.Cell, looks map[string]look, cdfLoa
 	xMin, xMax := loadSpan(loads)
 	byPolicy := groupByPolicy(cells, looks)
 	curves := stats.TheoryCurves(cells[0].Point)
+	xLabel := loadLabel
+	if VaryingLoad(cells[0].Point) != nil { // not a steady state: say so where the load is read
+		xLabel = "base load ρ per server (it varies over time: means over each run)"
+	}
 	seen := map[string]bool{}
 	for _, c := range cells {
 		if cv, ok := stats.PolicyCurve(c.Point); ok && !seen[cv.Name] {
@@ -450,7 +454,7 @@ func workloadFigures(w string, cells []stats.Cell, looks map[string]look, cdfLoa
 
 	// Mean response time. Theory curves go to infinity at ρ = 1: the axis
 	// stops at 1.3 times the highest measurement.
-	resp := panel{title: w + ": mean response time vs load", xLabel: loadLabel, yLabel: "mean response time" + responseUnits, xMin: xMin, xMax: xMax}
+	resp := panel{title: w + ": mean response time vs load", xLabel: xLabel, yLabel: "mean response time" + responseUnits, xMin: xMin, xMax: xMax}
 	respCSV := [][]string{header}
 	measured(&resp, &respCSV, "", func(c stats.Cell) (float64, float64, bool) { return c.Mean, c.MeanHalf, true })
 	resp.fitY(1.3, true)
@@ -458,7 +462,7 @@ func workloadFigures(w string, cells []stats.Cell, looks map[string]look, cdfLoa
 	figs = append(figs, figure{base: "response", panels: []panel{resp}, corners: corners, headroom: true, csv: respCSV})
 
 	// 99th percentile.
-	p99 := panel{title: w + ": p99 response time vs load", xLabel: loadLabel, yLabel: "p99 response time" + responseUnits, xMin: xMin, xMax: xMax}
+	p99 := panel{title: w + ": p99 response time vs load", xLabel: xLabel, yLabel: "p99 response time" + responseUnits, xMin: xMin, xMax: xMax}
 	p99CSV := [][]string{header}
 	measured(&p99, &p99CSV, "", func(c stats.Cell) (float64, float64, bool) { return c.P99, c.P99Half, true })
 	p99.fitY(1.1, true)
@@ -467,7 +471,7 @@ func workloadFigures(w string, cells []stats.Cell, looks map[string]look, cdfLoa
 	// Normalised to the no-sharing curve.
 	if ref := noSharing(curves); ref != nil {
 		short, _, _ := strings.Cut(ref.Name, " (")
-		norm := panel{title: w + ": mean response time / " + short, xLabel: loadLabel, yLabel: "mean response / " + short, xMin: xMin, xMax: xMax}
+		norm := panel{title: w + ": mean response time / " + short, xLabel: xLabel, yLabel: "mean response / " + short, xMin: xMin, xMax: xMax}
 		normCSV := [][]string{header}
 		measured(&norm, &normCSV, "", func(c stats.Cell) (float64, float64, bool) {
 			r := ref.F(c.Load)
@@ -482,7 +486,7 @@ func workloadFigures(w string, cells []stats.Cell, looks map[string]look, cdfLoa
 	// Overheads.
 	ovCSV := [][]string{append([]string{"metric"}, header...)}
 	overhead := func(metric, label string, get func(stats.Cell) (float64, float64, bool)) panel {
-		pn := panel{xLabel: loadLabel, yLabel: label, xMin: xMin, xMax: xMax, xTicks: 3}
+		pn := panel{xLabel: xLabel, yLabel: label, xMin: xMin, xMax: xMax, xTicks: 3}
 		measured(&pn, &ovCSV, metric, get)
 		pn.fitY(1.1, false)
 		return pn

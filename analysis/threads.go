@@ -3,14 +3,14 @@ package analysis
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 
 	"github.com/loadlab/loadlab/results"
 )
 
 // WriteOverTimeFigures writes the figures over time of a sweep into dir:
-// those of its faults (WriteFaultFigures) and, for points on a server
+// those of its faults (WriteFaultFigures), for a load that changes with
+// time load_over_time (loadFigureSet) and, for points on a server
 // architecture, threads_over_time: two panels, the threads in use per
 // node and the threads executing per node over time (Result.ThreadsOverTime
 // and ExecutingOverTime, means over replications), one line per policy
@@ -20,6 +20,7 @@ import (
 // sorted.
 func WriteOverTimeFigures(dir string, recs []results.Record, policies []string, opt FigureOptions) ([]string, error) {
 	figs := append(faultFigureSet(recs, policies), threadFigureSet(recs, policies)...)
+	figs = append(figs, loadFigureSet(recs, policies)...)
 	return writeFigureSet(dir, figs, opt)
 }
 
@@ -34,34 +35,7 @@ func threadFigureSet(recs []results.Record, policies []string) []figure {
 
 // threadFigure draws one workload's threads over time.
 func threadFigure(w string, recs []results.Record, looks map[string]look) figure {
-	load, x := math.Inf(-1), math.Inf(-1)
-	for _, r := range recs {
-		load = max(load, r.Point.Load)
-	}
-	for _, r := range recs {
-		if r.Point.Load == load {
-			x = max(x, r.Point.X)
-		}
-	}
-	var pols []faultPolicy
-	at := map[string]int{}
-	for _, r := range recs {
-		if r.Point.Load != load || r.Point.X != x {
-			continue
-		}
-		i, ok := at[r.Point.Policy]
-		if !ok {
-			i = len(pols)
-			at[r.Point.Policy] = i
-			pols = append(pols, faultPolicy{name: r.Point.Policy, look: looks[r.Point.Policy]})
-		}
-		pols[i].recs = append(pols[i].recs, r)
-	}
-	sort.SliceStable(pols, func(i, j int) bool { return pols[i].look.rank < pols[j].look.rank })
-	where := "load " + strconv.FormatFloat(load, 'g', -1, 64)
-	if axis := recs[0].Point.Axis; axis != "" {
-		where += ", " + axis + " " + strconv.FormatFloat(x, 'g', -1, 64)
-	}
+	pols, load, where := policiesAt(recs, looks)
 	loadText := strconv.FormatFloat(load, 'g', -1, 64)
 	csv := [][]string{{"panel", "workload", "policy", "load", "time", "value"}}
 	var panels []panel
@@ -73,23 +47,9 @@ func threadFigure(w string, recs []results.Record, looks map[string]look) figure
 		{"executing", "threads executing", "threads per node", func(r results.Result) []float64 { return r.ExecutingOverTime }},
 	} {
 		pn := panel{title: p.title, xLabel: "time (model units)", yLabel: p.y, xMin: 0, xMax: math.Inf(-1), xTicks: 2}
-		for _, pc := range pols {
-			mean, bin := meanSeries(pc.recs, p.get)
-			s := series{name: pc.name, look: pc.look}
-			for i, v := range mean {
-				if math.IsNaN(v) {
-					continue
-				}
-				t := (float64(i) + 0.5) * bin
-				s.pts = append(s.pts, xyPoint{t, v, v, v})
-				pn.xMax = max(pn.xMax, float64(i+1)*bin)
-				csv = append(csv, []string{p.name, w, pc.name, loadText, formatFloat(t), formatFloat(v)})
-			}
-			pn.series = append(pn.series, s)
-		}
-		if math.IsInf(pn.xMax, -1) {
-			pn.xMax = 1
-		}
+		overTime(&pn, &csv, pols, p.get, func(policy string, t, v float64) []string {
+			return []string{p.name, w, policy, loadText, formatFloat(t), formatFloat(v)}
+		})
 		pn.fitY(1.2, false)
 		panels = append(panels, pn)
 	}

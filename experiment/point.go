@@ -297,7 +297,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}
-	if len(r.faults) > 0 || r.server != nil { // series over time: around faults, of threads
+	if len(r.faults) > 0 || r.server != nil || workload.IsVarying(e.works[wi].Arrival()) { // series over time: around faults, of threads, as the load changes
 		m.Faults, m.FaultBin = r.faults, s.FaultBin
 		if m.FaultBin == 0 {
 			m.FaultBin = s.runLength(e.works[wi], load, e.speeds) / faultBins

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/stats"
@@ -156,6 +157,13 @@ const (
 func Warnings(recs []results.Record, cells []stats.Cell) []string {
 	byCell := recordsByCell(recs)
 	var out []string
+	varies := map[string]bool{}
+	for _, c := range cells {
+		if !varies[c.Workload] && analysis.VaryingLoad(c.Point) != nil {
+			varies[c.Workload] = true
+			out = append(out, fmt.Sprintf("not a steady state: the load of workload %s varies over time (%s), so its statistics are means over each run; see load_over_time", c.Workload, c.Point.Arrival))
+		}
+	}
 	for _, c := range cells {
 		name := cellName(c)
 		rs := byCell[keyOf(c)]

@@ -34,9 +34,7 @@ func (m *measure) init(cfg Config) {
 	if cfg.Front != nil {
 		lc.Fronts = cfg.Front.N
 	}
-	if len(cfg.Faults) > 0 || cfg.Server != nil {
-		lc.Bin = cfg.FaultBin
-	}
+	lc.Bin = cfg.FaultBin // series over time: set for faults, server architectures and a load that changes
 	m.led = ledger.New(lc)
 }
 

@@ -36,10 +36,17 @@ var arrivalDefs = param.Registry[ArrivalSpec]{
 	}, Build: newMMPPSpec},
 	{Name: "poisson", Doc: "Poisson: exponential gaps (SCV 1)", Schema: nil,
 		Build: func(param.Values) (ArrivalSpec, error) { return poissonSpec{}, nil }},
+	{Name: "ramp", Doc: "Poisson whose rate goes linearly from `from` to `to` times the load's, over `over` from `start`", Schema: rampSchema, Build: newRamp},
+	{Name: "sine", Doc: "Poisson whose rate swings daily: the load's times 1 + amplitude·sin(2π(t − phase)/period)", Schema: sineSchema, Build: newSine},
+	{Name: "spike", Doc: "Poisson at the load's rate, times `factor` from `at` for `duration` (a burst)", Schema: spikeSchema, Build: newSpike},
+	{Name: "step", Doc: "Poisson whose rate is the load's times `from`, then times to[i] from at[i] on", Schema: stepSchema, Build: newStep},
 }
 
-// ParseArrival parses an arrival process spec: "poisson", "det" or
-// "mmpp(rates=[0.5, 2], switch=[0.1, 0.1])".
+// ParseArrival parses an arrival process spec: "poisson", "det",
+// "mmpp(rates=[0.5, 2], switch=[0.1, 0.1])", or one whose rate changes
+// with time (see Varying): "ramp(to=2, over=1000)", "step(at=[500],
+// to=[1.5])", "sine(amplitude=0.5, period=1000)", "spike(at=500,
+// duration=50, factor=3)".
 func ParseArrival(s string) (ArrivalSpec, error) { return arrivalDefs.Parse("arrival process", s) }
 
 // ArrivalEntries lists the arrival processes, sorted by name.

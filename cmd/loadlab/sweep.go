@@ -310,6 +310,7 @@ func printTable(w io.Writer, cells []stats.Cell, order []string) {
 	var cols []column
 	seen := map[column]bool{}
 	loads := map[float64]bool{}
+	varies := map[string]bool{} // workloads whose load changes with time: no steady state
 	byKey := map[string]stats.Cell{}
 	key := func(wl, p string, col column) string {
 		return wl + "\x00" + p + "\x00" + strconv.FormatFloat(col.load, 'g', -1, 64) + "\x00" + strconv.FormatFloat(col.x, 'g', -1, 64)
@@ -322,6 +323,7 @@ func printTable(w io.Writer, cells []stats.Cell, order []string) {
 			cols = append(cols, col)
 		}
 		loads[c.Load] = true
+		varies[c.Workload] = analysis.VaryingLoad(c.Point) != nil
 		axis = c.Axis
 		byKey[key(c.Workload, c.Policy, col)] = c
 	}
@@ -333,7 +335,11 @@ func printTable(w io.Writer, cells []stats.Cell, order []string) {
 	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, wl := range stats.Workloads(cells) {
-		fmt.Fprintf(tw, "mean response (%s)\t", wl)
+		if varies[wl] {
+			fmt.Fprintf(tw, "mean response over the run (%s; the load varies)\t", wl)
+		} else {
+			fmt.Fprintf(tw, "mean response (%s)\t", wl)
+		}
 		for _, col := range cols {
 			switch {
 			case axis == "":
