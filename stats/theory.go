@@ -128,9 +128,10 @@ type System struct {
 // in its special cases, which sim's TestTheory holds it to). Nor does a
 // point whose requests are more than one job at one node: fork-join
 // tasks, copies of a client policy, a front end on the way, or caches
-// that change a request's size.
+// that change a request's size; nor one whose nodes are at sites, whose
+// latencies add to a response.
 func TheoryCurves(p results.Point) []Curve {
-	if p.Server != "" || p.Tasks > 1 || p.Client != "" || p.Front != "" || p.Cache != "" {
+	if p.Server != "" || p.Tasks > 1 || p.Client != "" || p.Front != "" || p.Cache != "" || p.Topology != "" {
 		return nil
 	}
 	return Curves(SystemOf(p))
