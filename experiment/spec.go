@@ -876,8 +876,11 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 		if fe.Field == "cache" {
 			where = []string{"cache"}
 		}
-		if fe.Field == "regions" {
-			where = []string{"workloads", strconv.Itoa(wi), "regions"}
+		if fe.Field == "regions" { // the workload's shares, or the topology that wants them
+			where = []string{"topology"}
+			if len(w.Regions) > 0 {
+				where = []string{"workloads", strconv.Itoa(wi), "regions"}
+			}
 		}
 		if fe.Field == "front" {
 			where = settingAt(path, "front", p.Front)

@@ -282,7 +282,7 @@ func (m Model) validateTopology() error {
 	if _, err := t.Place(m.Nodes); err != nil {
 		return Errorf("topology", "%v", err)
 	}
-	if r := t.Regions(); r > 1 && shares != r || r == 1 && shares > 1 {
+	if r := t.Regions(); m.Workload != nil && (r > 1 && shares != r || r == 1 && shares > 1) {
 		return Errorf("regions", "topology %s has %d client regions: give the workload one share for each (regions: [%s]), got %d", t, r, strings.TrimSuffix(strings.Repeat("1, ", r), ", "), shares)
 	}
 	return nil

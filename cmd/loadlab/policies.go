@@ -13,6 +13,7 @@ import (
 	"github.com/loadlab/loadlab/param"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/server"
+	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -44,6 +45,7 @@ func policiesCommand() *cli.Command {
 			section(tw, "CLIENT POLICIES (client, policies[].client; join with +, e.g. hedge(after=2) + retry(max=3))", client.Entries())
 			section(tw, "FRONT ENDS (front, policies[].front; see docs/clusters.md)", front.Entries())
 			section(tw, "CACHES OF KEYS (cache; workloads need keys and hit; see docs/clusters.md)", cache.Entries())
+			section(tw, "TOPOLOGIES (topology; workloads give regions, one share per client region; see docs/clusters.md)", topology.Entries())
 			return tw.Flush()
 		},
 	}
