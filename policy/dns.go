@@ -43,9 +43,9 @@ func newDNS(p param.Values) (DispatchBuilder, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, ok := parseWithin(p.Word("within"))
-	if !ok {
-		return nil, p.Errorf("within", "want least or random, got %q", p.Word("within"))
+	in, err := withinOf(p)
+	if err != nil {
+		return nil, err
 	}
 	return func(env Env) Dispatcher {
 		d := &dns{env: env, ttl: ttl, weight: w, in: in, sites: 1}

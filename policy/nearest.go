@@ -24,9 +24,9 @@ type nearest struct {
 }
 
 func newNearest(p param.Values) (DispatchBuilder, error) {
-	w, ok := parseWithin(p.Word("within"))
-	if !ok {
-		return nil, p.Errorf("within", "want least or random, got %q", p.Word("within"))
+	w, err := withinOf(p)
+	if err != nil {
+		return nil, err
 	}
 	return func(env Env) Dispatcher { return &nearest{env: env, in: w} }, nil
 }

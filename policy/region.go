@@ -1,6 +1,10 @@
 package policy
 
-import "math"
+import (
+	"math"
+
+	"github.com/loadlab/loadlab/param"
+)
 
 // What the wide-area strategies (nearest, dns, wan) know of where things
 // are: the delay from a request's client region to each node
@@ -56,15 +60,16 @@ const (
 	withinLeast  within = true  // the node with the shortest gossiped queue per server, ties at random
 )
 
-// parseWithin reads the word of a within parameter.
-func parseWithin(w string) (within, bool) {
-	switch w {
+// withinOf reads the within parameter.
+func withinOf(p param.Values) (within, error) {
+	switch w := p.Word("within"); w {
 	case "random":
-		return withinRandom, true
+		return withinRandom, nil
 	case "least":
-		return withinLeast, true
+		return withinLeast, nil
+	default:
+		return false, p.Errorf("within", "want least or random, got %q", w)
 	}
-	return false, false
 }
 
 // pick picks a node for j among those for which in holds (at least one
