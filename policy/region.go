@@ -17,7 +17,7 @@ func (e Env) reach(j *Job, n NodeID) float64 {
 	switch {
 	case e.Regions != nil && j != nil && int(j.Region) < len(e.Regions):
 		return e.Regions[j.Region][n]
-	case e.Distances != nil:
+	case int(n) < len(e.Distances):
 		return e.Distances[n]
 	}
 	return 0

@@ -143,3 +143,21 @@ func TestNearestMMc(t *testing.T) {
 		t.Errorf("mean response %.4f ± %.4f, want %.4f (M/M/4 per site plus the latency)", mean, half, want)
 	}
 }
+
+// TestTransferCrossesSites checks that a plain job's transfer crosses the
+// path between its two nodes' sites, at its latency and bandwidth, not
+// the cost model's: jobs of size 1 from region 1 (at site 1, 0.01 away)
+// dispatched to node 0 (site 0, 0.51 away) and sent on to node 1, never
+// waiting: 0.51 + 0.51 + 1000/1e5 + 1.
+func TestTransferCrossesSites(t *testing.T) {
+	w, err := workload.New(workload.Config{Arrival: "det", Size: "det(value=1)", Regions: []float64{0, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Model: scenario.Model{Nodes: 2, Load: 0.1, Jobs: 100, Seed: 1, Workload: w,
+		Topology: mustTopology(t, "ring(n=2, hop=0.5, local=0.01, bandwidth=1e5)")}, Costs: Costs{Latency: 7, Bandwidth: 1, JobBytes: 1000}}
+	r := run(t, cfg, toNode0, func(policy.Env) policy.Migrator { return sendOn{to: 1} })
+	if want := 0.51 + 0.51 + 1000/1e5 + 1; math.Abs(r.MeanResponse-want) > 1e-9 || r.Migrations != 100 {
+		t.Errorf("mean response %.9f after %d transfers, want %.9f after 100", r.MeanResponse, r.Migrations, want)
+	}
+}
