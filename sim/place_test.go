@@ -161,3 +161,32 @@ func TestTransferCrossesSites(t *testing.T) {
 		t.Errorf("mean response %.9f after %d transfers, want %.9f after 100", r.MeanResponse, r.Migrations, want)
 	}
 }
+
+// TestDNSForeverIsNearest checks DNS redirection's stale answer: with a
+// TTL longer than the run each region's resolver answers once, when the
+// sites are all but idle and the nearest site has the least expected
+// response, and keeps that answer; the run is then nearest's, request for
+// request. With a short TTL it follows load and differs.
+func TestDNSForeverIsNearest(t *testing.T) {
+	w, err := workload.New(workload.Config{Size: "exp(mean=1)", Regions: []float64{0.5, 0.3, 0.2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWith := func(dispatch string) results.Result {
+		cfg := config(t, Config{Model: scenario.Model{Nodes: 12, Load: 0.6, Jobs: 20_000, Seed: 9, Workload: w,
+			Topology: mustTopology(t, "sites(latency=[0.1,3,8, 3,0.1,5, 8,5,0.1])")}}, dispatch, "none", "")
+		cfg.Workload = w
+		r, err := Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	near, forever, short := runWith("nearest"), runWith("dns(ttl=1e9)"), runWith("dns(ttl=1)")
+	if forever.MeanResponse != near.MeanResponse || forever.P99Response != near.P99Response {
+		t.Errorf("dns(ttl=1e9): mean response %v, p99 %v; want nearest's %v, %v", forever.MeanResponse, forever.P99Response, near.MeanResponse, near.P99Response)
+	}
+	if short.MeanResponse == near.MeanResponse {
+		t.Errorf("dns(ttl=1): mean response %v, the same as nearest's: a short TTL should follow load", short.MeanResponse)
+	}
+}
