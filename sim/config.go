@@ -106,7 +106,8 @@ type Config struct {
 
 	// Units, when set, makes every migration cost what the code-migration
 	// model says (workload.Units.Migrate over a link of Costs.Bandwidth and
-	// Costs.Latency) instead of Costs.JobBytes: see migrate.go. It must be
+	// Costs.Latency, or with a Topology the path between the two nodes'
+	// sites: place.go) instead of Costs.JobBytes: see migrate.go. It must be
 	// resolved for Workload's classes. nil: no units.
 	Units *workload.Units
 }

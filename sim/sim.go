@@ -533,9 +533,7 @@ func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64, preem
 	}
 	l := c.linkOf(from, to)
 	t := c.now + delay + l.Latency
-	if l.Bandwidth > 0 {
-		t += c.cfg.Costs.JobBytes / l.Bandwidth
-	}
+	t += l.Transmit(c.cfg.Costs.JobBytes)
 	if t == c.now {
 		c.deliver(to, j)
 		return
