@@ -27,6 +27,7 @@ import (
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/sim"
+	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -72,6 +73,7 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 		p.Tasks = 0 // the default: keeps the keys of points stored before tasks
 	}
 	p.Front, p.Cache, p.State = m.Front.String(), m.Cache.String(), m.State.String()
+	p.Topology, p.Regions = m.Topology.String(), m.Workload.RegionString()
 	if d := m.Workload.Hit(); d != nil {
 		p.Hit = d.String()
 	}
@@ -123,7 +125,8 @@ type expansion struct {
 	distances []float64
 	rows      []row
 	works     []*workload.Workload
-	cache     *cache.Config // each node's cache of keys; nil: none
+	cache     *cache.Config      // each node's cache of keys; nil: none
+	topology  *topology.Topology // sites and client regions; nil: none
 	// Where each coordinate of a stored point is in the spec.
 	loadAt  map[float64]int
 	workAt  map[string]int
@@ -152,6 +155,9 @@ func (s *Spec) expand() (*expansion, error) {
 		}
 	}
 	if e.cache, err = cache.Parse(s.Cache); err != nil {
+		return nil, err
+	}
+	if e.topology, err = topology.Parse(s.Topology); err != nil {
 		return nil, err
 	}
 	for i, w := range s.Workloads {
@@ -293,7 +299,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		seed = s.Seed
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
-		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache, State: r.state}
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/stats"
+	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -63,6 +64,7 @@ type Spec struct {
 	Front        string      `yaml:"front"`            // the cluster's front end: relay(…) or handoff(…) (default none: a dispatcher of infinite capacity, see package front)
 	Cache        string      `yaml:"cache"`            // each node's cache of keys: lru(entries=…) or lfu(entries=…) (default none, see package cache); workloads then need keys and hit
 	State        string      `yaml:"state"`            // servers' per-client state: stateless(fetch=…) or stateful(transfer=…, rebuild=…) (default none, see package session); workloads then need keys, one a client
+	Topology     string      `yaml:"topology"`         // sites and client regions: lan, sites(latency=[…]), ring(n=…), torus(x=…, y=…), hypercube(d=…), fattree(k=…) (default none, see package topology); workloads then give regions
 	Server       string      `yaml:"server"`           // server architecture of every node: iterative, pool(n=…), thread-per-request, process-per-request, event-loop; servers are then cores (default: none, see package server)
 	Speeds       string      `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
 	Distances    string      `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
@@ -698,7 +700,17 @@ func (s *Spec) validate() error {
 	if kc != nil && slices.ContainsFunc(s.Backends, IsReal) {
 		return s.errAt([]string{"cache"}, "backend %s: caches of keys run in the simulator only so far: use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
 	}
-	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
+	top, err := topology.Parse(s.Topology)
+	if err != nil {
+		return s.errAt([]string{"topology"}, "%v", err)
+	}
+	if top != nil && slices.ContainsFunc(s.Backends, IsReal) {
+		return s.errAt([]string{"topology"}, "backend %s: a topology of sites runs in the simulator only so far (agents would emulate it with per-peer delays; see docs/clusters.md): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
+	}
+	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches, Topology: top}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
+	if s.Distances != "" && top != nil { // a probe without distances: say it here
+		return s.errAt([]string{"distances"}, "a topology gives the distance from each client region to each node: leave distances out with topology %s", top)
+	}
 	if err := s.checkSettings(nil, probe); err != nil {
 		return err
 	}
@@ -836,6 +848,7 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	probe.Front, _ = p.front(s)
 	probe.Cache, _ = cache.Parse(s.Cache)
 	probe.State, _ = p.state(s)
+	probe.Topology, _ = topology.Parse(s.Topology)
 	if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
 		probe.Dispatch = d // late binding: what goes with it is checked with it
 	}
@@ -850,7 +863,7 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 			probe.Platforms = []string{""}
 		}
 	}
-	for _, w := range s.Workloads {
+	for wi, w := range s.Workloads {
 		wl, err := workload.New(w.Config)
 		if err != nil {
 			return nil // reported where workloads are checked
@@ -876,6 +889,12 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 		}
 		if fe.Field == "cache" {
 			where = []string{"cache"}
+		}
+		if fe.Field == "regions" { // the workload's shares, or the topology that wants them
+			where = []string{"topology"}
+			if len(w.Regions) > 0 {
+				where = []string{"workloads", strconv.Itoa(wi), "regions"}
+			}
 		}
 		if fe.Field == "front" {
 			where = settingAt(path, "front", p.Front)

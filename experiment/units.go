@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,6 +53,13 @@ func (s *Spec) validateUnits() error {
 			}
 			if err := s.checkRuns(u, wl.Classes()); err != nil {
 				return err
+			}
+			homed, most := u.Homes()
+			if most >= s.Nodes {
+				return s.errAt([]string{"units"}, "a resource's home is node %d, not in the cluster of %d nodes: name a node below %d, or home: key", most, s.Nodes, s.Nodes)
+			}
+			if real := slices.IndexFunc(s.Backends, IsReal); homed && real >= 0 {
+				return s.errAt([]string{"units"}, "backend %s: resources with a home (home: key or a node) run in the simulator only so far: use backend sim, or leave home out", s.Backends[real])
 			}
 		}
 	}

@@ -20,6 +20,8 @@ type Cluster struct {
 	Units        *workload.Units // the point's work units; nil: none (every node runs every class)
 	Platforms    []string        // each node's platform, for Units; nil: one platform
 	Tasks        int             // tasks per request; 0 or 1: plain requests
+	Regions      [][]float64     // one-way delay from each client region to each node; nil: no topology
+	Sites        []int           // the site of each node; nil: no topology
 }
 
 // NewEnv is the Env of c's policies, for a dispatcher (Node is None; a
@@ -27,7 +29,8 @@ type Cluster struct {
 // receives c from elsewhere checks it with Validate first.
 func NewEnv(c Cluster) Env {
 	env := Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.ClassWeights,
-		ClassSizes: c.ClassSizes, Distances: c.Distances, Node: None, Tasks: c.Tasks}
+		ClassSizes: c.ClassSizes, Distances: c.Distances, Node: None, Tasks: c.Tasks,
+		Regions: c.Regions, Sites: c.Sites}
 	if c.Units != nil {
 		env.Runs = c.Units.Runs(c.Nodes, c.Platforms)
 	}
@@ -51,6 +54,14 @@ func (c Cluster) Validate() error {
 	}
 	if list, err := c.ValidateLists(); err != nil {
 		return fmt.Errorf("%s: %w", list, err)
+	}
+	if c.Sites != nil && len(c.Sites) != c.Nodes {
+		return fmt.Errorf("sites: want one per node (%d), got %d", c.Nodes, len(c.Sites))
+	}
+	for r, row := range c.Regions {
+		if err := perNode("delay", row, c.Nodes, func(d float64) bool { return d >= 0 }, "≥ 0"); err != nil {
+			return fmt.Errorf("regions: region %d: %w", r, err)
+		}
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func Example() {
 	// pod(d=3)
 	// sender.threshold(T=2, probes=3)
 	// pod: parameter d: must be at least 1, got 0
-	// batch(d=2, binding=early) class hash(eps=0.25, vnodes=100) hybrid(front=2, inner=leastconn) jiq(dispatchers=1, report=random, d=2) jsq lard(low=2, high=5, replicate=0, keep=20) leastconn(weighted=0) local(T=2) lwl pod(d=2) pod.gossip(d=2) prequal(probes=3, pool=16, reuse=2, q=0.84) random rr sed sita(cutoffs=[]) wrr
+	// batch(d=2, binding=early) class dns(ttl=10, weight=1, within=least) hash(eps=0.25, vnodes=100) hybrid(front=2, inner=leastconn) jiq(dispatchers=1, report=random, d=2) jsq lard(low=2, high=5, replicate=0, keep=20) leastconn(weighted=0) local(T=2) lwl nearest(within=least) pod(d=2) pod.gossip(d=2) prequal(probes=3, pool=16, reuse=2, q=0.84) random rr sed sita(cutoffs=[]) wan(weight=1) wrr
 	// 0 1 2 0
 }
 

@@ -112,7 +112,7 @@ func TestHybridParams(t *testing.T) {
 		{spec: "hybrid(inner=hash, front=8)", canonical: "hybrid(front=8, inner=hash)"},
 		{spec: "hybrid(front=0)", errs: []string{"hybrid: parameter front", "at least 1"}},
 		{spec: "hybrid(inner=hybrid)", errs: []string{"hybrid: parameter inner", "other than hybrid", `got "hybrid"`}},
-		{spec: "hybrid(inner=sender.random)", errs: []string{"parameter inner", "class, hash, jiq", `got "sender.random"`}},
+		{spec: "hybrid(inner=sender.random)", errs: []string{"parameter inner", "class, dns, hash, jiq", `got "sender.random"`}},
 		{spec: "hybrid(inner=lwl(d=2))", errs: []string{"unexpected"}},
 	})
 }

@@ -16,12 +16,13 @@ var localInfo = Info{
 // local trades distance for load: nearby nodes first, as long as they have
 // room. The distances are the dispatcher's one-way delay to each node
 // (nil: all equal, so it picks at random among the nodes with room). It
-// routes by network distance only, as nearest-server selection does; it is
+// routes by network distance only, as nearest-server selection does (with
+// a topology, the distance from the request's client region); it is
 // not LARD (Pai et al., ASPLOS 1998), which routes by content to the node
 // whose cache holds it.
 type local struct {
 	t     float64
-	dist  []float64
+	env   Env
 	loads []float64
 }
 
@@ -30,10 +31,10 @@ func newLocal(p param.Values) (DispatchBuilder, error) {
 	if !(t > 0) {
 		return nil, p.Errorf("T", "must be > 0, got %g", t)
 	}
-	return func(env Env) Dispatcher { return &local{t: t, dist: env.Distances} }, nil
+	return func(env Env) Dispatcher { return &local{t: t, env: env} }, nil
 }
 
-func (d *local) Pick(v View, _ *Job) NodeID {
+func (d *local) Pick(v View, j *Job) NodeID {
 	d.loads = d.loads[:0]
 	least := math.Inf(1)
 	for i := 0; i < v.Nodes(); i++ {
@@ -49,9 +50,6 @@ func (d *local) Pick(v View, _ *Job) NodeID {
 		if room && d.loads[i] >= d.t || !room && d.loads[i] > least {
 			return math.Inf(1)
 		}
-		if i < len(d.dist) {
-			return d.dist[i]
-		}
-		return 0
+		return d.env.reach(j, NodeID(i))
 	}))
 }

@@ -162,8 +162,13 @@ type Env struct {
 	ClassWeights []float64       // job classes' weights (service types), summing to 1; nil means one class
 	ClassSizes   []workload.Dist // each class's size distribution, for size-aware policies (sita, class); nil if unknown
 	Distances    []float64       // one-way network delay from the dispatcher to each node, model units; nil if unknown
-	Node         NodeID          // the node a Migrator runs on (None for a Dispatcher)
-	Tasks        int             // tasks per request (fork-join; their Job.Task is 0..Tasks−1, placed one after another); 0 or 1: plain requests
+	// Regions is the one-way delay from each client region to each node
+	// (Job.Region; Regions[region][node]), model units; Sites the site of
+	// each node. Both nil without a topology (scenario.Model.Topology).
+	Regions [][]float64
+	Sites   []int
+	Node    NodeID // the node a Migrator runs on (None for a Dispatcher)
+	Tasks   int    // tasks per request (fork-join; their Job.Task is 0..Tasks−1, placed one after another); 0 or 1: plain requests
 	// Runs says where each class of jobs can run when nodes differ in
 	// platform (work units with builds per platform): Runs[class][node].
 	// nil means every node runs every class. A backend moves a job placed

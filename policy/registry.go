@@ -189,6 +189,9 @@ func Builtin() *Registry {
 	r.AddDispatch(hybridInfo, newHybrid(r))
 	r.AddDispatch(prequalInfo, newPrequal)
 	r.AddDispatch(sitaInfo, newSITA)
+	r.AddDispatch(nearestInfo, newNearest)
+	r.AddDispatch(dnsInfo, newDNS)
+	r.AddDispatch(wanInfo, newWAN)
 
 	r.AddMigrate(noneInfo, newNone)
 	r.AddMigrate(senderRandomInfo, newSenderRandom)

@@ -78,7 +78,7 @@ func TestRegistryErrors(t *testing.T) {
 		want []string // substrings of the error
 	}{
 		// Unknown names list the known ones of that kind.
-		{policy.Dispatch, "jsqd", []string{`unknown dispatch policy "jsqd"`, "known are batch, class, hash, hybrid, jiq, jsq, lard, leastconn, local, lwl, pod, pod.gossip, prequal, random, rr, sed, sita, wrr"}},
+		{policy.Dispatch, "jsqd", []string{`unknown dispatch policy "jsqd"`, "known are batch, class, dns, hash, hybrid, jiq, jsq, lard, leastconn, local, lwl, nearest, pod, pod.gossip, prequal, random, rr, sed, sita, wan, wrr"}},
 		{policy.Migrate, "sender", []string{`unknown migrate policy "sender"`,
 			"known are above.average, age, none, receiver.reserve, receiver.threshold, sender.gossip, sender.random, sender.shortest, sender.threshold, stable.sender, stable.symmetric, steal, switching, symmetric"}},
 		{policy.Dispatch, "sender.random", []string{`unknown dispatch policy "sender.random"`}},
@@ -137,7 +137,7 @@ func TestRegistryErrors(t *testing.T) {
 func TestRegistryList(t *testing.T) {
 	r := policy.Builtin()
 	for kind, want := range map[policy.Kind][]string{
-		policy.Dispatch: {"batch", "class", "hash", "hybrid", "jiq", "jsq", "lard", "leastconn", "local", "lwl", "pod", "pod.gossip", "prequal", "random", "rr", "sed", "sita", "wrr"},
+		policy.Dispatch: {"batch", "class", "dns", "hash", "hybrid", "jiq", "jsq", "lard", "leastconn", "local", "lwl", "nearest", "pod", "pod.gossip", "prequal", "random", "rr", "sed", "sita", "wan", "wrr"},
 		policy.Migrate: {"above.average", "age", "none", "receiver.reserve", "receiver.threshold", "sender.gossip", "sender.random", "sender.shortest",
 			"sender.threshold", "stable.sender", "stable.symmetric", "steal", "switching", "symmetric"},
 	} {

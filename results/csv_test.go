@@ -107,6 +107,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Result.FrontUtilization, r.Result.FrontTime = 0.42, 0.0125
 	r.Point.Cache, r.Point.Hit, r.Result.CacheHitRate = "lru(entries=400)", "exp(mean=0.2)", 0.93
 	r.Point.State, r.Result.StateReturning, r.Result.StateAffinity, r.Result.StateLost = "stateful(transfer=0.3, rebuild=1.5, entries=100000)", 4000, 0.14, 0.003
+	r.Point.Topology, r.Point.Regions = "ring(n=3, hop=5, local=0.1, bandwidth=0)", "0.5,0.3,0.2"
 	r.Result.Failures = map[string]int64{"timeout": 3}
 	r.Result.ServerCosts = &ServerCosts{Create: 0.002, Event: 0.0005, Handoff: 0.001, Resume: 0.007}
 	r.Env.Start = time.Date(2025, 3, 1, 12, 30, 45, 0, time.FixedZone("", 3600))

@@ -34,6 +34,8 @@ type Point struct {
 	Cache       string  `json:"cache,omitempty"`       // each node's cache of keys, canonical (empty: none)
 	Hit         string  `json:"hit,omitempty"`         // canonical size distribution of a request that hits its node's cache (empty: none)
 	State       string  `json:"state,omitempty"`       // servers' per-client state, canonical (empty: none)
+	Topology    string  `json:"topology,omitempty"`    // sites and client regions, canonical (empty: none)
+	Regions     string  `json:"regions,omitempty"`     // share of requests from each client region: "0.5,0.3,0.2" (empty: one region)
 	Jobs        int     `json:"jobs"`                  // jobs issued
 	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
 	Replication int     `json:"replication"`           // 0-based replication index

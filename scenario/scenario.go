@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
@@ -22,6 +23,7 @@ import (
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/session"
+	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -49,8 +51,15 @@ type Model struct {
 	Cache *cache.Config
 	// State is the servers' per-client state (package session): the
 	// workload's keys are the clients. nil: requests carry no state.
-	State  *session.Config
-	Speeds []float64 // speed of each node; nil means all 1
+	State *session.Config
+	// Topology is where the nodes and the clients are (package
+	// topology): nodes belong to sites, a job reaches its node after the
+	// latency from its client region (Workload.Regions) to the node's
+	// site, and a migration crosses the path between the two nodes'
+	// sites. nil: every node as far from every other as Costs.Latency
+	// says, and from the dispatcher as Distances.
+	Topology *topology.Topology
+	Speeds   []float64 // speed of each node; nil means all 1
 	// Distances is the one-way delay from the dispatcher to each node, in
 	// model units: a job to node n arrives Distances[n] late, and dispatch
 	// strategies see the distances (policy.Env). nil: none in the
@@ -159,6 +168,9 @@ func (m Model) ValidateSettings() error {
 		return err
 	}
 	if err := m.validateState(); err != nil {
+		return err
+	}
+	if err := m.validateTopology(); err != nil {
 		return err
 	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
@@ -272,6 +284,32 @@ func (m Model) validateState() error {
 		return Errorf("state", "state does not yet go with copies or tasks of one request at several nodes: leave client out and use tasks: 1")
 	case m.Dispatch != nil && policy.Reserves(m.Dispatch):
 		return Errorf("state", "state does not yet run with late binding (%s): use binding=early", m.Dispatch)
+	}
+	return nil
+}
+
+// validateTopology checks that a topology places the nodes and has a
+// region for each of the workload's region shares.
+func (m Model) validateTopology() error {
+	shares := 0
+	if m.Workload != nil {
+		shares = len(m.Workload.Regions())
+	}
+	t := m.Topology
+	if t == nil {
+		if shares > 1 {
+			return Errorf("regions", "client regions (%d shares) need a topology that says how far each is from each site: set topology, or leave regions out", shares)
+		}
+		return nil
+	}
+	if m.Distances != nil {
+		return Errorf("distances", "a topology gives the distance from each client region to each node: leave distances out with topology %s", t)
+	}
+	if _, err := t.Place(m.Nodes); err != nil {
+		return Errorf("topology", "%v", err)
+	}
+	if r := t.Regions(); m.Workload != nil && (r > 1 && shares != r || r == 1 && shares > 1) {
+		return Errorf("regions", "topology %s has %d client regions: give the workload one share for each (regions: [%s]), got %d", t, r, strings.TrimSuffix(strings.Repeat("1, ", r), ", "), shares)
 	}
 	return nil
 }

@@ -106,7 +106,8 @@ type Config struct {
 
 	// Units, when set, makes every migration cost what the code-migration
 	// model says (workload.Units.Migrate over a link of Costs.Bandwidth and
-	// Costs.Latency) instead of Costs.JobBytes: see migrate.go. It must be
+	// Costs.Latency, or with a Topology the path between the two nodes'
+	// sites: place.go) instead of Costs.JobBytes: see migrate.go. It must be
 	// resolved for Workload's classes. nil: no units.
 	Units *workload.Units
 }
@@ -183,6 +184,11 @@ func (c Config) validateOwn() error {
 	}
 	if c.Units != nil && c.Server != nil {
 		return fieldErr("server", "work units do not yet run on server architectures: leave units out with server %s", c.Server)
+	}
+	if c.Units != nil {
+		if _, most := c.Units.Homes(); most >= c.Nodes {
+			return fieldErr("units", "a resource's home is node %d, not in the cluster of %d nodes: name a node below %d, or home: key", most, c.Nodes, c.Nodes)
+		}
 	}
 	if err := c.checkFaults(); err != nil {
 		return err

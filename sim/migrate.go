@@ -129,7 +129,7 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	u := c.cfg.Units
 	code := u.Unit(jb.Class).Code
 	has := c.caches[to].Has(code.Key())
-	cost, plan, err := u.Migrate(workload.Migration{Class: jb.Class, Progress: progress, Hops: int(jb.Hops), HasCode: has, Link: c.link})
+	cost, plan, err := u.Migrate(workload.Migration{Class: jb.Class, Progress: progress, Hops: int(jb.Hops), HasCode: has, Link: c.linkOf(from, to)})
 	if err != nil { // ErrNoCode or ErrHopLimit: the class was checked at the start
 		c.m.refused++
 		return false

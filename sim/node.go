@@ -29,6 +29,7 @@ type unitState struct {
 	remote   float64 // time per unit of progress spent in remote accesses (global references)
 	downtime float64 // with migrating: the final stop-and-copy that follows the rounds
 	toRemote float64 // with migrating: remote once it has moved
+	home     float64 // time per unit of progress reaching its resources that have a home, from this node (place.go)
 }
 
 // unit returns the job's unit state, made on first use.
@@ -46,14 +47,14 @@ func (jb *job) unit() *unitState {
 // remote, as workload.ResourcePlan documents).
 func (jb *job) inflation(speed float64) float64 {
 	u := jb.u
-	if u == nil || (u.factor == 0 && u.remote == 0) {
+	if u == nil || (u.factor == 0 && u.remote == 0 && u.home == 0) {
 		return 1
 	}
 	f := u.factor
 	if f == 0 {
 		f = 1
 	}
-	return 1/f + speed*u.remote
+	return 1/f + speed*(u.remote+u.home)
 }
 
 // deque is a ring buffer of job slots (FCFS waiting line).

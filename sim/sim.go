@@ -67,7 +67,10 @@ type cluster struct {
 	replyWatch []policy.ReplyWatcher // per node, then the dispatcher's; nil where not implemented
 	pollWatch  []policy.PollWatcher  // per node
 
-	link   workload.Link         // Units: the path of every migration
+	link   workload.Link         // the cost model's path of every migration (linkOf)
+	sites  []int                 // Topology: the site of each node; nil: none (place.go)
+	reach  [][]float64           // Topology: one-way delay from each client region to each node
+	homed  bool                  // Units: some resource has a home of its own (atHome)
 	caches []*workload.CodeCache // Units: each node's code cache
 
 	m measure
@@ -239,11 +242,13 @@ func newCluster(cfg Config) *cluster {
 		c.nodes[i] = node{speed: s, servers: cfg.Servers, ps: cfg.Discipline == "ps" || cfg.Server != nil,
 			running: make([]int32, 0, cfg.Servers), th: newThreads(cfg.Server)}
 	}
+	c.placeInit()
 	rate := cfg.Workload.RateFor(cfg.Load, n*cfg.Servers, meanSpeed)
 	c.gen = cfg.Workload.Generator(cfg.Seed, rate)
 
 	env := policy.NewEnv(policy.Cluster{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
-		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances, Units: cfg.Units, Platforms: cfg.Platforms, Tasks: cfg.Workload.Tasks()})
+		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances, Units: cfg.Units, Platforms: cfg.Platforms, Tasks: cfg.Workload.Tasks(),
+		Regions: c.reach, Sites: c.sites})
 	c.dispatcher = cfg.Dispatch.New(env)
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)
@@ -455,9 +460,7 @@ func (c *cluster) place(j int32) {
 	}
 	c.jobs[j].Origin = target
 	delay := float64(c.rounds)*2*c.cfg.Costs.Latency + c.cfg.Costs.Dispatch
-	if c.cfg.Distances != nil {
-		delay += c.cfg.Distances[target]
-	}
+	delay += c.far(j, target)
 	if delay > 0 {
 		c.schedule(event{t: c.now + delay, kind: evDeliver, node: int32(target), job: j})
 		return
@@ -514,6 +517,7 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	c.jobs[j].since = c.now
 	if c.cfg.Units != nil {
 		c.settle(id, j)
+		c.atHome(id, j)
 	}
 	if c.keyCaches != nil || c.sessions != nil {
 		c.firstAdmit(id, j)
@@ -543,10 +547,9 @@ func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64, preem
 	if cpu > 0 {
 		c.addOverhead(from, cpu)
 	}
-	t := c.now + delay + c.cfg.Costs.Latency
-	if c.cfg.Costs.Bandwidth > 0 {
-		t += c.cfg.Costs.JobBytes / c.cfg.Costs.Bandwidth
-	}
+	l := c.linkOf(from, to)
+	t := c.now + delay + l.Latency
+	t += l.Transmit(c.cfg.Costs.JobBytes)
 	if t == c.now {
 		c.deliver(to, j)
 		return

@@ -128,7 +128,8 @@ type System struct {
 // in its special cases, which sim's TestTheory holds it to). Nor does a
 // point whose requests are more than one job at one node: fork-join
 // tasks, copies of a client policy, a front end on the way, or caches
-// and per-client state that change a request's size; nor a point
+// and per-client state that change a request's size; nor one whose
+// nodes are at sites, whose latencies add to a response; nor a point
 // with faults, whose cluster changes during the run.
 func TheoryCurves(p results.Point) []Curve {
 	if !plain(p) {
@@ -141,7 +142,7 @@ func TheoryCurves(p results.Point) []Curve {
 // server, whose size is the workload's and which nothing fails: the
 // condition of every closed form here.
 func plain(p results.Point) bool {
-	return p.Server == "" && p.Tasks <= 1 && p.Client == "" && p.Front == "" && p.Cache == "" && p.State == "" && p.Faults == ""
+	return p.Server == "" && p.Tasks <= 1 && p.Client == "" && p.Front == "" && p.Cache == "" && p.State == "" && p.Topology == "" && p.Faults == ""
 }
 
 // Curves returns the theory curves that apply to s. They need Poisson

@@ -147,7 +147,7 @@ type ResourceMove struct {
 	Action  Action
 	Bytes   float64 // bytes that cross the wire: the resource's size for a move or a copy, else 0
 	Remote  bool    // a global reference remains: the resource stays behind and every use is a remote access
-	UseCost float64 // with Remote, the time of one use: a round trip plus UseBytes over the link
+	UseCost float64 // with Remote, the time of one use: a round trip plus UseBytes over the link (0 for a resource with a home: Units.HomeTime)
 	Rebound bool    // bound anew to a resource of the same type at the destination (assumed to exist there)
 }
 
@@ -156,7 +156,8 @@ type ResourcePlan struct {
 	Moves []ResourceMove // one per resource, in the unit's order
 	Bytes float64        // bytes moved or copied, all resources together
 	// RemoteTime is the time the unit spends in remote accesses per unit of
-	// progress at the destination: Σ Uses·UseCost over global references.
+	// progress at the destination: Σ Uses·UseCost over global references
+	// (those to resources with a home: Units.HomeTime).
 	// At speed s a unit of progress then takes 1/s + RemoteTime.
 	RemoteTime float64
 }
@@ -183,7 +184,10 @@ func PlanResources(rs []Resource, o ActionOverrides, l Link) (ResourcePlan, erro
 			m.Bytes = r.Bytes
 		case Reference:
 			m.Remote = true
-			m.UseCost = 2*l.Latency + l.Transmit(r.UseBytes)
+			if r.Home.Homed() {
+				break // it stays at its home: Units.HomeTime
+			}
+			m.UseCost = r.useCost(l)
 			p.RemoteTime += r.Uses * m.UseCost
 		case Rebind:
 			m.Rebound = true

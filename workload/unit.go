@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -42,7 +43,88 @@ type Resource struct {
 	// UseBytes). Default 0.
 	Uses     float64 `yaml:"uses"`
 	UseBytes float64 `yaml:"use_bytes"` // bytes one remote use transfers; default 0
+	// Home is the node the resource lives at: "" or "dispatch" (the
+	// default: the node its unit was first dispatched to, where the unit
+	// starts with it), "key" (node Job.Key mod nodes: data partitioned by
+	// key) or a node's index ("3"). A resource with another home than
+	// dispatch stays there, reached by global reference (its binding-table
+	// action must be global-reference): a unit away from it pays per use
+	// a round trip on the path to the home plus UseBytes (HomeTime); at
+	// the home it pays nothing.
+	Home Home `yaml:"home" json:",omitempty"`
 }
+
+// Home is where a resource lives (Resource.Home).
+type Home string
+
+// Homes other than a node's index.
+const (
+	HomeDispatch Home = "dispatch" // the node the unit was first dispatched to ("" too)
+	HomeKey      Home = "key"      // node Job.Key mod nodes
+)
+
+// Homed reports whether the resource stays at a home of its own rather
+// than starting with its unit (a home other than "" and dispatch).
+func (h Home) Homed() bool { return h != "" && h != HomeDispatch }
+
+// Node is the home's node in a cluster of n nodes, for a job of the given
+// key: -1 for a home at dispatch. A node index must be below n (checked
+// by scenario validation).
+func (h Home) Node(key int32, n int) int {
+	switch h {
+	case "", HomeDispatch:
+		return -1
+	case HomeKey:
+		return int(key) % n
+	}
+	i, _ := strconv.Atoi(string(h)) // checked by validate
+	return i
+}
+
+// validate checks that h is a home: "", dispatch, key or a node index.
+func (h Home) validate() error {
+	if !h.Homed() || h == HomeKey {
+		return nil
+	}
+	if i, err := strconv.Atoi(string(h)); err != nil || i < 0 {
+		return fmt.Errorf("want dispatch, key or a node's index (0, 1, …), got %q", string(h))
+	}
+	return nil
+}
+
+// Homes reports whether some resource has a home of its own (Homed) and
+// the largest node index a home names (-1: none names one).
+func (u *Units) Homes() (homed bool, most int) {
+	most = -1
+	for _, unit := range u.units {
+		for _, r := range unit.Resources {
+			homed = homed || r.Home.Homed()
+			if r.Home.Homed() && r.Home != HomeKey {
+				most = max(most, r.Home.Node(0, 1))
+			}
+		}
+	}
+	return homed, most
+}
+
+// HomeTime is the time a unit of class spends per unit of progress at
+// node at reaching its resources that have a home, for a job of the given
+// key in a cluster of n nodes: Σ Uses·(2·latency + UseBytes/bandwidth)
+// over those whose home is not at, with link(at, home) the path there. 0
+// when the class has none.
+func (u *Units) HomeTime(class, key int32, at, n int, link func(from, to int) Link) float64 {
+	t := 0.0
+	for _, r := range u.units[class].Resources {
+		if h := r.Home.Node(key, n); r.Home.Homed() && h != at {
+			t += r.Uses * r.useCost(link(at, h))
+		}
+	}
+	return t
+}
+
+// useCost is the time of one remote use of r over l: a round trip plus
+// UseBytes.
+func (r Resource) useCost(l Link) float64 { return 2*l.Latency + l.Transmit(r.UseBytes) }
 
 // ExecSegment is a unit's execution state: its data at the start and how the
 // state grows and changes as the unit runs.
@@ -121,6 +203,9 @@ func validateResources(rs []Resource) error {
 		}
 		if !slices.Contains(attachments, r.Attachment) {
 			return fmt.Errorf("%s.attachment: want unattached, fastened or fixed, got %q", at, r.Attachment)
+		}
+		if err := r.Home.validate(); err != nil {
+			return fmt.Errorf("%s.home: %w", at, err)
 		}
 		for _, f := range []struct {
 			name string
@@ -222,6 +307,9 @@ func (c UnitConfig) validate() error {
 	if err := c.Actions.Validate(); err != nil {
 		return fmt.Errorf("actions: %w", err)
 	}
+	if err := c.validateHomes(); err != nil {
+		return err
+	}
 	if err := c.Mobility.Validate(); err != nil {
 		return fmt.Errorf("mobility.%w", err)
 	}
@@ -230,6 +318,29 @@ func (c UnitConfig) validate() error {
 	}
 	if err := c.Platforms.Validate(); err != nil {
 		return fmt.Errorf("platforms.%w", err)
+	}
+	return nil
+}
+
+// validateHomes checks that every resource with a home of its own is
+// reached by global reference: it stays at its home.
+func (c UnitConfig) validateHomes() error {
+	check := func(at string, rs []Resource) error {
+		for i, r := range rs {
+			if act := c.Actions.Action(r.Binding, r.Attachment); r.Home.Homed() && act != Reference {
+				return fmt.Errorf("%sresources[%d] (%s).home: a resource with a home stays there, reached by global reference, but by %s, %s the action is %s: make it fastened or fixed, or override the action (actions: {%s: {%s: global-reference}})",
+					at, i, r.Name, r.Binding, r.Attachment, act, r.Binding, r.Attachment)
+			}
+		}
+		return nil
+	}
+	if err := check("", c.Resources); err != nil {
+		return err
+	}
+	for i, cu := range c.Classes {
+		if err := check(fmt.Sprintf("classes[%d] (%s).", i, cu.Class), cu.Resources); err != nil {
+			return err
+		}
 	}
 	return nil
 }

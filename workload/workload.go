@@ -20,6 +20,7 @@ type Job struct {
 	Class   int32   // index into the workload's classes (0 when there are none)
 	Key     int32   // content key, 0..n-1, Zipf-popular (0 when there are no keys)
 	Task    int32   // with Config.Tasks k > 1: which of its request's k tasks this is (the k share ID, Arrival, Class and Key)
+	Region  int32   // client region it comes from (Config.Regions; 0 when there is one)
 	// Phases, for a job that blocks, alternate CPU bursts and waits:
 	// [cpu₀, wait₀, cpu₁, …, cpuₖ], Size the sum of the bursts (see
 	// IOConfig). nil for a plain job: one burst of Size.
@@ -81,6 +82,10 @@ type Config struct {
 	// node's cache (scenario.Model.Cache); size is then a miss's. Default:
 	// none (a cache needs it).
 	Hit string `yaml:"hit"`
+	// Regions is the share of requests from each client region (a
+	// topology's regions, scenario.Model.Topology), e.g. [0.5, 0.3, 0.2];
+	// normalised to sum 1. Default: one region.
+	Regions []float64 `yaml:"regions"`
 }
 
 // MaxTasks is the most tasks a request may fan out into.
@@ -111,6 +116,7 @@ type Workload struct {
 	tasks   int       // tasks per request (1: plain requests)
 	resp    Dist      // response size in bytes; nil: none
 	hit     Dist      // size of a request that hits its node's cache; nil: none
+	regions []float64 // share of requests per client region, sum 1; nil: one region
 }
 
 // New parses and validates c, filling in defaults.
@@ -221,6 +227,11 @@ func New(c Config) (*Workload, error) {
 	if !slices.ContainsFunc(w.plans, func(p *plan) bool { return p != nil }) {
 		w.plans = nil
 	}
+	if len(c.Regions) > 0 {
+		if w.regions, err = shares(c.Regions); err != nil {
+			return nil, fmt.Errorf("workload regions: %w", err)
+		}
+	}
 	if strings.TrimSpace(c.Keys) != "" {
 		if w.keyN, w.keyS, err = parseKeys(c.Keys); err != nil {
 			return nil, fmt.Errorf("workload keys: %w", err)
@@ -228,6 +239,46 @@ func New(c Config) (*Workload, error) {
 		w.keySpec = fmt.Sprintf("zipf(n=%d, s=%v)", w.keyN, w.keyS)
 	}
 	return w, nil
+}
+
+// MaxRegions is the most client regions a workload may name.
+const MaxRegions = 1024
+
+// shares checks a list of shares (finite, ≥ 0, summing to more than 0)
+// and normalises it to sum 1.
+func shares(xs []float64) ([]float64, error) {
+	if len(xs) > MaxRegions {
+		return nil, fmt.Errorf("at most %d, got %d", MaxRegions, len(xs))
+	}
+	sum := 0.0
+	for i, x := range xs {
+		if !(x >= 0) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("region %d has share %v, want a finite number ≥ 0", i, x)
+		}
+		sum += x
+	}
+	if !(sum > 0) {
+		return nil, fmt.Errorf("the shares sum to 0: give some region a share > 0")
+	}
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = x / sum
+	}
+	return out, nil
+}
+
+// Regions returns the share of requests from each client region, summing
+// to 1; nil when there is one region.
+func (w *Workload) Regions() []float64 { return slices.Clone(w.regions) }
+
+// RegionString is the canonical list of region shares, "0.5,0.3,0.2" ("":
+// one region).
+func (w *Workload) RegionString() string {
+	parts := make([]string, len(w.regions))
+	for i, x := range w.regions {
+		parts[i] = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
 }
 
 // MeanSize returns the mean job size over classes, weighted.
@@ -347,6 +398,8 @@ type Generator struct {
 	task   int32      // the next task of the current request; 0: a new request
 	last   Job        // the current request's first task
 	zipf   *rand.Zipf
+	rcum   []float64  // cumulative region shares; nil with one region
+	rr     *rand.Rand // "regions"
 	t      float64
 	nextID int64 // ID of the next request
 }
@@ -368,19 +421,39 @@ func (w *Workload) Generator(seed uint64, rate float64) *Generator {
 	if w.plans != nil {
 		g.pr = Stream(seed, "phases")
 	}
-	if len(w.weights) > 1 {
-		g.cum = make([]float64, len(w.weights))
-		s := 0.0
-		for i, x := range w.weights {
-			s += x
-			g.cum[i] = s
-		}
-		g.cum[len(g.cum)-1] = 1
-	}
 	if w.keyN > 0 {
 		g.zipf = rand.NewZipf(Stream(seed, "keys"), w.keyS, 1, uint64(w.keyN-1))
 	}
+	g.cum = cumulative(w.weights)
+	if len(w.regions) > 1 {
+		g.rcum, g.rr = cumulative(w.regions), Stream(seed, "regions")
+	}
 	return g
+}
+
+// cumulative is the running sum of weights that sum to 1 (the last
+// exactly 1); nil for one weight.
+func cumulative(weights []float64) []float64 {
+	if len(weights) < 2 {
+		return nil
+	}
+	cum := make([]float64, len(weights))
+	s := 0.0
+	for i, x := range weights {
+		s += x
+		cum[i] = s
+	}
+	cum[len(cum)-1] = 1
+	return cum
+}
+
+// pick is the index that u, uniform on [0, 1), falls in by cum.
+func pick(cum []float64, u float64) int {
+	c := 0
+	for c < len(cum)-1 && u >= cum[c] {
+		c++
+	}
+	return c
 }
 
 // phases draws job j's phases by plan p, cut from the arena (which
@@ -416,10 +489,7 @@ func (g *Generator) Fill(j *Job) {
 	g.nextID++
 	c := 0
 	if g.cum != nil {
-		u := g.cr.Float64()
-		for c < len(g.cum)-1 && u >= g.cum[c] {
-			c++
-		}
+		c = pick(g.cum, g.cr.Float64())
 	}
 	j.Class = int32(c)
 	if g.plans != nil && g.plans[c] != nil {
@@ -429,6 +499,9 @@ func (g *Generator) Fill(j *Job) {
 	}
 	if g.zipf != nil {
 		j.Key = int32(g.zipf.Uint64())
+	}
+	if g.rr != nil {
+		j.Region = int32(pick(g.rcum, g.rr.Float64()))
 	}
 	if g.tasks > 1 {
 		g.task, g.last = 1, *j

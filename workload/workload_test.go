@@ -320,3 +320,32 @@ func TestDistances(t *testing.T) {
 		t.Error("Speeds(0) accepted")
 	}
 }
+
+// TestRegions checks that requests come from each client region in its
+// share (within four binomial standard deviations) and that bad shares
+// are refused.
+func TestRegions(t *testing.T) {
+	w, err := New(Config{Regions: []float64{5, 3, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.RegionString(); got != "0.5,0.3,0.2" {
+		t.Errorf("regions %s, want 0.5,0.3,0.2", got)
+	}
+	const n = 100_000
+	counts := make([]float64, 3)
+	g := w.Generator(7, 1)
+	for range n {
+		counts[g.Next().Region]++
+	}
+	for r, p := range w.Regions() {
+		if sd := math.Sqrt(p * (1 - p) / n); math.Abs(counts[r]/n-p) > 4*sd {
+			t.Errorf("region %d: share %.4f, want %.4f ± %.4f", r, counts[r]/n, p, 4*sd)
+		}
+	}
+	for _, bad := range [][]float64{{0, 0}, {1, -1}, {math.Inf(1)}} {
+		if _, err := New(Config{Regions: bad}); err == nil || !strings.Contains(err.Error(), "workload regions: ") {
+			t.Errorf("regions %v: error %v", bad, err)
+		}
+	}
+}

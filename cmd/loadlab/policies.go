@@ -14,6 +14,7 @@ import (
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/session"
+	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -46,6 +47,7 @@ func policiesCommand() *cli.Command {
 			section(tw, "FRONT ENDS (front, policies[].front; see docs/clusters.md)", front.Entries())
 			section(tw, "CACHES OF KEYS (cache; workloads need keys and hit; see docs/clusters.md)", cache.Entries())
 			section(tw, "PER-CLIENT STATE (state, policies[].state; workloads need keys, one a client; see docs/clusters.md)", session.Entries())
+			section(tw, "TOPOLOGIES (topology; workloads give regions, one share per client region; see docs/clusters.md)", topology.Entries())
 			return tw.Flush()
 		},
 	}
