@@ -688,6 +688,9 @@ func (s *Spec) validate() error {
 	if kc != nil && slices.ContainsFunc(s.Backends, IsReal) {
 		return s.errAt([]string{"cache"}, "backend %s: caches of keys run in the simulator only so far: use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
 	}
+	if s.Costs.Links != "" && s.Costs.Links != sim.LinksDedicated && slices.ContainsFunc(s.Backends, IsReal) {
+		return s.errAt([]string{"costs", "links"}, "backend %s: shared links (%s) run in the simulator only so far (agents' moves share their real network): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)], s.Costs.Links)
+	}
 	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
 	if err := s.checkSettings(nil, probe); err != nil {
 		return err

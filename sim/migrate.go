@@ -115,7 +115,7 @@ func (c *cluster) settle(id policy.NodeID, j int32) {
 // out (begun, for pre-copy).
 func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, present bool) bool {
 	jb := &c.jobs[j]
-	if jb.migrating || !c.canRun(to, jb.Class) {
+	if jb.migrating || !c.canRun(to, jb.Class) || c.isOut(to) {
 		c.m.refused++
 		return false
 	}
@@ -126,7 +126,7 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 		running = n.isRunning(j)
 		progress = jb.Size - n.remaining(c.jobs, j, c.now)
 	}
-	u := c.cfg.Units
+	u := c.units()
 	code := u.Unit(jb.Class).Code
 	has := c.caches[to].Has(code.Key())
 	cost, plan, err := u.Migrate(workload.Migration{Class: jb.Class, Progress: progress, Hops: int(jb.Hops), HasCode: has, Link: c.link})
@@ -141,8 +141,16 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	c.m.codeBytes += cost.CodeBytes
 	c.m.stateBytes += cost.StateBytes
 	c.m.resourceBytes += cost.ResourceBytes
+	live := cost.Total - cost.Downtime
+	precopy := cost.Method == workload.PreCopy && present && live > 0
+	wait := c.linkWait(from, to, c.now+delay, c.link.Transmit(cost.Bytes)) // 0 unless links are shared
+	down := cost.Downtime
+	if !precopy {
+		down += wait // the unit waits for the link stopped
+	}
+	c.moved = moved{bytes: cost.Bytes, downtime: down, takes: delay + wait + cost.Total}
 	c.m.moveTime += cost.Total
-	c.m.downtime += cost.Downtime
+	c.m.downtime += down
 	c.m.hits.Add(c.now, has)
 	switch u.Paradigm().Code {
 	case workload.CodePull:
@@ -153,11 +161,10 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	if running {
 		c.m.counts.Preemptions++
 	}
-	live := cost.Total - cost.Downtime
-	if cost.Method == workload.PreCopy && present && live > 0 {
+	if precopy {
 		jb.migrating = true
 		jb.unit().downtime, jb.u.toRemote = cost.Downtime, plan.RemoteTime
-		c.schedule(event{t: c.now + delay + live, kind: evStop, node: int32(from), from: int32(to), job: j, msg: policy.Message{Value: float64(jb.ID)}})
+		c.schedule(event{t: c.now + delay + wait + live, kind: evStop, node: int32(from), from: int32(to), job: j, msg: policy.Message{Value: float64(jb.ID)}})
 		c.charge(from, running)
 		return true
 	}
@@ -170,8 +177,24 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	if cost.Redo > 0 {
 		c.jobs[j].left = c.jobs[j].Size // weak: it starts again
 	}
-	c.send(to, j, delay+cost.Delay-cost.Redo, plan.RemoteTime)
+	c.send(to, j, delay+wait+cost.Delay-cost.Redo, plan.RemoteTime)
 	return true
+}
+
+// moved is what the last move carried out cost, for an evacuation's record.
+type moved struct {
+	bytes    float64 // everything sent
+	downtime float64 // how long the unit makes no progress, its wait for a shared link included
+	takes    float64 // from the decision until it runs at its destination with all its state
+}
+
+// units returns the units as moves use them: the evacuation under way's
+// method, else the configured mobility.
+func (c *cluster) units() *workload.Units {
+	if c.moving != nil {
+		return c.moving
+	}
+	return c.cfg.Units
 }
 
 // charge makes node from pay the CPU of sending a job, as without units:

@@ -67,6 +67,9 @@ type cluster struct {
 
 	link   workload.Link         // Units: the path of every migration
 	caches []*workload.CodeCache // Units: each node's code cache
+	links  *links                // the shared links' occupancy (Costs.Links, link.go); nil: none yet
+	moving *workload.Units       // the units an evacuation under way moves (its method); nil: Config.Units
+	moved  moved                 // what the last unit move cost
 
 	m measure
 
@@ -99,6 +102,9 @@ func (v *view) Local() policy.Load {
 
 func (v *view) Gossip(id policy.NodeID) (policy.Load, float64) {
 	c := v.c
+	if c.isOut(id) {
+		return unreachable, 0 // as a member serf no longer lists
+	}
 	if c.board == nil {
 		n := &c.nodes[id]
 		n.advance(c.now)
@@ -121,7 +127,7 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 // probe answers one probe of node id by node from (None: the dispatcher)
 // and charges its CPU cost at both ends.
 func (c *cluster) probe(from, id policy.NodeID) policy.Load {
-	if c.isDead(id) {
+	if c.isDead(id) || c.isOut(id) {
 		c.m.counts.Probes++
 		return unreachable
 	}
@@ -460,6 +466,9 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 		c.bounce(id, j)
 		return
 	}
+	if c.isOut(id) && c.forward(id, j) {
+		return
+	}
 	n := &c.nodes[id]
 	n.advance(c.now)
 	if c.jobs[j].Hops > 0 && c.cfg.Costs.ReceiveCPU > 0 {
@@ -491,6 +500,9 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	if c.isDead(id) {
 		c.bounce(id, j)
+		return
+	}
+	if c.isOut(id) && !c.jobs[j].overhead && c.forward(id, j) {
 		return
 	}
 	n := &c.nodes[id]
@@ -529,7 +541,8 @@ func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64, preem
 	}
 	t := c.now + delay + c.cfg.Costs.Latency
 	if c.cfg.Costs.Bandwidth > 0 {
-		t += c.cfg.Costs.JobBytes / c.cfg.Costs.Bandwidth
+		wire := c.cfg.Costs.JobBytes / c.cfg.Costs.Bandwidth
+		t += wire + c.linkWait(from, to, c.now+delay, wire)
 	}
 	if t == c.now {
 		c.deliver(to, j)
@@ -625,8 +638,8 @@ func (c *cluster) addOverhead(id policy.NodeID, cpu float64) {
 
 func (c *cluster) handle(e event) error {
 	id := policy.NodeID(e.node)
-	if c.isDead(id) && (e.kind == evRequest || e.kind == evMessage || e.kind == evWake || e.kind == evReply) {
-		return nil // a dead node does nothing
+	if (c.isDead(id) || c.isOut(id)) && (e.kind == evRequest || e.kind == evMessage || e.kind == evWake || e.kind == evReply) {
+		return nil // a dead node does nothing, nor one out of service (its timer fires when it comes back)
 	}
 	switch e.kind {
 	case evFault:
@@ -739,11 +752,12 @@ func (c *cluster) depart(id int32) error {
 		return nil
 	}
 	c.changed(policy.NodeID(id))
-	if !c.inert {
+	out := c.isOut(policy.NodeID(id))
+	if !c.inert && !out {
 		c.rounds = 0
 		c.act(policy.NodeID(id), c.migrators[id].Departed(&c.views[id]))
 	}
-	if c.idleWatch != nil && n.idle() {
+	if c.idleWatch != nil && n.idle() && !out {
 		c.idleWatch.Idle(&c.views[len(c.nodes)], policy.NodeID(id))
 	}
 	return nil
