@@ -169,6 +169,42 @@ func TestSharedLinkFIFO(t *testing.T) {
 	}
 }
 
+// TestSharedLinkRunning is TestSharedLinkFIFO with every unit running (k
+// servers at node 0): units that move with their state wait for the link
+// running, so each loses only its own stop-and-copy (latency +
+// b/bandwidth) whatever its place in the queue, while the last still
+// arrives latency + k·b/bandwidth after the start.
+func TestSharedLinkRunning(t *testing.T) {
+	const k, size = 4, 100.0
+	link := workload.Link{Bandwidth: 1e6, Latency: 0.01}
+	u := units(t, workload.UnitConfig{Unit: workload.Unit{Code: workload.CodeSegment{Bytes: 2e5}, Exec: workload.ExecSegment{State: 3e6}}})
+	cost, _, err := u.Migrate(workload.Migration{Progress: 1, Link: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := Config{Model: scenario.Model{Nodes: k + 1, Servers: k, Load: 0.9, Jobs: k, Batches: 2, Seed: 1, Workload: detWorkload(t, "det(value=100)")},
+		Costs: Costs{Latency: link.Latency, Bandwidth: link.Bandwidth, Links: LinksNIC}, Units: u}
+	var arrived []float64
+	run(t, base, func(policy.Env) policy.Dispatcher { return arrivalsTo0{&arrived} }, keep)
+	at := arrived[k-1] + 1
+	if len(arrived) != k || at >= arrived[0]+size {
+		t.Fatalf("set-up: arrivals %v: want %d, all running at %g", arrived, k, at)
+	}
+	cfg := base
+	cfg.Faults = []fault.Fault{{At: at, Kind: fault.Evacuate, Nodes: []int{0}}}
+	r := run(t, cfg, toNode0, keep)
+	e := evacuation(t, r)
+	if e.Moved != k || r.Preemptions != k {
+		t.Fatalf("moved %d, preemptions %d: want %d running units moved", e.Moved, r.Preemptions, k)
+	}
+	if !closeTo(e.Migration, link.Latency+k*cost.Bytes/link.Bandwidth) || e.MaxDowntime != cost.Downtime {
+		t.Errorf("migration %.12g, longest downtime %g; want %.12g, %g", e.Migration, e.MaxDowntime, link.Latency+k*cost.Bytes/link.Bandwidth, cost.Downtime)
+	}
+	if got, want := r.MeanResponse, size+cost.Downtime; !closeTo(got, want) {
+		t.Errorf("mean response %.12g, want %.12g", got, want)
+	}
+}
+
 // TestEvacuateUnderLoad evacuates one node of eight, mid-run, under
 // Poisson load, by each method, with a dispatcher that ignores load
 // (random: its picks of the node out of service go on to others) and one

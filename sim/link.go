@@ -25,10 +25,12 @@ import "github.com/loadlab/loadlab/policy"
 // order of decision, no overtaking), so across several links FIFO can
 // leave one idle that fair sharing would use.
 //
-// A move waits where the method leaves its unit: a pre-copy waits with
-// its unit still running at the source (the live rounds start when the
-// link is free); stop-and-copy, post-copy and weak moves take the unit
-// off its node at the decision, so their wait adds to the downtime.
+// A unit that moves with its state (stop-and-copy, pre-copy, post-copy)
+// waits for the link running at its source, as an operator's serial
+// drain leaves each machine up until its turn: a pre-copy's live rounds
+// start when the link is free, a stop-and-copy or post-copy stops then.
+// A weak move, or a unit that has not started, waits off its node: the
+// wait adds to its downtime (migrate.go).
 
 // linkID names one link whose occupancy is kept: a side of a node's
 // interface. A per-pair or per-site link is another kind with its ends.
