@@ -16,9 +16,9 @@ import (
 // running ones first.
 //
 //   - Destinations: each unit goes to the node in service (neither out
-//     nor killed) with the fewest real jobs, the units this evacuation
-//     sent it counted, ties to the lowest index: the least loaded first,
-//     as an operator's drain would.
+//     nor killed) whose platform runs it with the fewest real jobs, the
+//     units this evacuation sent it counted, ties to the lowest index:
+//     the least loaded first, as an operator's drain would.
 //   - Out of service: from its start until Duration later (for good with
 //     0) the node takes no work. Dispatch strategies and other nodes'
 //     policies read it as unreachable (the load a probe of a dead node
@@ -60,7 +60,7 @@ func (c *cluster) evacuate(i int32) {
 		n.advance(c.now)
 		held := n.list(c.jobs, nil)
 		for _, j := range held {
-			to := c.leastLoaded(sent)
+			to := c.leastLoaded(sent, c.jobs[j].Class)
 			if to < 0 || !c.moveUnit(id, to, j, 0, true) {
 				e.Refused++
 				continue
@@ -95,14 +95,14 @@ func (c *cluster) comeBack(i int32) {
 	}
 }
 
-// leastLoaded returns the node in service with the fewest real jobs plus
-// extra (nil: none), ties to the lowest index; None when every node is
-// out or dead.
-func (c *cluster) leastLoaded(extra []int) policy.NodeID {
+// leastLoaded returns the node in service that can run class with the
+// fewest real jobs plus extra (nil: none), ties to the lowest index; None
+// when there is none.
+func (c *cluster) leastLoaded(extra []int, class int32) policy.NodeID {
 	best, load := policy.None, 0
 	for k := range c.nodes {
 		id := policy.NodeID(k)
-		if c.isDead(id) || c.isOut(id) {
+		if c.isDead(id) || c.isOut(id) || c.cfg.Units != nil && !c.canRun(id, class) {
 			continue
 		}
 		l := c.nodes[k].nReal
@@ -122,12 +122,17 @@ func (c *cluster) isOut(id policy.NodeID) bool {
 }
 
 // forward sends job j, which reached node id while it is out of service,
-// on to the least loaded node in service, and reports whether it did
-// (false: none is, and the job stays).
+// on to the least loaded node in service that can run it, with its code
+// as a dispatch brings it, and reports whether it did (false: there is
+// none, and the job stays).
 func (c *cluster) forward(id policy.NodeID, j int32) bool {
-	to := c.leastLoaded(nil)
+	class := c.jobs[j].Class
+	to := c.leastLoaded(nil, class)
 	if to < 0 {
 		return false
+	}
+	if c.cfg.Units != nil {
+		c.caches[to].Insert(c.cfg.Units.Unit(class).Code)
 	}
 	c.faults.log[c.faults.outBy[id]].Redirected++
 	c.deliver(to, j)

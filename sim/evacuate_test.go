@@ -282,3 +282,24 @@ func TestSharedLinksDefault(t *testing.T) {
 		t.Error("links: pairs accepted")
 	}
 }
+
+// TestEvacuateRefused: when no other node's platform runs the units, an
+// evacuation moves nothing: every unit stays and is reported refused, the
+// jobs that still come are kept where they can run, and every job
+// completes.
+func TestEvacuateRefused(t *testing.T) {
+	builds := []workload.Build{{Kernel: "default", Platforms: []string{"x86_64"}}}
+	// Jobs of 100 every 55.6 units, all to node 0: from the first on, it
+	// is never empty.
+	cfg := Config{Model: scenario.Model{Nodes: 2, Load: 0.9, Jobs: 20, Batches: 2, Seed: 5, Platforms: []string{"x86_64", "arm64"}, Workload: detWorkload(t, "det(value=100)"),
+		Faults: []fault.Fault{{At: 500, Kind: fault.Evacuate, Nodes: []int{0}}}},
+		Units: units(t, workload.UnitConfig{Unit: workload.Unit{Exec: workload.ExecSegment{State: 1e6}}, Platforms: workload.Platforms{Builds: builds}})}
+	r := run(t, cfg, toNode0, keep)
+	e := evacuation(t, r)
+	if e.Moved != 0 || e.Refused == 0 || e.Redirected != 0 {
+		t.Errorf("moved %d, refused %d, redirected %d: want none moved, some refused, none redirected", e.Moved, e.Refused, e.Redirected)
+	}
+	if r.JobsCompleted != int64(cfg.Jobs) || r.JobsFailed != 0 || r.NodeUtilization[1] != 0 {
+		t.Errorf("completed %d of %d, failed %d, node 1 busy %g: want all completed on node 0", r.JobsCompleted, cfg.Jobs, r.JobsFailed, r.NodeUtilization[1])
+	}
+}
