@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/loadlab/loadlab/fault"
@@ -232,8 +233,8 @@ func TestEvacuateUnderLoad(t *testing.T) {
 			Costs: Costs{Bandwidth: 1e8, Links: c.links}, Units: u} // no latency: no dispatch is in flight when the node leaves
 		r := mustRunCfg(t, cfg, c.dispatch, "none")
 		e := evacuation(t, r)
-		t.Logf("%s %s links=%q duration %g: moved %d, refused %d, redirected %d, %.3g bytes, downtime sum %.3g max %.3g, migration %.3g; mean response %.3f",
-			c.dispatch, c.method, c.links, c.duration, e.Moved, e.Refused, e.Redirected, e.Bytes, e.Downtime, e.MaxDowntime, e.Migration, r.MeanResponse)
+		t.Logf("%s %s links=%q duration %g: moved %d, refused %d, redirected %d, %.3g bytes, downtime sum %.3g max %.3g, migration %.3g; mean response %.3f; utilisation %.3f",
+			c.dispatch, c.method, c.links, c.duration, e.Moved, e.Refused, e.Redirected, e.Bytes, e.Downtime, e.MaxDowntime, e.Migration, r.MeanResponse, r.NodeUtilization)
 		if r.JobsFailed != 0 || r.JobsCompleted != r.JobsIssued || r.JobsIssued != int64(cfg.Jobs) {
 			t.Errorf("issued %d, completed %d, failed %d: want every one of %d completed", r.JobsIssued, r.JobsCompleted, r.JobsFailed, cfg.Jobs)
 		}
@@ -246,17 +247,22 @@ func TestEvacuateUnderLoad(t *testing.T) {
 		if c.dispatch != "random" && c.duration == 0 && e.Redirected != 0 {
 			t.Errorf("%s: %d jobs redirected: the node out of service should look unreachable", c.dispatch, e.Redirected)
 		}
-		length := float64(r.JobsIssued) / r.ArrivalRate
-		if busy := r.NodeUtilization[3]; c.duration == 0 && busy > 0.9*600/length+0.05 {
-			t.Errorf("node 3 busy %.3f of the run, out from 600 of %.0f: it kept taking work", busy, length)
+		// Out from 600 of about 1400 units, node 3 works less than half
+		// the time the others do; had it kept taking work, as much.
+		// Back after 300, it works more than that.
+		others := slices.Min(slices.Delete(slices.Clone(r.NodeUtilization), 3, 4))
+		if busy := r.NodeUtilization[3]; c.duration == 0 && busy > 0.6*others {
+			t.Errorf("utilisation %.3f: node 3, out from 600, kept taking work", r.NodeUtilization)
+		} else if c.duration > 0 && busy <= 0.6*others {
+			t.Errorf("utilisation %.3f: node 3, back at %g, took no work again", r.NodeUtilization, 600+c.duration)
 		}
 	}
 }
 
 // TestSharedLinksDefault: a point with units and no evacuation gives the
 // same result with links unset and with links: dedicated (the default is
-// today's model), and a single move at a time costs the same on a shared
-// interface.
+// the model without shared links), and runs to the end on a shared
+// interface; an unknown kind of links is refused.
 func TestSharedLinksDefault(t *testing.T) {
 	w, err := workload.New(workload.Config{Size: "bpareto(alpha=1.1, min=0.1, max=100)"})
 	if err != nil {
@@ -274,9 +280,8 @@ func TestSharedLinksDefault(t *testing.T) {
 	if res[0].Migrations == 0 {
 		t.Fatal("no migrations: the comparison is empty")
 	}
-	// Shared links can only make moves wait.
-	if res[2].MeanDowntime < res[0].MeanDowntime {
-		t.Errorf("mean downtime %g with shared links, %g without: want at least as long", res[2].MeanDowntime, res[0].MeanDowntime)
+	if r := res[2]; r.JobsCompleted != r.JobsIssued || r.Migrations == 0 {
+		t.Errorf("shared links: %d of %d jobs completed, %d migrations: want all, and moves", r.JobsCompleted, r.JobsIssued, r.Migrations)
 	}
 	if _, err := Run(context.Background(), Config{Model: scenario.Model{Nodes: 1}, Costs: Costs{Links: "pairs"}}); err == nil {
 		t.Error("links: pairs accepted")
