@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/workload"
 )
 
 // faultBins is how many bins the response time over time has by default
@@ -15,7 +16,7 @@ const faultBins = 40
 
 // simFaults are the kinds of fault the simulator models; the others need
 // real agents (backend local or testbed).
-var simFaults = []string{fault.Kill, fault.Slow}
+var simFaults = []string{fault.Kill, fault.Slow, fault.Evacuate}
 
 // faults is the row's fault list: its own if it sets one, else the spec's.
 func (p PolicyRow) faults(s *Spec) []fault.Fault {
@@ -35,10 +36,25 @@ func (s *Spec) validateFaults() error {
 		return err
 	}
 	for i, p := range s.Policies {
+		path := []string{"faults"}
 		if p.Faults != nil {
-			if err := s.checkFaults([]string{"policies", strconv.Itoa(i), "faults"}, *p.Faults); err != nil {
+			path = []string{"policies", strconv.Itoa(i), "faults"}
+			if err := s.checkFaults(path, *p.Faults); err != nil {
 				return err
 			}
+		}
+		// An evacuation moves work units; with them, kill and slow are not modelled.
+		fs := p.faults(s)
+		k := slices.IndexFunc(fs, func(f fault.Fault) bool { return f.Kind == fault.Evacuate })
+		if k < 0 {
+			continue
+		}
+		at := append(slices.Clone(path), strconv.Itoa(k), "kind")
+		if p.units(s) == nil {
+			return s.errAt(at, "policies[%d] (%s): an evacuation moves work units: give the spec units (e.g. units: {exec: {state: 1e7}})", i, p.Name)
+		}
+		if j := slices.IndexFunc(fs, func(f fault.Fault) bool { return f.Kind != fault.Evacuate }); j >= 0 {
+			return s.errAt(append(slices.Clone(path), strconv.Itoa(j), "kind"), "%s is not modelled together with work units (evacuate is): give it its own policy row without units", fs[j].Kind)
 		}
 	}
 	return nil
@@ -103,7 +119,7 @@ func (s *Spec) checkFaults(path []string, fs []fault.Fault) error {
 		}
 		switch f.Kind {
 		case fault.Kill:
-		case fault.Slow:
+		case fault.Slow, fault.Evacuate:
 			needs["duration"] = true
 			if !(f.Duration >= 0) || math.IsInf(f.Duration, 0) {
 				return s.errAt(at("duration"), "want a model time ≥ 0 (0: to the end of the run), got %v", f.Duration)
@@ -119,6 +135,14 @@ func (s *Spec) checkFaults(path []string, fs []fault.Fault) error {
 				return s.errAt(at(field), "%s takes no %s", f.Kind, field)
 			}
 		}
+		switch {
+		case f.Method != "" && f.Kind != fault.Evacuate:
+			return s.errAt(at("method"), "%s takes no method (evacuate does)", f.Kind)
+		case f.Kind == fault.Evacuate:
+			if err := (workload.Mobility{Method: workload.Method(f.Method)}).Validate(); err != nil {
+				return s.errAt(at("method"), "%v (empty: the units' own mobility)", err)
+			}
+		}
 		if f.Kind == fault.Kill {
 			for _, n := range f.Nodes {
 				killed[n] = true
@@ -129,8 +153,10 @@ func (s *Spec) checkFaults(path []string, fs []fault.Fault) error {
 		}
 		for _, b := range s.Backends {
 			switch {
+			case IsReal(b) && f.Kind == fault.Evacuate:
+				return s.errAt(at("kind"), "backend %s: a planned evacuation runs in the simulator only so far (agents move single units, not a node's work at once): use backend sim", b)
 			case !IsReal(b) && !slices.Contains(simFaults, f.Kind):
-				return s.errAt(at("kind"), "the simulator models %s only; %s needs real agents (backend: local)", strings.Join(simFaults, " and "), f.Kind)
+				return s.errAt(at("kind"), "the simulator models %s only; %s needs real agents (backend: local)", strings.Join(simFaults, ", "), f.Kind)
 			case IsTestbed(b) && f.Kind == fault.Kill:
 				return s.errAt(at("kind"), "kill needs the agent's process, which a testbed coordinator does not own: use backend local, or pause with a long duration")
 			case IsReal(b) && (f.Kind == fault.Slow || f.Kind == fault.Pause) && (s.Kernel != "sleep" || s.Discipline == "ps"):

@@ -700,6 +700,9 @@ func (s *Spec) validate() error {
 	if kc != nil && slices.ContainsFunc(s.Backends, IsReal) {
 		return s.errAt([]string{"cache"}, "backend %s: caches of keys run in the simulator only so far: use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
 	}
+	if s.Costs.Links != "" && s.Costs.Links != sim.LinksDedicated && slices.ContainsFunc(s.Backends, IsReal) {
+		return s.errAt([]string{"costs", "links"}, "backend %s: shared links (%s) run in the simulator only so far (agents' moves share their real network): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)], s.Costs.Links)
+	}
 	top, err := topology.Parse(s.Topology)
 	if err != nil {
 		return s.errAt([]string{"topology"}, "%v", err)

@@ -18,10 +18,11 @@ const (
 	Cut       = "cut"       // a partition of one link: Nodes and Peers one node each
 	Drop      = "drop"      // a Fraction of the messages to or from Nodes are lost, for Duration
 	Delay     = "delay"     // a Fraction of the messages to or from Nodes are held Delay model units, for Duration
+	Evacuate  = "evacuate"  // planned: every unit at Nodes moves to other nodes by Method; they take no work for Duration (0: for good)
 )
 
 // Kinds lists the kinds of fault, in the order of the docs.
-var Kinds = []string{Kill, Pause, Slow, Partition, Cut, Drop, Delay}
+var Kinds = []string{Kill, Pause, Slow, Partition, Cut, Drop, Delay, Evacuate}
 
 // Fault is one fault injected into a point: at model time At (from the
 // point's first arrival), Kind happens to Nodes (node ids). Which other
@@ -35,6 +36,9 @@ type Fault struct {
 	Factor   float64 `json:"factor,omitempty" yaml:"factor"`     // slow: speed divided by this (> 1)
 	Fraction float64 `json:"fraction,omitempty" yaml:"fraction"` // drop, delay: share of messages affected, in (0, 1]
 	Delay    float64 `json:"delay,omitempty" yaml:"delay"`       // delay: model units each affected message is held
+	// Method, evacuate: how running units move, stop-and-copy, pre-copy
+	// or post-copy (workload.Method); "" = the units' own mobility.
+	Method string `json:"method,omitempty" yaml:"method"`
 }
 
 // String is the fault's canonical form, e.g. "slow(at=100, nodes=1, factor=4)"
@@ -60,10 +64,14 @@ func (f Fault) String() string {
 			parts = append(parts, kv.k+"="+num(kv.v))
 		}
 	}
+	if f.Method != "" {
+		parts = append(parts, "method="+f.Method)
+	}
 	return f.Kind + "(" + strings.Join(parts, ", ") + ")"
 }
 
-// End is when the fault stops (+Inf for a kill, or a slow to the end).
+// End is when the fault stops (+Inf for a kill, a slow to the end or an
+// evacuation for good).
 func (f Fault) End() float64 {
 	if f.Kind == Kill || f.Duration == 0 {
 		return inf

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/serf/serf"
 
 	"github.com/loadlab/loadlab/client"
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/ledger"
 	"github.com/loadlab/loadlab/node/gossip"
@@ -128,6 +129,11 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("kernel %s: server architectures run on agents with the sleep kernel only so far (their cores are emulated)", c.Kernel)
 	case c.Workload.Tasks() > 1 && c.Dispatchers > 1:
 		return fmt.Errorf("dispatchers %d: requests with tasks run on agents with one dispatcher only so far (a request's tasks are placed one after another)", c.Dispatchers)
+	}
+	for i, f := range c.Faults {
+		if f.Kind == fault.Evacuate {
+			return fmt.Errorf("faults: fault %d (%s): a planned evacuation runs in the simulator only so far (agents move single units, not a node's work at once): use backend sim", i, f)
+		}
 	}
 	return nil
 }

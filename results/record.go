@@ -258,6 +258,19 @@ type FaultEvent struct {
 	// Peers) from its start until a later fault of those nodes began.
 	Failed int64  `json:"failed"`
 	Error  string `json:"error,omitempty"` // why it could not be applied
+
+	// An evacuation's work: the units it moved and those that could not
+	// move (they stayed), the jobs that reached its nodes out of service
+	// and went on to others, the bytes it sent, the sum and the longest of
+	// the units' downtimes, and the migration time: from its start until
+	// the last unit ran at its destination with all its state. Model units.
+	Moved       int64   `json:"moved,omitempty"`
+	Refused     int64   `json:"refused,omitempty"`
+	Redirected  int64   `json:"redirected,omitempty"`
+	Bytes       float64 `json:"bytes,omitempty"`
+	Downtime    float64 `json:"downtime,omitempty"`
+	MaxDowntime float64 `json:"max_downtime,omitempty"`
+	Migration   float64 `json:"migration,omitempty"`
 }
 
 // UnmarshalJSON reads a Result as stored. A record written before a field

@@ -38,7 +38,18 @@ type Costs struct {
 	// PreemptCPU is the CPU time moving a running job costs the sender on
 	// top of TransferCPU: checkpointing its state (strong mobility).
 	PreemptCPU float64 `yaml:"preempt_cpu" json:"preempt_cpu"`
+	// Links is the network moves cross: LinksDedicated ("", the default)
+	// gives every move the whole Bandwidth; LinksNIC makes concurrent
+	// moves share each node's interface, first come first served (see
+	// link.go).
+	Links string `yaml:"links" json:"links,omitempty"`
 }
+
+// Values of Costs.Links.
+const (
+	LinksDedicated = "dedicated" // every move has Bandwidth to itself
+	LinksNIC       = "nic"       // a node's outgoing and incoming sides are links the moves through them share
+)
 
 // fieldErr makes a scenario.FieldError for field with a formatted message.
 var fieldErr = scenario.Errorf
@@ -50,8 +61,14 @@ func (c Costs) Validate() error {
 			return fieldErr("costs."+f.name, "must be a finite number ≥ 0, got %g", f.v)
 		}
 	}
+	if c.Links != "" && c.Links != LinksDedicated && c.Links != LinksNIC {
+		return fieldErr("costs.links", "want %s (default: each move has the whole bandwidth) or %s (moves share each node's interface), got %q", LinksDedicated, LinksNIC, c.Links)
+	}
 	return nil
 }
+
+// shared reports whether moves share links (Links is LinksNIC).
+func (c Costs) shared() bool { return c.Links == LinksNIC }
 
 type costField struct {
 	name string
@@ -87,6 +104,9 @@ func (c Costs) String() string {
 		if f.v != 0 {
 			parts = append(parts, f.name+"="+strconv.FormatFloat(f.v, 'g', -1, 64))
 		}
+	}
+	if c.shared() {
+		parts = append(parts, "links="+c.Links)
 	}
 	if len(parts) == 0 {
 		return "free"

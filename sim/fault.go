@@ -8,6 +8,7 @@ import (
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/workload"
 )
 
 // Faults the simulator models (Config.Faults), so that simulated points
@@ -26,6 +27,9 @@ import (
 //   - slow: the node's speed is divided by the factor for the duration;
 //     jobs in service keep the work they received. Loads keep reporting
 //     the configured speed.
+//   - evacuate (with work units): a planned migration of the node's work
+//     to the others, the node out of service for the duration (for good
+//     with 0): see evacuate.go.
 //
 // Other kinds need real agents; Run rejects them.
 
@@ -36,23 +40,37 @@ type faultState struct {
 	dead    []bool
 	nominal []float64 // each node's configured speed
 	slowBy  []float64 // product of the factors of the slows in force, per node
+	out     []bool    // nodes out of service for an evacuation (nil: no evacuations)
+	outBy   []int     // the evacuation fault that took each node out
 }
 
 // checkFaults rejects faults the simulator does not model (the Model
 // checks the nodes they name).
 func (c Config) checkFaults() error {
+	evacuations := 0
 	for i, f := range c.Faults {
 		switch f.Kind {
 		case fault.Kill, fault.Slow:
+		case fault.Evacuate:
+			evacuations++
+			if c.Units == nil {
+				return fieldErr("faults", "fault %d (%s): an evacuation moves work units: give the point units", i, f)
+			}
+			if err := (workload.Mobility{Method: workload.Method(f.Method)}).Validate(); err != nil {
+				return fieldErr("faults", "fault %d (%s): %v", i, f, err)
+			}
+			if !(f.Duration >= 0) || math.IsInf(f.Duration, 0) {
+				return fieldErr("faults", "fault %d (%s): want a duration ≥ 0 (0: for good), got %g", i, f, f.Duration)
+			}
 		default:
-			return fieldErr("faults", "fault %d (%s): the simulator models kill and slow only; run it on real agents", i, f.Kind)
+			return fieldErr("faults", "fault %d (%s): the simulator models kill, slow and evacuate only; run it on real agents", i, f.Kind)
 		}
 		if f.Kind == fault.Slow && !(f.Factor > 0) {
 			return fieldErr("faults", "fault %d: slow needs a factor > 0, got %g", i, f.Factor)
 		}
 	}
-	if len(c.Faults) > 0 && c.Units != nil {
-		return fieldErr("faults", "not modelled together with work units")
+	if evacuations < len(c.Faults) && c.Units != nil {
+		return fieldErr("faults", "kill and slow are not modelled together with work units (evacuate is)")
 	}
 	return nil
 }
@@ -67,7 +85,10 @@ func (c *cluster) faultsInit() {
 	for i, f := range c.cfg.Faults {
 		fs.log = append(fs.log, results.FaultEvent{Fault: f, Applied: -1})
 		c.schedule(event{t: f.At, kind: evFault, job: int32(i)})
-		if end := f.End(); f.Kind == fault.Slow && !math.IsInf(end, 1) {
+		if f.Kind == fault.Evacuate && fs.out == nil {
+			fs.out, fs.outBy = make([]bool, n), make([]int, n)
+		}
+		if end := f.End(); (f.Kind == fault.Slow || f.Kind == fault.Evacuate) && !math.IsInf(end, 1) {
 			c.schedule(event{t: end, kind: evFault, job: int32(i), from: 1})
 		}
 	}
@@ -80,6 +101,14 @@ func (c *cluster) fault(i int32, end bool) {
 	f := fs.log[i].Fault
 	if !end {
 		fs.log[i].Applied = c.now
+	}
+	if f.Kind == fault.Evacuate {
+		if end {
+			c.comeBack(i)
+		} else {
+			c.evacuate(i)
+		}
+		return
 	}
 	for _, id := range f.Nodes {
 		switch {

@@ -78,7 +78,7 @@ func TestFaultsRejected(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Nodes = 2
 	cfg.Faults = []fault.Fault{{At: 1, Kind: fault.Partition, Nodes: []int{0}, Duration: 1}}
-	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "kill and slow only") {
+	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "kill, slow and evacuate only") {
 		t.Errorf("partition on the simulator: got %v", err)
 	}
 }

@@ -24,9 +24,15 @@ import (
 //     counted as if it stood still (exact with Slowdown 1, the default).
 //     Pre-copy bytes are those of the state at the decision: what the
 //     unit's state grows during the rounds is not sent.
-//   - A pre-copy whose unit finishes during the live rounds is abandoned
-//     (its bytes stay counted); a unit whose pre-copy is under way cannot
-//     be moved again meanwhile (a refused move).
+//   - Shared links (Costs.Links, link.go): a move waits its turn on the
+//     link; a unit moving with its state keeps running meanwhile (a
+//     pre-copy's live rounds start when the link is free; a stop-and-copy
+//     or post-copy stops then), any other waits stopped, which adds to
+//     its downtime. Its bytes are those of its state at the decision.
+//   - A pre-copy whose unit finishes during the live rounds, or a strong
+//     move whose unit finishes while it waits for a shared link, is
+//     abandoned (its bytes and its link time stay counted); a unit whose
+//     move is under way so cannot be moved again meanwhile (a refused move).
 //   - Code: each node has a code cache (Paradigm.NewCache). A dispatch
 //     brings the unit's code to its node (the client submits it); a move
 //     pushes the code (Insert) or, for code on demand, the destination
@@ -115,7 +121,7 @@ func (c *cluster) settle(id policy.NodeID, j int32) {
 // out (begun, for pre-copy).
 func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, present bool) bool {
 	jb := &c.jobs[j]
-	if jb.migrating || !c.canRun(to, jb.Class) {
+	if jb.migrating || !c.canRun(to, jb.Class) || c.isOut(to) {
 		c.m.refused++
 		return false
 	}
@@ -126,7 +132,7 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 		running = n.isRunning(j)
 		progress = jb.Size - n.remaining(c.jobs, j, c.now)
 	}
-	u := c.cfg.Units
+	u := c.units()
 	code := u.Unit(jb.Class).Code
 	has := c.caches[to].Has(code.Key())
 	cost, plan, err := u.Migrate(workload.Migration{Class: jb.Class, Progress: progress, Hops: int(jb.Hops), HasCode: has, Link: c.linkOf(from, to)})
@@ -141,8 +147,19 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	c.m.codeBytes += cost.CodeBytes
 	c.m.stateBytes += cost.StateBytes
 	c.m.resourceBytes += cost.ResourceBytes
+	live := cost.Total - cost.Downtime
+	precopy := cost.Method == workload.PreCopy && present && live > 0
+	wait := c.linkWait(from, to, c.now+delay, c.link.Transmit(cost.Bytes)) // 0 unless links are shared
+	// A unit moving with its state runs on while it waits for the link;
+	// one that moves weakly, or has not started, waits stopped.
+	stays := precopy || wait > 0 && present && progress > 0 && cost.Redo == 0
+	down := cost.Downtime
+	if !stays {
+		down += wait
+	}
+	c.moved = moved{bytes: cost.Bytes, downtime: down, takes: delay + wait + cost.Total}
 	c.m.moveTime += cost.Total
-	c.m.downtime += cost.Downtime
+	c.m.downtime += down
 	c.m.hits.Add(c.now, has)
 	switch u.Paradigm().Code {
 	case workload.CodePull:
@@ -153,11 +170,14 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	if running {
 		c.m.counts.Preemptions++
 	}
-	live := cost.Total - cost.Downtime
-	if cost.Method == workload.PreCopy && present && live > 0 {
+	if stays {
+		lead := wait
+		if precopy {
+			lead += live
+		}
 		jb.migrating = true
-		jb.unit().downtime, jb.u.toRemote = cost.Downtime, plan.RemoteTime
-		c.schedule(event{t: c.now + delay + live, kind: evStop, node: int32(from), from: int32(to), job: j, msg: policy.Message{Value: float64(jb.ID)}})
+		jb.unit().downtime, jb.u.toRemote = cost.Delay, plan.RemoteTime
+		c.schedule(event{t: c.now + delay + lead, kind: evStop, node: int32(from), from: int32(to), job: j, msg: policy.Message{Value: float64(jb.ID)}})
 		c.charge(from, running)
 		return true
 	}
@@ -170,8 +190,24 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	if cost.Redo > 0 {
 		c.jobs[j].left = c.jobs[j].Size // weak: it starts again
 	}
-	c.send(to, j, delay+cost.Delay-cost.Redo, plan.RemoteTime)
+	c.send(to, j, delay+wait+cost.Delay-cost.Redo, plan.RemoteTime)
 	return true
+}
+
+// moved is what the last move carried out cost, for an evacuation's record.
+type moved struct {
+	bytes    float64 // everything sent
+	downtime float64 // how long the unit makes no progress, its wait for a shared link included
+	takes    float64 // from the decision until it runs at its destination with all its state
+}
+
+// units returns the units as moves use them: the evacuation under way's
+// method, else the configured mobility.
+func (c *cluster) units() *workload.Units {
+	if c.moving != nil {
+		return c.moving
+	}
+	return c.cfg.Units
 }
 
 // charge makes node from pay the CPU of sending a job, as without units:
@@ -200,9 +236,10 @@ func (c *cluster) send(to policy.NodeID, j int32, delay, remote float64) {
 	c.schedule(event{t: c.now + delay, kind: evDeliver, node: int32(to), job: j})
 }
 
-// stop ends the live rounds of a pre-copy: the unit stops at node from and
-// reaches node to after the final stop-and-copy. A unit that finished
-// meanwhile is left alone.
+// stop ends the live rounds of a pre-copy, or a strong move's wait for a
+// shared link: the unit stops at node from and reaches node to after the
+// final stop-and-copy (the move's delay). A unit that finished meanwhile
+// is left alone.
 func (c *cluster) stop(from, to policy.NodeID, j int32, id int64) {
 	jb := &c.jobs[j]
 	if !jb.migrating || jb.ID != id || jb.overhead {

@@ -72,6 +72,9 @@ type cluster struct {
 	reach  [][]float64           // Topology: one-way delay from each client region to each node
 	homed  bool                  // Units: some resource has a home of its own (atHome)
 	caches []*workload.CodeCache // Units: each node's code cache
+	links  *links                // the shared links' occupancy (Costs.Links, link.go); nil: none yet
+	moving *workload.Units       // the units an evacuation under way moves (its method); nil: Config.Units
+	moved  moved                 // what the last unit move cost
 
 	m measure
 
@@ -104,6 +107,9 @@ func (v *view) Local() policy.Load {
 
 func (v *view) Gossip(id policy.NodeID) (policy.Load, float64) {
 	c := v.c
+	if c.isOut(id) {
+		return unreachable, 0 // as a member serf no longer lists
+	}
 	if c.board == nil {
 		n := &c.nodes[id]
 		n.advance(c.now)
@@ -126,7 +132,7 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 // probe answers one probe of node id by node from (None: the dispatcher)
 // and charges its CPU cost at both ends.
 func (c *cluster) probe(from, id policy.NodeID) policy.Load {
-	if c.isDead(id) {
+	if c.isDead(id) || c.isOut(id) {
 		c.m.counts.Probes++
 		return unreachable
 	}
@@ -479,6 +485,9 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 		c.bounce(id, j)
 		return
 	}
+	if c.isOut(id) && c.forward(id, j) {
+		return
+	}
 	n := &c.nodes[id]
 	n.advance(c.now)
 	if c.jobs[j].Hops > 0 && c.cfg.Costs.ReceiveCPU > 0 {
@@ -510,6 +519,9 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	if c.isDead(id) {
 		c.bounce(id, j)
+		return
+	}
+	if c.isOut(id) && !c.jobs[j].overhead && c.forward(id, j) {
 		return
 	}
 	n := &c.nodes[id]
@@ -549,7 +561,9 @@ func (c *cluster) transfer(from, to policy.NodeID, j int32, delay float64, preem
 	}
 	l := c.linkOf(from, to)
 	t := c.now + delay + l.Latency
-	t += l.Transmit(c.cfg.Costs.JobBytes)
+	if wire := l.Transmit(c.cfg.Costs.JobBytes); wire > 0 {
+		t += wire + c.linkWait(from, to, c.now+delay, wire)
+	}
 	if t == c.now {
 		c.deliver(to, j)
 		return
@@ -644,8 +658,8 @@ func (c *cluster) addOverhead(id policy.NodeID, cpu float64) {
 
 func (c *cluster) handle(e event) error {
 	id := policy.NodeID(e.node)
-	if c.isDead(id) && (e.kind == evRequest || e.kind == evMessage || e.kind == evWake || e.kind == evReply) {
-		return nil // a dead node does nothing
+	if (c.isDead(id) || c.isOut(id)) && (e.kind == evRequest || e.kind == evMessage || e.kind == evWake || e.kind == evReply) {
+		return nil // a dead node does nothing, nor one out of service (its timer fires when it comes back)
 	}
 	switch e.kind {
 	case evFault:
@@ -758,11 +772,12 @@ func (c *cluster) depart(id int32) error {
 		return nil
 	}
 	c.changed(policy.NodeID(id))
-	if !c.inert {
+	out := c.isOut(policy.NodeID(id))
+	if !c.inert && !out {
 		c.rounds = 0
 		c.act(policy.NodeID(id), c.migrators[id].Departed(&c.views[id]))
 	}
-	if c.idleWatch != nil && n.idle() {
+	if c.idleWatch != nil && n.idle() && !out {
 		c.idleWatch.Idle(&c.views[len(c.nodes)], policy.NodeID(id))
 	}
 	return nil

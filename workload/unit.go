@@ -468,6 +468,17 @@ func (u *Units) Paradigm() Paradigm { return u.paradigm }
 // Mobility returns how running units move, defaults filled in.
 func (u *Units) Mobility() Mobility { return u.mobility }
 
+// WithMethod returns units that move by method m (the other mobility
+// parameters kept), e.g. a planned evacuation's; "" returns u.
+func (u *Units) WithMethod(m Method) *Units {
+	if m == "" || m == u.mobility.Method {
+		return u
+	}
+	v := *u
+	v.mobility.Method = m
+	return &v
+}
+
 // Actions returns the overrides of the binding table.
 func (u *Units) Actions() ActionOverrides { return u.actions }
 

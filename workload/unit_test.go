@@ -323,3 +323,25 @@ func TestExecSegmentBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestWithMethod: units moved by another method keep everything else, and
+// the empty method or their own gives them back unchanged.
+func TestWithMethod(t *testing.T) {
+	u, err := NewUnits(UnitConfig{Mobility: Mobility{Method: StopAndCopy, Threshold: 1000, MaxRounds: 3}}, []string{"a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		m    Method
+		want Method
+		same bool
+	}{{"", StopAndCopy, true}, {StopAndCopy, StopAndCopy, true}, {PreCopy, PreCopy, false}, {PostCopy, PostCopy, false}} {
+		v := u.WithMethod(tc.m)
+		if got := v.Mobility(); got.Method != tc.want || got.Threshold != 1000 || got.MaxRounds != 3 || (v == u) != tc.same {
+			t.Errorf("WithMethod(%q): mobility %+v, same %v; want method %s, threshold 1000, 3 rounds, same %v", tc.m, got, v == u, tc.want, tc.same)
+		}
+	}
+	if u.Mobility().Method != StopAndCopy {
+		t.Errorf("WithMethod changed the original: %s", u.Mobility().Method)
+	}
+}
