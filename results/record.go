@@ -33,6 +33,7 @@ type Point struct {
 	Response    string  `json:"response,omitempty"`    // canonical distribution of response sizes in bytes (empty: none)
 	Cache       string  `json:"cache,omitempty"`       // each node's cache of keys, canonical (empty: none)
 	Hit         string  `json:"hit,omitempty"`         // canonical size distribution of a request that hits its node's cache (empty: none)
+	Tiers       string  `json:"tiers,omitempty"`       // shared tiers the jobs call, canonical, joined by "; " (empty: none)
 	Jobs        int     `json:"jobs"`                  // jobs issued
 	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
 	Replication int     `json:"replication"`           // 0-based replication index
@@ -143,6 +144,10 @@ type Result struct {
 	FrontUtilization float64   `json:"front_utilization,omitempty"` // front end: mean busy fraction of the front ends (empty without one)
 	FrontTime        float64   `json:"front_time,omitempty"`        // front end: mean time a request spent there, queued and served, in and (relayed) out
 	CacheHitRate     float64   `json:"cache_hit_rate,omitempty"`    // caches: the fraction of requests whose key was warm at their node (empty without caches)
+	// TierStats are the shared tiers' measurements, in the order of
+	// Point.Tiers (empty without tiers). The CSV export has two columns a
+	// tier: tier_utilization.NAME and tier_time.NAME.
+	TierStats []TierStat `json:"tier_stats,omitempty"`
 	// Server architectures, per bin of ResponseBin model units from the
 	// start: threads in use and threads executing, per node.
 	ThreadsOverTime   []float64 `json:"threads_over_time,omitempty"`
@@ -187,6 +192,13 @@ type Result struct {
 	SimTime   float64 `json:"sim_time"`            // model time at the last completion
 	Events    int64   `json:"events"`              // events processed (simulator)
 	Histogram string  `json:"histogram,omitempty"` // response times, latency.Histogram.Encode form
+}
+
+// TierStat is what one shared tier (package tier) measured.
+type TierStat struct {
+	Name        string  `json:"name"`
+	Utilization float64 `json:"utilization"` // mean busy fraction of its servers over the window
+	Time        float64 `json:"time"`        // mean time a call of a measured request spent there, queued and served
 }
 
 // ServerCosts are what a server architecture's threads cost on real

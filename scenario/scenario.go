@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
@@ -21,6 +22,7 @@ import (
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/server"
+	"github.com/loadlab/loadlab/tier"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -45,7 +47,10 @@ type Model struct {
 	// Cache is each node's cache of keys (package cache): a request whose
 	// key is warm at its node takes a size from the workload's hit
 	// distribution. nil: no caches.
-	Cache  *cache.Config
+	Cache *cache.Config
+	// Tiers are the cluster's shared tiers (package tier), which the
+	// jobs' call phases call by name. nil: none.
+	Tiers  []tier.Tier
 	Speeds []float64 // speed of each node; nil means all 1
 	// Distances is the one-way delay from the dispatcher to each node, in
 	// model units: a job to node n arrives Distances[n] late, and dispatch
@@ -93,7 +98,7 @@ func Errorf(field, format string, args ...any) error {
 }
 
 // Fill sets the defaults of zero fields: one server per node, fcfs, 30
-// batches.
+// batches, and those of the tiers (tier.Check).
 func (m *Model) Fill() {
 	if m.Servers == 0 {
 		m.Servers = 1
@@ -103,6 +108,9 @@ func (m *Model) Fill() {
 	}
 	if m.Batches == 0 {
 		m.Batches = 30
+	}
+	if ts, err := tier.Check(m.Tiers); err == nil { // else Validate says what is wrong
+		m.Tiers = ts
 	}
 }
 
@@ -152,6 +160,9 @@ func (m Model) ValidateSettings() error {
 		return err
 	}
 	if err := m.validateCache(); err != nil {
+		return err
+	}
+	if err := m.validateTiers(); err != nil {
 		return err
 	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
@@ -246,6 +257,27 @@ func (m Model) validateCache() error {
 		return Errorf("cache", "a request that hits its node's cache needs a size of its own: give the workload hit (e.g. hit: exp(mean=0.2)); size is a miss's")
 	case m.Workload.Phased():
 		return Errorf("cache", "caches do not yet change jobs with phases: leave phases and io out")
+	}
+	return nil
+}
+
+// validateTiers checks the tiers and that every tier the jobs call is
+// one of them.
+func (m Model) validateTiers() error {
+	if _, err := tier.Check(m.Tiers); err != nil {
+		return &FieldError{Field: "tiers", Err: err}
+	}
+	if m.Workload == nil {
+		return nil
+	}
+	for _, name := range m.Workload.Called() {
+		if tier.Index(m.Tiers, name) < 0 {
+			known := make([]string, len(m.Tiers))
+			for i, t := range m.Tiers {
+				known[i] = t.Name
+			}
+			return Errorf("tiers", "the jobs call tier %q, which is not among the tiers (%s): add it to tiers, or call one of them", name, strings.Join(known, ", "))
+		}
 	}
 	return nil
 }
