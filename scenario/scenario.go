@@ -271,6 +271,9 @@ func (m Model) validateTiers() error {
 		return nil
 	}
 	for _, name := range m.Workload.Called() {
+		if len(m.Tiers) == 0 {
+			return Errorf("tiers", "the jobs call tier %q, but there are no tiers: add one, e.g. tiers: [{name: %s, servers: 1}]", name, name)
+		}
 		if tier.Index(m.Tiers, name) < 0 {
 			known := make([]string, len(m.Tiers))
 			for i, t := range m.Tiers {
