@@ -27,6 +27,7 @@ import (
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/sim"
+	"github.com/loadlab/loadlab/tier"
 	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -74,6 +75,7 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	}
 	p.Front, p.Cache, p.State = m.Front.String(), m.Cache.String(), m.State.String()
 	p.Topology, p.Regions = m.Topology.String(), m.Workload.RegionString()
+	p.Tiers = tier.Canonical(m.Tiers)
 	if d := m.Workload.Hit(); d != nil {
 		p.Hit = d.String()
 	}
@@ -113,6 +115,7 @@ type row struct {
 	client *client.Policy  // nil: none
 	front  *front.Front    // nil: none
 	state  *session.Config // nil: none
+	tiers  []tier.Tier     // nil: none
 	config string          // what the row's points record of it, for finding rows that differ only in name
 }
 
@@ -204,7 +207,11 @@ func (s *Spec) expand() (*expansion, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp, front: fe, state: st}
+		ts, err := p.tiers(s)
+		if err != nil {
+			return nil, err
+		}
+		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp, front: fe, state: st, tiers: ts}
 		units := ""
 		if r.units != nil {
 			units = canonicalUnits(*r.units)
@@ -216,7 +223,7 @@ func (s *Spec) expand() (*expansion, error) {
 				r.models = append(r.models, u)
 			}
 		}
-		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch), clientString(cp), fe.String(), st.String()}, "\x00")
+		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch), clientString(cp), fe.String(), st.String(), tier.Canonical(ts)}, "\x00")
 		e.rows = append(e.rows, r)
 		for b, backend := range s.Backends {
 			e.labelAt[s.label(p.Name, backend)] = [2]int{i, b}
@@ -299,7 +306,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		seed = s.Seed
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
-		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology}
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology, Tiers: r.tiers}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/sim"
 	"github.com/loadlab/loadlab/stats"
+	"github.com/loadlab/loadlab/tier"
 	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -65,6 +66,7 @@ type Spec struct {
 	Cache        string      `yaml:"cache"`            // each node's cache of keys: lru(entries=…) or lfu(entries=…) (default none, see package cache); workloads then need keys and hit
 	State        string      `yaml:"state"`            // servers' per-client state: stateless(fetch=…) or stateful(transfer=…, rebuild=…) (default none, see package session); workloads then need keys, one a client
 	Topology     string      `yaml:"topology"`         // sites and client regions: lan, sites(latency=[…]), ring(n=…), torus(x=…, y=…), hypercube(d=…), fattree(k=…) (default none, see package topology); workloads then give regions
+	Tiers        []tier.Tier `yaml:"tiers"`            // shared tiers the jobs' call phases call: [{name: db, servers: 2, discipline: fcfs, speed: 1}] (default none, see package tier); the simulator only
 	Server       string      `yaml:"server"`           // server architecture of every node: iterative, pool(n=…), thread-per-request, process-per-request, event-loop; servers are then cores (default: none, see package server)
 	Speeds       string      `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
 	Distances    string      `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
@@ -143,6 +145,8 @@ type PolicyRow struct {
 	Client   string `yaml:"client"`   // client policy of this row, overriding the spec's
 	Front    string `yaml:"front"`    // front end of this row, overriding the spec's
 	State    string `yaml:"state"`    // per-client state of this row, overriding the spec's
+	// Tiers of this row, replacing the spec's (an empty list: none).
+	Tiers *[]tier.Tier `yaml:"tiers"`
 
 	// Information policy and costs of this row, overriding the spec's.
 	Gossip     *float64           `yaml:"gossip"`
@@ -667,6 +671,13 @@ func (s *Spec) validate() error {
 		if unnamed[i] && p.State != "" { // the row's own state tells it apart
 			p.Name += " " + st.Kind
 		}
+		ts, err := p.tiers(s)
+		if err != nil {
+			return s.errAt(tiersAt(path, *p), "%v", err)
+		}
+		if unnamed[i] && p.Tiers != nil { // the row's own tiers tell it apart
+			p.Name += " with " + tier.Canonical(ts)
+		}
 		if unnamed[i] && p.Server != "" { // the row's own architecture tells it apart
 			if p.Name == "random" {
 				p.Name = arch.String()
@@ -745,6 +756,9 @@ func (s *Spec) validate() error {
 		}
 		if st, _ := p.state(s); st != nil && real >= 0 {
 			return s.errAt(settingAt(path, "state", p.State), "backend %s: per-client state runs in the simulator only so far: use backend sim", s.Backends[real])
+		}
+		if ts, _ := p.tiers(s); ts != nil && real >= 0 {
+			return s.errAt(tiersAt(path, p), "backend %s: tiers run in the simulator only so far (an agent's call phase would need a tier of agents to call): use backend sim", s.Backends[real])
 		}
 		if fe, _ := p.front(s); fe != nil && real >= 0 {
 			return s.errAt(settingAt(path, "front", p.Front), "backend %s: a front end with capacity runs in the simulator only so far (the agents' coordinator dispatches without one): use backend sim", s.Backends[real])
@@ -849,6 +863,7 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	probe.Server = arch
 	probe.Client, _ = p.client(s)
 	probe.Front, _ = p.front(s)
+	probe.Tiers, _ = p.tiers(s)
 	probe.Cache, _ = cache.Parse(s.Cache)
 	probe.State, _ = p.state(s)
 	probe.Topology, _ = topology.Parse(s.Topology)
@@ -905,6 +920,9 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 		if fe.Field == "state" {
 			where = settingAt(path, "state", p.State)
 		}
+		if fe.Field == "tiers" {
+			where = tiersAt(path, p)
+		}
 		return s.errAt(where, "%v", fe.Err)
 	}
 	return nil
@@ -938,6 +956,24 @@ func (p PolicyRow) state(s *Spec) (*session.Config, error) {
 		spec = s.State
 	}
 	return session.Parse(spec)
+}
+
+// tiers is the row's tiers, defaults filled in: its own or the spec's;
+// nil when neither has any.
+func (p PolicyRow) tiers(s *Spec) ([]tier.Tier, error) {
+	ts := s.Tiers
+	if p.Tiers != nil {
+		ts = *p.Tiers
+	}
+	return tier.Check(ts)
+}
+
+// tiersAt is where the tiers of row p (at path) were given.
+func tiersAt(path []string, p PolicyRow) []string {
+	if p.Tiers != nil {
+		return append(path, "tiers")
+	}
+	return []string{"tiers"}
 }
 
 // settingAt is where a row's setting field was given: the row's own

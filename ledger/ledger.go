@@ -38,6 +38,7 @@ import (
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/session"
+	"github.com/loadlab/loadlab/tier"
 )
 
 // Config says what a Ledger measures.
@@ -48,6 +49,9 @@ type Config struct {
 	Batches int     // batches of the response time's batch-means interval (results.NewResponses); default 30
 	Bin     float64 // model time per bin of Result.ResponseOverTime and FailedOverTime; 0: no series
 	Fronts  int     // front ends in front of the nodes (front.Front.N); 0: none
+	// Tiers are the shared tiers the nodes call (package tier), whose
+	// utilisation and time per call are measured (Tier, TierTime).
+	Tiers []tier.Tier
 }
 
 // Counts are the costs of a point the backends count as they go: the
@@ -152,13 +156,11 @@ type Ledger struct {
 	execOver            results.TimeSeries // threads executing over time
 	taskHist            *latency.Histogram // response times of tasks (Task); nil until one
 	taskSum             float64
-	lookups, hits       int64    // measured requests looked up in their node's cache, and hits (Lookup)
-	stateN              [5]int64 // measured requests by what became of their client's state (State), by session.Outcome
-	fronts              int      // front ends busy (Front)
-	frontT, frontArea   float64  // time of the last change and ∫ fronts dt up to then
-	frontSum            float64  // time the measured completed requests spent at the front end (FrontTime)
-	frontN              int64
-	taskN               int64 // threads alive, time and ∫ threads dt up to then (Threads)
+	lookups, hits       int64     // measured requests looked up in their node's cache, and hits (Lookup)
+	stateN              [5]int64  // measured requests by what became of their client's state (State), by session.Outcome
+	front               station   // the front ends (Front, FrontTime)
+	tiers               []station // by Config.Tiers (Tier, TierTime)
+	taskN               int64     // threads alive, time and ∫ threads dt up to then (Threads)
 	series              results.OverTime
 	reasons             map[string]int64 // failed jobs by reason
 	cfg                 Config
@@ -180,8 +182,10 @@ func New(c Config) *Ledger {
 		l.nodes[i].flags = flagsOf(int32(s), 0, 0)
 		l.flagged[l.nodes[i].flags]++
 	}
+	l.tiers = make([]station, len(c.Tiers))
 	for _, s := range []*snapshot{&l.open, &l.close} {
 		s.busyArea, s.active = make([]float64, len(c.Servers)), make([]float64, len(c.Servers))
+		s.tiers = make([]float64, len(c.Tiers))
 	}
 	return l
 }
@@ -323,8 +327,9 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	if l.cfg.Fronts > 0 {
 		r.FrontUtilization = st.Front / float64(l.cfg.Fronts)
 	}
-	if l.frontN > 0 {
-		r.FrontTime = l.frontSum / float64(l.frontN)
+	r.FrontTime = l.front.mean()
+	for k, t := range l.cfg.Tiers {
+		r.TierStats = append(r.TierStats, results.TierStat{Name: t.Name, Utilization: st.Tiers[k] / float64(t.Servers), Time: l.tiers[k].mean()})
 	}
 	if l.threadT > 0 {
 		n := float64(len(l.nodes))

@@ -12,6 +12,7 @@ type Stats struct {
 	MeanInSystem    float64   // time-average number of jobs in the system (Little's L)
 	Threads         float64   // time-average threads alive per node (server architectures; 0 otherwise)
 	Front           float64   // time-average front ends busy (Config.Fronts; 0 without)
+	Tiers           []float64 // per tier of Config.Tiers: time-average servers busy
 	ArrivalRate     float64   // arrivals per model unit over the window (0 if the window is empty)
 	// WaitWhileIdle is the fraction of the window during which a job
 	// waited at some node (more jobs there than servers) while a server
@@ -71,6 +72,7 @@ type snapshot struct {
 	inSystem, wwi    float64
 	threads          float64
 	front            float64
+	tiers            []float64 // ∫ busy dt of each tier
 }
 
 // now clamps t to the latest time fed, and makes it the latest.
@@ -106,12 +108,53 @@ func (l *Ledger) Threads(t float64, held, executing int) {
 	}
 }
 
+// station is a queue outside the nodes that requests pass: the front
+// ends (Front), a tier (Tier). It keeps its busy servers and their
+// integral, and the time the measured requests spent there.
+type station struct {
+	busy    int
+	t, area float64 // time of the last change and ∫ busy dt up to then
+	sum     float64 // time the measured requests spent there
+	n       int64   // their visits
+}
+
+// change makes delta more of the station's servers busy from time t.
+func (s *station) change(t float64, delta int) {
+	s.area += float64(s.busy) * (t - s.t)
+	s.t = t
+	s.busy += delta
+}
+
+// areaAt is ∫ busy dt up to time t, the latest change or later.
+func (s *station) areaAt(t float64) float64 { return s.area + float64(s.busy)*(t-s.t) }
+
+// visit records a measured request's time there.
+func (s *station) visit(d float64) {
+	s.sum += d
+	s.n++
+}
+
+// mean is the mean time of a visit, 0 without one.
+func (s *station) mean() float64 {
+	if s.n == 0 {
+		return 0
+	}
+	return s.sum / float64(s.n)
+}
+
 // Front records that from time t delta more front ends are busy.
-func (l *Ledger) Front(t float64, delta int) {
-	t = l.now(t)
-	l.frontArea += float64(l.fronts) * (t - l.frontT)
-	l.frontT = t
-	l.fronts += delta
+func (l *Ledger) Front(t float64, delta int) { l.front.change(l.now(t), delta) }
+
+// Tier records that from time t delta more servers of tier k
+// (Config.Tiers) are busy.
+func (l *Ledger) Tier(t float64, k, delta int) { l.tiers[k].change(l.now(t), delta) }
+
+// TierTime records that a call of job id spent d at tier k, queued and
+// served. The calls of measured jobs count.
+func (l *Ledger) TierTime(id int64, k int, d float64) {
+	if id >= l.first {
+		l.tiers[k].visit(d)
+	}
 }
 
 // Lookup records that request id looked its key up in its node's cache
@@ -139,8 +182,7 @@ func (l *Ledger) State(id int64, o session.Outcome) {
 // out).
 func (l *Ledger) FrontTime(id int64, d float64) {
 	if id >= l.first {
-		l.frontSum += d
-		l.frontN++
+		l.front.visit(d)
 	}
 }
 
@@ -199,7 +241,10 @@ func (l *Ledger) take(s *snapshot, t float64) {
 	s.inSystem = l.inSystemArea + float64(l.inSystem)*(t-l.sysT)
 	s.wwi = l.wwi
 	s.threads = l.threadArea + float64(l.threads)*(t-l.threadT)
-	s.front = l.frontArea + float64(l.fronts)*(t-l.frontT)
+	s.front = l.front.areaAt(t)
+	for k := range l.tiers {
+		s.tiers[k] = l.tiers[k].areaAt(t)
+	}
 	if l.on {
 		s.wwi += t - l.onSince
 	}
@@ -217,7 +262,7 @@ func (l *Ledger) Stats(end float64) Stats {
 	windowed := l.opened && l.closed && to.t > from.t
 	if !windowed {
 		from = snapshot{}
-		to = snapshot{busyArea: make([]float64, len(l.nodes)), active: make([]float64, len(l.nodes))}
+		to = snapshot{busyArea: make([]float64, len(l.nodes)), active: make([]float64, len(l.nodes)), tiers: make([]float64, len(l.tiers))}
 		l.take(&to, l.now(end))
 	}
 	span := to.t - from.t
@@ -246,6 +291,13 @@ func (l *Ledger) Stats(end float64) Stats {
 	st.MeanInSystem = (to.inSystem - from.inSystem) / span
 	st.Threads = (to.threads - from.threads) / span / float64(len(l.nodes))
 	st.Front = (to.front - from.front) / span
+	st.Tiers = make([]float64, len(l.tiers))
+	for k := range st.Tiers {
+		st.Tiers[k] = to.tiers[k] / span
+		if from.tiers != nil {
+			st.Tiers[k] -= from.tiers[k] / span
+		}
+	}
 	st.WaitWhileIdle = (to.wwi - from.wwi) / span
 	return st
 }

@@ -47,6 +47,38 @@ var special = map[string][]column{
 	"failures":     {{"failures", func(r *Record) string { return formatFailures(r.Result.Failures) }}},
 	"server_costs": {{"server_costs", func(r *Record) string { return formatServerCosts(r.Result.ServerCosts) }}},
 	"histogram":    nil,
+	"tier_stats":   nil, // a pair of columns a tier (tierColumns)
+}
+
+// tierColumns are the columns of the tiers the records name, after the
+// others: tier_utilization.NAME and tier_time.NAME for each name, sorted,
+// empty in a record without that tier. A column a tier, rather than a
+// list in one cell, lets pandas and R read them as numbers.
+func tierColumns(recs []Record) []column {
+	var names []string
+	for i := range recs {
+		for _, t := range recs[i].Result.TierStats {
+			if !slices.Contains(names, t.Name) {
+				names = append(names, t.Name)
+			}
+		}
+	}
+	slices.Sort(names)
+	var out []column
+	for _, name := range names {
+		stat := func(r *Record, f func(TierStat) float64) string {
+			for _, t := range r.Result.TierStats {
+				if t.Name == name {
+					return fmtFloat(f(t))
+				}
+			}
+			return ""
+		}
+		out = append(out,
+			column{"tier_utilization." + name, func(r *Record) string { return stat(r, func(t TierStat) float64 { return t.Utilization }) }},
+			column{"tier_time." + name, func(r *Record) string { return stat(r, func(t TierStat) float64 { return t.Time }) }})
+	}
+	return out
 }
 
 // recordColumns builds the columns from the fields of Point and Result.
@@ -95,7 +127,8 @@ func fieldColumns(t reflect.Type, of func(*Record) reflect.Value) []column {
 // The columns are every Point field, every scalar Result field (the
 // histogram and the per-node slices are left out; node_util_min and
 // node_util_max summarise NodeUtilization), then the Env's start (RFC 3339)
-// and seconds. Names are the JSON names of the fields. Numbers are written
+// and seconds, then two columns for each shared tier that a record names
+// (tierColumns). Names are the JSON names of the fields. Numbers are written
 // in strconv's 'g' form with full precision; fields are quoted only when
 // needed, except the seed: a 64-bit integer, which a reader that takes
 // every number for a double (R, JavaScript, spreadsheets) would round above
@@ -106,16 +139,17 @@ func fieldColumns(t reflect.Type, of func(*Record) reflect.Value) []column {
 // and start when it is the zero time.
 func WriteCSV(w io.Writer, recs []Record) error {
 	bw := bufio.NewWriter(w)
-	row := make([]string, len(columns))
-	for i, c := range columns {
+	cols := append(slices.Clip(columns), tierColumns(recs)...)
+	row := make([]string, len(cols))
+	for i, c := range cols {
 		row[i] = c.name
 	}
 	writeRow(bw, row, nil)
 	for i := range recs {
-		for j, c := range columns {
+		for j, c := range cols {
 			row[j] = c.value(&recs[i])
 		}
-		writeRow(bw, row, columns)
+		writeRow(bw, row, cols)
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("results: csv: %w", err)

@@ -108,6 +108,8 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Point.Cache, r.Point.Hit, r.Result.CacheHitRate = "lru(entries=400)", "exp(mean=0.2)", 0.93
 	r.Point.State, r.Result.StateReturning, r.Result.StateAffinity, r.Result.StateLost = "stateful(transfer=0.3, rebuild=1.5, entries=100000)", 4000, 0.14, 0.003
 	r.Point.Topology, r.Point.Regions = "ring(n=3, hop=5, local=0.1, bandwidth=0)", "0.5,0.3,0.2"
+	r.Point.Tiers = "db(servers=2, discipline=fcfs, speed=1); cache(servers=1, discipline=ps, speed=4)"
+	r.Result.TierStats = []TierStat{{Name: "db", Utilization: 0.61, Time: 0.085}, {Name: "cache", Utilization: 0.2, Time: 1.0 / 3}}
 	r.Result.Failures = map[string]int64{"timeout": 3}
 	r.Result.ServerCosts = &ServerCosts{Create: 0.002, Event: 0.0005, Handoff: 0.001, Resume: 0.007}
 	r.Env.Start = time.Date(2025, 3, 1, 12, 30, 45, 0, time.FixedZone("", 3600))
@@ -116,6 +118,9 @@ func TestCSVRoundTrip(t *testing.T) {
 	got := map[string]string{}
 	for i, h := range header {
 		got[h] = rows[0][i]
+	}
+	if tail := strings.Join(header[len(header)-4:], ","); tail != "tier_utilization.cache,tier_time.cache,tier_utilization.db,tier_time.db" {
+		t.Errorf("last columns %s, want the tiers' sorted by name", tail)
 	}
 
 	// Flatten the JSON encoding of r into name → value.
@@ -151,6 +156,14 @@ func TestCSVRoundTrip(t *testing.T) {
 			if cell != "create=0.002; switch=0; event=0.0005; handoff=0.001; resume=0.007" {
 				t.Errorf("server_costs = %q", cell)
 			}
+		case "tier_utilization.db":
+			checkFloat(t, name, cell, 0.61)
+		case "tier_time.db":
+			checkFloat(t, name, cell, 0.085)
+		case "tier_utilization.cache":
+			checkFloat(t, name, cell, 0.2)
+		case "tier_time.cache":
+			checkFloat(t, name, cell, 1.0/3)
 		case "start":
 			if ts, err := time.Parse(time.RFC3339, cell); err != nil || !ts.Equal(r.Env.Start) {
 				t.Errorf("start = %q, want %v", cell, r.Env.Start)

@@ -36,6 +36,7 @@ type Point struct {
 	State       string  `json:"state,omitempty"`       // servers' per-client state, canonical (empty: none)
 	Topology    string  `json:"topology,omitempty"`    // sites and client regions, canonical (empty: none)
 	Regions     string  `json:"regions,omitempty"`     // share of requests from each client region: "0.5,0.3,0.2" (empty: one region)
+	Tiers       string  `json:"tiers,omitempty"`       // shared tiers the jobs call, canonical, joined by "; " (empty: none)
 	Jobs        int     `json:"jobs"`                  // jobs issued
 	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
 	Replication int     `json:"replication"`           // 0-based replication index
@@ -153,6 +154,10 @@ type Result struct {
 	StateReturning int64   `json:"state_returning,omitempty"`
 	StateAffinity  float64 `json:"state_affinity,omitempty"`
 	StateLost      float64 `json:"state_lost,omitempty"`
+	// TierStats are the shared tiers' measurements, in the order of
+	// Point.Tiers (empty without tiers). The CSV export has two columns a
+	// tier: tier_utilization.NAME and tier_time.NAME.
+	TierStats []TierStat `json:"tier_stats,omitempty"`
 	// Server architectures, per bin of ResponseBin model units from the
 	// start: threads in use and threads executing, per node.
 	ThreadsOverTime   []float64 `json:"threads_over_time,omitempty"`
@@ -197,6 +202,13 @@ type Result struct {
 	SimTime   float64 `json:"sim_time"`            // model time at the last completion
 	Events    int64   `json:"events"`              // events processed (simulator)
 	Histogram string  `json:"histogram,omitempty"` // response times, latency.Histogram.Encode form
+}
+
+// TierStat is what one shared tier (package tier) measured.
+type TierStat struct {
+	Name        string  `json:"name"`
+	Utilization float64 `json:"utilization"` // mean busy fraction of its servers over the window
+	Time        float64 `json:"time"`        // mean time a call of a measured request spent there, queued and served
 }
 
 // ServerCosts are what a server architecture's threads cost on real

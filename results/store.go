@@ -299,6 +299,7 @@ func cloneRecord(r Record) Record {
 	r.Result.NodeUtilization = slices.Clone(r.Result.NodeUtilization)
 	r.Result.NodeTLP = slices.Clone(r.Result.NodeTLP)
 	r.Result.CodeHits = slices.Clone(r.Result.CodeHits)
+	r.Result.TierStats = slices.Clone(r.Result.TierStats)
 	if c := r.Result.ServerCosts; c != nil {
 		cc := *c
 		r.Result.ServerCosts = &cc

@@ -23,6 +23,7 @@ import (
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/session"
+	"github.com/loadlab/loadlab/tier"
 	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -59,7 +60,10 @@ type Model struct {
 	// sites. nil: every node as far from every other as Costs.Latency
 	// says, and from the dispatcher as Distances.
 	Topology *topology.Topology
-	Speeds   []float64 // speed of each node; nil means all 1
+	// Tiers are the cluster's shared tiers (package tier), which the
+	// jobs' call phases call by name. nil: none.
+	Tiers  []tier.Tier
+	Speeds []float64 // speed of each node; nil means all 1
 	// Distances is the one-way delay from the dispatcher to each node, in
 	// model units: a job to node n arrives Distances[n] late, and dispatch
 	// strategies see the distances (policy.Env). nil: none in the
@@ -106,7 +110,7 @@ func Errorf(field, format string, args ...any) error {
 }
 
 // Fill sets the defaults of zero fields: one server per node, fcfs, 30
-// batches.
+// batches, and those of the tiers (tier.Check).
 func (m *Model) Fill() {
 	if m.Servers == 0 {
 		m.Servers = 1
@@ -116,6 +120,9 @@ func (m *Model) Fill() {
 	}
 	if m.Batches == 0 {
 		m.Batches = 30
+	}
+	if ts, err := tier.Check(m.Tiers); err == nil { // else Validate says what is wrong
+		m.Tiers = ts
 	}
 }
 
@@ -171,6 +178,9 @@ func (m Model) ValidateSettings() error {
 		return err
 	}
 	if err := m.validateTopology(); err != nil {
+		return err
+	}
+	if err := m.validateTiers(); err != nil {
 		return err
 	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
@@ -310,6 +320,30 @@ func (m Model) validateTopology() error {
 	}
 	if r := t.Regions(); m.Workload != nil && (r > 1 && shares != r || r == 1 && shares > 1) {
 		return Errorf("regions", "topology %s has %d client regions: give the workload one share for each (regions: [%s]), got %d", t, r, strings.TrimSuffix(strings.Repeat("1, ", r), ", "), shares)
+	}
+	return nil
+}
+
+// validateTiers checks the tiers and that every tier the jobs call is
+// one of them.
+func (m Model) validateTiers() error {
+	if _, err := tier.Check(m.Tiers); err != nil {
+		return &FieldError{Field: "tiers", Err: err}
+	}
+	if m.Workload == nil {
+		return nil
+	}
+	for _, name := range m.Workload.Called() {
+		if len(m.Tiers) == 0 {
+			return Errorf("tiers", "the jobs call tier %q, but there are no tiers: add one, e.g. tiers: [{name: %s, servers: 1}]", name, name)
+		}
+		if tier.Index(m.Tiers, name) < 0 {
+			known := make([]string, len(m.Tiers))
+			for i, t := range m.Tiers {
+				known[i] = t.Name
+			}
+			return Errorf("tiers", "the jobs call tier %q, which is not among the tiers (%s): add it to tiers, or call one of them", name, strings.Join(known, ", "))
+		}
 	}
 	return nil
 }

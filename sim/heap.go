@@ -25,6 +25,8 @@ const (
 	evRetry                    // a request's task is tried again; as evHedge
 	evFault                    // fault job of Config.Faults starts (from 0) or ends (from 1)
 	evFront                    // front end node ends the item in service (front.go)
+	evCall                     // the call of request job reaches its tier (tier.go)
+	evAnswer                   // the answer to the call of request job reaches its node
 )
 
 // event is a scheduled happening other than an arrival or a completion.

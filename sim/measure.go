@@ -30,7 +30,7 @@ func (m *measure) init(cfg Config) {
 	for i := range servers {
 		servers[i] = cfg.Servers
 	}
-	lc := ledger.Config{Servers: servers, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Batches: cfg.Batches}
+	lc := ledger.Config{Servers: servers, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Batches: cfg.Batches, Tiers: cfg.Tiers}
 	if cfg.Front != nil {
 		lc.Fronts = cfg.Front.N
 	}

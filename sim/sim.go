@@ -43,6 +43,7 @@ type cluster struct {
 	late       policy.Reserver // the dispatcher, if it binds tasks late (latebind.go)
 	inert      bool            // the migration policy never acts (inert): its calls are skipped
 	fronts     *fronts         // the front ends (front.go); nil: none
+	tiers      *tierSet        // the shared tiers (tier.go), in the node heap after the nodes; nil: none
 	keyCaches  []cache.Cache   // each node's cache of keys (Config.Cache); nil: none
 	hitRand    *rand.Rand      // sizes of requests that hit
 	sessions   *session.Store  // where the clients' states are (Config.State); nil: none
@@ -237,7 +238,7 @@ func start(cfg Config) (*cluster, error) {
 
 func newCluster(cfg Config) *cluster {
 	n := cfg.Nodes
-	c := &cluster{cfg: cfg, inf: math.Inf(1), nodes: make([]node, n), nh: newNodeHeap(n, math.Inf(1))}
+	c := &cluster{cfg: cfg, inf: math.Inf(1), nodes: make([]node, n), nh: newNodeHeap(n+len(cfg.Tiers), math.Inf(1)), tiers: newTiers(cfg)}
 	meanSpeed := 0.0
 	for i := range c.nodes {
 		s := 1.0
@@ -246,7 +247,7 @@ func newCluster(cfg Config) *cluster {
 		}
 		meanSpeed += s / float64(n)
 		c.nodes[i] = node{speed: s, servers: cfg.Servers, ps: cfg.Discipline == "ps" || cfg.Server != nil,
-			running: make([]int32, 0, cfg.Servers), th: newThreads(cfg.Server)}
+			running: make([]int32, 0, cfg.Servers), th: newThreads(cfg.Server, c.tiers)}
 	}
 	c.placeInit()
 	rate := cfg.Workload.RateFor(cfg.Load, n*cfg.Servers, meanSpeed)
@@ -668,6 +669,10 @@ func (c *cluster) handle(e event) error {
 		c.deliver(id, e.job)
 	case evFront:
 		c.frontDone(int(e.node))
+	case evCall:
+		c.callArrive(e.job)
+	case evAnswer:
+		c.callBack(e.job)
 	case evEnqueue:
 		c.enqueue(id, e.job)
 	case evRequest:
@@ -727,8 +732,13 @@ func (c *cluster) handle(e event) error {
 	return nil
 }
 
-// depart completes the next job of node id.
+// depart completes the next job of node id, or the next call of a tier
+// (an id past the nodes).
 func (c *cluster) depart(id int32) error {
+	if int(id) >= len(c.nodes) {
+		c.tierDone(int(id) - len(c.nodes))
+		return nil
+	}
 	n := &c.nodes[id]
 	n.advance(c.now)
 	var j int32
@@ -738,6 +748,10 @@ func (c *cluster) depart(id int32) error {
 			c.threadsChanged(n)
 			c.occupied(id, n)
 			c.nh.set(id, n.nextCompletion(c.jobs))
+			if n.th.calling >= 0 {
+				c.call(n.th.calling)
+				n.th.calling = -1
+			}
 			return nil
 		}
 		c.threadsChanged(n)

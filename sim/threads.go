@@ -19,6 +19,8 @@ type threads struct {
 	held    int     // threads held by requests
 	told    int     // held as the ledger last heard it
 	toldRun int     // threads executing as the ledger last heard it
+	tiers   *tierSet
+	calling int32 // a request whose wait, begun in the last step, calls a tier (the cluster sends the call); -1: none
 }
 
 // burst returns the CPU of phase k of job jb, in size units.
@@ -113,7 +115,12 @@ func (n *node) stepThreads(jobs []job, now float64) int32 {
 		return j
 	}
 	jb.phase++
-	jb.end = now + jb.Phases[jb.phase]
+	if t.tiers.tierOf(jb) >= 0 {
+		calling(jb)
+		t.calling = j
+	} else {
+		jb.end = now + jb.Phases[jb.phase]
+	}
 	t.blocked = append(t.blocked, j)
 	if !t.arch.Blocking {
 		n.release(jobs, now)
@@ -121,12 +128,13 @@ func (n *node) stepThreads(jobs []job, now float64) int32 {
 	return -1
 }
 
-// newThreads is the thread state of a node running arch.
-func newThreads(arch *server.Arch) *threads {
+// newThreads is the thread state of a node running arch, whose requests
+// call tiers (nil: none).
+func newThreads(arch *server.Arch, tiers *tierSet) *threads {
 	if arch == nil {
 		return nil
 	}
-	return &threads{arch: arch, max: arch.MaxThreads()}
+	return &threads{arch: arch, max: arch.MaxThreads(), tiers: tiers, calling: -1}
 }
 
 // threadsChanged tells the ledger how many threads node n's requests hold

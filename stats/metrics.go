@@ -133,10 +133,49 @@ var metrics = []Metric{
 // Metrics returns the registry of metrics, in the order of the docs.
 func Metrics() []Metric { return append([]Metric(nil), metrics...) }
 
-// MetricByName returns the metric of the registry called name.
+// tierFamilies are the metrics of each shared tier (results.TierStat),
+// named FAMILY.TIER, e.g. tier_utilization.db, as the CSV columns are.
+var tierFamilies = []struct {
+	Metric
+	stat func(results.TierStat) float64
+}{
+	{Metric{Name: "tier_utilization", Label: "utilisation of tier", Lower: true}, func(t results.TierStat) float64 { return t.Utilization }},
+	{Metric{Name: "tier_time", Label: "mean time at tier", Unit: ServiceUnit, Lower: true}, func(t results.TierStat) float64 { return t.Time }},
+}
+
+// TierFamilies lists the per-tier metrics for listings, each named
+// FAMILY.TIER (e.g. tier_time.TIER).
+func TierFamilies() []Metric {
+	out := make([]Metric, len(tierFamilies))
+	for i, f := range tierFamilies {
+		out[i] = f.Metric
+		out[i].Name += ".TIER"
+		out[i].Label += " TIER"
+	}
+	return out
+}
+
+// MetricByName returns the metric of the registry called name, or the
+// metric of one tier: tier_utilization.db is tier db's utilisation.
 func MetricByName(name string) (Metric, bool) {
 	for _, m := range metrics {
 		if m.Name == name {
+			return m, true
+		}
+	}
+	family, tier, ok := strings.Cut(name, ".")
+	for _, f := range tierFamilies {
+		if ok && tier != "" && f.Name == family {
+			m, stat := f.Metric, f.stat
+			m.Name, m.Label = name, m.Label+" "+tier
+			m.Value = func(r results.Result) (float64, bool) {
+				for _, t := range r.TierStats {
+					if t.Name == tier {
+						return stat(t), true
+					}
+				}
+				return 0, false
+			}
 			return m, true
 		}
 	}
@@ -148,9 +187,9 @@ func MetricByName(name string) (Metric, bool) {
 func CheckMetrics(names []string) error {
 	for _, n := range names {
 		if _, ok := MetricByName(n); !ok {
-			all := make([]string, len(metrics))
-			for i, m := range metrics {
-				all[i] = m.Name
+			var all []string
+			for _, m := range append(Metrics(), TierFamilies()...) {
+				all = append(all, m.Name)
 			}
 			return fmt.Errorf("%q is not a metric: choose among %s", n, strings.Join(all, ", "))
 		}

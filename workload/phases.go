@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -19,6 +20,12 @@ import (
 //   - phases: "cpu(exp(mean=0.2)), io(det(value=1)), cpu(exp(mean=0.3))":
 //     each phase with its own distribution. Consecutive phases of one kind
 //     add up; a list that starts or ends with io has a zero burst there.
+//   - call(tier=db, size=exp(mean=0.05)) among them is a wait spent on a
+//     call to a shared tier (package tier): the job's thread is held while
+//     the call travels, queues and is served there, for a service demand
+//     drawn from size. Its time is known only when the call returns (the
+//     simulator then records it in the job's Phases in place of the
+//     demand). A call is never added to a neighbouring wait.
 //   - io: {share: 0.5, calls: 1, wait: det} beside a size: the job's CPU
 //     demand (drawn from size as for a plain job, so the same seed gives
 //     the same demands) is cut into calls+1 equal bursts with a wait
@@ -42,9 +49,10 @@ type IOConfig struct {
 
 // plan is how the jobs of a class alternate CPU bursts and waits.
 type plan struct {
-	bursts []Dist // each burst's distribution (phases:), a nil entry a zero burst; nil with io:, where the class's size is split evenly
-	waits  []Dist // the waits: len(bursts)-1 with phases:, calls with io:
-	spec   string // canonical form, for a point's size
+	bursts []Dist   // each burst's distribution (phases:), a nil entry a zero burst; nil with io:, where the class's size is split evenly
+	waits  []Dist   // the waits: len(bursts)-1 with phases:, calls with io:
+	tiers  []string // with calls: the tier each wait calls ("" for io), by wait; nil when none does
+	spec   string   // canonical form, for a point's size
 }
 
 // phases returns the number of entries of a job's Phases.
@@ -74,8 +82,9 @@ func (p *plan) draw(ph []float64, size float64, sr, pr *rand.Rand) float64 {
 	return size
 }
 
-// parsePhases parses a phases list: cpu(D) and io(D) items separated by
-// commas. It returns the plan and the distribution of the jobs' total CPU.
+// parsePhases parses a phases list: cpu(D), io(D) and call(tier=T,
+// size=D) items separated by commas. It returns the plan and the
+// distribution of the jobs' total CPU.
 func parsePhases(s string) (*plan, Dist, error) {
 	items, err := splitTop(s)
 	if err != nil {
@@ -84,6 +93,7 @@ func parsePhases(s string) (*plan, Dist, error) {
 	p := &plan{}
 	var cur []Dist // bursts since the last wait
 	var canon []string
+	var tiers []string // the tier of each wait so far ("" for io)
 	ioLast := false
 	flush := func() {
 		switch len(cur) {
@@ -99,29 +109,44 @@ func parsePhases(s string) (*plan, Dist, error) {
 	for i, it := range items {
 		kind, inner, ok := strings.Cut(it, "(")
 		kind = strings.TrimSpace(kind)
-		if !ok || !strings.HasSuffix(it, ")") || (kind != "cpu" && kind != "io") {
-			return nil, nil, fmt.Errorf("phase %d %q: want cpu(DIST) or io(DIST), e.g. cpu(exp(mean=0.5)) or io(det(value=1))", i+1, it)
+		if !ok || !strings.HasSuffix(it, ")") || (kind != "cpu" && kind != "io" && kind != "call") {
+			return nil, nil, fmt.Errorf("phase %d %q: want cpu(DIST), io(DIST) or call(tier=NAME, size=DIST), e.g. cpu(exp(mean=0.5)), io(det(value=1)) or call(tier=db, size=exp(mean=0.05))", i+1, it)
 		}
-		d, err := ParseDist(strings.TrimSuffix(inner, ")"))
+		inner = strings.TrimSuffix(inner, ")")
+		name := ""
+		if kind == "call" {
+			if name, inner, err = parseCall(inner); err != nil {
+				return nil, nil, fmt.Errorf("phase %d %q: %w", i+1, it, err)
+			}
+		}
+		d, err := ParseDist(inner)
 		if err != nil {
 			return nil, nil, fmt.Errorf("phase %d (%s): %w", i+1, kind, err)
 		}
-		canon = append(canon, kind+"("+d.String()+")")
-		if kind == "cpu" {
+		if kind == "call" {
+			canon = append(canon, "call(tier="+name+", size="+d.String()+")")
+		} else {
+			canon = append(canon, kind+"("+d.String()+")")
+		}
+		switch {
+		case kind == "cpu":
 			cur = append(cur, d)
 			ioLast = false
 			continue
-		}
-		if ioLast { // two waits in a row add up
+		case kind == "io" && ioLast: // two waits of I/O in a row add up
 			last := len(p.waits) - 1
 			p.waits[last] = &sumDist{parts: []Dist{p.waits[last], d}}
 			continue
 		}
-		flush()
+		flush() // a call, or a wait after a call: a zero burst between two waits
 		p.waits = append(p.waits, d)
-		ioLast = true
+		tiers = append(tiers, name)
+		ioLast = kind == "io"
 	}
 	flush()
+	if slices.ContainsFunc(tiers, func(t string) bool { return t != "" }) {
+		p.tiers = tiers
+	}
 	if len(p.waits) > MaxCalls {
 		return nil, nil, fmt.Errorf("phases %q have %d waits: at most %d", s, len(p.waits), MaxCalls)
 	}
@@ -140,6 +165,36 @@ func parsePhases(s string) (*plan, Dist, error) {
 		total = &sumDist{parts: cpu}
 	}
 	return p, total, nil
+}
+
+// parseCall parses the inside of call(tier=NAME, size=DIST): the tier's
+// name and the size's distribution, in either order.
+func parseCall(s string) (name, size string, err error) {
+	args, err := splitTop(s)
+	if err != nil {
+		return "", "", err
+	}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case !ok:
+			return "", "", fmt.Errorf("argument %q: want tier=NAME or size=DIST", a)
+		case k == "tier" && name == "":
+			name = v
+		case k == "size" && size == "":
+			size = v
+		default:
+			return "", "", fmt.Errorf("argument %q: want tier=NAME and size=DIST, once each", a)
+		}
+	}
+	switch {
+	case name == "":
+		return "", "", fmt.Errorf("a call needs the tier it calls: tier=NAME, a name of the spec's tiers")
+	case size == "":
+		return "", "", fmt.Errorf("a call needs its service demand at the tier: size=DIST, e.g. size=exp(mean=0.05)")
+	}
+	return name, size, nil
 }
 
 // ioPlan builds the plan of the io: shorthand for a class of the given

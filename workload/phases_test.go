@@ -2,6 +2,7 @@ package workload
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,7 +23,13 @@ func TestPhasesParse(t *testing.T) {
 		{cfg: Config{Phases: "cpu(exp(mean=1))", Size: "exp(mean=1)"}, err: "size or phases, not both"},
 		{cfg: Config{Phases: "cpu(exp(mean=1))", IO: &IOConfig{Share: 0.5}}, err: "io or phases, not both"},
 		{cfg: Config{Phases: "io(exp(mean=1))"}, err: "no cpu phase"},
-		{cfg: Config{Phases: "disk(exp(mean=1))"}, err: "want cpu(DIST) or io(DIST)"},
+		{cfg: Config{Phases: "call(tier=db, size=exp(mean=0.1)), cpu(exp(mean=1)), io(det(value=1)), call(size=det(value=0.2), tier=db), call(tier=cache, size=det(value=0.1))"},
+			size: "call(tier=db, size=exp(mean=0.1)), cpu(exp(mean=1)), io(det(value=1)), call(tier=db, size=det(value=0.2)), call(tier=cache, size=det(value=0.1))", mean: 1, scv: 1, phases: 9},
+		{cfg: Config{Phases: "disk(exp(mean=1))"}, err: "want cpu(DIST), io(DIST) or call(tier=NAME, size=DIST)"},
+		{cfg: Config{Phases: "cpu(exp(mean=1)), call(size=exp(mean=1))"}, err: "a call needs the tier it calls"},
+		{cfg: Config{Phases: "cpu(exp(mean=1)), call(tier=db)"}, err: "a call needs its service demand at the tier"},
+		{cfg: Config{Phases: "cpu(exp(mean=1)), call(tier=db, tier=db, size=exp(mean=1))"}, err: "want tier=NAME and size=DIST, once each"},
+		{cfg: Config{Phases: "cpu(exp(mean=1)), call(tier=db, size=exp(mean=-1))"}, err: "phase 2 (call)"},
 		{cfg: Config{Phases: "cpu(exp(mean=1)),, io(det(value=1))"}, err: "phase 2 is empty"},
 		{cfg: Config{Phases: "cpu(exp(mean=1)"}, err: "unbalanced"},
 		{cfg: Config{Phases: "cpu(exp(mean=-1))"}, err: "phase 1 (cpu)"},
@@ -130,5 +137,31 @@ func TestTasks(t *testing.T) {
 	}
 	if _, err := New(Config{Tasks: -1}); err == nil || !strings.Contains(err.Error(), "workload tasks") {
 		t.Errorf("tasks -1: %v", err)
+	}
+}
+
+// TestCalls checks which tier each wait of a class calls.
+func TestCalls(t *testing.T) {
+	w, err := New(Config{Phases: "cpu(det(value=1)), call(tier=db, size=det(value=0.5)), io(det(value=2)), io(det(value=1)), cpu(det(value=1))",
+		Classes: []ClassConfig{{Name: "plain", Size: "exp(mean=1)"}, {Name: "calls"}, {Name: "cache", Phases: "cpu(det(value=1)), call(tier=cache, size=det(value=0.1))"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Calls(0); got != nil {
+		t.Errorf("plain class calls %q, want none", got)
+	}
+	if got := strings.Join(w.Calls(1), ","); got != "db," {
+		t.Errorf("class calls: %q, want db then an I/O wait (the two io added up)", got)
+	}
+	if got := strings.Join(w.Called(), ","); got != "cache,db" {
+		t.Errorf("called %q, want cache,db", got)
+	}
+	g := w.Generator(1, 1)
+	j := g.Next()
+	for i := 0; j.Class != 1 && i < 100; i++ {
+		j = g.Next()
+	}
+	if want := []float64{1, 0.5, 0, 3, 1}; !slices.Equal(j.Phases, want) {
+		t.Errorf("phases %v, want %v (a zero burst between the call and the I/O)", j.Phases, want)
 	}
 }

@@ -335,6 +335,31 @@ func (w *Workload) classSize(i int) string {
 // Phased reports whether some jobs have phases (block).
 func (w *Workload) Phased() bool { return w.plans != nil }
 
+// Calls returns, for the jobs of class i, the tier each of their waits
+// calls ("" for a plain I/O wait), by wait: wait k is Job.Phases[2k+1].
+// nil when the class calls no tier.
+func (w *Workload) Calls(i int) []string {
+	if w.plans == nil || w.plans[i] == nil {
+		return nil
+	}
+	return w.plans[i].tiers
+}
+
+// Called returns the names of the tiers some class calls, sorted, each
+// once (nil: none).
+func (w *Workload) Called() []string {
+	var out []string
+	for i := range w.plans {
+		for _, t := range w.Calls(i) {
+			if t != "" && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Classes returns the class names; the index is Job.Class.
 func (w *Workload) Classes() []string { return append([]string(nil), w.names...) }
 

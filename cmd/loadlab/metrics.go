@@ -16,7 +16,7 @@ func metricsCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "METRIC\tWHAT\tUNIT\tBETTER")
-			for _, m := range stats.Metrics() {
+			for _, m := range append(stats.Metrics(), stats.TierFamilies()...) {
 				unit, better := m.Unit, "lower"
 				if unit == "" {
 					unit = "-"
