@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -259,6 +260,7 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, &InputError{fmt.Errorf("%s", yamlMessage(file, err, &root))}
 	}
+	s.resolveFiles()
 	if err := s.validate(); err != nil {
 		return nil, &InputError{err}
 	}
@@ -275,6 +277,14 @@ func ParseSpec(file string, data []byte) (*Spec, error) {
 	return &s, nil
 }
 
+// resolveFiles makes the files the spec names (traces) relative to the
+// spec's own directory.
+func (s *Spec) resolveFiles() {
+	for i := range s.Workloads {
+		s.Workloads[i].Config.Dir = filepath.Dir(s.file)
+	}
+}
+
 // decodeSpec decodes and validates the spec of a document already checked
 // for unknown settings: a spec at one value of an axis.
 func decodeSpec(file string, root *yaml.Node) (*Spec, error) {
@@ -283,6 +293,7 @@ func decodeSpec(file string, root *yaml.Node) (*Spec, error) {
 	if err := root.Content[0].Decode(&s); err != nil {
 		return nil, fmt.Errorf("%s", yamlMessage(file, err, root))
 	}
+	s.resolveFiles()
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
@@ -597,7 +608,11 @@ func (s *Spec) validate() error {
 		}
 		seen[s.Workloads[i].Name] = true
 		if w.Arrival != "" {
-			if _, err := workload.ParseArrival(w.Arrival); err != nil {
+			_, err := workload.ParseArrival(w.Arrival)
+			if workload.IsTrace(w.Arrival) {
+				_, err = workload.New(w.Config)
+			}
+			if err != nil {
 				return s.errAt(append(path, "arrival"), "%v", err)
 			}
 		}

@@ -562,3 +562,25 @@ policies:
 		}
 	}
 }
+
+// TestTraceSpec: a trace's file is relative to the spec's directory, and
+// its points record the trace as the spec wrote it.
+func TestTraceSpec(t *testing.T) {
+	s, err := LoadSpec("../examples/trace.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := s.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := points[0]
+	if !strings.HasPrefix(p.Point.Arrival, "trace(file=../workload/testdata/traces/") || p.Point.Size != "trace" {
+		t.Errorf("point records arrival %q, size %q", p.Point.Arrival, p.Point.Size)
+	}
+	dir := t.TempDir()
+	spec := []byte("loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads: [{arrival: \"trace(file=missing.csv)\"}]\n")
+	if _, err := ParseSpec(filepath.Join(dir, "t.yaml"), spec); err == nil || !strings.Contains(err.Error(), "t.yaml:3: workloads[0].arrival:") || !strings.Contains(err.Error(), filepath.Join(dir, "missing.csv")) {
+		t.Errorf("a missing trace: %v", err)
+	}
+}

@@ -93,6 +93,19 @@ type Model struct {
 	FaultBin float64
 }
 
+// Rate is the arrival rate of requests that offers load Load on the
+// cluster: ρ · N · c · mean speed / (mean size · tasks).
+func (m Model) Rate() float64 {
+	mean := 1.0
+	if m.Speeds != nil {
+		mean = 0
+		for i := range m.Nodes {
+			mean += m.Speeds[i%len(m.Speeds)] / float64(m.Nodes)
+		}
+	}
+	return m.Workload.RateFor(m.Load, m.Nodes*max(m.Servers, 1), mean)
+}
+
 // FieldError is an invalid setting: Field names it as a spec does
 // ("nodes", "costs.latency", "faults"), Err says what is wrong with it.
 // A spec maps Field to the line that set it.

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
-	"strings"
 )
 
 // traceHeader is the first line of a trace.
@@ -39,72 +37,19 @@ func WriteTrace(w io.Writer, jobs []Job) error {
 	return nil
 }
 
-// ReadTrace reads a CSV written by WriteTrace. Blank lines are skipped. It
-// checks that ids run 0, 1, ..., arrivals are finite and non-decreasing,
-// sizes finite and >= 0, classes and keys >= 0; errors give the line number.
+// ReadTrace reads a CSV trace: the format WriteTrace writes, or any CSV
+// with a header naming arrival and size, and optionally class and key,
+// in any order (other columns, id among them, are ignored); rows in
+// arrival order. Jobs are numbered 0, 1, … in file order. Errors give
+// the line number. The same reader serves trace(file=…) replays.
 func ReadTrace(r io.Reader) ([]Job, error) {
-	sc := bufio.NewScanner(r)
-	var jobs []Job
-	line, header := 0, false
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
-		if !header {
-			if strings.ReplaceAll(text, " ", "") != traceHeader {
-				return nil, fmt.Errorf("trace line %d: want header %q, got %q", line, traceHeader, text)
-			}
-			header = true
-			continue
-		}
-		j, err := parseTraceLine(text, int64(len(jobs)))
-		if err != nil {
-			return nil, fmt.Errorf("trace line %d: %w", line, err)
-		}
-		if n := len(jobs); n > 0 && j.Arrival < jobs[n-1].Arrival {
-			return nil, fmt.Errorf("trace line %d: arrival %v is before the previous one (%v): jobs must be in arrival order", line, j.Arrival, jobs[n-1].Arrival)
-		}
-		jobs = append(jobs, j)
+	tj, err := readCSVTrace(r)
+	if err != nil {
+		return nil, fmt.Errorf("trace %w", err)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("trace line %d: %w", line+1, err)
-	}
-	if !header {
-		return nil, fmt.Errorf("trace: empty input: want header %q", traceHeader)
+	jobs := make([]Job, len(tj))
+	for i, j := range tj {
+		jobs[i] = Job{ID: int64(i), Arrival: j.at, Size: j.size, Class: j.class, Key: j.key}
 	}
 	return jobs, nil
-}
-
-// parseTraceLine parses one data line; want is the expected id.
-func parseTraceLine(text string, want int64) (Job, error) {
-	f := strings.Split(text, ",")
-	if len(f) != 5 {
-		return Job{}, fmt.Errorf("want 5 fields (%s), got %d", traceHeader, len(f))
-	}
-	for i := range f {
-		f[i] = strings.TrimSpace(f[i])
-	}
-	var j Job
-	var err error
-	if j.ID, err = strconv.ParseInt(f[0], 10, 64); err != nil || j.ID != want {
-		return Job{}, fmt.Errorf("id: want %d (ids run 0, 1, ... in order), got %q", want, f[0])
-	}
-	if j.Arrival, err = strconv.ParseFloat(f[1], 64); err != nil || math.IsNaN(j.Arrival) || math.IsInf(j.Arrival, 0) {
-		return Job{}, fmt.Errorf("arrival: want a finite number, got %q", f[1])
-	}
-	if j.Size, err = strconv.ParseFloat(f[2], 64); err != nil || !(j.Size >= 0) || math.IsInf(j.Size, 0) {
-		return Job{}, fmt.Errorf("size: want a finite number >= 0, got %q", f[2])
-	}
-	c, err := strconv.ParseInt(f[3], 10, 32)
-	if err != nil || c < 0 {
-		return Job{}, fmt.Errorf("class: want a whole number >= 0, got %q", f[3])
-	}
-	k, err := strconv.ParseInt(f[4], 10, 32)
-	if err != nil || k < 0 {
-		return Job{}, fmt.Errorf("key: want a whole number >= 0, got %q", f[4])
-	}
-	j.Class, j.Key = int32(c), int32(k)
-	return j, nil
 }

@@ -86,6 +86,10 @@ type Config struct {
 	// topology's regions, scenario.Model.Topology), e.g. [0.5, 0.3, 0.2];
 	// normalised to sum 1. Default: one region.
 	Regions []float64 `yaml:"regions"`
+	// Dir is the directory a trace's files are relative to (a spec's
+	// own); "" is the working directory. Not part of the workload's
+	// description: the same trace from two places is the same workload.
+	Dir string `yaml:"-"`
 }
 
 // MaxTasks is the most tasks a request may fan out into.
@@ -117,11 +121,16 @@ type Workload struct {
 	resp    Dist      // response size in bytes; nil: none
 	hit     Dist      // size of a request that hits its node's cache; nil: none
 	regions []float64 // share of requests per client region, sum 1; nil: one region
+	replay  *replay   // a trace replayed (arrival: trace(…)); nil: jobs are drawn
 }
 
 // New parses and validates c, filling in defaults.
 func New(c Config) (*Workload, error) {
 	d := DefaultConfig()
+	traced := IsTrace(c.Arrival)
+	if traced && (strings.TrimSpace(c.Size) != "" || strings.TrimSpace(c.Phases) != "" || c.IO != nil || len(c.Classes) > 0 || strings.TrimSpace(c.Keys) != "" || c.Tasks > 1) {
+		return nil, fmt.Errorf("workload: a trace gives the jobs' arrivals, sizes, classes and keys: leave size, phases, io, classes, keys and tasks out")
+	}
 	if strings.TrimSpace(c.Arrival) == "" {
 		c.Arrival = d.Arrival
 	}
@@ -148,6 +157,9 @@ func New(c Config) (*Workload, error) {
 		if w.resp, err = ParseDist(c.Response); err != nil {
 			return nil, fmt.Errorf("workload response: %w", err)
 		}
+	}
+	if traced {
+		return w.fromTrace(c)
 	}
 	if w.arrival, err = ParseArrival(c.Arrival); err != nil {
 		return nil, fmt.Errorf("workload arrival: %w", err)
@@ -281,6 +293,25 @@ func (w *Workload) RegionString() string {
 	return strings.Join(parts, ",")
 }
 
+// fromTrace finishes w, whose jobs replay the trace c.Arrival names.
+func (w *Workload) fromTrace(c Config) (*Workload, error) {
+	r, err := loadReplay(c.Arrival, c.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("workload arrival: %w", err)
+	}
+	if len(c.Regions) > 0 {
+		if w.regions, err = shares(c.Regions); err != nil {
+			return nil, fmt.Errorf("workload regions: %w", err)
+		}
+	}
+	w.replay, w.arrival, w.names = r, replayArrivals{r}, r.names
+	w.sizes, w.weights = r.classSizes()
+	if r.keyN > 1 {
+		w.keyN, w.keySpec = r.keyN, "trace"
+	}
+	return w, nil
+}
+
 // MeanSize returns the mean job size over classes, weighted.
 func (w *Workload) MeanSize() float64 {
 	m := 0.0
@@ -396,6 +427,9 @@ func (w *Workload) KeyPopularity() []float64 {
 	if w.keyN == 0 {
 		return nil
 	}
+	if w.replay != nil {
+		return w.replay.keyPopularity()
+	}
 	p := make([]float64, w.keyN)
 	sum := 0.0
 	for k := range p {
@@ -425,6 +459,8 @@ type Generator struct {
 	zipf   *rand.Zipf
 	rcum   []float64  // cumulative region shares; nil with one region
 	rr     *rand.Rand // "regions"
+	replay *replay    // a trace replayed; nil: jobs are drawn
+	scale  float64    // with replay: model time per unit of the trace's normalised time
 	t      float64
 	nextID int64 // ID of the next request
 }
@@ -446,12 +482,16 @@ func (w *Workload) Generator(seed uint64, rate float64) *Generator {
 	if w.plans != nil {
 		g.pr = Stream(seed, "phases")
 	}
-	if w.keyN > 0 {
-		g.zipf = rand.NewZipf(Stream(seed, "keys"), w.keyS, 1, uint64(w.keyN-1))
-	}
 	g.cum = cumulative(w.weights)
 	if len(w.regions) > 1 {
 		g.rcum, g.rr = cumulative(w.regions), Stream(seed, "regions")
+	}
+	if w.replay != nil {
+		g.replay, g.scale = w.replay, w.replay.rate()/rate
+		return g
+	}
+	if w.keyN > 0 {
+		g.zipf = rand.NewZipf(Stream(seed, "keys"), w.keyS, 1, uint64(w.keyN-1))
 	}
 	return g
 }
@@ -507,6 +547,15 @@ func (g *Generator) Next() Job {
 func (g *Generator) Fill(j *Job) {
 	if g.task > 0 {
 		g.nextTask(j)
+		return
+	}
+	if g.replay != nil {
+		*j = g.replay.job(g.nextID, g.scale)
+		j.ID = g.nextID
+		g.nextID++
+		if g.rr != nil { // a trace's requests take their regions from the workload's shares
+			j.Region = int32(pick(g.rcum, g.rr.Float64()))
+		}
 		return
 	}
 	g.t += g.arr.Gap(g.ar)

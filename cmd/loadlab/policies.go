@@ -42,6 +42,7 @@ func policiesCommand() *cli.Command {
 			}
 			section(tw, "JOB-SIZE DISTRIBUTIONS (--size, workloads[].size)", workload.DistEntries())
 			section(tw, "ARRIVAL PROCESSES (--arrival, workloads[].arrival)", workload.ArrivalEntries())
+			section(tw, "TRACES (workloads[].arrival: a file replayed, scaled to each load; formats csv, swf, google, azure)", workload.TraceEntries())
 			section(tw, "SERVER ARCHITECTURES (server, policies[].server; see docs/servers.md)", server.Entries())
 			section(tw, "CLIENT POLICIES (client, policies[].client; join with +, e.g. hedge(after=2) + retry(max=3))", client.Entries())
 			section(tw, "FRONT ENDS (front, policies[].front; see docs/clusters.md)", front.Entries())

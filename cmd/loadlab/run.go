@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"text/tabwriter"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -55,6 +57,7 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "transfer-cpu", Usage: "CPU time per transfer at the sender"},
 			&cli.Float64Flag{Name: "receive-cpu", Usage: "CPU time per transfer at the receiver"},
 			&cli.Float64Flag{Name: "preempt-cpu", Usage: "CPU time at the sender to move a running job, on top of --transfer-cpu"},
+			&cli.StringFlag{Name: "jobs-out", Usage: "also write the jobs the point issues to this file as a CSV trace (id,arrival,size,class,key), which arrival: trace(file=…) replays"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 			&cli.BoolFlag{Name: "histogram", Usage: "with --json: include the encoded latency histogram"},
 		}, keyFlags()...),
@@ -62,6 +65,11 @@ func runCommand() *cli.Command {
 			p, err := pointFromFlags(c)
 			if err != nil {
 				return err
+			}
+			if out := c.String("jobs-out"); out != "" {
+				if err := writeJobs(out, p.Model); err != nil {
+					return err
+				}
 			}
 			rec, err := experiment.Run(c.Context, p)
 			if err != nil {
@@ -77,6 +85,24 @@ func runCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// writeJobs writes the jobs model m issues as a CSV trace.
+func writeJobs(path string, m scenario.Model) error {
+	g := m.Workload.Generator(m.Seed, m.Rate())
+	jobs := make([]workload.Job, m.Jobs)
+	for i := range jobs {
+		jobs[i] = g.Next()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--jobs-out: %w", err)
+	}
+	if err := workload.WriteTrace(f, jobs); err != nil {
+		f.Close()
+		return fmt.Errorf("--jobs-out %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // pointFromFlags builds the one-point spec the flags describe and
