@@ -74,6 +74,7 @@ type Spec struct {
 	Gossip       float64     `yaml:"gossip"`           // load publication period (or delay); 0: exact views (default)
 	GossipMode   string      `yaml:"gossip_mode"`      // periodic (default), individual or delayed: see sim.GossipPeriodic
 	Batches      int         `yaml:"batches"`          // batch means per run for its own CI (default 30)
+	Queue        int         `yaml:"queue"`            // jobs a node holds at most, waiting and in service: one more fails as "shed: queue full" (default 0: unbounded)
 	Loads        []float64   `yaml:"loads"`            // offered loads per server, each in (0, 1)
 	Costs        sim.Costs   `yaml:"costs"`            // probe, transfer and message costs (default: free)
 	Workloads    []Workload  `yaml:"workloads"`        // default: one Poisson/exponential workload
@@ -736,7 +737,7 @@ func (s *Spec) validate() error {
 	if top != nil && slices.ContainsFunc(s.Backends, IsReal) {
 		return s.errAt([]string{"topology"}, "backend %s: a topology of sites runs in the simulator only so far (agents would emulate it with per-peer delays; see docs/clusters.md): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
 	}
-	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches, Topology: top}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
+	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches, Topology: top}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
 	if s.Distances != "" && top != nil { // a probe without distances: say it here
 		return s.errAt([]string{"distances"}, "a topology gives the distance from each client region to each node: leave distances out with topology %s", top)
 	}

@@ -126,6 +126,8 @@ func TestSpecErrors(t *testing.T) {
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\ncache: lru(entries=10)\n", "t.yaml:3: cache: caches keep keys: give the workload keys"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\ncache: lru(entries=10)\nworkloads: [{keys: \"zipf(n=100, s=1.1)\"}]\n", "t.yaml:3: cache: a request that hits its node's cache needs a size of its own"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\ncache: lru(entries=10)\nbackend: local\n", "t.yaml:3: cache: backend local: caches of keys run in the simulator only"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nqueue: -1\n", "t.yaml:3: queue: must be at least 0 (0: unbounded), got -1"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nservers: 4\nqueue: 2\n", "t.yaml:4: queue: a node holds at least its 4 servers' jobs"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nstate: sticky\n", `t.yaml:3: state: unknown state "sticky": known are stateful, stateless`},
 		{"loads: [0.5]\npolicies: [{dispatch: random, state: \"stateless(fetch=-1)\"}]\n", "t.yaml:2: policies[0].state: stateless: parameter fetch: must be a finite number >= 0"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nstate: stateless(fetch=1)\n", "t.yaml:3: state: per-client state needs clients: give the workload keys"},

@@ -294,6 +294,9 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 		return fmt.Errorf("configure: %w", err)
 	}
 	ecfg := executor.Config{Servers: s.Servers, Speed: s.Speed, TimeUnit: s.TimeUnit, Kernel: s.Kernel, Discipline: s.Discipline, MaxQueue: a.cfg.MaxQueue}
+	if s.Queue > 0 && (ecfg.MaxQueue <= 0 || s.Queue < ecfg.MaxQueue) {
+		ecfg.MaxQueue = s.Queue // the point's finite queue, within the agent's own bound
+	}
 	unit := s.TimeUnit
 	if unit == 0 {
 		unit = executor.DefaultConfig().TimeUnit

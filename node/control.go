@@ -47,17 +47,18 @@ type moved struct {
 // Setup is what an agent needs to run a point; the coordinator sends one
 // to each agent.
 type Setup struct {
-	Run        string        `json:"run"`        // run label, for logs
-	ID         int32         `json:"id"`         // this agent's node id
-	Roster     []string      `json:"roster"`     // gossip member name of every node id
-	Migrate    string        `json:"migrate"`    // migration policy spec
-	Servers    int           `json:"servers"`    // servers of this agent
-	Speed      float64       `json:"speed"`      // speed of this agent
-	Speeds     []float64     `json:"speeds"`     // every node's speed (nil: all 1), for the policy's Env
-	Classes    []float64     `json:"classes"`    // class weights, for the policy's Env
-	TimeUnit   time.Duration `json:"time_unit"`  // wall time of a model unit
-	Kernel     string        `json:"kernel"`     // sleep, hash or matmul
-	Discipline string        `json:"discipline"` // fcfs or ps
+	Run        string        `json:"run"`             // run label, for logs
+	ID         int32         `json:"id"`              // this agent's node id
+	Roster     []string      `json:"roster"`          // gossip member name of every node id
+	Migrate    string        `json:"migrate"`         // migration policy spec
+	Servers    int           `json:"servers"`         // servers of this agent
+	Speed      float64       `json:"speed"`           // speed of this agent
+	Speeds     []float64     `json:"speeds"`          // every node's speed (nil: all 1), for the policy's Env
+	Classes    []float64     `json:"classes"`         // class weights, for the policy's Env
+	TimeUnit   time.Duration `json:"time_unit"`       // wall time of a model unit
+	Kernel     string        `json:"kernel"`          // sleep, hash or matmul
+	Discipline string        `json:"discipline"`      // fcfs or ps
+	Queue      int           `json:"queue,omitempty"` // jobs held at most for this point (scenario.Model.Queue; 0: the agent's own bound only)
 	Seed       uint64        `json:"seed"`
 	EpochNano  int64         `json:"epoch"` // model time 0, Unix nanoseconds
 	// Units are the work units of the point (nil: none), ClassNames the

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -131,5 +132,30 @@ func TestLocalProcessorSharing(t *testing.T) {
 	}
 	if r.MeanResponse < 1.5 || r.MeanResponse > 4 || r.MeanSlowdown < 1.5 {
 		t.Errorf("PS mean response %.3f, slowdown %.3f: implausible at ρ=0.6", r.MeanResponse, r.MeanSlowdown)
+	}
+}
+
+// TestLocalFiniteQueue: a point's finite queue bounds each agent as it
+// bounds a simulated node: 3 agents with room for 3 jobs each, random
+// dispatch at ρ = 0.8, drop what M/M/1/3 drops (0.1734; within 0.05, some
+// five standard deviations of 1,500 jobs), with the simulator's reason.
+func TestLocalFiniteQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	t.Parallel()
+	cfg := localPoint(t, 3, "random", "none", 0.8, 1500, raceScale*10*time.Millisecond)
+	cfg.Queue = 3
+	r, err := RunLocal(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop := float64(r.JobsFailed) / float64(r.JobsIssued)
+	t.Logf("K=3: dropped %.4f (M/M/1/3 0.1734), mean response %.3f (1.853), failures %v", drop, r.MeanResponse, r.Failures)
+	if r.JobsCompleted+r.JobsFailed != 1500 || r.Failures[scenario.ShedReason] != r.JobsFailed {
+		t.Fatalf("completed %d failed %d (%v)", r.JobsCompleted, r.JobsFailed, r.Failures)
+	}
+	if math.Abs(drop-0.1734) > 0.05 {
+		t.Errorf("dropped %.4f of the jobs, M/M/1/3 drops 0.1734", drop)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/scenario"
 )
 
 // Failure reasons: the keys of results.Result.Failures that real agents
@@ -68,7 +69,7 @@ const (
 // errShed is the failure reason of a job refused because the agent holds
 // AgentConfig.MaxQueue jobs already: under overload an agent sheds work
 // rather than grow without bound, and the job is reported failed.
-var errShed error = &codedError{codeShed, "shed: queue full"}
+var errShed error = &codedError{codeShed, scenario.ShedReason}
 
 // errLeaving is a closing agent's answer to every request (and a killed
 // one's, to a request that reached it as it died); the coordinator

@@ -25,6 +25,7 @@ type Point struct {
 	Load        float64 `json:"load"`                  // offered load per server, ρ
 	Nodes       int     `json:"nodes"`                 // cluster size N
 	Servers     int     `json:"servers"`               // servers per node c
+	Queue       int     `json:"queue,omitempty"`       // jobs a node holds at most (empty: unbounded)
 	Discipline  string  `json:"discipline"`            // fcfs or ps
 	Server      string  `json:"server,omitempty"`      // server architecture, canonical (empty: none: plain servers)
 	Client      string  `json:"client,omitempty"`      // client policy, canonical (empty: none)

@@ -31,8 +31,12 @@ import (
 // Model is one point as every backend runs it. Zero values take the
 // defaults Fill documents.
 type Model struct {
-	Nodes      int    // nodes N (required: at least 1)
-	Servers    int    // servers per node c (default 1)
+	Nodes   int // nodes N (required: at least 1)
+	Servers int // servers per node c (default 1)
+	// Queue bounds the jobs a node holds, waiting and in service (a
+	// finite queue with tail drop: one more fails as "shed: queue full",
+	// as on agents). 0: unbounded.
+	Queue      int
 	Discipline string // "fcfs" (default) or "ps" (processor sharing)
 	// Server is how every node constructs its server (package server):
 	// threads, blocking or not, their costs; Servers is then the cores
@@ -106,6 +110,10 @@ func (m Model) Rate() float64 {
 	return m.Workload.RateFor(m.Load, m.Nodes*max(m.Servers, 1), mean)
 }
 
+// ShedReason is why a job fails that finds its node holding Queue jobs
+// already (on agents, their own bound): one reason for both backends.
+const ShedReason = "shed: queue full"
+
 // FieldError is an invalid setting: Field names it as a spec does
 // ("nodes", "costs.latency", "faults"), Err says what is wrong with it.
 // A spec maps Field to the line that set it.
@@ -162,6 +170,12 @@ func (m Model) ValidateSettings() error {
 		return Errorf("discipline", "must be fcfs or ps, got %q", m.Discipline)
 	case !(m.Load > 0 && m.Load < 1):
 		return Errorf("load", "must be between 0 and 1 (exclusive), got %g", m.Load)
+	case m.Queue < 0:
+		return Errorf("queue", "must be at least 0 (0: unbounded), got %d", m.Queue)
+	case m.Queue > 0 && m.Queue < m.Servers:
+		return Errorf("queue", "a node holds at least its %d servers' jobs: want queue ≥ servers (or 0: unbounded), got %d", m.Servers, m.Queue)
+	case m.Queue > 0 && m.Dispatch != nil && policy.Reserves(m.Dispatch):
+		return Errorf("queue", "%s binds tasks late, whose reservations a finite queue does not count yet: leave queue out or use binding=early", m.Dispatch)
 	case m.Jobs < 1:
 		return Errorf("jobs", "must be at least 1, got %d", m.Jobs)
 	case m.Warmup < 0 || m.Warmup >= m.Jobs:

@@ -17,6 +17,7 @@ import (
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -526,6 +527,10 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 		return
 	}
 	n := &c.nodes[id]
+	if c.cfg.Queue > 0 && n.nReal >= c.cfg.Queue && !c.jobs[j].overhead {
+		c.failJob(j, scenario.ShedReason, id) // a finite queue drops at its tail
+		return
+	}
 	n.advance(c.now)
 	c.jobs[j].since = c.now
 	if c.cfg.Units != nil {

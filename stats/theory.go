@@ -130,7 +130,7 @@ type System struct {
 // tasks, copies of a client policy, a front end on the way, or caches
 // and per-client state that change a request's size; nor one whose
 // nodes are at sites, whose latencies add to a response; nor a point
-// with faults, whose cluster changes during the run.
+// with faults, whose cluster changes during the run, or finite queues.
 func TheoryCurves(p results.Point) []Curve {
 	if !plain(p) {
 		return nil
@@ -142,7 +142,7 @@ func TheoryCurves(p results.Point) []Curve {
 // server, whose size is the workload's and which nothing fails: the
 // condition of every closed form here.
 func plain(p results.Point) bool {
-	return p.Server == "" && p.Tasks <= 1 && p.Client == "" && p.Front == "" && p.Cache == "" && p.State == "" && p.Topology == "" && p.Tiers == "" && p.Faults == ""
+	return p.Server == "" && p.Tasks <= 1 && p.Client == "" && p.Front == "" && p.Cache == "" && p.State == "" && p.Topology == "" && p.Tiers == "" && p.Queue == 0 && p.Faults == ""
 }
 
 // Curves returns the theory curves that apply to s. They need Poisson
