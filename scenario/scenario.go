@@ -210,6 +210,9 @@ func (m Model) ValidateSettings() error {
 	if err := m.validateTiers(); err != nil {
 		return err
 	}
+	if err := m.validateUsers(); err != nil {
+		return err
+	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
 		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)
 	}
@@ -371,6 +374,26 @@ func (m Model) validateTiers() error {
 			}
 			return Errorf("tiers", "the jobs call tier %q, which is not among the tiers (%s): add it to tiers, or call one of them", name, strings.Join(known, ", "))
 		}
+	}
+	return nil
+}
+
+// validateUsers checks that closed users go with what they run beside:
+// requests that are one job at one node, with no front end on the way.
+func (m Model) validateUsers() error {
+	if m.Workload == nil {
+		return nil
+	}
+	if n, _ := m.Workload.Closed(); n == 0 {
+		return nil
+	}
+	switch {
+	case m.Client != nil:
+		return Errorf("client", "closed users do not yet run beside client policies: leave client out")
+	case m.Front != nil:
+		return Errorf("front", "closed users do not yet pass a front end: leave front out")
+	case m.Dispatch != nil && policy.Reserves(m.Dispatch):
+		return Errorf("dispatch", "closed users do not yet run with late binding (%s): use binding=early", m.Dispatch)
 	}
 	return nil
 }

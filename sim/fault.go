@@ -221,6 +221,9 @@ func (c *cluster) failJob(j int32, reason string, at policy.NodeID) {
 func (c *cluster) failRequest(id int64, arrival float64, reason string, at policy.NodeID) {
 	c.failed++
 	c.m.led.Fail(c.now, id, arrival, reason)
+	if c.users != nil {
+		c.userDone(id)
+	}
 	fs := c.faults
 	if fs == nil {
 		return

@@ -27,6 +27,7 @@ const (
 	evFront                    // front end node ends the item in service (front.go)
 	evCall                     // the call of request job reaches its tier (tier.go)
 	evAnswer                   // the answer to the call of request job reaches its node
+	evUser                     // closed user job ends its think time and issues a request (closed.go)
 )
 
 // event is a scheduled happening other than an arrival or a completion.

@@ -48,6 +48,7 @@ type cluster struct {
 	keyCaches  []cache.Cache   // each node's cache of keys (Config.Cache); nil: none
 	hitRand    *rand.Rand      // sizes of requests that hit
 	sessions   *session.Store  // where the clients' states are (Config.State); nil: none
+	users      *users          // closed users (workload.Config.Users); nil: open arrivals
 	plain      bool            // no requests (reqs) and no front end: jobs arrive and complete as themselves
 	reserved   []policy.NodeID // scratch: the nodes of a request's reservations
 	issued     int64
@@ -307,6 +308,7 @@ func newCluster(cfg Config) *cluster {
 	}
 	c.plain = c.reqs == nil && c.fronts == nil
 	c.m.init(cfg)
+	c.usersInit()
 	return c
 }
 
@@ -384,7 +386,11 @@ func (c *cluster) newJob() int32 {
 func (c *cluster) run(ctx context.Context) error {
 	total := int64(c.cfg.Jobs)
 	c.next = -1
-	c.arrive() // draws the first job
+	if c.users != nil {
+		c.nextAt = c.inf // closed users issue every request (closed.go)
+	} else {
+		c.arrive() // draws the first job
+	}
 	for iter := 0; c.done+c.failed < total; iter++ {
 		if iter&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
@@ -674,6 +680,8 @@ func (c *cluster) handle(e event) error {
 		c.deliver(id, e.job)
 	case evFront:
 		c.frontDone(int(e.node))
+	case evUser:
+		c.userArrive(e.job)
 	case evCall:
 		c.callArrive(e.job)
 	case evAnswer:
@@ -773,6 +781,9 @@ func (c *cluster) depart(id int32) error {
 		if c.plain {
 			c.done++
 			c.m.led.Complete(c.now, jb.ID, jb.Arrival, jb.Size/n.speed, blocked, jb.Size)
+			if c.users != nil {
+				c.userDone(jb.ID)
+			}
 		} else if c.fronts != nil {
 			c.frontBack(j, jb.Size/n.speed, blocked)
 		} else if jb.reserve {

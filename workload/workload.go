@@ -86,6 +86,14 @@ type Config struct {
 	// topology's regions, scenario.Model.Topology), e.g. [0.5, 0.3, 0.2];
 	// normalised to sum 1. Default: one region.
 	Regions []float64 `yaml:"regions"`
+	// Users, when set, makes the workload closed: that many users, each
+	// issuing one request, waiting for it to end (completed or failed),
+	// thinking for a time drawn from Think, and issuing the next. There
+	// is then no open arrival stream (leave arrival out), and a point's
+	// load does not set the rate: the users and their think time do.
+	// Default 0: open arrivals.
+	Users int    `yaml:"users"`
+	Think string `yaml:"think"` // with users: the think-time distribution (required), e.g. exp(mean=5)
 	// Dir is the directory a trace's files are relative to (a spec's
 	// own); "" is the working directory. Not part of the workload's
 	// description: the same trace from two places is the same workload.
@@ -122,6 +130,8 @@ type Workload struct {
 	hit     Dist      // size of a request that hits its node's cache; nil: none
 	regions []float64 // share of requests per client region, sum 1; nil: one region
 	replay  *replay   // a trace replayed (arrival: trace(…)); nil: jobs are drawn
+	users   int       // closed users (Config.Users); 0: open arrivals
+	think   Dist      // with users: think times
 }
 
 // New parses and validates c, filling in defaults.
@@ -160,6 +170,9 @@ func New(c Config) (*Workload, error) {
 	}
 	if traced {
 		return w.fromTrace(c)
+	}
+	if err := w.closed(c); err != nil {
+		return nil, err
 	}
 	if w.arrival, err = ParseArrival(c.Arrival); err != nil {
 		return nil, fmt.Errorf("workload arrival: %w", err)
@@ -292,6 +305,51 @@ func (w *Workload) RegionString() string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// MaxUsers is the most closed users a workload may have.
+const MaxUsers = 10_000_000
+
+// closed reads c's closed users, if any: the arrival process is then the
+// users' (its canonical form names them and their think time).
+func (w *Workload) closed(c Config) error {
+	switch {
+	case c.Users == 0 && strings.TrimSpace(c.Think) == "":
+		return nil
+	case c.Users < 1 || c.Users > MaxUsers:
+		return fmt.Errorf("workload users: want 1 to %d users (or none: open arrivals), got %d", MaxUsers, c.Users)
+	case strings.TrimSpace(c.Think) == "":
+		return fmt.Errorf("workload think: closed users need a think-time distribution, e.g. think: exp(mean=5)")
+	case c.Arrival != DefaultConfig().Arrival:
+		return fmt.Errorf("workload arrival: closed users issue requests themselves: leave arrival out with users (open and closed populations together are not supported yet)")
+	case c.Tasks > 1:
+		return fmt.Errorf("workload tasks: closed users do not yet issue requests of several tasks: leave tasks out")
+	}
+	d, err := ParseDist(c.Think)
+	if err != nil {
+		return fmt.Errorf("workload think: %w", err)
+	}
+	w.users, w.think = c.Users, d
+	w.arrival = closedArrivals{users: c.Users, think: d}
+	return nil
+}
+
+// Closed returns the closed users and their think-time distribution; 0
+// and nil for open arrivals.
+func (w *Workload) Closed() (users int, think Dist) { return w.users, w.think }
+
+// closedArrivals stands for closed users as an arrival process: their
+// canonical form. The simulator issues their requests (the gaps of New
+// are not used for their times).
+type closedArrivals struct {
+	users int
+	think Dist
+}
+
+func (a closedArrivals) New(rate float64) Arrivals { return poissonSpec{}.New(rate) }
+func (a closedArrivals) String() string {
+	return "closed(users=" + strconv.Itoa(a.users) + ", think=" + a.think.String() + ")"
+}
+func (a closedArrivals) SCV() float64 { return a.think.SCV() }
 
 // fromTrace finishes w, whose jobs replay the trace c.Arrival names.
 func (w *Workload) fromTrace(c Config) (*Workload, error) {
