@@ -64,6 +64,7 @@ func PointSeed(root uint64, workloadName string, load float64, replication int) 
 // fills the description's copy of the Model's settings, and Key.
 func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	p.Nodes, p.Servers, p.Queue, p.Discipline, p.Load = m.Nodes, m.Servers, m.Queue, m.Discipline, m.Load
+	p.PowerModel = m.Power.String()
 	p.Jobs, p.Warmup, p.Seed = m.Jobs, m.Warmup, m.Seed
 	p.Dispatch, p.Migrate = m.Dispatch.String(), m.Migrate.String()
 	p.Arrival, p.Size = m.Workload.Arrival().String(), m.Workload.SizeString()
@@ -305,7 +306,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 	if s.single {
 		seed = s.Seed
 	}
-	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
+	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Power: s.Energy, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
 		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology, Tiers: r.tiers}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
+	"github.com/loadlab/loadlab/energy"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/node"
@@ -43,42 +44,43 @@ import (
 // Spec is a sweep: policies × workloads × loads × replications on one
 // cluster and backend. Zero values take the defaults in DefaultSpec.
 type Spec struct {
-	Name         string      `yaml:"name"`             // names the output directory out/NAME (default: the file's base name)
-	Backend      string      `yaml:"backend"`          // sim (default), local (real agents started on 127.0.0.1) or testbed (agents already running)
-	Backends     []string    `yaml:"backends"`         // several backends on the same points, e.g. [sim, local]: every policy once per backend
-	TimeUnit     string      `yaml:"time_unit"`        // real backends: wall time of one model unit (default 10ms)
-	Kernel       string      `yaml:"kernel"`           // real backends: sleep (default), hash or matmul
-	Dispatchers  int         `yaml:"dispatchers"`      // real backends: concurrent dispatcher instances (default 1)
-	Calibrate    bool        `yaml:"calibrate"`        // with backends [sim, local|testbed]: simulate each point with the network costs measured on its real run (those the spec leaves at 0)
-	Join         string      `yaml:"join"`             // testbed: gossip address (host:port) of any running agent
-	Label        string      `yaml:"label"`            // testbed: the agents' cluster label (default loadlab)
-	FindTimeout  string      `yaml:"find_timeout"`     // local, testbed: how long a point waits for its agents to be found (default 30s)
-	Seed         uint64      `yaml:"seed"`             // root seed (default 1)
-	Replications int         `yaml:"replications"`     // independent runs per point (default 3)
-	Precision    float64     `yaml:"precision"`        // simulator: add replications until each mean's 95% half-width is within this fraction of it (0: off)
-	MaxReps      int         `yaml:"max_replications"` // with precision: at most this many replications per point (default 50)
-	Jobs         int         `yaml:"jobs"`             // jobs per run (default 100000)
-	Warmup       int         `yaml:"warmup"`           // first jobs left out of the statistics (default jobs/10)
-	Nodes        int         `yaml:"nodes"`            // cluster size (default 16)
-	Servers      int         `yaml:"servers"`          // servers per node (default 1)
-	Discipline   string      `yaml:"discipline"`       // fcfs (default) or ps
-	Client       string      `yaml:"client"`           // client policy of every request: hedge(after=…), redundant(d=…), retry(…), joined by + (default none, see package client)
-	Front        string      `yaml:"front"`            // the cluster's front end: relay(…) or handoff(…) (default none: a dispatcher of infinite capacity, see package front)
-	Cache        string      `yaml:"cache"`            // each node's cache of keys: lru(entries=…) or lfu(entries=…) (default none, see package cache); workloads then need keys and hit
-	State        string      `yaml:"state"`            // servers' per-client state: stateless(fetch=…) or stateful(transfer=…, rebuild=…) (default none, see package session); workloads then need keys, one a client
-	Topology     string      `yaml:"topology"`         // sites and client regions: lan, sites(latency=[…]), ring(n=…), torus(x=…, y=…), hypercube(d=…), fattree(k=…) (default none, see package topology); workloads then give regions
-	Tiers        []tier.Tier `yaml:"tiers"`            // shared tiers the jobs' call phases call: [{name: db, servers: 2, discipline: fcfs, speed: 1}] (default none, see package tier); the simulator only
-	Server       string      `yaml:"server"`           // server architecture of every node: iterative, pool(n=…), thread-per-request, process-per-request, event-loop; servers are then cores (default: none, see package server)
-	Speeds       string      `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
-	Distances    string      `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
-	Gossip       float64     `yaml:"gossip"`           // load publication period (or delay); 0: exact views (default)
-	GossipMode   string      `yaml:"gossip_mode"`      // periodic (default), individual or delayed: see sim.GossipPeriodic
-	Batches      int         `yaml:"batches"`          // batch means per run for its own CI (default 30)
-	Queue        int         `yaml:"queue"`            // jobs a node holds at most, waiting and in service: one more fails as "shed: queue full" (default 0: unbounded)
-	Loads        []float64   `yaml:"loads"`            // offered loads per server, each in (0, 1)
-	Costs        sim.Costs   `yaml:"costs"`            // probe, transfer and message costs (default: free)
-	Workloads    []Workload  `yaml:"workloads"`        // default: one Poisson/exponential workload
-	Policies     []PolicyRow `yaml:"policies"`         // at least one
+	Name         string        `yaml:"name"`             // names the output directory out/NAME (default: the file's base name)
+	Backend      string        `yaml:"backend"`          // sim (default), local (real agents started on 127.0.0.1) or testbed (agents already running)
+	Backends     []string      `yaml:"backends"`         // several backends on the same points, e.g. [sim, local]: every policy once per backend
+	TimeUnit     string        `yaml:"time_unit"`        // real backends: wall time of one model unit (default 10ms)
+	Kernel       string        `yaml:"kernel"`           // real backends: sleep (default), hash or matmul
+	Dispatchers  int           `yaml:"dispatchers"`      // real backends: concurrent dispatcher instances (default 1)
+	Calibrate    bool          `yaml:"calibrate"`        // with backends [sim, local|testbed]: simulate each point with the network costs measured on its real run (those the spec leaves at 0)
+	Join         string        `yaml:"join"`             // testbed: gossip address (host:port) of any running agent
+	Label        string        `yaml:"label"`            // testbed: the agents' cluster label (default loadlab)
+	FindTimeout  string        `yaml:"find_timeout"`     // local, testbed: how long a point waits for its agents to be found (default 30s)
+	Seed         uint64        `yaml:"seed"`             // root seed (default 1)
+	Replications int           `yaml:"replications"`     // independent runs per point (default 3)
+	Precision    float64       `yaml:"precision"`        // simulator: add replications until each mean's 95% half-width is within this fraction of it (0: off)
+	MaxReps      int           `yaml:"max_replications"` // with precision: at most this many replications per point (default 50)
+	Jobs         int           `yaml:"jobs"`             // jobs per run (default 100000)
+	Warmup       int           `yaml:"warmup"`           // first jobs left out of the statistics (default jobs/10)
+	Nodes        int           `yaml:"nodes"`            // cluster size (default 16)
+	Servers      int           `yaml:"servers"`          // servers per node (default 1)
+	Discipline   string        `yaml:"discipline"`       // fcfs (default) or ps
+	Client       string        `yaml:"client"`           // client policy of every request: hedge(after=…), redundant(d=…), retry(…), joined by + (default none, see package client)
+	Front        string        `yaml:"front"`            // the cluster's front end: relay(…) or handoff(…) (default none: a dispatcher of infinite capacity, see package front)
+	Cache        string        `yaml:"cache"`            // each node's cache of keys: lru(entries=…) or lfu(entries=…) (default none, see package cache); workloads then need keys and hit
+	State        string        `yaml:"state"`            // servers' per-client state: stateless(fetch=…) or stateful(transfer=…, rebuild=…) (default none, see package session); workloads then need keys, one a client
+	Topology     string        `yaml:"topology"`         // sites and client regions: lan, sites(latency=[…]), ring(n=…), torus(x=…, y=…), hypercube(d=…), fattree(k=…) (default none, see package topology); workloads then give regions
+	Tiers        []tier.Tier   `yaml:"tiers"`            // shared tiers the jobs' call phases call: [{name: db, servers: 2, discipline: fcfs, speed: 1}] (default none, see package tier); the simulator only
+	Server       string        `yaml:"server"`           // server architecture of every node: iterative, pool(n=…), thread-per-request, process-per-request, event-loop; servers are then cores (default: none, see package server)
+	Speeds       string        `yaml:"speeds"`           // node speeds: "1" (default), "1,2" cycled, or a distribution
+	Distances    string        `yaml:"distances"`        // one-way delay from the dispatcher to each node: "0.01,0.2" cycled, or a distribution (default none)
+	Gossip       float64       `yaml:"gossip"`           // load publication period (or delay); 0: exact views (default)
+	GossipMode   string        `yaml:"gossip_mode"`      // periodic (default), individual or delayed: see sim.GossipPeriodic
+	Batches      int           `yaml:"batches"`          // batch means per run for its own CI (default 30)
+	Energy       *energy.Power `yaml:"energy"`           // power model of the nodes and network: {idle: 100, busy: 200, alpha: 3, speed: 1, byte: 0, message: 0} (default none, see package energy); records then carry energy
+	Queue        int           `yaml:"queue"`            // jobs a node holds at most, waiting and in service: one more fails as "shed: queue full" (default 0: unbounded)
+	Loads        []float64     `yaml:"loads"`            // offered loads per server, each in (0, 1)
+	Costs        sim.Costs     `yaml:"costs"`            // probe, transfer and message costs (default: free)
+	Workloads    []Workload    `yaml:"workloads"`        // default: one Poisson/exponential workload
+	Policies     []PolicyRow   `yaml:"policies"`         // at least one
 
 	// Units are the work units of code migration (Fuggetta, Picco & Vigna
 	// 1998): their code, resource and execution segments, the binding
@@ -744,7 +746,7 @@ func (s *Spec) validate() error {
 	if top != nil && slices.ContainsFunc(s.Backends, IsReal) {
 		return s.errAt([]string{"topology"}, "backend %s: a topology of sites runs in the simulator only so far (agents would emulate it with per-peer delays; see docs/clusters.md): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
 	}
-	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches, Topology: top}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
+	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Power: s.Energy, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches, Topology: top}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
 	if s.Distances != "" && top != nil { // a probe without distances: say it here
 		return s.errAt([]string{"distances"}, "a topology gives the distance from each client region to each node: leave distances out with topology %s", top)
 	}

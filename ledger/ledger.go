@@ -35,6 +35,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/loadlab/loadlab/energy"
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/session"
@@ -52,6 +53,27 @@ type Config struct {
 	// Tiers are the shared tiers the nodes call (package tier), whose
 	// utilisation and time per call are measured (Tier, TierTime).
 	Tiers []tier.Tier
+	// Power, when set, turns the nodes' utilisation and the network's
+	// counts into energy (package energy). nil: none measured.
+	Power *energy.Power
+}
+
+// energy fills r's energy over the window of st by power model p: each
+// node's from its utilisation, the network's from the counts of the run,
+// in the share of the run's jobs the window measured.
+func (l *Ledger) energy(r *results.Result, st Stats, p energy.Power) {
+	span := st.End - st.Start
+	e := 0.0
+	for _, u := range st.NodeUtilization {
+		e += p.Node(u, span)
+	}
+	if l.issued > 0 {
+		e += p.Network(l.Counts.Bytes, l.Counts.Messages+l.Counts.Probes) * float64(r.JobsMeasured) / float64(l.issued)
+	}
+	r.Energy, r.Power = e, e/span
+	if r.JobsMeasured > 0 {
+		r.EnergyPerJob = e / float64(r.JobsMeasured)
+	}
 }
 
 // Counts are the costs of a point the backends count as they go: the
@@ -322,6 +344,9 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	st := l.Stats(end)
 	r.ArrivalRate = st.ArrivalRate
 	r.Utilization, r.NodeUtilization = st.Utilization, st.NodeUtilization
+	if p := l.cfg.Power; p != nil && st.End > st.Start {
+		l.energy(r, st, *p)
+	}
 	r.TLP, r.NodeTLP = st.TLP, st.NodeTLP
 	r.Threads = st.Threads
 	if l.cfg.Fronts > 0 {

@@ -140,12 +140,17 @@ func (c *PointConfig) fill() error {
 	return nil
 }
 
-// speed is node n's speed.
+// speed is node n's speed: its nominal speed at the power model's DVFS
+// level.
 func (c *PointConfig) speed(n int32) float64 {
-	if c.Speeds == nil || n < 0 || int(n) >= len(c.Speeds) {
-		return 1
+	s := 1.0
+	if c.Speeds != nil && n >= 0 && int(n) < len(c.Speeds) {
+		s = c.Speeds[n]
 	}
-	return c.Speeds[n]
+	if c.Power != nil && c.Power.Speed > 0 {
+		s *= c.Power.Speed
+	}
+	return s
 }
 
 // cluster is what the point's policies are built for, with the given
@@ -848,7 +853,7 @@ func (co *coordinator) measure(r *results.Result, col collected) error {
 	for i := range servers {
 		servers[i] = co.cfg.Servers
 	}
-	l := ledger.Replay(ledger.Config{Servers: servers, Jobs: co.cfg.Jobs, Warmup: co.cfg.Warmup, Batches: co.cfg.Batches, Bin: co.seriesBin()}, log)
+	l := ledger.Replay(ledger.Config{Servers: servers, Jobs: co.cfg.Jobs, Warmup: co.cfg.Warmup, Batches: co.cfg.Batches, Bin: co.seriesBin(), Power: co.cfg.Power}, log)
 	err := l.Fill(r, end)
 	r.Utilization, r.TLP = 0, 0
 	for i := range r.NodeUtilization {

@@ -26,6 +26,7 @@ type Point struct {
 	Nodes       int     `json:"nodes"`                 // cluster size N
 	Servers     int     `json:"servers"`               // servers per node c
 	Queue       int     `json:"queue,omitempty"`       // jobs a node holds at most (empty: unbounded)
+	PowerModel  string  `json:"power_model,omitempty"` // power model, canonical (empty: none)
 	Discipline  string  `json:"discipline"`            // fcfs or ps
 	Server      string  `json:"server,omitempty"`      // server architecture, canonical (empty: none: plain servers)
 	Client      string  `json:"client,omitempty"`      // client policy, canonical (empty: none)
@@ -152,9 +153,15 @@ type Result struct {
 	// client had state somewhere (StateReturning), the fraction served
 	// where it was (affinity kept) and the fraction whose state was lost
 	// (evicted, or its node crashed); the rest had it moved.
-	StateReturning int64   `json:"state_returning,omitempty"`
-	StateAffinity  float64 `json:"state_affinity,omitempty"`
-	StateLost      float64 `json:"state_lost,omitempty"`
+	StateReturning int64 `json:"state_returning,omitempty"`
+	// Energy (a power model, package energy): joules over the measurement
+	// window (watts × model units), their mean rate and their share per
+	// measured job. Empty without a power model.
+	Energy        float64 `json:"energy,omitempty"`
+	Power         float64 `json:"power,omitempty"`
+	EnergyPerJob  float64 `json:"energy_per_job,omitempty"`
+	StateAffinity float64 `json:"state_affinity,omitempty"`
+	StateLost     float64 `json:"state_lost,omitempty"`
 	// TierStats are the shared tiers' measurements, in the order of
 	// Point.Tiers (empty without tiers). The CSV export has two columns a
 	// tier: tier_utilization.NAME and tier_time.NAME.

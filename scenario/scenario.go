@@ -18,6 +18,7 @@ import (
 
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
+	"github.com/loadlab/loadlab/energy"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/policy"
@@ -64,6 +65,10 @@ type Model struct {
 	// sites. nil: every node as far from every other as Costs.Latency
 	// says, and from the dispatcher as Distances.
 	Topology *topology.Topology
+	// Power is the nodes' and the network's power model (package energy):
+	// records then carry energy, and the nodes run at its DVFS Speed. nil:
+	// no energy measured, nominal speeds.
+	Power *energy.Power
 	// Tiers are the cluster's shared tiers (package tier), which the
 	// jobs' call phases call by name. nil: none.
 	Tiers  []tier.Tier
@@ -131,7 +136,7 @@ func Errorf(field, format string, args ...any) error {
 }
 
 // Fill sets the defaults of zero fields: one server per node, fcfs, 30
-// batches, and those of the tiers (tier.Check).
+// batches, and those of the tiers (tier.Check) and the power model.
 func (m *Model) Fill() {
 	if m.Servers == 0 {
 		m.Servers = 1
@@ -141,6 +146,11 @@ func (m *Model) Fill() {
 	}
 	if m.Batches == 0 {
 		m.Batches = 30
+	}
+	if m.Power != nil { // a copy: the caller's model stays as given
+		p := *m.Power
+		p.Fill()
+		m.Power = &p
 	}
 	if ts, err := tier.Check(m.Tiers); err == nil { // else Validate says what is wrong
 		m.Tiers = ts
@@ -212,6 +222,11 @@ func (m Model) ValidateSettings() error {
 	}
 	if err := m.validateUsers(); err != nil {
 		return err
+	}
+	if m.Power != nil {
+		if err := m.Power.Validate(); err != nil {
+			return &FieldError{Field: "energy", Err: err}
+		}
 	}
 	if !(m.HitBin >= 0) || math.IsInf(m.HitBin, 0) {
 		return Errorf("hit_bin", "want a finite number ≥ 0, got %v", m.HitBin)

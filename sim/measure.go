@@ -30,7 +30,7 @@ func (m *measure) init(cfg Config) {
 	for i := range servers {
 		servers[i] = cfg.Servers
 	}
-	lc := ledger.Config{Servers: servers, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Batches: cfg.Batches, Tiers: cfg.Tiers}
+	lc := ledger.Config{Servers: servers, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Batches: cfg.Batches, Tiers: cfg.Tiers, Power: cfg.Power}
 	if cfg.Front != nil {
 		lc.Fronts = cfg.Front.N
 	}

@@ -247,7 +247,10 @@ func newCluster(cfg Config) *cluster {
 		if cfg.Speeds != nil {
 			s = cfg.Speeds[i]
 		}
-		meanSpeed += s / float64(n)
+		meanSpeed += s / float64(n) // the rate is set at nominal speeds
+		if cfg.Power != nil {
+			s *= cfg.Power.Speed // the DVFS level (energy.Power)
+		}
 		c.nodes[i] = node{speed: s, servers: cfg.Servers, ps: cfg.Discipline == "ps" || cfg.Server != nil,
 			running: make([]int32, 0, cfg.Servers), th: newThreads(cfg.Server, c.tiers)}
 	}

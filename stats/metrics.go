@@ -96,6 +96,9 @@ var metrics = []Metric{
 	// spends there.
 	{Name: "front_utilization", Label: "front-end utilisation", Lower: true, Value: func(r results.Result) (float64, bool) { return r.FrontUtilization, r.FrontUtilization > 0 }},
 	{Name: "front_time", Label: "mean time at the front end", Unit: ServiceUnit, Lower: true, Value: func(r results.Result) (float64, bool) { return r.FrontTime, r.FrontTime > 0 }},
+	// Energy (package energy).
+	{Name: "energy_per_job", Label: "energy per job", Unit: "joules", Lower: true, Value: func(r results.Result) (float64, bool) { return r.EnergyPerJob, r.Energy > 0 }},
+	{Name: "power", Label: "mean power of the cluster", Unit: "watts", Lower: true, Value: func(r results.Result) (float64, bool) { return r.Power, r.Energy > 0 }},
 	// Per-client state (package session).
 	{Name: "state_affinity", Label: "requests served where their state was", Unit: "fraction of returning requests", Value: func(r results.Result) (float64, bool) { return r.StateAffinity, r.StateReturning > 0 }},
 	{Name: "state_lost", Label: "requests whose state was lost", Unit: "fraction of returning requests", Lower: true, Value: func(r results.Result) (float64, bool) { return r.StateLost, r.StateReturning > 0 }},

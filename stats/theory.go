@@ -142,7 +142,8 @@ func TheoryCurves(p results.Point) []Curve {
 // server, whose size is the workload's and which nothing fails: the
 // condition of every closed form here.
 func plain(p results.Point) bool {
-	return p.Server == "" && p.Tasks <= 1 && p.Client == "" && p.Front == "" && p.Cache == "" && p.State == "" && p.Topology == "" && p.Tiers == "" && p.Queue == 0 && p.Faults == ""
+	return p.Server == "" && p.Tasks <= 1 && p.Client == "" && p.Front == "" && p.Cache == "" && p.State == "" && p.Topology == "" && p.Tiers == "" && p.Queue == 0 && p.Faults == "" &&
+		(p.PowerModel == "" || strings.Contains(p.PowerModel, "speed=1,")) // a DVFS level changes the nodes' speed
 }
 
 // Curves returns the theory curves that apply to s. They need Poisson
