@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCapacityCommand runs loadlab capacity on a one-node spec: random
+// dispatch on M/M/1 meets mean<4 up to ρ = 0.75. It prints the table,
+// writes capacity.csv and the figure, and refuses a bad objective as a
+// usage error.
+func TestCapacityCommand(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "one.yaml")
+	if err := os.WriteFile(spec, []byte("nodes: 1\nloads: [0.5]\njobs: 40000\nreplications: 3\npolicies: [{dispatch: random}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "cap")
+	stdout, stderr, code := status(t, context.Background(), "capacity", spec, "--slo", "mean<4", "--lo", "0.5", "--hi", "0.95", "--tol", "0.01", "--out", out, "--formats", "png", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var load float64
+	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(line); len(f) == 4 && f[0] == "random" {
+			if _, err := fmt.Sscan(f[2], &load); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if load < 0.72 || load > 0.78 {
+		t.Errorf("capacity %v under mean<4 on M/M/1, want about 0.75:\n%s", load, stdout)
+	}
+	for _, f := range []string{"capacity.csv", "capacity.png", "capacity.csv"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, stderr, code := status(t, context.Background(), "capacity", spec, "--slo", "latency<3"); code != 2 || !strings.Contains(stderr, `unknown metric "latency"`) {
+		t.Errorf("bad objective: exit %d, %q", code, stderr)
+	}
+}
