@@ -681,12 +681,8 @@ func (s *Spec) validate() error {
 	if err := s.validateFaults(); err != nil {
 		return err
 	}
-	kc, err := cache.Parse(s.Cache)
-	if err != nil {
+	if _, err := cache.Parse(s.Cache); err != nil {
 		return s.errAt([]string{"cache"}, "%v", err)
-	}
-	if kc != nil && slices.ContainsFunc(s.Backends, IsReal) {
-		return s.errAt([]string{"cache"}, "backend %s: caches of keys run in the simulator only so far: use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
 	}
 	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
 	if err := s.checkSettings(nil, probe); err != nil {
@@ -717,9 +713,6 @@ func (s *Spec) validate() error {
 		}
 		if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) && real >= 0 {
 			return s.errAt(append(path, "dispatch"), "backend %s: %s binds tasks late, which runs in the simulator only so far: use backend sim, or binding=early", s.Backends[real], d)
-		}
-		if fe, _ := p.front(s); fe != nil && real >= 0 {
-			return s.errAt(settingAt(path, "front", p.Front), "backend %s: a front end with capacity runs in the simulator only so far (the agents' coordinator dispatches without one): use backend sim", s.Backends[real])
 		}
 	}
 	if err := s.checkSize(); err != nil {

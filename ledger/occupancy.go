@@ -110,11 +110,17 @@ func (l *Ledger) Front(t float64, delta int) {
 	l.frontArea += float64(l.fronts) * (t - l.frontT)
 	l.frontT = t
 	l.fronts += delta
+	if l.record {
+		l.rec.Fronts = append(l.rec.Fronts, FrontStep{T: t, Delta: delta})
+	}
 }
 
 // Lookup records that request id looked its key up in its node's cache
 // and found it there if hit (package cache). Measured requests count.
 func (l *Ledger) Lookup(id int64, hit bool) {
+	if l.record {
+		l.rec.Lookups = append(l.rec.Lookups, Lookup{ID: id, Hit: hit})
+	}
 	if id < l.first {
 		return
 	}
@@ -126,8 +132,12 @@ func (l *Ledger) Lookup(id int64, hit bool) {
 
 // FrontTime records that request id, which completed, spent d at the
 // front end (queued and served, on its way in and, relayed, on its way
-// out).
+// out). It follows the request's Complete: recording, the time goes
+// with its End.
 func (l *Ledger) FrontTime(id int64, d float64) {
+	if n := len(l.rec.Ends); l.record && n > 0 && l.rec.Ends[n-1].ID == id {
+		l.rec.Ends[n-1].Front = d
+	}
 	if id >= l.first {
 		l.frontSum += d
 		l.frontN++
