@@ -10,9 +10,7 @@ import (
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/node/wire"
-	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
-	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -22,26 +20,15 @@ import (
 // workload wc, front end fe and cache kc ("": none).
 func contentPoint(t *testing.T, dispatch string, wc workload.Config, fe, kc string, load float64, jobs int) PointConfig {
 	t.Helper()
-	reg := policy.Builtin()
-	d, err := reg.Dispatch(dispatch)
-	if err != nil {
+	cfg := agentPoint(t, dispatch, wc, load, jobs, 7, 20*time.Millisecond)
+	var err error
+	if cfg.Front, err = front.Parse(fe); err != nil {
 		t.Fatal(err)
 	}
-	m, _ := reg.Migrate("none")
-	w, err := workload.New(wc)
-	if err != nil {
+	if cfg.Cache, err = cache.Parse(kc); err != nil {
 		t.Fatal(err)
 	}
-	f, err := front.Parse(fe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cache.Parse(kc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return PointConfig{Model: scenario.Model{Nodes: 8, Servers: 1, Load: load, Jobs: jobs, Warmup: jobs / 10, Seed: 7,
-		Workload: w, Dispatch: d, Migrate: m, Front: f, Cache: c}, TimeUnit: 20 * time.Millisecond}
+	return cfg
 }
 
 // agree runs cfg on real agents and in the simulator calibrated with what
@@ -58,9 +45,9 @@ func agree(t *testing.T, cfg PointConfig, metrics map[string]func(results.Result
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("response real %.4f sim %.4f (%+.1f%%); front utilisation %.4f / %.4f, front time %.4f / %.4f; hit rate %.4f / %.4f; dispatch delay %.4f; schedule lag p99 %.3f, emulation lag p99 %.3f",
+	t.Logf("response real %.4f sim %.4f (%+.1f%%); front utilisation %.4f / %.4f, front time %.4f / %.4f; hit rate %.4f / %.4f; dispatch delay %.4f; service error %+.3f; schedule lag p99 %.3f, emulation lag p99 %.3f",
 		real.MeanResponse, sim.MeanResponse, 100*(real.MeanResponse/sim.MeanResponse-1), real.FrontUtilization, sim.FrontUtilization,
-		real.FrontTime, sim.FrontTime, real.CacheHitRate, sim.CacheHitRate, real.DispatchDelay, real.ScheduleLagP99, real.EmulationLag)
+		real.FrontTime, sim.FrontTime, real.CacheHitRate, sim.CacheHitRate, real.DispatchDelay, real.ServiceError, real.ScheduleLagP99, real.EmulationLag)
 	if real.ScheduleLagP99 > 10 || real.EmulationLag > 10 {
 		t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", real.ScheduleLagP99, real.EmulationLag)
 	}
