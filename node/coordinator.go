@@ -286,7 +286,7 @@ type coordinator struct {
 	units *workload.Units // nil: no work units
 
 	clients *clients   // requests with tasks or a client policy; nil: plain jobs
-	fronts  *frontEnds // the front ends (front.go), made as the point runs; nil: none
+	fronts  *frontEnds // the front ends (front.go); nil: none
 }
 
 func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
@@ -304,6 +304,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	co := &coordinator{cfg: c, g: gs, pool: wc.NewPool(), ln: ln, stop: stop, serve: make(chan error, 1),
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, tasks: &tasks{}, label: g.Label}
 	co.book = newBook(&co.cfg)
+	co.fronts = newFrontEnds(c.Front)
 	if c.Client != nil || c.Workload.Tasks() > 1 {
 		co.clients = newClients(&co.cfg)
 	}
@@ -569,9 +570,8 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	release := queue        // where the generator releases jobs
 	var taken chan struct{} // closed when the front ends have taken every job released
 	if c.Front != nil {
-		fr := newFrontEnds(c.Front, co.clock)
-		co.fronts = fr
-		fr.start(pctx, queue, co.book.frontIn, co.relayed)
+		fr := co.fronts
+		fr.start(pctx, co.clock, queue, co.book.frontIn, co.relayed)
 		intake := make(chan arrival, 1024)
 		release = intake
 		taken = make(chan struct{})

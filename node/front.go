@@ -1,7 +1,9 @@
 package node
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,14 +27,16 @@ import (
 //
 // What is emulated: a front end's work. Like the executor's CPU, it is
 // busy time on the model clock: an item that starts at s (the later of
-// its arrival and the end of the item before it) ends at s + its cost,
-// and the front end sleeps until then. The busy periods the ledger hears
-// are that schedule, and the time a request spends there is from its
-// arrival to the end of its service, in and out. A request arrives at
-// its scheduled time; a response when its completion reaches the
-// coordinator, and its request completes at its end at the node plus its
-// time at the front end (the trip back is not modelled, as with
-// handoff). A TCP connection cannot
+// when it reached the front end and the end of the item before it) ends
+// at s + its cost, and the front end sleeps until then. A request reaches
+// its front end at its scheduled arrival; a response as its job ended at
+// its node, its completion's trip to the coordinator left out (as with
+// handoff, where a request completes at its node's end, and as in the
+// simulator). Items wait in the line in that order, each held frontHold
+// past its time so that one whose message came a little late still takes
+// its place. The busy periods the ledger hears are that schedule, and a
+// request's time at its front end is from when it reached it to the end
+// of its service, in and out. A TCP connection cannot
 // be handed over between processes of different hosts (and on one host
 // only with SCM_RIGHTS over a Unix socket): the handoff is the one-time
 // cost paid at the front end, after which the agent answers the client's
@@ -61,19 +65,33 @@ type frontEnd struct {
 }
 
 // frontItem is a request on its way in (req) or the completion of one
-// whose response is relayed (done), which reached its front end at model
-// time at.
+// whose response is relayed (done), which reached its front end at key
+// (wall time, Unix nanoseconds; model time at): a request at its
+// scheduled arrival, a response at its end at its node.
 type frontItem struct {
 	req  arrival
 	done *wire.Completion
+	key  int64
 	at   float64
 }
 
-func newFrontEnds(f *front.Front, clk clock) *frontEnds {
+// frontHold is how long a front end holds an item past the time it
+// reached it before serving it, so that one whose message came a little
+// late (a completion's trip from its agent, a request's release on a
+// busy machine) still takes its place in the line by when it reached the
+// front end in the model. Requests leave their front end that much later
+// in wall time, which the dispatch delay measures; their time there is
+// the model's.
+const frontHold = 2 * time.Millisecond
+
+// newFrontEnds makes the front ends of f (nil: none). They are made with
+// the coordinator, before it serves completions; start gives them the
+// point's clock.
+func newFrontEnds(f *front.Front) *frontEnds {
 	if f == nil {
 		return nil
 	}
-	fe := &frontEnds{cfg: f, clock: clk, late: latency.New()}
+	fe := &frontEnds{cfg: f, late: latency.New()}
 	for range f.N {
 		fe.ends = append(fe.ends, &frontEnd{wake: make(chan struct{}, 1)})
 	}
@@ -83,10 +101,12 @@ func newFrontEnds(f *front.Front, clk clock) *frontEnds {
 // of is the front end of job id.
 func (fe *frontEnds) of(id int64) *frontEnd { return fe.ends[id%int64(len(fe.ends))] }
 
-// push queues it at f.
+// push queues it at f, in the order of when items reached it (ties: in
+// the order pushed).
 func (f *frontEnd) push(it frontItem) {
 	f.mu.Lock()
-	f.line = append(f.line, it)
+	i, _ := slices.BinarySearchFunc(f.line, it.key+1, func(x frontItem, k int64) int { return cmp.Compare(x.key, k) })
+	f.line = slices.Insert(f.line, i, it)
 	f.mu.Unlock()
 	select {
 	case f.wake <- struct{}{}:
@@ -97,13 +117,14 @@ func (f *frontEnd) push(it frontItem) {
 // take queues request a, due now, at its front end.
 func (fe *frontEnds) take(a arrival) {
 	fe.pending.Add(1)
-	fe.of(a.ID).push(frontItem{req: a, at: a.Due})
+	fe.of(a.ID).push(frontItem{req: a, key: fe.clock.wall(a.Due).UnixNano(), at: a.Due})
 }
 
-// relay queues completion d, which reached the coordinator now, at its
-// job's front end.
+// relay queues completion d, which has just reached the coordinator, at
+// its job's front end, where it arrived in the model as it ended at its
+// node.
 func (fe *frontEnds) relay(d *wire.Completion) {
-	fe.of(d.JobID).push(frontItem{done: d, at: fe.clock.now()})
+	fe.of(d.JobID).push(frontItem{done: d, key: d.EndUnixNano})
 }
 
 // serve runs front end f until ctx ends: each request taken in goes to
@@ -121,27 +142,40 @@ func (fe *frontEnds) serve(ctx context.Context, f *frontEnd, out chan<- arrival,
 		}
 		f.line = nil
 	}()
+	hold := time.NewTimer(time.Hour)
+	defer hold.Stop()
 	for {
 		f.mu.Lock()
 		var it frontItem
-		ok := len(f.line) > 0
-		if ok {
-			it = f.line[0]
-			f.line[0] = frontItem{}
-			f.line = f.line[1:]
+		wait := time.Hour // nothing in line: until something is pushed
+		if len(f.line) > 0 {
+			if wait = time.Until(time.Unix(0, f.line[0].key).Add(frontHold)); wait <= 0 {
+				it = f.line[0]
+				f.line[0] = frontItem{}
+				f.line = f.line[1:]
+			}
 		}
 		f.mu.Unlock()
-		if !ok {
+		if wait > 0 {
+			hold.Reset(wait)
 			select {
 			case <-ctx.Done():
 				return
 			case <-f.wake:
-				continue
+			case <-hold.C:
 			}
+			if !hold.Stop() {
+				select {
+				case <-hold.C:
+				default:
+				}
+			}
+			continue
 		}
 		cost := fe.cfg.In()
 		if it.done != nil {
 			cost = fe.cfg.Out(float64(len(it.done.Body)))
+			it.at = fe.clock.model(time.Unix(0, it.key))
 		}
 		start := max(it.at, f.busy)
 		f.busy = start + cost
@@ -189,8 +223,9 @@ func (fe *frontEnds) log(offset float64) ([]ledger.FrontStep, float64) {
 	return steps, fe.late.Quantile(0.99)
 }
 
-// start serves the front ends until close or ctx's end (see serve).
-func (fe *frontEnds) start(ctx context.Context, out chan<- arrival, in func(id int64, d float64), back func(d *wire.Completion, spent float64)) {
+// start serves the front ends on clk until close or ctx's end (see serve).
+func (fe *frontEnds) start(ctx context.Context, clk clock, out chan<- arrival, in func(id int64, d float64), back func(d *wire.Completion, spent float64)) {
+	fe.clock = clk
 	ctx, fe.stop = context.WithCancel(ctx)
 	for _, f := range fe.ends {
 		fe.wg.Go(func() { fe.serve(ctx, f, out, in, back) })
@@ -200,7 +235,9 @@ func (fe *frontEnds) start(ctx context.Context, out chan<- arrival, in func(id i
 // close stops the front ends and waits for them: none sends a request
 // on, nor passes a response back, once it returns.
 func (fe *frontEnds) close() {
-	fe.stop()
+	if fe.stop != nil { // started
+		fe.stop()
+	}
 	fe.wg.Wait()
 }
 
