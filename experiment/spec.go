@@ -722,12 +722,8 @@ func (s *Spec) validate() error {
 	if err := s.validateFaults(); err != nil {
 		return err
 	}
-	kc, err := cache.Parse(s.Cache)
-	if err != nil {
+	if _, err := cache.Parse(s.Cache); err != nil {
 		return s.errAt([]string{"cache"}, "%v", err)
-	}
-	if kc != nil && slices.ContainsFunc(s.Backends, IsReal) {
-		return s.errAt([]string{"cache"}, "backend %s: caches of keys run in the simulator only so far: use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
 	}
 	if real := slices.IndexFunc(s.Backends, IsReal); real >= 0 {
 		for i, w := range s.Workloads {
@@ -784,9 +780,6 @@ func (s *Spec) validate() error {
 		}
 		if ts, _ := p.tiers(s); ts != nil && real >= 0 {
 			return s.errAt(tiersAt(path, p), "backend %s: tiers run in the simulator only so far (an agent's call phase would need a tier of agents to call): use backend sim", s.Backends[real])
-		}
-		if fe, _ := p.front(s); fe != nil && real >= 0 {
-			return s.errAt(settingAt(path, "front", p.Front), "backend %s: a front end with capacity runs in the simulator only so far (the agents' coordinator dispatches without one): use backend sim", s.Backends[real])
 		}
 	}
 	if err := s.checkSize(); err != nil {

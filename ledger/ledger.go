@@ -116,14 +116,29 @@ type End struct {
 	Service float64 `json:"service,omitempty"` // its own service time (completed jobs)
 	Blocked float64 `json:"blocked,omitempty"` // time it spent blocked in waits (completed jobs with phases)
 	Size    float64 `json:"size,omitempty"`    // its size (completed jobs)
+	Front   float64 `json:"front,omitempty"`   // its time at the front end, in and out (completed jobs, with Config.Fronts)
 	Reason  string  `json:"reason,omitempty"`
+}
+
+// FrontStep is a change at T of the front ends busy by Delta (Ledger.Front).
+type FrontStep struct {
+	T     float64 `json:"t"`
+	Delta int     `json:"delta"`
+}
+
+// Lookup is a request's lookup of its key in its node's cache
+// (Ledger.Lookup).
+type Lookup struct {
+	ID  int64 `json:"id"`
+	Hit bool  `json:"hit"`
 }
 
 // Log is a point's events as the backends saw them: each node's changes
 // in time order, each job's arrival (by ID), the jobs' ends in the order
 // they were seen, the changes of the threads alive (server
-// architectures), the counts, and the completions of fork-join requests'
-// tasks (T, ID and Arrival of each; Ledger.Task).
+// architectures), the counts, the completions of fork-join requests'
+// tasks (T, ID and Arrival of each; Ledger.Task), the changes of the
+// front ends busy, and the requests' cache lookups.
 type Log struct {
 	Nodes    [][]Change
 	Arrivals []float64
@@ -131,6 +146,8 @@ type Log struct {
 	Threads  []ThreadStep
 	Counts   Counts
 	Tasks    []End
+	Fronts   []FrontStep
+	Lookups  []Lookup
 }
 
 // ThreadStep is a change at T of the threads held by Held and of those
@@ -369,13 +386,15 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 // Replay feeds a new Ledger for c the events of log, in time order, and
 // returns it: what the real backends do with what their coordinator and
 // agents saw. Where times tie, arrivals come first, then ends (in the
-// order the log has them), then node changes, then thread changes; ties
-// change no integral.
+// order the log has them), then node changes, then thread changes, then
+// front-end changes; ties change no integral. With front ends (c.Fronts)
+// every completion passed one: its End.Front is its time there. Lookups
+// carry no time and count in any order.
 // Ends at +Inf (jobs that never left) come last.
 func Replay(c Config, log Log) *Ledger {
 	type ev struct {
 		t    float64
-		kind int // 0 arrival, 1 end, 2 node change, 3 threads
+		kind int // 0 arrival, 1 end, 2 node change, 3 threads, 4 front ends
 		i    int // job ID, end or node
 		c    Change
 	}
@@ -394,6 +413,9 @@ func Replay(c Config, log Log) *Ledger {
 	for k, st := range log.Threads {
 		evs = append(evs, ev{t: st.T, kind: 3, i: k})
 	}
+	for k, st := range log.Fronts {
+		evs = append(evs, ev{t: st.T, kind: 4, i: k})
+	}
 	slices.SortStableFunc(evs, func(a, b ev) int {
 		if a.t != b.t {
 			if a.t < b.t {
@@ -408,6 +430,9 @@ func Replay(c Config, log Log) *Ledger {
 	for _, e := range log.Tasks { // their order does not matter
 		l.Task(e.T, e.ID, e.Arrival)
 	}
+	for _, k := range log.Lookups {
+		l.Lookup(k.ID, k.Hit)
+	}
 	for _, e := range evs {
 		switch e.kind {
 		case 0:
@@ -416,6 +441,9 @@ func Replay(c Config, log Log) *Ledger {
 			end := log.Ends[e.i]
 			if end.Reason == "" {
 				l.Complete(end.T, end.ID, end.Arrival, end.Service, end.Blocked, end.Size)
+				if c.Fronts > 0 {
+					l.FrontTime(end.ID, end.Front)
+				}
 			} else {
 				l.Fail(end.T, end.ID, end.Arrival, end.Reason)
 			}
@@ -423,9 +451,11 @@ func Replay(c Config, log Log) *Ledger {
 			if e.i < len(l.nodes) {
 				l.Node(e.t, e.i, e.c.Busy, e.c.Present)
 			}
-		default:
+		case 3:
 			st := log.Threads[e.i]
 			l.Threads(e.t, st.Held, st.Executing)
+		default:
+			l.Front(e.t, log.Fronts[e.i].Delta)
 		}
 	}
 	return l

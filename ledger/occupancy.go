@@ -143,7 +143,13 @@ func (s *station) mean() float64 {
 }
 
 // Front records that from time t delta more front ends are busy.
-func (l *Ledger) Front(t float64, delta int) { l.front.change(l.now(t), delta) }
+func (l *Ledger) Front(t float64, delta int) {
+	t = l.now(t)
+	l.front.change(t, delta)
+	if l.record {
+		l.rec.Fronts = append(l.rec.Fronts, FrontStep{T: t, Delta: delta})
+	}
+}
 
 // Tier records that from time t delta more servers of tier k
 // (Config.Tiers) are busy.
@@ -160,6 +166,9 @@ func (l *Ledger) TierTime(id int64, k int, d float64) {
 // Lookup records that request id looked its key up in its node's cache
 // and found it there if hit (package cache). Measured requests count.
 func (l *Ledger) Lookup(id int64, hit bool) {
+	if l.record {
+		l.rec.Lookups = append(l.rec.Lookups, Lookup{ID: id, Hit: hit})
+	}
 	if id < l.first {
 		return
 	}
@@ -179,8 +188,12 @@ func (l *Ledger) State(id int64, o session.Outcome) {
 
 // FrontTime records that request id, which completed, spent d at the
 // front end (queued and served, on its way in and, relayed, on its way
-// out).
+// out). It follows the request's Complete: recording, the time goes
+// with its End.
 func (l *Ledger) FrontTime(id int64, d float64) {
+	if n := len(l.rec.Ends); l.record && n > 0 && l.rec.Ends[n-1].ID == id {
+		l.rec.Ends[n-1].Front = d
+	}
 	if id >= l.first {
 		l.front.visit(d)
 	}

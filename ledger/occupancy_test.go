@@ -231,3 +231,44 @@ func TestReplayTasks(t *testing.T) {
 		t.Errorf("task mean response %v, completed %d; want 3.5 (tasks of job 1: 3 and 4), 2", r.TaskMeanResponse, r.JobsCompleted)
 	}
 }
+
+// TestFrontAndLookupsReplay feeds a timeline with a front end and cache
+// lookups live and through Replay of the recording: the same front-end
+// utilisation, time at the front end and hit rate.
+func TestFrontAndLookupsReplay(t *testing.T) {
+	cfg := Config{Servers: []int{1}, Jobs: 3, Warmup: 1, Fronts: 1}
+	l := New(cfg)
+	l.Record()
+	l.Arrive(0, 0)
+	l.Front(0, 1)
+	l.Lookup(0, false)
+	l.Arrive(1, 1)
+	l.Front(1.5, -1)
+	l.Lookup(1, true)
+	l.Node(1.5, 0, 1, 1)
+	l.Complete(2, 0, 0, 0.5, 0, 1)
+	l.FrontTime(0, 1.5)
+	l.Arrive(3, 2)
+	l.Front(3, 1)
+	l.Lookup(2, false)
+	l.Front(3.5, -1)
+	l.Node(4, 0, 0, 0)
+	l.Complete(4, 1, 1, 0.5, 0, 0.5)
+	l.FrontTime(1, 0.25)
+	l.Fail(5, 2, 3, "agent gone")
+	var live, replayed results.Result
+	if err := l.Fill(&live, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := Replay(cfg, l.Log()).Fill(&replayed, 5); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(live, replayed) {
+		t.Errorf("live %+v\nreplayed %+v", live, replayed)
+	}
+	// window [1, 3): the front end is busy over [1, 1.5); measured
+	// requests 1 (front time 0.25) and 2 (failed); lookups of 1 (hit) and 2.
+	if live.FrontUtilization != 0.25 || live.FrontTime != 0.25 || live.CacheHitRate != 0.5 {
+		t.Errorf("front utilisation %v, time %v, hit rate %v: want 0.25, 0.25, 0.5", live.FrontUtilization, live.FrontTime, live.CacheHitRate)
+	}
+}

@@ -88,6 +88,8 @@ type point struct {
 
 	cmu       sync.Mutex     // orders cancellations against jobs joining the executor (run)
 	cancelled map[int64]bool // jobs a client cancelled: one that arrives later is dropped
+
+	keys *keyCache // the node's cache of keys (content.go); nil: none
 }
 
 // StartAgent starts a node and joins its cluster.
@@ -310,6 +312,10 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 			return fmt.Errorf("configure: %w", err)
 		}
 	}
+	keys, err := newKeyCache(s.Cache)
+	if err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
 	ex, err := executor.New(ecfg)
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
@@ -321,6 +327,7 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 		p.process = time.Duration(ecfg.Arch.Create * float64(unit))
 	}
 	p.faults = newFaults(s, ex)
+	p.keys = keys
 	env := policy.NewEnv(cl)
 	env.Node = policy.NodeID(s.ID)
 	p.mig = spec.New(env)
@@ -397,6 +404,7 @@ func (p *point) arrive(j *wire.Job) error {
 	if d.act.Verb == policy.Transfer && p.transfer(d.act.Node, j, false, nil, time.Time{}) {
 		return nil
 	}
+	p.keys.admit(j)
 	return p.run(j)
 }
 
@@ -674,7 +682,8 @@ func (p *point) polled(m *wire.Msg) {
 // slot, so the network I/O goes to its own goroutine (p.reports).
 func (p *point) done(u *executor.Unit, start, end time.Time) {
 	j := u.Data.(*wire.Job)
-	c := &wire.Completion{JobID: j.ID, Node: p.setup.ID, Hops: j.Hops, StartUnixNano: start.UnixNano(), EndUnixNano: end.UnixNano()}
+	c := &wire.Completion{JobID: j.ID, Node: p.setup.ID, Hops: j.Hops, StartUnixNano: start.UnixNano(), EndUnixNano: end.UnixNano(),
+		Lookup: j.Lookup, Body: responseBody(j.Response)}
 	if u.Comp != nil {
 		c.Result = u.Comp.Checkpoint()
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/loadlab/loadlab/latency"
 	"github.com/loadlab/loadlab/ledger"
+	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -30,6 +31,10 @@ type book struct {
 	hops      []int32             // hop count of each job at its holder, as the last note of a move said
 	placed    map[int64]placement // jobs in flight placed by a DoneWatcher
 	unsent    map[int64]bool      // jobs whose submission got no answer (submitFailed)
+	hit       []float64           // each job's size if its key hits its node's cache (nil: no caches)
+	lookups   []ledger.Lookup     // the cache lookups the completions reported
+	front     []float64           // each job's time at its front end, in and out (nil: no front end)
+	left      []float64           // model time each relayed response left its front end (nil: no relay)
 
 	dead []bool    // roster members found failed or gone during the run
 	busy []float64 // service time of the completions each node reported (model units)
@@ -64,8 +69,21 @@ func newBook(c *PointConfig) *book {
 	if c.Server != nil {
 		b.blocked = make([]float64, c.Jobs)
 	}
+	if c.Cache != nil {
+		b.hit = make([]float64, c.Jobs)
+	}
+	if c.Front != nil {
+		b.front = make([]float64, c.Jobs)
+		if c.Front.Relays() {
+			b.left = make([]float64, c.Jobs)
+		}
+	}
 	return b
 }
+
+// atFront is the holder of a job whose response waits at its front end:
+// no node holds it any more, so a node's death does not lose it.
+const atFront = -2
 
 // open readies the book for nodes agents, on clk (whose epoch configure has set).
 func (b *book) open(nodes int, clk clock) {
@@ -83,14 +101,69 @@ func (b *book) start(offset float64) {
 	b.offset = offset
 }
 
-// schedule records job id's scheduled arrival (model time at), size and
-// time blocked in its waits.
-func (b *book) schedule(id int64, at, size, blocked float64) {
+// schedule records job id's scheduled arrival (model time at), size,
+// time blocked in its waits and size if its key hits its node's cache.
+func (b *book) schedule(id int64, at, size, blocked, hit float64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.scheduled[id], b.size[id] = at, size
 	if b.blocked != nil {
 		b.blocked[id] = blocked
+	}
+	if b.hit != nil {
+		b.hit[id] = hit
+	}
+}
+
+// looked records the cache lookup a completion of job id reported
+// (wire.LookupNone: none): a hit served the job's hit size.
+func (b *book) looked(id int64, lookup uint8) {
+	if lookup == wire.LookupNone || b.hit == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if id < 0 || int(id) >= len(b.hit) || b.ended[id] {
+		return
+	}
+	b.lookups = append(b.lookups, ledger.Lookup{ID: id, Hit: lookup == wire.LookupHit})
+	if lookup == wire.LookupHit {
+		b.size[id] = b.hit[id]
+	}
+}
+
+// frontIn records that job id spent d (model units) at its front end on
+// its way in.
+func (b *book) frontIn(id int64, d float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.front[id] = d
+}
+
+// toFront records that job id completed at its node and its response
+// waits at its front end, and returns its placement, if a DoneWatcher
+// placed it (as in the simulator, the dispatcher hears of it now), and
+// whether the job had not ended yet.
+func (b *book) toFront(id int64) (pl placement, placed, open bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if id < 0 || int(id) >= len(b.ended) || b.ended[id] {
+		return placement{}, false, false
+	}
+	b.holder[id] = atFront
+	pl, placed = b.placed[id]
+	delete(b.placed, id)
+	return pl, placed, true
+}
+
+// relayed records that job id's response spent d at its front end on its
+// way out and left it at model time left.
+func (b *book) relayed(id int64, d, left float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if id >= 0 && int(id) < len(b.left) {
+		b.front[id] += d
+		b.left[id] = left
 	}
 }
 
@@ -184,7 +257,11 @@ func (b *book) record(id int64, node int32, startNs, endNs int64, reason string)
 	} else {
 		b.done++
 		end := b.clock.model(time.Unix(0, endNs))
-		b.lastEnd = max(b.lastEnd, end)
+		left := end // when it left the system: its response relayed, or its end
+		if b.left != nil && b.left[id] > 0 {
+			left = b.left[id]
+		}
+		b.lastEnd = max(b.lastEnd, left)
 		ideal := b.size[id] / b.cfg.speed(node)
 		service := end - b.clock.model(time.Unix(0, startNs))
 		blocked := 0.0
@@ -202,7 +279,11 @@ func (b *book) record(id int64, node int32, startNs, endNs int64, reason string)
 			b.busy[node] += service
 			b.seen[node] = max(b.seen[node], end)
 		}
-		b.ends = append(b.ends, ledger.End{T: end - b.offset, ID: id, Arrival: arrival, Service: service, Blocked: blocked, Size: b.size[id]})
+		e := ledger.End{T: left - b.offset, ID: id, Arrival: arrival, Service: service, Blocked: blocked, Size: b.size[id]}
+		if b.front != nil {
+			e.Front = b.front[id]
+		}
+		b.ends = append(b.ends, e)
 		if id >= int64(b.cfg.Warmup) {
 			b.service[0] += service
 			b.service[1] += ideal
@@ -350,17 +431,17 @@ func (b *book) span() (span, offset float64) {
 	return b.lastEnd - b.scheduled[0], b.offset
 }
 
-// log returns the point's arrivals, ends and tasks' completions for the
-// ledger to replay (times from the arrivals' origin), the time of the last end, and how
-// many ends were ignored.
-func (b *book) log() (arrivals []float64, ends, tasks []ledger.End, end float64, ignored int64) {
+// log returns the point's arrivals, ends, tasks' completions and cache
+// lookups for the ledger to replay (times from the arrivals' origin), the
+// time of the last end, and how many ends were ignored.
+func (b *book) log() (l ledger.Log, end float64, ignored int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	arrivals = make([]float64, len(b.scheduled))
+	arrivals := make([]float64, len(b.scheduled))
 	for id, t := range b.scheduled {
 		arrivals[id] = t - b.offset
 	}
-	return arrivals, b.ends, b.tasks, math.Max(b.lastEnd-b.offset, 0), b.ignored
+	return ledger.Log{Arrivals: arrivals, Ends: b.ends, Tasks: b.tasks, Lookups: b.lookups}, math.Max(b.lastEnd-b.offset, 0), b.ignored
 }
 
 // unapplied marks the faults not applied yet as such: the point ended first.

@@ -17,10 +17,9 @@ import (
 	"github.com/loadlab/loadlab/workload"
 )
 
-// clientPoint is a point of 8 agents (10 ms unit) with dispatch,
-// exp(mean=1) sizes, tasks tasks a request and client policy cp ("":
-// none).
-func clientPoint(t *testing.T, dispatch string, load float64, jobs, tasks int, cp string) PointConfig {
+// agentPoint is a point of 8 agents of one server each, with dispatch, no
+// migration and workload wc, run at unit a model unit.
+func agentPoint(t *testing.T, dispatch string, wc workload.Config, load float64, jobs int, seed uint64, unit time.Duration) PointConfig {
 	t.Helper()
 	reg := policy.Builtin()
 	d, err := reg.Dispatch(dispatch)
@@ -28,16 +27,26 @@ func clientPoint(t *testing.T, dispatch string, load float64, jobs, tasks int, c
 		t.Fatal(err)
 	}
 	m, _ := reg.Migrate("none")
-	w, err := workload.New(workload.Config{Size: "exp(mean=1)", Tasks: tasks})
+	w, err := workload.New(wc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return PointConfig{Model: scenario.Model{Nodes: 8, Servers: 1, Load: load, Jobs: jobs, Warmup: jobs / 10, Seed: seed,
+		Workload: w, Dispatch: d, Migrate: m}, TimeUnit: unit}
+}
+
+// clientPoint is a point of 8 agents (10 ms unit) with dispatch,
+// exp(mean=1) sizes, tasks tasks a request and client policy cp ("":
+// none).
+func clientPoint(t *testing.T, dispatch string, load float64, jobs, tasks int, cp string) PointConfig {
+	t.Helper()
+	cfg := agentPoint(t, dispatch, workload.Config{Size: "exp(mean=1)", Tasks: tasks}, load, jobs, 5, 10*time.Millisecond)
 	p, err := client.Parse(cp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return PointConfig{Model: scenario.Model{Nodes: 8, Servers: 1, Load: load, Jobs: jobs, Warmup: jobs / 10, Seed: 5,
-		Workload: w, Dispatch: d, Migrate: m, Client: p}, TimeUnit: 10 * time.Millisecond}
+	cfg.Client = p
+	return cfg
 }
 
 // endedOnce checks that every request of r ended once: completed and

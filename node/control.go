@@ -81,6 +81,9 @@ type Setup struct {
 	// Server is the point's server architecture in its canonical form
 	// (server.Parse reads it back); "" for plain servers (server.go).
 	Server string `json:"server,omitempty"`
+	// Cache is the node's cache of keys in its canonical form (cache.Parse
+	// reads it back); "" for none (content.go).
+	Cache string `json:"cache,omitempty"`
 }
 
 // sizeSpecs is the setup form of the classes' size distributions.

@@ -298,7 +298,8 @@ type coordinator struct {
 	ctl   *agents         // the control client: calls to the roster's agents
 	units *workload.Units // nil: no work units
 
-	clients *clients // requests with tasks or a client policy; nil: plain jobs
+	clients *clients   // requests with tasks or a client policy; nil: plain jobs
+	fronts  *frontEnds // the front ends (front.go); nil: none
 }
 
 func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
@@ -316,6 +317,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	co := &coordinator{cfg: c, g: gs, pool: wc.NewPool(), ln: ln, stop: stop, serve: make(chan error, 1),
 		clock: clock{epoch: time.Now(), unit: c.TimeUnit}, tasks: &tasks{}, label: g.Label}
 	co.book = newBook(&co.cfg)
+	co.fronts = newFrontEnds(c.Front)
 	if c.Client != nil || c.Workload.Tasks() > 1 {
 		co.clients = newClients(&co.cfg)
 	}
@@ -429,6 +431,7 @@ func (co *coordinator) configure(ctx context.Context) error {
 		if c.Server != nil {
 			s.Server = c.Server.String()
 		}
+		s.Cache = c.Cache.String()
 		if c.Units != nil {
 			s.ClassNames = c.Workload.Classes()
 		}
@@ -534,7 +537,15 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 		n *= c.Workload.Tasks() // a request's tasks come one after another
 	}
 	gen := &generator{jobs: c.Workload.Generator(c.Seed, rate), n: n, clock: co.clock, offset: offset,
-		replyTo: co.ln.Addr().String(), schedule: func(w workload.Job, at float64) { co.book.schedule(w.ID, at, w.Size, w.Blocked()) }}
+		replyTo: co.ln.Addr().String(), schedule: func(w workload.Job, j *wire.Job, at float64) { co.book.schedule(w.ID, at, w.Size, w.Blocked(), j.Hit) }}
+	var hit, resp workload.Dist
+	if c.Cache != nil {
+		hit = c.Workload.Hit()
+	}
+	if c.Front != nil {
+		resp = c.Workload.Response()
+	}
+	gen.content = newContent(c.Seed, hit, resp)
 
 	sub := &submitter{sem: make(chan struct{}, c.MaxSubmits), onSubmit: c.onSubmit}
 	if co.clients != nil {
@@ -548,6 +559,9 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	quiet := func() {
 		stop()
 		watchers.Wait()
+		if co.fronts != nil {
+			co.fronts.close()
+		}
 		if co.clients != nil {
 			co.clients.close()
 			sub.wg.Wait()
@@ -564,7 +578,23 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 
 	// Jobs go from the generator to the dispatchers through a queue, so a
 	// slow decision delays dispatch (measured as lag) but never the schedule.
+	// With front ends, they pass one first (front.go).
 	queue := make(chan arrival, 65536)
+	release := queue        // where the generator releases jobs
+	var taken chan struct{} // closed when the front ends have taken every job released
+	if c.Front != nil {
+		fr := co.fronts
+		fr.start(pctx, co.clock, queue, co.book.frontIn, co.relayed)
+		intake := make(chan arrival, 1024)
+		release = intake
+		taken = make(chan struct{})
+		go func() {
+			defer close(taken)
+			for a := range intake {
+				fr.take(a)
+			}
+		}()
+	}
 	var dispatchers sync.WaitGroup
 	for _, d := range co.disps {
 		dispatchers.Go(func() {
@@ -575,12 +605,17 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 				case co.clients != nil:
 					co.arrive(ctx, d, a.Job, a.Task, sub)
 				default:
-					co.dispatch(ctx, d, a.Job, toPolicyJob(a.Job), a.Arrival, sub)
+					co.dispatch(ctx, d, a.Job, toPolicyJob(a.Job), a.Due, sub)
 				}
 			}
 		})
 	}
-	genErr := gen.run(ctx, queue)
+	genErr := gen.run(ctx, release)
+	if co.fronts != nil {
+		close(release)
+		<-taken
+		co.fronts.wait(ctx)
+	}
 	close(queue)
 	dispatchers.Wait()
 	if co.clients == nil {
@@ -775,7 +810,12 @@ func (co *coordinator) handle(_ context.Context, m *wire.Msg) (*wire.Msg, error)
 	if co.cfg.OnResult != nil && !d.Failed && d.Result != nil {
 		co.cfg.OnResult(d.JobID, d.Result)
 	}
-	co.end(d.JobID, d.Node, d.StartUnixNano, d.EndUnixNano, reason, d.Hops)
+	co.book.looked(d.JobID, d.Lookup)
+	if !d.Failed && co.fronts != nil && co.cfg.Front.Relays() {
+		co.toFront(d)
+	} else {
+		co.end(d.JobID, d.Node, d.StartUnixNano, d.EndUnixNano, reason, d.Hops)
+	}
 	// An idle node reports to one dispatcher (join-idle-queue); idleness is
 	// judged from its gossiped load, which may be stale.
 	if disp := co.disps[int(d.Node)%len(co.disps)]; disp.idle != nil && !d.Failed {
@@ -842,18 +882,26 @@ type collected struct {
 // (it died, its log grew too long, or it predates the log) keeps the
 // utilisation its counters give, and wait while idle is then not known: -1.
 func (co *coordinator) measure(r *results.Result, col collected) error {
-	arrivals, ends, tasks, end, ignored := co.book.log()
+	log, end, ignored := co.book.log()
 	if co.clients != nil {
 		cc := co.clients.counts()
 		col.counts.Copies, col.counts.Retries, col.counts.Cancels = cc.Copies, cc.Retries, cc.Cancels
 		col.counts.Useful, col.counts.Wasted = cc.Useful, cc.Wasted
 	}
-	log := ledger.Log{Nodes: col.logs, Arrivals: arrivals, Ends: ends, Threads: col.threads, Counts: col.counts, Tasks: tasks}
+	log.Nodes, log.Threads, log.Counts = col.logs, col.threads, col.counts
 	servers := make([]int, len(col.logs))
 	for i := range servers {
 		servers[i] = co.cfg.Servers
 	}
-	l := ledger.Replay(ledger.Config{Servers: servers, Jobs: co.cfg.Jobs, Warmup: co.cfg.Warmup, Batches: co.cfg.Batches, Bin: co.seriesBin(), Power: co.cfg.Power}, log)
+	lc := ledger.Config{Servers: servers, Jobs: co.cfg.Jobs, Warmup: co.cfg.Warmup, Batches: co.cfg.Batches, Bin: co.seriesBin(), Power: co.cfg.Power}
+	if co.fronts != nil {
+		var late float64
+		_, offset := co.book.span()
+		log.Fronts, late = co.fronts.log(offset)
+		lc.Fronts = len(co.fronts.ends)
+		r.EmulationLag = max(r.EmulationLag, late)
+	}
+	l := ledger.Replay(lc, log)
 	err := l.Fill(r, end)
 	r.Utilization, r.TLP = 0, 0
 	for i := range r.NodeUtilization {

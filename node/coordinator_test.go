@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -29,7 +30,11 @@ func TestGeneratorStopsOnCancel(t *testing.T) {
 	var mu sync.Mutex
 	var scheduled []int64
 	g := &generator{jobs: &jobs, n: 2, clock: clock{epoch: time.Now(), unit: time.Millisecond}, offset: 5,
-		schedule: func(w workload.Job, at float64) { mu.Lock(); scheduled = append(scheduled, w.ID); mu.Unlock() }}
+		schedule: func(w workload.Job, _ *wire.Job, at float64) {
+			mu.Lock()
+			scheduled = append(scheduled, w.ID)
+			mu.Unlock()
+		}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out := make(chan arrival, 2)

@@ -31,6 +31,11 @@
 //     while it waits, and two agents probing each other would deadlock.
 //   - The coordinator tells a DoneWatcher dispatcher of every job it placed
 //     when the job ends, completed or failed.
+//   - With a front end (scenario.Model.Front), the coordinator's front
+//     ends take each request in before it is dispatched and, relaying,
+//     pass each response back before it completes (front.go); with caches
+//     of keys (Model.Cache), each agent looks a job's key up as it first
+//     admits it and serves a hit's size (content.go).
 //   - An invalid decision (a node out of range or itself, a job not there,
 //     a Transfer outside Arrived) is dropped and counted, and the point
 //     fails with an error, as in the simulator.

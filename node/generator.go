@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/loadlab/loadlab/node/executor"
@@ -17,16 +18,44 @@ type generator struct {
 	clock   clock
 	offset  float64 // model time of the arrivals' origin
 	replyTo string  // where agents send completions
-	// schedule records job w's scheduled arrival at (model time) before
-	// the job is released; it must be quick.
-	schedule func(w workload.Job, at float64)
+	// schedule records job w's scheduled arrival at (model time) and its
+	// wire form j (its hit size) before the job is released; it must be
+	// quick.
+	schedule func(w workload.Job, j *wire.Job, at float64)
+	content  content // what each job carries for caches and front ends
 }
 
-// arrival is a job the generator releases, and its task of its request
-// (fork-join requests; 0 otherwise).
+// content draws each job's hit size (with caches of keys) and response
+// bytes (with a front end), in job order, from streams of the point's
+// seed; a nil distribution draws nothing.
+type content struct {
+	hit, resp         workload.Dist
+	hitRand, respRand *rand.Rand
+}
+
+// newContent draws hit sizes from hit and responses from resp (either
+// nil: none) with the simulator's streams of seed.
+func newContent(seed uint64, hit, resp workload.Dist) content {
+	return content{hit: hit, resp: resp, hitRand: workload.Stream(seed, "hit"), respRand: workload.Stream(seed, "response")}
+}
+
+// fill sets j's hit size and response bytes.
+func (c content) fill(j *wire.Job) {
+	if c.hit != nil {
+		j.Hit = max(c.hit.Rand(c.hitRand), 0)
+	}
+	if c.resp != nil {
+		j.Response = max(c.resp.Rand(c.respRand), 0)
+	}
+}
+
+// arrival is a job the generator releases, its task of its request
+// (fork-join requests; 0 otherwise), and when it is due at the
+// dispatcher (model time): its arrival, or when a front end took it in.
 type arrival struct {
 	*wire.Job
 	Task int32
+	Due  float64
 }
 
 // run sends each job to out at its scheduled time and returns nil after the
@@ -36,12 +65,14 @@ func (g *generator) run(ctx context.Context, out chan<- arrival) error {
 	for i := 0; i < g.n; i++ {
 		w := g.jobs.Next()
 		at := w.Arrival + g.offset
-		g.schedule(w, at)
+		j := &wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}
+		g.content.fill(j)
+		g.schedule(w, j, at)
 		if err := sleepUntil(ctx, g.clock.wall(at)); err != nil {
 			return err
 		}
 		select {
-		case out <- arrival{&wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}, w.Task}:
+		case out <- arrival{Job: j, Task: w.Task, Due: at}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -21,8 +21,20 @@ const (
 	// flagPhases: the job's phases follow its section (Job.Phases; only
 	// with flagJob), a u32 count and that many float64s.
 	flagPhases = 1 << 4
-	flagsAll   = flagJob | flagLoad | flagDone | flagNote | flagPhases
+	// flagJobContent: the job's content follows its phases (Job.Hit,
+	// Response and Lookup; only with flagJob), two float64s and a u8.
+	flagJobContent = 1 << 5
+	// flagDoneContent: the completion's content follows its section
+	// (Completion.Lookup and Body; only with flagDone), a u8 and bytes.
+	flagDoneContent = 1 << 6
+	flagsAll        = flagJob | flagLoad | flagDone | flagNote | flagPhases | flagJobContent | flagDoneContent
 )
+
+// hasContent says whether j's content goes on the wire.
+func (j *Job) hasContent() bool { return j.Hit != 0 || j.Response != 0 || j.Lookup != 0 }
+
+// hasContent says whether c's content goes on the wire.
+func (c *Completion) hasContent() bool { return c.Lookup != 0 || len(c.Body) > 0 }
 
 // Fixed-width parts of the sections, excluding their length-prefixed tails.
 const (
@@ -87,6 +99,17 @@ func check(m *Msg) string {
 		if r := checkPhases(j); r != "" {
 			return r
 		}
+		switch {
+		case !finite(j.Hit) || j.Hit < 0:
+			return fmt.Sprintf("job hit size %v: want a finite number >= 0", j.Hit)
+		case !finite(j.Response) || j.Response < 0:
+			return fmt.Sprintf("job response %v bytes: want a finite number >= 0", j.Response)
+		case j.Lookup > LookupHit:
+			return fmt.Sprintf("job lookup %d: want 0 (none), 1 (miss) or 2 (hit)", j.Lookup)
+		}
+	}
+	if d := m.Done; d != nil && d.Lookup > LookupHit {
+		return fmt.Sprintf("completion lookup %d: want 0 (none), 1 (miss) or 2 (hit)", d.Lookup)
 	}
 	if l := m.Load; l != nil {
 		switch {
@@ -139,12 +162,18 @@ func payloadLen(m *Msg) uint64 {
 		if j.Phases != nil {
 			n += 4 + 8*uint64(len(j.Phases))
 		}
+		if j.hasContent() {
+			n += 8 + 8 + 1
+		}
 	}
 	if m.Load != nil {
 		n += loadFixed
 	}
 	if d := m.Done; d != nil {
 		n += doneFixed + 4 + uint64(len(d.Reason)) + 4 + uint64(len(d.Result))
+		if d.hasContent() {
+			n += 1 + 4 + uint64(len(d.Body))
+		}
 	}
 	if m.Note != nil {
 		n += noteFixed
@@ -212,12 +241,18 @@ func appendFrame(dst []byte, m *Msg, big int) (last []byte, pieces net.Buffers, 
 		if m.Job.Phases != nil {
 			flags |= flagPhases
 		}
+		if m.Job.hasContent() {
+			flags |= flagJobContent
+		}
 	}
 	if m.Load != nil {
 		flags |= flagLoad
 	}
 	if m.Done != nil {
 		flags |= flagDone
+		if m.Done.hasContent() {
+			flags |= flagDoneContent
+		}
 	}
 	if m.Note != nil {
 		flags |= flagNote
@@ -248,6 +283,11 @@ func appendFrame(dst []byte, m *Msg, big int) (last []byte, pieces net.Buffers, 
 				b = le.AppendUint64(b, math.Float64bits(v))
 			}
 		}
+		if j.hasContent() {
+			b = le.AppendUint64(b, math.Float64bits(j.Hit))
+			b = le.AppendUint64(b, math.Float64bits(j.Response))
+			b = append(b, j.Lookup)
+		}
 	}
 	if l := m.Load; l != nil {
 		b = le.AppendUint32(b, uint32(l.Queue))
@@ -272,6 +312,10 @@ func appendFrame(dst []byte, m *Msg, big int) (last []byte, pieces net.Buffers, 
 		b = le.AppendUint32(b, uint32(len(d.Reason)))
 		b = append(b, d.Reason...)
 		b = f.section(b, d.Result)
+		if d.hasContent() {
+			b = append(b, d.Lookup)
+			b = f.section(b, d.Body)
+		}
 	}
 	if n := m.Note; n != nil {
 		b = append(b, n.Kind)
@@ -349,6 +393,12 @@ func decodePayload(h header, p []byte, alias bool) (*Msg, error) {
 	if d.err == "" && flags&flagPhases != 0 && flags&flagJob == 0 {
 		return nil, frameErrorf("%s message: phases without a job", h.typ)
 	}
+	if d.err == "" && flags&flagJobContent != 0 && flags&flagJob == 0 {
+		return nil, frameErrorf("%s message: job content without a job", h.typ)
+	}
+	if d.err == "" && flags&flagDoneContent != 0 && flags&flagDone == 0 {
+		return nil, frameErrorf("%s message: completion content without a completion", h.typ)
+	}
 	if flags&flagJob != 0 {
 		j := new(Job)
 		j.ID = int64(d.u64("job id"))
@@ -370,6 +420,14 @@ func decodePayload(h header, p []byte, alias bool) (*Msg, error) {
 			j.Phases = d.float64s("job phases", MaxPhases)
 			if d.err == "" && j.Phases == nil {
 				d.err = "job phases section with no phase"
+			}
+		}
+		if flags&flagJobContent != 0 {
+			j.Hit = d.f64("job hit size")
+			j.Response = d.f64("job response")
+			j.Lookup = d.u8("job lookup")
+			if d.err == "" && !j.hasContent() {
+				d.err = "job content section with no content"
 			}
 		}
 		m.Job = j
@@ -403,6 +461,13 @@ func decodePayload(h header, p []byte, alias bool) (*Msg, error) {
 		}
 		c.Reason = string(d.bytes("completion reason", true))
 		c.Result = d.bytes("completion result", alias)
+		if flags&flagDoneContent != 0 {
+			c.Lookup = d.u8("completion lookup")
+			c.Body = d.bytes("completion body", alias)
+			if d.err == "" && !c.hasContent() {
+				d.err = "completion content section with no content"
+			}
+		}
 		m.Done = c
 	}
 	if flags&flagNote != 0 {

@@ -17,6 +17,9 @@ import (
 // refuses a frame with phases as having unknown payload flags. TypeCancel
 // came later still: every frame from before decodes as it did, and a
 // decoder from before it refuses a cancellation as of an unknown type.
+// A job's content (Hit, Response, Lookup) and a completion's (Lookup,
+// Body) came later still, each an optional section behind a payload flag
+// of its own, as phases are.
 const Version = 3
 
 // MaxPhases is the most entries a job's Phases may have: ten thousand
@@ -106,7 +109,20 @@ type Job struct {
 	// number of finite entries ≥ 0 (at most MaxPhases) whose bursts add
 	// up to Size. nil: one burst of Size.
 	Phases []float64
+
+	// A job's content, with caches of keys and a front end (packages
+	// cache and front); all zero otherwise, and then not on the wire.
+	Hit      float64 // service demand if Key is warm in its node's cache (Size is a miss's), model units
+	Response float64 // bytes of its response, which the agent sends back with its completion
+	Lookup   uint8   // the cache lookup made where it was first admitted (LookupNone, LookupMiss, LookupHit)
 }
+
+// The outcomes of a job's cache lookup (Job.Lookup, Completion.Lookup).
+const (
+	LookupNone uint8 = iota // not looked up: no cache, or not admitted yet
+	LookupMiss
+	LookupHit
+)
 
 // Load is a node's load report.
 type Load struct {
@@ -125,6 +141,8 @@ type Completion struct {
 	Failed                     bool
 	Reason                     string
 	Result                     []byte // a real kernel's result (e.g. its final digest), if it has one
+	Lookup                     uint8  // the job's cache lookup (LookupNone, LookupMiss, LookupHit)
+	Body                       []byte // the job's response (Job.Response bytes), for the client or the front end relaying it
 }
 
 // Note is a policy message: a kind whose meaning the policy defines, and a
