@@ -80,6 +80,10 @@ type Setup struct {
 	// Server is the point's server architecture in its canonical form
 	// (server.Parse reads it back); "" for plain servers (server.go).
 	Server string `json:"server,omitempty"`
+	// Topology is the point's topology in its canonical form
+	// (topology.Parse reads it back; "": none): the agent emulates the
+	// paths to its peers (place.go).
+	Topology string `json:"topology,omitempty"`
 }
 
 // sizeSpecs is the setup form of the classes' size distributions.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -22,11 +23,19 @@ type generator struct {
 	schedule func(w workload.Job, at float64)
 }
 
-// arrival is a job the generator releases, and its task of its request
-// (fork-join requests; 0 otherwise).
+// arrival is a job the generator releases, its task of its request
+// (fork-join requests; 0 otherwise) and its client region.
 type arrival struct {
 	*wire.Job
-	Task int32
+	Task   int32
+	Region int32
+}
+
+// policyJob is what the dispatch strategy sees of a.
+func (a arrival) policyJob() policy.Job {
+	pj := toPolicyJob(a.Job)
+	pj.Region = a.Region
+	return pj
 }
 
 // run sends each job to out at its scheduled time and returns nil after the
@@ -41,7 +50,7 @@ func (g *generator) run(ctx context.Context, out chan<- arrival) error {
 			return err
 		}
 		select {
-		case out <- arrival{&wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}, w.Task}:
+		case out <- arrival{&wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}, w.Task, w.Region}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
