@@ -111,10 +111,16 @@ func TestSitesAgreeWithSimulator(t *testing.T) {
 // emulated 5 + bytes/10,000 units (about 7, 70 ms) and at most 3 ms more.
 // The hold ends on time (sleepUntil spins to its deadline: p99 ~65 µs
 // late, ../shared/notes/timing.md), so what comes on top is the real
-// loopback transfer of the frame (a few hundred µs), with headroom for a
-// shared machine; without the emulation a move takes well under 1 ms.
+// loopback transfer of the frame (measured: under 1 ms more), with
+// headroom for a shared machine.
 func TestMoveAcrossSites(t *testing.T) {
-	ctx := clusterContext(t)
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	// Not in parallel with the other cluster tests (clusterContext): it
+	// asserts a time.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	const lat, bw, state = 5.0, 10000.0, 20000.0
 	c := pointWith(t, unitRegistry(), 2, "test.first", "test.once", 0.2, 40, 10*time.Millisecond)
 	c.Warmup, c.Seed = 1, 5
@@ -124,14 +130,7 @@ func TestMoveAcrossSites(t *testing.T) {
 	}
 	c.Topology = top
 	c.Units = &workload.UnitConfig{Unit: workload.Unit{Exec: workload.ExecSegment{State: state}}}
-	r, err := RunLocal(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkAllEnded(t, r)
-	if r.Migrations != r.JobsIssued {
-		t.Fatalf("%d moves for %d jobs, want one each", r.Migrations, r.JobsIssued)
-	}
+	r := runMovedOnce(ctx, t, c)
 	// The simulator's move over the same path (linkOf): latency 5 plus
 	// the unit's bytes over the bandwidth. The agents hold a move for its
 	// frame's bytes (jobBytes: 64 fixed, the reply-to address and the
@@ -146,6 +145,11 @@ func TestMoveAcrossSites(t *testing.T) {
 	}
 	if want := lat + state/bw; math.Abs(s.MeanMigrationTime-want) > 1e-9 {
 		t.Fatalf("simulator: mean move %v, want %v", s.MeanMigrationTime, want)
+	}
+	if r.ScheduleLagP99 > 2 || r.EmulationLag > 2 {
+		// Arrivals or services 20 ms late: the machine is too busy to
+		// time a move to a few ms.
+		t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", r.ScheduleLagP99, r.EmulationLag)
 	}
 	const tol = 0.3 // 3 ms at 10 ms a unit
 	t.Logf("%d moves: mean %.4f units, simulator %.4f (%+.2f ms)", r.Migrations, r.MeanMigrationTime, s.MeanMigrationTime, (r.MeanMigrationTime-s.MeanMigrationTime)*10)
