@@ -689,6 +689,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		n = policy.NodeID(to)
 	}
 	j.Origin = int32(n)
+	co.atHome(j)
 	var pl *placement
 	if d.done != nil {
 		pj.Origin = n

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
@@ -36,6 +37,10 @@ import (
 // its bandwidth (as the simulator's dedicated links, Costs.Links), and
 // the way back (an acknowledgement, a completion) is not delayed. Requests
 // with tasks or a client policy do not run with a topology on agents yet.
+//
+// Resources with a home (workload.Resource.Home: key or a node) start at
+// their home, not with the unit (atHome): a unit elsewhere reaches them by
+// global reference, a held and real round trip a use.
 
 // paths is an agent's emulation of the topology's paths to its peers; nil
 // without a topology.
@@ -120,6 +125,26 @@ func (co *coordinator) far(j *policy.Job, n policy.NodeID) float64 {
 		return co.cfg.Distances[n]
 	}
 	return 0
+}
+
+// atHome gives job j, a work unit as dispatched, the node that holds each
+// of its resources (wire.Job.Homes): the resource's home (home: key or a
+// node), or -1, with the unit. It leaves j alone when no resource has a
+// home. A unit away from a home then makes its uses real round trips
+// there (unit.go, remote), each held for the path's (paths.hold), as the
+// simulator charges them (workload.Units.HomeTime over linkOf).
+func (co *coordinator) atHome(j *wire.Job) {
+	if co.units == nil {
+		return
+	}
+	if homed, _ := co.units.Homes(); !homed {
+		return
+	}
+	rs := co.units.Unit(j.Class).Resources
+	j.Homes = make([]int32, len(rs))
+	for i, r := range rs {
+		j.Homes[i] = int32(r.Home.Node(j.Key, co.cfg.Nodes)) // -1 at dispatch
+	}
 }
 
 // checkPlace refuses a topology with what agents do not emulate with it.
