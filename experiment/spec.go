@@ -739,8 +739,8 @@ func (s *Spec) validate() error {
 	if err != nil {
 		return s.errAt([]string{"topology"}, "%v", err)
 	}
-	if top != nil && slices.ContainsFunc(s.Backends, IsReal) {
-		return s.errAt([]string{"topology"}, "backend %s: a topology of sites runs in the simulator only so far (agents would emulate it with per-peer delays; see docs/clusters.md): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
+	if top != nil && slices.ContainsFunc(s.Backends, IsReal) && slices.ContainsFunc(s.Workloads, func(w Workload) bool { return w.Tasks > 1 }) {
+		return s.errAt([]string{"topology"}, "backend %s: requests with tasks run with a topology in the simulator only so far (agents emulate the paths for plain jobs; see docs/clusters.md): use backend sim, or tasks: 1", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
 	}
 	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Power: s.Energy, Discipline: s.Discipline, Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup, Batches: s.Batches, Topology: top}, Gossip: s.Gossip, GossipMode: s.GossipMode, Costs: s.Costs}
 	if s.Distances != "" && top != nil { // a probe without distances: say it here
@@ -780,6 +780,9 @@ func (s *Spec) validate() error {
 		}
 		if ts, _ := p.tiers(s); ts != nil && real >= 0 {
 			return s.errAt(tiersAt(path, p), "backend %s: tiers run in the simulator only so far (an agent's call phase would need a tier of agents to call): use backend sim", s.Backends[real])
+		}
+		if cp, _ := p.client(s); cp != nil && top != nil && real >= 0 {
+			return s.errAt(settingAt(path, "client", p.Client), "backend %s: a client policy runs with a topology in the simulator only so far (agents emulate the paths for plain jobs; see docs/clusters.md): use backend sim", s.Backends[real])
 		}
 	}
 	if err := s.checkSize(); err != nil {

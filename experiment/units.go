@@ -3,7 +3,6 @@ package experiment
 import (
 	"encoding/json"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -54,12 +53,9 @@ func (s *Spec) validateUnits() error {
 			if err := s.checkRuns(u, wl.Classes()); err != nil {
 				return err
 			}
-			homed, most := u.Homes()
+			_, most := u.Homes()
 			if most >= s.Nodes {
 				return s.errAt([]string{"units"}, "a resource's home is node %d, not in the cluster of %d nodes: name a node below %d, or home: key", most, s.Nodes, s.Nodes)
-			}
-			if real := slices.IndexFunc(s.Backends, IsReal); homed && real >= 0 {
-				return s.errAt([]string{"units"}, "backend %s: resources with a home (home: key or a node) run in the simulator only so far: use backend sim, or leave home out", s.Backends[real])
 			}
 		}
 	}

@@ -83,6 +83,7 @@ type point struct {
 	count   counters
 	xferRTT *latency.Histogram
 	units   *unitModel    // nil: the point has no work units
+	paths   *paths        // the topology's paths to the peers, emulated (place.go); nil: none
 	faults  *faults       // injected faults in force (fault.go)
 	process time.Duration // process-per-request: the CPU each request is charged for its process (server.go)
 
@@ -295,6 +296,11 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
+	lay, err := s.layout()
+	if err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
+	cl = placed(cl, lay)
 	ecfg := executor.Config{Servers: s.Servers, Speed: s.Speed, TimeUnit: s.TimeUnit, Kernel: s.Kernel, Discipline: s.Discipline, MaxQueue: a.cfg.MaxQueue}
 	if s.Queue > 0 && (ecfg.MaxQueue <= 0 || s.Queue < ecfg.MaxQueue) {
 		ecfg.MaxQueue = s.Queue // the point's finite queue, within the agent's own bound
@@ -322,7 +328,7 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	}
 	a.endPoint(ctx, reasonPointEnded)
 	pctx, cancel := context.WithCancel(a.ctx)
-	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um}
+	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um, paths: newPaths(lay, s.ID, unit)}
 	if ecfg.Arch != nil {
 		p.process = time.Duration(ecfg.Arch.Create * float64(unit))
 	}
@@ -534,8 +540,6 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool, lv *live
 		p.count.transferFails.Add(1)
 		return false
 	}
-	ctx, cancel := context.WithTimeout(p.ctx, transferTimeout)
-	defer cancel()
 	start := time.Now()
 	if stopped.IsZero() {
 		stopped = start
@@ -551,6 +555,12 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool, lv *live
 	if p.a.cfg.damage != nil {
 		p.a.cfg.damage(&out)
 	}
+	if p.paths.hold(p.ctx, to, float64(jobBytes(&out)), false) != nil { // the path to its site (place.go)
+		p.count.transferFails.Add(1)
+		return false
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, transferTimeout)
+	defer cancel()
 	c, err := p.a.pool.Get(ctx, m.Tags[tagRPC])
 	if err == nil {
 		_, err = c.Call(ctx, &wire.Msg{Type: wire.TypeTransfer, From: p.setup.ID, Job: &out})

@@ -84,6 +84,10 @@ type Setup struct {
 	// Cache is the node's cache of keys in its canonical form (cache.Parse
 	// reads it back); "" for none (content.go).
 	Cache string `json:"cache,omitempty"`
+	// Topology is the point's topology in its canonical form
+	// (topology.Parse reads it back; "": none): the agent emulates the
+	// paths to its peers (place.go).
+	Topology string `json:"topology,omitempty"`
 }
 
 // sizeSpecs is the setup form of the classes' size distributions.

@@ -27,6 +27,7 @@ import (
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
+	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -116,6 +117,9 @@ func (c *PointConfig) fill() error {
 	if err := c.Model.Validate(); err != nil {
 		return err
 	}
+	if err := c.checkPlace(); err != nil {
+		return err
+	}
 	switch {
 	case c.TimeUnit < 100*time.Microsecond:
 		return fmt.Errorf("time unit %v: at least 100µs (sleeps are accurate to tens of µs)", c.TimeUnit)
@@ -158,8 +162,8 @@ func (c *PointConfig) speed(n int32) float64 {
 // setup message the agents' migration policies.
 func (co *coordinator) cluster(dist []float64) policy.Cluster {
 	c := co.cfg
-	return policy.Cluster{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
-		ClassSizes: c.Workload.ClassSizes(), Distances: dist, Units: co.units, Platforms: c.Platforms, Tasks: c.Workload.Tasks()}
+	return placed(policy.Cluster{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.Workload.ClassWeights(),
+		ClassSizes: c.Workload.ClassSizes(), Distances: dist, Units: co.units, Platforms: c.Platforms, Tasks: c.Workload.Tasks()}, co.layout)
 }
 
 // RunLocal starts a cluster of c.Nodes agents on 127.0.0.1 in this process,
@@ -293,10 +297,11 @@ type coordinator struct {
 	view  *view  // the first dispatcher's view: peers and clock are shared by all
 	tasks *tasks // the dispatchers' probes without waiting and messages
 
-	book  *book // the jobs' bookkeeping, under its own mutex
-	count counters
-	ctl   *agents         // the control client: calls to the roster's agents
-	units *workload.Units // nil: no work units
+	book   *book // the jobs' bookkeeping, under its own mutex
+	count  counters
+	ctl    *agents          // the control client: calls to the roster's agents
+	units  *workload.Units  // nil: no work units
+	layout *topology.Layout // the point's topology over the agents (place.go); nil: none
 
 	clients *clients   // requests with tasks or a client policy; nil: plain jobs
 	fronts  *frontEnds // the front ends (front.go); nil: none
@@ -332,6 +337,9 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 			return nil, err
 		}
 	}
+	if c.Topology != nil {
+		co.layout, _ = c.Topology.Lay(c.Nodes) // checked by fill
+	}
 	env := policy.NewEnv(co.cluster(c.Distances))
 	for k := 0; k < c.Dispatchers; k++ {
 		stream := "dispatch" // the simulator's stream: one dispatcher sees the same random choices
@@ -363,7 +371,7 @@ func (d *dispatcher) build(spec *policy.DispatchSpec, env policy.Env) {
 // use. It pings rather than probes, so that no policy sees a probe.
 func (co *coordinator) measureDistances(ctx context.Context) ([]float64, error) {
 	c := co.cfg
-	if c.Distances != nil {
+	if c.Distances != nil || c.Topology != nil { // a topology: the regions' reach, no distance (the simulator's Env)
 		return c.Distances, nil
 	}
 	dist := make([]float64, len(co.ctl.roster))
@@ -425,7 +433,7 @@ func (co *coordinator) configure(ctx context.Context) error {
 	cl := co.cluster(dist)
 	for i := range roster {
 		s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: c.speed(int32(i)),
-			Speeds: cl.Speeds, Classes: cl.ClassWeights, Sizes: sizeSpecs(cl.ClassSizes), Distances: cl.Distances, TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Queue: c.Queue, Seed: c.Seed,
+			Speeds: cl.Speeds, Classes: cl.ClassWeights, Sizes: sizeSpecs(cl.ClassSizes), Distances: cl.Distances, Topology: c.Topology.String(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Queue: c.Queue, Seed: c.Seed,
 			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster)),
 			Units: c.Units, Platforms: c.Platforms, HitBin: c.HitBin}
 		if c.Server != nil {
@@ -605,7 +613,7 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 				case co.clients != nil:
 					co.arrive(ctx, d, a.Job, a.Task, sub)
 				default:
-					co.dispatch(ctx, d, a.Job, toPolicyJob(a.Job), a.Due, sub)
+					co.dispatch(ctx, d, a.Job, a.policyJob(), a.Due, sub)
 				}
 			}
 		})
@@ -721,6 +729,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		n = policy.NodeID(to)
 	}
 	j.Origin = int32(n)
+	co.atHome(j)
 	var pl *placement
 	if d.done != nil {
 		pj.Origin = n
@@ -754,9 +763,8 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		if k := sub.inFlight.Add(1); sub.onSubmit != nil {
 			sub.onSubmit(k)
 		}
-		far := 0.0 // the emulated distance, which the simulator adds itself too
-		if co.cfg.Distances != nil {
-			far = co.cfg.Distances[n]
+		far := co.far(&pj, n) // the emulated distance, which the simulator adds itself too
+		if far > 0 {
 			if sleepUntil(ctx, co.clock.wall(decided+far)) != nil {
 				return
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -54,8 +55,16 @@ func (c content) fill(j *wire.Job) {
 // dispatcher (model time): its arrival, or when a front end took it in.
 type arrival struct {
 	*wire.Job
-	Task int32
-	Due  float64
+	Task   int32
+	Due    float64
+	Region int32 // its client region (a topology's)
+}
+
+// policyJob is what the dispatch strategy sees of a.
+func (a arrival) policyJob() policy.Job {
+	pj := toPolicyJob(a.Job)
+	pj.Region = a.Region
+	return pj
 }
 
 // run sends each job to out at its scheduled time and returns nil after the
@@ -72,7 +81,7 @@ func (g *generator) run(ctx context.Context, out chan<- arrival) error {
 			return err
 		}
 		select {
-		case out <- arrival{Job: j, Task: w.Task, Due: at}:
+		case out <- arrival{Job: j, Task: w.Task, Due: at, Region: w.Region}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -248,7 +248,11 @@ func (p *point) preCopy(to policy.NodeID, j *wire.Job, progress float64) *live {
 	send := size
 	for round := 1; ; round++ {
 		t := time.Now()
-		if _, err := p.call(to, &wire.Msg{Type: wire.TypePage, From: p.setup.ID, Data: um.bytes(send)}); err != nil {
+		err := p.paths.hold(p.ctx, to, send, false)
+		if err == nil {
+			_, err = p.call(to, &wire.Msg{Type: wire.TypePage, From: p.setup.ID, Data: um.bytes(send)})
+		}
+		if err != nil {
 			lv.final = size // the rounds failed: everything goes with the unit
 			return lv
 		}
@@ -264,7 +268,7 @@ func (p *point) preCopy(to policy.NodeID, j *wire.Job, progress float64) *live {
 // postCopy pushes the state a post-copy move left behind to node to, once
 // the unit runs there.
 func (p *point) postCopy(to policy.NodeID, j *wire.Job, lv *live) {
-	if lv.after > 0 {
+	if lv.after > 0 && p.paths.hold(p.ctx, to, lv.after, false) == nil {
 		_, _ = p.call(to, &wire.Msg{Type: wire.TypePage, From: p.setup.ID, Data: p.units.bytes(lv.after)})
 	}
 }
@@ -330,6 +334,9 @@ func (p *point) fetchCode(from policy.NodeID, j *wire.Job, moved bool) error {
 		return nil
 	}
 	start := time.Now()
+	if err := p.paths.hold(p.ctx, from, code.Bytes, true); err != nil {
+		return fmt.Errorf("fetch code %s from node %d: %w", codeName(code.Key()), from, err)
+	}
 	r, err := p.call(from, &wire.Msg{Type: wire.TypeFetch, From: p.setup.ID, Data: []byte(codeName(code.Key()))})
 	if err != nil {
 		return fmt.Errorf("fetch code %s from node %d: %w", codeName(code.Key()), from, err)
@@ -439,6 +446,7 @@ func (p *point) remote(j *wire.Job) (uses float64, access func()) {
 		}
 		best.owed--
 		um.remoteUses.Add(1)
+		_ = p.paths.hold(p.ctx, best.home, float64(len(best.bytes)), true)
 		_, _ = p.call(best.home, &wire.Msg{Type: wire.TypeAccess, From: p.setup.ID, Data: best.bytes})
 	}
 }

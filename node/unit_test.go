@@ -96,6 +96,21 @@ func clusterContext(t *testing.T) context.Context {
 	return ctx
 }
 
+// runMovedOnce runs c, whose migration policy moves every job once
+// (test.once), and fails unless every job completed and moved once.
+func runMovedOnce(ctx context.Context, t *testing.T, c PointConfig) results.Result {
+	t.Helper()
+	r, err := RunLocal(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAllEnded(t, r)
+	if r.Migrations != r.JobsIssued {
+		t.Fatalf("%d moves for %d jobs, want one each", r.Migrations, r.JobsIssued)
+	}
+	return r
+}
+
 // checkAllEnded fails unless every job completed, exactly once.
 func checkAllEnded(t *testing.T, r results.Result) {
 	t.Helper()
@@ -185,14 +200,7 @@ func TestUnitsBindingTable(t *testing.T) {
 			c.Units = &uc
 			var served atomic.Int64 // remote uses that reached node 0
 			c.agentHook = func(ac *AgentConfig) { ac.onAccess = func() { served.Add(1) } }
-			r, err := RunLocal(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkAllEnded(t, r)
-			if r.Migrations != r.JobsIssued {
-				t.Fatalf("%d moves for %d jobs, want one each", r.Migrations, r.JobsIssued)
-			}
+			r := runMovedOnce(ctx, t, c)
 			wantBytes := 0.0
 			if act == workload.Move || act == workload.Copy {
 				wantBytes = resBytes * float64(r.Migrations)
@@ -233,14 +241,7 @@ func TestUnitsCodeAndState(t *testing.T) {
 			c.Units = &workload.UnitConfig{Unit: workload.Unit{Code: workload.CodeSegment{Bytes: code}, Exec: workload.ExecSegment{State: state}}, Paradigm: tc.paradigm}
 			var fetches atomic.Int64
 			c.agentHook = func(ac *AgentConfig) { ac.onFetch = func() { fetches.Add(1) } }
-			r, err := RunLocal(ctx, c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkAllEnded(t, r)
-			if r.Migrations != r.JobsIssued {
-				t.Fatalf("%d moves for %d jobs, want one each", r.Migrations, r.JobsIssued)
-			}
+			r := runMovedOnce(ctx, t, c)
 			if want := tc.codeBytes(r.Migrations, fetches.Load()); r.CodeBytes != want {
 				t.Errorf("%v code bytes in %d moves and %d fetches, want %v", r.CodeBytes, r.Migrations, fetches.Load(), want)
 			}

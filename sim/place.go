@@ -29,19 +29,19 @@ func (c *cluster) placeInit() {
 		c.homed, _ = c.cfg.Units.Homes()
 	}
 	if t := c.cfg.Topology; t != nil {
-		c.sites, _ = t.Place(len(c.nodes)) // checked by Validate
-		c.reach = t.Reach(c.sites)
+		c.layout, _ = t.Lay(len(c.nodes)) // checked by Validate
+		c.sites, c.reach = c.layout.Sites, c.layout.Reach
 	}
 }
 
 // linkOf is the path of a migration from node from to node to: the
 // topology's path between their sites, or the cost model's link.
 func (c *cluster) linkOf(from, to policy.NodeID) workload.Link {
-	if c.sites == nil {
+	if c.layout == nil {
 		return c.link
 	}
-	a, b := c.sites[from], c.sites[to]
-	return workload.Link{Latency: c.cfg.Topology.Latency(a, b), Bandwidth: c.cfg.Topology.Bandwidth(a, b)}
+	lat, bw := c.layout.Path(int(from), int(to))
+	return workload.Link{Latency: lat, Bandwidth: bw}
 }
 
 // far is the one-way delay of job j to node target as dispatched: from

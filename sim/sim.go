@@ -19,6 +19,7 @@ import (
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/session"
+	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -73,6 +74,7 @@ type cluster struct {
 	link   workload.Link         // the cost model's path of every migration (linkOf)
 	sites  []int                 // Topology: the site of each node; nil: none (place.go)
 	reach  [][]float64           // Topology: one-way delay from each client region to each node
+	layout *topology.Layout      // Topology laid over the nodes: sites, reach and paths (place.go)
 	homed  bool                  // Units: some resource has a home of its own (atHome)
 	caches []*workload.CodeCache // Units: each node's code cache
 	links  *links                // the shared links' occupancy (Costs.Links, link.go); nil: none yet

@@ -333,3 +333,29 @@ func (t *Topology) Reach(sites []int) [][]float64 {
 	}
 	return out
 }
+
+// Layout is a topology laid over a cluster's nodes: the site of each node
+// and the delay from each client region to each node. The simulator and
+// the real agents both take a job's dispatch delay (Reach) and a move's
+// path (Path) from it, so that they charge the same numbers.
+type Layout struct {
+	Sites []int       // the site of each node (Place)
+	Reach [][]float64 // [region][node]: one-way latency from the region to the node's site (Topology.Reach)
+	t     *Topology
+}
+
+// Lay places n nodes on t's sites (Place) and returns their layout.
+func (t *Topology) Lay(n int) (*Layout, error) {
+	sites, err := t.Place(n)
+	if err != nil {
+		return nil, err
+	}
+	return &Layout{Sites: sites, Reach: t.Reach(sites), t: t}, nil
+}
+
+// Path is the one-way latency and the bandwidth (bytes per model unit, 0:
+// infinite) of the path from node a's site to node b's.
+func (l *Layout) Path(a, b int) (latency, bandwidth float64) {
+	s, d := l.Sites[a], l.Sites[b]
+	return l.t.Latency(s, d), l.t.Bandwidth(s, d)
+}

@@ -120,6 +120,28 @@ func TestPlace(t *testing.T) {
 	}
 }
 
+func TestLay(t *testing.T) {
+	s, _ := topology.Parse("sites(latency=[0.5,4,4,0.5], bandwidth=[0,100,200,0], nodes=[1,3], clients=[1,2, 3,4])")
+	l, err := s.Lay(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(l.Sites, []int{0, 1, 1, 1}) || !slices.Equal(l.Reach[1], []float64{3, 4, 4, 4}) {
+		t.Errorf("sites %v, reach %v", l.Sites, l.Reach)
+	}
+	for _, tc := range []struct {
+		a, b    int
+		lat, bw float64
+	}{{0, 1, 4, 100}, {1, 0, 4, 200}, {1, 2, 0.5, 0}, {0, 0, 0.5, 0}} {
+		if lat, bw := l.Path(tc.a, tc.b); lat != tc.lat || bw != tc.bw {
+			t.Errorf("path %d→%d: latency %v, bandwidth %v; want %v, %v", tc.a, tc.b, lat, bw, tc.lat, tc.bw)
+		}
+	}
+	if _, err := s.Lay(5); err == nil {
+		t.Error("5 nodes laid on sites of 4")
+	}
+}
+
 func ExampleParse() {
 	top, _ := topology.Parse("ring(n=4, hop=3, local=0.1)")
 	sites, _ := top.Place(8)
