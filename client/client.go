@@ -9,6 +9,9 @@
 //   - hedge(after, copies): send one copy; if it has not completed after
 //     `after`, send another (up to `copies` more, each `after` apart); the
 //     first to complete answers, the others are cancelled.
+//   - deadline(after): a request not done `after` its arrival is abandoned:
+//     its copies are cancelled (their work stops where it is) and it fails
+//     with reason "timeout" (retry(max=1, timeout=after) in short).
 //   - retry(max, budget, min, backoff, timeout): when an attempt fails (its
 //     node is gone, or it is still not done after `timeout`), try again
 //     after backoff·2^(k−1) for the k-th retry, up to max attempts in all,
@@ -51,6 +54,16 @@ type Policy struct {
 type part func(p *Policy) error
 
 var parts = param.Registry[part]{
+	{Name: "deadline", Doc: "abandon a request not done after `after`: its copies are cancelled and it fails (reason timeout)",
+		Schema: param.Schema{{Name: "after", Kind: param.Float, Doc: "the deadline from the request's arrival, model units, > 0"}},
+		Build: func(v param.Values) (part, error) {
+			return func(p *Policy) error {
+				if p.Timeout = v.Float("after"); !(p.Timeout > 0) || math.IsInf(p.Timeout, 0) {
+					return v.Errorf("after", "must be a finite number > 0, got %v", p.Timeout)
+				}
+				return nil
+			}, nil
+		}},
 	{Name: "hedge", Doc: "send another copy when the last is late; the first to complete answers, the rest are cancelled",
 		Schema: param.Schema{
 			{Name: "after", Kind: param.Float, Doc: "how late, model units, > 0"},
@@ -107,8 +120,8 @@ var parts = param.Registry[part]{
 		}},
 }
 
-// Parse parses a client policy: one or more of hedge(…), redundant(…) and
-// retry(…) joined by "+", each at most once; "" or "none" is no policy
+// Parse parses a client policy: one or more of deadline(…), hedge(…),
+// redundant(…) and retry(…) joined by "+", each at most once; "" or "none" is no policy
 // (nil).
 func Parse(s string) (*Policy, error) {
 	s = strings.TrimSpace(s)
@@ -128,6 +141,9 @@ func Parse(s string) (*Policy, error) {
 			return nil, fmt.Errorf("client policy %q: %s given twice", s, c.Name)
 		}
 		seen[c.Name] = true
+		if seen["deadline"] && seen["retry"] {
+			return nil, fmt.Errorf("client policy %q: deadline and retry both time attempts out: give retry its timeout (retry(timeout=…)) instead", s)
+		}
 		apply, err := parts.Parse("client policy", item)
 		if err != nil {
 			return nil, err

@@ -37,13 +37,16 @@ func TestParse(t *testing.T) {
 		{spec: "redundant", want: "redundant(d=2)"},
 		{spec: "redundant(d=3) + hedge(after=1, copies=2)", want: "redundant(d=3) + hedge(after=1, copies=2)"},
 		{spec: "hedge", err: "after"},
+		{spec: "deadline(after=5) + hedge(after=1)", want: "deadline(after=5) + hedge(after=1, copies=1)"},
+		{spec: "deadline(after=0)", err: "parameter after: must be a finite number > 0"},
+		{spec: "deadline(after=5) + retry", err: "deadline and retry both time attempts out"},
 		{spec: "hedge(after=0)", err: "parameter after: must be a finite number > 0"},
 		{spec: "redundant(d=0)", err: "parameter d: must be at least 1"},
 		{spec: "retry(max=0)", err: "parameter max: must be at least 1"},
 		{spec: "retry(budget=-1)", err: "parameter budget"},
 		{spec: "retry(timeout=-1)", err: "parameter timeout"},
 		{spec: "retry + retry", err: "retry given twice"},
-		{spec: "resend", err: `unknown client policy "resend": known are hedge, redundant, retry`},
+		{spec: "resend", err: `unknown client policy "resend": known are deadline, hedge, redundant, retry`},
 		{spec: "hedge(after=1) +", err: "client policy"},
 	} {
 		p, err := client.Parse(c.spec)
