@@ -12,6 +12,7 @@ import (
 // classes and keys come from the workload's generator as open arrivals'
 // do; their arrival times are the users'. Users start thinking at time 0.
 type users struct {
+	gen   *workload.Generator // the users' jobs: the point's generator, or beside an open stream one of their own
 	think workload.Dist
 	rand  *rand.Rand      // "think"
 	of    map[int64]int32 // a request in progress → its user
@@ -23,7 +24,12 @@ func (c *cluster) usersInit() {
 	if n == 0 {
 		return
 	}
-	c.users = &users{think: think, rand: workload.Stream(c.cfg.Seed, "think"), of: make(map[int64]int32, n)}
+	c.users = &users{gen: c.gen, think: think, rand: workload.Stream(c.cfg.Seed, "think"), of: make(map[int64]int32, n)}
+	if c.cfg.Workload.Open() {
+		// Beside an open stream the users draw their jobs from streams of
+		// their own, so that theirs do not move the open arrivals.
+		c.users.gen = c.cfg.Workload.Generator(c.cfg.Seed^0x9e3779b97f4a7c15, 1)
+	}
 	for u := range int32(n) {
 		c.thinkThen(u)
 	}
@@ -42,8 +48,8 @@ func (c *cluster) userArrive(u int32) {
 	j := c.newJob()
 	jb := &c.jobs[j]
 	*jb = job{}
-	c.gen.Fill(&jb.Job.Job)
-	jb.Arrival, jb.left = c.now, jb.Size
+	c.users.gen.Fill(&jb.Job.Job)
+	jb.ID, jb.Arrival, jb.left = c.issued, c.now, jb.Size // IDs in arrival order, beside an open stream too
 	c.users.of[jb.ID] = u
 	c.issued++
 	c.m.arrival(c, jb.ID)

@@ -56,3 +56,43 @@ func TestClosedUsersMVA(t *testing.T) {
 		}
 	}
 }
+
+// TestMixedUsersMVA holds a mixed population to mixed mean-value
+// analysis (Lazowska et al., Quantitative System Performance, ch. 7): on
+// one node of exponential service 1, an open Poisson stream of rate λ
+// uses U = λ of it; n closed users who think exp(mean=5) see R_c(m) =
+// (1 + Q_c(m−1)) / (1 − U), and open requests R_o = (1 + Q_c(n)) / (1 − U).
+// The mean over all requests and the total throughput are held within
+// three half-widths of ten replications' 95% intervals.
+func TestMixedUsersMVA(t *testing.T) {
+	const lambda, z = 0.4, 5.0
+	for _, n := range []int{2, 6} {
+		w, err := workload.New(workload.Config{Arrival: "poisson", Size: "exp(mean=1)", Users: n, Think: "exp(mean=5)"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, xc, rc := 0.0, 0.0, 0.0
+		for m := 1; m <= n; m++ {
+			rc = (1 + q) / (1 - lambda)
+			xc = float64(m) / (z + rc)
+			q = xc * rc
+		}
+		ro := (1 + q) / (1 - lambda)
+		wantX, wantR := xc+lambda, (xc*rc+lambda*ro)/(xc+lambda)
+		var rs []results.Result
+		for seed := range 10 {
+			cfg := config(t, Config{Model: scenario.Model{Nodes: 1, Load: lambda, Jobs: 60_000, Warmup: 6_000, Seed: uint64(31 + seed), Workload: w}}, "random", "none", "")
+			r, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs = append(rs, r)
+		}
+		gotX, halfX := meanCI(rs, func(r results.Result) float64 { return r.Throughput })
+		gotR, halfR := meanCI(rs, func(r results.Result) float64 { return r.MeanResponse })
+		t.Logf("%d users beside λ = %v: throughput %.4f ± %.4f (mixed MVA %.4f), response %.4f ± %.4f (%.4f)", n, lambda, gotX, halfX, wantX, gotR, halfR, wantR)
+		if math.Abs(gotX-wantX) > 3*halfX || math.Abs(gotR-wantR) > 3*halfR {
+			t.Errorf("%d users: throughput %.4f ± %.4f, response %.4f ± %.4f; mixed MVA %.4f, %.4f", n, gotX, halfX, gotR, halfR, wantX, wantR)
+		}
+	}
+}

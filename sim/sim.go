@@ -391,7 +391,7 @@ func (c *cluster) newJob() int32 {
 func (c *cluster) run(ctx context.Context) error {
 	total := int64(c.cfg.Jobs)
 	c.next = -1
-	if c.users != nil {
+	if c.users != nil && !c.cfg.Workload.Open() {
 		c.nextAt = c.inf // closed users issue every request (closed.go)
 	} else {
 		c.arrive() // draws the first job
@@ -459,6 +459,9 @@ func (c *cluster) arrive() {
 		c.m.arrival(c, c.jobs[j].ID)
 		c.frontArrive(j)
 		return
+	}
+	if c.users != nil {
+		c.jobs[j].ID = c.issued // one sequence of IDs, in arrival order, for the open stream and the users
 	}
 	c.issued++
 	c.m.arrival(c, c.jobs[j].ID)

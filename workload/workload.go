@@ -88,10 +88,11 @@ type Config struct {
 	Regions []float64 `yaml:"regions"`
 	// Users, when set, makes the workload closed: that many users, each
 	// issuing one request, waiting for it to end (completed or failed),
-	// thinking for a time drawn from Think, and issuing the next. There
-	// is then no open arrival stream (leave arrival out), and a point's
-	// load does not set the rate: the users and their think time do.
-	// Default 0: open arrivals.
+	// thinking for a time drawn from Think, and issuing the next. With
+	// arrival left out there is no open stream, and a point's load does
+	// not set the rate (the users and their think time do); with an
+	// arrival, an open stream at the load's rate runs beside the users (a
+	// mixed population). Default 0: open arrivals.
 	Users int    `yaml:"users"`
 	Think string `yaml:"think"` // with users: the think-time distribution (required), e.g. exp(mean=5)
 	// Dir is the directory a trace's files are relative to (a spec's
@@ -138,6 +139,7 @@ type Workload struct {
 func New(c Config) (*Workload, error) {
 	d := DefaultConfig()
 	traced := IsTrace(c.Arrival)
+	open := strings.TrimSpace(c.Arrival) != "" // an open stream given (beside closed users: a mixed population)
 	if traced && (strings.TrimSpace(c.Size) != "" || strings.TrimSpace(c.Phases) != "" || c.IO != nil || len(c.Classes) > 0 || strings.TrimSpace(c.Keys) != "" || c.Tasks > 1) {
 		return nil, fmt.Errorf("workload: a trace gives the jobs' arrivals, sizes, classes and keys: leave size, phases, io, classes, keys and tasks out")
 	}
@@ -171,11 +173,11 @@ func New(c Config) (*Workload, error) {
 	if traced {
 		return w.fromTrace(c)
 	}
-	if err := w.closed(c); err != nil {
-		return nil, err
-	}
 	if w.arrival, err = ParseArrival(c.Arrival); err != nil {
 		return nil, fmt.Errorf("workload arrival: %w", err)
+	}
+	if err := w.closed(c, open); err != nil {
+		return nil, err
 	}
 	var own *plan // the workload's own phases
 	if phased {
@@ -310,8 +312,9 @@ func (w *Workload) RegionString() string {
 const MaxUsers = 10_000_000
 
 // closed reads c's closed users, if any: the arrival process is then the
-// users' (its canonical form names them and their think time).
-func (w *Workload) closed(c Config) error {
+// users' (its canonical form names them and their think time), beside the
+// open stream c.Arrival when open says it was given (a mixed population).
+func (w *Workload) closed(c Config, open bool) error {
 	switch {
 	case c.Users == 0 && strings.TrimSpace(c.Think) == "":
 		return nil
@@ -319,8 +322,6 @@ func (w *Workload) closed(c Config) error {
 		return fmt.Errorf("workload users: want 1 to %d users (or none: open arrivals), got %d", MaxUsers, c.Users)
 	case strings.TrimSpace(c.Think) == "":
 		return fmt.Errorf("workload think: closed users need a think-time distribution, e.g. think: exp(mean=5)")
-	case c.Arrival != DefaultConfig().Arrival:
-		return fmt.Errorf("workload arrival: closed users issue requests themselves: leave arrival out with users (open and closed populations together are not supported yet)")
 	case c.Tasks > 1:
 		return fmt.Errorf("workload tasks: closed users do not yet issue requests of several tasks: leave tasks out")
 	}
@@ -329,7 +330,11 @@ func (w *Workload) closed(c Config) error {
 		return fmt.Errorf("workload think: %w", err)
 	}
 	w.users, w.think = c.Users, d
-	w.arrival = closedArrivals{users: c.Users, think: d}
+	ca := closedArrivals{users: c.Users, think: d}
+	if open {
+		ca.open = w.arrival
+	}
+	w.arrival = ca
 	return nil
 }
 
@@ -337,19 +342,45 @@ func (w *Workload) closed(c Config) error {
 // and nil for open arrivals.
 func (w *Workload) Closed() (users int, think Dist) { return w.users, w.think }
 
-// closedArrivals stands for closed users as an arrival process: their
-// canonical form. The simulator issues their requests (the gaps of New
-// are not used for their times).
+// Open reports whether the workload has an open arrival stream: always
+// without closed users; beside them when the workload gave an arrival.
+func (w *Workload) Open() bool {
+	a, ok := w.arrival.(closedArrivals)
+	return !ok || a.open != nil
+}
+
+// closedArrivals stands for closed users as an arrival process, and for
+// the open stream beside them (open; nil: none): their canonical form,
+// "closed(users=8, think=exp(mean=5))" or "poisson + closed(…)". The
+// simulator issues the users' requests; the open stream's gaps come from
+// New, at the load's rate.
 type closedArrivals struct {
 	users int
 	think Dist
+	open  ArrivalSpec
 }
 
-func (a closedArrivals) New(rate float64) Arrivals { return poissonSpec{}.New(rate) }
-func (a closedArrivals) String() string {
-	return "closed(users=" + strconv.Itoa(a.users) + ", think=" + a.think.String() + ")"
+func (a closedArrivals) New(rate float64) Arrivals {
+	if a.open != nil {
+		return a.open.New(rate)
+	}
+	return poissonSpec{}.New(rate)
 }
-func (a closedArrivals) SCV() float64 { return a.think.SCV() }
+
+func (a closedArrivals) String() string {
+	s := "closed(users=" + strconv.Itoa(a.users) + ", think=" + a.think.String() + ")"
+	if a.open != nil {
+		s = a.open.String() + " + " + s
+	}
+	return s
+}
+
+func (a closedArrivals) SCV() float64 {
+	if a.open != nil {
+		return a.open.SCV()
+	}
+	return a.think.SCV()
+}
 
 // fromTrace finishes w, whose jobs replay the trace c.Arrival names.
 func (w *Workload) fromTrace(c Config) (*Workload, error) {
