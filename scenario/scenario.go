@@ -104,13 +104,16 @@ type Model struct {
 
 // Rate is the arrival rate of requests that offers load Load on the
 // cluster: ρ · N · c · mean speed / (mean size · tasks).
+// The mean speed is summed node by node, as the simulator always has, so
+// that every backend draws the same arrival times to the last bit.
 func (m Model) Rate() float64 {
-	mean := 1.0
-	if m.Speeds != nil {
-		mean = 0
-		for i := range m.Nodes {
-			mean += m.Speeds[i%len(m.Speeds)] / float64(m.Nodes)
+	mean := 0.0
+	for i := range m.Nodes {
+		s := 1.0
+		if m.Speeds != nil {
+			s = m.Speeds[i%len(m.Speeds)]
 		}
+		mean += s / float64(m.Nodes)
 	}
 	return m.Workload.RateFor(m.Load, m.Nodes*max(m.Servers, 1), mean)
 }

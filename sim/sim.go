@@ -243,13 +243,11 @@ func start(cfg Config) (*cluster, error) {
 func newCluster(cfg Config) *cluster {
 	n := cfg.Nodes
 	c := &cluster{cfg: cfg, inf: math.Inf(1), nodes: make([]node, n), nh: newNodeHeap(n+len(cfg.Tiers), math.Inf(1)), tiers: newTiers(cfg)}
-	meanSpeed := 0.0
 	for i := range c.nodes {
 		s := 1.0
 		if cfg.Speeds != nil {
 			s = cfg.Speeds[i]
 		}
-		meanSpeed += s / float64(n) // the rate is set at nominal speeds
 		if cfg.Power != nil {
 			s *= cfg.Power.Speed // the DVFS level (energy.Power)
 		}
@@ -257,7 +255,7 @@ func newCluster(cfg Config) *cluster {
 			running: make([]int32, 0, cfg.Servers), th: newThreads(cfg.Server, c.tiers)}
 	}
 	c.placeInit()
-	rate := cfg.Workload.RateFor(cfg.Load, n*cfg.Servers, meanSpeed)
+	rate := cfg.Rate() // at nominal speeds: a DVFS level changes the nodes, not the offered work
 	c.gen = cfg.Workload.Generator(cfg.Seed, rate)
 
 	env := policy.NewEnv(policy.Cluster{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
