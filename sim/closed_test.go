@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"context"
 	"math"
 	"testing"
 
@@ -35,17 +34,11 @@ func TestClosedUsersMVA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rs []results.Result
-		for seed := range 10 {
-			cfg := config(t, Config{Model: scenario.Model{Nodes: c.nodes, Load: 0.5, Jobs: 50_000, Warmup: 5_000, Seed: uint64(11 + seed), Workload: w}}, "random", "none", "")
-			r, err := Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+		rs := replicate(t, 10, 11, config(t, Config{Model: scenario.Model{Nodes: c.nodes, Load: 0.5, Jobs: 50_000, Warmup: 5_000, Workload: w}}, "random", "none", ""))
+		for _, r := range rs {
 			if r.JobsCompleted != 50_000 {
 				t.Fatalf("%d users: %d of 50,000 completed", c.users, r.JobsCompleted)
 			}
-			rs = append(rs, r)
 		}
 		x, resp := mva(c.users, c.nodes, 5)
 		gotX, halfX := meanCI(rs, func(r results.Result) float64 { return r.Throughput })
@@ -79,15 +72,7 @@ func TestMixedUsersMVA(t *testing.T) {
 		}
 		ro := (1 + q) / (1 - lambda)
 		wantX, wantR := xc+lambda, (xc*rc+lambda*ro)/(xc+lambda)
-		var rs []results.Result
-		for seed := range 10 {
-			cfg := config(t, Config{Model: scenario.Model{Nodes: 1, Load: lambda, Jobs: 60_000, Warmup: 6_000, Seed: uint64(31 + seed), Workload: w}}, "random", "none", "")
-			r, err := Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs = append(rs, r)
-		}
+		rs := replicate(t, 10, 31, config(t, Config{Model: scenario.Model{Nodes: 1, Load: lambda, Jobs: 60_000, Warmup: 6_000, Workload: w}}, "random", "none", ""))
 		gotX, halfX := meanCI(rs, func(r results.Result) float64 { return r.Throughput })
 		gotR, halfR := meanCI(rs, func(r results.Result) float64 { return r.MeanResponse })
 		t.Logf("%d users beside λ = %v: throughput %.4f ± %.4f (mixed MVA %.4f), response %.4f ± %.4f (%.4f)", n, lambda, gotX, halfX, wantX, gotR, halfR, wantR)

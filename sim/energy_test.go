@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"context"
 	"math"
 	"testing"
 
@@ -20,15 +19,7 @@ func TestDVFS(t *testing.T) {
 	const rho, idle, busy, alpha = 0.5, 50.0, 150.0, 3.0
 	for _, s := range []float64{0.7, 1, 1.3} {
 		p := &energy.Power{Idle: idle, Busy: busy, Alpha: alpha, Speed: s}
-		var rs []results.Result
-		for seed := range 10 {
-			cfg := config(t, Config{Model: scenario.Model{Nodes: 1, Load: rho, Jobs: 100_000, Warmup: 10_000, Seed: uint64(21 + seed), Power: p}}, "random", "none", "exp(mean=1)")
-			r, err := Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs = append(rs, r)
-		}
+		rs := replicate(t, 10, 21, config(t, Config{Model: scenario.Model{Nodes: 1, Load: rho, Jobs: 100_000, Warmup: 10_000, Power: p}}, "random", "none", "exp(mean=1)"))
 		wantP := idle + (busy-idle)*math.Pow(s, alpha)*rho/s
 		wantR := 1 / (s - rho)
 		gotP, halfP := meanCI(rs, func(r results.Result) float64 { return r.Power })

@@ -39,6 +39,22 @@ func runFront(t *testing.T, f, resp string, load float64, jobs int) []results.Re
 	return out
 }
 
+// replicate runs reps replications of cfg, replication i with seed
+// seed0 + i.
+func replicate(t *testing.T, reps int, seed0 uint64, cfg Config) []results.Result {
+	t.Helper()
+	var out []results.Result
+	for i := range reps {
+		cfg.Seed = seed0 + uint64(i)
+		r, err := Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // meanCI is the mean of metric over rs and the half-width of its 95%
 // t-interval (ten replications: t = 2.262 with 9 degrees of freedom).
 func meanCI(rs []results.Result, metric func(results.Result) float64) (mean, half float64) {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"context"
 	"math"
 	"testing"
 
@@ -24,17 +23,11 @@ func TestFiniteQueue(t *testing.T) {
 		pk := (1 - rho) * math.Pow(rho, float64(c.k)) / (1 - math.Pow(rho, float64(c.k+1)))
 		l := rho/(1-rho) - float64(c.k+1)*math.Pow(rho, float64(c.k+1))/(1-math.Pow(rho, float64(c.k+1)))
 		resp := l / (rho * (1 - pk))
-		var rs []results.Result
-		for seed := range 10 {
-			cfg := config(t, Config{Model: scenario.Model{Nodes: c.nodes, Queue: c.k, Load: rho, Jobs: 100_000, Warmup: 10_000, Seed: uint64(7 + seed)}}, "random", "none", "exp(mean=1)")
-			r, err := Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+		rs := replicate(t, 10, 7, config(t, Config{Model: scenario.Model{Nodes: c.nodes, Queue: c.k, Load: rho, Jobs: 100_000, Warmup: 10_000}}, "random", "none", "exp(mean=1)"))
+		for _, r := range rs {
 			if r.JobsCompleted+r.JobsFailed != r.JobsIssued || r.Failures[scenario.ShedReason] != r.JobsFailed {
 				t.Fatalf("K=%d: %d issued, %d completed, %d failed (%v)", c.k, r.JobsIssued, r.JobsCompleted, r.JobsFailed, r.Failures)
 			}
-			rs = append(rs, r)
 		}
 		drop, dropHalf := meanCI(rs, func(r results.Result) float64 { return float64(r.JobsFailed) / float64(r.JobsIssued) })
 		mean, meanHalf := meanCI(rs, func(r results.Result) float64 { return r.MeanResponse })
