@@ -62,9 +62,12 @@ func TestArchitectures(t *testing.T) {
 			for i, ph := range tc.phases {
 				submit(t, e, r.phased(int64(i), ph...))
 			}
+			// The model times count from the submissions: a test goroutine
+			// descheduled while it submits moves every end by as much.
+			submitting := float64(time.Since(t0)) / float64(unit)
 			for _, p := range r.wait(t, len(tc.phases)) {
 				got := float64(p.end.Sub(t0)) / float64(unit)
-				if want := tc.ends[p.id]; math.Abs(got-want) > 0.1 {
+				if want := tc.ends[p.id]; got < want-0.1 || got > want+0.1+submitting {
 					t.Errorf("request %d ended at %.3f units, want %v", p.id, got, want)
 				}
 			}
