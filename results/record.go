@@ -27,6 +27,8 @@ type Point struct {
 	Servers     int     `json:"servers"`               // servers per node c
 	Queue       int     `json:"queue,omitempty"`       // jobs a node holds at most (empty: unbounded)
 	PowerModel  string  `json:"power_model,omitempty"` // power model, canonical (empty: none)
+	Elastic     string  `json:"elastic,omitempty"`     // elastic cluster's plan, canonical (package scale; empty: fixed)
+	Scale       string  `json:"scale,omitempty"`       // autoscaling policy, canonical (empty: none)
 	Discipline  string  `json:"discipline"`            // fcfs or ps
 	Server      string  `json:"server,omitempty"`      // server architecture, canonical (empty: none: plain servers)
 	Client      string  `json:"client,omitempty"`      // client policy, canonical (empty: none)
@@ -162,6 +164,12 @@ type Result struct {
 	EnergyPerJob  float64 `json:"energy_per_job,omitempty"`
 	StateAffinity float64 `json:"state_affinity,omitempty"`
 	StateLost     float64 `json:"state_lost,omitempty"`
+	// Elastic clusters (package scale): the integral over the run, from
+	// time 0 to the last completion, of the nodes present (starting,
+	// in service or draining), in node × model units; and the mean nodes
+	// present per bin of ResponseBin. Empty on a fixed cluster.
+	NodeSeconds   float64   `json:"node_seconds,omitempty"`
+	NodesOverTime []float64 `json:"nodes_over_time,omitempty"`
 	// TierStats are the shared tiers' measurements, in the order of
 	// Point.Tiers (empty without tiers). The CSV export has two columns a
 	// tier: tier_utilization.NAME and tier_time.NAME.
