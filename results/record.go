@@ -136,7 +136,7 @@ type Result struct {
 	MeanDowntime      float64 `json:"mean_downtime"`       // mean over migrations of the time the unit made no progress
 	CodeHitRate       float64 `json:"code_hit_rate"`       // fraction of migrations whose destination already held the unit's code (code on demand: the caches' hit rate)
 	RefusedMoves      int64   `json:"refused_moves"`       // moves the paradigm (no code, hop limit), the destination's platform or an unfinished pre-copy refused: the unit stayed
-	RedirectedJobs    int64   `json:"redirected_jobs"`     // jobs dispatched to a node whose platform cannot run them, placed on the next node that can
+	RedirectedJobs    int64   `json:"redirected_jobs"`     // jobs dispatched to a node whose platform cannot run them, placed on the next node that can; on an elastic cluster, jobs that reached a node out of service, placed on the least loaded in service
 	// CodeHits is the code caches' hit rate over time: per bin of
 	// CodeHitBin model units from the start, the fraction of lookups at
 	// move destinations that hit (NaN-free: a bin without lookups is -1).

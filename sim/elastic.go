@@ -10,7 +10,9 @@ import (
 // taking no new work, finishing what it holds). Nodes out of service are
 // hidden from the policies as nodes out for an evacuation are (isOut):
 // gossip and probes read them unreachable, a job that reaches one is
-// forwarded to the least loaded node in service, their policies' calls
+// forwarded to the least loaded node in service (Result.RedirectedJobs:
+// a strategy that keeps nodes of its own, sized by policy.Env, may name
+// one), their policies' calls
 // and timers wait. The dispatcher's and the nodes' View.Nodes is the
 // number of nodes in service at the bottom of the slots, so a strategy
 // that draws among View.Nodes draws among those alone.
@@ -42,10 +44,6 @@ type elastic struct {
 	busy    float64 // the ledger's busy area at the last decision
 	loads   []policy.Load
 	sent    []int // scratch: jobs a drain handed to each node
-	// redirected counts the jobs that reached a node out of service and
-	// went on to one in service (a strategy that keeps nodes of its own,
-	// sized by policy.Env, may still name one).
-	redirected int64
 }
 
 // elasticInit sets up the members and schedules the plan's steps and the
@@ -165,14 +163,19 @@ func (c *cluster) start(id policy.NodeID) {
 }
 
 // serve puts node id in service (started, or back from draining): it
-// takes work, and its policy's timer fires.
+// takes work, its policy's timer fires, and a dispatcher that watches
+// idle nodes hears of it.
 func (c *cluster) serve(id policy.NodeID) {
 	el := c.el
 	el.state[id] = memberIn
 	was := el.visible
 	c.reveal()
 	for k := was; k < el.visible; k++ { // it, and those in service above it
-		c.inService(policy.NodeID(k))
+		id := policy.NodeID(k)
+		c.inService(id)
+		if c.idleWatch != nil && c.nodes[k].idle() { // a node that joins announces itself idle (jiq)
+			c.idleWatch.Idle(&c.views[len(c.nodes)], id)
+		}
 	}
 }
 

@@ -150,7 +150,7 @@ func (c *cluster) forward(id policy.NodeID, j int32) bool {
 	if c.evacuated(id) {
 		c.faults.log[c.faults.outBy[id]].Redirected++
 	} else {
-		c.el.redirected++
+		c.m.redirected++ // an elastic cluster's node out of service
 	}
 	c.deliver(to, j)
 	return true
