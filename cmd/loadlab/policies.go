@@ -28,7 +28,7 @@ func policiesCommand() *cli.Command {
 			titles := map[policy.Kind]string{
 				policy.Dispatch: "DISPATCH STRATEGIES (--dispatch, policies[].dispatch)",
 				policy.Migrate:  "MIGRATION POLICIES (--migrate, policies[].migrate)",
-				policy.Scale:    "AUTOSCALERS (policies[].scale, with elastic; see docs/workloads.md)",
+				policy.Scale:    "AUTOSCALERS (policies[].scale; see Elastic clusters in docs/workloads.md)",
 			}
 			for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate, policy.Scale} {
 				fmt.Fprintln(tw, titles[k])
