@@ -23,6 +23,7 @@ import (
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
+	"github.com/loadlab/loadlab/scale"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/session"
@@ -65,6 +66,7 @@ func PointSeed(root uint64, workloadName string, load float64, replication int) 
 func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	p.Nodes, p.Servers, p.Queue, p.Discipline, p.Load = m.Nodes, m.Servers, m.Queue, m.Discipline, m.Load
 	p.PowerModel = m.Power.String()
+	p.Elastic, p.Scale = m.Elastic.String(), m.Scale.String()
 	p.Jobs, p.Warmup, p.Seed = m.Jobs, m.Warmup, m.Seed
 	p.Dispatch, p.Migrate = m.Dispatch.String(), m.Migrate.String()
 	p.Arrival, p.Size = m.Workload.Arrival().String(), m.Workload.SizeString()
@@ -112,12 +114,14 @@ type row struct {
 	units  *workload.UnitConfig
 	models []*workload.Units // units resolved for each workload; nil without units
 	faults []fault.Fault
-	server *server.Arch    // nil: none
-	client *client.Policy  // nil: none
-	front  *front.Front    // nil: none
-	state  *session.Config // nil: none
-	tiers  []tier.Tier     // nil: none
-	config string          // what the row's points record of it, for finding rows that differ only in name
+	server *server.Arch      // nil: none
+	client *client.Policy    // nil: none
+	front  *front.Front      // nil: none
+	state  *session.Config   // nil: none
+	tiers  []tier.Tier       // nil: none
+	plan   *scale.Config     // elastic plan; nil: none
+	scaler *policy.ScaleSpec // autoscaler; nil: none
+	config string            // what the row's points record of it, for finding rows that differ only in name
 }
 
 // expansion is what every point of a spec is built from, resolved once:
@@ -212,7 +216,12 @@ func (s *Spec) expand() (*expansion, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp, front: fe, state: st, tiers: ts}
+		sc, err := p.scaler()
+		if err != nil {
+			return nil, err
+		}
+		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp, front: fe, state: st, tiers: ts,
+			plan: p.elastic(s), scaler: sc}
 		units := ""
 		if r.units != nil {
 			units = canonicalUnits(*r.units)
@@ -224,7 +233,7 @@ func (s *Spec) expand() (*expansion, error) {
 				r.models = append(r.models, u)
 			}
 		}
-		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch), clientString(cp), fe.String(), st.String(), tier.Canonical(ts)}, "\x00")
+		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch), clientString(cp), fe.String(), st.String(), tier.Canonical(ts), r.plan.String(), sc.String()}, "\x00")
 		e.rows = append(e.rows, r)
 		for b, backend := range s.Backends {
 			e.labelAt[s.label(p.Name, backend)] = [2]int{i, b}
@@ -307,11 +316,12 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		seed = s.Seed
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Power: s.Energy, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
-		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology, Tiers: r.tiers}
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology, Tiers: r.tiers,
+		Elastic: r.plan, Scale: r.scaler}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}
-	if len(r.faults) > 0 || r.server != nil || workload.IsVarying(e.works[wi].Arrival()) { // series over time: around faults, of threads, as the load changes
+	if len(r.faults) > 0 || r.server != nil || workload.IsVarying(e.works[wi].Arrival()) || m.IsElastic() { // series over time: around faults, of threads, as the load changes, of the nodes
 		m.Faults, m.FaultBin = r.faults, s.FaultBin
 		if m.FaultBin == 0 {
 			m.FaultBin = s.runLength(e.works[wi], load, e.speeds) / faultBins

@@ -31,6 +31,7 @@ import (
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scale"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/session"
@@ -77,6 +78,7 @@ type Spec struct {
 	Batches      int           `yaml:"batches"`          // batch means per run for its own CI (default 30)
 	Energy       *energy.Power `yaml:"energy"`           // power model of the nodes and network: {idle: 100, busy: 200, alpha: 3, speed: 1, byte: 0, message: 0} (default none, see package energy); records then carry energy
 	Queue        int           `yaml:"queue"`            // jobs a node holds at most, waiting and in service: one more fails as "shed: queue full" (default 0: unbounded)
+	Elastic      *scale.Config `yaml:"elastic"`          // nodes joining and leaving: {initial: 4, startup: 20, schedule: [{at: 500, add: 2}, {at: 1500, remove: 2}]}; nodes are then the most the cluster has (default none: fixed, see package scale)
 	Loads        []float64     `yaml:"loads"`            // offered loads per server, each in (0, 1)
 	Costs        sim.Costs     `yaml:"costs"`            // probe, transfer and message costs (default: free)
 	Workloads    []Workload    `yaml:"workloads"`        // default: one Poisson/exponential workload
@@ -166,6 +168,12 @@ type PolicyRow struct {
 
 	// Faults of this row, replacing the spec's (an empty list: none).
 	Faults *[]fault.Fault `yaml:"faults"`
+
+	// Elastic is this row's elastic plan, replacing the spec's, and
+	// Scale its autoscaling policy, e.g. target(util=0.7, period=50)
+	// (default none; see package scale and `loadlab policies`).
+	Elastic *scale.Config `yaml:"elastic"`
+	Scale   string        `yaml:"scale"`
 }
 
 // units is the row's unit configuration: the spec's with the row's
@@ -751,6 +759,9 @@ func (s *Spec) validate() error {
 	}
 	for i, p := range s.Policies {
 		path := []string{"policies", strconv.Itoa(i)}
+		if err := s.checkElastic(i, p); err != nil {
+			return err
+		}
 		c, err := p.costs(s)
 		if err != nil {
 			return s.errAt(append(path, "costs"), "%v", err)

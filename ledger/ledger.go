@@ -201,6 +201,7 @@ type Ledger struct {
 	tiers               []station // by Config.Tiers (Tier, TierTime)
 	taskN               int64     // threads alive, time and ∫ threads dt up to then (Threads)
 	series              results.OverTime
+	members             members          // elastic clusters (members.go)
 	reasons             map[string]int64 // failed jobs by reason
 	cfg                 Config
 	open, close         snapshot
@@ -215,7 +216,7 @@ func New(c Config) *Ledger {
 	}
 	l := &Ledger{cfg: c, nodes: make([]node, len(c.Servers)), first: int64(c.Warmup), last: int64(c.Jobs - 1),
 		reasons: map[string]int64{}, resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), series: results.OverTime{Bin: c.Bin},
-		threadsOver: results.TimeSeries{Bin: c.Bin}, execOver: results.TimeSeries{Bin: c.Bin}}
+		threadsOver: results.TimeSeries{Bin: c.Bin}, execOver: results.TimeSeries{Bin: c.Bin}, members: members{over: results.TimeSeries{Bin: c.Bin}}}
 	for i, s := range c.Servers {
 		l.nodes[i].servers = int32(s)
 		l.nodes[i].flags = flagsOf(int32(s), 0, 0)
@@ -380,6 +381,7 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 		r.ThreadsOverTime, r.ExecutingOverTime = l.threadsOver.Means(n), l.execOver.Means(n)
 	}
 	r.MeanInSystem, r.WaitWhileIdle = st.MeanInSystem, st.WaitWhileIdle
+	l.fillMembers(r, end)
 	return err
 }
 

@@ -8,18 +8,23 @@ import (
 	"github.com/loadlab/loadlab/param"
 )
 
-// Kind tells dispatch strategies from migration policies.
+// Kind tells dispatch strategies from migration policies and
+// autoscalers.
 type Kind int
 
 // Kinds of policy.
 const (
 	Dispatch Kind = iota
 	Migrate
+	Scale // autoscaling (scale.go)
 )
 
 func (k Kind) String() string {
-	if k == Dispatch {
+	switch k {
+	case Dispatch:
 		return "dispatch"
+	case Scale:
+		return "scale"
 	}
 	return "migrate"
 }
@@ -49,6 +54,7 @@ type entry struct {
 	info     Info
 	dispatch DispatchFactory
 	migrate  MigrateFactory
+	scale    ScaleFactory
 }
 
 // Registry maps policy names to factories. Fill it explicitly (Builtin);
@@ -207,6 +213,9 @@ func Builtin() *Registry {
 	r.AddMigrate(stableSenderInfo, newStableSender)
 	r.AddMigrate(stealInfo, newSteal)
 	r.AddMigrate(ageInfo, newAge)
+
+	r.AddScale(targetInfo, newTarget)
+	r.AddScale(thresholdInfo, newThreshold)
 	return r
 }
 

@@ -146,8 +146,10 @@ const (
 	DriftingBatches = 0.5
 )
 
-// Warnings lists what a reader should distrust in a sweep, one sentence
-// per cell and kind, in cell order:
+// Warnings lists what a reader should distrust in a sweep: first each
+// workload whose load varies over time and each policy row on an elastic
+// cluster (not a steady state), then one sentence per cell and kind, in
+// cell order:
 //
 //   - failed jobs: a cell whose replications lost jobs;
 //   - wide CI: stats.Imprecise(c, WideCI);
@@ -162,6 +164,14 @@ func Warnings(recs []results.Record, cells []stats.Cell) []string {
 		if !varies[c.Workload] && analysis.VaryingLoad(c.Point) != nil {
 			varies[c.Workload] = true
 			out = append(out, fmt.Sprintf("not a steady state: the load of workload %s varies over time (%s), so its statistics are means over each run; see load_over_time", c.Workload, c.Point.Arrival))
+		}
+	}
+	elastic := map[string]bool{}
+	for _, c := range cells {
+		if !elastic[c.Policy] && (c.Point.Elastic != "" || c.Point.Scale != "") {
+			elastic[c.Policy] = true
+			out = append(out, fmt.Sprintf("not a fixed cluster: %s runs on nodes that join and leave (%s), so its statistics are means over each run; see nodes_over_time",
+				c.Policy, strings.Trim(c.Point.Elastic+"; "+c.Point.Scale, "; ")))
 		}
 	}
 	for _, c := range cells {

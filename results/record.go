@@ -27,6 +27,8 @@ type Point struct {
 	Servers     int     `json:"servers"`               // servers per node c
 	Queue       int     `json:"queue,omitempty"`       // jobs a node holds at most (empty: unbounded)
 	PowerModel  string  `json:"power_model,omitempty"` // power model, canonical (empty: none)
+	Elastic     string  `json:"elastic,omitempty"`     // elastic cluster's plan, canonical (package scale; empty: fixed)
+	Scale       string  `json:"scale,omitempty"`       // autoscaling policy, canonical (empty: none)
 	Discipline  string  `json:"discipline"`            // fcfs or ps
 	Server      string  `json:"server,omitempty"`      // server architecture, canonical (empty: none: plain servers)
 	Client      string  `json:"client,omitempty"`      // client policy, canonical (empty: none)
@@ -134,7 +136,7 @@ type Result struct {
 	MeanDowntime      float64 `json:"mean_downtime"`       // mean over migrations of the time the unit made no progress
 	CodeHitRate       float64 `json:"code_hit_rate"`       // fraction of migrations whose destination already held the unit's code (code on demand: the caches' hit rate)
 	RefusedMoves      int64   `json:"refused_moves"`       // moves the paradigm (no code, hop limit), the destination's platform or an unfinished pre-copy refused: the unit stayed
-	RedirectedJobs    int64   `json:"redirected_jobs"`     // jobs dispatched to a node whose platform cannot run them, placed on the next node that can
+	RedirectedJobs    int64   `json:"redirected_jobs"`     // jobs dispatched to a node whose platform cannot run them, placed on the next node that can; on an elastic cluster, jobs that reached a node out of service, placed on the least loaded in service
 	// CodeHits is the code caches' hit rate over time: per bin of
 	// CodeHitBin model units from the start, the fraction of lookups at
 	// move destinations that hit (NaN-free: a bin without lookups is -1).
@@ -162,6 +164,12 @@ type Result struct {
 	EnergyPerJob  float64 `json:"energy_per_job,omitempty"`
 	StateAffinity float64 `json:"state_affinity,omitempty"`
 	StateLost     float64 `json:"state_lost,omitempty"`
+	// Elastic clusters (package scale): the integral over the run, from
+	// time 0 to the last completion, of the nodes present (starting,
+	// in service or draining), in node × model units; and the mean nodes
+	// present per bin of ResponseBin. Empty on a fixed cluster.
+	NodeSeconds   float64   `json:"node_seconds,omitempty"`
+	NodesOverTime []float64 `json:"nodes_over_time,omitempty"`
 	// TierStats are the shared tiers' measurements, in the order of
 	// Point.Tiers (empty without tiers). The CSV export has two columns a
 	// tier: tier_utilization.NAME and tier_time.NAME.

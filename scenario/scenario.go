@@ -22,6 +22,7 @@ import (
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scale"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/tier"
@@ -100,6 +101,17 @@ type Model struct {
 	// and ExecutingOverTime (0: no series).
 	Faults   []fault.Fault
 	FaultBin float64
+
+	// Elastic is the plan of an elastic cluster (package scale): Nodes
+	// are then its slots, the most nodes it can have, of which
+	// Elastic.Initial are in service at the start and a schedule adds and
+	// removes some. Scale, an autoscaling policy, adds and removes nodes
+	// as it sees the load; alone it runs on the default plan (every node
+	// in service at the start, none starting slowly). Records then carry
+	// node-seconds and the nodes over time (FaultBin). nil, nil: a fixed
+	// cluster.
+	Elastic *scale.Config
+	Scale   *policy.ScaleSpec
 }
 
 // Rate is the arrival rate of requests that offers load Load on the
@@ -224,6 +236,9 @@ func (m Model) ValidateSettings() error {
 		return err
 	}
 	if err := m.validateUsers(); err != nil {
+		return err
+	}
+	if err := m.validateElastic(); err != nil {
 		return err
 	}
 	if m.Power != nil {

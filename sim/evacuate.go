@@ -87,11 +87,18 @@ func (c *cluster) comeBack(i int32) {
 			continue
 		}
 		fs.out[id] = false
-		c.changed(policy.NodeID(id))
-		if !c.inert {
-			c.rounds = 0
-			c.act(policy.NodeID(id), c.migrators[id].Timer(&c.views[id]))
-		}
+		c.inService(policy.NodeID(id))
+	}
+}
+
+// inService is called when node id comes (back) into service, after an
+// evacuation or as an elastic cluster's member: its load is published and
+// its policy's timer fires.
+func (c *cluster) inService(id policy.NodeID) {
+	c.changed(id)
+	if !c.inert {
+		c.rounds = 0
+		c.act(id, c.migrators[id].Timer(&c.views[id]))
 	}
 }
 
@@ -116,8 +123,14 @@ func (c *cluster) leastLoaded(extra []int, class int32) policy.NodeID {
 	return best
 }
 
-// isOut says whether node id is out of service for an evacuation.
+// isOut says whether node id is out of service: for an evacuation, or
+// not (yet, or any more) a member of an elastic cluster (elastic.go).
 func (c *cluster) isOut(id policy.NodeID) bool {
+	return c.evacuated(id) || c.outOfService(id)
+}
+
+// evacuated says whether node id is out of service for an evacuation.
+func (c *cluster) evacuated(id policy.NodeID) bool {
 	return c.faults != nil && c.faults.out != nil && id >= 0 && int(id) < len(c.faults.out) && c.faults.out[id]
 }
 
@@ -134,7 +147,11 @@ func (c *cluster) forward(id policy.NodeID, j int32) bool {
 	if c.cfg.Units != nil {
 		c.caches[to].Insert(c.cfg.Units.Unit(class).Code)
 	}
-	c.faults.log[c.faults.outBy[id]].Redirected++
+	if c.evacuated(id) {
+		c.faults.log[c.faults.outBy[id]].Redirected++
+	} else {
+		c.m.redirected++ // an elastic cluster's node out of service
+	}
 	c.deliver(to, j)
 	return true
 }

@@ -28,6 +28,7 @@ const (
 	evCall                     // the call of request job reaches its tier (tier.go)
 	evAnswer                   // the answer to the call of request job reaches its node
 	evUser                     // closed user job ends its think time and issues a request (closed.go)
+	evScale                    // an elastic cluster's step, decision or start-up end (elastic.go)
 )
 
 // event is a scheduled happening other than an arrival or a completion.

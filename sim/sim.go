@@ -85,6 +85,7 @@ type cluster struct {
 
 	failed int64       // jobs failed (Faults: lost with a killed node)
 	faults *faultState // nil: no faults
+	el     *elastic    // an elastic cluster's members (elastic.go); nil: fixed
 }
 
 // view is the policy.View of a node or of the dispatcher.
@@ -98,7 +99,7 @@ var _ policy.View = (*view)(nil)
 
 func (v *view) Now() float64        { return v.c.now }
 func (v *view) Self() policy.NodeID { return v.self }
-func (v *view) Nodes() int          { return len(v.c.nodes) }
+func (v *view) Nodes() int          { return v.c.members() }
 func (v *view) Rand() *rand.Rand    { return v.rng }
 
 func (v *view) Local() policy.Load {
@@ -312,6 +313,7 @@ func newCluster(cfg Config) *cluster {
 	c.plain = c.reqs == nil && c.fronts == nil
 	c.m.init(cfg)
 	c.usersInit()
+	c.elasticInit()
 	return c
 }
 
@@ -688,6 +690,8 @@ func (c *cluster) handle(e event) error {
 		c.frontDone(int(e.node))
 	case evUser:
 		c.userArrive(e.job)
+	case evScale:
+		c.scaleEvent(e)
 	case evCall:
 		c.callArrive(e.job)
 	case evAnswer:
@@ -808,6 +812,9 @@ func (c *cluster) depart(id int32) error {
 		return nil
 	}
 	c.changed(policy.NodeID(id))
+	if c.el != nil {
+		c.drained(policy.NodeID(id))
+	}
 	out := c.isOut(policy.NodeID(id))
 	if !c.inert && !out {
 		c.rounds = 0

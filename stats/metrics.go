@@ -99,6 +99,9 @@ var metrics = []Metric{
 	// Energy (package energy).
 	{Name: "energy_per_job", Label: "energy per job", Unit: "joules", Lower: true, Value: func(r results.Result) (float64, bool) { return r.EnergyPerJob, r.Energy > 0 }},
 	{Name: "power", Label: "mean power of the cluster", Unit: "watts", Lower: true, Value: func(r results.Result) (float64, bool) { return r.Power, r.Energy > 0 }},
+	// Elastic clusters (package scale): the nodes the run held, starting
+	// ones included, integrated over it.
+	{Name: "node_seconds", Label: "node-seconds used", Unit: "node × model units", Lower: true, Value: func(r results.Result) (float64, bool) { return r.NodeSeconds, r.NodeSeconds > 0 }},
 	// Per-client state (package session).
 	{Name: "state_affinity", Label: "requests served where their state was", Unit: "fraction of returning requests", Value: func(r results.Result) (float64, bool) { return r.StateAffinity, r.StateReturning > 0 }},
 	{Name: "state_lost", Label: "requests whose state was lost", Unit: "fraction of returning requests", Lower: true, Value: func(r results.Result) (float64, bool) { return r.StateLost, r.StateReturning > 0 }},

@@ -25,12 +25,13 @@ func policiesCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
 			reg := policy.Builtin()
-			for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate} {
-				title := "DISPATCH STRATEGIES (--dispatch, policies[].dispatch)"
-				if k == policy.Migrate {
-					title = "MIGRATION POLICIES (--migrate, policies[].migrate)"
-				}
-				fmt.Fprintln(tw, title)
+			titles := map[policy.Kind]string{
+				policy.Dispatch: "DISPATCH STRATEGIES (--dispatch, policies[].dispatch)",
+				policy.Migrate:  "MIGRATION POLICIES (--migrate, policies[].migrate)",
+				policy.Scale:    "AUTOSCALERS (policies[].scale; see Elastic clusters in docs/workloads.md)",
+			}
+			for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate, policy.Scale} {
+				fmt.Fprintln(tw, titles[k])
 				for _, i := range reg.List(k) {
 					fmt.Fprintf(tw, "  %s\t%s\n", call(i.Name, i.Params.Usage()), i.Doc)
 					fmt.Fprintf(tw, "  \tfrom: %s\n", i.Ref)
