@@ -75,7 +75,7 @@ type Spec struct {
 	Gossip       float64       `yaml:"gossip"`           // load publication period (or delay); 0: exact views (default)
 	GossipMode   string        `yaml:"gossip_mode"`      // periodic (default), individual or delayed: see sim.GossipPeriodic
 	Batches      int           `yaml:"batches"`          // batch means per run for its own CI (default 30)
-	Energy       *energy.Power `yaml:"energy"`           // power model of the nodes and network: {idle: 100, busy: 200, alpha: 3, speed: 1, byte: 0, message: 0} (default none, see package energy); records then carry energy
+	Energy       *energy.Power `yaml:"energy"`           // power model of the nodes and network: {idle: 100, busy: 200, alpha: 3, speed: 1, byte: 0, message: 0}, sleep states with sleep: W, wake: D, after: T (default none, see package energy); records then carry energy
 	Queue        int           `yaml:"queue"`            // jobs a node holds at most, waiting and in service: one more fails as "shed: queue full" (default 0: unbounded)
 	Loads        []float64     `yaml:"loads"`            // offered loads per server, each in (0, 1)
 	Costs        sim.Costs     `yaml:"costs"`            // probe, transfer and message costs (default: free)

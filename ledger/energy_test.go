@@ -42,3 +42,31 @@ func TestEnergy(t *testing.T) {
 		}
 	}
 }
+
+// TestSleepEnergy: with sleep states a node's joules are P_idle over its
+// awake idle time, the busy power over its busy time and while it wakes,
+// and P_sleep asleep. One node over [0, 10): asleep [0, 2), waking
+// [2, 3), serving [3, 7), idle [7, 8), asleep [8, 10): 4 asleep, 1
+// waking, 4 busy, 1 idle, one wake-up.
+func TestSleepEnergy(t *testing.T) {
+	sleep := 5.0
+	p := energy.Power{Idle: 100, Busy: 250, Sleep: &sleep, Wake: 1}
+	l := New(Config{Servers: []int{1}, Jobs: 1, Warmup: 0, Power: &p})
+	l.Sleep(0, 0, energy.Asleep)
+	l.Arrive(2, 0)
+	l.Node(2, 0, 0, 1)
+	l.Sleep(2, 0, energy.Waking)
+	l.Sleep(3, 0, energy.Awake)
+	l.Node(3, 0, 1, 1)
+	l.Node(7, 0, 0, 0)
+	l.Complete(7, 0, 2, 4, 0, 4)
+	l.Sleep(8, 0, energy.Asleep)
+	var r results.Result
+	if err := l.Fill(&r, 10); err != nil {
+		t.Fatal(err)
+	}
+	want := 5*4 + 250*(1+4) + 100*1.0
+	if math.Abs(r.Energy-want) > 1e-9*want || r.Asleep != 0.4 || r.Wakeups != 1 {
+		t.Errorf("energy %v J, asleep %v, %d wake-ups; want %v J, 0.4, 1", r.Energy, r.Asleep, r.Wakeups, want)
+	}
+}

@@ -64,8 +64,12 @@ type Config struct {
 func (l *Ledger) energy(r *results.Result, st Stats, p energy.Power) {
 	span := st.End - st.Start
 	e := 0.0
-	for _, u := range st.NodeUtilization {
-		e += p.Node(u, span)
+	for i, u := range st.NodeUtilization {
+		use := energy.Usage{Util: u}
+		if st.NodeAsleep != nil {
+			use.Asleep, use.Waking = st.NodeAsleep[i], st.NodeWaking[i]
+		}
+		e += p.Node(use, span)
 	}
 	if l.issued > 0 {
 		e += p.Network(l.Counts.Bytes, l.Counts.Messages+l.Counts.Probes) * float64(r.JobsMeasured) / float64(l.issued)
@@ -204,6 +208,7 @@ type Ledger struct {
 	reasons             map[string]int64 // failed jobs by reason
 	cfg                 Config
 	open, close         snapshot
+	sleep               sleeps // the nodes' sleep states (Sleep); empty until one changes
 	opened, closed      bool
 	rec                 Log
 }
@@ -363,6 +368,9 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	r.Utilization, r.NodeUtilization = st.Utilization, st.NodeUtilization
 	if p := l.cfg.Power; p != nil && st.End > st.Start {
 		l.energy(r, st, *p)
+	}
+	if l.cfg.Power.Sleeps() {
+		r.Asleep, r.Wakeups = st.Asleep, st.Wakeups
 	}
 	r.TLP, r.NodeTLP = st.TLP, st.NodeTLP
 	r.Threads = st.Threads

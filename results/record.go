@@ -157,9 +157,13 @@ type Result struct {
 	// Energy (a power model, package energy): joules over the measurement
 	// window (watts × model units), their mean rate and their share per
 	// measured job. Empty without a power model.
-	Energy        float64 `json:"energy,omitempty"`
-	Power         float64 `json:"power,omitempty"`
-	EnergyPerJob  float64 `json:"energy_per_job,omitempty"`
+	Energy       float64 `json:"energy,omitempty"`
+	Power        float64 `json:"power,omitempty"`
+	EnergyPerJob float64 `json:"energy_per_job,omitempty"`
+	// Sleep states (energy.Power.Sleep): the mean fraction of the window
+	// the nodes slept, and the wake-ups they began in it. Empty without.
+	Asleep        float64 `json:"asleep,omitempty"`
+	Wakeups       int64   `json:"wakeups,omitempty"`
 	StateAffinity float64 `json:"state_affinity,omitempty"`
 	StateLost     float64 `json:"state_lost,omitempty"`
 	// TierStats are the shared tiers' measurements, in the order of

@@ -85,6 +85,7 @@ type cluster struct {
 
 	failed int64       // jobs failed (Faults: lost with a killed node)
 	faults *faultState // nil: no faults
+	dozing *dozing     // sleep states (sleep.go); nil: none
 }
 
 // view is the policy.View of a node or of the dispatcher.
@@ -311,6 +312,7 @@ func newCluster(cfg Config) *cluster {
 	}
 	c.plain = c.reqs == nil && c.fronts == nil
 	c.m.init(cfg)
+	c.sleepInit()
 	c.usersInit()
 	return c
 }
@@ -544,6 +546,9 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 		return
 	}
 	n.advance(c.now)
+	if c.dozing != nil {
+		c.rouse(id)
+	}
 	c.jobs[j].since = c.now
 	if c.cfg.Units != nil {
 		c.settle(id, j)
@@ -688,6 +693,10 @@ func (c *cluster) handle(e event) error {
 		c.frontDone(int(e.node))
 	case evUser:
 		c.userArrive(e.job)
+	case evDoze:
+		c.dozeTimer(e.node, e.job)
+	case evAwake:
+		c.awake(id)
 	case evCall:
 		c.callArrive(e.job)
 	case evAnswer:

@@ -99,6 +99,12 @@ var metrics = []Metric{
 	// Energy (package energy).
 	{Name: "energy_per_job", Label: "energy per job", Unit: "joules", Lower: true, Value: func(r results.Result) (float64, bool) { return r.EnergyPerJob, r.Energy > 0 }},
 	{Name: "power", Label: "mean power of the cluster", Unit: "watts", Lower: true, Value: func(r results.Result) (float64, bool) { return r.Power, r.Energy > 0 }},
+	// Sleep states (energy.Power.Sleep): the fraction of time the nodes
+	// sleep, and how often they wake for a job.
+	{Name: "asleep", Label: "time asleep", Unit: "fraction of node time", Value: func(r results.Result) (float64, bool) { return r.Asleep, r.Asleep > 0 || r.Wakeups > 0 }},
+	{Name: "wakeups_per_job", Label: "wake-ups per job", Lower: true, Value: func(r results.Result) (float64, bool) {
+		return float64(r.Wakeups) / float64(r.JobsMeasured), r.Wakeups > 0 && r.JobsMeasured > 0
+	}},
 	// Per-client state (package session).
 	{Name: "state_affinity", Label: "requests served where their state was", Unit: "fraction of returning requests", Value: func(r results.Result) (float64, bool) { return r.StateAffinity, r.StateReturning > 0 }},
 	{Name: "state_lost", Label: "requests whose state was lost", Unit: "fraction of returning requests", Lower: true, Value: func(r results.Result) (float64, bool) { return r.StateLost, r.StateReturning > 0 }},
