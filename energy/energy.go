@@ -130,6 +130,15 @@ func (p Power) BusyWatts() float64 {
 	return p.Idle + (p.Busy-p.Idle)*math.Pow(p.Speed, p.Alpha)
 }
 
+// Work is the joules one unit of work (a job of size 1) costs a node of
+// nominal speed 1 above its idle power at the DVFS level: (BusyWatts −
+// Idle)/Speed, what a policy weighing energy compares with a transfer's
+// Byte × bytes.
+func (p Power) Work() float64 {
+	p.Fill()
+	return (p.BusyWatts() - p.Idle) / p.Speed
+}
+
 // Node is the energy a node draws over span model units that it spent as
 // u says: Idle·span + (BusyWatts − Idle)·(Util + Waking)·span +
 // (Sleep − Idle)·Asleep·span. Without sleep states (Asleep and Waking 0)

@@ -59,21 +59,28 @@ type Config struct {
 }
 
 // energy fills r's energy over the window of st by power model p: each
-// node's from its utilisation, the network's from the counts of the run,
-// in the share of the run's jobs the window measured.
+// node's from its utilisation (and sleep states), the network's from the
+// counts of the run, in the share of the run's jobs the window measured;
+// and node 0's with the network's as the client's (results.Result.ClientEnergy).
 func (l *Ledger) energy(r *results.Result, st Stats, p energy.Power) {
 	span := st.End - st.Start
-	e := 0.0
+	e, net := 0.0, 0.0
 	for i, u := range st.NodeUtilization {
 		use := energy.Usage{Util: u}
 		if st.NodeAsleep != nil {
 			use.Asleep, use.Waking = st.NodeAsleep[i], st.NodeWaking[i]
 		}
-		e += p.Node(use, span)
+		n := p.Node(use, span)
+		if i == 0 {
+			r.ClientEnergy = n
+		}
+		e += n
 	}
 	if l.issued > 0 {
-		e += p.Network(l.Counts.Bytes, l.Counts.Messages+l.Counts.Probes) * float64(r.JobsMeasured) / float64(l.issued)
+		net = p.Network(l.Counts.Bytes, l.Counts.Messages+l.Counts.Probes) * float64(r.JobsMeasured) / float64(l.issued)
 	}
+	e += net
+	r.ClientEnergy += net
 	r.Energy, r.Power = e, e/span
 	if r.JobsMeasured > 0 {
 		r.EnergyPerJob = e / float64(r.JobsMeasured)

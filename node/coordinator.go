@@ -133,6 +133,8 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("kernel %s: server architectures run on agents with the sleep kernel only so far (their cores are emulated)", c.Kernel)
 	case len(c.Tiers) > 0:
 		return fmt.Errorf("tiers: shared tiers run in the simulator only so far (an agent's call phase has no tier of agents to call): use backend sim")
+	case c.Migrate != nil && c.Migrate.Info.Name == "energy":
+		return fmt.Errorf("migrate %s: energy-aware offloading runs in the simulator only so far (agents are not told the power model): use backend sim", c.Migrate)
 	case c.Power.Sleeps():
 		return fmt.Errorf("energy: sleep states run in the simulator only so far (an agent cannot sleep its machine): leave out sleep, wake and after, or use backend sim")
 	case c.Workload.Tasks() > 1 && c.Dispatchers > 1:

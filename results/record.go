@@ -160,6 +160,10 @@ type Result struct {
 	Energy       float64 `json:"energy,omitempty"`
 	Power        float64 `json:"power,omitempty"`
 	EnergyPerJob float64 `json:"energy_per_job,omitempty"`
+	// ClientEnergy is node 0's joules with the network's, over the same
+	// window: the energy of a client node that offloads work (every move
+	// and message counted as its own, as when node 0 alone moves jobs).
+	ClientEnergy float64 `json:"client_energy,omitempty"`
 	// Sleep states (energy.Power.Sleep): the mean fraction of the window
 	// the nodes slept, and the wake-ups they began in it. Empty without.
 	Asleep        float64 `json:"asleep,omitempty"`

@@ -218,3 +218,12 @@ func (c Config) validateOwn() error {
 	}
 	return c.Costs.Validate()
 }
+
+// policyEnergy is the power model as policies see it (policy.Env.Energy):
+// nil without one.
+func (c Config) policyEnergy() *policy.Energy {
+	if c.Power == nil {
+		return nil
+	}
+	return &policy.Energy{Work: c.Power.Work(), Transfer: c.Power.Byte * c.Costs.JobBytes, Message: c.Power.Message}
+}

@@ -261,7 +261,7 @@ func newCluster(cfg Config) *cluster {
 
 	env := policy.NewEnv(policy.Cluster{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
 		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances, Units: cfg.Units, Platforms: cfg.Platforms, Tasks: cfg.Workload.Tasks(),
-		Regions: c.reach, Sites: c.sites})
+		Regions: c.reach, Sites: c.sites, Energy: cfg.policyEnergy()})
 	c.dispatcher = cfg.Dispatch.New(env)
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)

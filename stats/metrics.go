@@ -99,6 +99,9 @@ var metrics = []Metric{
 	// Energy (package energy).
 	{Name: "energy_per_job", Label: "energy per job", Unit: "joules", Lower: true, Value: func(r results.Result) (float64, bool) { return r.EnergyPerJob, r.Energy > 0 }},
 	{Name: "power", Label: "mean power of the cluster", Unit: "watts", Lower: true, Value: func(r results.Result) (float64, bool) { return r.Power, r.Energy > 0 }},
+	{Name: "client_energy_per_job", Label: "energy of node 0 and the network per job", Unit: "joules", Lower: true, Value: func(r results.Result) (float64, bool) {
+		return r.ClientEnergy / float64(r.JobsMeasured), r.Energy > 0 && r.JobsMeasured > 0
+	}},
 	// Sleep states (energy.Power.Sleep): the fraction of time the nodes
 	// sleep, and how often they wake for a job.
 	{Name: "asleep", Label: "time asleep", Unit: "fraction of node time", Value: func(r results.Result) (float64, bool) { return r.Asleep, r.Asleep > 0 || r.Wakeups > 0 }},
