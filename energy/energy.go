@@ -20,7 +20,8 @@
 //
 // Energy is measured over a point's measurement window from the nodes'
 // utilisation, so both backends report it alike (agents also report
-// their process CPU time, the measured proxy).
+// their processes' CPU time, the measured proxy, and RAPL's joules where
+// a machine's counters are readable).
 package energy
 
 import (

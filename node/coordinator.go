@@ -957,6 +957,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 	}
 	var us UnitStats
 	var costs costSum
+	procs, hosts := map[string]bool{}, map[string]bool{} // the agents' processes and machines counted
 	for i := range co.ctl.roster {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		reply, err := co.ctl.call(cctx, i, control{Op: opStats})
@@ -992,6 +993,14 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 			if steps, err := decodeThreads(s.Threads, co.clock, offset); err == nil {
 				col.threads = append(col.threads, steps...)
 			}
+		}
+		if !procs[s.Process] {
+			procs[s.Process] = true
+			r.CPUSeconds += s.CPU
+		}
+		if host, _, _ := strings.Cut(s.Process, ":"); s.HasRAPL && !hosts[host] {
+			hosts[host] = true
+			r.RAPLJoules += s.RAPL
 		}
 		costs.add(s.Server)
 		r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))

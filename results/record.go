@@ -193,9 +193,16 @@ type Result struct {
 	DispatchDelay  float64          `json:"dispatch_delay"`     // mean time from a job's scheduled arrival to its arrival at an agent
 	Failures       map[string]int64 `json:"failures,omitempty"` // failed jobs by reason
 	ProcessCPU     float64          `json:"process_cpu"`        // CPU seconds the coordinator's process used during the run (local: agents included)
-	ServiceError   float64          `json:"service_error"`      // measured service time ÷ ideal (size ÷ speed) − 1, over measured jobs (CPU kernels: how well calibrated)
-	EmulationLag   float64          `json:"emulation_lag_p99"`  // how late an executor noticed the end of emulated work, p99 of the worst agent: completions are reported that late
-	SerfHealth     int              `json:"serf_health"`        // worst memberlist health score an agent reported (0 is healthy)
+	// CPUSeconds is the CPU time the agents' processes used over the
+	// point, each process once (a local cluster's agents share one),
+	// the measured proxy of their energy; RAPLJoules what the RAPL
+	// counters of their machines counted meanwhile, each machine once,
+	// where readable. Real backends only.
+	CPUSeconds   float64 `json:"cpu_seconds,omitempty"`
+	RAPLJoules   float64 `json:"rapl_joules,omitempty"`
+	ServiceError float64 `json:"service_error"`     // measured service time ÷ ideal (size ÷ speed) − 1, over measured jobs (CPU kernels: how well calibrated)
+	EmulationLag float64 `json:"emulation_lag_p99"` // how late an executor noticed the end of emulated work, p99 of the worst agent: completions are reported that late
+	SerfHealth   int     `json:"serf_health"`       // worst memberlist health score an agent reported (0 is healthy)
 	// ServerCosts is what a server architecture's threads cost on the
 	// agents (real backends with a server architecture; nil otherwise):
 	// calibrate gives the simulator the costs its model has.

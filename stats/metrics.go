@@ -102,6 +102,10 @@ var metrics = []Metric{
 	{Name: "client_energy_per_job", Label: "energy of node 0 and the network per job", Unit: "joules", Lower: true, Value: func(r results.Result) (float64, bool) {
 		return r.ClientEnergy / float64(r.JobsMeasured), r.Energy > 0 && r.JobsMeasured > 0
 	}},
+	// On agents: their processes' CPU time over the point, the measured
+	// proxy of their energy (and RAPL's joules where readable).
+	{Name: "cpu_seconds", Label: "agents' CPU time", Unit: "seconds", Lower: true, Value: func(r results.Result) (float64, bool) { return r.CPUSeconds, r.CPUSeconds > 0 }},
+	{Name: "rapl_joules", Label: "energy by RAPL", Unit: "joules", Lower: true, Value: func(r results.Result) (float64, bool) { return r.RAPLJoules, r.RAPLJoules > 0 }},
 	// Sleep states (energy.Power.Sleep): the fraction of time the nodes
 	// sleep, and how often they wake for a job.
 	{Name: "asleep", Label: "time asleep", Unit: "fraction of node time", Value: func(r results.Result) (float64, bool) { return r.Asleep, r.Asleep > 0 || r.Wakeups > 0 }},
