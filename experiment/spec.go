@@ -735,6 +735,9 @@ func (s *Spec) validate() error {
 	if s.Costs.Links != "" && s.Costs.Links != sim.LinksDedicated && slices.ContainsFunc(s.Backends, IsReal) {
 		return s.errAt([]string{"costs", "links"}, "backend %s: shared links (%s) run in the simulator only so far (agents' moves share their real network): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)], s.Costs.Links)
 	}
+	if s.Energy.Sleeps() && slices.ContainsFunc(s.Backends, IsReal) {
+		return s.errAt([]string{"energy", "sleep"}, "backend %s: sleep states run in the simulator only so far (an agent cannot sleep its machine): leave out sleep, wake and after, or use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
+	}
 	top, err := topology.Parse(s.Topology)
 	if err != nil {
 		return s.errAt([]string{"topology"}, "%v", err)

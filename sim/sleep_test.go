@@ -5,7 +5,9 @@ import (
 	"math"
 	"testing"
 
+	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/energy"
+	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
@@ -77,6 +79,41 @@ func TestSleepAfter(t *testing.T) {
 		t.Logf("after %v: response %.6f, asleep %.6f, power %.4f W, %.4f wake-ups a job", c.after, r.MeanResponse, r.Asleep, r.Power, up)
 		if math.Abs(r.MeanResponse-c.response) > 1e-9 || math.Abs(r.Asleep-c.asleep) > 2e-3 || math.Abs(r.Power-c.power) > 0.2 || math.Abs(up-c.up) > 2e-3 {
 			t.Errorf("after %v: response %v, asleep %v, power %v, %v wake-ups a job; want %v, %v, %v, %v", c.after, r.MeanResponse, r.Asleep, r.Power, up, c.response, c.asleep, c.power, c.up)
+		}
+	}
+}
+
+// TestSleepConserves runs sleep states beside what moves or shares jobs
+// (migrations that push, pull and probe, two servers under processor
+// sharing, stale gossip, a node killed, client copies that are
+// cancelled): every job ends exactly once, and nodes do sleep and wake.
+func TestSleepConserves(t *testing.T) {
+	s := 2.0
+	p := &energy.Power{Idle: 10, Busy: 30, Sleep: &s, Wake: 0.5, After: 0.2}
+	hedge, err := client.Parse("hedge(after=1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name              string
+		cfg               Config
+		dispatch, migrate string
+	}{
+		{"sender", Config{Model: scenario.Model{Nodes: 8, Load: 0.5}, Costs: Costs{Latency: 0.01, TransferCPU: 0.05}}, "random", "sender.threshold(T=1, probes=3)"},
+		{"receiver", Config{Model: scenario.Model{Nodes: 8, Load: 0.5}, Costs: Costs{Latency: 0.01}}, "random", "receiver.threshold(T=1, probes=3)"},
+		{"steal", Config{Model: scenario.Model{Nodes: 8, Load: 0.6}}, "random", "steal(probes=2, retry=0.5)"},
+		{"ps, two servers", Config{Model: scenario.Model{Nodes: 4, Servers: 2, Discipline: "ps", Load: 0.5}}, "jsq", "none"},
+		{"gossip", Config{Model: scenario.Model{Nodes: 8, Load: 0.5}, Gossip: 1}, "jsq", "none"},
+		{"hedged copies", Config{Model: scenario.Model{Nodes: 8, Load: 0.4, Client: hedge}, Costs: Costs{Latency: 0.01}}, "random", "none"},
+		{"a node killed", Config{Model: scenario.Model{Nodes: 4, Load: 0.4, FaultBin: 100, Faults: []fault.Fault{{Kind: fault.Kill, At: 2000, Nodes: []int{1}}}}}, "random", "none"},
+	} {
+		c.cfg.Jobs, c.cfg.Warmup, c.cfg.Seed, c.cfg.Power = 20_000, 2000, 5, p
+		r, err := Run(context.Background(), config(t, c.cfg, c.dispatch, c.migrate, "exp(mean=1)"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if r.JobsIssued != r.JobsCompleted+r.JobsFailed || r.JobsIssued != 20_000 || r.Asleep <= 0 || r.Wakeups == 0 {
+			t.Errorf("%s: %d issued, %d completed, %d failed; asleep %v, %d wake-ups", c.name, r.JobsIssued, r.JobsCompleted, r.JobsFailed, r.Asleep, r.Wakeups)
 		}
 	}
 }
