@@ -16,9 +16,9 @@ import (
 // TestSleepSetup holds sleep states to the M/M/1 queue with setup times.
 // A node that sleeps as soon as it is empty (after 0) and takes a
 // deterministic D to wake is an M/M/1 queue whose busy periods begin
-// with a setup time I = D (Welch 1959's exceptional first service;
-// Harchol-Balter, Performance Modeling and Design of Computer Systems,
-// ch. 27): E[T] = 1/(μ − λ) + (2E[I] + λE[I²]) / (2(1 + λE[I])), here
+// with a setup time I = D (exceptional first service: Welch, Operations
+// Research 12, 1964; Harchol-Balter, Performance Modeling and Design of
+// Computer Systems, ch. 27): E[T] = 1/(μ − λ) + (2E[I] + λE[I²]) / (2(1 + λE[I])), here
 // 1/(μ − λ) + (2D + λD²)/(2(1 + λD)). Each cycle sleeps an exponential
 // 1/λ and wakes for D, and the server is busy ρ of the time, so the
 // fraction asleep is (1 − ρ)/(1 + λD), waking λD(1 − ρ)/(1 + λD), and
