@@ -20,7 +20,8 @@ type sleepMark struct {
 
 // Sleep records that from time t node i is in state s (awake, asleep or
 // waking up; energy.State). Nodes start awake; each change to waking is a
-// wake-up.
+// wake-up. Only the simulator feeds it (agents do not sleep), so a Log
+// does not carry it.
 func (l *Ledger) Sleep(t float64, i int, s energy.State) {
 	z := &l.sleep
 	if z.state == nil {

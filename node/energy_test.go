@@ -23,7 +23,7 @@ func TestEnergyRefused(t *testing.T) {
 	for _, c := range []struct {
 		cfg  PointConfig
 		want string
-	}{{sleep, "energy: sleep states run in the simulator only"}, {offload, "migrate energy(margin=1): energy-aware offloading runs in the simulator only"}} {
+	}{{sleep, "energy: sleep states run in the simulator only"}, {offload, "migrate energy(margin=1, within=0): energy-aware offloading runs in the simulator only"}} {
 		if err := c.cfg.fill(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("got %v, want an error saying %q", err, c.want)
 		}

@@ -23,10 +23,13 @@ type Energy struct {
 }
 
 var energyInfo = Info{
-	Name:   "energy",
-	Params: param.Schema{{Name: "margin", Kind: param.Float, Default: "1", Doc: "offload when the transfer costs less than margin × the joules of running the job here (0: never; a large margin: always)"}},
-	Doc:    "energy-aware offloading: a job arriving fresh runs here, or goes to the least loaded faster node when moving it costs fewer joules than running it here (Env.Energy)",
-	Ref:    "MAUI (Cuervo et al., MobiSys 2010) and CloneCloud (Chun et al., EuroSys 2011): a mobile device offloads work when that saves its battery",
+	Name: "energy",
+	Params: param.Schema{
+		{Name: "margin", Kind: param.Float, Default: "1", Doc: "offload when the transfer costs less than margin × the joules of running the job here (0: never for energy; a large margin: always)"},
+		{Name: "within", Kind: param.Float, Default: "0", Doc: "offload too a job that would not end here within this long: (work queued here ÷ servers + its size) ÷ speed (0: no bound)"},
+	},
+	Doc: "energy-aware offloading: a job arriving fresh runs here, or goes to the least loaded faster node when moving it costs fewer joules than running it here (Env.Energy)",
+	Ref: "MAUI (Cuervo et al., MobiSys 2010) and CloneCloud (Chun et al., EuroSys 2011): a mobile device offloads work when that saves its battery",
 }
 
 // offload decides, for each job dispatched to its node, whether running
@@ -39,24 +42,31 @@ var energyInfo = Info{
 // never from the fastest nodes. Waiting for the answer costs the node
 // its idle power either way, so it does not enter the comparison; nor
 // does the response time (a slow node may keep a job that a server
-// would finish sooner). Without a power model (Env.Energy nil) or with a
+// would finish sooner) unless within bounds it: then a job that would
+// not end here within that long, (work queued ÷ servers + size) ÷ speed,
+// moves whatever it costs, as MAUI minimises energy under a latency
+// bound (the server is trusted to be quicker). Without a power model (Env.Energy nil) or with a
 // transfer that costs nothing, the comparison is the plain one: energy
 // with no network cost offloads every job it can. Transferred jobs stay
 // where they land.
 type offload struct {
 	Base
 	margin float64
+	within float64 // 0: no bound
 	env    Env
 	faster []NodeID // the nodes faster than this one, fastest first
 }
 
 func newEnergy(p param.Values) (MigrateBuilder, error) {
-	m := p.Float("margin")
+	m, w := p.Float("margin"), p.Float("within")
 	if !(m >= 0) || math.IsInf(m, 0) {
 		return nil, p.Errorf("margin", "want a finite number ≥ 0, got %g", m)
 	}
+	if !(w >= 0) || math.IsInf(w, 0) {
+		return nil, p.Errorf("within", "want a finite time ≥ 0 (0: no bound), got %g", w)
+	}
 	return func(env Env) Migrator {
-		o := &offload{margin: m, env: env}
+		o := &offload{margin: m, within: w, env: env}
 		self := env.Speed(env.Node)
 		top := 0.0
 		for i := range env.Nodes {
@@ -84,7 +94,7 @@ func (e Env) Saves(n NodeID, size, margin float64) bool {
 }
 
 func (o *offload) Arrived(v View, j *Job) Action {
-	if j.Hops > 0 || len(o.faster) == 0 || !o.env.Saves(o.env.Node, j.Size, o.margin) {
+	if j.Hops > 0 || len(o.faster) == 0 || !o.env.Saves(o.env.Node, j.Size, o.margin) && !o.late(v, j) {
 		return Action{}
 	}
 	best, least, ties := None, math.Inf(1), 0
@@ -102,6 +112,15 @@ func (o *offload) Arrived(v View, j *Job) Action {
 		}
 	}
 	return Action{Verb: Transfer, Node: best}
+}
+
+// late says whether job j would not end here within the bound.
+func (o *offload) late(v View, j *Job) bool {
+	if o.within == 0 {
+		return false
+	}
+	l := v.Local()
+	return (l.Work/float64(max(l.Servers, 1))+j.Size)/o.env.Speed(o.env.Node) > o.within
 }
 
 // AddEnergy registers the energy-aware offloading policy (energy) in r.

@@ -12,7 +12,9 @@ import (
 // costs it Work·size/0.25 = 8·size joules (Work 2) and moving it costs
 // Transfer; it offloads exactly when Transfer < margin × 8·size, to the
 // server with fewer jobs, and never otherwise: not a job that was moved
-// already, not from the fastest nodes, not without a power model.
+// already, not from the fastest nodes, not without a power model; with
+// a bound on the time here (within), a job that would end later moves
+// at a loss.
 func TestEnergyOffload(t *testing.T) {
 	reg := policy.Builtin()
 	policy.AddEnergy(reg)
@@ -41,6 +43,9 @@ func TestEnergyOffload(t *testing.T) {
 		{"a moved job stays", "energy", &policy.Energy{Work: 2, Transfer: 4}, 0, 10, 1, []policy.Load{idle, idle, one}, false, 0},
 		{"a server has no faster node", "energy", &policy.Energy{Work: 2}, 1, 10, 0, []policy.Load{idle, three, idle}, false, 0},
 		{"no power model, no offloading", "energy", nil, 0, 10, 0, []policy.Load{idle, idle, one}, false, 0},
+		{"late here: (1 + 0.4)/0.25 = 5.6 > 5 moves at a loss", "energy(within=5)", &policy.Energy{Work: 2, Transfer: 4}, 0, 0.4, 0, []policy.Load{{Queue: 1, Running: 1, Work: 1, Servers: 1, Speed: 0.25}, idle, one}, true, 1},
+		{"in time here: (0.8 + 0.4)/0.25 = 4.8 ≤ 5 stays", "energy(within=5)", &policy.Energy{Work: 2, Transfer: 4}, 0, 0.4, 0, []policy.Load{{Queue: 1, Running: 1, Work: 0.8, Servers: 1, Speed: 0.25}, idle, one}, false, 0},
+		{"a bound does not stop a saving", "energy(within=100)", &policy.Energy{Work: 2, Transfer: 4}, 0, 1, 0, []policy.Load{idle, three, one}, true, 2},
 	} {
 		ms, err := reg.Migrate(c.spec)
 		if err != nil {
