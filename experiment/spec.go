@@ -76,7 +76,7 @@ type Spec struct {
 	Gossip       float64       `yaml:"gossip"`           // load publication period (or delay); 0: exact views (default)
 	GossipMode   string        `yaml:"gossip_mode"`      // periodic (default), individual or delayed: see sim.GossipPeriodic
 	Batches      int           `yaml:"batches"`          // batch means per run for its own CI (default 30)
-	Energy       *energy.Power `yaml:"energy"`           // power model of the nodes and network: {idle: 100, busy: 200, alpha: 3, speed: 1, byte: 0, message: 0} (default none, see package energy); records then carry energy
+	Energy       *energy.Power `yaml:"energy"`           // power model of the nodes and network: {idle: 100, busy: 200, alpha: 3, speed: 1, byte: 0, message: 0}, sleep states with sleep: W, wake: D, after: T (default none, see package energy); records then carry energy
 	Queue        int           `yaml:"queue"`            // jobs a node holds at most, waiting and in service: one more fails as "shed: queue full" (default 0: unbounded)
 	Elastic      *scale.Config `yaml:"elastic"`          // nodes joining and leaving: {initial: 4, startup: 20, schedule: [{at: 500, add: 2}, {at: 1500, remove: 2}]}; nodes are then the most the cluster has (default none: fixed, see package scale)
 	Loads        []float64     `yaml:"loads"`            // offered loads per server, each in (0, 1)
@@ -742,6 +742,9 @@ func (s *Spec) validate() error {
 	}
 	if s.Costs.Links != "" && s.Costs.Links != sim.LinksDedicated && slices.ContainsFunc(s.Backends, IsReal) {
 		return s.errAt([]string{"costs", "links"}, "backend %s: shared links (%s) run in the simulator only so far (agents' moves share their real network): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)], s.Costs.Links)
+	}
+	if s.Energy.Sleeps() && slices.ContainsFunc(s.Backends, IsReal) {
+		return s.errAt([]string{"energy", "sleep"}, "backend %s: sleep states run in the simulator only so far (an agent cannot sleep its machine): leave out sleep, wake and after, or use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
 	}
 	top, err := topology.Parse(s.Topology)
 	if err != nil {

@@ -59,17 +59,28 @@ type Config struct {
 }
 
 // energy fills r's energy over the window of st by power model p: each
-// node's from its utilisation, the network's from the counts of the run,
-// in the share of the run's jobs the window measured.
+// node's from its utilisation (and sleep states), the network's from the
+// counts of the run, in the share of the run's jobs the window measured;
+// and node 0's with the network's as the client's (results.Result.ClientEnergy).
 func (l *Ledger) energy(r *results.Result, st Stats, p energy.Power) {
 	span := st.End - st.Start
-	e := 0.0
-	for _, u := range st.NodeUtilization {
-		e += p.Node(u, span)
+	e, net := 0.0, 0.0
+	for i, u := range st.NodeUtilization {
+		use := energy.Usage{Util: u}
+		if st.NodeAsleep != nil {
+			use.Asleep, use.Waking = st.NodeAsleep[i], st.NodeWaking[i]
+		}
+		n := p.Node(use, span)
+		if i == 0 {
+			r.ClientEnergy = n
+		}
+		e += n
 	}
 	if l.issued > 0 {
-		e += p.Network(l.Counts.Bytes, l.Counts.Messages+l.Counts.Probes) * float64(r.JobsMeasured) / float64(l.issued)
+		net = p.Network(l.Counts.Bytes, l.Counts.Messages+l.Counts.Probes) * float64(r.JobsMeasured) / float64(l.issued)
 	}
+	e += net
+	r.ClientEnergy += net
 	r.Energy, r.Power = e, e/span
 	if r.JobsMeasured > 0 {
 		r.EnergyPerJob = e / float64(r.JobsMeasured)
@@ -205,6 +216,7 @@ type Ledger struct {
 	reasons             map[string]int64 // failed jobs by reason
 	cfg                 Config
 	open, close         snapshot
+	sleep               sleeps // the nodes' sleep states (Sleep); empty until one changes
 	opened, closed      bool
 	rec                 Log
 }
@@ -364,6 +376,9 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	r.Utilization, r.NodeUtilization = st.Utilization, st.NodeUtilization
 	if p := l.cfg.Power; p != nil && st.End > st.Start {
 		l.energy(r, st, *p)
+	}
+	if l.cfg.Power.Sleeps() {
+		r.Asleep, r.Wakeups = st.Asleep, st.Wakeups
 	}
 	r.TLP, r.NodeTLP = st.TLP, st.NodeTLP
 	r.Threads = st.Threads

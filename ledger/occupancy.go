@@ -19,6 +19,12 @@ type Stats struct {
 	// of another node was idle: the time load sharing could have put to
 	// use (Livny & Melman 1982).
 	WaitWhileIdle float64
+	// Sleep states (energy.Power.Sleep; nil and 0 without): per node the
+	// fractions of the window asleep and waking up, the mean fraction
+	// asleep, and the wake-ups begun in the window.
+	NodeAsleep, NodeWaking []float64
+	Asleep                 float64
+	Wakeups                int64
 }
 
 // Change is a node's state from time T on: Busy servers serving and
@@ -73,6 +79,7 @@ type snapshot struct {
 	threads          float64
 	front            float64
 	tiers            []float64 // ∫ busy dt of each tier
+	sleep            sleepMark // the nodes' time asleep and waking, wake-ups
 }
 
 // now clamps t to the latest time fed, and makes it the latest.
@@ -265,6 +272,7 @@ func (l *Ledger) take(s *snapshot, t float64) {
 		l.nodes[i].advance(t)
 		s.busyArea[i], s.active[i] = l.nodes[i].busyArea, l.nodes[i].active
 	}
+	s.sleep = l.sleep.mark(t)
 }
 
 // Stats returns the measurements over the window. If the window is empty
@@ -312,5 +320,6 @@ func (l *Ledger) Stats(end float64) Stats {
 		}
 	}
 	st.WaitWhileIdle = (to.wwi - from.wwi) / span
+	st.sleepBetween(from.sleep, to.sleep, span)
 	return st
 }

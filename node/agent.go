@@ -91,6 +91,8 @@ type point struct {
 	cancelled map[int64]bool // jobs a client cancelled: one that arrives later is dropped
 
 	keys *keyCache // the node's cache of keys (content.go); nil: none
+
+	meter meter // the process's CPU time and RAPL joules at the point's start (meter.go)
 }
 
 // StartAgent starts a node and joins its cluster.
@@ -334,6 +336,7 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	}
 	p.faults = newFaults(s, ex)
 	p.keys = keys
+	p.meter = startMeter()
 	env := policy.NewEnv(cl)
 	env.Node = policy.NodeID(s.ID)
 	p.mig = spec.New(env)
@@ -786,6 +789,15 @@ type AgentStats struct {
 	Logged    bool         `json:"logged,omitempty"`
 	Threads   []byte       `json:"threads,omitempty"`
 	Server    *serverCosts `json:"server,omitempty"`
+	// CPU is the CPU seconds (user + system) the agent's process used
+	// since the point was configured, Process names that process (agents
+	// of one process report the same time), and RAPL the joules its
+	// machine's RAPL counters counted meanwhile, where readable
+	// (HasRAPL).
+	CPU     float64 `json:"cpu,omitempty"`
+	Process string  `json:"process,omitempty"`
+	RAPL    float64 `json:"rapl,omitempty"`
+	HasRAPL bool    `json:"has_rapl,omitempty"`
 }
 
 func (p *point) stats() AgentStats {
@@ -805,6 +817,8 @@ func (p *point) stats() AgentStats {
 		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), Cancels: p.count.cancels.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
 		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Shed: ex.Refused, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
 		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats(), Units: p.units.stats()}
+	s.CPU, s.RAPL, s.HasRAPL = p.meter.since()
+	s.Process = processID()
 	if logged {
 		s.Occupancy, s.Logged = encodeOccupancy(levels, p.view.clock.epoch), true
 	}

@@ -135,6 +135,10 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("tiers: shared tiers run in the simulator only so far (an agent's call phase has no tier of agents to call): use backend sim")
 	case c.IsElastic():
 		return fmt.Errorf("elastic: nodes joining and leaving (%s) run in the simulator only so far: use backend sim", strings.Trim(c.Elastic.String()+"; "+c.Scale.String(), "; "))
+	case c.Migrate != nil && c.Migrate.Info.Name == "energy":
+		return fmt.Errorf("migrate %s: energy-aware offloading runs in the simulator only so far (agents are not told the power model): use backend sim", c.Migrate)
+	case c.Power.Sleeps():
+		return fmt.Errorf("energy: sleep states run in the simulator only so far (an agent cannot sleep its machine): leave out sleep, wake and after, or use backend sim")
 	case c.Workload.Tasks() > 1 && c.Dispatchers > 1:
 		return fmt.Errorf("dispatchers %d: requests with tasks run on agents with one dispatcher only so far (a request's tasks are placed one after another)", c.Dispatchers)
 	}
@@ -955,6 +959,7 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 	}
 	var us UnitStats
 	var costs costSum
+	procs, hosts := map[string]bool{}, map[string]bool{} // the agents' processes and machines counted
 	for i := range co.ctl.roster {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		reply, err := co.ctl.call(cctx, i, control{Op: opStats})
@@ -990,6 +995,14 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 			if steps, err := decodeThreads(s.Threads, co.clock, offset); err == nil {
 				col.threads = append(col.threads, steps...)
 			}
+		}
+		if !procs[s.Process] {
+			procs[s.Process] = true
+			r.CPUSeconds += s.CPU
+		}
+		if host, _, _ := strings.Cut(s.Process, ":"); s.HasRAPL && !hosts[host] {
+			hosts[host] = true
+			r.RAPLJoules += s.RAPL
 		}
 		costs.add(s.Server)
 		r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))

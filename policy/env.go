@@ -22,6 +22,7 @@ type Cluster struct {
 	Tasks        int             // tasks per request; 0 or 1: plain requests
 	Regions      [][]float64     // one-way delay from each client region to each node; nil: no topology
 	Sites        []int           // the site of each node; nil: no topology
+	Energy       *Energy         // the power model as policies see it; nil: none
 }
 
 // NewEnv is the Env of c's policies, for a dispatcher (Node is None; a
@@ -30,7 +31,7 @@ type Cluster struct {
 func NewEnv(c Cluster) Env {
 	env := Env{Nodes: c.Nodes, Servers: c.Servers, Speeds: c.Speeds, ClassWeights: c.ClassWeights,
 		ClassSizes: c.ClassSizes, Distances: c.Distances, Node: None, Tasks: c.Tasks,
-		Regions: c.Regions, Sites: c.Sites}
+		Regions: c.Regions, Sites: c.Sites, Energy: c.Energy}
 	if c.Units != nil {
 		env.Runs = c.Units.Runs(c.Nodes, c.Platforms)
 	}

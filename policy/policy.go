@@ -175,6 +175,9 @@ type Env struct {
 	// where it cannot run to the next node that can, and refuses a move
 	// there; policies that honour Runs (random, jsq, lwl, pod) never ask.
 	Runs [][]bool
+	// Energy is the power model, for policies that weigh joules (energy
+	// offloading); nil without one (scenario.Model.Power).
+	Energy *Energy
 }
 
 // CanRun reports whether node n runs jobs of class (always, without Runs).

@@ -213,6 +213,7 @@ func Builtin() *Registry {
 	r.AddMigrate(stableSenderInfo, newStableSender)
 	r.AddMigrate(stealInfo, newSteal)
 	r.AddMigrate(ageInfo, newAge)
+	r.AddMigrate(energyInfo, newEnergy)
 
 	r.AddScale(targetInfo, newTarget)
 	r.AddScale(thresholdInfo, newThreshold)

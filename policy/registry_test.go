@@ -80,7 +80,7 @@ func TestRegistryErrors(t *testing.T) {
 		// Unknown names list the known ones of that kind.
 		{policy.Dispatch, "jsqd", []string{`unknown dispatch policy "jsqd"`, "known are batch, class, dns, hash, hybrid, jiq, jsq, lard, leastconn, local, lwl, nearest, pod, pod.gossip, prequal, random, rr, sed, sita, wan, wrr"}},
 		{policy.Migrate, "sender", []string{`unknown migrate policy "sender"`,
-			"known are above.average, age, none, receiver.reserve, receiver.threshold, sender.gossip, sender.random, sender.shortest, sender.threshold, stable.sender, stable.symmetric, steal, switching, symmetric"}},
+			"known are above.average, age, energy, none, receiver.reserve, receiver.threshold, sender.gossip, sender.random, sender.shortest, sender.threshold, stable.sender, stable.symmetric, steal, switching, symmetric"}},
 		{policy.Dispatch, "sender.random", []string{`unknown dispatch policy "sender.random"`}},
 		{policy.Migrate, "pod", []string{`unknown migrate policy "pod"`}},
 
@@ -138,7 +138,7 @@ func TestRegistryList(t *testing.T) {
 	r := policy.Builtin()
 	for kind, want := range map[policy.Kind][]string{
 		policy.Dispatch: {"batch", "class", "dns", "hash", "hybrid", "jiq", "jsq", "lard", "leastconn", "local", "lwl", "nearest", "pod", "pod.gossip", "prequal", "random", "rr", "sed", "sita", "wan", "wrr"},
-		policy.Migrate: {"above.average", "age", "none", "receiver.reserve", "receiver.threshold", "sender.gossip", "sender.random", "sender.shortest",
+		policy.Migrate: {"above.average", "age", "energy", "none", "receiver.reserve", "receiver.threshold", "sender.gossip", "sender.random", "sender.shortest",
 			"sender.threshold", "stable.sender", "stable.symmetric", "steal", "switching", "symmetric"},
 	} {
 		var names []string

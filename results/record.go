@@ -159,9 +159,17 @@ type Result struct {
 	// Energy (a power model, package energy): joules over the measurement
 	// window (watts × model units), their mean rate and their share per
 	// measured job. Empty without a power model.
-	Energy        float64 `json:"energy,omitempty"`
-	Power         float64 `json:"power,omitempty"`
-	EnergyPerJob  float64 `json:"energy_per_job,omitempty"`
+	Energy       float64 `json:"energy,omitempty"`
+	Power        float64 `json:"power,omitempty"`
+	EnergyPerJob float64 `json:"energy_per_job,omitempty"`
+	// ClientEnergy is node 0's joules with the network's, over the same
+	// window: the energy of a client node that offloads work (every move
+	// and message counted as its own, as when node 0 alone moves jobs).
+	ClientEnergy float64 `json:"client_energy,omitempty"`
+	// Sleep states (energy.Power.Sleep): the mean fraction of the window
+	// the nodes slept, and the wake-ups they began in it. Empty without.
+	Asleep        float64 `json:"asleep,omitempty"`
+	Wakeups       int64   `json:"wakeups,omitempty"`
 	StateAffinity float64 `json:"state_affinity,omitempty"`
 	StateLost     float64 `json:"state_lost,omitempty"`
 	// Elastic clusters (package scale): the integral over the run, from
@@ -193,9 +201,16 @@ type Result struct {
 	DispatchDelay  float64          `json:"dispatch_delay"`     // mean time from a job's scheduled arrival to its arrival at an agent
 	Failures       map[string]int64 `json:"failures,omitempty"` // failed jobs by reason
 	ProcessCPU     float64          `json:"process_cpu"`        // CPU seconds the coordinator's process used during the run (local: agents included)
-	ServiceError   float64          `json:"service_error"`      // measured service time ÷ ideal (size ÷ speed) − 1, over measured jobs (CPU kernels: how well calibrated)
-	EmulationLag   float64          `json:"emulation_lag_p99"`  // how late an executor noticed the end of emulated work, p99 of the worst agent: completions are reported that late
-	SerfHealth     int              `json:"serf_health"`        // worst memberlist health score an agent reported (0 is healthy)
+	// CPUSeconds is the CPU time the agents' processes used over the
+	// point, each process once (a local cluster's agents share one),
+	// the measured proxy of their energy; RAPLJoules what the RAPL
+	// counters of their machines counted meanwhile, each machine once,
+	// where readable. Real backends only.
+	CPUSeconds   float64 `json:"cpu_seconds,omitempty"`
+	RAPLJoules   float64 `json:"rapl_joules,omitempty"`
+	ServiceError float64 `json:"service_error"`     // measured service time ÷ ideal (size ÷ speed) − 1, over measured jobs (CPU kernels: how well calibrated)
+	EmulationLag float64 `json:"emulation_lag_p99"` // how late an executor noticed the end of emulated work, p99 of the worst agent: completions are reported that late
+	SerfHealth   int     `json:"serf_health"`       // worst memberlist health score an agent reported (0 is healthy)
 	// ServerCosts is what a server architecture's threads cost on the
 	// agents (real backends with a server architecture; nil otherwise):
 	// calibrate gives the simulator the costs its model has.

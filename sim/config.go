@@ -205,6 +205,9 @@ func (c Config) validateOwn() error {
 	if c.Units != nil && c.Server != nil {
 		return fieldErr("server", "work units do not yet run on server architectures: leave units out with server %s", c.Server)
 	}
+	if c.Power.Sleeps() && c.Server != nil {
+		return fieldErr("energy", "sleep states are not modelled on server architectures yet: leave out sleep with server %s", c.Server)
+	}
 	if c.Units != nil {
 		if _, most := c.Units.Homes(); most >= c.Nodes {
 			return fieldErr("units", "a resource's home is node %d, not in the cluster of %d nodes: name a node below %d, or home: key", most, c.Nodes, c.Nodes)
@@ -214,4 +217,13 @@ func (c Config) validateOwn() error {
 		return err
 	}
 	return c.Costs.Validate()
+}
+
+// policyEnergy is the power model as policies see it (policy.Env.Energy):
+// nil without one.
+func (c Config) policyEnergy() *policy.Energy {
+	if c.Power == nil {
+		return nil
+	}
+	return &policy.Energy{Work: c.Power.Work(), Transfer: c.Power.Byte * c.Costs.JobBytes, Message: c.Power.Message}
 }

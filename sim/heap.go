@@ -29,6 +29,8 @@ const (
 	evAnswer                   // the answer to the call of request job reaches its node
 	evUser                     // closed user job ends its think time and issues a request (closed.go)
 	evScale                    // an elastic cluster's step, decision or start-up end (elastic.go)
+	evDoze                     // node, idle since, goes to sleep if still idle and job is its idle count (sleep.go)
+	evAwake                    // node is awake: its held jobs start (sleep.go)
 )
 
 // event is a scheduled happening other than an arrival or a completion.

@@ -43,6 +43,9 @@ func (m *measure) init(cfg Config) {
 // every caller has, so that it is inlined.)
 func (c *cluster) occupied(id int32, n *node) {
 	c.m.led.Node(c.now, int(id), n.busyServers(), n.nReal)
+	if c.dozing != nil {
+		c.idleCheck(id, n)
+	}
 }
 
 // arrival is called when job id enters the system.

@@ -125,6 +125,8 @@ type node struct {
 	wake    float64 // pending policy timer (0: none)
 	wakeSeq uint64  // identifies the pending timer's event
 
+	held bool // asleep or waking (sleep.go): jobs wait, none starts
+
 	th *threads // the server architecture's state (then ps is set: running holds the runnable threads); nil for plain servers
 }
 
@@ -247,7 +249,7 @@ func (n *node) admit(jobs []job, j int32, now float64) (threaded bool) {
 		n.admitThread(jobs, j, now)
 		return true
 	}
-	if n.ps || len(n.running) < n.servers {
+	if !n.held && (n.ps || len(n.running) < n.servers) {
 		n.start(jobs, j, now)
 		return false
 	}
@@ -274,6 +276,15 @@ func (n *node) complete(jobs []job, i int, now float64) int32 {
 		n.start(jobs, n.waiting.popFront(), now)
 	}
 	return j
+}
+
+// startHeld starts the jobs held while the node slept or woke (sleep.go):
+// as many as servers are free (FCFS), or all (PS).
+func (n *node) startHeld(jobs []job, now float64) {
+	n.held = false
+	for n.waiting.size > 0 && (n.ps || len(n.running) < n.servers) {
+		n.start(jobs, n.waiting.popFront(), now)
+	}
 }
 
 // list appends the real jobs present to out: in service first, then

@@ -86,6 +86,7 @@ type cluster struct {
 	failed int64       // jobs failed (Faults: lost with a killed node)
 	faults *faultState // nil: no faults
 	el     *elastic    // an elastic cluster's members (elastic.go); nil: fixed
+	dozing *dozing     // sleep states (sleep.go); nil: none
 }
 
 // view is the policy.View of a node or of the dispatcher.
@@ -261,7 +262,7 @@ func newCluster(cfg Config) *cluster {
 
 	env := policy.NewEnv(policy.Cluster{Nodes: n, Servers: cfg.Servers, Speeds: cfg.Speeds, ClassWeights: cfg.Workload.ClassWeights(),
 		ClassSizes: cfg.Workload.ClassSizes(), Distances: cfg.Distances, Units: cfg.Units, Platforms: cfg.Platforms, Tasks: cfg.Workload.Tasks(),
-		Regions: c.reach, Sites: c.sites})
+		Regions: c.reach, Sites: c.sites, Energy: cfg.policyEnergy()})
 	c.dispatcher = cfg.Dispatch.New(env)
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)
@@ -312,6 +313,7 @@ func newCluster(cfg Config) *cluster {
 	}
 	c.plain = c.reqs == nil && c.fronts == nil
 	c.m.init(cfg)
+	c.sleepInit()
 	c.usersInit()
 	c.elasticInit()
 	return c
@@ -546,6 +548,9 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 		return
 	}
 	n.advance(c.now)
+	if c.dozing != nil {
+		c.rouse(id)
+	}
 	c.jobs[j].since = c.now
 	if c.cfg.Units != nil {
 		c.settle(id, j)
@@ -692,6 +697,10 @@ func (c *cluster) handle(e event) error {
 		c.userArrive(e.job)
 	case evScale:
 		c.scaleEvent(e)
+	case evDoze:
+		c.dozeTimer(e.node, e.job)
+	case evAwake:
+		c.awake(id)
 	case evCall:
 		c.callArrive(e.job)
 	case evAnswer:

@@ -102,6 +102,19 @@ var metrics = []Metric{
 	// Elastic clusters (package scale): the nodes the run held, starting
 	// ones included, integrated over it.
 	{Name: "node_seconds", Label: "node-seconds used", Unit: "node × model units", Lower: true, Value: func(r results.Result) (float64, bool) { return r.NodeSeconds, r.NodeSeconds > 0 }},
+	{Name: "client_energy_per_job", Label: "energy of node 0 and the network per job", Unit: "joules", Lower: true, Value: func(r results.Result) (float64, bool) {
+		return r.ClientEnergy / float64(r.JobsMeasured), r.Energy > 0 && r.JobsMeasured > 0
+	}},
+	// On agents: their processes' CPU time over the point, the measured
+	// proxy of their energy (and RAPL's joules where readable).
+	{Name: "cpu_seconds", Label: "agents' CPU time", Unit: "seconds", Lower: true, Value: func(r results.Result) (float64, bool) { return r.CPUSeconds, r.CPUSeconds > 0 }},
+	{Name: "rapl_joules", Label: "energy by RAPL", Unit: "joules", Lower: true, Value: func(r results.Result) (float64, bool) { return r.RAPLJoules, r.RAPLJoules > 0 }},
+	// Sleep states (energy.Power.Sleep): the fraction of time the nodes
+	// sleep, and how often they wake for a job.
+	{Name: "asleep", Label: "time asleep", Unit: "fraction of node time", Value: func(r results.Result) (float64, bool) { return r.Asleep, r.Asleep > 0 || r.Wakeups > 0 }},
+	{Name: "wakeups_per_job", Label: "wake-ups per job", Lower: true, Value: func(r results.Result) (float64, bool) {
+		return float64(r.Wakeups) / float64(r.JobsMeasured), r.Wakeups > 0 && r.JobsMeasured > 0
+	}},
 	// Per-client state (package session).
 	{Name: "state_affinity", Label: "requests served where their state was", Unit: "fraction of returning requests", Value: func(r results.Result) (float64, bool) { return r.StateAffinity, r.StateReturning > 0 }},
 	{Name: "state_lost", Label: "requests whose state was lost", Unit: "fraction of returning requests", Lower: true, Value: func(r results.Result) (float64, bool) { return r.StateLost, r.StateReturning > 0 }},

@@ -144,7 +144,7 @@ func TheoryCurves(p results.Point) []Curve {
 func plain(p results.Point) bool {
 	return p.Server == "" && p.Tasks <= 1 && p.Client == "" && p.Front == "" && p.Cache == "" && p.State == "" && p.Topology == "" && p.Tiers == "" && p.Queue == 0 && p.Faults == "" &&
 		p.Elastic == "" && p.Scale == "" && // the nodes change during the run
-		(p.PowerModel == "" || strings.Contains(p.PowerModel, "speed=1,")) // a DVFS level changes the nodes' speed
+		(p.PowerModel == "" || strings.Contains(p.PowerModel, "speed=1,") && !strings.Contains(p.PowerModel, "sleep=")) // a DVFS level changes the nodes' speed, waking from sleep their response
 }
 
 // Curves returns the theory curves that apply to s. They need Poisson
