@@ -213,3 +213,22 @@ func SystemOf(p results.Point) System {
 		SizeSCV:     p.SizeSCV,
 	}
 }
+
+// MVA is exact mean-value analysis of a closed network of k identical
+// FCFS exponential queues of mean service 1, each request visiting one
+// of them with probability 1/k (random dispatch), and n users who think
+// for a mean time z between requests: the throughput x and the mean
+// response r (Reiser and Lavenberg; Lazowska et al., Quantitative System
+// Performance, ch. 6). NaN for n < 1, k < 1 or z < 0.
+func MVA(n, k int, z float64) (x, r float64) {
+	if n < 1 || k < 1 || z < 0 || math.IsNaN(z) {
+		return math.NaN(), math.NaN()
+	}
+	q := 0.0 // mean requests at one queue
+	for m := 1; m <= n; m++ {
+		r = 1 + q // time at the queue a request visits: its service and those ahead
+		x = float64(m) / (r + z)
+		q = x * r / float64(k)
+	}
+	return x, r
+}

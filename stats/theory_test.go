@@ -187,3 +187,30 @@ func TestPolicyCurve(t *testing.T) {
 		}
 	}
 }
+
+// TestMVA checks mean-value analysis against closed networks solved by
+// hand: one user never waits; with no think time every user is queued,
+// so the queue is always busy; two users at one queue with z = 1 (the
+// machine-repairman model: P(both thinking) = 1/5 by its birth-death
+// chain, so x = 4/5 and r = n/x − z = 3/2); NaN outside its domain.
+func TestMVA(t *testing.T) {
+	for _, c := range []struct {
+		n, k int
+		z    float64
+		x, r float64
+	}{
+		{1, 1, 5, 1.0 / 6, 1},
+		{1, 4, 0, 1, 1},
+		{7, 1, 0, 1, 7},
+		{2, 1, 1, 0.8, 1.5},
+		{0, 1, 1, math.NaN(), math.NaN()},
+		{1, 0, 1, math.NaN(), math.NaN()},
+		{1, 1, -1, math.NaN(), math.NaN()},
+	} {
+		x, r := MVA(c.n, c.k, c.z)
+		same := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 || (math.IsNaN(a) && math.IsNaN(b)) }
+		if !same(x, c.x) || !same(r, c.r) {
+			t.Errorf("MVA(%d, %d, %v) = %v, %v; want %v, %v", c.n, c.k, c.z, x, r, c.x, c.r)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package node
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/sim"
+	"github.com/loadlab/loadlab/stats"
+	"github.com/loadlab/loadlab/workload"
+)
+
+// TestClosedUsersOnAgents runs n closed users who think exp(mean=5)
+// between requests of exp(mean=1) on 4 agents at random (10 ms a unit,
+// 2,000 requests, the first 200 left out), at two n. A request reaches
+// its agent D after it is due (D: the dispatch delay the agents
+// measured), a delay station in the closed network; so mean-value
+// analysis with think time 5 + D gives the throughput, and its response
+// plus D the mean response. Both must be within 3 standard deviations of
+// one run, taken from 20 simulator runs of the same point calibrated
+// with D; and within 10% of the calibrated simulator's run of the same
+// seed. Every request ends once, completed. About 25 s.
+func TestClosedUsersOnAgents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real clusters")
+	}
+	const nodes, think, jobs = 4, 5.0, 2000
+	for _, n := range []int{8, 24} {
+		w, err := workload.New(workload.Config{Size: "exp(mean=1)", Users: n, Think: "exp(mean=5)"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := localPoint(t, nodes, "random", "none", 0.5, jobs, 10*time.Millisecond)
+		cfg.Workload, cfg.Seed = w, 5
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		real, err := RunLocal(ctx, cfg)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if real.JobsIssued != jobs {
+			t.Fatalf("%d users: %d requests issued, want %d", n, real.JobsIssued, jobs)
+		}
+		checkAllEnded(t, real)
+		d := real.DispatchDelay
+		calibrated := sim.Config{Model: cfg.Model, Costs: sim.Costs{Dispatch: d}}
+		same, err := sim.Run(context.Background(), calibrated)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var xs, rs []float64
+		for i := range 20 {
+			calibrated.Seed = 100 + uint64(i)
+			s, err := sim.Run(context.Background(), calibrated)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xs, rs = append(xs, s.Throughput), append(rs, s.MeanResponse)
+		}
+		x, r := stats.MVA(n, nodes, think+d)
+		r += d
+		sdX, sdR := sd(xs), sd(rs)
+		t.Logf("%2d users: throughput agents %.4f, simulator %.4f, MVA %.4f (sd of a run %.4f); response agents %.4f, simulator %.4f, MVA %.4f (sd %.4f); dispatch delay %.4f, schedule lag p99 %.3f, emulation lag p99 %.3f, service error %+.2f%%",
+			n, real.Throughput, same.Throughput, x, sdX, real.MeanResponse, same.MeanResponse, r, sdR, d, real.ScheduleLagP99, real.EmulationLag, 100*real.ServiceError)
+		if real.ScheduleLagP99 > 10 || real.EmulationLag > 10 {
+			t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", real.ScheduleLagP99, real.EmulationLag)
+		}
+		for _, m := range []struct {
+			name             string
+			agents, sim, mva float64
+			sd               float64
+		}{{"throughput", real.Throughput, same.Throughput, x, sdX}, {"mean response", real.MeanResponse, same.MeanResponse, r, sdR}} {
+			if math.Abs(m.agents-m.mva) > 3*m.sd {
+				t.Errorf("%d users: %s on agents %.4f, MVA %.4f: more than 3 sd (%.4f) apart", n, m.name, m.agents, m.mva, m.sd)
+			}
+			if dev := math.Abs(m.agents/m.sim - 1); !(dev <= 0.1) {
+				t.Errorf("%d users: %s on agents %.4f, calibrated simulator %.4f: %.1f%% apart, want within 10%%", n, m.name, m.agents, m.sim, 100*dev)
+			}
+		}
+	}
+}
+
+// sd is the sample standard deviation of xs.
+func sd(xs []float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(len(xs))
+	ss := 0.0
+	for _, x := range xs {
+		ss += (x - m) * (x - m)
+	}
+	return math.Sqrt(ss / float64(len(xs)-1))
+}
