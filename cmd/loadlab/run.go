@@ -13,7 +13,6 @@ import (
 
 	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
-	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -57,7 +56,7 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "transfer-cpu", Usage: "CPU time per transfer at the sender"},
 			&cli.Float64Flag{Name: "receive-cpu", Usage: "CPU time per transfer at the receiver"},
 			&cli.Float64Flag{Name: "preempt-cpu", Usage: "CPU time at the sender to move a running job, on top of --transfer-cpu"},
-			&cli.StringFlag{Name: "jobs-out", Usage: "also write the jobs the point issues to this file as a CSV trace (id,arrival,size,class,key), which arrival: trace(file=…) replays"},
+			&cli.StringFlag{Name: "jobs-out", Usage: "also write the jobs the point issued, as the backend issued them, to this file as a CSV trace (id,arrival,size,class,key), which arrival: trace(file=…) replays"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 			&cli.BoolFlag{Name: "histogram", Usage: "with --json: include the encoded latency histogram"},
 		}, keyFlags()...),
@@ -66,14 +65,22 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			var jobs *jobsOut
 			if out := c.String("jobs-out"); out != "" {
-				if err := writeJobs(out, p.Model); err != nil {
+				if jobs, err = createJobsOut(out); err != nil {
 					return err
 				}
+				defer jobs.f.Close()
+				p.OnIssue = jobs.issued
 			}
 			rec, err := experiment.Run(c.Context, p)
 			if err != nil {
 				return err
+			}
+			if jobs != nil {
+				if err := jobs.write(); err != nil {
+					return err
+				}
 			}
 			if c.Bool("json") {
 				if !c.Bool("histogram") {
@@ -87,22 +94,37 @@ func runCommand() *cli.Command {
 	}
 }
 
-// writeJobs writes the jobs model m issues as a CSV trace.
-func writeJobs(path string, m scenario.Model) error {
-	g := m.Workload.Generator(m.Seed, m.Rate())
-	jobs := make([]workload.Job, m.Jobs)
-	for i := range jobs {
-		jobs[i] = g.Next()
-	}
+// jobsOut is --jobs-out: the jobs the backend issued, as it issued them
+// (in issue order; closed users' arrivals as their think times ended),
+// written as a CSV trace once the point is over.
+type jobsOut struct {
+	f    *os.File
+	jobs []workload.Job
+}
+
+// createJobsOut creates the file at path, so that a path that cannot be
+// written fails before the point runs.
+func createJobsOut(path string) (*jobsOut, error) {
 	f, err := os.Create(path)
 	if err != nil {
+		return nil, fmt.Errorf("--jobs-out: %w", err)
+	}
+	return &jobsOut{f: f}, nil
+}
+
+// issued is experiment.Point.OnIssue: the backends call it from one
+// goroutine, which ends before their run returns.
+func (o *jobsOut) issued(j workload.Job) { o.jobs = append(o.jobs, j) }
+
+// write writes the jobs issued and closes the file.
+func (o *jobsOut) write() error {
+	if err := workload.WriteTrace(o.f, o.jobs); err != nil {
+		return fmt.Errorf("--jobs-out %s: %w", o.f.Name(), err)
+	}
+	if err := o.f.Close(); err != nil {
 		return fmt.Errorf("--jobs-out: %w", err)
 	}
-	if err := workload.WriteTrace(f, jobs); err != nil {
-		f.Close()
-		return fmt.Errorf("--jobs-out %s: %w", path, err)
-	}
-	return f.Close()
+	return nil
 }
 
 // pointFromFlags builds the one-point spec the flags describe and
@@ -118,7 +140,11 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	s.Loads = []float64{c.Float64("load")}
 	s.Jobs, s.Warmup, s.Seed, s.Batches, s.Replications = c.Int("jobs"), c.Int("warmup"), c.Uint64("seed"), c.Int("batches"), 1
 	s.Gossip, s.GossipMode = c.Float64("gossip"), c.String("gossip-mode")
-	s.Workloads = []experiment.Workload{{Name: "cli", Config: workload.Config{Arrival: c.String("arrival"), Size: c.String("size")}}}
+	size := c.String("size")
+	if !c.IsSet("size") {
+		size = "" // the default, which a trace's arrival leaves to the trace
+	}
+	s.Workloads = []experiment.Workload{{Name: "cli", Config: workload.Config{Arrival: c.String("arrival"), Size: size}}}
 	s.Policies = []experiment.PolicyRow{{Dispatch: c.String("dispatch"), Migrate: c.String("migrate")}}
 	flags := map[string]string{}
 	for setting, flag := range runSettingFlags {
