@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -56,6 +57,11 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "transfer-cpu", Usage: "CPU time per transfer at the sender"},
 			&cli.Float64Flag{Name: "receive-cpu", Usage: "CPU time per transfer at the receiver"},
 			&cli.Float64Flag{Name: "preempt-cpu", Usage: "CPU time at the sender to move a running job, on top of --transfer-cpu"},
+			&cli.StringFlag{Name: "front", Usage: "the cluster's front end: 'relay(request=0.03, byte=3e-5)' or 'handoff(request=0.05)' (see docs/clusters.md)", DefaultText: "none: a dispatcher of infinite capacity"},
+			&cli.StringFlag{Name: "response", Usage: "with a relaying --front: size of a response in bytes, e.g. 'exp(mean=5000)'", DefaultText: "none: 0 bytes"},
+			&cli.StringFlag{Name: "cache", Usage: "each node's cache of keys: 'lru(entries=100)' or 'lfu(entries=100)'; needs --keys and --hit", DefaultText: "none"},
+			&cli.StringFlag{Name: "keys", Usage: "content keys of the jobs, e.g. 'zipf(n=1000, s=1.1)'", DefaultText: "none"},
+			&cli.StringFlag{Name: "hit", Usage: "with --cache: size of a job whose key its node holds, e.g. 'exp(mean=0.2)'", DefaultText: "none"},
 			&cli.StringFlag{Name: "jobs-out", Usage: "also write the jobs the point issued, as the backend issued them, to this file as a CSV trace (id,arrival,size,class,key), which arrival: trace(file=…) replays"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 			&cli.BoolFlag{Name: "histogram", Usage: "with --json: include the encoded latency histogram"},
@@ -144,7 +150,16 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	if !c.IsSet("size") {
 		size = "" // the default, which a trace's arrival leaves to the trace
 	}
-	s.Workloads = []experiment.Workload{{Name: "cli", Config: workload.Config{Arrival: c.String("arrival"), Size: size}}}
+	s.Front, s.Cache = c.String("front"), c.String("cache")
+	wc := workload.Config{Arrival: c.String("arrival"), Size: size, Keys: c.String("keys"), Hit: c.String("hit"), Response: c.String("response")}
+	if err := wc.Validate(); err != nil {
+		for _, flag := range []string{"keys", "hit", "response"} { // the workload's error names its setting: name the flag
+			if strings.HasPrefix(err.Error(), "workload "+flag+":") {
+				return experiment.Point{}, inputErr("--%s %s: %v", flag, c.String(flag), err)
+			}
+		}
+	}
+	s.Workloads = []experiment.Workload{{Name: "cli", Config: wc}}
 	s.Policies = []experiment.PolicyRow{{Dispatch: c.String("dispatch"), Migrate: c.String("migrate")}}
 	flags := map[string]string{}
 	for setting, flag := range runSettingFlags {
@@ -188,7 +203,8 @@ var runSettingFlags = map[string]string{
 	"loads[0]": "load", "load": "load", "jobs": "jobs", "warmup": "warmup", "seed": "seed", "batches": "batches",
 	"gossip": "gossip", "gossip_mode": "gossip-mode", "policies[0].gossip": "gossip", "policies[0].gossip_mode": "gossip-mode",
 	"workloads[0].arrival": "arrival", "workloads[0].size": "size", "workloads[0]": "size",
-	"policies[0].dispatch": "dispatch", "policies[0].migrate": "migrate",
+	"policies[0].dispatch": "dispatch", "policies[0].migrate": "migrate", "front": "front", "policies[0].front": "front", "cache": "cache",
+	"workloads[0].keys": "keys", "workloads[0].hit": "hit", "workloads[0].response": "response",
 }
 
 // runCostFlags are run's flags of the cost model: flag and cost setting.
@@ -221,6 +237,12 @@ func printResult(w io.Writer, rec results.Record) {
 		fmt.Fprintf(tw, "  failed: %s\t%d\n", reason, r.Failures[reason])
 	}
 	fmt.Fprintf(tw, "mean in system / wait while idle\t%.4f / %.4f\n", r.MeanInSystem, r.WaitWhileIdle)
+	if p.Front != "" {
+		fmt.Fprintf(tw, "front end %s: utilization / time\t%.4f / %.4f\n", p.Front, r.FrontUtilization, r.FrontTime)
+	}
+	if p.Cache != "" {
+		fmt.Fprintf(tw, "cache %s: hit rate\t%.4f\n", p.Cache, r.CacheHitRate)
+	}
 	if !experiment.IsReal(p.Backend) {
 		fmt.Fprintf(tw, "utilization / TLP\t%.4f / %.3f\n", r.Utilization, r.TLP)
 		fmt.Fprintf(tw, "wall time\t%.2fs (%.2fM jobs/s)\n", rec.Env.Seconds, float64(r.JobsIssued)/rec.Env.Seconds/1e6)
