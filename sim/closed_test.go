@@ -51,14 +51,7 @@ func TestMixedUsersMVA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, xc, rc := 0.0, 0.0, 0.0
-		for m := 1; m <= n; m++ {
-			rc = (1 + q) / (1 - lambda)
-			xc = float64(m) / (z + rc)
-			q = xc * rc
-		}
-		ro := (1 + q) / (1 - lambda)
-		wantX, wantR := xc+lambda, (xc*rc+lambda*ro)/(xc+lambda)
+		wantX, wantR := stats.MixedMVA(n, 1, z, lambda)
 		rs := replicate(t, 10, 31, config(t, Config{Model: scenario.Model{Nodes: 1, Load: lambda, Jobs: 60_000, Warmup: 6_000, Workload: w}}, "random", "none", ""))
 		gotX, halfX := meanCI(rs, func(r results.Result) float64 { return r.Throughput })
 		gotR, halfR := meanCI(rs, func(r results.Result) float64 { return r.MeanResponse })

@@ -214,3 +214,23 @@ func TestMVA(t *testing.T) {
 		}
 	}
 }
+
+// TestMixedMVA: without an open stream mixed MVA is MVA; one user at one
+// queue beside an open stream of rate 0.5 sees a queue slowed to half
+// its speed: R_c = 1/(1 − 0.5) = 2, x_c = 1/(z + 2), and the open
+// requests R_o = (1 + x_c·R_c)/(1 − 0.5); NaN at an open load of 1.
+func TestMixedMVA(t *testing.T) {
+	x0, r0 := MVA(6, 4, 5)
+	if x, r := MixedMVA(6, 4, 5, 0); math.Abs(x-x0) > 1e-12 || math.Abs(r-r0) > 1e-12 {
+		t.Errorf("no open stream: %v, %v; MVA gives %v, %v", x, r, x0, r0)
+	}
+	xc := 1.0 / 7
+	ro := (1 + 2*xc) / 0.5
+	wantX, wantR := xc+0.5, (2*xc+0.5*ro)/(xc+0.5)
+	if x, r := MixedMVA(1, 1, 5, 0.5); math.Abs(x-wantX) > 1e-12 || math.Abs(r-wantR) > 1e-12 {
+		t.Errorf("one user beside 0.5: %v, %v; want %v, %v", x, r, wantX, wantR)
+	}
+	if x, _ := MixedMVA(1, 2, 5, 2); !math.IsNaN(x) {
+		t.Errorf("open load 1: %v, want NaN", x)
+	}
+}
