@@ -62,7 +62,7 @@ func (Simulator) Real() bool { return false }
 
 // Run simulates p.
 func (Simulator) Run(ctx context.Context, p Point) (results.Result, error) {
-	return sim.Run(ctx, sim.Config{Model: p.Model, Gossip: p.Gossip, GossipMode: p.GossipMode, Costs: p.CostModel, Units: p.UnitModel})
+	return sim.Run(ctx, sim.Config{Model: p.Model, Gossip: p.Gossip, GossipMode: p.GossipMode, Costs: p.CostModel, Units: p.UnitModel, OnIssue: p.OnIssue})
 }
 
 // Real is true.
@@ -75,7 +75,7 @@ func (a Agents) Run(ctx context.Context, p Point) (results.Result, error) {
 		return results.Result{}, err
 	}
 	cfg := node.PointConfig{Model: p.Model, TimeUnit: unit, Kernel: p.Kernel, Dispatchers: p.Dispatchers, Units: p.UnitConfig,
-		Security: p.Security, GossipKeys: p.GossipKeys}
+		Security: p.Security, GossipKeys: p.GossipKeys, OnIssue: p.OnIssue}
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
 	}

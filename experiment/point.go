@@ -48,6 +48,10 @@ type Point struct {
 	Bind        string               // testbed: the coordinator's address, reachable from the agents (default 127.0.0.1)
 	Security    *wire.Security       // local, testbed: the cluster's secret (mutual TLS); nil: plaintext
 	GossipKeys  [][]byte             // local, testbed: the cluster's gossip keyring; nil: unencrypted
+	// OnIssue, if set, is called with each job as the backend issues it,
+	// in issue order, as the workload drew it (sim.Config.OnIssue,
+	// node.PointConfig.OnIssue): the point's job list. It must be quick.
+	OnIssue func(workload.Job)
 }
 
 // PointSeed derives the seed of a point from the sweep's root seed. It does

@@ -733,13 +733,6 @@ func (s *Spec) validate() error {
 	if _, err := cache.Parse(s.Cache); err != nil {
 		return s.errAt([]string{"cache"}, "%v", err)
 	}
-	if real := slices.IndexFunc(s.Backends, IsReal); real >= 0 {
-		for i, w := range s.Workloads {
-			if w.Users > 0 {
-				return s.errAt([]string{"workloads", strconv.Itoa(i), "users"}, "backend %s: closed users run in the simulator only so far: use backend sim", s.Backends[real])
-			}
-		}
-	}
 	if s.Costs.Links != "" && s.Costs.Links != sim.LinksDedicated && slices.ContainsFunc(s.Backends, IsReal) {
 		return s.errAt([]string{"costs", "links"}, "backend %s: shared links (%s) run in the simulator only so far (agents' moves share their real network): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)], s.Costs.Links)
 	}

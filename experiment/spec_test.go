@@ -125,7 +125,6 @@ func TestSpecErrors(t *testing.T) {
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\ncache: lru(entries=10)\n", "t.yaml:3: cache: caches keep keys: give the workload keys"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\ncache: lru(entries=10)\nworkloads: [{keys: \"zipf(n=100, s=1.1)\"}]\n", "t.yaml:3: cache: a request that hits its node's cache needs a size of its own"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nworkloads: [{users: 4}]\n", "t.yaml:3: workloads[0]: workload think: closed users need a think-time distribution"},
-		{"loads: [0.5]\npolicies: [{dispatch: random}]\nbackend: local\nworkloads: [{users: 4, think: exp(mean=2)}]\n", "t.yaml:4: workloads[0].users: backend local: closed users run in the simulator only"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nenergy: {idle: 100, busy: 50}\n", "t.yaml:3: energy: busy: want finite watts > 0 and ≥ idle (100), got 50"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nenergy: {idle: 10, busy: 50, wake: 2}\n", "t.yaml:3: energy: wake, after: set sleep (the watts of a sleeping node) too"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nenergy: {idle: 10, busy: 50, sleep: 20}\n", "t.yaml:3: energy: sleep: want finite watts ≥ 0 and ≤ idle (10), got 20"},

@@ -101,6 +101,13 @@ func (b *book) start(offset float64) {
 	b.offset = offset
 }
 
+// origin is the model time of the arrivals' origin.
+func (b *book) origin() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.offset
+}
+
 // schedule records job id's scheduled arrival (model time at), size,
 // time blocked in its waits and size if its key hits its node's cache.
 func (b *book) schedule(id int64, at, size, blocked, hit float64) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/loadlab/loadlab/node/wire"
@@ -90,11 +91,28 @@ type Setup struct {
 	Topology string `json:"topology,omitempty"`
 }
 
-// sizeSpecs is the setup form of the classes' size distributions.
+// sizeSpecs is the setup form of the classes' size distributions. A
+// trace's sizes (their text, "trace", does not carry the values, which
+// stay with the coordinator) go as a distribution of the same mean, and
+// of the same SCV when it is at least 1 (hyperexp; exp below): the
+// agents' migration policies read the mean of the sizes
+// (policy.Env.meanSize), and the dispatch strategies, in the
+// coordinator, see the trace's own.
 func sizeSpecs(sizes []workload.Dist) []string {
 	var specs []string
 	for _, d := range sizes {
-		specs = append(specs, d.String())
+		spec := d.String()
+		if _, err := workload.ParseDist(spec); err != nil {
+			m := d.Mean()
+			if !(m > 0) {
+				m = 1 // a class without jobs (a window of a trace): never drawn
+			}
+			spec = fmt.Sprintf("exp(mean=%v)", m)
+			if c2 := d.SCV(); c2 > 1 && !math.IsInf(c2, 0) {
+				spec = fmt.Sprintf("hyperexp(mean=%v, scv=%v)", m, c2)
+			}
+		}
+		specs = append(specs, spec)
 	}
 	return specs
 }

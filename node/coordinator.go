@@ -78,6 +78,11 @@ type PointConfig struct {
 	// result (CPU kernels: executor.Computation's final checkpoint), for
 	// checks; it must be quick.
 	OnResult func(job int64, result []byte)
+	// OnIssue, if set, is called with each job as the coordinator
+	// releases it, in release order, as the workload drew it (its
+	// arrival from the arrivals' origin): the point's job list, as
+	// sim.Config.OnIssue gives it in the simulator. It must be quick.
+	OnIssue func(workload.Job)
 
 	kill func(name string) bool // crashes the named agent (RunLocal only); false if not found
 
@@ -309,8 +314,9 @@ type coordinator struct {
 	units  *workload.Units  // nil: no work units
 	layout *topology.Layout // the point's topology over the agents (place.go); nil: none
 
-	clients *clients   // requests with tasks or a client policy; nil: plain jobs
-	fronts  *frontEnds // the front ends (front.go); nil: none
+	clients *clients     // requests with tasks or a client policy; nil: plain jobs
+	fronts  *frontEnds   // the front ends (front.go); nil: none
+	users   *closedUsers // closed users (users.go); nil: none
 }
 
 func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
@@ -554,6 +560,11 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 		resp = c.Workload.Response()
 	}
 	gen.content = newContent(c.Seed, hit, resp)
+	gen.onIssue = c.OnIssue
+	if u := c.Workload.Users(c.Seed); u != nil {
+		co.users = newClosedUsers(u)
+		gen.users, gen.open = co.users, c.Workload.Open()
+	}
 
 	sub := &submitter{sem: make(chan struct{}, c.MaxSubmits), onSubmit: c.onSubmit}
 	if co.clients != nil {
@@ -846,6 +857,13 @@ func (co *coordinator) end(id int64, node int32, startNs, endNs int64, reason st
 		return
 	}
 	pl, placed := co.book.record(id, node, startNs, endNs, reason)
+	if co.users != nil {
+		at := co.clock.now() // a failure: when it is known
+		if reason == "" {
+			at = co.clock.model(time.Unix(0, endNs)) // the user has its response
+		}
+		co.users.ended(id, at-co.book.origin())
+	}
 	if !placed {
 		return
 	}

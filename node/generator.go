@@ -24,6 +24,13 @@ type generator struct {
 	// quick.
 	schedule func(w workload.Job, j *wire.Job, at float64)
 	content  content // what each job carries for caches and front ends
+	// users are the workload's closed users (users.go); nil: none. With
+	// them, jobs is the open stream beside them, if the workload has one.
+	users *closedUsers
+	open  bool
+	// onIssue, if set, is called with each job as released (its arrival
+	// from the arrivals' origin): PointConfig.OnIssue.
+	onIssue func(workload.Job)
 }
 
 // content draws each job's hit size (with caches of keys) and response
@@ -71,22 +78,38 @@ func (a arrival) policyJob() policy.Job {
 // last, or ctx's error as soon as ctx ends (a job due later is not waited
 // for). It does not close out.
 func (g *generator) run(ctx context.Context, out chan<- arrival) error {
+	if g.users != nil {
+		return g.runUsers(ctx, out)
+	}
 	for i := 0; i < g.n; i++ {
-		w := g.jobs.Next()
-		at := w.Arrival + g.offset
-		j := &wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}
-		g.content.fill(j)
-		g.schedule(w, j, at)
-		if err := sleepUntil(ctx, g.clock.wall(at)); err != nil {
+		if err := g.release(ctx, out, g.jobs.Next(), true); err != nil {
 			return err
-		}
-		select {
-		case out <- arrival{Job: j, Task: w.Task, Due: at, Region: w.Region}:
-		case <-ctx.Done():
-			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// release sends job w to out at its scheduled time (wait false: now, its
+// time having come).
+func (g *generator) release(ctx context.Context, out chan<- arrival, w workload.Job, wait bool) error {
+	at := w.Arrival + g.offset
+	j := &wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}
+	g.content.fill(j)
+	g.schedule(w, j, at)
+	if g.onIssue != nil {
+		g.onIssue(w)
+	}
+	if wait {
+		if err := sleepUntil(ctx, g.clock.wall(at)); err != nil {
+			return err
+		}
+	}
+	select {
+	case out <- arrival{Job: j, Task: w.Task, Due: at, Region: w.Region}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // coarseMargin is how long before a deadline sleepUntil stops waiting on a
@@ -100,18 +123,28 @@ const coarseMargin = 20 * time.Millisecond
 // rest to executor.SleepUntil: so it returns at most about coarseMargin
 // after ctx ends.
 func sleepUntil(ctx context.Context, deadline time.Time) error {
-	if d := time.Until(deadline) - coarseMargin; d > 0 {
+	_, err := sleepUntilOrWake(ctx, deadline, nil, coarseMargin)
+	return err
+}
+
+// sleepUntilOrWake is sleepUntil with a margin of its own that also
+// returns, woken true, when wake receives before margin ahead of the
+// deadline.
+func sleepUntilOrWake(ctx context.Context, deadline time.Time, wake <-chan struct{}, margin time.Duration) (woken bool, err error) {
+	if d := time.Until(deadline) - margin; d > 0 {
 		t := time.NewTimer(d)
+		defer t.Stop()
 		select {
 		case <-t.C:
+		case <-wake:
+			return true, nil
 		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return false, err
 	}
 	executor.SleepUntil(deadline)
-	return nil
+	return false, nil
 }

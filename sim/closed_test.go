@@ -6,22 +6,9 @@ import (
 
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
+	"github.com/loadlab/loadlab/stats"
 	"github.com/loadlab/loadlab/workload"
 )
-
-// mva is exact mean-value analysis of a closed network of k identical
-// FCFS exponential queues of mean service 1, each visited with
-// probability 1/k (random dispatch), and a think time of mean z: the
-// throughput and the mean response with n users.
-func mva(n, k int, z float64) (x, r float64) {
-	q := 0.0 // mean jobs at one queue
-	for m := 1; m <= n; m++ {
-		r = 1 + q // time at the queue a request visits: its service and those ahead
-		x = float64(m) / (r + z)
-		q = x * r / float64(k)
-	}
-	return x, r
-}
 
 // TestClosedUsersMVA holds closed users to exact mean-value analysis: n
 // users thinking exp(mean=5) between requests of exp(mean=1) to one node,
@@ -40,7 +27,7 @@ func TestClosedUsersMVA(t *testing.T) {
 				t.Fatalf("%d users: %d of 50,000 completed", c.users, r.JobsCompleted)
 			}
 		}
-		x, resp := mva(c.users, c.nodes, 5)
+		x, resp := stats.MVA(c.users, c.nodes, 5)
 		gotX, halfX := meanCI(rs, func(r results.Result) float64 { return r.Throughput })
 		gotR, halfR := meanCI(rs, func(r results.Result) float64 { return r.MeanResponse })
 		t.Logf("%2d users, %d nodes: throughput %.4f ± %.4f (MVA %.4f), response %.4f ± %.4f (MVA %.4f)", c.users, c.nodes, gotX, halfX, x, gotR, halfR, resp)
@@ -64,14 +51,7 @@ func TestMixedUsersMVA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		q, xc, rc := 0.0, 0.0, 0.0
-		for m := 1; m <= n; m++ {
-			rc = (1 + q) / (1 - lambda)
-			xc = float64(m) / (z + rc)
-			q = xc * rc
-		}
-		ro := (1 + q) / (1 - lambda)
-		wantX, wantR := xc+lambda, (xc*rc+lambda*ro)/(xc+lambda)
+		wantX, wantR := stats.MixedMVA(n, 1, z, lambda)
 		rs := replicate(t, 10, 31, config(t, Config{Model: scenario.Model{Nodes: 1, Load: lambda, Jobs: 60_000, Warmup: 6_000, Workload: w}}, "random", "none", ""))
 		gotX, halfX := meanCI(rs, func(r results.Result) float64 { return r.Throughput })
 		gotR, halfR := meanCI(rs, func(r results.Result) float64 { return r.MeanResponse })

@@ -130,6 +130,12 @@ type Config struct {
 	// sites: place.go) instead of Costs.JobBytes: see migrate.go. It must be
 	// resolved for Workload's classes. nil: no units.
 	Units *workload.Units
+
+	// OnIssue, if set, is called with each job as it is issued, in issue
+	// order (a request's tasks one by one), as the workload drew it: the
+	// point's job list, which node.PointConfig.OnIssue gives on agents
+	// too. It must be quick.
+	OnIssue func(workload.Job)
 }
 
 // Gossip modes: how the loads a policy reads through View.Gossip are

@@ -23,6 +23,8 @@ type measure struct {
 	unitMoves, refused, redirected                           int64
 	hits                                                     workload.HitSeries // code lookups at move destinations
 	codeBytes, stateBytes, resourceBytes, moveTime, downtime float64
+
+	onIssue func(workload.Job) // Config.OnIssue
 }
 
 func (m *measure) init(cfg Config) {
@@ -36,6 +38,7 @@ func (m *measure) init(cfg Config) {
 	}
 	lc.Bin = cfg.FaultBin // series over time: set for faults, server architectures and a load that changes
 	m.led = ledger.New(lc)
+	m.onIssue = cfg.OnIssue
 }
 
 // occupied tells the ledger the state of node id (n) after a change: its
@@ -48,9 +51,13 @@ func (c *cluster) occupied(id int32, n *node) {
 	}
 }
 
-// arrival is called when job id enters the system.
-func (m *measure) arrival(c *cluster, id int64) {
-	m.led.Arrive(c.now, id)
+// arrival is called when job j enters the system (a request with tasks:
+// its first task).
+func (m *measure) arrival(c *cluster, j *workload.Job) {
+	m.led.Arrive(c.now, j.ID)
+	if m.onIssue != nil {
+		m.onIssue(*j)
+	}
 }
 
 func (c *cluster) result() (results.Result, error) {

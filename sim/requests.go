@@ -34,8 +34,10 @@ func (c *cluster) arriveRequest(j int32) {
 	rs := c.reqs
 	if jb.Task == 0 {
 		c.issued++
-		c.m.arrival(c, jb.ID)
+		c.m.arrival(c, &jb)
 		rs.protos[jb.ID] = make([]workload.Job, c.cfg.Workload.Tasks())
+	} else if c.m.onIssue != nil {
+		c.m.onIssue(jb) // a later task: issued, not a new arrival
 	}
 	if ts := rs.protos[jb.ID]; int(jb.Task) < len(ts) {
 		ts[jb.Task] = jb

@@ -49,7 +49,7 @@ type cluster struct {
 	keyCaches  []cache.Cache   // each node's cache of keys (Config.Cache); nil: none
 	hitRand    *rand.Rand      // sizes of requests that hit
 	sessions   *session.Store  // where the clients' states are (Config.State); nil: none
-	users      *users          // closed users (workload.Config.Users); nil: open arrivals
+	users      *workload.Users // closed users (workload.Config.Users); nil: open arrivals
 	plain      bool            // no requests (reqs) and no front end: jobs arrive and complete as themselves
 	reserved   []policy.NodeID // scratch: the nodes of a request's reservations
 	issued     int64
@@ -458,7 +458,7 @@ func (c *cluster) arrive() {
 			return
 		}
 		c.issued++
-		c.m.arrival(c, c.jobs[j].ID)
+		c.m.arrival(c, &c.jobs[j].Job.Job)
 		c.frontArrive(j)
 		return
 	}
@@ -466,7 +466,7 @@ func (c *cluster) arrive() {
 		c.jobs[j].ID = c.issued // one sequence of IDs, in arrival order, for the open stream and the users
 	}
 	c.issued++
-	c.m.arrival(c, c.jobs[j].ID)
+	c.m.arrival(c, &c.jobs[j].Job.Job)
 	c.place(j)
 }
 

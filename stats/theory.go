@@ -214,3 +214,46 @@ func SystemOf(p results.Point) System {
 		SizeSCV:     p.SizeSCV,
 	}
 }
+
+// MVA is exact mean-value analysis of a closed network of k identical
+// FCFS exponential queues of mean service 1, each request visiting one
+// of them with probability 1/k (random dispatch), and n users who think
+// for a mean time z between requests: the throughput x and the mean
+// response r (Reiser and Lavenberg; Lazowska et al., Quantitative System
+// Performance, ch. 6). NaN for n < 1, k < 1 or z < 0.
+func MVA(n, k int, z float64) (x, r float64) {
+	if n < 1 || k < 1 || z < 0 || math.IsNaN(z) {
+		return math.NaN(), math.NaN()
+	}
+	q := 0.0 // mean requests at one queue
+	for m := 1; m <= n; m++ {
+		r = 1 + q // time at the queue a request visits: its service and those ahead
+		x = float64(m) / (r + z)
+		q = x * r / float64(k)
+	}
+	return x, r
+}
+
+// MixedMVA is mean-value analysis of a mixed population at the queues
+// MVA models: n closed users who think for a mean z, beside an open
+// Poisson stream of rate lambda spread over the k queues at random
+// (Lazowska et al., Quantitative System Performance, ch. 7). Each queue
+// is busy U = lambda/k with open work; a closed request sees
+// R_c(m) = (1 + Q_c(m−1)) / (1 − U) at the queue it visits, an open one
+// (1 + Q_c(n)) / (1 − U). It returns the total throughput (closed and
+// open) and the mean response over all requests; NaN for n < 1, k < 1,
+// z < 0, lambda < 0 or U ≥ 1.
+func MixedMVA(n, k int, z, lambda float64) (x, r float64) {
+	u := lambda / float64(k)
+	if n < 1 || k < 1 || z < 0 || math.IsNaN(z) || !(lambda >= 0) || u >= 1 {
+		return math.NaN(), math.NaN()
+	}
+	q, xc, rc := 0.0, 0.0, 0.0 // q: closed requests at one queue
+	for m := 1; m <= n; m++ {
+		rc = (1 + q) / (1 - u)
+		xc = float64(m) / (z + rc)
+		q = xc * rc / float64(k)
+	}
+	ro := (1 + q) / (1 - u)
+	return xc + lambda, (xc*rc + lambda*ro) / (xc + lambda)
+}

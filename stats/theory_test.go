@@ -187,3 +187,50 @@ func TestPolicyCurve(t *testing.T) {
 		}
 	}
 }
+
+// TestMVA checks mean-value analysis against closed networks solved by
+// hand: one user never waits; with no think time every user is queued,
+// so the queue is always busy; two users at one queue with z = 1 (the
+// machine-repairman model: P(both thinking) = 1/5 by its birth-death
+// chain, so x = 4/5 and r = n/x − z = 3/2); NaN outside its domain.
+func TestMVA(t *testing.T) {
+	for _, c := range []struct {
+		n, k int
+		z    float64
+		x, r float64
+	}{
+		{1, 1, 5, 1.0 / 6, 1},
+		{1, 4, 0, 1, 1},
+		{7, 1, 0, 1, 7},
+		{2, 1, 1, 0.8, 1.5},
+		{0, 1, 1, math.NaN(), math.NaN()},
+		{1, 0, 1, math.NaN(), math.NaN()},
+		{1, 1, -1, math.NaN(), math.NaN()},
+	} {
+		x, r := MVA(c.n, c.k, c.z)
+		same := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 || (math.IsNaN(a) && math.IsNaN(b)) }
+		if !same(x, c.x) || !same(r, c.r) {
+			t.Errorf("MVA(%d, %d, %v) = %v, %v; want %v, %v", c.n, c.k, c.z, x, r, c.x, c.r)
+		}
+	}
+}
+
+// TestMixedMVA: without an open stream mixed MVA is MVA; one user at one
+// queue beside an open stream of rate 0.5 sees a queue slowed to half
+// its speed: R_c = 1/(1 − 0.5) = 2, x_c = 1/(z + 2), and the open
+// requests R_o = (1 + x_c·R_c)/(1 − 0.5); NaN at an open load of 1.
+func TestMixedMVA(t *testing.T) {
+	x0, r0 := MVA(6, 4, 5)
+	if x, r := MixedMVA(6, 4, 5, 0); math.Abs(x-x0) > 1e-12 || math.Abs(r-r0) > 1e-12 {
+		t.Errorf("no open stream: %v, %v; MVA gives %v, %v", x, r, x0, r0)
+	}
+	xc := 1.0 / 7
+	ro := (1 + 2*xc) / 0.5
+	wantX, wantR := xc+0.5, (2*xc+0.5*ro)/(xc+0.5)
+	if x, r := MixedMVA(1, 1, 5, 0.5); math.Abs(x-wantX) > 1e-12 || math.Abs(r-wantR) > 1e-12 {
+		t.Errorf("one user beside 0.5: %v, %v; want %v, %v", x, r, wantX, wantR)
+	}
+	if x, _ := MixedMVA(1, 2, 5, 2); !math.IsNaN(x) {
+		t.Errorf("open load 1: %v, want NaN", x)
+	}
+}

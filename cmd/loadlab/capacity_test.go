@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCapacityCommand runs loadlab capacity on a one-node spec: random
@@ -71,4 +72,50 @@ func TestJobsOut(t *testing.T) {
 	if _, stderr, code := status(t, context.Background(), "sweep", spec, "--out", filepath.Join(dir, "out"), "-q"); code != 0 {
 		t.Fatalf("replay: exit %d: %s", code, stderr)
 	}
+}
+
+// TestJobsOutAcrossBackends: the same trace point run on the simulator
+// and twice on local agents writes the same job list with --jobs-out,
+// byte for byte. The list is what each backend issued, as it issued it
+// (the simulator at each arrival, the coordinator as it released each
+// job): IDs, arrivals, sizes, classes and keys, and nothing of how the
+// jobs ended, which differs between backends.
+func TestJobsOutAcrossBackends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real clusters")
+	}
+	dir := t.TempDir()
+	var outs []string
+	for i, backend := range []string{"sim", "local", "local"} {
+		f := filepath.Join(dir, fmt.Sprintf("%s%d.csv", backend, i))
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		_, stderr, code := status(t, ctx, "run", "--backend", backend, "--nodes", "4", "--load", "0.5", "--jobs", "300", "--seed", "3", "--time-unit", "5ms",
+			"--dispatch", "jsq", "--arrival", "trace(file=../../workload/testdata/traces/sample.csv, from=20)", "--jobs-out", f)
+		cancel()
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", backend, code, stderr)
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, string(b))
+	}
+	if n := strings.Count(outs[0], "\n"); n != 301 {
+		t.Fatalf("the simulator wrote %d lines, want a header and 300 jobs", n)
+	}
+	for i, out := range outs[1:] {
+		if out != outs[0] {
+			t.Errorf("local run %d wrote other jobs than the simulator: %d lines, first difference at byte %d", i+1, strings.Count(out, "\n"), firstDiff(out, outs[0]))
+		}
+	}
+}
+
+// firstDiff is the index of the first byte where a and b differ.
+func firstDiff(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
 }

@@ -7,13 +7,13 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/loadlab/loadlab/experiment"
 	"github.com/loadlab/loadlab/results"
-	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -57,7 +57,12 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "transfer-cpu", Usage: "CPU time per transfer at the sender"},
 			&cli.Float64Flag{Name: "receive-cpu", Usage: "CPU time per transfer at the receiver"},
 			&cli.Float64Flag{Name: "preempt-cpu", Usage: "CPU time at the sender to move a running job, on top of --transfer-cpu"},
-			&cli.StringFlag{Name: "jobs-out", Usage: "also write the jobs the point issues to this file as a CSV trace (id,arrival,size,class,key), which arrival: trace(file=…) replays"},
+			&cli.StringFlag{Name: "front", Usage: "the cluster's front end: 'relay(request=0.03, byte=3e-5)' or 'handoff(request=0.05)' (see docs/clusters.md)", DefaultText: "none: a dispatcher of infinite capacity"},
+			&cli.StringFlag{Name: "response", Usage: "with a relaying --front: size of a response in bytes, e.g. 'exp(mean=5000)'", DefaultText: "none: 0 bytes"},
+			&cli.StringFlag{Name: "cache", Usage: "each node's cache of keys: 'lru(entries=100)' or 'lfu(entries=100)'; needs --keys and --hit", DefaultText: "none"},
+			&cli.StringFlag{Name: "keys", Usage: "content keys of the jobs, e.g. 'zipf(n=1000, s=1.1)'", DefaultText: "none"},
+			&cli.StringFlag{Name: "hit", Usage: "with --cache: size of a job whose key its node holds, e.g. 'exp(mean=0.2)'", DefaultText: "none"},
+			&cli.StringFlag{Name: "jobs-out", Usage: "also write the jobs the point issued, as the backend issued them, to this file as a CSV trace (id,arrival,size,class,key), which arrival: trace(file=…) replays"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 			&cli.BoolFlag{Name: "histogram", Usage: "with --json: include the encoded latency histogram"},
 		}, keyFlags()...),
@@ -66,14 +71,22 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			var jobs *jobsOut
 			if out := c.String("jobs-out"); out != "" {
-				if err := writeJobs(out, p.Model); err != nil {
+				if jobs, err = createJobsOut(out); err != nil {
 					return err
 				}
+				defer jobs.f.Close()
+				p.OnIssue = jobs.issued
 			}
 			rec, err := experiment.Run(c.Context, p)
 			if err != nil {
 				return err
+			}
+			if jobs != nil {
+				if err := jobs.write(); err != nil {
+					return err
+				}
 			}
 			if c.Bool("json") {
 				if !c.Bool("histogram") {
@@ -87,22 +100,37 @@ func runCommand() *cli.Command {
 	}
 }
 
-// writeJobs writes the jobs model m issues as a CSV trace.
-func writeJobs(path string, m scenario.Model) error {
-	g := m.Workload.Generator(m.Seed, m.Rate())
-	jobs := make([]workload.Job, m.Jobs)
-	for i := range jobs {
-		jobs[i] = g.Next()
-	}
+// jobsOut is --jobs-out: the jobs the backend issued, as it issued them
+// (in issue order; closed users' arrivals as their think times ended),
+// written as a CSV trace once the point is over.
+type jobsOut struct {
+	f    *os.File
+	jobs []workload.Job
+}
+
+// createJobsOut creates the file at path, so that a path that cannot be
+// written fails before the point runs.
+func createJobsOut(path string) (*jobsOut, error) {
 	f, err := os.Create(path)
 	if err != nil {
+		return nil, fmt.Errorf("--jobs-out: %w", err)
+	}
+	return &jobsOut{f: f}, nil
+}
+
+// issued is experiment.Point.OnIssue: the backends call it from one
+// goroutine, which ends before their run returns.
+func (o *jobsOut) issued(j workload.Job) { o.jobs = append(o.jobs, j) }
+
+// write writes the jobs issued and closes the file.
+func (o *jobsOut) write() error {
+	if err := workload.WriteTrace(o.f, o.jobs); err != nil {
+		return fmt.Errorf("--jobs-out %s: %w", o.f.Name(), err)
+	}
+	if err := o.f.Close(); err != nil {
 		return fmt.Errorf("--jobs-out: %w", err)
 	}
-	if err := workload.WriteTrace(f, jobs); err != nil {
-		f.Close()
-		return fmt.Errorf("--jobs-out %s: %w", path, err)
-	}
-	return f.Close()
+	return nil
 }
 
 // pointFromFlags builds the one-point spec the flags describe and
@@ -118,7 +146,20 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	s.Loads = []float64{c.Float64("load")}
 	s.Jobs, s.Warmup, s.Seed, s.Batches, s.Replications = c.Int("jobs"), c.Int("warmup"), c.Uint64("seed"), c.Int("batches"), 1
 	s.Gossip, s.GossipMode = c.Float64("gossip"), c.String("gossip-mode")
-	s.Workloads = []experiment.Workload{{Name: "cli", Config: workload.Config{Arrival: c.String("arrival"), Size: c.String("size")}}}
+	size := c.String("size")
+	if !c.IsSet("size") {
+		size = "" // the default, which a trace's arrival leaves to the trace
+	}
+	s.Front, s.Cache = c.String("front"), c.String("cache")
+	wc := workload.Config{Arrival: c.String("arrival"), Size: size, Keys: c.String("keys"), Hit: c.String("hit"), Response: c.String("response")}
+	if err := wc.Validate(); err != nil {
+		for _, flag := range []string{"keys", "hit", "response"} { // the workload's error names its setting: name the flag
+			if strings.HasPrefix(err.Error(), "workload "+flag+":") {
+				return experiment.Point{}, inputErr("--%s %s: %v", flag, c.String(flag), err)
+			}
+		}
+	}
+	s.Workloads = []experiment.Workload{{Name: "cli", Config: wc}}
 	s.Policies = []experiment.PolicyRow{{Dispatch: c.String("dispatch"), Migrate: c.String("migrate")}}
 	flags := map[string]string{}
 	for setting, flag := range runSettingFlags {
@@ -162,7 +203,8 @@ var runSettingFlags = map[string]string{
 	"loads[0]": "load", "load": "load", "jobs": "jobs", "warmup": "warmup", "seed": "seed", "batches": "batches",
 	"gossip": "gossip", "gossip_mode": "gossip-mode", "policies[0].gossip": "gossip", "policies[0].gossip_mode": "gossip-mode",
 	"workloads[0].arrival": "arrival", "workloads[0].size": "size", "workloads[0]": "size",
-	"policies[0].dispatch": "dispatch", "policies[0].migrate": "migrate",
+	"policies[0].dispatch": "dispatch", "policies[0].migrate": "migrate", "front": "front", "policies[0].front": "front", "cache": "cache",
+	"workloads[0].keys": "keys", "workloads[0].hit": "hit", "workloads[0].response": "response",
 }
 
 // runCostFlags are run's flags of the cost model: flag and cost setting.
@@ -195,6 +237,12 @@ func printResult(w io.Writer, rec results.Record) {
 		fmt.Fprintf(tw, "  failed: %s\t%d\n", reason, r.Failures[reason])
 	}
 	fmt.Fprintf(tw, "mean in system / wait while idle\t%.4f / %.4f\n", r.MeanInSystem, r.WaitWhileIdle)
+	if p.Front != "" {
+		fmt.Fprintf(tw, "front end %s: utilization / time\t%.4f / %.4f\n", p.Front, r.FrontUtilization, r.FrontTime)
+	}
+	if p.Cache != "" {
+		fmt.Fprintf(tw, "cache %s: hit rate\t%.4f\n", p.Cache, r.CacheHitRate)
+	}
 	if !experiment.IsReal(p.Backend) {
 		fmt.Fprintf(tw, "utilization / TLP\t%.4f / %.3f\n", r.Utilization, r.TLP)
 		fmt.Fprintf(tw, "wall time\t%.2fs (%.2fM jobs/s)\n", rec.Env.Seconds, float64(r.JobsIssued)/rec.Env.Seconds/1e6)
