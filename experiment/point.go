@@ -71,6 +71,9 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	p.SizeMean, p.SizeSCV = m.Workload.MeanSize(), m.Workload.SizeSCV()
 	p.Faults = canonicalFaults(m.Faults)
 	p.Server, p.Client, p.Tasks = serverString(m.Server), clientString(m.Client), m.Workload.Tasks()
+	if m.Admit != nil {
+		p.Admit = m.Admit.String()
+	}
 	if p.Tasks == 1 {
 		p.Tasks = 0 // the default: keeps the keys of points stored before tasks
 	}
@@ -112,12 +115,13 @@ type row struct {
 	units  *workload.UnitConfig
 	models []*workload.Units // units resolved for each workload; nil without units
 	faults []fault.Fault
-	server *server.Arch    // nil: none
-	client *client.Policy  // nil: none
-	front  *front.Front    // nil: none
-	state  *session.Config // nil: none
-	tiers  []tier.Tier     // nil: none
-	config string          // what the row's points record of it, for finding rows that differ only in name
+	server *server.Arch      // nil: none
+	client *client.Policy    // nil: none
+	admit  *policy.AdmitSpec // nil: none
+	front  *front.Front      // nil: none
+	state  *session.Config   // nil: none
+	tiers  []tier.Tier       // nil: none
+	config string            // what the row's points record of it, for finding rows that differ only in name
 }
 
 // expansion is what every point of a spec is built from, resolved once:
@@ -200,6 +204,10 @@ func (s *Spec) expand() (*expansion, error) {
 		if err != nil {
 			return nil, err
 		}
+		ad, err := p.admit(s)
+		if err != nil {
+			return nil, err
+		}
 		fe, err := p.front(s)
 		if err != nil {
 			return nil, err
@@ -212,7 +220,7 @@ func (s *Spec) expand() (*expansion, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp, front: fe, state: st, tiers: ts}
+		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp, admit: ad, front: fe, state: st, tiers: ts}
 		units := ""
 		if r.units != nil {
 			units = canonicalUnits(*r.units)
@@ -225,6 +233,9 @@ func (s *Spec) expand() (*expansion, error) {
 			}
 		}
 		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch), clientString(cp), fe.String(), st.String(), tier.Canonical(ts)}, "\x00")
+		if ad != nil {
+			r.config += "\x00" + ad.String() // appended: rows without one keep their config
+		}
 		e.rows = append(e.rows, r)
 		for b, backend := range s.Backends {
 			e.labelAt[s.label(p.Name, backend)] = [2]int{i, b}
@@ -307,7 +318,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		seed = s.Seed
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Power: s.Energy, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
-		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology, Tiers: r.tiers}
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Admit: r.admit, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology, Tiers: r.tiers}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}

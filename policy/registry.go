@@ -8,18 +8,22 @@ import (
 	"github.com/loadlab/loadlab/param"
 )
 
-// Kind tells dispatch strategies from migration policies.
+// Kind tells dispatch strategies, migration and admission policies apart.
 type Kind int
 
 // Kinds of policy.
 const (
 	Dispatch Kind = iota
 	Migrate
+	Admit // admission at a node: policy/admit.go
 )
 
 func (k Kind) String() string {
-	if k == Dispatch {
+	switch k {
+	case Dispatch:
 		return "dispatch"
+	case Admit:
+		return "admission"
 	}
 	return "migrate"
 }
@@ -49,6 +53,7 @@ type entry struct {
 	info     Info
 	dispatch DispatchFactory
 	migrate  MigrateFactory
+	admit    AdmitFactory
 }
 
 // Registry maps policy names to factories. Fill it explicitly (Builtin);
@@ -207,6 +212,7 @@ func Builtin() *Registry {
 	r.AddMigrate(stableSenderInfo, newStableSender)
 	r.AddMigrate(stealInfo, newSteal)
 	r.AddMigrate(ageInfo, newAge)
+	addAdmitters(r)
 	return r
 }
 

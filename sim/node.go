@@ -126,6 +126,9 @@ type node struct {
 	wakeSeq uint64  // identifies the pending timer's event
 
 	th *threads // the server architecture's state (then ps is set: running holds the runnable threads); nil for plain servers
+
+	adm  policy.Admitter // admission policy (Config.Admit); nil: every job is admitted
+	drop func(j int32)   // with adm: takes a job adm refused as it was about to start (admit.go)
 }
 
 // busyServers is the number of servers doing something (overhead included).
@@ -270,8 +273,8 @@ func (n *node) complete(jobs []job, i int, now float64) int32 {
 		n.nReal--
 		n.nRunReal--
 	}
-	if !n.ps && n.waiting.size > 0 {
-		n.start(jobs, n.waiting.popFront(), now)
+	if !n.ps {
+		n.startNext(jobs, now)
 	}
 	return j
 }
@@ -332,8 +335,8 @@ func (n *node) take(jobs []job, j int32, now float64) (running bool) {
 			n.running[i] = n.running[last]
 			n.running = n.running[:last]
 			n.nRunReal--
-			if !n.ps && n.waiting.size > 0 {
-				n.start(jobs, n.waiting.popFront(), now)
+			if !n.ps {
+				n.startNext(jobs, now)
 			}
 			return true
 		}

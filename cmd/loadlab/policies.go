@@ -25,11 +25,13 @@ func policiesCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
 			reg := policy.Builtin()
-			for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate} {
-				title := "DISPATCH STRATEGIES (--dispatch, policies[].dispatch)"
-				if k == policy.Migrate {
-					title = "MIGRATION POLICIES (--migrate, policies[].migrate)"
-				}
+			titles := map[policy.Kind]string{
+				policy.Dispatch: "DISPATCH STRATEGIES (--dispatch, policies[].dispatch)",
+				policy.Migrate:  "MIGRATION POLICIES (--migrate, policies[].migrate)",
+				policy.Admit:    "ADMISSION POLICIES (admit, policies[].admit; each node's, at a job's arrival and start; see docs/workloads.md)",
+			}
+			for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate, policy.Admit} {
+				title := titles[k]
 				fmt.Fprintln(tw, title)
 				for _, i := range reg.List(k) {
 					fmt.Fprintf(tw, "  %s\t%s\n", call(i.Name, i.Params.Usage()), i.Doc)
