@@ -70,10 +70,7 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	p.Arrival, p.Size = m.Workload.Arrival().String(), m.Workload.SizeString()
 	p.SizeMean, p.SizeSCV = m.Workload.MeanSize(), m.Workload.SizeSCV()
 	p.Faults = canonicalFaults(m.Faults)
-	p.Server, p.Client, p.Tasks = serverString(m.Server), clientString(m.Client), m.Workload.Tasks()
-	if m.Admit != nil {
-		p.Admit = m.Admit.String()
-	}
+	p.Server, p.Client, p.Admit, p.Tasks = serverString(m.Server), clientString(m.Client), m.Admit.String(), m.Workload.Tasks()
 	if p.Tasks == 1 {
 		p.Tasks = 0 // the default: keeps the keys of points stored before tasks
 	}

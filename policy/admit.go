@@ -44,8 +44,13 @@ type AdmitSpec struct {
 // New builds a fresh instance for one node.
 func (s *AdmitSpec) New() Admitter { return s.build() }
 
-// String is the canonical spec with every parameter.
-func (s *AdmitSpec) String() string { return s.canonical }
+// String is the canonical spec with every parameter; "" for nil (none).
+func (s *AdmitSpec) String() string {
+	if s == nil {
+		return ""
+	}
+	return s.canonical
+}
 
 // Admits reports whether s lets every job in (nil or none): a backend
 // may then skip it.
