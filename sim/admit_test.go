@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenario"
@@ -103,5 +104,53 @@ func TestCodel(t *testing.T) {
 	}
 	if drop < 1-1/rho-3*dropHalf || drop > 1-0.95/rho {
 		t.Errorf("dropped %.4f ± %.4f: want between 1 − 1/ρ = %.4f and 1 − 0.95/ρ = %.4f", drop, dropHalf, 1-1/rho, 1-0.95/rho)
+	}
+}
+
+// TestRetryStorm reproduces a metastable failure (examples/retry-storm.yaml)
+// and its cure: 16 nodes at ρ = 0.8, the load doubled for 200 units at
+// t = 3000, clients retrying attempts not done within 30 units (3 at
+// most) and leaving timed-out ones to run (abandon=orphan). Before the
+// spike almost no job fails. Without admission the cluster never
+// recovers: in every bin of 250 units from t = 4500 on, at least 90% of
+// the 3,200 jobs expected to arrive (ρ·16·250) fail. With queue(k=10)
+// or codel(target=2, interval=10) at most 1% do.
+func TestRetryStorm(t *testing.T) {
+	cp, err := client.Parse("retry(max=3, budget=10, min=0, timeout=30, abandon=orphan)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := workload.New(workload.Config{Arrival: "spike(at=3000, duration=200, factor=2)", Size: "exp(mean=1)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bin, perBin = 250.0, 0.8 * 16 * 250
+	for _, c := range []struct {
+		admit    string
+		min, max float64 // of the failed fraction of every bin from t = 4500 on
+	}{{"none", 0.9, 1.1}, {"queue(k=10)", 0, 0.01}, {"codel(target=2, interval=10)", 0, 0.01}} {
+		cfg := config(t, Config{Model: scenario.Model{Nodes: 16, Admit: admitSpec(t, c.admit), Load: 0.8, Jobs: 100_000, Warmup: 1, Seed: 5,
+			Client: cp, Workload: w, FaultBin: bin}}, "random", "none", "")
+		r, err := Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.JobsCompleted+r.JobsFailed != r.JobsIssued {
+			t.Fatalf("%s: %d issued, %d completed, %d failed", c.admit, r.JobsIssued, r.JobsCompleted, r.JobsFailed)
+		}
+		f := r.FailedOverTime
+		before := int64(0)
+		for _, n := range f[:int(3000/bin)] {
+			before += n
+		}
+		t.Logf("admit %s: %d failed before the spike; per bin after: %v", c.admit, before, f[int(4500/bin):])
+		if float64(before) > 0.001*3000/bin*perBin {
+			t.Errorf("admit %s: %d jobs failed before the spike, want at most 0.1%%", c.admit, before)
+		}
+		for i := int(4500 / bin); i < len(f)-1; i++ { // the last bin is cut short
+			if x := float64(f[i]) / perBin; x < c.min || x > c.max {
+				t.Errorf("admit %s: %.3f of the jobs arriving at %v–%v failed, want %v to %v", c.admit, x, float64(i)*bin, float64(i+1)*bin, c.min, c.max)
+			}
+		}
 	}
 }
