@@ -50,12 +50,12 @@ func (n *node) admits(now float64) bool {
 	return len(n.running) >= n.servers || n.adm.Start(now, 0, 0)
 }
 
-// startNext starts the first waiting job that n's Admitter (if any) lets
-// start; those it refuses leave the node through drop.
+// startNext starts the first waiting job that n's Admitter lets start;
+// those it refuses leave the node through drop.
 func (n *node) startNext(jobs []job, now float64) {
 	for n.waiting.size > 0 {
 		j := n.waiting.popFront()
-		if n.adm != nil && !jobs[j].overhead && !n.adm.Start(now, now-jobs[j].since, n.waiting.size) {
+		if !jobs[j].overhead && !n.adm.Start(now, now-jobs[j].since, n.waiting.size) {
 			n.nReal--
 			n.work = max(0, n.work-jobs[j].left*jobs[j].inflation(n.speed))
 			n.drop(j)

@@ -273,8 +273,12 @@ func (n *node) complete(jobs []job, i int, now float64) int32 {
 		n.nReal--
 		n.nRunReal--
 	}
-	if !n.ps {
-		n.startNext(jobs, now)
+	if !n.ps && n.waiting.size > 0 {
+		if n.adm == nil { // the plain path, inlined
+			n.start(jobs, n.waiting.popFront(), now)
+		} else {
+			n.startNext(jobs, now)
+		}
 	}
 	return j
 }
@@ -335,8 +339,12 @@ func (n *node) take(jobs []job, j int32, now float64) (running bool) {
 			n.running[i] = n.running[last]
 			n.running = n.running[:last]
 			n.nRunReal--
-			if !n.ps {
-				n.startNext(jobs, now)
+			if !n.ps && n.waiting.size > 0 {
+				if n.adm == nil {
+					n.start(jobs, n.waiting.popFront(), now)
+				} else {
+					n.startNext(jobs, now)
+				}
 			}
 			return true
 		}
