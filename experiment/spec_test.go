@@ -128,7 +128,7 @@ func TestSpecErrors(t *testing.T) {
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nbackend: local\nworkloads: [{users: 4, think: exp(mean=2)}]\n", "t.yaml:4: workloads[0].users: backend local: closed users run in the simulator only"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nenergy: {idle: 100, busy: 50}\n", "t.yaml:3: energy: busy: want finite watts > 0 and ≥ idle (100), got 50"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nqueue: -1\n", "t.yaml:3: queue: must be at least 0 (0: unbounded), got -1"},
-		{"loads: [0.5]\npolicies: [{dispatch: random}]\nadmit: red(p=1)\n", `t.yaml:3: admit: unknown admission policy "red": known are codel, none, queue (see ` + "`loadlab policies`)"},
+		{"loads: [0.5]\npolicies: [{dispatch: random}]\nadmit: red(p=1)\n", `t.yaml:3: admit: unknown admission policy "red": known are codel, none, queue, timeout (see ` + "`loadlab policies`)"},
 		{"loads: [0.5]\npolicies: [{dispatch: random, admit: \"codel(target=1, interval=1)\"}]\n", "t.yaml:2: policies[0].admit: codel: parameter interval: must be a finite number > target (1), got 1"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nadmit: queue(k=3)\ndiscipline: ps\n", "t.yaml:3: admit: admission runs on nodes whose servers serve one job at a time"},
 		{"loads: [0.5]\npolicies: [{dispatch: random}]\nservers: 4\nqueue: 2\n", "t.yaml:4: queue: a node holds at least its 4 servers' jobs"},

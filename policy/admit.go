@@ -80,6 +80,7 @@ func addAdmitters(r *Registry) {
 	})
 	r.AddAdmit(admitQueueInfo, newAdmitQueue)
 	r.AddAdmit(codelInfo, newCodel)
+	r.AddAdmit(timeoutInfo, newTimeout)
 }
 
 var admitNoneInfo = Info{Name: "none", Doc: "admit every job (the queue is bounded only by queue: K, if set)", Ref: "baseline"}
@@ -193,4 +194,29 @@ func (c *codel) Start(now, sojourn float64, behind int) bool {
 	c.lastCount = c.count
 	c.dropNext = now + c.interval/math.Sqrt(float64(c.count))
 	return false
+}
+
+var timeoutInfo = Info{
+	Name: "timeout",
+	Params: param.Schema{
+		{Name: "wait", Kind: param.Float, Doc: "longest wait a job may have had when it would start, model units, > 0"},
+	},
+	Doc: "drop at dequeue a job that has waited longer than wait: one whose client gave up (its deadline or retry timeout) is not served",
+	Ref: "HAProxy's timeout queue; a server-side deadline",
+}
+
+// admitTimeout drops at a start a job that waited longer than wait.
+type admitTimeout struct{ wait float64 }
+
+func newTimeout(p param.Values) (AdmitBuilder, error) {
+	wait := p.Float("wait")
+	if !(wait > 0) || math.IsInf(wait, 0) {
+		return nil, p.Errorf("wait", "must be a finite number > 0, got %v", wait)
+	}
+	return func() Admitter { return admitTimeout{wait: wait} }, nil
+}
+
+func (admitTimeout) Arrive(float64, int) bool { return true }
+func (a admitTimeout) Start(_, sojourn float64, _ int) bool {
+	return sojourn <= a.wait
 }

@@ -80,7 +80,8 @@ func TestAdmitQueueAndErrors(t *testing.T) {
 		t.Errorf("Admits: none %v (%v), nil, queue %v: want true, true, false", none.Admits(), err, a.Admits())
 	}
 	for _, c := range []struct{ spec, want string }{
-		{"red(p=1)", `unknown admission policy "red": known are codel, none, queue`},
+		{"red(p=1)", `unknown admission policy "red": known are codel, none, queue, timeout`},
+		{"timeout(wait=0)", "wait: must be a finite number > 0, got 0"},
 		{"queue(k=-1)", "k: must be at least 0, got -1"},
 		{"codel(target=2, interval=1)", "interval: must be a finite number > target (2), got 1"},
 		{"codel(target=0)", "target: must be a finite number > 0, got 0"},
@@ -88,5 +89,24 @@ func TestAdmitQueueAndErrors(t *testing.T) {
 		if _, err := Builtin().Admit(c.spec); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Admit(%q): got %v, want an error containing %q", c.spec, err, c.want)
 		}
+	}
+}
+
+func TestAdmitTimeout(t *testing.T) {
+	a, err := Builtin().Admit("timeout(wait=3)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.New()
+	for _, s := range []struct {
+		sojourn float64
+		want    bool
+	}{{0, true}, {3, true}, {3.0001, false}, {100, false}} {
+		if got := c.Start(10, s.sojourn, 1); got != s.want {
+			t.Errorf("timeout(wait=3).Start after waiting %v = %v, want %v", s.sojourn, got, s.want)
+		}
+	}
+	if !c.Arrive(0, 1e6) {
+		t.Error("timeout refused an arrival: it drops only at a start")
 	}
 }
