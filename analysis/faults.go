@@ -109,13 +109,7 @@ func faultFigures(w string, recs []results.Record, looks map[string]look) []figu
 	failedOver := panel{title: "failed over time", xLabel: "time of arrival", yLabel: "jobs failed per bin", xMin: 0, xMax: resp.xMax, xTicks: 2}
 	byFault := panel{title: "failed by fault", xLabel: "fault (spec order)", yLabel: "jobs failed", xMin: 0.5, xMax: float64(len(faults)) + 0.5, xTicks: 2}
 	detect := panel{title: "kill detected after", xLabel: "fault (spec order)", yLabel: "model units", xMin: 0.5, xMax: float64(len(faults)) + 0.5, xTicks: 2}
-	overTime(&failedOver, &failCSV, pols, func(r results.Result) []float64 {
-		out := make([]float64, len(r.FailedOverTime))
-		for i, n := range r.FailedOverTime {
-			out[i] = float64(n)
-		}
-		return out
-	}, func(p string, t, v float64) []string {
+	overTime(&failedOver, &failCSV, pols, failedOverTime, func(p string, t, v float64) []string {
 		return []string{"failed_over_time", w, p, loadText, formatFloat(t), formatFloat(v), "", "", ""}
 	})
 	for _, pc := range pols {

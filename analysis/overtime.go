@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -83,13 +84,18 @@ func VaryingLoad(p results.Point) workload.Varying {
 // loadFigureSet builds load_over_time for each workload whose load
 // changes with time: two panels, the offered load ρ·f(t) the arrival
 // process gives and the mean response time by arrival (means over
-// replications), one line per policy row, at the workload's highest load.
+// replications), one line per policy row, at the workload's highest load;
+// and failed_over_time, the jobs failed by time of arrival, when some did.
 // Its CSV has panel (load or response), workload, policy (empty for the
 // offered load), load, time and value.
 func loadFigureSet(recs []results.Record, policies []string) []figure {
 	return perWorkload(recs, policies, func(r results.Record) bool { return VaryingLoad(r.Point) != nil && r.Result.ResponseOverTime != nil },
 		func(w string, recs []results.Record, looks map[string]look) []figure {
-			return []figure{loadFigure(w, recs, looks)}
+			figs := []figure{loadFigure(w, recs, looks)}
+			if f, ok := failuresFigure(w, recs, looks); ok {
+				figs = append(figs, f)
+			}
+			return figs
 		})
 }
 
@@ -120,4 +126,35 @@ func loadFigure(w string, recs []results.Record, looks map[string]look) figure {
 	offered.fitY(1.1, false)
 	return figure{base: "load_over_time", title: fmt.Sprintf("%s: load and response over time, %s", w, where), panels: []panel{offered, resp},
 		corners: []corner{topLeft, topRight, bottomRight, bottomLeft}, headroom: true, csv: csv}
+}
+
+// failuresFigure draws one workload's jobs failed over time, by arrival,
+// when some failed (a retry storm, shedding, deadlines): ok false when
+// none did.
+func failuresFigure(w string, recs []results.Record, looks map[string]look) (fig figure, ok bool) {
+	if !slices.ContainsFunc(recs, func(r results.Record) bool {
+		return slices.ContainsFunc(r.Result.FailedOverTime, func(n int64) bool { return n > 0 })
+	}) {
+		return figure{}, false
+	}
+	pols, load, where := policiesAt(recs, looks)
+	loadText := strconv.FormatFloat(load, 'g', -1, 64)
+	csv := [][]string{{"workload", "policy", "load", "time", "value"}}
+	bin := strconv.FormatFloat(pols[0].recs[0].Result.ResponseBin, 'g', 3, 64)
+	pn := panel{title: fmt.Sprintf("%s: jobs failed over time, %s", w, where), xLabel: "time of arrival (model units)",
+		yLabel: "jobs failed per " + bin + " units", xMin: 0, xMax: math.Inf(-1), xTicks: 2}
+	overTime(&pn, &csv, pols, failedOverTime, func(p string, t, v float64) []string {
+		return []string{w, p, loadText, formatFloat(t), formatFloat(v)}
+	})
+	pn.fitY(1.2, false)
+	return figure{base: "failed_over_time", panels: []panel{pn}, corners: []corner{topLeft, topRight, bottomRight, bottomLeft}, headroom: true, csv: csv}, true
+}
+
+// failedOverTime is a result's jobs failed per bin, by arrival.
+func failedOverTime(r results.Result) []float64 {
+	out := make([]float64, len(r.FailedOverTime))
+	for i, n := range r.FailedOverTime {
+		out[i] = float64(n)
+	}
+	return out
 }

@@ -17,7 +17,10 @@
 //     after backoff·2^(k−1) for the k-th retry, up to max attempts in all,
 //     while retries stay within budget × requests issued so far plus min
 //     (a retry budget, as in Finagle, keeps a brief overload from turning
-//     into a retry storm).
+//     into a retry storm). With abandon=orphan a timed-out attempt is not
+//     cancelled: its node still serves it, and all its work is wasted (a
+//     server that cannot tell its client gave up: what sustains a retry
+//     storm; see docs/workloads.md).
 //
 // They compose: "hedge(after=2) + retry(max=3)". Cancelling a copy is a
 // message (one latency) that stops its work where it is; the work it did
@@ -47,6 +50,7 @@ type Policy struct {
 	MinRetries int     // retry(min): ...plus this many
 	Backoff    float64 // retry(backoff): wait before the first retry; it doubles with each one
 	Timeout    float64 // retry(timeout): an attempt not done after this fails; 0: never
+	Orphan     bool    // retry(abandon=orphan): a timed-out attempt is left to run, not cancelled
 	spec       string
 }
 
@@ -98,12 +102,16 @@ var parts = param.Registry[part]{
 			{Name: "min", Kind: param.Int, Default: "10", Doc: "retries always allowed, >= 0"},
 			{Name: "backoff", Kind: param.Float, Default: "0", Doc: "wait before the first retry, doubling each time, model units, >= 0"},
 			{Name: "timeout", Kind: param.Float, Default: "0", Doc: "an attempt not done after this fails, model units; 0: never"},
+			{Name: "abandon", Kind: param.Word, Default: "cancel", Later: true, Doc: "what becomes of a timed-out attempt: cancel (its work stops) or orphan (its node still serves it, all wasted, as a server that does not know its client gave up)"},
 		},
 		Build: func(v param.Values) (part, error) {
 			return func(p *Policy) error {
 				p.Attempts, p.Budget, p.MinRetries = v.Int("max"), v.Float("budget"), v.Int("min")
 				p.Backoff, p.Timeout = v.Float("backoff"), v.Float("timeout")
+				p.Orphan = v.Word("abandon") == "orphan"
 				switch {
+				case v.Word("abandon") != "cancel" && !p.Orphan:
+					return v.Errorf("abandon", "must be cancel or orphan, got %q", v.Word("abandon"))
 				case p.Attempts < 1:
 					return v.Errorf("max", "must be at least 1, got %d", p.Attempts)
 				case !(p.Budget >= 0) || math.IsInf(p.Budget, 0):

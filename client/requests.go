@@ -56,6 +56,10 @@ const (
 	Retry                        // the task is tried again
 )
 
+// TimeoutReason is why a request fails whose last attempt timed out (a
+// deadline missed), on every backend.
+const TimeoutReason = "timeout"
+
 // Timer is a timer a SetTimer action asks for.
 type Timer struct {
 	Kind    TimerKind
@@ -102,8 +106,9 @@ type task struct {
 }
 
 type copyOf struct {
-	req  int64
-	task int32
+	req    int64
+	task   int32
+	orphan bool // its attempt timed out and left it to run (Policy.Orphan): its end answers nothing
 }
 
 // NewRequests starts the bookkeeping for policy p (nil: none) and
@@ -203,8 +208,12 @@ func (q *Requests) Fire(now float64, tm Timer) []Action {
 	case Timeout:
 		// Failing cancels every copy of the request again: a second
 		// cancellation of a copy finds nothing to stop.
-		q.cancelCopies(tm.Req, tm.Task, r, t)
-		q.retryOrFail(now, tm.Req, tm.Task, r, t, "timeout", -1)
+		if q.p.Orphan {
+			q.orphan(t)
+		} else {
+			q.cancelCopies(tm.Req, tm.Task, r, t)
+		}
+		q.retryOrFail(now, tm.Req, tm.Task, r, t, TimeoutReason, -1)
 	case Retry:
 		t.attempt, t.retry = t.attempt+1, false
 		q.sendCopies(now, tm.Req, tm.Task, r, t)
@@ -233,7 +242,7 @@ func (q *Requests) CopyDone(now float64, c int64, size, service, blocked float64
 	if !ok {
 		return q.out
 	}
-	if r.over || t.done { // too late: another copy answered, or the request failed
+	if r.over || t.done || o.orphan { // too late: another copy answered, the request failed, or its attempt timed out
 		q.Counts.Wasted += size
 		q.cleanUp(o.req, r)
 		return q.out
@@ -261,7 +270,7 @@ func (q *Requests) CopyFailed(now float64, c int64, reason string, node int32) [
 	if !ok {
 		return q.out
 	}
-	if !r.over && !t.done && !t.retry && len(t.copies) == 0 {
+	if !r.over && !t.done && !t.retry && !o.orphan && len(t.copies) == 0 {
 		q.retryOrFail(now, o.req, o.task, r, t, reason, node) // no copy of this attempt is left
 	}
 	q.cleanUp(o.req, r)
@@ -304,6 +313,18 @@ func (q *Requests) cancelCopies(id int64, ti int32, r *request, t *task) {
 	for _, c := range t.copies {
 		q.out = append(q.out, Action{Kind: Cancel, Req: id, Task: ti, Copy: c, Arrival: r.arrival})
 	}
+}
+
+// orphan detaches the copies of task t's timed-out attempt: they stay in
+// the system until they end, their work counted wasted, and nothing
+// cancels them (a request's failure cancels only t.copies).
+func (q *Requests) orphan(t *task) {
+	for _, c := range t.copies {
+		o := q.copies[c]
+		o.orphan = true
+		q.copies[c] = o
+	}
+	t.copies = t.copies[:0]
 }
 
 // forget takes copy c out of task t's copies in the system.

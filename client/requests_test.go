@@ -1,6 +1,9 @@
 package client
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // kinds counts the actions of each kind.
 func kinds(as []Action) map[ActionKind]int {
@@ -116,5 +119,41 @@ func TestRequestsRetry(t *testing.T) {
 	q.Cancelled(r[0].Copy, 2)
 	if q.Open() != 0 || q.Counts != (Counts{Retries: 1, Cancels: 1, Wasted: 2}) {
 		t.Errorf("open %d, counts %+v", q.Open(), q.Counts)
+	}
+}
+
+// TestOrphan: with abandon=orphan a timed-out attempt is not cancelled;
+// its copy's later completion answers nothing (its work is wasted) while
+// the retry's answers the request, which ends once.
+func TestOrphan(t *testing.T) {
+	p, err := Parse("retry(max=2, timeout=5, abandon=orphan)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.String() != "retry(max=2, budget=0.2, min=10, backoff=0, timeout=5, abandon=orphan)" {
+		t.Errorf("canonical %q", p.String())
+	}
+	if p, _ := Parse("retry(max=2)"); strings.Contains(p.String(), "abandon") {
+		t.Errorf("canonical %q: the default abandon=cancel must not show (keys of older points)", p.String())
+	}
+	if _, err := Parse("retry(abandon=drop)"); err == nil || !strings.Contains(err.Error(), "abandon: must be cancel or orphan") {
+		t.Errorf("abandon=drop: got %v", err)
+	}
+	q := NewRequests(p, 1)
+	first := q.Arrive(0, 7, 0, 1, 0)[0].Copy
+	var retry Timer
+	for _, a := range q.Fire(5, Timer{Kind: Timeout, Req: 7, Task: 0, Attempt: 1}) {
+		if a.Kind == Cancel {
+			t.Fatalf("timeout cancelled copy %d", a.Copy)
+		}
+		retry = a.Timer
+	}
+	second := q.Fire(5, retry)[0].Copy
+	if out := q.CopyDone(6, first, 1, 1, 0); len(out) != 0 {
+		t.Fatalf("the orphan's completion did %v, want nothing", out)
+	}
+	out := q.CopyDone(7, second, 1, 1, 0)
+	if len(out) != 1 || out[0].Kind != Complete || q.Counts.Wasted != 1 || q.Counts.Useful != 1 || q.Open() != 0 {
+		t.Errorf("retry's completion did %v; wasted %v, useful %v, open %d: want Complete, 1, 1, 0", out, q.Counts.Wasted, q.Counts.Useful, q.Open())
 	}
 }

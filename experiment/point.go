@@ -76,7 +76,7 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	p.Arrival, p.Size = m.Workload.Arrival().String(), m.Workload.SizeString()
 	p.SizeMean, p.SizeSCV = m.Workload.MeanSize(), m.Workload.SizeSCV()
 	p.Faults = canonicalFaults(m.Faults)
-	p.Server, p.Client, p.Tasks = serverString(m.Server), clientString(m.Client), m.Workload.Tasks()
+	p.Server, p.Client, p.Admit, p.Tasks = serverString(m.Server), clientString(m.Client), m.Admit.String(), m.Workload.Tasks()
 	if p.Tasks == 1 {
 		p.Tasks = 0 // the default: keeps the keys of points stored before tasks
 	}
@@ -120,6 +120,7 @@ type row struct {
 	faults []fault.Fault
 	server *server.Arch      // nil: none
 	client *client.Policy    // nil: none
+	admit  *policy.AdmitSpec // nil: none
 	front  *front.Front      // nil: none
 	state  *session.Config   // nil: none
 	tiers  []tier.Tier       // nil: none
@@ -208,6 +209,10 @@ func (s *Spec) expand() (*expansion, error) {
 		if err != nil {
 			return nil, err
 		}
+		ad, err := p.admit(s)
+		if err != nil {
+			return nil, err
+		}
 		fe, err := p.front(s)
 		if err != nil {
 			return nil, err
@@ -224,7 +229,7 @@ func (s *Spec) expand() (*expansion, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp, front: fe, state: st, tiers: ts,
+		r := row{name: p.Name, d: d, m: m, gossip: g, mode: mode, costs: c, units: p.units(s), faults: p.faults(s), server: arch, client: cp, admit: ad, front: fe, state: st, tiers: ts,
 			plan: p.elastic(s), scaler: sc}
 		units := ""
 		if r.units != nil {
@@ -238,6 +243,9 @@ func (s *Spec) expand() (*expansion, error) {
 			}
 		}
 		r.config = strings.Join([]string{d.String(), m.String(), strconv.FormatFloat(g, 'g', -1, 64), mode, c.String(), units, canonicalFaults(r.faults), serverString(arch), clientString(cp), fe.String(), st.String(), tier.Canonical(ts), r.plan.String(), sc.String()}, "\x00")
+		if ad != nil {
+			r.config += "\x00" + ad.String() // appended: rows without one keep their config
+		}
 		e.rows = append(e.rows, r)
 		for b, backend := range s.Backends {
 			e.labelAt[s.label(p.Name, backend)] = [2]int{i, b}
@@ -320,7 +328,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		seed = s.Seed
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Power: s.Energy, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
-		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology, Tiers: r.tiers,
+		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Admit: r.admit, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology, Tiers: r.tiers,
 		Elastic: r.plan, Scale: r.scaler}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)

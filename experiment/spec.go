@@ -64,6 +64,7 @@ type Spec struct {
 	Nodes        int           `yaml:"nodes"`            // cluster size (default 16)
 	Servers      int           `yaml:"servers"`          // servers per node (default 1)
 	Discipline   string        `yaml:"discipline"`       // fcfs (default) or ps
+	Admit        string        `yaml:"admit"`            // each node's admission policy: queue(k=…), codel(target=…, interval=…) (default none, see `loadlab policies`)
 	Client       string        `yaml:"client"`           // client policy of every request: hedge(after=…), redundant(d=…), retry(…), joined by + (default none, see package client)
 	Front        string        `yaml:"front"`            // the cluster's front end: relay(…) or handoff(…) (default none: a dispatcher of infinite capacity, see package front)
 	Cache        string        `yaml:"cache"`            // each node's cache of keys: lru(entries=…) or lfu(entries=…) (default none, see package cache); workloads then need keys and hit
@@ -148,6 +149,7 @@ type PolicyRow struct {
 	Dispatch string `yaml:"dispatch"` // default random
 	Migrate  string `yaml:"migrate"`  // default none
 	Server   string `yaml:"server"`   // server architecture of this row, overriding the spec's
+	Admit    string `yaml:"admit"`    // admission policy of this row, overriding the spec's
 	Client   string `yaml:"client"`   // client policy of this row, overriding the spec's
 	Front    string `yaml:"front"`    // front end of this row, overriding the spec's
 	State    string `yaml:"state"`    // per-client state of this row, overriding the spec's
@@ -683,6 +685,13 @@ func (s *Spec) validate() error {
 		if unnamed[i] && p.Client != "" { // the row's own client policy tells it apart
 			p.Name += " + " + cp.String()
 		}
+		ad, err := p.admit(s)
+		if err != nil {
+			return s.errAt(settingAt(path, "admit", p.Admit), "%v", err)
+		}
+		if unnamed[i] && p.Admit != "" { // the row's own admission policy tells it apart
+			p.Name += " admit " + ad.String()
+		}
 		fe, err := p.front(s)
 		if err != nil {
 			return s.errAt(settingAt(path, "front", p.Front), "%v", err)
@@ -890,6 +899,7 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	arch, _ := p.server(s) // parsed once already
 	probe.Server = arch
 	probe.Client, _ = p.client(s)
+	probe.Admit, _ = p.admit(s)
 	probe.Front, _ = p.front(s)
 	probe.Tiers, _ = p.tiers(s)
 	probe.Cache, _ = cache.Parse(s.Cache)
@@ -945,6 +955,9 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 		if fe.Field == "front" {
 			where = settingAt(path, "front", p.Front)
 		}
+		if fe.Field == "admit" {
+			where = settingAt(path, "admit", p.Admit)
+		}
 		if fe.Field == "state" {
 			where = settingAt(path, "state", p.State)
 		}
@@ -964,6 +977,19 @@ func (p PolicyRow) client(s *Spec) (*client.Policy, error) {
 		spec = s.Client
 	}
 	return client.Parse(spec)
+}
+
+// admit is the row's admission policy: its own or the spec's; nil when
+// neither sets one.
+func (p PolicyRow) admit(s *Spec) (*policy.AdmitSpec, error) {
+	spec := p.Admit
+	if spec == "" {
+		spec = s.Admit
+	}
+	if spec == "" {
+		return nil, nil
+	}
+	return policy.Builtin().Admit(spec)
 }
 
 // front is the row's front end: its own or the spec's; nil when neither

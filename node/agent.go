@@ -92,7 +92,8 @@ type point struct {
 
 	keys *keyCache // the node's cache of keys (content.go); nil: none
 
-	meter meter // the process's CPU time and RAPL joules at the point's start (meter.go)
+	meter meter      // the process's CPU time and RAPL joules at the point's start (meter.go)
+	admit *admission // the point's admission policy (admit.go); nil: every job is admitted
 }
 
 // StartAgent starts a node and joins its cluster.
@@ -324,13 +325,18 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
+	var p *point // the gate's drops are reported by the point made below, before any job arrives
+	adm, err := newAdmission(s, &ecfg, func(j *wire.Job, reason string) { p.reports.Go(func() { p.fail(j, reason) }) })
+	if err != nil {
+		return fmt.Errorf("configure: %w", err)
+	}
 	ex, err := executor.New(ecfg)
 	if err != nil {
 		return fmt.Errorf("configure: %w", err)
 	}
 	a.endPoint(ctx, reasonPointEnded)
 	pctx, cancel := context.WithCancel(a.ctx)
-	p := &point{a: a, setup: *s, ex: ex, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um, paths: newPaths(lay, s.ID, unit)}
+	p = &point{a: a, setup: *s, ex: ex, admit: adm, ctx: pctx, cancel: cancel, tasks: &tasks{}, xferRTT: latency.New(), units: um, paths: newPaths(lay, s.ID, unit)}
 	if ecfg.Arch != nil {
 		p.process = time.Duration(ecfg.Arch.Create * float64(unit))
 	}
@@ -427,6 +433,10 @@ func (p *point) run(j *wire.Job) error {
 	defer p.cmu.Unlock()
 	if p.cancelled[j.ID] { // cancelled on its way here: it ends as nothing
 		p.fail(j, reasonCancelled)
+		return nil
+	}
+	if p.admit != nil && !p.admit.arrive(p.ex.Waiting()) {
+		p.fail(j, p.admit.reason)
 		return nil
 	}
 	if err := p.ex.Submit(u); err != nil {

@@ -60,6 +60,7 @@ type Setup struct {
 	Kernel     string        `json:"kernel"`          // sleep, hash or matmul
 	Discipline string        `json:"discipline"`      // fcfs or ps
 	Queue      int           `json:"queue,omitempty"` // jobs held at most for this point (scenario.Model.Queue; 0: the agent's own bound only)
+	Admit      string        `json:"admit,omitempty"` // each node's admission policy, canonical (scenario.Model.Admit; empty: none)
 	Seed       uint64        `json:"seed"`
 	EpochNano  int64         `json:"epoch"` // model time 0, Unix nanoseconds
 	// Units are the work units of the point (nil: none), ClassNames the

@@ -445,7 +445,7 @@ func (co *coordinator) configure(ctx context.Context) error {
 	cl := co.cluster(dist)
 	for i := range roster {
 		s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: c.speed(int32(i)),
-			Speeds: cl.Speeds, Classes: cl.ClassWeights, Sizes: sizeSpecs(cl.ClassSizes), Distances: cl.Distances, Topology: c.Topology.String(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Queue: c.Queue, Seed: c.Seed,
+			Speeds: cl.Speeds, Classes: cl.ClassWeights, Sizes: sizeSpecs(cl.ClassSizes), Distances: cl.Distances, Topology: c.Topology.String(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Queue: c.Queue, Admit: c.Admit.String(), Seed: c.Seed,
 			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster)),
 			Units: c.Units, Platforms: c.Platforms, HitBin: c.HitBin}
 		if c.Server != nil {

@@ -8,8 +8,8 @@ import (
 	"github.com/loadlab/loadlab/param"
 )
 
-// Kind tells dispatch strategies from migration policies and
-// autoscalers.
+// Kind tells dispatch strategies, migration policies, autoscalers and
+// admission policies apart.
 type Kind int
 
 // Kinds of policy.
@@ -17,6 +17,7 @@ const (
 	Dispatch Kind = iota
 	Migrate
 	Scale // autoscaling (scale.go)
+	Admit // admission at a node: policy/admit.go
 )
 
 func (k Kind) String() string {
@@ -25,6 +26,8 @@ func (k Kind) String() string {
 		return "dispatch"
 	case Scale:
 		return "scale"
+	case Admit:
+		return "admission"
 	}
 	return "migrate"
 }
@@ -55,6 +58,7 @@ type entry struct {
 	dispatch DispatchFactory
 	migrate  MigrateFactory
 	scale    ScaleFactory
+	admit    AdmitFactory
 }
 
 // Registry maps policy names to factories. Fill it explicitly (Builtin);
@@ -217,6 +221,8 @@ func Builtin() *Registry {
 
 	r.AddScale(targetInfo, newTarget)
 	r.AddScale(thresholdInfo, newThreshold)
+
+	addAdmitters(r)
 	return r
 }
 

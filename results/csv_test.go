@@ -103,6 +103,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Point.Axis, r.Point.X = "costs.latency", 0.25
 	r.Point.Server = "pool(n=8, switch=0.0005, quantum=0.4)"
 	r.Point.Client, r.Point.Tasks = "hedge(after=2, copies=1)", 4
+	r.Point.Admit = "codel(target=0.5, interval=5)"
 	r.Point.Front, r.Point.Response = "relay(request=0.005, byte=1e-06, n=2)", "exp(mean=20000)"
 	r.Result.FrontUtilization, r.Result.FrontTime = 0.42, 0.0125
 	r.Point.Cache, r.Point.Hit, r.Result.CacheHitRate = "lru(entries=400)", "exp(mean=0.2)", 0.93

@@ -32,6 +32,7 @@ type Point struct {
 	Discipline  string  `json:"discipline"`            // fcfs or ps
 	Server      string  `json:"server,omitempty"`      // server architecture, canonical (empty: none: plain servers)
 	Client      string  `json:"client,omitempty"`      // client policy, canonical (empty: none)
+	Admit       string  `json:"admit,omitempty"`       // each node's admission policy, canonical (empty: none)
 	Tasks       int     `json:"tasks,omitempty"`       // tasks per request (fork-join; empty: 1)
 	Front       string  `json:"front,omitempty"`       // front end, canonical (empty: none: a dispatcher of infinite capacity)
 	Response    string  `json:"response,omitempty"`    // canonical distribution of response sizes in bytes (empty: none)

@@ -40,6 +40,10 @@ type Model struct {
 	// as on agents). 0: unbounded.
 	Queue      int
 	Discipline string // "fcfs" (default) or "ps" (processor sharing)
+	// Admit is each node's admission policy (policy.Admitter): at a job's
+	// arrival and as it is about to start service it may drop the job,
+	// which fails with Admit.Reason(). nil or none: every job is admitted.
+	Admit *policy.AdmitSpec
 	// Server is how every node constructs its server (package server):
 	// threads, blocking or not, their costs; Servers is then the cores
 	// per node. nil: each of the Servers serves one job at a time
@@ -201,6 +205,8 @@ func (m Model) ValidateSettings() error {
 		return Errorf("queue", "a node holds at least its %d servers' jobs: want queue ≥ servers (or 0: unbounded), got %d", m.Servers, m.Queue)
 	case m.Queue > 0 && m.Dispatch != nil && policy.Reserves(m.Dispatch):
 		return Errorf("queue", "%s binds tasks late, whose reservations a finite queue does not count yet: leave queue out or use binding=early", m.Dispatch)
+	case !m.Admit.Admits() && (m.Discipline == "ps" || m.Server != nil):
+		return Errorf("admit", "admission runs on nodes whose servers serve one job at a time from one waiting line (fcfs, no server architecture) so far: leave admit out, or use discipline fcfs without server")
 	case m.Jobs < 1:
 		return Errorf("jobs", "must be at least 1, got %d", m.Jobs)
 	case m.Warmup < 0 || m.Warmup >= m.Jobs:

@@ -128,6 +128,9 @@ type node struct {
 	held bool // asleep or waking (sleep.go): jobs wait, none starts
 
 	th *threads // the server architecture's state (then ps is set: running holds the runnable threads); nil for plain servers
+
+	adm  policy.Admitter // admission policy (Config.Admit); nil: every job is admitted
+	drop func(j int32)   // with adm: takes a job adm refused as it was about to start (admit.go)
 }
 
 // busyServers is the number of servers doing something (overhead included).
@@ -273,7 +276,11 @@ func (n *node) complete(jobs []job, i int, now float64) int32 {
 		n.nRunReal--
 	}
 	if !n.ps && n.waiting.size > 0 {
-		n.start(jobs, n.waiting.popFront(), now)
+		if n.adm == nil { // the plain path, inlined
+			n.start(jobs, n.waiting.popFront(), now)
+		} else {
+			n.startNext(jobs, now)
+		}
 	}
 	return j
 }
@@ -344,7 +351,11 @@ func (n *node) take(jobs []job, j int32, now float64) (running bool) {
 			n.running = n.running[:last]
 			n.nRunReal--
 			if !n.ps && n.waiting.size > 0 {
-				n.start(jobs, n.waiting.popFront(), now)
+				if n.adm == nil {
+					n.start(jobs, n.waiting.popFront(), now)
+				} else {
+					n.startNext(jobs, now)
+				}
 			}
 			return true
 		}

@@ -50,6 +50,7 @@ type cluster struct {
 	hitRand    *rand.Rand      // sizes of requests that hit
 	sessions   *session.Store  // where the clients' states are (Config.State); nil: none
 	users      *workload.Users // closed users (workload.Config.Users); nil: open arrivals
+	admit      *admission      // nodes' admission policies (admit.go); nil: every job is admitted
 	plain      bool            // no requests (reqs) and no front end: jobs arrive and complete as themselves
 	reserved   []policy.NodeID // scratch: the nodes of a request's reservations
 	issued     int64
@@ -257,6 +258,7 @@ func newCluster(cfg Config) *cluster {
 			running: make([]int32, 0, cfg.Servers), th: newThreads(cfg.Server, c.tiers)}
 	}
 	c.placeInit()
+	c.admitInit()
 	rate := cfg.Rate() // at nominal speeds: a DVFS level changes the nodes, not the offered work
 	c.gen = cfg.Workload.Generator(cfg.Seed, rate)
 
@@ -431,6 +433,9 @@ func (c *cluster) run(ctx context.Context) error {
 		default:
 			return fmt.Errorf("simulation stalled at t=%g: %d of %d jobs issued, %d done, none in progress: a policy lost jobs", c.now, c.issued, total, c.done)
 		}
+		if c.admit != nil && len(c.admit.shed) > 0 {
+			c.failShed()
+		}
 		c.m.events++
 	}
 	return nil
@@ -545,6 +550,10 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	n := &c.nodes[id]
 	if c.cfg.Queue > 0 && n.nReal >= c.cfg.Queue && !c.jobs[j].overhead {
 		c.failJob(j, scenario.ShedReason, id) // a finite queue drops at its tail
+		return
+	}
+	if n.adm != nil && !c.jobs[j].overhead && !n.admits(c.now) {
+		c.failJob(j, c.admit.reason, id) // its admission policy drops it
 		return
 	}
 	n.advance(c.now)

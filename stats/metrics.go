@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -134,6 +135,14 @@ var metrics = []Metric{
 	{Name: "wait_while_idle", Label: "wait while idle", Unit: "fraction of time", Lower: true,
 		Value: func(r results.Result) (float64, bool) { return r.WaitWhileIdle, r.WaitWhileIdle >= 0 }},
 	{Name: "failed_fraction", Label: "jobs failed", Unit: "fraction of issued", Lower: true, Value: perIssued(func(r results.Result) float64 { return float64(r.JobsFailed) })},
+	// Why jobs failed (Result.Failures, as the ledger counts them): shed
+	// by a finite queue or an admission policy (every "shed: …" reason),
+	// and abandoned at their client's deadline (client.TimeoutReason).
+	{Name: "drop_rate", Label: "jobs shed", Unit: "fraction of issued", Lower: true, Value: perIssued(func(r results.Result) float64 { return failedFor(r, isShed) })},
+	{Name: "deadline_misses", Label: "deadlines missed", Unit: "fraction of issued", Lower: true,
+		Value: perIssued(func(r results.Result) float64 {
+			return failedFor(r, func(reason string) bool { return reason == client.TimeoutReason })
+		})},
 	{Name: "migrations_per_job", Label: "migrations per job", Lower: true,
 		Table: "Migrations per job, 95% CI", Bench: "migrations/job", Rank: 4, Value: always(func(r results.Result) float64 { return r.MigrationsPerJob })},
 	{Name: "probes_per_job", Label: "probes per job", Lower: true,
@@ -148,6 +157,21 @@ var metrics = []Metric{
 	{Name: "dispatch_delay", Label: "dispatch delay", Unit: ServiceUnit, Lower: true,
 		Value: func(r results.Result) (float64, bool) { return r.DispatchDelay, r.DispatchDelay > 0 }},
 }
+
+// failedFor counts the jobs of r that failed for a reason that matches.
+func failedFor(r results.Result, match func(reason string) bool) float64 {
+	n := int64(0)
+	for reason, k := range r.Failures {
+		if match(reason) {
+			n += k
+		}
+	}
+	return float64(n)
+}
+
+// isShed tells the reasons of jobs shed at a node: scenario.ShedReason and
+// policy.AdmitSpec.Reason, both "shed: …".
+func isShed(reason string) bool { return strings.HasPrefix(reason, "shed: ") }
 
 // Metrics returns the registry of metrics, in the order of the docs.
 func Metrics() []Metric { return append([]Metric(nil), metrics...) }

@@ -29,8 +29,9 @@ func policiesCommand() *cli.Command {
 				policy.Dispatch: "DISPATCH STRATEGIES (--dispatch, policies[].dispatch)",
 				policy.Migrate:  "MIGRATION POLICIES (--migrate, policies[].migrate)",
 				policy.Scale:    "AUTOSCALERS (policies[].scale; see Elastic clusters in docs/workloads.md)",
+				policy.Admit:    "ADMISSION POLICIES (admit, policies[].admit; each node's, at a job's arrival and start; see docs/workloads.md)",
 			}
-			for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate, policy.Scale} {
+			for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate, policy.Scale, policy.Admit} {
 				fmt.Fprintln(tw, titles[k])
 				for _, i := range reg.List(k) {
 					fmt.Fprintf(tw, "  %s\t%s\n", call(i.Name, i.Params.Usage()), i.Doc)

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -49,6 +50,15 @@ type Config struct {
 	// so that a flood of work costs bounded memory. The agent reports a
 	// refused job failed ("shed: queue full").
 	MaxQueue int
+	// Gate, if set, is asked as each waiting unit is about to start on an
+	// FCFS slot (admission at dequeue, e.g. CoDel): start is when its
+	// service would begin, queued when Submit accepted it, behind the
+	// units waiting after it. False drops the unit, which then goes to
+	// Dropped instead of its Done. Both are called with the executor's
+	// lock held: they must be quick, must not block and must not call the
+	// executor. Not for PS or server architectures.
+	Gate    func(start, queued time.Time, behind int) bool
+	Dropped func(u *Unit)
 }
 
 // DefaultMaxQueue is the default bound on the units an executor holds.
@@ -107,6 +117,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("executor: time unit must be positive, got %v", c.TimeUnit)
 	case c.MaxQueue < 0:
 		return fmt.Errorf("executor: max queue must be positive, got %d", c.MaxQueue)
+	case c.Gate != nil && (c.Dropped == nil || c.Discipline == DisciplinePS || c.Arch != nil):
+		return errors.New("executor: a gate needs Dropped, and FCFS slots without a server architecture")
 	case c.Checkpoint < 0 || (c.Checkpoint > 0 && c.Checkpoint < minCheckpoint):
 		return fmt.Errorf("executor: checkpoint must be at least %v, got %v", minCheckpoint, c.Checkpoint)
 	}

@@ -78,23 +78,38 @@ func (e *Executor) serve(s *slot) {
 }
 
 // waitStart (e.mu held) waits for a unit and starts it on s; nil once the
-// executor is closed and its queue empty.
+// executor is closed and its queue empty (or every unit left gated).
 func (e *Executor) waitStart(s *slot) *Unit {
-	for len(e.queue) == 0 && !e.closed {
-		e.cond.Wait()
+	for {
+		for len(e.queue) == 0 && !e.closed {
+			e.cond.Wait()
+		}
+		if u := e.tryStart(s); u != nil || e.closed {
+			return u
+		}
 	}
-	return e.tryStart(s)
 }
 
-// tryStart (e.mu held) starts the oldest waiting unit on s, if any.
+// tryStart (e.mu held) starts the oldest waiting unit on s that the gate
+// (if any) lets start, if any; those it refuses go to Dropped.
 func (e *Executor) tryStart(s *slot) *Unit {
-	if len(e.queue) == 0 {
-		return nil
+	var u *Unit
+	var start time.Time
+	for u == nil {
+		if len(e.queue) == 0 {
+			return nil
+		}
+		u = e.queue[0]
+		e.queue[0] = nil
+		e.queue = e.queue[1:]
+		start = serviceStart(u.queued, s.lastEnd, time.Now())
+		if e.cfg.Gate != nil && !e.cfg.Gate(start, u.queued, len(e.queue)) {
+			e.noteHeld(start, -1)
+			e.cfg.Dropped(u)
+			u = nil
+		}
 	}
-	u := e.queue[0]
-	e.queue[0] = nil
-	e.queue = e.queue[1:]
-	s.unit, s.start, s.p0 = u, serviceStart(u.queued, s.lastEnd, time.Now()), u.Progress
+	s.unit, s.start, s.p0 = u, start, u.Progress
 	s.served = s.start
 	s.paused, s.nextUse = 0, math.Inf(1)
 	if u.Access != nil && u.Uses > 0 {
