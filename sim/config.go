@@ -130,6 +130,12 @@ type Config struct {
 	// sites: place.go) instead of Costs.JobBytes: see migrate.go. It must be
 	// resolved for Workload's classes. nil: no units.
 	Units *workload.Units
+
+	// HoldLimit is the longest a fault (pause, delay) holds a request, in
+	// model units: the agents hold one second of wall time at most, so a
+	// point compared with agents takes 1 s / their time unit. 0 means
+	// DefaultHoldLimit (the agents' default time unit, 10 ms).
+	HoldLimit float64
 }
 
 // Gossip modes: how the loads a policy reads through View.Gossip are

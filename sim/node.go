@@ -122,6 +122,8 @@ type node struct {
 	last     float64 // time the integrals were last advanced to
 	vtime    float64 // PS: virtual time (service each job has received)
 
+	resume float64 // paused (speed 0): the speed it had, which its loads report
+
 	wake    float64 // pending policy timer (0: none)
 	wakeSeq uint64  // identifies the pending timer's event
 
@@ -179,6 +181,9 @@ func (n *node) advance(now float64) {
 // load reports the node's state at time now (the node must be advanced).
 func (n *node) load() policy.Load {
 	l := policy.Load{Queue: n.nReal, Running: n.nRunReal, Work: n.work, Servers: n.servers, Speed: n.speed}
+	if n.speed == 0 {
+		l.Speed = n.resume // a paused agent publishes its configured speed
+	}
 	if n.th != nil {
 		l.Running = n.th.held // requests in service: holding a thread
 	}
@@ -199,6 +204,9 @@ func (n *node) nextCompletion(jobs []job) float64 {
 			next = n.th.nextWait(jobs, next)
 		}
 		return next
+	}
+	if n.speed == 0 {
+		return next // paused: end holds the time each job needs at speed 1
 	}
 	for _, j := range n.running {
 		if jobs[j].end < next {
@@ -223,9 +231,12 @@ func (n *node) finishing(jobs []job) int {
 func (n *node) start(jobs []job, j int32, now float64) {
 	jb := &jobs[j]
 	k := jb.inflation(n.speed) // 1 for plain jobs: x*1 and x/1 are exact
-	if n.ps {
+	switch {
+	case n.ps:
 		jb.end = n.vtime + jb.left*k
-	} else {
+	case n.speed == 0: // paused: the time it needs at speed 1 (setSpeed)
+		jb.end = jb.left * k
+	default:
 		jb.end = now + jb.left*k/n.speed
 	}
 	n.running = append(n.running, j)
@@ -302,6 +313,9 @@ func (n *node) remaining(jobs []job, j int32, now float64) float64 {
 		}
 		if n.ps {
 			return max(0, jb.end-n.vtime) / jb.inflation(n.speed)
+		}
+		if n.speed == 0 {
+			return jb.end / jb.inflation(n.speed)
 		}
 		return max(0, (jb.end-now)*n.speed) / jb.inflation(n.speed)
 	}
