@@ -46,10 +46,12 @@ type faultState struct {
 	outBy   []int     // the evacuation fault that took each node out
 
 	// Request faults (gate.go).
-	active []int32      // the request faults in force, by index
-	paused []int        // pauses in force, per node
-	rng    []*rand.Rand // each node's stream of fault draws; nil until used
-	limit  float64      // the longest a request is held (Config.HoldLimit)
+	active       []int32      // the request faults in force, by index
+	paused       []int        // pauses in force, per node
+	rng          []*rand.Rand // each node's stream of fault draws; nil until used
+	limit        float64      // the longest a request is held (Config.HoldLimit)
+	refusedMoves int64        // transfers refused, the job kept by its sender
+	busyTill     []float64    // per decider (nodes, then the dispatcher): the end of its held decisions
 }
 
 // checkFaults rejects faults the simulator does not model (the Model
@@ -103,7 +105,7 @@ func (c *cluster) faultsInit() {
 			fs.out, fs.outBy = make([]bool, n), make([]int, n)
 		}
 		if isRequestFault(f.Kind) && fs.rng == nil {
-			fs.paused, fs.rng = make([]int, n), make([]*rand.Rand, n)
+			fs.paused, fs.rng, fs.busyTill = make([]int, n), make([]*rand.Rand, n), make([]float64, n+1)
 			c.gates = true
 		}
 		if end := f.End(); f.Kind != fault.Kill && !math.IsInf(end, 1) {
@@ -275,6 +277,7 @@ func (c *cluster) failRequest(id int64, arrival float64, reason string, at polic
 // fill adds the faults' log to r.
 func (fs *faultState) fill(r *results.Result) {
 	r.FaultLog = fs.log
+	r.TransferFails = fs.refusedMoves
 }
 
 // unreachable is the load a probe of a dead node reports, as on agents.

@@ -31,7 +31,8 @@ import (
 // unreachable; a refused request for work or message is lost. A hold
 // delays what the request carries: a job's arrival, a probe's answer (a
 // synchronous Probe's hold is added to its decision's delay, as a round
-// trip is), a request or a message. Random draws (drop, delay) come from a
+// trip is, and keeps the decider's later decisions waiting: serialize), a
+// request or a message. Random draws (drop, delay) come from a
 // stream of their own per receiving node, named as the agents' is, and are
 // made in the faults' order, so faults change no other draw.
 
@@ -190,6 +191,7 @@ func (c *cluster) gateJob(id policy.NodeID, j int32, state int32) bool {
 	}
 	// The sender keeps a job whose transfer failed: no migration happened.
 	jb.Hops--
+	c.faults.refusedMoves++
 	c.m.counts.Migrations--
 	c.m.counts.Bytes -= c.cfg.Costs.JobBytes
 	if c.isDead(from) {
@@ -231,4 +233,22 @@ func (c *cluster) gateEvent(e event) (ok, now bool) {
 	e.t = c.now + hold
 	c.schedule(e)
 	return false, false
+}
+
+// serialize returns how long a decision of decider v made at now takes,
+// d without faults, given the holds of its probes: an agent (and the
+// coordinator's dispatcher) makes one decision at a time, so a decision
+// whose probes are held keeps the decider's later ones waiting until it
+// ends. Without holds under way nothing changes, so a run is the one
+// without faults outside their windows. (The simulator makes the later
+// decision at once, on what it sees then, and delays what it carries
+// out.)
+func (fs *faultState) serialize(v int, now, d, held float64) float64 {
+	wait := max(0, fs.busyTill[v]-now)
+	if wait == 0 && held == 0 {
+		return d
+	}
+	d += wait + held
+	fs.busyTill[v] = now + d
+	return d
 }

@@ -124,6 +124,9 @@ func TestPartitionStopsMigrations(t *testing.T) {
 		if free.Migrations == 0 {
 			t.Errorf("%s moved no job without a partition: the test shows nothing", migrate)
 		}
+		if blind := migrate == "sender.random(T=1)"; blind != (r.TransferFails > 0) { // the others find every probe refused
+			t.Errorf("%s across partitions: %d transfers refused", migrate, r.TransferFails)
+		}
 		if r.Migrations != 0 || r.JobsFailed != 0 {
 			t.Errorf("%s across partitions: %d migrations, %d failed; want none", migrate, r.Migrations, r.JobsFailed)
 		}

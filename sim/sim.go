@@ -161,12 +161,14 @@ func (c *cluster) probeGated(from policy.NodeID, ids []policy.NodeID, out []poli
 	c.held += round
 }
 
-// decisionDelay is how long the decision just made took: its probe
-// rounds, and the holds of their probes.
-func (c *cluster) decisionDelay() float64 {
+// decisionDelay is how long the decision just made by decider v (a node,
+// or the dispatcher at len(nodes)) took: its probe rounds, and with
+// faults on requests the holds of its probes and its wait for the
+// decider's earlier held decisions (gate.go).
+func (c *cluster) decisionDelay(v int) float64 {
 	d := float64(c.rounds) * 2 * c.cfg.Costs.Latency
-	if c.held > 0 {
-		d += c.held
+	if c.gates {
+		d = c.faults.serialize(v, c.now, d, c.held)
 		c.held = 0
 	}
 	return d
@@ -517,7 +519,7 @@ func (c *cluster) place(j int32) {
 		target = c.placed(target, j)
 	}
 	c.jobs[j].Origin = target
-	delay := c.decisionDelay() + c.cfg.Costs.Dispatch
+	delay := c.decisionDelay(len(c.nodes)) + c.cfg.Costs.Dispatch
 	delay += c.far(j, target)
 	if delay > 0 {
 		c.schedule(event{t: c.now + delay, kind: evDeliver, node: int32(target), job: j})
@@ -556,7 +558,7 @@ func (c *cluster) arrived(id policy.NodeID, j int32) {
 	}
 	c.rounds = 0
 	a := c.migrators[id].Arrived(&c.views[id], &c.jobs[j].Job)
-	delay := c.decisionDelay()
+	delay := c.decisionDelay(int(id))
 	c.setWake(id, a.Wake)
 	if a.Verb == policy.Transfer && a.Node != id && a.Node >= 0 && int(a.Node) < len(c.nodes) && c.jobs[j].Hops == 0 {
 		if c.cfg.Units == nil {
@@ -688,7 +690,7 @@ func (c *cluster) act(id policy.NodeID, a policy.Action) {
 }
 
 func (c *cluster) apply(id policy.NodeID, a policy.Action) {
-	delay := c.decisionDelay()
+	delay := c.decisionDelay(int(id))
 	c.setWake(id, a.Wake)
 	if a.Verb != policy.Keep {
 		c.carry(id, a, delay)
