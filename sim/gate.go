@@ -58,13 +58,18 @@ func isRequestFault(kind string) bool {
 }
 
 // gate checks a request from node from (None: the dispatcher) received by
-// node to now, against the request faults in force: it returns how long
-// the request is held, and whether it is then served (true) or refused.
-func (c *cluster) gate(from, to policy.NodeID) (hold float64, ok bool) {
+// node to at time at (now, or later for the probe of a decision that
+// waits for the decider's earlier ones: serialize), against the request
+// faults in force at that time: it returns how long the request is held
+// from at, and whether it is then served (true) or refused.
+func (c *cluster) gate(from, to policy.NodeID, at float64) (hold float64, ok bool) {
 	fs := c.faults
 	drop, held := false, 0.0
-	for _, k := range fs.active {
+	for k := range fs.log { // in index order: the draws are made in the same order every time
 		x := &fs.log[k].Fault
+		if !(x.At <= at && at < x.End()) || x.Kind == fault.Pause || !isRequestFault(x.Kind) {
+			continue
+		}
 		mine, theirs := slices.Contains(x.Nodes, int(to)), from >= 0 && slices.Contains(x.Nodes, int(from))
 		switch x.Kind {
 		case fault.Partition, fault.Cut:
@@ -84,11 +89,9 @@ func (c *cluster) gate(from, to policy.NodeID) (hold float64, ok bool) {
 	if drop {
 		return 0, false
 	}
-	if fs.paused[to] > 0 {
-		wait := fs.resumeAt(int(to), c.now) - c.now
-		if wait > fs.limit {
-			return fs.limit, false
-		}
+	if wait := fs.resumeAt(int(to), at) - at; wait > fs.limit {
+		return fs.limit, false
+	} else if wait > 0 {
 		hold = wait
 	}
 	return hold + min(held, fs.limit), true
@@ -126,15 +129,10 @@ func (fs *faultState) resumeAt(n int, now float64) float64 {
 	return r
 }
 
-// requestFault starts (end false) or ends request fault i.
+// requestFault starts (end false) or ends request fault i: gate reads
+// the faults' times; a pause also stops or restarts its nodes.
 func (c *cluster) requestFault(i int32, end bool) {
 	fs := c.faults
-	if end {
-		fs.active = slices.DeleteFunc(fs.active, func(k int32) bool { return k == i })
-	} else {
-		k, _ := slices.BinarySearch(fs.active, i)
-		fs.active = slices.Insert(fs.active, k, i) // in index order: the draws are made in the same order every time
-	}
 	f := fs.log[i].Fault
 	if f.Kind != fault.Pause {
 		return
@@ -172,7 +170,7 @@ func (c *cluster) gateJob(id policy.NodeID, j int32, state int32) bool {
 	ok := state == gatePassed
 	if state == gateNew {
 		var hold float64
-		hold, ok = c.gate(from, id)
+		hold, ok = c.gate(from, id, c.now)
 		if hold > 0 {
 			next := int32(gatePassed)
 			if !ok {
@@ -222,7 +220,7 @@ func (c *cluster) gateEvent(e event) (ok, now bool) {
 	case gateRefused:
 		return false, true
 	}
-	hold, ok := c.gate(policy.NodeID(e.from), policy.NodeID(e.node))
+	hold, ok := c.gate(policy.NodeID(e.from), policy.NodeID(e.node), c.now)
 	if hold == 0 {
 		return ok, true
 	}

@@ -12,13 +12,13 @@ import (
 
 // detPoint is one node fed a job of size 1 every 10 units (at times 10k):
 // alone, every job's response is exactly 1, so what a fault adds is exact.
-func detPoint(t *testing.T, jobs int, faults ...fault.Fault) Config {
+func detPoint(t *testing.T, jobs int, dispatch string, faults ...fault.Fault) Config {
 	t.Helper()
 	w, err := workload.New(workload.Config{Arrival: "det", Size: "det(value=1)"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return config(t, Config{Model: scenario.Model{Nodes: 1, Load: 0.1, Jobs: jobs, Seed: 1, Workload: w, FaultBin: 100, Faults: faults}}, "random", "none", "")
+	return config(t, Config{Model: scenario.Model{Nodes: 1, Load: 0.1, Jobs: jobs, Seed: 1, Workload: w, FaultBin: 100, Faults: faults}}, dispatch, "none", "")
 }
 
 // TestRequestFaultsExact holds delay and pause at one node to what they
@@ -27,30 +27,43 @@ func detPoint(t *testing.T, jobs int, faults ...fault.Fault) Config {
 func TestRequestFaultsExact(t *testing.T) {
 	const n = 200
 	for _, tc := range []struct {
-		name         string
-		f            fault.Fault
-		failed       int64
-		extra        float64 // response added to the completed jobs, summed
-		failedReason string
+		name, dispatch string
+		f              fault.Fault
+		failed         int64
+		extra          float64 // response added to the completed jobs, summed
+		failedReason   string
 	}{
 		// Arrivals 510..1000 (50 jobs) are held 3 each.
-		{"delay all", fault.Fault{Kind: fault.Delay, At: 505, Duration: 500, Nodes: []int{0}, Fraction: 1, Delay: 3}, 0, 50 * 3, ""},
+		{"delay all", "", fault.Fault{Kind: fault.Delay, At: 505, Duration: 500, Nodes: []int{0}, Fraction: 1, Delay: 3}, 0, 50 * 3, ""},
 		// A hold is at most the limit: 250 → 100 for the 5 arrivals
 		// 510..550, which then reach the node with the arrivals 610..650
 		// and wait 1 behind them.
-		{"delay over the limit", fault.Fault{Kind: fault.Delay, At: 505, Duration: 50, Nodes: []int{0}, Fraction: 1, Delay: 250}, 0, 5*100 + 5, ""},
+		{"delay over the limit", "", fault.Fault{Kind: fault.Delay, At: 505, Duration: 50, Nodes: []int{0}, Fraction: 1, Delay: 250}, 0, 5*100 + 5, ""},
 		// The job that arrived at 500 is in service with 0.5 left: it stops for 4.
-		{"pause in service", fault.Fault{Kind: fault.Pause, At: 500.5, Duration: 4, Nodes: []int{0}}, 0, 4, ""},
+		{"pause in service", "", fault.Fault{Kind: fault.Pause, At: 500.5, Duration: 4, Nodes: []int{0}}, 0, 4, ""},
 		// The arrival at 510 is held until 517.
-		{"pause holds an arrival", fault.Fault{Kind: fault.Pause, At: 505, Duration: 12, Nodes: []int{0}}, 0, 7, ""},
+		{"pause holds an arrival", "", fault.Fault{Kind: fault.Pause, At: 505, Duration: 12, Nodes: []int{0}}, 0, 7, ""},
 		// Pause 505..805: arrivals 510..700 would wait more than 100 and
 		// are refused (after 100); 710..800 (k = 1..10) are held until 805
 		// and then served in turn, ending at 805+k: 104−9k more each (545
 		// in all); the arrival at 810 waits for them until 815 (5 more).
-		{"pause over the limit", fault.Fault{Kind: fault.Pause, At: 505, Duration: 300, Nodes: []int{0}}, 20, 545 + 5, "submit refused: agent node 0"},
+		// pod(d=1) probes the node for each job, so each decision is
+		// held 14, and the dispatcher decides one job at a time: the
+		// arrival at 510 is decided at 524 and its submission held until
+		// 538 (29 in all); the decisions of 520, 530, 540 and 550 end at
+		// 538, 552, 552 and 552 (the last two without holds: the fault has
+		// ended at 545, but they waited for the earlier ones), the first
+		// held once more; the four reach the node at 552 and end at 553 to
+		// 556 (78 in all): 107 − 5 more than alone.
+		{"delay serializes the dispatcher", "pod(d=1)", fault.Fault{Kind: fault.Delay, At: 505, Duration: 40, Nodes: []int{0}, Fraction: 1, Delay: 14}, 0, 102, ""},
+		{"pause over the limit", "", fault.Fault{Kind: fault.Pause, At: 505, Duration: 300, Nodes: []int{0}}, 20, 545 + 5, "submit refused: agent node 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := mustRun(t, detPoint(t, n, tc.f), "random", "none", "")
+			dispatch := tc.dispatch
+			if dispatch == "" {
+				dispatch = "random"
+			}
+			r := mustRun(t, detPoint(t, n, dispatch, tc.f), dispatch, "none", "")
 			if r.JobsFailed != tc.failed || r.JobsCompleted+r.JobsFailed != r.JobsIssued {
 				t.Fatalf("failed %d (%v), completed %d, issued %d; want %d failed", r.JobsFailed, r.Failures, r.JobsCompleted, r.JobsIssued, tc.failed)
 			}

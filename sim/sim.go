@@ -144,11 +144,16 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 // the node as unreachable, and the round lasts as long as its longest
 // hold more.
 func (c *cluster) probeGated(from policy.NodeID, ids []policy.NodeID, out []policy.Load) {
+	v := int(from)
+	if from == policy.None {
+		v = len(c.nodes)
+	}
+	at := max(c.now, c.faults.busyTill[v]) + c.held // when this round's probes leave
 	round := 0.0
 	for i, id := range ids {
 		hold, ok := 0.0, true
 		if !c.isDead(id) && !c.isOut(id) {
-			hold, ok = c.gate(from, id)
+			hold, ok = c.gate(from, id, at)
 		}
 		round = max(round, hold)
 		if ok {
