@@ -73,7 +73,7 @@ func (c Config) checkFaults() error {
 				return fieldErr("faults", "fault %d (%s): want a duration ≥ 0 (0: for good), got %g", i, f, f.Duration)
 			}
 		default:
-			return fieldErr("faults", "fault %d (%s): the simulator models kill, pause, slow, partition, cut, drop, delay and evacuate; run it on real agents", i, f.Kind)
+			return fieldErr("faults", "fault %d: unknown kind %q: the simulator models kill, pause, slow, partition, cut, drop, delay and evacuate", i, f.Kind)
 		}
 		if f.Kind == fault.Slow && !(f.Factor > 0) {
 			return fieldErr("faults", "fault %d: slow needs a factor > 0, got %g", i, f.Factor)
