@@ -67,8 +67,8 @@ func (c *cluster) gate(from, to policy.NodeID, at float64) (hold float64, ok boo
 	drop, held := false, 0.0
 	for k := range fs.log { // in index order: the draws are made in the same order every time
 		x := &fs.log[k].Fault
-		if !(x.At <= at && at < x.End()) || x.Kind == fault.Pause || !isRequestFault(x.Kind) {
-			continue
+		if !(x.At <= at && at < x.End()) {
+			continue // not in force (the switch passes over the other kinds)
 		}
 		mine, theirs := slices.Contains(x.Nodes, int(to)), from >= 0 && slices.Contains(x.Nodes, int(from))
 		switch x.Kind {
