@@ -158,10 +158,10 @@ func (c *cluster) setSpeed(id policy.NodeID, speed float64) {
 		for _, j := range n.running {
 			jb := &c.jobs[j]
 			switch {
-			case n.speed == 0: // paused: end holds the time the job needs at speed 1
-				jb.end = c.now + jb.end/speed
+			case n.speed == 0: // paused: left holds the work it still needs, end is +Inf
+				jb.end = c.now + jb.left*jb.inflation(speed)/speed
 			case speed == 0:
-				jb.end = (jb.end - c.now) * n.speed
+				jb.left, jb.end = (jb.end-c.now)*n.speed/jb.inflation(n.speed), c.inf
 			default:
 				jb.end = c.now + (jb.end-c.now)*n.speed/speed
 			}

@@ -157,25 +157,38 @@ func (fs *faultState) speed(id int) float64 {
 	return fs.nominal[id] / fs.slowBy[id]
 }
 
+// passes checks job j reaching node id (deliver) and reports whether it
+// goes on now: a job held before is let through, a reservation and a job
+// for a dead node are not checked (bounce handles the latter).
+func (c *cluster) passes(id policy.NodeID, j int32) bool {
+	jb := &c.jobs[j]
+	if jb.passed {
+		jb.passed = false
+		return true
+	}
+	return jb.reserve || c.isDead(id) || c.gateJob(id, j, gateNew)
+}
+
 // gateJob checks job j reaching node id (a submission, or a transfer from
 // its sender) and reports whether it may go on now; a held job is
-// delivered again when its hold ends, a refused one is failed or goes
-// back to its sender.
+// delivered again when its hold ends, a refused one (now, or at the end of
+// its hold: state gateRefused) is failed or goes back to its sender.
 func (c *cluster) gateJob(id policy.NodeID, j int32, state int32) bool {
 	jb := &c.jobs[j]
 	from := policy.None
 	if jb.Hops > 0 {
 		from = jb.sender
 	}
-	ok := state == gatePassed
+	ok := false
 	if state == gateNew {
 		var hold float64
 		hold, ok = c.gate(from, id, c.now)
 		if hold > 0 {
-			next := int32(gatePassed)
+			next := int32(gateNew) // delivered again, let through (passed)
 			if !ok {
 				next = gateRefused
 			}
+			jb.passed = ok
 			c.schedule(event{t: c.now + hold, kind: evDeliver, node: int32(id), job: j, from: next})
 			return false
 		}

@@ -16,6 +16,7 @@ type job struct {
 	overhead  bool          // a pseudo-job that stands for CPU spent on probes or transfers
 	migrating bool          // pre-copy live rounds under way (Config.Units): it stays here, running, until they end
 	reserve   bool          // a reservation of late binding (latebind.go): it queues as a job and stands for a task to come
+	passed    bool          // held by a fault on its way (gate.go) and let through when it reaches its node
 	sender    policy.NodeID // the node that last transferred it (Faults: where a transfer to a dead node returns)
 	phase     int16         // server architectures: the index of its current phase in Phases (see threads; workload.MaxCalls keeps it in range)
 
@@ -205,9 +206,6 @@ func (n *node) nextCompletion(jobs []job) float64 {
 		}
 		return next
 	}
-	if n.speed == 0 {
-		return next // paused: end holds the time each job needs at speed 1
-	}
 	for _, j := range n.running {
 		if jobs[j].end < next {
 			next = jobs[j].end
@@ -231,13 +229,10 @@ func (n *node) finishing(jobs []job) int {
 func (n *node) start(jobs []job, j int32, now float64) {
 	jb := &jobs[j]
 	k := jb.inflation(n.speed) // 1 for plain jobs: x*1 and x/1 are exact
-	switch {
-	case n.ps:
+	if n.ps {
 		jb.end = n.vtime + jb.left*k
-	case n.speed == 0: // paused: the time it needs at speed 1 (setSpeed)
-		jb.end = jb.left * k
-	default:
-		jb.end = now + jb.left*k/n.speed
+	} else {
+		jb.end = now + jb.left*k/n.speed // paused (speed 0): +Inf, left kept (setSpeed)
 	}
 	n.running = append(n.running, j)
 	if !jb.overhead {
@@ -315,7 +310,7 @@ func (n *node) remaining(jobs []job, j int32, now float64) float64 {
 			return max(0, jb.end-n.vtime) / jb.inflation(n.speed)
 		}
 		if n.speed == 0 {
-			return jb.end / jb.inflation(n.speed)
+			return jb.left // paused: the work it had when it stopped or started (setSpeed)
 		}
 		return max(0, (jb.end-now)*n.speed) / jb.inflation(n.speed)
 	}

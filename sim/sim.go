@@ -536,15 +536,9 @@ func (c *cluster) place(j int32) {
 // deliver hands job j to node id's migration policy and carries out its
 // decision.
 func (c *cluster) deliver(id policy.NodeID, j int32) {
-	if c.gates && !c.jobs[j].reserve && !c.isDead(id) && !c.gateJob(id, j, gateNew) {
+	if c.gates && !c.passes(id, j) {
 		return // held or refused (gate.go)
 	}
-	c.arrived(id, j)
-}
-
-// arrived hands job j, which reached node id, to its migration policy and
-// carries out its decision.
-func (c *cluster) arrived(id policy.NodeID, j int32) {
 	if c.inert && c.jobs[j].Hops == 0 {
 		c.enqueue(id, j) // what the policy would say: keep it
 		return
@@ -737,10 +731,10 @@ func (c *cluster) handle(e event) error {
 	case evFault:
 		c.fault(e.job, e.from == 1)
 	case evDeliver:
-		if e.from == gateNew {
+		if e.from == gateRefused {
+			c.gateJob(id, e.job, gateRefused)
+		} else {
 			c.deliver(id, e.job)
-		} else if c.gateJob(id, e.job, e.from) {
-			c.arrived(id, e.job)
 		}
 	case evFront:
 		c.frontDone(int(e.node))
