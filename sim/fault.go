@@ -167,8 +167,11 @@ func (c *cluster) setSpeed(id policy.NodeID, speed float64) {
 			}
 		}
 	}
-	if speed == 0 {
+	switch {
+	case speed == 0 && n.speed != 0:
 		n.resume = n.speed
+	case n.speed == 0:
+		n.resume = 0
 	}
 	n.speed = speed // under PS the virtual time runs at the new rate from here
 	c.nh.set(int32(id), n.nextCompletion(c.jobs))

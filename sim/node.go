@@ -123,7 +123,7 @@ type node struct {
 	last     float64 // time the integrals were last advanced to
 	vtime    float64 // PS: virtual time (service each job has received)
 
-	resume float64 // paused (speed 0): the speed it had, which its loads report
+	resume float64 // paused (speed 0): the speed it had, which its loads report; 0 otherwise
 
 	wake    float64 // pending policy timer (0: none)
 	wakeSeq uint64  // identifies the pending timer's event
@@ -181,10 +181,9 @@ func (n *node) advance(now float64) {
 
 // load reports the node's state at time now (the node must be advanced).
 func (n *node) load() policy.Load {
-	l := policy.Load{Queue: n.nReal, Running: n.nRunReal, Work: n.work, Servers: n.servers, Speed: n.speed}
-	if n.speed == 0 {
-		l.Speed = n.resume // a paused agent publishes its configured speed
-	}
+	// Paused, speed is 0 and resume the speed it had, which an agent keeps
+	// publishing; otherwise resume is 0 (an add is cheaper than a branch).
+	l := policy.Load{Queue: n.nReal, Running: n.nRunReal, Work: n.work, Servers: n.servers, Speed: n.speed + n.resume}
 	if n.th != nil {
 		l.Running = n.th.held // requests in service: holding a thread
 	}
