@@ -46,7 +46,6 @@ type faultState struct {
 	outBy   []int     // the evacuation fault that took each node out
 
 	// Request faults (gate.go).
-	active       []int32      // the request faults in force, by index
 	paused       []int        // pauses in force, per node
 	rng          []*rand.Rand // each node's stream of fault draws; nil until used
 	limit        float64      // the longest a request is held (Config.HoldLimit)
