@@ -102,6 +102,7 @@ func TestDropBinomial(t *testing.T) {
 		r := mustRun(t, config(t, cfg, "random", "none", ""), "random", "none", "")
 		p := f / 4
 		mean, sd := k*p, math.Sqrt(k*p*(1-p))
+		t.Logf("fraction %g: %d of %d jobs failed, binomial mean %.0f, sd %.1f", f, r.JobsFailed, k, mean, sd)
 		if d := math.Abs(float64(r.JobsFailed) - mean); d > 3.5*sd {
 			t.Errorf("fraction %g: %d jobs failed, want %.0f ± %.0f (3.5 sd)", f, r.JobsFailed, mean, 3.5*sd)
 		}
