@@ -62,7 +62,7 @@ func (Simulator) Real() bool { return false }
 
 // Run simulates p.
 func (Simulator) Run(ctx context.Context, p Point) (results.Result, error) {
-	return sim.Run(ctx, sim.Config{Model: p.Model, Gossip: p.Gossip, GossipMode: p.GossipMode, Costs: p.CostModel, Units: p.UnitModel, OnIssue: p.OnIssue})
+	return sim.Run(ctx, sim.Config{Model: p.Model, Gossip: p.Gossip, GossipMode: p.GossipMode, Costs: p.CostModel, Units: p.UnitModel, OnIssue: p.OnIssue, HoldLimit: p.HoldLimit})
 }
 
 // Real is true.

@@ -14,10 +14,6 @@ import (
 // in points with faults.
 const faultBins = 40
 
-// simFaults are the kinds of fault the simulator models; the others need
-// real agents (backend local or testbed).
-var simFaults = []string{fault.Kill, fault.Slow, fault.Evacuate}
-
 // faults is the row's fault list: its own if it sets one, else the spec's.
 func (p PolicyRow) faults(s *Spec) []fault.Fault {
 	if p.Faults != nil {
@@ -43,7 +39,7 @@ func (s *Spec) validateFaults() error {
 				return err
 			}
 		}
-		// An evacuation moves work units; with them, kill and slow are not modelled.
+		// An evacuation moves work units; with them, no other fault is modelled.
 		fs := p.faults(s)
 		k := slices.IndexFunc(fs, func(f fault.Fault) bool { return f.Kind == fault.Evacuate })
 		if k < 0 {
@@ -155,8 +151,6 @@ func (s *Spec) checkFaults(path []string, fs []fault.Fault) error {
 			switch {
 			case IsReal(b) && f.Kind == fault.Evacuate:
 				return s.errAt(at("kind"), "backend %s: a planned evacuation runs in the simulator only so far (agents move single units, not a node's work at once): use backend sim", b)
-			case !IsReal(b) && !slices.Contains(simFaults, f.Kind):
-				return s.errAt(at("kind"), "the simulator models %s only; %s needs real agents (backend: local)", strings.Join(simFaults, ", "), f.Kind)
 			case IsTestbed(b) && f.Kind == fault.Kill:
 				return s.errAt(at("kind"), "kill needs the agent's process, which a testbed coordinator does not own: use backend local, or pause with a long duration")
 			case IsReal(b) && (f.Kind == fault.Slow || f.Kind == fault.Pause) && (s.Kernel != "sleep" || s.Discipline == "ps"):

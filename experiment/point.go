@@ -45,6 +45,7 @@ type Point struct {
 	UnitConfig  *workload.UnitConfig // what UnitModel was resolved from, for the agents
 	Join, Label string               // testbed: a member's gossip address and the cluster label
 	FindTimeout string               // local, testbed: how long to wait for the agents ("": node.DefaultFindTimeout)
+	HoldLimit   float64              // sim: the longest a fault holds a request, in model units (sim.Config.HoldLimit; 0: its default)
 	Bind        string               // testbed: the coordinator's address, reachable from the agents (default 127.0.0.1)
 	Security    *wire.Security       // local, testbed: the cluster's secret (mutual TLS); nil: plaintext
 	GossipKeys  [][]byte             // local, testbed: the cluster's gossip keyring; nil: unencrypted
@@ -352,6 +353,9 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 		pt.UnitModel, pt.UnitConfig = r.models[wi], r.units
 	}
 	pt.Join, pt.Label, pt.FindTimeout = s.Join, s.Label, s.FindTimeout
+	if d, err := time.ParseDuration(s.TimeUnit); err == nil && d > 0 && len(m.Faults) > 0 {
+		pt.HoldLimit = float64(time.Second) / float64(d) // the agents' maxHold, in model units
+	}
 	return pt
 }
 

@@ -48,7 +48,7 @@ type Spec struct {
 	Name         string        `yaml:"name"`             // names the output directory out/NAME (default: the file's base name)
 	Backend      string        `yaml:"backend"`          // sim (default), local (real agents started on 127.0.0.1) or testbed (agents already running)
 	Backends     []string      `yaml:"backends"`         // several backends on the same points, e.g. [sim, local]: every policy once per backend
-	TimeUnit     string        `yaml:"time_unit"`        // real backends: wall time of one model unit (default 10ms)
+	TimeUnit     string        `yaml:"time_unit"`        // real backends: wall time of one model unit (default 10ms); the simulator holds a request at most 1 s of it (faults)
 	Kernel       string        `yaml:"kernel"`           // real backends: sleep (default), hash or matmul
 	Dispatchers  int           `yaml:"dispatchers"`      // real backends: concurrent dispatcher instances (default 1)
 	Calibrate    bool          `yaml:"calibrate"`        // with backends [sim, local|testbed]: simulate each point with the network costs measured on its real run (those the spec leaves at 0)
@@ -105,8 +105,11 @@ type Spec struct {
 
 	// Faults are injected into every point at their model time (from the
 	// first arrival): kill, pause, slow, partition, cut, drop, delay; see
-	// fault.Fault and docs/faults.md. The simulator models kill and slow;
-	// the others need backend local (or testbed, kill excepted).
+	// fault.Fault and docs/faults.md. The simulator models them all, with
+	// the agents' semantics (sim/gate.go), and evacuate, which agents do not
+	// run yet; a testbed does not run kill. A fault holds a request at most
+	// one second of the agents' wall time: the simulator takes it as
+	// 1 s / time_unit model units (100 at the default 10ms).
 	Faults []fault.Fault `yaml:"faults"`
 	// FaultBin is the model time per bin of the response time over time
 	// (results: response_over_time) of points with faults. Default: a
@@ -578,6 +581,8 @@ func (s *Spec) validate() error {
 		if !slices.Contains(kernels, s.Kernel) {
 			return s.errAt([]string{"kernel"}, "allowed are %s, got %q", strings.Join(kernels, ", "), s.Kernel)
 		}
+	} else if d, err := time.ParseDuration(s.TimeUnit); s.TimeUnit != "" && (err != nil || d <= 0) {
+		return s.errAt([]string{"time_unit"}, "want a positive duration, such as 10ms (the simulator holds a request at most 1 s of it), got %q", s.TimeUnit)
 	}
 	if s.Replications < 1 {
 		return s.errAt([]string{"replications"}, "must be at least 1, got %d", s.Replications)

@@ -549,6 +549,29 @@ policies:
 	if points[1].Model.Faults != nil || points[1].Key != plainPoints[1].Key {
 		t.Errorf("a row with faults: [] has faults %v, or a key unlike the same point without faults", points[1].Model.Faults)
 	}
+	// The simulator runs every kind, and holds a request at most 1 s of
+	// the time unit, as agents do.
+	both, err := ParseSpec("s.yaml", []byte(strings.Replace(good, "backend: local", "backends: [sim, local]\ntime_unit: 5ms", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := both.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	simulated := 0
+	for _, p := range bp {
+		if len(p.Model.Faults) == 0 || p.Backend != "sim" {
+			continue
+		}
+		simulated++
+		if want := 200.0; p.HoldLimit != want {
+			t.Errorf("%s point: hold limit %g, want %g (1 s of 5ms)", p.Backend, p.HoldLimit, want)
+		}
+	}
+	if simulated == 0 {
+		t.Errorf("no simulated point with faults among %d", len(bp))
+	}
 	for _, tc := range []struct{ spec, want string }{
 		{base + "faults:\n  - {at: 1, kind: melt, nodes: [0]}\n", "b.yaml:10: faults[0].kind: unknown fault \"melt\""},
 		{base + "faults:\n  - {at: 1, kind: kill, nodes: [4]}\n", "b.yaml:10: faults[0].nodes: node 4 is not in the cluster"},
@@ -559,7 +582,6 @@ policies:
 		{base + "faults:\n  - {at: 1, kind: kill, nodes: [0], duration: 3}\n", "faults[0].duration: kill takes no duration"},
 		{base + "faults:\n  - {at: 1, kind: cut, nodes: [0, 1], peers: [2], duration: 3}\n", "faults[0].nodes: a cut is one link"},
 		{base + "faults:\n  - {at: 1, kind: partition, nodes: [0], peers: [0], duration: 3}\n", "faults[0].peers: node 0 is on both sides"},
-		{strings.Replace(base, "backend: local", "backend: sim", 1) + "faults:\n  - {at: 1, kind: pause, nodes: [0], duration: 3}\n", "faults[0].kind: the simulator models kill, slow, evacuate only"},
 		{base + "faults:\n  - {at: 1, kind: evacuate, nodes: [0]}\n", "faults[0].kind: backend local: a planned evacuation runs in the simulator only so far"},
 		{base + "costs: {links: nic}\n", "costs.links: backend local: shared links (nic) run in the simulator only so far"},
 		{strings.Replace(base, "backend: local", "backend: sim", 1) + "costs: {links: pairs}\n", "costs.links: want dedicated"},

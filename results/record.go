@@ -221,7 +221,7 @@ type Result struct {
 	// what it cost. Times are model units from the point's first arrival.
 	FaultLog      []FaultEvent `json:"fault_log,omitempty"`
 	DetectionTime float64      `json:"detection_time"` // mean over killed nodes of the time from the kill until gossip marked the member failed (0: no kill detected)
-	TransferFails int64        `json:"transfer_fails"` // transfers that failed, the job kept and run by its sender instead (real backends)
+	TransferFails int64        `json:"transfer_fails"` // transfers that failed, the job kept and run by its sender instead (real backends; the simulator's refused by faults)
 	// ResponseOverTime is the mean response time of the jobs that arrived
 	// in each bin of ResponseBin model units from the first arrival (-1: no
 	// job of that bin completed), and FailedOverTime how many of them

@@ -136,6 +136,11 @@ type Config struct {
 	// point's job list, which node.PointConfig.OnIssue gives on agents
 	// too. It must be quick.
 	OnIssue func(workload.Job)
+	// HoldLimit is the longest a fault (pause, delay) holds a request, in
+	// model units: the agents hold one second of wall time at most, so a
+	// point compared with agents takes 1 s / their time unit. 0 means
+	// DefaultHoldLimit (the agents' default time unit, 10 ms).
+	HoldLimit float64
 }
 
 // Gossip modes: how the loads a policy reads through View.Gossip are

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 
@@ -31,7 +32,8 @@ import (
 //     to the others, the node out of service for the duration (for good
 //     with 0): see evacuate.go.
 //
-// Other kinds need real agents; Run rejects them.
+//   - pause, partition, cut, drop, delay: on requests, as on agents; see
+//     gate.go.
 
 // faultState is a run's faults: their log, the nodes killed and slowed,
 // and the response time over time.
@@ -42,6 +44,13 @@ type faultState struct {
 	slowBy  []float64 // product of the factors of the slows in force, per node
 	out     []bool    // nodes out of service for an evacuation (nil: no evacuations)
 	outBy   []int     // the evacuation fault that took each node out
+
+	// Request faults (gate.go).
+	paused       []int        // pauses in force, per node
+	rng          []*rand.Rand // each node's stream of fault draws; nil until used
+	limit        float64      // the longest a request is held (Config.HoldLimit)
+	refusedMoves int64        // transfers refused, the job kept by its sender
+	busyTill     []float64    // per decider (nodes, then the dispatcher): the end of its held decisions
 }
 
 // checkFaults rejects faults the simulator does not model (the Model
@@ -50,7 +59,7 @@ func (c Config) checkFaults() error {
 	evacuations := 0
 	for i, f := range c.Faults {
 		switch f.Kind {
-		case fault.Kill, fault.Slow:
+		case fault.Kill, fault.Slow, fault.Pause, fault.Partition, fault.Cut, fault.Drop, fault.Delay:
 		case fault.Evacuate:
 			evacuations++
 			if c.Units == nil {
@@ -63,14 +72,17 @@ func (c Config) checkFaults() error {
 				return fieldErr("faults", "fault %d (%s): want a duration ≥ 0 (0: for good), got %g", i, f, f.Duration)
 			}
 		default:
-			return fieldErr("faults", "fault %d (%s): the simulator models kill, slow and evacuate only; run it on real agents", i, f.Kind)
+			return fieldErr("faults", "fault %d: unknown kind %q: the simulator models kill, pause, slow, partition, cut, drop, delay and evacuate", i, f.Kind)
 		}
 		if f.Kind == fault.Slow && !(f.Factor > 0) {
 			return fieldErr("faults", "fault %d: slow needs a factor > 0, got %g", i, f.Factor)
 		}
 	}
 	if evacuations < len(c.Faults) && c.Units != nil {
-		return fieldErr("faults", "kill and slow are not modelled together with work units (evacuate is)")
+		return fieldErr("faults", "only evacuate is modelled together with work units: give the other faults a point without units")
+	}
+	if !(c.HoldLimit >= 0) || math.IsInf(c.HoldLimit, 0) {
+		return fieldErr("hold_limit", "want the longest a fault holds a request, in model units > 0 (0: %d), got %g", DefaultHoldLimit, c.HoldLimit)
 	}
 	return nil
 }
@@ -78,7 +90,10 @@ func (c Config) checkFaults() error {
 // faultsInit schedules the faults' starts and ends.
 func (c *cluster) faultsInit() {
 	n := len(c.nodes)
-	fs := &faultState{dead: make([]bool, n), nominal: make([]float64, n), slowBy: make([]float64, n)}
+	fs := &faultState{dead: make([]bool, n), nominal: make([]float64, n), slowBy: make([]float64, n), limit: c.cfg.HoldLimit}
+	if fs.limit == 0 {
+		fs.limit = DefaultHoldLimit
+	}
 	for i := range c.nodes {
 		fs.nominal[i], fs.slowBy[i] = c.nodes[i].speed, 1
 	}
@@ -88,7 +103,11 @@ func (c *cluster) faultsInit() {
 		if f.Kind == fault.Evacuate && fs.out == nil {
 			fs.out, fs.outBy = make([]bool, n), make([]int, n)
 		}
-		if end := f.End(); (f.Kind == fault.Slow || f.Kind == fault.Evacuate) && !math.IsInf(end, 1) {
+		if isRequestFault(f.Kind) && fs.rng == nil {
+			fs.paused, fs.rng, fs.busyTill = make([]int, n), make([]*rand.Rand, n), make([]float64, n+1)
+			c.gates = true
+		}
+		if end := f.End(); f.Kind != fault.Kill && !math.IsInf(end, 1) {
 			c.schedule(event{t: end, kind: evFault, job: int32(i), from: 1})
 		}
 	}
@@ -110,6 +129,10 @@ func (c *cluster) fault(i int32, end bool) {
 		}
 		return
 	}
+	if isRequestFault(f.Kind) {
+		c.requestFault(i, end)
+		return
+	}
 	for _, id := range f.Nodes {
 		switch {
 		case f.Kind == fault.Kill:
@@ -117,24 +140,37 @@ func (c *cluster) fault(i int32, end bool) {
 		case fs.dead[id]:
 		case end:
 			fs.slowBy[id] /= f.Factor
-			c.setSpeed(policy.NodeID(id), fs.nominal[id]/fs.slowBy[id])
+			c.setSpeed(policy.NodeID(id), fs.speed(id))
 		default:
 			fs.slowBy[id] *= f.Factor
-			c.setSpeed(policy.NodeID(id), fs.nominal[id]/fs.slowBy[id])
+			c.setSpeed(policy.NodeID(id), fs.speed(id))
 		}
 	}
 }
 
-// setSpeed changes node id's speed now; jobs in service keep the work they
-// received.
+// setSpeed changes node id's speed now (0: paused); jobs in service keep
+// the work they received.
 func (c *cluster) setSpeed(id policy.NodeID, speed float64) {
 	n := &c.nodes[id]
 	n.advance(c.now)
-	if !n.ps {
+	if !n.ps && speed != n.speed {
 		for _, j := range n.running {
 			jb := &c.jobs[j]
-			jb.end = c.now + (jb.end-c.now)*n.speed/speed
+			switch {
+			case n.speed == 0: // paused: left holds the work it still needs, end is +Inf
+				jb.end = c.now + jb.left*jb.inflation(speed)/speed
+			case speed == 0:
+				jb.left, jb.end = (jb.end-c.now)*n.speed/jb.inflation(n.speed), c.inf
+			default:
+				jb.end = c.now + (jb.end-c.now)*n.speed/speed
+			}
 		}
+	}
+	switch {
+	case speed == 0 && n.speed != 0:
+		n.resume = n.speed
+	case n.speed == 0:
+		n.resume = 0
 	}
 	n.speed = speed // under PS the virtual time runs at the new rate from here
 	c.nh.set(int32(id), n.nextCompletion(c.jobs))
@@ -243,6 +279,7 @@ func (c *cluster) failRequest(id int64, arrival float64, reason string, at polic
 // fill adds the faults' log to r.
 func (fs *faultState) fill(r *results.Result) {
 	r.FaultLog = fs.log
+	r.TransferFails = fs.refusedMoves
 }
 
 // unreachable is the load a probe of a dead node reports, as on agents.

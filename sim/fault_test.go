@@ -73,12 +73,19 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-// TestFaultsRejected: the simulator refuses faults it does not model.
+// TestFaultsRejected: the simulator refuses what it does not model, and
+// a hold limit out of range.
 func TestFaultsRejected(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Nodes = 2
 	cfg.Faults = []fault.Fault{{At: 1, Kind: fault.Partition, Nodes: []int{0}, Duration: 1}}
-	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "kill, slow and evacuate only") {
-		t.Errorf("partition on the simulator: got %v", err)
+	cfg.HoldLimit = -1
+	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "hold_limit") {
+		t.Errorf("hold limit -1: got %v", err)
+	}
+	cfg.HoldLimit = 0
+	cfg.Faults = []fault.Fault{{At: 1, Kind: "flood", Nodes: []int{0}, Duration: 1}}
+	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), `unknown kind "flood"`) {
+		t.Errorf("an unknown kind: got %v", err)
 	}
 }

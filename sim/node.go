@@ -16,6 +16,7 @@ type job struct {
 	overhead  bool          // a pseudo-job that stands for CPU spent on probes or transfers
 	migrating bool          // pre-copy live rounds under way (Config.Units): it stays here, running, until they end
 	reserve   bool          // a reservation of late binding (latebind.go): it queues as a job and stands for a task to come
+	passed    bool          // held by a fault on its way (gate.go) and let through when it reaches its node
 	sender    policy.NodeID // the node that last transferred it (Faults: where a transfer to a dead node returns)
 	phase     int16         // server architectures: the index of its current phase in Phases (see threads; workload.MaxCalls keeps it in range)
 
@@ -122,6 +123,8 @@ type node struct {
 	last     float64 // time the integrals were last advanced to
 	vtime    float64 // PS: virtual time (service each job has received)
 
+	resume float64 // paused (speed 0): the speed it had, which its loads report; 0 otherwise
+
 	wake    float64 // pending policy timer (0: none)
 	wakeSeq uint64  // identifies the pending timer's event
 
@@ -183,7 +186,9 @@ func (n *node) advance(now float64) {
 
 // load reports the node's state at time now (the node must be advanced).
 func (n *node) load() policy.Load {
-	l := policy.Load{Queue: n.nReal, Running: n.nRunReal, Work: n.work, Servers: n.servers, Speed: n.speed}
+	// Paused, speed is 0 and resume the speed it had, which an agent keeps
+	// publishing; otherwise resume is 0 (an add is cheaper than a branch).
+	l := policy.Load{Queue: n.nReal, Running: n.nRunReal, Work: n.work, Servers: n.servers, Speed: n.speed + n.resume}
 	if n.th != nil {
 		l.Running = n.th.held // requests in service: holding a thread
 	}
@@ -231,7 +236,7 @@ func (n *node) start(jobs []job, j int32, now float64) {
 	if n.ps {
 		jb.end = n.vtime + jb.left*k
 	} else {
-		jb.end = now + jb.left*k/n.speed
+		jb.end = now + jb.left*k/n.speed // paused (speed 0): +Inf, left kept (setSpeed)
 	}
 	n.running = append(n.running, j)
 	if !jb.overhead {
@@ -320,6 +325,9 @@ func (n *node) remaining(jobs []job, j int32, now float64) float64 {
 		}
 		if n.ps {
 			return max(0, jb.end-n.vtime) / jb.inflation(n.speed)
+		}
+		if n.speed == 0 {
+			return jb.left // paused: the work it had when it stopped or started (setSpeed)
 		}
 		return max(0, (jb.end-now)*n.speed) / jb.inflation(n.speed)
 	}

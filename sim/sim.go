@@ -88,6 +88,8 @@ type cluster struct {
 	faults *faultState // nil: no faults
 	el     *elastic    // an elastic cluster's members (elastic.go); nil: fixed
 	dozing *dozing     // sleep states (sleep.go); nil: none
+	gates  bool        // some fault acts on requests (gate.go)
+	held   float64     // the holds of the probes of the decision being made (gate.go)
 }
 
 // view is the policy.View of a node or of the dispatcher.
@@ -132,9 +134,52 @@ func (v *view) Gossip(id policy.NodeID) (policy.Load, float64) {
 func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 	c := v.c
 	c.rounds++
+	if c.gates {
+		c.probeGated(v.self, ids, out)
+		return
+	}
 	for i, id := range ids {
 		out[i] = c.probe(v.self, id)
 	}
+}
+
+// probeGated probes ids through the faults' gates: a refused probe reads
+// the node as unreachable, and the round lasts as long as its longest
+// hold more.
+func (c *cluster) probeGated(from policy.NodeID, ids []policy.NodeID, out []policy.Load) {
+	v := int(from)
+	if from == policy.None {
+		v = len(c.nodes)
+	}
+	at := max(c.now, c.faults.busyTill[v]) + c.held // when this round's probes leave
+	round := 0.0
+	for i, id := range ids {
+		hold, ok := 0.0, true
+		if !c.isDead(id) && !c.isOut(id) {
+			hold, ok = c.gate(from, id, at)
+		}
+		round = max(round, hold)
+		if ok {
+			out[i] = c.probe(from, id)
+		} else {
+			c.m.counts.Probes++
+			out[i] = unreachable
+		}
+	}
+	c.held += round
+}
+
+// decisionDelay is how long the decision just made by decider v (a node,
+// or the dispatcher at len(nodes)) took: its probe rounds, and with
+// faults on requests the holds of its probes and its wait for the
+// decider's earlier held decisions (gate.go).
+func (c *cluster) decisionDelay(v int) float64 {
+	d := float64(c.rounds) * 2 * c.cfg.Costs.Latency
+	if c.gates {
+		d = c.faults.serialize(v, c.now, d, c.held)
+		c.held = 0
+	}
+	return d
 }
 
 // probe answers one probe of node id by node from (None: the dispatcher)
@@ -488,7 +533,7 @@ func (c *cluster) place(j int32) {
 		target = c.placed(target, j)
 	}
 	c.jobs[j].Origin = target
-	delay := float64(c.rounds)*2*c.cfg.Costs.Latency + c.cfg.Costs.Dispatch
+	delay := c.decisionDelay(len(c.nodes)) + c.cfg.Costs.Dispatch
 	delay += c.far(j, target)
 	if delay > 0 {
 		c.schedule(event{t: c.now + delay, kind: evDeliver, node: int32(target), job: j})
@@ -500,6 +545,9 @@ func (c *cluster) place(j int32) {
 // deliver hands job j to node id's migration policy and carries out its
 // decision.
 func (c *cluster) deliver(id policy.NodeID, j int32) {
+	if c.gates && !c.passes(id, j) {
+		return // held or refused (gate.go)
+	}
 	if c.inert && c.jobs[j].Hops == 0 {
 		c.enqueue(id, j) // what the policy would say: keep it
 		return
@@ -518,7 +566,7 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 	}
 	c.rounds = 0
 	a := c.migrators[id].Arrived(&c.views[id], &c.jobs[j].Job)
-	delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency
+	delay := c.decisionDelay(int(id))
 	c.setWake(id, a.Wake)
 	if a.Verb == policy.Transfer && a.Node != id && a.Node >= 0 && int(a.Node) < len(c.nodes) && c.jobs[j].Hops == 0 {
 		if c.cfg.Units == nil {
@@ -657,7 +705,7 @@ func (c *cluster) act(id policy.NodeID, a policy.Action) {
 }
 
 func (c *cluster) apply(id policy.NodeID, a policy.Action) {
-	delay := float64(c.rounds) * 2 * c.cfg.Costs.Latency
+	delay := c.decisionDelay(int(id))
 	c.setWake(id, a.Wake)
 	if a.Verb != policy.Keep {
 		c.carry(id, a, delay)
@@ -699,7 +747,11 @@ func (c *cluster) handle(e event) error {
 	case evFault:
 		c.fault(e.job, e.from == 1)
 	case evDeliver:
-		c.deliver(id, e.job)
+		if e.from == gateRefused {
+			c.gateJob(id, e.job, gateRefused)
+		} else {
+			c.deliver(id, e.job)
+		}
 	case evFront:
 		c.frontDone(int(e.node))
 	case evUser:
@@ -717,6 +769,9 @@ func (c *cluster) handle(e event) error {
 	case evEnqueue:
 		c.enqueue(id, e.job)
 	case evRequest:
+		if c.gates && !c.passGate(e) {
+			return nil
+		}
 		c.rounds = 0
 		n := &c.nodes[id]
 		n.advance(c.now)
@@ -730,6 +785,9 @@ func (c *cluster) handle(e event) error {
 		}
 		c.handOver(id, policy.NodeID(e.from), c.scratch[first:first+k], 0)
 	case evMessage:
+		if c.gates && !c.passGate(e) {
+			return nil
+		}
 		c.rounds = 0
 		c.act(id, c.migrators[id].Message(&c.views[id], policy.NodeID(e.from), e.msg))
 	case evWake:
@@ -757,7 +815,16 @@ func (c *cluster) handle(e event) error {
 	case evPublish:
 		c.board[id], c.boardAt[id] = c.unsnap(e.job), e.msg.Value
 	case evProbe:
-		l := c.probe(policy.NodeID(e.from), id)
+		l := unreachable
+		if !c.gates || c.isDead(id) || c.isOut(id) {
+			l = c.probe(policy.NodeID(e.from), id)
+		} else if ok, now := c.gateEvent(e); !now {
+			return nil
+		} else if ok {
+			l = c.probe(policy.NodeID(e.from), id)
+		} else {
+			c.m.counts.Probes++
+		}
 		c.schedule(event{t: c.now + c.cfg.Costs.Latency, kind: evReply, node: e.from, from: e.node, job: c.snap(l)})
 	case evReply:
 		l := c.unsnap(e.job)
