@@ -198,6 +198,8 @@ func TestBindValues(t *testing.T) {
 		{"f(rate=2.50, k=4.0, rates=[1e3, 0.10])", 2.5, 4, []float64{1000, 0.1}, "fcfs", "f(rate=2.5, k=4, rates=[1000,0.1], order=fcfs)"},
 		{"f(rate=+1, k=02, rates=[5E-1])", 1, 2, []float64{0.5}, "fcfs", "f(rate=1, k=2, rates=[0.5], order=fcfs)"},
 		{"f(k=-0, rate=0)", 0, 0, []float64{0.5, 2}, "fcfs", "f(rate=0, k=0, rates=[0.5,2], order=fcfs)"},
+		// A quoted word keeps its spaces, commas and parentheses.
+		{`f(rate=1, order="python3 p.py --a=(1,2)")`, 1, 2, []float64{0.5, 2}, "python3 p.py --a=(1,2)", `f(rate=1, k=2, rates=[0.5,2], order="python3 p.py --a=(1,2)")`},
 	} {
 		v, err := bind(t, c.spec, testSchema)
 		if err != nil {

@@ -123,6 +123,15 @@ type DoneWatcher interface {
 	Done(v View, j *Job)
 }
 
+// Ender is a policy that holds something outside the model, such as an
+// external process (package external). A backend checks Err between
+// decisions and fails the run with it, and calls End once when the run
+// ends, however it ends; a non-nil error from End fails the run too.
+type Ender interface {
+	Err() error
+	End() error
+}
+
 // ReplyWatcher receives the answers to View.ProbeLater, one per node.
 type ReplyWatcher interface {
 	Replied(v View, n NodeID, l Load)
