@@ -41,6 +41,8 @@ func TestParse(t *testing.T) {
 		{in: " mmpp( rates = [0.5, 2] ,switch=[ 0.1 , 0.1 ] ) ", name: "mmpp",
 			args: map[string]string{"rates": "[0.5, 2]", "switch": "[ 0.1 , 0.1 ]"}, keys: []string{"rates", "switch"}},
 		{in: "f(l=[])", name: "f", args: map[string]string{"l": "[]"}, keys: []string{"l"}},
+		{in: `external(cmd="python3 p.py --d=(2,3)", view=0)`, name: "external",
+			args: map[string]string{"cmd": `"python3 p.py --d=(2,3)"`, "view": "0"}, keys: []string{"cmd", "view"}},
 
 		// Errors.
 		{in: "", err: "empty expression"},
@@ -58,6 +60,7 @@ func TestParse(t *testing.T) {
 		{in: "pod(d=[1,[2]])", err: "nested lists are not allowed"},
 		{in: "pod(d=[1,2)", err: "'[' without ']'"},
 		{in: "pod(d=1])", err: "']' without '['"},
+		{in: `external(cmd="python3 p.py)`, err: `'"' without its closing '"'`},
 		{in: "pod(d=2, d=3)", err: "parameter d given twice"},
 		{in: "pod(d=2, d = 2)", err: "parameter d given twice"},
 		{in: "pod(d)", err: `argument "d" is not key=value`},
