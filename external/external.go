@@ -91,9 +91,9 @@ func newDispatch(p param.Values) (policy.DispatchBuilder, error) {
 }
 
 // Dispatcher is an external dispatch strategy: a policy.Dispatcher and a
-// policy.Ender. Its process starts at the first Pick (seeded from the
-// view's random source, so a run is as deterministic as the process) and
-// ends with End. After a failure every Pick answers a valid node chosen
+// policy.Ender. Its process starts with Start, or else at the first Pick
+// (seeded from the view's random source, so a run is as deterministic as
+// the process), and ends with End. After a failure every Pick answers a valid node chosen
 // from the view's random source, so the backend's bookkeeping stays whole
 // (every job still ends exactly once) while it fails the run with Err.
 type Dispatcher struct {
@@ -172,6 +172,14 @@ type reply struct {
 	Node  *int64  `json:"node"`
 	Probe []int64 `json:"probe"`
 	Error string  `json:"error"`
+}
+
+// Start runs the process and sends init, before the run's first decision.
+func (d *Dispatcher) Start(v policy.View) error {
+	if d.proc == nil && d.err == nil {
+		_ = d.start(v)
+	}
+	return d.err
 }
 
 // Err is the first failure of the process, nil while it works.

@@ -257,6 +257,10 @@ func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (re
 	if err := co.configure(ctx); err != nil {
 		return results.Result{}, err
 	}
+	if err := co.startPolicies(); err != nil {
+		_ = co.endPolicies() // its error is err
+		return results.Result{}, err
+	}
 	cpu := processCPU()
 	res, err := co.run(ctx)
 	ended := co.endPolicies()

@@ -2,6 +2,22 @@ package node
 
 import "github.com/loadlab/loadlab/policy"
 
+// startPolicies starts the dispatchers that hold something outside the
+// model before the run's clock starts.
+func (co *coordinator) startPolicies() error {
+	for _, d := range co.disps {
+		if e, ok := d.d.(policy.Ender); ok {
+			d.mu.Lock()
+			err := e.Start(d.view)
+			d.mu.Unlock()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // endPolicies ends the dispatchers that hold something outside the model
 // (an external policy's process, package external): the first error, of
 // a decision or of the end, fails the run. The coordinator's dispatchers

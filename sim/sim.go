@@ -260,6 +260,12 @@ func start(cfg Config) (*cluster, error) {
 		return nil, err
 	}
 	c := newCluster(cfg)
+	if c.ender != nil {
+		if err := c.ender.Start(&c.views[len(c.nodes)]); err != nil {
+			_ = c.ender.End()
+			return nil, err
+		}
+	}
 	if len(cfg.Faults) > 0 {
 		c.faultsInit()
 	}
