@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/loadlab/loadlab/external"
 	"github.com/loadlab/loadlab/param"
 	"github.com/loadlab/loadlab/policy"
 )
@@ -126,7 +127,7 @@ func (s *Spec) axisTarget() (axisTarget, error) {
 	if k, p, ok := strings.Cut(name, "."); ok && (k == "dispatch" || k == "migrate") {
 		t.kind, t.param = k, p
 	}
-	reg := policy.Builtin()
+	reg := external.Builtin()
 	missing := -1 // the first row without the parameter
 	found := false
 	for i, row := range s.Policies {
@@ -337,7 +338,7 @@ func (s *Spec) axisDocument(t axisTarget, v float64) (*yaml.Node, error) {
 			setKey(rn, "name", row.Name, "!!str")
 			continue
 		}
-		reg := policy.Builtin()
+		reg := external.Builtin()
 		name := row.Name
 		for _, k := range []string{"dispatch", "migrate"} {
 			spec := row.Dispatch

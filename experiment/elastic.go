@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/loadlab/loadlab/external"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scale"
 	"github.com/loadlab/loadlab/scenario"
@@ -26,7 +27,7 @@ func (p PolicyRow) scaler() (*policy.ScaleSpec, error) {
 	if p.Scale == "" {
 		return nil, nil
 	}
-	return policy.Builtin().Scale(p.Scale)
+	return external.Builtin().Scale(p.Scale)
 }
 
 // checkElastic checks row i's elastic plan and autoscaler against the
@@ -59,7 +60,7 @@ func (s *Spec) checkElastic(i int, p PolicyRow) error {
 	if p.units(s) != nil {
 		probe.Platforms = []string{""}
 	}
-	if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
+	if d, err := external.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
 		probe.Dispatch = d
 	}
 	for _, w := range s.Workloads {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
+	"github.com/loadlab/loadlab/external"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/node/wire"
@@ -149,7 +150,7 @@ type expansion struct {
 
 // expand resolves the spec's rows, workloads, speeds and distances.
 func (s *Spec) expand() (*expansion, error) {
-	reg := policy.Builtin()
+	reg := external.Builtin()
 	e := &expansion{speedSpec: s.Speeds, loadAt: map[float64]int{}, workAt: map[string]int{}, labelAt: map[string][2]int{}}
 	speeds, err := workload.Speeds(s.Speeds, s.Nodes, s.Seed)
 	if err != nil {

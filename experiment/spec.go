@@ -27,6 +27,7 @@ import (
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
 	"github.com/loadlab/loadlab/energy"
+	"github.com/loadlab/loadlab/external"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/node"
@@ -646,7 +647,7 @@ func (s *Spec) validate() error {
 	if len(s.Policies) == 0 {
 		return s.errAt([]string{"policies"}, "give at least one policy, e.g. - {dispatch: random, migrate: none}")
 	}
-	reg := policy.Builtin()
+	reg := external.Builtin()
 	seen = map[string]bool{}
 	unnamed := make([]bool, len(s.Policies)) // rows named after their policies
 	for i := range s.Policies {
@@ -793,7 +794,7 @@ func (s *Spec) validate() error {
 				return s.errAt([]string{"kernel"}, "backend %s: server architectures (%s) run on agents with the sleep kernel only so far (their cores are emulated): use kernel: sleep", s.Backends[real], arch)
 			}
 		}
-		if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) && real >= 0 {
+		if d, err := external.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) && real >= 0 {
 			return s.errAt(append(path, "dispatch"), "backend %s: %s binds tasks late, which runs in the simulator only so far: use backend sim, or binding=early", s.Backends[real], d)
 		}
 		if st, _ := p.state(s); st != nil && real >= 0 {
@@ -910,13 +911,13 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	probe.Cache, _ = cache.Parse(s.Cache)
 	probe.State, _ = p.state(s)
 	probe.Topology, _ = topology.Parse(s.Topology)
-	if d, err := policy.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
+	if d, err := external.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {
 		probe.Dispatch = d // late binding: what goes with it is checked with it
 	}
 	tasks := slices.ContainsFunc(s.Workloads, func(w Workload) bool { return w.Tasks > 1 })
 	if arch != nil || probe.Client != nil || tasks || probe.Dispatch != nil { // what goes with an architecture, a client policy, tasks or late binding (without them, these were checked above)
 		probe.Faults = p.faults(s)
-		probe.Migrate, _ = policy.Builtin().Migrate(p.Migrate)
+		probe.Migrate, _ = external.Builtin().Migrate(p.Migrate)
 	}
 	if (arch != nil || probe.Dispatch != nil) && p.units(s) != nil {
 		probe.Platforms = nodePlatforms(s.Platforms, max(s.Nodes, 1))
@@ -994,7 +995,7 @@ func (p PolicyRow) admit(s *Spec) (*policy.AdmitSpec, error) {
 	if spec == "" {
 		return nil, nil
 	}
-	return policy.Builtin().Admit(spec)
+	return external.Builtin().Admit(spec)
 }
 
 // front is the row's front end: its own or the spec's; nil when neither

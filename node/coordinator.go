@@ -257,8 +257,13 @@ func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (re
 	if err := co.configure(ctx); err != nil {
 		return results.Result{}, err
 	}
+	if err := co.startPolicies(); err != nil {
+		_ = co.endPolicies() // its error is err
+		return results.Result{}, err
+	}
 	cpu := processCPU()
 	res, err := co.run(ctx)
+	ended := co.endPolicies()
 	res.ProcessCPU = processCPU() - cpu
 	col := co.collect(ctx, &res)
 	if err != nil {
@@ -267,6 +272,9 @@ func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (re
 	err = co.measure(&res, col)
 	if col.invalid > 0 {
 		err = fmt.Errorf("policy %s made %d invalid decisions (node out of range or itself, a job not there)", c.Migrate, col.invalid)
+	}
+	if err == nil {
+		err = ended // the run is measured: its counts show every job ended once
 	}
 	return res, err
 }

@@ -145,11 +145,18 @@ func checkName(s string) error {
 	return nil
 }
 
-// splitArgs splits on commas that are not inside brackets.
+// splitArgs splits on commas that are not inside brackets or a quoted
+// word ("…", which may hold commas, parentheses and spaces).
 func splitArgs(body string) ([]string, error) {
 	var out []string
-	depth, start := 0, 0
+	depth, start, quoted := 0, 0, false
 	for i, r := range body {
+		if r == '"' {
+			quoted = !quoted
+		}
+		if quoted {
+			continue
+		}
 		switch r {
 		case '[':
 			depth++
@@ -172,6 +179,9 @@ func splitArgs(body string) ([]string, error) {
 	}
 	if depth != 0 {
 		return nil, fmt.Errorf("'[' without ']'")
+	}
+	if quoted {
+		return nil, fmt.Errorf("'\"' without its closing '\"'")
 	}
 	if rest := strings.TrimSpace(body[start:]); rest != "" || len(out) > 0 {
 		out = append(out, body[start:])
@@ -247,6 +257,13 @@ func Bind(c Call, s Schema) (Values, error) {
 			v.lists[p.Name] = list
 			v.entries[p.Name] = "[" + strings.Join(texts, ",") + "]"
 		case Word:
+			if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+				// a quoted word keeps its spaces (a command line): stored
+				// without the quotes, written back with them
+				v.words[p.Name] = raw[1 : len(raw)-1]
+				v.entries[p.Name] = raw
+				break
+			}
 			v.words[p.Name] = raw
 			v.entries[p.Name] = strings.ReplaceAll(raw, " ", "")
 		}

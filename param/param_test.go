@@ -41,6 +41,8 @@ func TestParse(t *testing.T) {
 		{in: " mmpp( rates = [0.5, 2] ,switch=[ 0.1 , 0.1 ] ) ", name: "mmpp",
 			args: map[string]string{"rates": "[0.5, 2]", "switch": "[ 0.1 , 0.1 ]"}, keys: []string{"rates", "switch"}},
 		{in: "f(l=[])", name: "f", args: map[string]string{"l": "[]"}, keys: []string{"l"}},
+		{in: `external(cmd="python3 p.py --d=(2,3)", view=0)`, name: "external",
+			args: map[string]string{"cmd": `"python3 p.py --d=(2,3)"`, "view": "0"}, keys: []string{"cmd", "view"}},
 
 		// Errors.
 		{in: "", err: "empty expression"},
@@ -58,6 +60,7 @@ func TestParse(t *testing.T) {
 		{in: "pod(d=[1,[2]])", err: "nested lists are not allowed"},
 		{in: "pod(d=[1,2)", err: "'[' without ']'"},
 		{in: "pod(d=1])", err: "']' without '['"},
+		{in: `external(cmd="python3 p.py)`, err: `'"' without its closing '"'`},
 		{in: "pod(d=2, d=3)", err: "parameter d given twice"},
 		{in: "pod(d=2, d = 2)", err: "parameter d given twice"},
 		{in: "pod(d)", err: `argument "d" is not key=value`},
@@ -198,6 +201,8 @@ func TestBindValues(t *testing.T) {
 		{"f(rate=2.50, k=4.0, rates=[1e3, 0.10])", 2.5, 4, []float64{1000, 0.1}, "fcfs", "f(rate=2.5, k=4, rates=[1000,0.1], order=fcfs)"},
 		{"f(rate=+1, k=02, rates=[5E-1])", 1, 2, []float64{0.5}, "fcfs", "f(rate=1, k=2, rates=[0.5], order=fcfs)"},
 		{"f(k=-0, rate=0)", 0, 0, []float64{0.5, 2}, "fcfs", "f(rate=0, k=0, rates=[0.5,2], order=fcfs)"},
+		// A quoted word keeps its spaces, commas and parentheses.
+		{`f(rate=1, order="python3 p.py --a=(1,2)")`, 1, 2, []float64{0.5, 2}, "python3 p.py --a=(1,2)", `f(rate=1, k=2, rates=[0.5,2], order="python3 p.py --a=(1,2)")`},
 	} {
 		v, err := bind(t, c.spec, testSchema)
 		if err != nil {

@@ -123,6 +123,18 @@ type DoneWatcher interface {
 	Done(v View, j *Job)
 }
 
+// Ender is a policy that holds something outside the model, such as an
+// external process (package external). A backend calls Start with the
+// policy's view before the run's first decision and off its clock (an
+// interpreter's start-up must not delay the first jobs), checks Err
+// between decisions, and calls End once when the run ends, however it
+// ends. An error from any of them fails the run.
+type Ender interface {
+	Start(v View) error
+	Err() error
+	End() error
+}
+
 // ReplyWatcher receives the answers to View.ProbeLater, one per node.
 type ReplyWatcher interface {
 	Replied(v View, n NodeID, l Load)

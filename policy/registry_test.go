@@ -1,14 +1,18 @@
 package policy_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/loadlab/loadlab/external"
 	"github.com/loadlab/loadlab/param"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/workload"
@@ -291,7 +295,7 @@ func (f fixed) Pick(policy.View, *policy.Job) policy.NodeID { return policy.Node
 // transferred job; Push names a job present; Requested hands over jobs
 // present or none.
 func TestConformance(t *testing.T) {
-	r := policy.Builtin()
+	r := external.Builtin()
 	const nodes, steps = 7, 400
 	env := func(self policy.NodeID) policy.Env {
 		return policy.Env{Nodes: nodes, Servers: 2, Speeds: []float64{1, 2, 1, 1, 0.5, 1, 1},
@@ -308,10 +312,13 @@ func TestConformance(t *testing.T) {
 	specs := map[policy.Kind][]string{}
 	for _, k := range []policy.Kind{policy.Dispatch, policy.Migrate} {
 		for _, i := range r.List(k) {
-			specs[k] = append(specs[k], i.Name)
+			if !required(i.Params) {
+				specs[k] = append(specs[k], i.Name)
+			}
 		}
 	}
 	specs[policy.Dispatch] = append(specs[policy.Dispatch], dispatchVariants...)
+	specs[policy.Dispatch] = append(specs[policy.Dispatch], pythonVariants(t)...)
 	specs[policy.Migrate] = append(specs[policy.Migrate], migrateVariants...)
 
 	for _, spec := range specs[policy.Dispatch] {
@@ -321,7 +328,14 @@ func TestConformance(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				d := s.New(env(3)) // New must override Node
+				d := s.New(env(3))                 // New must override Node
+				if e, ok := d.(policy.Ender); ok { // an external process
+					defer func() {
+						if err := errors.Join(e.Err(), e.End()); err != nil {
+							t.Fatal(err)
+						}
+					}()
+				}
 				lim := probeLimit(t, s.String())
 				idle, _ := d.(policy.IdleWatcher)
 				done, _ := d.(policy.DoneWatcher)
@@ -443,6 +457,33 @@ func TestConformance(t *testing.T) {
 				t.Errorf("two runs with the same seed differ")
 			}
 		})
+	}
+}
+
+// required reports whether a schema has a parameter without a default
+// (external's cmd): such a policy is tested through its variants.
+func required(s param.Schema) bool {
+	for _, p := range s {
+		if p.Default == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// pythonVariants are the Python example policies as external dispatch
+// specs, with their probe limits; none without python3.
+func pythonVariants(t *testing.T) []string {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Log("python3 is not installed: the conformance test leaves out the Python examples")
+		return nil
+	}
+	ex := filepath.Join("..", "python", "examples")
+	return []string{
+		`external(cmd="` + py + " " + filepath.Join(ex, "random_policy.py") + `", probes=0)`,
+		`external(cmd="` + py + " " + filepath.Join(ex, "pod_policy.py") + ` 2", probes=2)`,
+		`external(cmd="` + py + " " + filepath.Join(ex, "pod_policy.py") + ` 9", view=0, probes=7)`,
 	}
 }
 

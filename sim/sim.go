@@ -57,6 +57,7 @@ type cluster struct {
 	done       int64
 
 	dispatcher policy.Dispatcher
+	ender      policy.Ender // the dispatcher, when it holds an external process
 	idleWatch  policy.IdleWatcher
 	migrators  []policy.Migrator
 	views      []view // per node, then the dispatcher's at index Nodes
@@ -264,10 +265,37 @@ func Run(ctx context.Context, cfg Config) (results.Result, error) {
 	if err != nil {
 		return results.Result{}, err
 	}
-	if err := c.run(ctx); err != nil {
+	err = c.run(ctx)
+	if end := c.end(); err == nil {
+		err = end
+	}
+	if err != nil {
 		return results.Result{}, err
 	}
 	return c.result()
+}
+
+// end ends the policies that hold something outside the model (an
+// external process): the first error of the dispatcher or of a node's
+// migration policy fails the run.
+func (c *cluster) end() error {
+	var first error
+	check := func(p any) {
+		if e, ok := p.(policy.Ender); ok {
+			err := e.Err()
+			if end := e.End(); err == nil {
+				err = end
+			}
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	check(c.dispatcher)
+	for _, m := range c.migrators {
+		check(m)
+	}
+	return first
 }
 
 // start validates cfg and sets up its cluster, ready to run.
@@ -277,6 +305,12 @@ func start(cfg Config) (*cluster, error) {
 		return nil, err
 	}
 	c := newCluster(cfg)
+	if c.ender != nil {
+		if err := c.ender.Start(&c.views[len(c.nodes)]); err != nil {
+			_ = c.ender.End()
+			return nil, err
+		}
+	}
 	if len(cfg.Faults) > 0 {
 		c.faultsInit()
 	}
@@ -314,6 +348,7 @@ func newCluster(cfg Config) *cluster {
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)
 	c.late, _ = c.dispatcher.(policy.Reserver)
+	c.ender, _ = c.dispatcher.(policy.Ender)
 	c.migrators = make([]policy.Migrator, n)
 	c.views = make([]view, n+1)
 	c.replyWatch = make([]policy.ReplyWatcher, n+1)
@@ -449,6 +484,11 @@ func (c *cluster) run(ctx context.Context) error {
 		if iter&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if c.ender != nil {
+				if err := c.ender.Err(); err != nil {
+					return err
+				}
 			}
 		}
 		ta := c.inf

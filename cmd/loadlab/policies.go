@@ -9,6 +9,7 @@ import (
 
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/client"
+	"github.com/loadlab/loadlab/external"
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/param"
 	"github.com/loadlab/loadlab/policy"
@@ -24,7 +25,7 @@ func policiesCommand() *cli.Command {
 		Usage: "list every policy, distribution and arrival process with its parameters, defaults and source",
 		Action: func(c *cli.Context) error {
 			tw := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
-			reg := policy.Builtin()
+			reg := external.Builtin()
 			titles := map[policy.Kind]string{
 				policy.Dispatch: "DISPATCH STRATEGIES (--dispatch, policies[].dispatch)",
 				policy.Migrate:  "MIGRATION POLICIES (--migrate, policies[].migrate)",
