@@ -110,6 +110,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Result.Energy, r.Result.Power, r.Result.EnergyPerJob = 12500, 118.2, 196.4
 	r.Point.Elastic, r.Point.Scale = "initial=4, startup=20, schedule=[+2@500, -2@1500]", "target(util=0.7, window=3, period=10, min=1, max=0)"
 	r.Result.NodeSeconds = 9876.5
+	r.Result.JoinTime = 4.25
 	r.Point.State, r.Result.StateReturning, r.Result.StateAffinity, r.Result.StateLost = "stateful(transfer=0.3, rebuild=1.5, entries=100000)", 4000, 0.14, 0.003
 	r.Point.Topology, r.Point.Regions = "ring(n=3, hop=5, local=0.1, bandwidth=0)", "0.5,0.3,0.2"
 	r.Point.Tiers = "db(servers=2, discipline=fcfs, speed=1); cache(servers=1, discipline=ps, speed=4)"

@@ -102,6 +102,7 @@ var metrics = []Metric{
 	// Elastic clusters (package scale): the nodes the run held, starting
 	// ones included, integrated over it.
 	{Name: "node_seconds", Label: "node-seconds used", Unit: "node × model units", Lower: true, Value: func(r results.Result) (float64, bool) { return r.NodeSeconds, r.NodeSeconds > 0 }},
+	{Name: "join_time", Label: "time for an added agent to join", Unit: "model units", Lower: true, Value: func(r results.Result) (float64, bool) { return r.JoinTime, r.JoinTime > 0 }},
 	// Per-client state (package session).
 	{Name: "state_affinity", Label: "requests served where their state was", Unit: "fraction of returning requests", Value: func(r results.Result) (float64, bool) { return r.StateAffinity, r.StateReturning > 0 }},
 	{Name: "state_lost", Label: "requests whose state was lost", Unit: "fraction of returning requests", Lower: true, Value: func(r results.Result) (float64, bool) { return r.StateLost, r.StateReturning > 0 }},
