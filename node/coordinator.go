@@ -82,10 +82,9 @@ type PointConfig struct {
 	kill func(name string) bool // crashes the named agent (RunLocal only); false if not found
 
 	// RunLocal's, for elastic clusters (elastic.go): start slot i's agent,
-	// stop it gracefully (serf leave), and whether it runs.
+	// and stop it gracefully (serf leave) if it runs.
 	startAgent func(slot int) error
 	stopAgent  func(slot int) error
-	agentUp    func(slot int) bool
 	onMembers  func(n int) // tests: called with the agents serf lists alive, as that number changes (elastic clusters)
 
 	agentHook func(*AgentConfig)   // tests: adjusts each agent RunLocal starts
@@ -260,11 +259,6 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 			agents[i] = nil
 			mu.Unlock()
 			return err
-		}
-		c.agentUp = func(i int) bool {
-			mu.Lock()
-			defer mu.Unlock()
-			return agents[i] != nil
 		}
 	}
 	return runOn(ctx, c, gcfg, agents[0].GossipAddr())

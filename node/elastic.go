@@ -66,11 +66,12 @@ type elastic struct {
 	visible int       // slots 0…visible−1 are in service: what the dispatchers see
 	present int
 	steps   []ledger.MemberStep
-	joins   []float64      // measured: model units from each addition to its agent joined
-	lives   [][]AgentStats // each slot's counters from agents that left, in order
-	seen    int            // agents serf listed alive at the last look
-	err     error          // the first start or stop that failed
-	wg      sync.WaitGroup // starts and stops in flight
+	joins   []float64       // measured: model units from each addition to its agent joined
+	lives   [][]AgentStats  // each slot's counters from agents that left, in order
+	seen    int             // agents serf listed alive at the last look
+	err     error           // the first start or stop that failed
+	wg      sync.WaitGroup  // starts and stops in flight
+	last    []chan struct{} // each slot's last start or stop launched, closed when it is over: they run one at a time, in order
 
 	deciding atomic.Int64 // dispatch decisions made and not yet in the book (a drain waits for them)
 
@@ -109,7 +110,7 @@ func newElastic(c *PointConfig) *elastic {
 	if c.Elastic != nil {
 		start = c.Elastic.Start(n)
 	}
-	el := &elastic{state: make([]slot, n), gen: make([]int, n), asked: make([]float64, n), joined: make([]bool, n), lives: make([][]AgentStats, n),
+	el := &elastic{state: make([]slot, n), gen: make([]int, n), asked: make([]float64, n), joined: make([]bool, n), lives: make([][]AgentStats, n), last: make([]chan struct{}, n),
 		visible: start, present: start, steps: []ledger.MemberStep{{T: 0, N: start}}}
 	for i := range start {
 		el.state[i], el.joined[i] = slotIn, true
@@ -250,29 +251,18 @@ func (co *coordinator) reveal() {
 }
 
 // startSlot starts slot i's agent (addition gen) in its own goroutine:
-// once any earlier agent of the slot is gone, it starts it, waits until
-// serf lists it alive, configures it and waits for its load. A start
-// cancelled meanwhile stops the agent again.
+// once the slot's earlier start or stop is over, it starts the agent,
+// waits until serf lists it alive, configures it and waits for its load.
+// A start cancelled meanwhile stops the agent again. Called with el.mu
+// held.
 func (co *coordinator) startSlot(ctx context.Context, i, gen int) {
 	el := co.el
-	el.wg.Go(func() {
-		current := func() bool {
-			el.mu.Lock()
-			defer el.mu.Unlock()
-			return el.gen[i] == gen && el.state[i] == slotStarting
-		}
-		for !co.slotGone(i) { // an earlier agent of the slot still leaving
-			if sleepCtx(ctx, co.cfg.TimeUnit/4) != nil {
-				return
-			}
-		}
-		if !current() { // cancelled before its agent started
-			el.mu.Lock()
-			el.member(co.clock.now()-co.book.origin(), -1)
-			if el.state[i] == slotLeaving {
-				el.state[i] = slotOff
-			}
-			el.mu.Unlock()
+	el.turn(i, func() {
+		el.mu.Lock()
+		current := el.gen[i] == gen && el.state[i] == slotStarting
+		el.mu.Unlock()
+		if !current || ctx.Err() != nil { // cancelled before its agent started
+			co.stopNow(i, false)
 			return
 		}
 		begin := co.clock.now()
@@ -281,7 +271,7 @@ func (co *coordinator) startSlot(ctx context.Context, i, gen int) {
 			err = co.join(ctx, i)
 		}
 		el.mu.Lock()
-		defer el.mu.Unlock()
+		stop := false
 		switch {
 		case err != nil && ctx.Err() == nil:
 			if el.err == nil {
@@ -290,19 +280,20 @@ func (co *coordinator) startSlot(ctx context.Context, i, gen int) {
 			if el.gen[i] == gen {
 				el.state[i] = slotLeaving
 			}
-			co.stopSlot(i, false)
-		case err != nil:
+			stop = true
+		case err != nil: // the point is over
 		case el.gen[i] != gen || el.state[i] != slotStarting: // cancelled while starting
-			co.stopSlot(i, false)
+			stop = true
 		default:
 			el.joined[i] = true
 			el.joins = append(el.joins, co.clock.now()-begin)
 		}
+		el.mu.Unlock()
+		if stop {
+			co.stopNow(i, false)
+		}
 	})
 }
-
-// slotGone says whether slot i has no agent running (RunLocal's).
-func (co *coordinator) slotGone(i int) bool { return !co.cfg.agentUp(i) }
 
 // join waits until serf lists slot i's agent alive, configures it for the
 // point and waits for its load to arrive through serf.
@@ -350,36 +341,54 @@ func (co *coordinator) settle(now, startup float64) {
 	}
 }
 
-// stopSlot stops slot i's agent in its own goroutine, gracefully: first
-// its counters (if collect), then it leaves serf and stops. The slot is
-// no longer present from then, and off if nothing started it again.
-// Called with el.mu held.
+// stopSlot stops slot i's agent in its own goroutine (stopNow), once
+// the slot's earlier start or stop is over. Called with el.mu held.
 func (co *coordinator) stopSlot(i int, collect bool) {
-	el := co.el
+	co.el.turn(i, func() { co.stopNow(i, collect) })
+}
+
+// turn runs f, a start or stop of slot i, in its own goroutine once the
+// slot's start or stop queued before is over: they run one at a time, in
+// the order queued. Called with el.mu held.
+func (el *elastic) turn(i int, f func()) {
+	prev, done := el.last[i], make(chan struct{})
+	el.last[i] = done
 	el.wg.Go(func() {
-		if collect {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			reply, err := co.ctl.call(ctx, i, control{Op: opStats})
-			cancel()
-			el.mu.Lock()
-			if err == nil && reply.Stats != nil {
-				el.lives[i] = append(el.lives[i], *reply.Stats)
-			}
-			el.mu.Unlock()
+		defer close(done)
+		if prev != nil {
+			<-prev
 		}
-		err := co.cfg.stopAgent(i)
-		// (its counters were taken before: Close ends its point, and a
-		// drained agent fails no job doing so)
-		el.mu.Lock()
-		defer el.mu.Unlock()
-		if err != nil && !errors.Is(err, context.Canceled) && el.err == nil {
-			el.err = fmt.Errorf("elastic: stopping agent %s: %w", slotName(i), err)
-		}
-		el.member(co.clock.now()-co.book.origin(), -1)
-		if el.state[i] == slotLeaving {
-			el.state[i] = slotOff
-		}
+		f()
 	})
+}
+
+// stopNow stops slot i's agent, if it runs, gracefully: first its
+// counters (if collect; Close then ends its point, and a drained agent
+// fails no job doing so), then it leaves serf and stops. The slot is no
+// longer present from then, and off if nothing started it again. Called
+// as slot i's turn.
+func (co *coordinator) stopNow(i int, collect bool) {
+	el := co.el
+	if collect {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		reply, err := co.ctl.call(ctx, i, control{Op: opStats})
+		cancel()
+		el.mu.Lock()
+		if err == nil && reply.Stats != nil {
+			el.lives[i] = append(el.lives[i], *reply.Stats)
+		}
+		el.mu.Unlock()
+	}
+	err := co.cfg.stopAgent(i)
+	el.mu.Lock()
+	defer el.mu.Unlock()
+	if err != nil && !errors.Is(err, context.Canceled) && el.err == nil {
+		el.err = fmt.Errorf("elastic: stopping agent %s: %w", slotName(i), err)
+	}
+	el.member(co.clock.now()-co.book.origin(), -1)
+	if el.state[i] == slotLeaving {
+		el.state[i] = slotOff
+	}
 }
 
 // observe counts the agents serf lists alive, for tests (onMembers).
