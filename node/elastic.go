@@ -496,17 +496,20 @@ func (el *elastic) members(end float64) (steps []ledger.MemberStep, join float64
 }
 
 // holding is the jobs node n holds that have not ended, dispatched to it
-// (their submission may be on its way) or moved there.
+// (their submission may be on its way) or moved there: elastic clusters
+// only (book.held).
 func (b *book) holding(n int) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := 0
-	for id, h := range b.holder {
-		if int(h) == n && !b.ended[id] {
-			k++
-		}
+	return b.held[n]
+}
+
+// hold counts delta more jobs held by node h, if the book counts them
+// and h is a node. Called with b.mu held.
+func (b *book) hold(h int32, delta int) {
+	if b.held != nil && h >= 0 && int(h) < len(b.held) {
+		b.held[h] += delta
 	}
-	return k
 }
 
 // origin is the model time of the arrivals' origin.

@@ -115,11 +115,14 @@ func TestElasticSchedule(t *testing.T) {
 	if !containsRun(seen, []int{2, 4, 2}) {
 		t.Errorf("serf listed %v agents alive in turn, want 2, then 4, then 2", seen)
 	}
-	if real.JoinTime <= 0 || real.JoinTime > 40 {
-		t.Errorf("join time %v model units, want measured, within the start-up time of 40", real.JoinTime)
+	if real.JoinTime <= 0 {
+		t.Errorf("join time %v model units, want it measured", real.JoinTime)
 	}
-	if real.ScheduleLagP99 > 10 || real.EmulationLag > 10 { // a busy machine also slows the serf leaves
+	if real.ScheduleLagP99 > 10 || real.EmulationLag > 10 { // a busy machine also slows the serf joins and leaves
 		t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", real.ScheduleLagP99, real.EmulationLag)
+	}
+	if real.JoinTime > 40 { // later than the start-up time: the agents were in service later than the simulator's nodes
+		t.Errorf("join time %v model units, want it within the start-up time of 40", real.JoinTime)
 	}
 	if d := math.Abs(real.NodeSeconds/s.NodeSeconds - 1); !(d <= 0.05) {
 		t.Errorf("node-seconds: agents %.1f, simulator %.1f: %.1f%% apart, want within 5%%", real.NodeSeconds, s.NodeSeconds, 100*d)
