@@ -42,7 +42,9 @@ import (
 //
 // Not run yet on agents, refused by CheckElastic: a drain that hands its
 // waiting jobs over (rows with a migration policy), faults, front ends,
-// clients and requests with tasks, work units and topologies.
+// clients and requests with tasks, and topologies; work units are refused
+// by PointConfig's checks, and testbeds by RunTestbed (their agents are
+// their user's to start).
 
 // slot is an elastic slot's state.
 type slot uint8
