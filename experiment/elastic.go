@@ -2,14 +2,17 @@ package experiment
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
 	"github.com/loadlab/loadlab/external"
+	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scale"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/sim"
+	"github.com/loadlab/loadlab/topology"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -30,9 +33,44 @@ func (p PolicyRow) scaler() (*policy.ScaleSpec, error) {
 	return external.Builtin().Scale(p.Scale)
 }
 
+// checkElasticAgents refuses an elastic row on real backends where the
+// agents do not run it yet: on a testbed (its agents are its user's to
+// start), and what node.CheckElastic names.
+func (s *Spec) checkElasticAgents(p PolicyRow, plan *scale.Config, sc *policy.ScaleSpec) error {
+	real := slices.IndexFunc(s.Backends, IsReal)
+	if real < 0 {
+		return nil
+	}
+	b := s.Backends[real]
+	if tb := slices.IndexFunc(s.Backends, IsTestbed); tb >= 0 {
+		return fmt.Errorf("backend %s: elastic clusters (nodes joining and leaving) run on the local backend, which starts its agents itself, and in the simulator: a testbed's agents are started by their user", s.Backends[tb])
+	}
+	if p.units(s) != nil {
+		return fmt.Errorf("backend %s: elastic clusters run on agents without work units only so far: use backend sim", b)
+	}
+	m := scenario.Model{Elastic: plan, Scale: sc, Faults: p.faults(s)}
+	migrate := p.Migrate
+	if migrate == "" {
+		migrate = "none"
+	}
+	m.Migrate, _ = policy.Builtin().Migrate(migrate) // checked where the policies are
+	m.Front, _ = p.front(s)
+	m.Client, _ = p.client(s)
+	m.Topology, _ = topology.Parse(s.Topology)
+	for _, w := range s.Workloads {
+		if m.Workload, _ = workload.New(w.Config); m.Workload == nil {
+			continue
+		}
+		if err := node.CheckElastic(m); err != nil {
+			return fmt.Errorf("backend %s: %w", b, err)
+		}
+	}
+	return nil
+}
+
 // checkElastic checks row i's elastic plan and autoscaler against the
 // cluster, each workload and what the row runs beside, at the line that
-// set them; real backends refuse them.
+// set them; real backends refuse what they do not run of them.
 func (s *Spec) checkElastic(i int, p PolicyRow) error {
 	path := []string{"policies", strconv.Itoa(i)}
 	sc, err := p.scaler()
@@ -50,8 +88,8 @@ func (s *Spec) checkElastic(i int, p PolicyRow) error {
 	case plan == nil:
 		where = append(path, "scale")
 	}
-	if real := slices.IndexFunc(s.Backends, IsReal); real >= 0 {
-		return s.errAt(where, "backend %s: elastic clusters (nodes joining and leaving) run in the simulator only so far: use backend sim", s.Backends[real])
+	if err := s.checkElasticAgents(p, plan, sc); err != nil {
+		return s.errAt(where, "%v", err)
 	}
 	probe := sim.Config{Model: scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Discipline: "fcfs", Load: s.Loads[0], Jobs: s.Jobs, Warmup: s.Warmup,
 		Elastic: plan, Scale: sc, Faults: p.faults(s)}}

@@ -159,6 +159,13 @@ type Log struct {
 	Tasks    []End
 	Fronts   []FrontStep
 	Lookups  []Lookup
+	Members  []MemberStep // an elastic cluster's nodes present (Ledger.Members); nil: a fixed cluster
+}
+
+// MemberStep is that from T, N nodes are present (Ledger.Members).
+type MemberStep struct {
+	T float64
+	N int
 }
 
 // ThreadStep is a change at T of the threads held by Held and of those
@@ -411,7 +418,7 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 func Replay(c Config, log Log) *Ledger {
 	type ev struct {
 		t    float64
-		kind int // 0 arrival, 1 end, 2 node change, 3 threads, 4 front ends
+		kind int // 0 arrival, 1 end, 2 node change, 3 threads, 4 front ends, 5 members
 		i    int // job ID, end or node
 		c    Change
 	}
@@ -432,6 +439,9 @@ func Replay(c Config, log Log) *Ledger {
 	}
 	for k, st := range log.Fronts {
 		evs = append(evs, ev{t: st.T, kind: 4, i: k})
+	}
+	for k, st := range log.Members {
+		evs = append(evs, ev{t: st.T, kind: 5, i: k})
 	}
 	slices.SortStableFunc(evs, func(a, b ev) int {
 		if a.t != b.t {
@@ -471,8 +481,10 @@ func Replay(c Config, log Log) *Ledger {
 		case 3:
 			st := log.Threads[e.i]
 			l.Threads(e.t, st.Held, st.Executing)
-		default:
+		case 4:
 			l.Front(e.t, log.Fronts[e.i].Delta)
+		default:
+			l.Members(e.t, log.Members[e.i].N)
 		}
 	}
 	return l

@@ -272,3 +272,19 @@ func TestFrontAndLookupsReplay(t *testing.T) {
 		t.Errorf("front utilisation %v, time %v, hit rate %v: want 0.25, 0.25, 0.5", live.FrontUtilization, live.FrontTime, live.CacheHitRate)
 	}
 }
+
+// TestReplayMembers replays an elastic cluster's nodes present (as agents
+// report them): node-seconds are their integral up to the end, 2·10 +
+// 4·5 + 3·5 = 55 over 0…20, and the nodes over time their bin means.
+func TestReplayMembers(t *testing.T) {
+	log := Log{Arrivals: []float64{0}, Ends: []End{{T: 20, ID: 0, Arrival: 0, Service: 1, Size: 1}},
+		Members: []MemberStep{{T: 0, N: 2}, {T: 10, N: 4}, {T: 15, N: 3}}}
+	l := Replay(Config{Servers: []int{1, 1, 1, 1}, Jobs: 1, Bin: 10}, log)
+	var r results.Result
+	if err := l.Fill(&r, 20); err != nil {
+		t.Fatal(err)
+	}
+	if r.NodeSeconds != 55 || !slices.Equal(r.NodesOverTime, []float64{2, 3.5}) {
+		t.Errorf("node-seconds %v, nodes over time %v; want 55, [2 3.5]", r.NodeSeconds, r.NodesOverTime)
+	}
+}

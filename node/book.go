@@ -37,6 +37,7 @@ type book struct {
 	left      []float64           // model time each relayed response left its front end (nil: no relay)
 
 	dead []bool    // roster members found failed or gone during the run
+	held []int     // elastic clusters: jobs each node holds that have not ended (holding); nil otherwise
 	busy []float64 // service time of the completions each node reported (model units)
 	seen []float64 // model time of the last completion each node reported
 
@@ -91,6 +92,9 @@ func (b *book) open(nodes int, clk clock) {
 	defer b.mu.Unlock()
 	b.clock = clk
 	b.dead = make([]bool, nodes)
+	if b.cfg.IsElastic() {
+		b.held = make([]int, nodes)
+	}
 	b.busy, b.seen = make([]float64, nodes), make([]float64, nodes)
 }
 
@@ -184,7 +188,9 @@ func (b *book) place(id int64, n int32, lag float64, redirected bool, pl *placem
 	if redirected {
 		b.redirected++
 	}
+	b.hold(b.holder[id], -1)
 	b.holder[id] = n
+	b.hold(n, +1)
 	if pl != nil {
 		b.placed[id] = *pl
 	}
@@ -203,6 +209,10 @@ func (b *book) moved(id int64, to, hops int32) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if id >= 0 && int(id) < len(b.holder) && hops >= b.hops[id] {
+		if !b.ended[id] {
+			b.hold(b.holder[id], -1)
+			b.hold(to, +1)
+		}
 		b.holder[id], b.hops[id] = to, hops
 	}
 }
@@ -251,6 +261,7 @@ func (b *book) record(id int64, node int32, startNs, endNs int64, reason string)
 		return placement{}, false
 	}
 	b.ended[id] = true
+	b.hold(b.holder[id], -1)
 	pl, placed := b.placed[id]
 	delete(b.placed, id)
 	arrival := b.scheduled[id] - b.offset

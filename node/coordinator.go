@@ -86,6 +86,12 @@ type PointConfig struct {
 
 	kill func(name string) bool // crashes the named agent (RunLocal only); false if not found
 
+	// RunLocal's, for elastic clusters (elastic.go): start slot i's agent,
+	// and stop it gracefully (serf leave) if it runs.
+	startAgent func(slot int) error
+	stopAgent  func(slot int) error
+	onMembers  func(n int) // tests: called with the agents serf lists alive, as that number changes (elastic clusters)
+
 	agentHook func(*AgentConfig)   // tests: adjusts each agent RunLocal starts
 	onSubmit  func(inFlight int64) // tests: called as each submission starts, with those in flight
 }
@@ -138,14 +144,18 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("kernel %s: server architectures run on agents with the sleep kernel only so far (their cores are emulated)", c.Kernel)
 	case len(c.Tiers) > 0:
 		return fmt.Errorf("tiers: shared tiers run in the simulator only so far (an agent's call phase has no tier of agents to call): use backend sim")
-	case c.IsElastic():
-		return fmt.Errorf("elastic: nodes joining and leaving (%s) run in the simulator only so far: use backend sim", strings.Trim(c.Elastic.String()+"; "+c.Scale.String(), "; "))
 	case c.Migrate != nil && c.Migrate.Info.Name == "energy":
 		return fmt.Errorf("migrate %s: energy-aware offloading runs in the simulator only so far (agents are not told the power model): use backend sim", c.Migrate)
 	case c.Power.Sleeps():
 		return fmt.Errorf("energy: sleep states run in the simulator only so far (an agent cannot sleep its machine): leave out sleep, wake and after, or use backend sim")
 	case c.Workload.Tasks() > 1 && c.Dispatchers > 1:
 		return fmt.Errorf("dispatchers %d: requests with tasks run on agents with one dispatcher only so far (a request's tasks are placed one after another)", c.Dispatchers)
+	}
+	if err := CheckElastic(c.Model); err != nil {
+		return err
+	}
+	if c.IsElastic() && c.Units != nil {
+		return fmt.Errorf("elastic: on agents, nodes joining and leaving run without work units only so far: use backend sim")
 	}
 	for i, f := range c.Faults {
 		if f.Kind == fault.Evacuate {
@@ -186,22 +196,28 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 	}
 	label := "loadlab-" + runLabel() // isolates this cluster from any other on the machine
 	gcfg := gossip.Config{BindAddr: "127.0.0.1", Label: label, Profile: c.Profile, Heartbeat: c.Gossip, Keys: c.GossipKeys}
-	agents := make([]*Agent, 0, c.Nodes)
+	var mu sync.Mutex                 // guards agents: an elastic point starts and stops them as it runs
+	agents := make([]*Agent, c.Nodes) // by slot; nil: not running
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var wg sync.WaitGroup
+		mu.Lock()
+		defer mu.Unlock()
 		for _, a := range agents {
-			wg.Add(1)
-			go func() { defer wg.Done(); a.Close(ctx) }()
+			if a != nil {
+				wg.Go(func() { a.Close(ctx) })
+			}
 		}
 		wg.Wait()
 	}()
-	for i := 0; i < c.Nodes; i++ {
+	start := func(ctx context.Context, i int) error {
 		g := gcfg
-		g.Name = fmt.Sprintf("agent-%04d", i)
+		g.Name = slotName(i)
 		if i > 0 {
-			g.Join = []string{agents[0].GossipAddr()}
+			mu.Lock()
+			g.Join = []string{agents[0].GossipAddr()} // slot 0 is always in service
+			mu.Unlock()
 		}
 		ac := AgentConfig{Gossip: g, Registry: c.Registry, Security: c.Security}
 		if c.agentHook != nil {
@@ -209,18 +225,50 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 		}
 		a, err := StartAgent(ctx, ac)
 		if err != nil {
+			return err
+		}
+		mu.Lock()
+		agents[i] = a
+		mu.Unlock()
+		return nil
+	}
+	initial := c.Nodes
+	if c.Elastic != nil {
+		initial = c.Elastic.Start(c.Nodes)
+	}
+	for i := range initial {
+		if err := start(ctx, i); err != nil {
 			return results.Result{}, err
 		}
-		agents = append(agents, a)
 	}
 	c.kill = func(name string) bool {
+		mu.Lock()
+		defer mu.Unlock()
 		for _, a := range agents {
-			if a.Name() == name {
+			if a != nil && a.Name() == name {
 				a.crash()
 				return true
 			}
 		}
 		return false
+	}
+	if c.IsElastic() {
+		c.startAgent = func(i int) error { return start(ctx, i) } // the agent lives as long as RunLocal's
+		c.stopAgent = func(i int) error {
+			mu.Lock()
+			a := agents[i]
+			mu.Unlock()
+			if a == nil {
+				return nil
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := a.Close(ctx)
+			mu.Lock()
+			agents[i] = nil
+			mu.Unlock()
+			return err
+		}
 	}
 	return runOn(ctx, c, gcfg, agents[0].GossipAddr())
 }
@@ -234,6 +282,9 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 func RunTestbed(ctx context.Context, c PointConfig, join, bind, label string) (results.Result, error) {
 	if err := c.fill(); err != nil {
 		return results.Result{}, err
+	}
+	if c.IsElastic() {
+		return results.Result{}, fmt.Errorf("elastic: nodes joining and leaving (%s) run on the local backend, which starts its agents itself, and in the simulator: a testbed's agents are started by their user", strings.Trim(c.Elastic.String()+"; "+c.Scale.String(), "; "))
 	}
 	if bind == "" {
 		bind = "127.0.0.1"
@@ -322,9 +373,11 @@ type coordinator struct {
 	units  *workload.Units  // nil: no work units
 	layout *topology.Layout // the point's topology over the agents (place.go); nil: none
 
-	clients *clients     // requests with tasks or a client policy; nil: plain jobs
-	fronts  *frontEnds   // the front ends (front.go); nil: none
-	users   *closedUsers // closed users (users.go); nil: none
+	clients *clients       // requests with tasks or a client policy; nil: plain jobs
+	fronts  *frontEnds     // the front ends (front.go); nil: none
+	users   *closedUsers   // closed users (users.go); nil: none
+	el      *elastic       // an elastic cluster's members (elastic.go); nil: a fixed cluster
+	setups  policy.Cluster // what configure told the agents: a slot's agent that joins later is told the same
 }
 
 func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coordinator, error) {
@@ -349,6 +402,11 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 	if co.label == "" {
 		co.label = gossip.DefaultLabel
 	}
+	nodes := c.Nodes // what the dispatchers see
+	if c.IsElastic() {
+		co.el = newElastic(&co.cfg)
+		nodes = co.el.visible
+	}
 	if c.Units != nil {
 		if co.units, err = workload.NewUnits(*c.Units, c.Workload.Classes()); err != nil {
 			gs.Close()
@@ -367,7 +425,7 @@ func newCoordinator(ctx context.Context, c PointConfig, g gossip.Config) (*coord
 			stream = "dispatch/" + strconv.Itoa(k)
 		}
 		d := &dispatcher{}
-		d.view = &view{ctx: runCtx, self: policy.None, nodes: c.Nodes, rng: workload.Stream(c.Seed, stream), clock: co.clock,
+		d.view = &view{ctx: runCtx, self: policy.None, nodes: nodes, rng: workload.Stream(c.Seed, stream), clock: co.clock,
 			pool: co.pool, count: &co.count, tasks: co.tasks, mu: &d.mu, gossipAge: latency.New(), probeRTT: latency.New()}
 		d.build(c.Dispatch, env)
 		co.disps = append(co.disps, d)
@@ -396,6 +454,9 @@ func (co *coordinator) measureDistances(ctx context.Context) ([]float64, error) 
 	}
 	dist := make([]float64, len(co.ctl.roster))
 	for i := range co.ctl.roster {
+		if co.el != nil && i >= co.el.visible {
+			continue // an elastic slot not started: 0
+		}
 		best := math.Inf(1)
 		for range 3 {
 			cctx, cancel := context.WithTimeout(ctx, probeTimeout)
@@ -437,6 +498,14 @@ func (co *coordinator) configure(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	present := len(roster) // the agents running now
+	if co.el != nil {
+		present = co.el.visible
+		roster = make([]string, c.Nodes)
+		for i := range roster {
+			roster[i] = slotName(i)
+		}
+	}
 	co.clock.epoch = time.Now()
 	co.book.open(len(roster), co.clock)
 	shared := newPeers(co.g, roster)
@@ -450,40 +519,46 @@ func (co *coordinator) configure(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cl := co.cluster(dist)
-	for i := range roster {
-		s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: c.speed(int32(i)),
-			Speeds: cl.Speeds, Classes: cl.ClassWeights, Sizes: sizeSpecs(cl.ClassSizes), Distances: cl.Distances, Topology: c.Topology.String(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Queue: c.Queue, Admit: c.Admit.String(), Seed: c.Seed,
-			EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster)),
-			Units: c.Units, Platforms: c.Platforms, HitBin: c.HitBin}
-		if c.Server != nil {
-			s.Server = c.Server.String()
-		}
-		s.Cache = c.Cache.String()
-		if c.Units != nil {
-			s.ClassNames = c.Workload.Classes()
-		}
-		if _, err := co.ctl.call(wctx, i, control{Op: opConfigure, Setup: s}); err != nil {
+	co.setups = co.cluster(dist)
+	for i := range present {
+		if _, err := co.ctl.call(wctx, i, control{Op: opConfigure, Setup: co.setup(i)}); err != nil {
 			return err
 		}
 	}
 	// Wait until every agent's load has reached us through serf.
 	for {
 		ready := 0
-		for i := range roster {
+		for i := range present {
 			if m, ok := co.view.peers.get(policy.NodeID(i)); ok && m.HasLoad {
 				ready++
 			}
 		}
-		if ready == len(roster) {
+		if ready == present {
 			return nil
 		}
 		select {
 		case <-wctx.Done():
-			return fmt.Errorf("only %d of %d agents' loads arrived through serf: %w", ready, len(roster), wctx.Err())
+			return fmt.Errorf("only %d of %d agents' loads arrived through serf: %w", ready, present, wctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// setup is the point's setup for node i's agent.
+func (co *coordinator) setup(i int) *Setup {
+	c, cl, roster := co.cfg, co.setups, co.ctl.roster
+	s := &Setup{Run: co.g.Name(), ID: int32(i), Roster: roster, Migrate: c.Migrate.String(), Servers: c.Servers, Speed: c.speed(int32(i)),
+		Speeds: cl.Speeds, Classes: cl.ClassWeights, Sizes: sizeSpecs(cl.ClassSizes), Distances: cl.Distances, Topology: c.Topology.String(), TimeUnit: c.TimeUnit, Kernel: c.Kernel, Discipline: c.Discipline, Queue: c.Queue, Admit: c.Admit.String(), Seed: c.Seed,
+		EpochNano: co.clock.epoch.UnixNano(), Publish: PublishInterval(len(roster)),
+		Units: c.Units, Platforms: c.Platforms, HitBin: c.HitBin}
+	if c.Server != nil {
+		s.Server = c.Server.String()
+	}
+	s.Cache = c.Cache.String()
+	if c.Units != nil {
+		s.ClassNames = c.Workload.Classes()
+	}
+	return s
 }
 
 // findAgents waits for c.Nodes live agents and returns the first c.Nodes
@@ -492,6 +567,9 @@ func (co *coordinator) configure(ctx context.Context) error {
 // --nodes or a crashed agent is told apart from a slow cluster.
 func (co *coordinator) findAgents(ctx context.Context) ([]string, error) {
 	want := co.cfg.Nodes
+	if co.el != nil {
+		want = co.el.visible // the agents in service at the start
+	}
 	for {
 		var roster []string
 		for _, m := range co.g.Members() { // sorted by name
@@ -599,6 +677,9 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	if co.book.faults != nil {
 		watchers.Go(func() { co.inject(pctx, offset) })
 	}
+	if co.el != nil {
+		watchers.Go(func() { co.elasticRun(pctx, offset) })
+	}
 	if co.clients != nil {
 		watchers.Go(func() { co.clients.timers.run(pctx, func(t client.Timer) { co.fire(ctx, t) }) })
 	}
@@ -663,6 +744,11 @@ func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 		return results.Result{}, ctx.Err()
 	}
 	quiet()
+	if co.el != nil {
+		if _, _, err := co.el.members(0); err != nil {
+			return results.Result{}, err
+		}
+	}
 	return co.book.close(co.unended), nil
 }
 
@@ -678,7 +764,15 @@ func (co *coordinator) watch(ctx context.Context) {
 		case <-tick.C:
 		}
 		for i, name := range co.ctl.roster {
-			if m, ok := co.g.Member(name); ok && m.Status == serf.StatusAlive {
+			if co.el != nil {
+				co.el.mu.Lock() // held while serf is asked: a slot's agent leaves only once it is no longer watched
+			}
+			m, ok := co.g.Member(name)
+			skip := ok && m.Status == serf.StatusAlive || co.el != nil && !co.el.watched(i)
+			if co.el != nil {
+				co.el.mu.Unlock()
+			}
+			if skip {
 				continue
 			}
 			lost, first := co.book.bury(i)
@@ -735,6 +829,10 @@ type submitter struct {
 // the request's ID and its task), and due is when j was due: its arrival,
 // or when a hedge or retry sent it.
 func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job, pj policy.Job, due float64, sub *submitter) {
+	if co.el != nil {
+		co.el.deciding.Add(1) // before the decision: a drain waits until it is in the book
+		defer co.el.deciding.Add(-1)
+	}
 	d.mu.Lock()
 	begin := co.clock.now()
 	d.view.begin()
@@ -742,6 +840,9 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 	decided := co.clock.now()
 	d.mu.Unlock()
 	redirected := false
+	if co.el != nil {
+		n, redirected = co.inService(n)
+	}
 	if co.units != nil {
 		var to int
 		to, redirected = co.units.Place(j.Class, int(n), co.cfg.Platforms)
@@ -908,6 +1009,8 @@ type collected struct {
 	util    []float64           // each agent's utilisation without its log: from its busy time, or over its life if it died
 	tlp     []float64           // each agent's TLP without its log, as it reported it (0 if it died)
 	invalid int64               // invalid decisions the agents dropped
+	procs   map[string]bool     // the agents' processes whose CPU time is counted
+	hosts   map[string]bool     // the machines whose RAPL joules are counted
 }
 
 // measure fills r's measurements through the ledger: it replays the
@@ -926,6 +1029,9 @@ func (co *coordinator) measure(r *results.Result, col collected) error {
 	servers := make([]int, len(col.logs))
 	for i := range servers {
 		servers[i] = co.cfg.Servers
+	}
+	if co.el != nil {
+		log.Members, r.JoinTime, _ = co.el.members(end)
 	}
 	lc := ledger.Config{Servers: servers, Jobs: co.cfg.Jobs, Warmup: co.cfg.Warmup, Batches: co.cfg.Batches, Bin: co.seriesBin(), Power: co.cfg.Power}
 	if co.fronts != nil {
@@ -954,9 +1060,10 @@ func (co *coordinator) measure(r *results.Result, col collected) error {
 	return err
 }
 
-// seriesBin is the bin of the series over time: the faults', if any.
+// seriesBin is the bin of the series over time: the faults' or an
+// elastic cluster's (its nodes over time), if any.
 func (co *coordinator) seriesBin() float64 {
-	if co.book.faults == nil {
+	if co.book.faults == nil && co.el == nil {
 		return 0
 	}
 	return co.cfg.FaultBin
@@ -974,65 +1081,37 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 		d.mu.Unlock()
 	}
 	n := len(co.ctl.roster)
-	col := collected{logs: make([][]ledger.Change, n), logged: make([]bool, n), util: make([]float64, n), tlp: make([]float64, n)}
+	col := collected{logs: make([][]ledger.Change, n), logged: make([]bool, n), util: make([]float64, n), tlp: make([]float64, n),
+		procs: map[string]bool{}, hosts: map[string]bool{}}
 	col.counts.Probes = co.count.probes.Load()
 	col.counts.Messages = co.count.messages.Load()
-	span, offset := co.book.span()
-	merge := func(into *latency.Histogram, enc string) {
-		if h, err := latency.Decode(enc); err == nil {
-			into.Merge(h)
-		}
-	}
 	var us UnitStats
 	var costs costSum
-	procs, hosts := map[string]bool{}, map[string]bool{} // the agents' processes and machines counted
 	for i := range co.ctl.roster {
+		var lives []AgentStats // an elastic slot's agents that left, then the one running
+		if co.el != nil {
+			co.el.mu.Lock()
+			lives = co.el.lives[i]
+			co.el.mu.Unlock()
+		}
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		reply, err := co.ctl.call(cctx, i, control{Op: opStats})
 		if !errors.Is(err, errNotListed) {
 			_, _ = co.ctl.call(cctx, i, control{Op: opEnd})
 		}
 		cancel()
-		if err != nil || reply.Stats == nil {
+		if err == nil && reply.Stats != nil {
+			lives = append(lives, *reply.Stats)
+		}
+		if len(lives) == 0 {
 			col.util[i] = co.book.lifeUtilization(i)
+			col.logged[i] = co.el != nil // an elastic slot that never served: its empty log is all there is
 			continue
 		}
-		s := reply.Stats
-		if h, err := strconv.Atoi(s.Serf["health_score"]); err == nil {
-			r.SerfHealth = max(r.SerfHealth, h)
+		col.logged[i] = true
+		for k := range lives {
+			co.add(r, &col, i, &lives[k], gossipAge, probeRTT, xferRTT, &us, &costs)
 		}
-		col.counts.Probes += s.Probes
-		r.TransferFails += s.TransferFails
-		col.counts.Migrations += s.Migrations
-		col.counts.Preemptions += s.Preemptions
-		col.invalid += s.Invalid
-		col.counts.Messages += s.Messages + s.Steals
-		col.counts.Bytes += float64(s.Bytes)
-		merge(gossipAge, s.GossipAge)
-		merge(probeRTT, s.ProbeRTT)
-		merge(xferRTT, s.TransferRTT)
-		if span > 0 {
-			col.util[i] = co.clock.units(s.Busy) / (span * float64(co.cfg.Servers))
-		}
-		col.tlp[i] = s.TLP
-		if s.Logged {
-			col.logs[i], err = decodeOccupancy(s.Occupancy, co.clock, offset)
-			col.logged[i] = err == nil
-			if steps, err := decodeThreads(s.Threads, co.clock, offset); err == nil {
-				col.threads = append(col.threads, steps...)
-			}
-		}
-		if !procs[s.Process] {
-			procs[s.Process] = true
-			r.CPUSeconds += s.CPU
-		}
-		if host, _, _ := strings.Cut(s.Process, ":"); s.HasRAPL && !hosts[host] {
-			hosts[host] = true
-			r.RAPLJoules += s.RAPL
-		}
-		costs.add(s.Server)
-		r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))
-		us.add(s.Units)
 	}
 	if co.units != nil {
 		us.fill(r, co.clock, co.cfg.HitBin)
@@ -1052,4 +1131,53 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 		r.TransferRTTP50, r.TransferRTTP99 = xferRTT.Quantile(0.5), xferRTT.Quantile(0.99)
 	}
 	return col
+}
+
+// add adds the counters s of node i's agent (one of its lives, in order,
+// for an elastic slot: their busy times and occupancy logs add up) to r
+// and col.
+func (co *coordinator) add(r *results.Result, col *collected, i int, s *AgentStats, gossipAge, probeRTT, xferRTT *latency.Histogram, us *UnitStats, costs *costSum) {
+	span, offset := co.book.span()
+	merge := func(into *latency.Histogram, enc string) {
+		if h, err := latency.Decode(enc); err == nil {
+			into.Merge(h)
+		}
+	}
+	if h, err := strconv.Atoi(s.Serf["health_score"]); err == nil {
+		r.SerfHealth = max(r.SerfHealth, h)
+	}
+	col.counts.Probes += s.Probes
+	r.TransferFails += s.TransferFails
+	col.counts.Migrations += s.Migrations
+	col.counts.Preemptions += s.Preemptions
+	col.invalid += s.Invalid
+	col.counts.Messages += s.Messages + s.Steals
+	col.counts.Bytes += float64(s.Bytes)
+	merge(gossipAge, s.GossipAge)
+	merge(probeRTT, s.ProbeRTT)
+	merge(xferRTT, s.TransferRTT)
+	if span > 0 {
+		col.util[i] += co.clock.units(s.Busy) / (span * float64(co.cfg.Servers))
+	}
+	col.tlp[i] = s.TLP
+	logged := false
+	if s.Logged {
+		changes, err := decodeOccupancy(s.Occupancy, co.clock, offset)
+		col.logs[i], logged = append(col.logs[i], changes...), err == nil
+		if steps, err := decodeThreads(s.Threads, co.clock, offset); err == nil {
+			col.threads = append(col.threads, steps...)
+		}
+	}
+	col.logged[i] = col.logged[i] && logged
+	if !col.procs[s.Process] {
+		col.procs[s.Process] = true
+		r.CPUSeconds += s.CPU
+	}
+	if host, _, _ := strings.Cut(s.Process, ":"); s.HasRAPL && !col.hosts[host] {
+		col.hosts[host] = true
+		r.RAPLJoules += s.RAPL
+	}
+	costs.add(s.Server)
+	r.EmulationLag = max(r.EmulationLag, co.clock.units(s.LatenessP99))
+	us.add(s.Units)
 }

@@ -113,6 +113,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Result.NodeSeconds = 9876.5
 	r.Result.Energy, r.Result.Power, r.Result.EnergyPerJob, r.Result.Asleep, r.Result.Wakeups, r.Result.ClientEnergy = 12500, 118.2, 196.4, 0.31, 420, 830.5
 	r.Result.CPUSeconds, r.Result.RAPLJoules = 3.25, 410.5
+	r.Result.JoinTime = 4.25
 	r.Point.State, r.Result.StateReturning, r.Result.StateAffinity, r.Result.StateLost = "stateful(transfer=0.3, rebuild=1.5, entries=100000)", 4000, 0.14, 0.003
 	r.Point.Topology, r.Point.Regions = "ring(n=3, hop=5, local=0.1, bandwidth=0)", "0.5,0.3,0.2"
 	r.Point.Tiers = "db(servers=2, discipline=fcfs, speed=1); cache(servers=1, discipline=ps, speed=4)"

@@ -179,6 +179,10 @@ type Result struct {
 	// present per bin of ResponseBin. Empty on a fixed cluster.
 	NodeSeconds   float64   `json:"node_seconds,omitempty"`
 	NodesOverTime []float64 `json:"nodes_over_time,omitempty"`
+	// JoinTime is, on agents, the mean time measured from a node's
+	// addition to its agent joined: listed alive by serf, configured and
+	// its load arrived through serf (model units). Empty in the simulator.
+	JoinTime float64 `json:"join_time,omitempty"`
 	// TierStats are the shared tiers' measurements, in the order of
 	// Point.Tiers (empty without tiers). The CSV export has two columns a
 	// tier: tier_utilization.NAME and tier_time.NAME.

@@ -116,6 +116,7 @@ var metrics = []Metric{
 	{Name: "wakeups_per_job", Label: "wake-ups per job", Lower: true, Value: func(r results.Result) (float64, bool) {
 		return float64(r.Wakeups) / float64(r.JobsMeasured), r.Wakeups > 0 && r.JobsMeasured > 0
 	}},
+	{Name: "join_time", Label: "time for an added agent to join", Unit: "model units", Lower: true, Value: func(r results.Result) (float64, bool) { return r.JoinTime, r.JoinTime > 0 }},
 	// Per-client state (package session).
 	{Name: "state_affinity", Label: "requests served where their state was", Unit: "fraction of returning requests", Value: func(r results.Result) (float64, bool) { return r.StateAffinity, r.StateReturning > 0 }},
 	{Name: "state_lost", Label: "requests whose state was lost", Unit: "fraction of returning requests", Lower: true, Value: func(r results.Result) (float64, bool) { return r.StateLost, r.StateReturning > 0 }},
