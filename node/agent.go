@@ -59,6 +59,7 @@ type Agent struct {
 
 	pmu     sync.Mutex
 	p       *point // the point being run; nil between points
+	last    *point // the last point ended, whose counters Metrics shows until the next
 	leaving bool   // Close began: requests are refused with errLeaving
 }
 
@@ -367,6 +368,9 @@ func (a *Agent) endPoint(ctx context.Context, reason string) {
 	a.pmu.Lock()
 	p := a.p
 	a.p = nil
+	if p != nil {
+		a.last = p
+	}
 	a.pmu.Unlock()
 	if p == nil {
 		return

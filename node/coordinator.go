@@ -71,6 +71,12 @@ type PointConfig struct {
 	Security   *wire.Security
 	GossipKeys [][]byte
 
+	// Metrics, if set, shows the point as it runs (docs/metrics.md): the
+	// coordinator's figures and, for RunLocal, each of its agents',
+	// labelled by node. It keeps the point's last values until the next
+	// point begins; serving it is the caller's (Metrics.Serve).
+	Metrics *Metrics
+
 	// Units are the point's work units (nil: none; see unit.go).
 	Units *workload.UnitConfig
 
@@ -213,6 +219,9 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 		}
 		agents = append(agents, a)
 	}
+	if c.Metrics != nil {
+		c.Metrics.setAgents(agents)
+	}
 	c.kill = func(name string) bool {
 		for _, a := range agents {
 			if a.Name() == name {
@@ -254,6 +263,9 @@ func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (re
 		return results.Result{}, err
 	}
 	defer co.close()
+	if c.Metrics != nil {
+		c.Metrics.setCoordinator(co)
+	}
 	if err := co.configure(ctx); err != nil {
 		return results.Result{}, err
 	}

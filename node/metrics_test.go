@@ -1,0 +1,190 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// scrape fetches addr's /metrics and parses it with Prometheus's text
+// parser.
+func scrape(ctx context.Context, addr string) (map[string]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("scrape: %s", resp.Status)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	return p.TextToMetricFamilies(resp.Body)
+}
+
+// sum adds the values of family name's series whose labels include
+// match, and counts the series.
+func sum(fams map[string]*dto.MetricFamily, name string, match map[string]string) (total float64, series int) {
+	f, ok := fams[name]
+	if !ok {
+		return 0, 0
+	}
+next:
+	for _, m := range f.GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		for k, v := range match {
+			if labels[k] != v {
+				continue next
+			}
+		}
+		series++
+		switch {
+		case m.Counter != nil:
+			total += m.Counter.GetValue()
+		case m.Gauge != nil:
+			total += m.Gauge.GetValue()
+		}
+	}
+	return total, series
+}
+
+// TestMetricsScrape runs small points on 3 local agents with metrics on,
+// scrapes /metrics while each runs and at its end, and holds the counters
+// to the record: the jobs by outcome summed over reasons equal its
+// jobs_completed and jobs_failed, and probes, migrations and messages
+// summed over the nodes (the coordinator's included) its counts, exactly.
+// The second point's agents hold 2 jobs at most, so that some are shed
+// and the failed counter is tested with jobs in it.
+func TestMetricsScrape(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	for _, tc := range []struct {
+		name     string
+		maxQueue int
+		failed   bool // some jobs must fail
+	}{
+		{"no failures", 0, false},
+		{"shed", 2, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { metricsScrape(t, tc.maxQueue, tc.failed) })
+	}
+}
+
+func metricsScrape(t *testing.T, maxQueue int, wantFailed bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m := NewMetrics()
+	addr, err := m.Serve(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const jobs = 400
+	cfg := localPoint(t, 3, "pod(d=2)", "sender.threshold(T=1, probes=2)", 0.7, jobs, raceScale*10*time.Millisecond)
+	cfg.Metrics = m
+	if maxQueue > 0 {
+		cfg.agentHook = func(ac *AgentConfig) { ac.MaxQueue = maxQueue }
+	}
+
+	// Scrape every 50 ms while the point runs; a scrape counts as mid-run
+	// if jobs were placed and not all had ended.
+	var (
+		mu       sync.Mutex
+		midRun   int
+		nodesMid int
+		scrapeEr error
+	)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			fams, err := scrape(ctx, addr)
+			mu.Lock()
+			if err != nil {
+				scrapeEr = err
+				mu.Unlock()
+				return
+			}
+			placed, _ := sum(fams, "loadlab_dispatched_jobs_total", nil)
+			ended, _ := sum(fams, "loadlab_jobs_total", nil)
+			if placed > 0 && ended < jobs {
+				midRun++
+				_, nodesMid = sum(fams, "loadlab_queue_jobs", nil)
+			}
+			mu.Unlock()
+		}
+	})
+	r, err := RunLocal(ctx, cfg)
+	close(done)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scrapeEr != nil {
+		t.Fatalf("scrape during the run: %v", scrapeEr)
+	}
+	if midRun == 0 {
+		t.Error("no scrape saw the point mid-run (jobs placed, not all ended)")
+	}
+	if nodesMid != 3 {
+		t.Errorf("mid-run scrape had loadlab_queue_jobs for %d nodes, want 3", nodesMid)
+	}
+
+	fams, err := scrape(ctx, addr)
+	if err != nil {
+		t.Fatalf("scrape at the end: %v", err)
+	}
+	completed, _ := sum(fams, "loadlab_jobs_total", map[string]string{"outcome": "completed"})
+	failed, _ := sum(fams, "loadlab_jobs_total", map[string]string{"outcome": "failed"})
+	probes, _ := sum(fams, "loadlab_probes_total", nil)
+	migrations, nodes := sum(fams, "loadlab_migrations_total", nil)
+	messages, _ := sum(fams, "loadlab_messages_total", nil)
+	t.Logf("%d mid-run scrapes; at the end: completed %v failed %v probes %v migrations %v messages %v; record: %d %d %d %d %d",
+		midRun, completed, failed, probes, migrations, messages, r.JobsCompleted, r.JobsFailed, r.Probes, r.Migrations, r.Messages)
+	if nodes != 3 {
+		t.Errorf("loadlab_migrations_total has %d nodes, want 3", nodes)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"jobs completed", completed, float64(r.JobsCompleted)},
+		{"jobs failed", failed, float64(r.JobsFailed)},
+		{"probes", probes, float64(r.Probes)},
+		{"migrations", migrations, float64(r.Migrations)},
+		{"messages", messages, float64(r.Messages)},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: /metrics says %v, the record %v", c.name, c.got, c.want)
+		}
+	}
+	if completed+failed != jobs {
+		t.Errorf("jobs ended %v, want %d issued", completed+failed, jobs)
+	}
+	if shed, _ := sum(fams, "loadlab_jobs_total", map[string]string{"outcome": "failed", "reason": "shed"}); wantFailed && (failed == 0 || shed != failed) {
+		t.Errorf("failed %v, shed %v: want every failure shed, and some", failed, shed)
+	}
+	if r.Probes == 0 || r.Migrations == 0 {
+		t.Errorf("probes %d, migrations %d: want both > 0 so that their counters are tested", r.Probes, r.Migrations)
+	}
+}
