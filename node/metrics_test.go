@@ -2,12 +2,16 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -186,5 +190,78 @@ func metricsScrape(t *testing.T, maxQueue int, wantFailed bool) {
 	}
 	if r.Probes == 0 || r.Migrations == 0 {
 		t.Errorf("probes %d, migrations %d: want both > 0 so that their counters are tested", r.Probes, r.Migrations)
+	}
+}
+
+// TestMetricNames: docs/metrics.md lists exactly the metrics the endpoint
+// describes, and the Grafana dashboard in deploy/ is valid JSON whose
+// queries name only those, among them the ones an operator looks at first.
+func TestMetricNames(t *testing.T) {
+	ch := make(chan *prometheus.Desc, 64)
+	(*collector)(NewMetrics()).Describe(ch)
+	close(ch)
+	fq := regexp.MustCompile(`fqName: "([^"]+)"`)
+	described := map[string]bool{}
+	for d := range ch {
+		m := fq.FindStringSubmatch(d.String())
+		if m == nil {
+			t.Fatalf("no name in %s", d)
+		}
+		described[m[1]] = true
+	}
+
+	doc, err := os.ReadFile("../docs/metrics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `(loadlab_[a-z_]+)`").FindAllSubmatch(doc, -1) {
+		documented[string(m[1])] = true
+	}
+	for name := range described {
+		if !documented[name] {
+			t.Errorf("%s is served but not in the table of docs/metrics.md", name)
+		}
+	}
+	for name := range documented {
+		if !described[name] {
+			t.Errorf("docs/metrics.md lists %s, which the endpoint does not serve", name)
+		}
+	}
+
+	data, err := os.ReadFile("../deploy/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatalf("deploy/grafana-dashboard.json: %v", err)
+	}
+	queried := map[string]bool{}
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("dashboard panel %q has no query", p.Title)
+		}
+		for _, q := range p.Targets {
+			for _, name := range regexp.MustCompile(`loadlab_[a-z_]+`).FindAllString(q.Expr, -1) {
+				queried[name] = true
+				if !described[name] {
+					t.Errorf("dashboard panel %q queries %s, which the endpoint does not serve", p.Title, name)
+				}
+			}
+		}
+	}
+	for _, name := range []string{"loadlab_queue_jobs", "loadlab_utilization_ratio", "loadlab_jobs_total", "loadlab_migrations_total",
+		"loadlab_gossip_age_seconds", "loadlab_serf_members"} {
+		if !queried[name] {
+			t.Errorf("the dashboard does not draw %s", name)
+		}
 	}
 }
