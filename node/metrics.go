@@ -117,7 +117,7 @@ var (
 	descJobs       = prometheus.NewDesc("loadlab_jobs_total", "Jobs of the point that ended, by outcome (completed, failed) and the failure's reason class; the record's jobs_completed and jobs_failed at the point's end.", []string{"outcome", "reason"}, nil)
 	descDispatched = prometheus.NewDesc("loadlab_dispatched_jobs_total", "Jobs the coordinator's dispatchers placed.", nil, nil)
 	descDelay      = prometheus.NewDesc("loadlab_dispatch_delay_seconds", "Mean delay from a job's due time to its arrival at its agent, less its decision's probes (the record's dispatch_delay).", nil, nil)
-	descLag        = prometheus.NewDesc("loadlab_schedule_lag_seconds", "Quantiles of how far behind its schedule the generator and dispatchers placed a job (the record's schedule_lag_p99).", []string{"quantile"}, nil)
+	descLag        = prometheus.NewDesc("loadlab_generator_lag_seconds", "Quantiles of how far behind its schedule the generator and dispatchers placed a job (the record's schedule_lag_p99).", []string{"quantile"}, nil)
 )
 
 // collector is Metrics as a prometheus.Collector.
