@@ -265,3 +265,91 @@ func TestMetricNames(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsTestbed runs a point on agents started as `loadlab agent
+// --prometheus` starts them, each with its own endpoint (its own registry,
+// though all live in this process), and a coordinator with another. At the
+// end each agent's endpoint shows that agent only, and its counters summed
+// over the agents (with the coordinator's probes) equal the record's:
+// jobs completed at the executors, probes, migrations, messages.
+func TestMetricsTestbed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real cluster")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	label := "metrics-" + runLabel()
+	agents := startAgents(ctx, t, 3, "host-", label)
+	defer closeAgents(agents)
+	addrs := make([]string, len(agents))
+	for i, a := range agents {
+		m := NewMetrics()
+		m.AddAgent(a)
+		var err error
+		if addrs[i], err = m.Serve(ctx, "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	co := NewMetrics()
+	coAddr, err := co.Serve(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const jobs = 400
+	cfg := localPoint(t, 3, "jsq", "receiver.threshold(T=1, probes=2)", 0.7, jobs, raceScale*10*time.Millisecond)
+	cfg.Metrics = co
+	r, err := RunTestbed(ctx, cfg, agents[0].GossipAddr(), "127.0.0.1", label)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var completed, probes, migrations, messages float64
+	for i, addr := range addrs {
+		fams, err := scrape(ctx, addr)
+		if err != nil {
+			t.Fatalf("agent %s: %v", agents[i].Name(), err)
+		}
+		if _, n := sum(fams, "loadlab_queue_jobs", map[string]string{"node": agents[i].Name()}); n != 1 {
+			t.Errorf("agent %s: %d series of loadlab_queue_jobs of its own, want 1", agents[i].Name(), n)
+		}
+		if _, n := sum(fams, "loadlab_queue_jobs", nil); n != 1 {
+			t.Errorf("agent %s: %d series of loadlab_queue_jobs, want its own only", agents[i].Name(), n)
+		}
+		if alive, _ := sum(fams, "loadlab_serf_members", map[string]string{"status": "alive"}); alive < 3 {
+			t.Errorf("agent %s sees %v members alive, want at least the 3 agents", agents[i].Name(), alive)
+		}
+		c, _ := sum(fams, "loadlab_node_jobs_total", map[string]string{"outcome": "completed"})
+		p, _ := sum(fams, "loadlab_probes_total", nil)
+		mi, _ := sum(fams, "loadlab_migrations_total", nil)
+		me, _ := sum(fams, "loadlab_messages_total", nil)
+		completed, probes, migrations, messages = completed+c, probes+p, migrations+mi, messages+me
+	}
+	fams, err := scrape(ctx, coAddr)
+	if err != nil {
+		t.Fatalf("coordinator: %v", err)
+	}
+	p, _ := sum(fams, "loadlab_probes_total", map[string]string{"node": "coordinator"})
+	me, _ := sum(fams, "loadlab_messages_total", map[string]string{"node": "coordinator"})
+	probes, messages = probes+p, messages+me
+	age, _ := sum(fams, "loadlab_gossip_age_seconds", map[string]string{"node": "coordinator"})
+	t.Logf("agents' endpoints: completed %v probes %v migrations %v messages %v; coordinator's gossip age %.4f s; record: %d (failed %d) %d %d %d",
+		completed, probes, migrations, messages, age, r.JobsCompleted, r.JobsFailed, r.Probes, r.Migrations, r.Messages)
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"jobs completed", completed, float64(r.JobsCompleted)},
+		{"probes", probes, float64(r.Probes)},
+		{"migrations", migrations, float64(r.Migrations)},
+		{"messages", messages, float64(r.Messages)},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: the endpoints say %v, the record %v", c.name, c.got, c.want)
+		}
+	}
+	if r.JobsFailed != 0 || r.Migrations == 0 || r.Messages == 0 {
+		t.Errorf("failed %d, migrations %d, messages %d: want no failure, and migrations and messages to test", r.JobsFailed, r.Migrations, r.Messages)
+	}
+	if age <= 0 {
+		t.Errorf("jsq read gossip, yet the coordinator's loadlab_gossip_age_seconds is %v", age)
+	}
+}
