@@ -100,7 +100,7 @@ func (m *Metrics) setCoordinator(co *coordinator) {
 var (
 	descQueue      = prometheus.NewDesc("loadlab_queue_jobs", "Jobs at the node, waiting or in service (the gossiped load index).", []string{"node"}, nil)
 	descRunning    = prometheus.NewDesc("loadlab_running_jobs", "Jobs in service at the node.", []string{"node"}, nil)
-	descUtil       = prometheus.NewDesc("loadlab_utilization_ratio", "Fraction of the node's server time busy since its point began (0 to 1).", []string{"node"}, nil)
+	descUtil       = prometheus.NewDesc("loadlab_utilization_ratio", "Fraction of the node's server time busy from its point's configuration to now, or to its end (0 to 1).", []string{"node"}, nil)
 	descTLP        = prometheus.NewDesc("loadlab_tlp_ratio", "Thread-level parallelism of the node since its point began: busy servers on average while any is busy.", []string{"node"}, nil)
 	descNodeJobs   = prometheus.NewDesc("loadlab_node_jobs_total", "Jobs the node's executor ended in the point: completed, or shed (queue full).", []string{"node", "outcome"}, nil)
 	descProbes     = prometheus.NewDesc("loadlab_probes_total", "Load probes sent by the node's policy (node=coordinator: the dispatchers').", []string{"node"}, nil)
@@ -155,11 +155,13 @@ func collectAgent(ch chan<- prometheus.Metric, a *Agent) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), append([]string{name}, labels...)...)
 	}
 	a.pmu.Lock()
-	p, leaving := a.p, a.leaving
-	if p == nil {
-		p = a.last
-	}
+	p, leaving, last, ex := a.p, a.leaving, a.last, a.lastEx
 	a.pmu.Unlock()
+	if p != nil {
+		ex = p.ex.Stats()
+	} else {
+		p = last // its figures frozen as it ended
+	}
 	if !leaving {
 		status := map[string]int{"alive": 0, "failed": 0, "left": 0, "leaving": 0}
 		for _, m := range a.g.Members() {
@@ -184,7 +186,7 @@ func collectAgent(ch chan<- prometheus.Metric, a *Agent) {
 	if p == nil {
 		return
 	}
-	ld, ex := p.ex.Load(), p.ex.Stats()
+	ld := p.ex.Load()
 	gauge(descQueue, float64(ld.Queue))
 	gauge(descRunning, float64(ld.Running))
 	var total, weighted time.Duration
