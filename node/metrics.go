@@ -111,6 +111,7 @@ var (
 	descMessages   = prometheus.NewDesc("loadlab_messages_total", "Policy messages the node sent (node=coordinator: the dispatchers').", []string{"node"}, nil)
 	descBytes      = prometheus.NewDesc("loadlab_transferred_bytes_total", "Bytes of jobs (state, code, checkpoints) the node sent in transfers.", []string{"node"}, nil)
 	descGossipAge  = prometheus.NewDesc("loadlab_gossip_age_seconds", "Mean age of the gossiped loads the node's decisions read in the point (node=coordinator: the dispatchers').", []string{"node"}, nil)
+	descStaleness  = prometheus.NewDesc("loadlab_gossip_staleness_seconds", "Mean age now of the loads the node holds of the other alive members (how old its view is at this instant).", []string{"node"}, nil)
 	descMembers    = prometheus.NewDesc("loadlab_serf_members", "Serf members the node sees, by status.", []string{"node", "status"}, nil)
 	descHealth     = prometheus.NewDesc("loadlab_serf_health_score", "Memberlist's health score of the node (0 is healthy; higher means it is slow to answer probes).", []string{"node"}, nil)
 
@@ -127,7 +128,7 @@ var _ prometheus.Collector = (*collector)(nil)
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descQueue, descRunning, descUtil, descTLP, descNodeJobs, descProbes, descMigrations, descPreempt,
-		descSteals, descXferFails, descMessages, descBytes, descGossipAge, descMembers, descHealth, descJobs, descDispatched, descDelay, descLag} {
+		descSteals, descXferFails, descMessages, descBytes, descGossipAge, descStaleness, descMembers, descHealth, descJobs, descDispatched, descDelay, descLag} {
 		ch <- d
 	}
 }
@@ -164,10 +165,17 @@ func collectAgent(ch chan<- prometheus.Metric, a *Agent) {
 	}
 	if !leaving {
 		status := map[string]int{"alive": 0, "failed": 0, "left": 0, "leaving": 0}
+		now := time.Now()
+		var age time.Duration
+		held := 0
 		for _, m := range a.g.Members() {
 			switch m.Status {
 			case serf.StatusAlive:
 				status["alive"]++
+				if m.HasLoad && m.Name != name {
+					age += m.Age(now)
+					held++
+				}
 			case serf.StatusFailed:
 				status["failed"]++
 			case serf.StatusLeft:
@@ -178,6 +186,9 @@ func collectAgent(ch chan<- prometheus.Metric, a *Agent) {
 		}
 		for s, n := range status {
 			gauge(descMembers, float64(n), s)
+		}
+		if held > 0 {
+			gauge(descStaleness, (age / time.Duration(held)).Seconds())
 		}
 		if h, err := strconv.Atoi(a.g.Stats()["health_score"]); err == nil {
 			gauge(descHealth, float64(h))

@@ -317,6 +317,9 @@ func TestMetricsTestbed(t *testing.T) {
 		if alive, _ := sum(fams, "loadlab_serf_members", map[string]string{"status": "alive"}); alive < 3 {
 			t.Errorf("agent %s sees %v members alive, want at least the 3 agents", agents[i].Name(), alive)
 		}
+		if v, n := sum(fams, "loadlab_gossip_staleness_seconds", nil); n != 1 || v <= 0 {
+			t.Errorf("agent %s: gossip staleness %v in %d series, want one, above 0", agents[i].Name(), v, n)
+		}
 		c, _ := sum(fams, "loadlab_node_jobs_total", map[string]string{"outcome": "completed"})
 		p, _ := sum(fams, "loadlab_probes_total", nil)
 		mi, _ := sum(fams, "loadlab_migrations_total", nil)
