@@ -65,6 +65,34 @@ next:
 	return total, series
 }
 
+// serveMetrics serves a new Metrics on a free port of 127.0.0.1 until
+// ctx ends, and returns it and its address.
+func serveMetrics(ctx context.Context, t *testing.T) (*Metrics, string) {
+	t.Helper()
+	m := NewMetrics()
+	addr, err := m.Serve(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, addr
+}
+
+// count is a figure as the metrics give it and as the record has it.
+type count struct {
+	name      string
+	got, want float64
+}
+
+// sameCounts fails t for each count whose two values differ.
+func sameCounts(t *testing.T, source string, cs []count) {
+	t.Helper()
+	for _, c := range cs {
+		if c.got != c.want {
+			t.Errorf("%s: %s says %v, the record %v", c.name, source, c.got, c.want)
+		}
+	}
+}
+
 // TestMetricsScrape runs small points on 3 local agents with metrics on,
 // scrapes /metrics while each runs and at its end, and holds the counters
 // to the record: the jobs by outcome summed over reasons equal its
@@ -91,11 +119,7 @@ func TestMetricsScrape(t *testing.T) {
 func metricsScrape(t *testing.T, maxQueue int, wantFailed bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	m := NewMetrics()
-	addr, err := m.Serve(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, addr := serveMetrics(ctx, t)
 	const jobs = 400
 	cfg := localPoint(t, 3, "pod(d=2)", "sender.threshold(T=1, probes=2)", 0.7, jobs, raceScale*10*time.Millisecond)
 	cfg.Metrics = m
@@ -168,20 +192,13 @@ func metricsScrape(t *testing.T, maxQueue int, wantFailed bool) {
 	if nodes != 3 {
 		t.Errorf("loadlab_migrations_total has %d nodes, want 3", nodes)
 	}
-	for _, c := range []struct {
-		name      string
-		got, want float64
-	}{
+	sameCounts(t, "/metrics", []count{
 		{"jobs completed", completed, float64(r.JobsCompleted)},
 		{"jobs failed", failed, float64(r.JobsFailed)},
 		{"probes", probes, float64(r.Probes)},
 		{"migrations", migrations, float64(r.Migrations)},
 		{"messages", messages, float64(r.Messages)},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s: /metrics says %v, the record %v", c.name, c.got, c.want)
-		}
-	}
+	})
 	if completed+failed != jobs {
 		t.Errorf("jobs ended %v, want %d issued", completed+failed, jobs)
 	}
@@ -283,18 +300,11 @@ func TestMetricsTestbed(t *testing.T) {
 	defer closeAgents(agents)
 	addrs := make([]string, len(agents))
 	for i, a := range agents {
-		m := NewMetrics()
+		var m *Metrics
+		m, addrs[i] = serveMetrics(ctx, t)
 		m.AddAgent(a)
-		var err error
-		if addrs[i], err = m.Serve(ctx, "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
 	}
-	co := NewMetrics()
-	coAddr, err := co.Serve(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	co, coAddr := serveMetrics(ctx, t)
 	const jobs = 400
 	cfg := localPoint(t, 3, "jsq", "receiver.threshold(T=1, probes=2)", 0.7, jobs, raceScale*10*time.Millisecond)
 	cfg.Metrics = co
@@ -336,19 +346,12 @@ func TestMetricsTestbed(t *testing.T) {
 	age, _ := sum(fams, "loadlab_gossip_age_seconds", map[string]string{"node": "coordinator"})
 	t.Logf("agents' endpoints: completed %v probes %v migrations %v messages %v; coordinator's gossip age %.4f s; record: %d (failed %d) %d %d %d",
 		completed, probes, migrations, messages, age, r.JobsCompleted, r.JobsFailed, r.Probes, r.Migrations, r.Messages)
-	for _, c := range []struct {
-		name      string
-		got, want float64
-	}{
+	sameCounts(t, "the agents' endpoints", []count{
 		{"jobs completed", completed, float64(r.JobsCompleted)},
 		{"probes", probes, float64(r.Probes)},
 		{"migrations", migrations, float64(r.Migrations)},
 		{"messages", messages, float64(r.Messages)},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s: the endpoints say %v, the record %v", c.name, c.got, c.want)
-		}
-	}
+	})
 	if r.JobsFailed != 0 || r.Migrations == 0 || r.Messages == 0 {
 		t.Errorf("failed %d, migrations %d, messages %d: want no failure, and migrations and messages to test", r.JobsFailed, r.Migrations, r.Messages)
 	}
