@@ -75,7 +75,7 @@ func (a Agents) Run(ctx context.Context, p Point) (results.Result, error) {
 		return results.Result{}, err
 	}
 	cfg := node.PointConfig{Model: p.Model, TimeUnit: unit, Kernel: p.Kernel, Dispatchers: p.Dispatchers, Units: p.UnitConfig,
-		Security: p.Security, GossipKeys: p.GossipKeys, OnIssue: p.OnIssue}
+		Security: p.Security, GossipKeys: p.GossipKeys, OnIssue: p.OnIssue, Metrics: p.Metrics}
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/loadlab/loadlab/external"
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/front"
+	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
@@ -50,6 +51,7 @@ type Point struct {
 	Bind        string               // testbed: the coordinator's address, reachable from the agents (default 127.0.0.1)
 	Security    *wire.Security       // local, testbed: the cluster's secret (mutual TLS); nil: plaintext
 	GossipKeys  [][]byte             // local, testbed: the cluster's gossip keyring; nil: unencrypted
+	Metrics     *node.Metrics        // local, testbed: where the point shows its metrics as it runs (node.PointConfig.Metrics); nil: nowhere
 	// OnIssue, if set, is called with each job as the backend issues it,
 	// in issue order, as the workload drew it (sim.Config.OnIssue,
 	// node.PointConfig.OnIssue): the point's job list. It must be quick.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/node/wire"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/stats"
@@ -41,6 +42,9 @@ type Options struct {
 	// which a spec never holds.
 	Security   *wire.Security
 	GossipKeys [][]byte
+	// Metrics, if set, shows every point on real agents as it runs
+	// (Point.Metrics, docs/metrics.md); the caller serves it.
+	Metrics *node.Metrics
 }
 
 // Summary says what a sweep did.
@@ -118,7 +122,7 @@ func Sweep(ctx context.Context, s *Spec, opt Options) (Summary, error) {
 				if store.Has(p.Key) {
 					continue
 				}
-				p.Security, p.GossipKeys = opt.Security, opt.GossipKeys
+				p.Security, p.GossipKeys, p.Metrics = opt.Security, opt.GossipKeys, opt.Metrics
 				if prepare != nil {
 					if err := prepare(&p); err != nil {
 						yield(Point{}, err)

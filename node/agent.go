@@ -58,8 +58,10 @@ type Agent struct {
 	ctx   context.Context
 
 	pmu     sync.Mutex
-	p       *point // the point being run; nil between points
-	leaving bool   // Close began: requests are refused with errLeaving
+	p       *point         // the point being run; nil between points
+	last    *point         // the last point ended, whose counters Metrics shows until the next
+	lastEx  executor.Stats // last's executor figures as it ended: its utilisation stops there
+	leaving bool           // Close began: requests are refused with errLeaving
 }
 
 // point is an agent's state for one point.
@@ -386,6 +388,10 @@ func (a *Agent) endPoint(ctx context.Context, reason string) {
 		p.fail(u.Data.(*wire.Job), reason)
 	}
 	p.reports.Wait() // the executor is closed: no report starts any more
+	st := p.ex.Stats()
+	a.pmu.Lock()
+	a.last, a.lastEx = p, st
+	a.pmu.Unlock()
 }
 
 // Close stops the agent: it refuses new requests, ends the current point

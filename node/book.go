@@ -51,6 +51,11 @@ type book struct {
 	redirected   int64         // jobs placed on another agent than picked: the picked one's platform cannot run them
 	offset       float64       // model time of the arrivals' origin: faults and their series count from here
 	faults       *faultRun     // nil: no faults
+
+	// classes counts the failed ends of ends[:tallied] by reason class,
+	// for tally: a scrape reads only the ends added since the last.
+	classes map[string]int64
+	tallied int
 }
 
 func newBook(c *PointConfig) *book {
@@ -500,4 +505,39 @@ func (b *book) killed(n int) bool {
 	defer b.mu.Unlock()
 	_, ok := b.faults.killedAt[n]
 	return ok
+}
+
+// tally is the point's account at a metrics scrape (metrics.go).
+type tally struct {
+	completed    int64            // jobs completed
+	failed       map[string]int64 // jobs failed, by reason class (a copy)
+	placed       int64            // jobs the dispatchers placed
+	delay        float64          // mean dispatch delay (model units)
+	lag50, lag99 float64          // the schedule lag's quantiles (model units)
+}
+
+// tally returns the point's account for a metrics scrape, its ends as
+// ends holds them: what the ledger replays into the record's
+// jobs_completed and jobs_failed.
+func (b *book) tally() tally {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.classes == nil {
+		b.classes = map[string]int64{}
+	}
+	for _, e := range b.ends[b.tallied:] {
+		if e.Reason != "" {
+			b.classes[reasonClass(e.Reason)]++
+		}
+	}
+	b.tallied = len(b.ends)
+	t := tally{completed: b.done, failed: make(map[string]int64, len(b.classes)), placed: b.lag.Count(),
+		lag50: b.lag.Quantile(0.5), lag99: b.lag.Quantile(0.99)}
+	for k, v := range b.classes {
+		t.failed[k] = v
+	}
+	if b.delay.Count() > 0 {
+		t.delay = b.delay.Mean()
+	}
+	return t
 }

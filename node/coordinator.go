@@ -71,6 +71,12 @@ type PointConfig struct {
 	Security   *wire.Security
 	GossipKeys [][]byte
 
+	// Metrics, if set, shows the point as it runs (docs/metrics.md): the
+	// coordinator's figures and, for RunLocal, each of its agents',
+	// labelled by node. It keeps the point's last values until the next
+	// point begins; serving it is the caller's (Metrics.Serve).
+	Metrics *Metrics
+
 	// Units are the point's work units (nil: none; see unit.go).
 	Units *workload.UnitConfig
 
@@ -241,6 +247,9 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 			return results.Result{}, err
 		}
 	}
+	if c.Metrics != nil {
+		c.Metrics.setAgents(agents)
+	}
 	c.kill = func(name string) bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -305,6 +314,9 @@ func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (re
 		return results.Result{}, err
 	}
 	defer co.close()
+	if c.Metrics != nil {
+		c.Metrics.setCoordinator(co)
+	}
 	if err := co.configure(ctx); err != nil {
 		return results.Result{}, err
 	}

@@ -40,6 +40,7 @@ var agentFlags = []cli.Flag{
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "secret-file", Usage: "file of the cluster's shared secret (one per line, first in use; or LOADLAB_SECRET): mutual TLS on every connection", EnvVars: []string{"LOADLAB_SECRET_FILE"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "gossip-key-file", Usage: "file of the gossip keyring (base64 keys of 16, 24 or 32 bytes, one per line, first in use; or LOADLAB_GOSSIP_KEY): encrypted gossip", EnvVars: []string{"LOADLAB_GOSSIP_KEY_FILE"}}),
 	altsrc.NewIntFlag(&cli.IntFlag{Name: "max-queue", Value: executor.DefaultMaxQueue, Usage: "jobs held at once, waiting and running; more are failed as \"shed: queue full\"", EnvVars: []string{"LOADLAB_MAX_QUEUE"}}),
+	altsrc.NewStringFlag(&cli.StringFlag{Name: "prometheus", Usage: prometheusUsage, DefaultText: "off", EnvVars: []string{"LOADLAB_PROMETHEUS"}}),
 	altsrc.NewBoolFlag(&cli.BoolFlag{Name: "insecure", Usage: "allow a non-loopback address without the secret and the gossip key (trusted networks only)", EnvVars: []string{"LOADLAB_INSECURE"}}),
 }
 
@@ -190,11 +191,18 @@ func agentCommand() *cli.Command {
 			if err := g.Validate(); err != nil {
 				return inputErr("agent: %v", err)
 			}
+			metrics, err := serveMetrics(c)
+			if err != nil {
+				return err
+			}
 			log := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
 			a, err := node.StartAgent(c.Context, node.AgentConfig{RPC: net.JoinHostPort(ip.String(), strconv.Itoa(c.Int("rpc-port"))), Gossip: g,
 				Security: sec, MaxQueue: c.Int("max-queue"), Logger: log})
 			if err != nil {
 				return err
+			}
+			if metrics != nil {
+				metrics.AddAgent(a)
 			}
 			fmt.Fprintf(c.App.Writer, "loadlab agent %s: gossip %s rpc %s label %s security %s\n", a.Name(), a.GossipAddr(), a.RPC(), g.Label, securityNote(sec, keys))
 			<-c.Context.Done() // SIGINT or SIGTERM (main's signal context)

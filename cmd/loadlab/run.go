@@ -63,6 +63,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "keys", Usage: "content keys of the jobs, e.g. 'zipf(n=1000, s=1.1)'", DefaultText: "none"},
 			&cli.StringFlag{Name: "hit", Usage: "with --cache: size of a job whose key its node holds, e.g. 'exp(mean=0.2)'", DefaultText: "none"},
 			&cli.StringFlag{Name: "jobs-out", Usage: "also write the jobs the point issued, as the backend issued them, to this file as a CSV trace (id,arrival,size,class,key), which arrival: trace(file=…) replays"},
+			&cli.StringFlag{Name: "prometheus", Usage: "local, testbed: " + prometheusUsage + "; local: its agents' too, labelled by node", DefaultText: "off"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 			&cli.BoolFlag{Name: "histogram", Usage: "with --json: include the encoded latency histogram"},
 		}, keyFlags()...),
@@ -181,6 +182,11 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 		if pt.Security, pt.GossipKeys, err = clusterKeys(c); err != nil {
 			return pt, err
 		}
+		if pt.Metrics, err = serveMetrics(c); err != nil {
+			return pt, err
+		}
+	} else if c.String("prometheus") != "" {
+		return pt, inputErr("--prometheus: the simulator has no agents to show; use --backend local or testbed")
 	}
 	if experiment.IsTestbed(s.Backend) {
 		ip, err := bindAddr(c.String("bind"))

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/loadlab/loadlab/analysis"
 	"github.com/loadlab/loadlab/experiment"
+	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/stats"
 )
@@ -40,6 +42,7 @@ func sweepCommand() *cli.Command {
 			&cli.IntFlag{Name: "workers", Usage: "points run at once", DefaultText: "one per CPU"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			&cli.StringFlag{Name: "shard", Usage: "run only shard i of n (e.g. 2/8), for a job array; combine the shards' directories with loadlab merge"},
+			&cli.StringFlag{Name: "prometheus", Usage: "points on agents (local, testbed): " + prometheusUsage + "; local: their agents' too, labelled by node", DefaultText: "off"},
 			&cli.BoolFlag{Name: "json", Usage: "for scripts: one JSON object per finished point, then a summary object with every cell, on standard output"},
 		}, append(figureFlags(), keyFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -94,8 +97,17 @@ func sweepCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			var metrics *node.Metrics
+			if c.String("prometheus") != "" {
+				if !slices.ContainsFunc(spec.Backends, experiment.IsReal) {
+					return inputErr("--prometheus: spec %s runs on the simulator only, which has no agents to show; add backend local or testbed", spec.Name)
+				}
+				if metrics, err = serveMetrics(c); err != nil {
+					return err
+				}
+			}
 			sum, err := experiment.Sweep(c.Context, spec, experiment.Options{Out: out, Workers: c.Int("workers"), OnPoint: onPoint, Shard: shard, Shards: shards,
-				Security: sec, GossipKeys: keys})
+				Security: sec, GossipKeys: keys, Metrics: metrics})
 			prog.finish()
 			if err != nil {
 				return err
