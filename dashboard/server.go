@@ -201,7 +201,8 @@ type sweepSummary struct {
 }
 
 func (s *Server) list() []sweepSummary {
-	var out []sweepSummary
+	out := []sweepSummary{} // [] in JSON, not null
+
 	now := time.Now()
 	for _, ref := range findSweeps(s.cfg.Dirs, s.cfg.Depth) {
 		sum := sweepSummary{ID: ref.ID, Dir: ref.Dir}
@@ -339,7 +340,22 @@ func (s *Server) figures(ref sweepRef, v string, recs []results.Record, cells []
 			names = append(names, e.Name())
 		}
 	}
+	slices.SortStableFunc(names, func(a, b string) int { return figureRank(a) - figureRank(b) })
 	return names, nil
+}
+
+// figureOrder is the order the page shows a sweep's figures in, as the
+// report does: response time first; the others follow by name.
+var figureOrder = []string{"response", "p99", "normalized", "overhead", "cdf"}
+
+func figureRank(name string) int {
+	base := strings.TrimSuffix(name, ".svg")
+	for i, f := range figureOrder {
+		if base == f || strings.HasSuffix(base, "_"+f) {
+			return i
+		}
+	}
+	return len(figureOrder)
 }
 
 // figure serves one SVG of a sweep's current figures (?id=&name=); the
