@@ -84,6 +84,15 @@ type Server struct {
 	mu     sync.Mutex        // serialises drawing; guards drawn
 	drawn  map[string]string // sweep ID → version whose figures are in the cache
 	nextID int
+
+	countMu sync.Mutex
+	counts  map[string]listed // sweep directory → its last count, reused while its files are unchanged
+}
+
+// listed is a sweep's entry in the list as last read.
+type listed struct {
+	name string
+	c    count
 }
 
 // New makes a Server for cfg (zero fields take DefaultConfig's values).
@@ -101,7 +110,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), drawn: map[string]string{}}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), drawn: map[string]string{}, counts: map[string]listed{}}
 	if s.cfg.Cache == "" {
 		dir, err := os.MkdirTemp("", "loadlab-dashboard-")
 		if err != nil {
@@ -206,15 +215,36 @@ func (s *Server) list() []sweepSummary {
 	now := time.Now()
 	for _, ref := range findSweeps(s.cfg.Dirs, s.cfg.Depth) {
 		sum := sweepSummary{ID: ref.ID, Dir: ref.Dir}
-		spec, _, p, err := progressOf(ref.Dir, now)
+		l, err := s.count(ref.Dir, now)
 		if err != nil {
 			sum.Error = err.Error()
 		} else {
-			sum.Name, sum.Progress = spec.Name, p
+			sum.Name, sum.Progress = l.name, progressAt(l.c, now)
 		}
 		out = append(out, sum)
 	}
 	return out
+}
+
+// count reads the progress of the sweep in dir, reading its results again
+// only when they or its spec changed since the last time.
+func (s *Server) count(dir string, now time.Time) (listed, error) {
+	v, st := statVersion(dir), specTime(dir)
+	s.countMu.Lock()
+	l, ok := s.counts[dir]
+	s.countMu.Unlock()
+	if ok && l.c.v == v && l.c.spec.Equal(st) {
+		return l, nil
+	}
+	spec, recs, _, err := progressOf(dir, now)
+	if err != nil {
+		return listed{}, err
+	}
+	l = listed{spec.Name, count{len(recs), spec.Count(), v, st}}
+	s.countMu.Lock()
+	s.counts[dir] = l
+	s.countMu.Unlock()
+	return l, nil
 }
 
 func (s *Server) sweeps(w http.ResponseWriter, r *http.Request) {

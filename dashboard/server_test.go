@@ -112,6 +112,21 @@ func TestProgress(t *testing.T) {
 	root := t.TempDir()
 	spec, ran := runSmall(t, root, true)
 	dir := filepath.Join(root, "small")
+	srv, err := New(Config{Dirs: []string{root}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	listed := func() Progress {
+		l := srv.list()
+		if len(l) != 1 || l[0].Error != "" {
+			t.Fatalf("list: %+v, want the one sweep", l)
+		}
+		return l[0].Progress
+	}
+	if l := listed(); l.Done != ran || listed() != l { // the second from the cache
+		t.Errorf("list of the part: %+v, want %d done", l, ran)
+	}
 	_, _, p, err := progressOf(dir, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +141,9 @@ func TestProgress(t *testing.T) {
 	runSmall(t, root, false)
 	if _, _, p, _ = progressOf(dir, time.Now()); p.Done != spec.Count() || p.State != "done" || p.Version == before {
 		t.Errorf("whole: %d/%d %s version %s (before %s); want %d done and a new version", p.Done, p.Total, p.State, p.Version, before, spec.Count())
+	}
+	if l := listed(); l != p {
+		t.Errorf("list of the whole: %+v, want %+v (counted again)", l, p)
 	}
 }
 

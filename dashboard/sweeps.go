@@ -98,21 +98,40 @@ func progressOf(dir string, now time.Time) (*experiment.Spec, []results.Record, 
 		}
 		recs = spec.Select(recs)
 	}
-	p := Progress{Done: len(recs), Total: spec.Count(), ETA: -1, Version: v.String()}
+	return spec, recs, progressAt(count{len(recs), spec.Count(), v, specTime(dir)}, now), nil
+}
+
+// count is what progress is computed from: points stored and in the spec,
+// the results' version and when the spec was written.
+type count struct {
+	done, total int
+	v           version
+	spec        time.Time
+}
+
+func specTime(dir string) time.Time {
+	fi, err := os.Stat(filepath.Join(dir, experiment.SpecFile))
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
+}
+
+// progressAt is the progress of c as of now.
+func progressAt(c count, now time.Time) Progress {
+	p := Progress{Done: c.done, Total: c.total, ETA: -1, Version: c.v.String()}
 	switch {
 	case p.Done >= p.Total:
 		p.State = "done"
-	case !v.ModTime.IsZero() && now.Sub(v.ModTime) < runningWithin:
+	case !c.v.ModTime.IsZero() && now.Sub(c.v.ModTime) < runningWithin:
 		p.State = "running"
 	default:
 		p.State = "stopped"
 	}
-	if p.State == "running" && p.Done > 0 {
-		if fi, err := os.Stat(filepath.Join(dir, experiment.SpecFile)); err == nil {
-			if el := v.ModTime.Sub(fi.ModTime()).Seconds(); el > 0 {
-				p.ETA = el / float64(p.Done) * float64(p.Total-p.Done)
-			}
+	if p.State == "running" && p.Done > 0 && !c.spec.IsZero() {
+		if el := c.v.ModTime.Sub(c.spec).Seconds(); el > 0 {
+			p.ETA = el / float64(p.Done) * float64(p.Total-p.Done)
 		}
 	}
-	return spec, recs, p, nil
+	return p
 }
