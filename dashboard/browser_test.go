@@ -170,7 +170,43 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
+	// Compare: probes per job of pod(d=2) alone, drawn by the server.
+	if err := chromedp.Do(tab,
+		chromedp.Click(`#tabs button[data-tab=compare]`),
+		chromedp.SetValue(`#metric`, "probes_per_job"),
+		chromedp.Click(`#policies input[value=random]`),
+		chromedp.Click(`#compare button[type=submit]`)); err != nil {
+		t.Fatalf("compare form: %v", err)
+	}
+	drawn := waitForJS(ctx, t, tab, "the drawn figure", `(() => { const i = document.querySelector('#drawn img'); return i && i.complete && i.naturalWidth > 0 ? i.src : ''; })()`)
+	if !strings.Contains(drawn, "metric=probes_per_job") || !strings.Contains(drawn, "policy=pod") || strings.Contains(drawn, "policy=random") {
+		t.Errorf("drawn figure %s, want probes_per_job of pod(d=2) alone", drawn)
+	}
+
+	// Report: the Markdown of package report.
+	if err := chromedp.Do(tab, chromedp.Click(`#tabs button[data-tab=report]`)); err != nil {
+		t.Fatalf("report tab: %v", err)
+	}
+	waitForJS(ctx, t, tab, "the report", `document.getElementById('report').textContent.startsWith('# loadlab report: small') ? 'yes' : ''`)
+
 	for _, p := range problems.List() {
 		t.Errorf("page problem: %s", p)
+	}
+}
+
+// waitForJS evaluates expr in the page until it gives a non-empty string,
+// and returns it; it fails the test when ctx ends first.
+func waitForJS(ctx context.Context, t *testing.T, tab context.Context, what, expr string) string {
+	t.Helper()
+	for {
+		if s, err := chromedp.Run(tab, chromedp.Evaluate[string](expr)); err == nil && s != "" {
+			return s
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
