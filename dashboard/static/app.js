@@ -104,7 +104,7 @@ async function show(id) {
     state.version = d.version;
     state.detail = d;
     $('#main').hidden = false;
-    $('#name').textContent = d.name + ' — ' + d.dir;
+    $('#name').replaceChildren(d.name + ' ', el('small', { text: d.dir }));
     $('#spec').textContent = d.spec;
     if (first) {
       $('#metric').replaceChildren();
