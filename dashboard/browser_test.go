@@ -74,17 +74,18 @@ func (s pageState) loaded() bool {
 	return true
 }
 
-// waitFor reads the page until ok holds of it; it fails the test when ctx
-// ends first, showing the last state read.
-func waitFor(ctx context.Context, t *testing.T, tab context.Context, what string, ok func(pageState) bool) pageState {
+// waitUntil evaluates expr in the page until ok holds of its value, and
+// returns it; it fails the test when ctx ends first, showing the last
+// value read.
+func waitUntil[T any](ctx context.Context, t *testing.T, tab context.Context, what, expr string, ok func(T) bool) T {
 	t.Helper()
-	var last pageState
+	var last T
 	for {
-		s, err := chromedp.Run(tab, chromedp.Evaluate[pageState](stateJS))
+		v, err := chromedp.Run(tab, chromedp.Evaluate[T](expr))
 		if err == nil {
-			last = s
-			if ok(s) {
-				return s
+			last = v
+			if ok(v) {
+				return v
 			}
 		}
 		select {
@@ -93,6 +94,12 @@ func waitFor(ctx context.Context, t *testing.T, tab context.Context, what string
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// waitFor waits until ok holds of the page's state.
+func waitFor(ctx context.Context, t *testing.T, tab context.Context, what string, ok func(pageState) bool) pageState {
+	t.Helper()
+	return waitUntil(ctx, t, tab, what, stateJS, ok)
 }
 
 // TestDashboardInBrowser opens the dashboard in headless Chromium, then
@@ -195,18 +202,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 }
 
-// waitForJS evaluates expr in the page until it gives a non-empty string,
-// and returns it; it fails the test when ctx ends first.
+// waitForJS waits until expr gives a non-empty string, and returns it.
 func waitForJS(ctx context.Context, t *testing.T, tab context.Context, what, expr string) string {
 	t.Helper()
-	for {
-		if s, err := chromedp.Run(tab, chromedp.Evaluate[string](expr)); err == nil && s != "" {
-			return s
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return waitUntil(ctx, t, tab, what, expr, func(s string) bool { return s != "" })
 }
