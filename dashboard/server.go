@@ -51,6 +51,10 @@ type Config struct {
 	// user name). Any of them is accepted (a rotation list). Listen
 	// refuses an address off loopback without one.
 	Secrets [][]byte
+	// Cluster, when set, is a cluster of agents watched live: each agent's
+	// queue, running jobs, utilisation and gossip age, sampled every Poll
+	// and pushed as "nodes" events.
+	Cluster Members
 	// Cache is the directory figures and reports are drawn into.
 	// Default: a fresh temporary directory, removed by Close.
 	Cache string
@@ -84,6 +88,8 @@ type Server struct {
 	mu     sync.Mutex        // serialises drawing; guards drawn
 	drawn  map[string]string // sweep ID → version whose figures are in the cache
 	nextID int
+
+	live history // samples of Cluster
 
 	countMu sync.Mutex
 	counts  map[string]listed // sweep directory → its last count, reused while its files are unchanged
@@ -126,6 +132,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /api/draw", s.draw)
 	s.mux.HandleFunc("GET /api/report", s.report)
 	s.mux.HandleFunc("GET /api/events", s.events)
+	s.mux.HandleFunc("GET /api/nodes", s.nodes)
 	return s, nil
 }
 
@@ -499,8 +506,9 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 
 // events is a server-sent event stream: an event "sweeps" with the list
 // (as /api/sweeps) at once and whenever a sweep appears, goes or gains
-// points. The page re-fetches what it shows when the version of its sweep
-// changes.
+// points, and with a watched cluster an event "nodes" with its newest
+// sample every Poll. The page re-fetches what it shows when the version
+// of its sweep changes.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
@@ -522,6 +530,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			last = key.String()
 			data, _ := json.Marshal(list)
 			if _, err := fmt.Fprintf(w, "event: sweeps\ndata: %s\n\n", data); err != nil {
+				return
+			}
+			fl.Flush()
+		}
+		if s.cfg.Cluster != nil {
+			data, _ := json.Marshal(s.live.sample(s.cfg.Cluster, time.Now(), s.cfg.Poll))
+			if _, err := fmt.Fprintf(w, "event: nodes\ndata: %s\n\n", data); err != nil {
 				return
 			}
 			fl.Flush()

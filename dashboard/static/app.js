@@ -157,3 +157,76 @@ events.addEventListener('sweeps', (ev) => {
 });
 events.addEventListener('error', () => status('reconnecting to the server…'));
 events.addEventListener('open', () => status(''));
+
+// The live view of a watched cluster: a table of the newest sample and
+// the queue of each agent over time.
+const live = { samples: [], fetched: false };
+const palette = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666'];
+const svgNS = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attrs) {
+  const e = document.createElementNS(svgNS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+function renderNodes() {
+  const last = live.samples[live.samples.length - 1];
+  if (!last) return;
+  $('#cluster').hidden = false;
+  $('#cluster-note').textContent = `${last.nodes.length} agents, ${last.failed} failed, at ${last.time.toFixed(1)} s`;
+  const t = $('#nodes');
+  const maxQ = Math.max(1, ...last.nodes.map((n) => n.queue));
+  t.replaceChildren(el('tr', {}, ...['agent', 'status', 'queue', 'running / servers', 'utilisation', 'gossip age'].map((h) => el('th', { text: h }))));
+  last.nodes.forEach((n, i) => {
+    const bar = el('span', { class: 'bar', style: `width:${(4 * n.queue) / maxQ}em;background:${palette[i % palette.length]}` });
+    const row = el('tr', { 'data-node': n.name },
+      el('td', { text: n.name }), el('td', { text: n.status }),
+      el('td', { class: 'queue' }, bar, String(n.queue)),
+      el('td', { text: `${n.running} / ${n.servers}` }),
+      el('td', { text: (100 * n.utilization).toFixed(0) + '%' }),
+      el('td', { text: n.age < 0 ? '–' : n.age.toFixed(2) + ' s' }));
+    if (n.status === 'failed') row.classList.add('failed');
+    t.append(row);
+  });
+  drawChart();
+}
+
+function drawChart() {
+  const c = $('#queue-chart');
+  const W = 640, H = 170, L = 36, B = 20;
+  const s = live.samples;
+  c.replaceChildren();
+  const t0 = s[0].time, t1 = Math.max(s[s.length - 1].time, t0 + 1);
+  const names = [...new Set(s.flatMap((x) => x.nodes.map((n) => n.name)))];
+  const maxQ = Math.max(1, ...s.flatMap((x) => x.nodes.map((n) => n.queue)), ...s.map((x) => x.failed));
+  const x = (t) => L + ((W - L - 6) * (t - t0)) / (t1 - t0);
+  const y = (q) => H - B - ((H - B - 8) * q) / maxQ;
+  c.append(svg('line', { x1: L, y1: y(0), x2: W - 6, y2: y(0), stroke: '#999' }));
+  c.append(svg('line', { x1: L, y1: y(0), x2: L, y2: 8, stroke: '#999' }));
+  const label = (tx, ty, text, anchor) => { const e = svg('text', { x: tx, y: ty, 'font-size': 10, 'text-anchor': anchor || 'end' }); e.textContent = text; c.append(e); };
+  label(L - 4, y(maxQ) + 4, String(maxQ));
+  label(L - 4, y(0) + 4, '0');
+  label(W - 6, H - 4, `queue per agent over the last ${(t1 - t0).toFixed(0)} s; dashed: failed agents`);
+  names.forEach((name, i) => {
+    const pts = s.map((x1) => { const n = x1.nodes.find((m) => m.name === name); return n ? `${x(x1.time)},${y(n.queue)}` : null; }).filter(Boolean);
+    c.append(svg('polyline', { points: pts.join(' '), fill: 'none', stroke: palette[i % palette.length], 'stroke-width': 1.5 }));
+  });
+  c.append(svg('polyline', { points: s.map((x1) => `${x(x1.time)},${y(x1.failed)}`).join(' '), fill: 'none', stroke: '#b00', 'stroke-dasharray': '4 3' }));
+}
+
+events.addEventListener('nodes', async (ev) => {
+  if (!live.fetched) {
+    live.fetched = true;
+    try {
+      live.samples = await (await fetchOK('api/nodes')).json();
+    } catch (e) {
+      status(e.message);
+    }
+  }
+  const sample = JSON.parse(ev.data);
+  const last = live.samples[live.samples.length - 1];
+  if (!last || sample.time > last.time) live.samples.push(sample);
+  if (live.samples.length > 300) live.samples.shift();
+  renderNodes();
+});
