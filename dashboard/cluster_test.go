@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,8 @@ import (
 	"github.com/loadlab/loadlab/load"
 	"github.com/loadlab/loadlab/node/gossip"
 )
+
+var clusterShot = flag.String("screenshot-cluster", "", "write a PNG screenshot of the live view of agents to this file (the docs keep docs/figures/dashboard-agents.png)")
 
 // startCluster starts two agents' gossip members (role agent) and a
 // watcher joined to them, on loopback, in a cluster of its own label.
@@ -69,7 +72,7 @@ func TestClusterInBrowser(t *testing.T) {
 	problems := &browsertest.Problems{}
 	tab, cancelTab := chromedp.NewContext(browser, chromedp.WithListener(problems.Listen))
 	defer cancelTab()
-	if err := chromedp.Do(tab, chromedp.Navigate(hs.URL+"/")); err != nil {
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(900, 420), chromedp.Navigate(hs.URL+"/")); err != nil {
 		t.Fatal(err)
 	}
 	const rowsJS = `(() => { if (window.testMark === undefined) window.testMark = Math.random();
@@ -86,6 +89,16 @@ func TestClusterInBrowser(t *testing.T) {
 	points := waitUntil(ctx, t, tab, "the chart", `String(document.querySelectorAll('#queue-chart polyline').length)`, func(s string) bool { return s == "3" })
 	if points != "3" { // a line per agent and one of failures
 		t.Errorf("chart has %s lines, want 3", points)
+	}
+
+	if *clusterShot != "" {
+		png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(*clusterShot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	resp, err := http.Get(hs.URL + "/api/nodes")

@@ -517,7 +517,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
-	last := ""
+	w.WriteHeader(http.StatusOK)
+	fl.Flush()     // the headers, at once: the page sees the stream open
+	last := "\x00" // no list yet: the first is always sent, the empty one too
 	tick := time.NewTicker(s.cfg.Poll)
 	defer tick.Stop()
 	for {

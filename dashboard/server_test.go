@@ -147,10 +147,23 @@ func TestProgress(t *testing.T) {
 	}
 }
 
-// TestEvents reads the first event of the stream.
+// TestEvents reads the first event of the stream, of an empty directory
+// and of one with a sweep.
 func TestEvents(t *testing.T) {
+	if got := firstEvent(t, t.TempDir()); got != "event: sweeps\ndata: []\n" {
+		t.Errorf("first event of no sweeps %q, want an empty list", got)
+	}
 	root := t.TempDir()
 	runSmall(t, root, true)
+	if got := firstEvent(t, root); !strings.HasPrefix(got, "event: sweeps\ndata: [") || !strings.Contains(got, `"id":"0/small"`) {
+		t.Errorf("first event %q, want sweeps with 0/small", got)
+	}
+}
+
+// firstEvent returns the first event the server sends of the sweeps
+// under root.
+func firstEvent(t *testing.T, root string) string {
+	t.Helper()
 	srv, err := New(Config{Dirs: []string{root}})
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +171,7 @@ func TestEvents(t *testing.T) {
 	defer srv.Close()
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // no event: fail, not hang
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", hs.URL+"/api/events", nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -172,9 +185,7 @@ func TestEvents(t *testing.T) {
 	r := bufio.NewReader(resp.Body)
 	event, _ := r.ReadString('\n')
 	data, _ := r.ReadString('\n')
-	if event != "event: sweeps\n" || !strings.HasPrefix(data, "data: [") || !strings.Contains(data, `"id":"0/small"`) {
-		t.Errorf("first event %q %q, want sweeps with 0/small", event, data)
-	}
+	return event + data
 }
 
 // TestSecret: with secrets, a request needs one of them, as a bearer token
