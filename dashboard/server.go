@@ -191,8 +191,23 @@ func loopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Serve serves on l until ctx ends.
+// Serve serves on l until ctx ends; with a Cluster it samples it every
+// Poll meanwhile.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if s.cfg.Cluster != nil { // the history grows whether a page is open or not
+		go func() {
+			tick := time.NewTicker(s.cfg.Poll)
+			defer tick.Stop()
+			for {
+				s.live.sample(s.cfg.Cluster, time.Now(), s.cfg.Poll)
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+	}
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(l) }()
