@@ -5,17 +5,14 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/loadlab/loadlab/internal/browsertest"
 )
 
 // browserSpec is 3 policies × 3 loads × 2 replications on the simulator,
@@ -42,29 +39,6 @@ policies:
   - name: sender.threshold
     migrate: sender.threshold(T=1, probes=3)
 `
-
-// browserNames are the executables tried, in order, for a headless
-// Chromium or Chrome.
-var browserNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "headless-shell"}
-
-// findBrowser returns the path of a Chromium or Chrome executable. Without
-// one the test is skipped, except when the environment variable CI is set:
-// there it fails, so that CI cannot pass by skipping the check.
-func findBrowser(t *testing.T) string {
-	t.Helper()
-	for _, name := range browserNames {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("no headless browser found (looked for %s in PATH); install one with apt-get install chromium",
-		strings.Join(browserNames, ", "))
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg + " (CI is set, so this is a failure, not a skip)")
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // pageImage is what the browser says of one <img>.
 type pageImage struct {
@@ -93,59 +67,6 @@ func (v pageVisit) brokenImages() []string {
 	return out
 }
 
-// problemLog collects, from the DevTools events of one tab, everything a
-// page should not do.
-type problemLog struct {
-	mu       sync.Mutex
-	urls     map[network.RequestID]string
-	problems []string
-}
-
-func (l *problemLog) add(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.problems = append(l.problems, fmt.Sprintf(format, args...))
-}
-
-// listen is a chromedp listener: it runs on the tab's reader goroutine and
-// only records.
-func (l *problemLog) listen(ev any) {
-	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var args []string
-			for _, a := range ev.Args {
-				args = append(args, strings.Trim(string(a.Value), `"`)+a.Description)
-			}
-			l.add("console.%s: %s", ev.Type, strings.Join(args, " "))
-		}
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		text := d.Text
-		if d.Exception != nil {
-			text += " " + d.Exception.Description
-		}
-		l.add("uncaught exception at line %d: %s", d.LineNumber+1, text)
-	case *log.EventEntryAdded:
-		if ev.Entry.Level == log.EntryLevelError {
-			l.add("%s error: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
-		}
-	case *network.EventRequestWillBeSent:
-		l.mu.Lock()
-		l.urls[ev.RequestID] = ev.Request.URL
-		l.mu.Unlock()
-	case *network.EventLoadingFailed:
-		l.mu.Lock()
-		u := l.urls[ev.RequestID]
-		l.mu.Unlock()
-		l.add("request failed: %s %.80s", ev.ErrorText, u)
-	case *network.EventResponseReceived:
-		if ev.Response.Status >= 400 {
-			l.add("request failed: HTTP %d %.80s", ev.Response.Status, ev.Response.URL)
-		}
-	}
-}
-
 // imagesJS lists the page's images with what the test asserts of them.
 const imagesJS = `Array.from(document.images).map(i => ({alt: i.alt, complete: i.complete, naturalWidth: i.naturalWidth}))`
 
@@ -157,8 +78,8 @@ func visit(ctx context.Context, path string) (pageVisit, error) {
 	if err != nil {
 		return pageVisit{}, err
 	}
-	l := &problemLog{urls: map[network.RequestID]string{}}
-	tab, cancel := chromedp.NewContext(ctx, chromedp.WithListener(l.listen))
+	l := &browsertest.Problems{}
+	tab, cancel := chromedp.NewContext(ctx, chromedp.WithListener(l.Listen))
 	defer cancel()
 	page := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 	if err := chromedp.Do(tab, chromedp.Navigate(page)); err != nil {
@@ -168,9 +89,7 @@ func visit(ctx context.Context, path string) (pageVisit, error) {
 	if err != nil {
 		return pageVisit{}, fmt.Errorf("list images of %s: %w", page, err)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return pageVisit{images: images, problems: append([]string(nil), l.problems...)}, nil
+	return pageVisit{images: images, problems: l.List()}, nil
 }
 
 // TestReportInBrowser runs a small simulator sweep, writes its report and
@@ -180,7 +99,7 @@ func visit(ctx context.Context, path string) (pageVisit, error) {
 // with such faults must be caught by the same check, so that the test
 // cannot pass by seeing nothing.
 func TestReportInBrowser(t *testing.T) {
-	exe := findBrowser(t)
+	exe := browsertest.Find(t)
 	dir := sweep(t, "browser", browserSpec)
 	s, err := Load(dir)
 	if err != nil {
@@ -198,16 +117,7 @@ func TestReportInBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	// No sandbox: the pages are our own files, and the sandbox needs user
-	// namespaces that containers (and root) often do not have.
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU)...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil { // starts the browser
-		t.Fatalf("start %s: %v", exe, err)
-	}
+	browser := browsertest.Start(ctx, t, exe)
 
 	t.Run("report", func(t *testing.T) {
 		v, err := visit(browser, filepath.Join(out, HTMLFile))

@@ -53,39 +53,49 @@ func keyFlags() []cli.Flag {
 	}
 }
 
+// clusterSecrets reads the cluster's secrets (first in use) from
+// --secret-file or LOADLAB_SECRET; nil when neither is given.
+func clusterSecrets(c *cli.Context) ([][]byte, error) {
+	file, env := c.String("secret-file"), os.Getenv("LOADLAB_SECRET")
+	switch {
+	case file != "" && env != "":
+		return nil, inputErr("--secret-file and LOADLAB_SECRET both given: use one")
+	case file != "":
+		text, err := os.ReadFile(file)
+		if err != nil {
+			return nil, inputErr("--secret-file: %v", err)
+		}
+		secrets, err := wire.ParseSecrets(text)
+		if err != nil {
+			return nil, inputErr("--secret-file %s: %v", file, err)
+		}
+		return secrets, nil
+	case env != "":
+		if len(env) < wire.MinSecret {
+			return nil, inputErr("LOADLAB_SECRET: %d bytes, want at least %d (e.g. openssl rand -base64 32)", len(env), wire.MinSecret)
+		}
+		return [][]byte{[]byte(env)}, nil
+	}
+	return nil, nil
+}
+
 // clusterKeys reads the cluster's keys: the secret behind mutual TLS from
 // --secret-file or LOADLAB_SECRET, and the gossip keyring from
 // --gossip-key-file or LOADLAB_GOSSIP_KEY (base64 keys separated by
 // commas). Each is nil when not given.
 func clusterKeys(c *cli.Context) (*wire.Security, [][]byte, error) {
 	var sec *wire.Security
-	var secrets [][]byte
-	file, env := c.String("secret-file"), os.Getenv("LOADLAB_SECRET")
-	switch {
-	case file != "" && env != "":
-		return nil, nil, inputErr("--secret-file and LOADLAB_SECRET both given: use one")
-	case file != "":
-		text, err := os.ReadFile(file)
-		if err != nil {
-			return nil, nil, inputErr("--secret-file: %v", err)
-		}
-		if secrets, err = wire.ParseSecrets(text); err != nil {
-			return nil, nil, inputErr("--secret-file %s: %v", file, err)
-		}
-	case env != "":
-		if len(env) < wire.MinSecret {
-			return nil, nil, inputErr("LOADLAB_SECRET: %d bytes, want at least %d (e.g. openssl rand -base64 32)", len(env), wire.MinSecret)
-		}
-		secrets = [][]byte{[]byte(env)}
+	secrets, err := clusterSecrets(c)
+	if err != nil {
+		return nil, nil, err
 	}
 	if secrets != nil {
-		var err error
 		if sec, err = wire.NewSecurity(secrets...); err != nil {
 			return nil, nil, err
 		}
 	}
 	var keys [][]byte
-	file, env = c.String("gossip-key-file"), os.Getenv("LOADLAB_GOSSIP_KEY")
+	file, env := c.String("gossip-key-file"), os.Getenv("LOADLAB_GOSSIP_KEY")
 	switch {
 	case file != "" && env != "":
 		return nil, nil, inputErr("--gossip-key-file and LOADLAB_GOSSIP_KEY both given: use one")

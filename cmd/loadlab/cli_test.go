@@ -311,7 +311,7 @@ func TestSweepInterrupted(t *testing.T) {
 // twice, and the backends are named right.
 func TestHelpTexts(t *testing.T) {
 	commands := []string{""}
-	for _, c := range []string{"run", "sweep", "merge", "plot", "export", "report", "compare", "policies", "agent", "cluster", "calibrate-migration"} {
+	for _, c := range []string{"run", "sweep", "merge", "plot", "export", "report", "compare", "policies", "agent", "cluster", "calibrate-migration", "serve"} {
 		commands = append(commands, c)
 	}
 	for _, cmd := range commands {

@@ -114,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return inputErr("%s: %v (see loadlab %s --help)", c.Command.FullName(), err, c.Command.FullName())
 		},
 		Flags:    []cli.Flag{&cli.BoolFlag{Name: "version", Usage: "print loadlab's version, the revision it was built from and whether that tree was modified"}},
-		Commands: []*cli.Command{runCommand(), sweepCommand(), mergeCommand(), plotCommand(), capacityCommand(), exportCommand(), reportCommand(), compareCommand(), policiesCommand(), metricsCommand(), agentCommand(), clusterCommand(), calibrateCommand(), versionCommand()},
+		Commands: []*cli.Command{runCommand(), sweepCommand(), mergeCommand(), plotCommand(), capacityCommand(), exportCommand(), reportCommand(), compareCommand(), policiesCommand(), metricsCommand(), agentCommand(), clusterCommand(), calibrateCommand(), serveCommand(), versionCommand()},
 		// Without a command: the version, the help, or an unknown command.
 		Action: func(c *cli.Context) error {
 			switch {
