@@ -628,7 +628,7 @@ func (s *Spec) validate() error {
 		seen[s.Workloads[i].Name] = true
 		if w.Arrival != "" {
 			_, err := workload.ParseArrival(w.Arrival)
-			if workload.IsTrace(w.Arrival) {
+			if workload.ReadsFile(w.Arrival) {
 				_, err = workload.New(w.Config)
 			}
 			if err != nil {

@@ -34,6 +34,7 @@ var arrivalDefs = param.Registry[ArrivalSpec]{
 		{Name: "rates", Kind: param.Floats, Doc: "relative arrival intensities of the two states, >= 0, not both 0"},
 		{Name: "switch", Kind: param.Floats, Doc: "rates of leaving each state, > 0"},
 	}, Build: newMMPPSpec},
+	{Name: "piecewise", Doc: "Poisson whose rate is the load's times a factor given at points (at, to; or file=… a CSV of time,factor), held (step) or joined (linear), repeated every period", Schema: piecewiseSchema, Build: newPiecewise},
 	{Name: "poisson", Doc: "Poisson: exponential gaps (SCV 1)", Schema: nil,
 		Build: func(param.Values) (ArrivalSpec, error) { return poissonSpec{}, nil }},
 	{Name: "ramp", Doc: "Poisson whose rate goes linearly from `from` to `to` times the load's, over `over` from `start`", Schema: rampSchema, Build: newRamp},
@@ -46,7 +47,8 @@ var arrivalDefs = param.Registry[ArrivalSpec]{
 // "mmpp(rates=[0.5, 2], switch=[0.1, 0.1])", or one whose rate changes
 // with time (see Varying): "ramp(to=2, over=1000)", "step(at=[500],
 // to=[1.5])", "sine(amplitude=0.5, period=1000)", "spike(at=500,
-// duration=50, factor=3)".
+// duration=50, factor=3)", "piecewise(at=[0, 100], to=[0.5, 1.5],
+// interp=linear, period=200)"; piecewise(file=…) is read by New.
 func ParseArrival(s string) (ArrivalSpec, error) { return arrivalDefs.Parse("arrival process", s) }
 
 // ArrivalEntries lists the arrival processes, sorted by name.

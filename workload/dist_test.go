@@ -250,7 +250,7 @@ func TestBadSpecs(t *testing.T) {
 		{arr, "mmpp(rates=1, switch=[1,1])", "parameter rates: want a list"},
 		{arr, "mmpp(rates=[1,1])", "parameter switch"},
 		{arr, "poisson(rate=2)", "poisson takes no parameters"},
-		{arr, "bursty", `unknown arrival process "bursty": known are det, mmpp, poisson`},
+		{arr, "bursty", `unknown arrival process "bursty": known are det, mmpp, piecewise, poisson`},
 		{arr, "poisson(", "missing closing parenthesis"},
 		{keys, "zipf(n=10, s=1)", "parameter s: must be a finite number > 1"},
 		{keys, "zipf(n=0)", "parameter n"},

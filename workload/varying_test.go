@@ -20,6 +20,7 @@ func TestVaryingCounts(t *testing.T) {
 		"step(at=[500, 1200], to=[2, 0.5])":            "step(at=[500,1200], to=[2,0.5], from=1)",
 		"sine(amplitude=0.8, period=400, phase=50)":    "sine(amplitude=0.8, period=400, phase=50)",
 		"spike(duration=60, at=700, factor=4)":         "spike(at=700, duration=60, factor=4)",
+		"piecewise(at=[0, 150, 300], to=[0.2, 2, 0.6], interp=linear, period=600)": "piecewise(at=[0,150,300], to=[0.2,2,0.6], interp=linear, period=600)",
 	} {
 		a, err := ParseArrival(spec)
 		if err != nil {

@@ -173,6 +173,9 @@ func New(c Config) (*Workload, error) {
 	if traced {
 		return w.fromTrace(c)
 	}
+	if c.Arrival, err = inlinePiecewise(c.Arrival, c.Dir); err != nil {
+		return nil, fmt.Errorf("workload arrival: %w", err)
+	}
 	if w.arrival, err = ParseArrival(c.Arrival); err != nil {
 		return nil, fmt.Errorf("workload arrival: %w", err)
 	}
