@@ -16,10 +16,10 @@ import (
 func TestVaryingCounts(t *testing.T) {
 	const rate, horizon, window = 20.0, 2000.0, 10.0
 	for spec, canonical := range map[string]string{
-		"ramp(from=0.2, to=1.5, start=300, over=1000)": "ramp(from=0.2, to=1.5, start=300, over=1000)",
-		"step(at=[500, 1200], to=[2, 0.5])":            "step(at=[500,1200], to=[2,0.5], from=1)",
-		"sine(amplitude=0.8, period=400, phase=50)":    "sine(amplitude=0.8, period=400, phase=50)",
-		"spike(duration=60, at=700, factor=4)":         "spike(at=700, duration=60, factor=4)",
+		"ramp(from=0.2, to=1.5, start=300, over=1000)":                             "ramp(from=0.2, to=1.5, start=300, over=1000)",
+		"step(at=[500, 1200], to=[2, 0.5])":                                        "step(at=[500,1200], to=[2,0.5], from=1)",
+		"sine(amplitude=0.8, period=400, phase=50)":                                "sine(amplitude=0.8, period=400, phase=50)",
+		"spike(duration=60, at=700, factor=4)":                                     "spike(at=700, duration=60, factor=4)",
 		"piecewise(at=[0, 150, 300], to=[0.2, 2, 0.6], interp=linear, period=600)": "piecewise(at=[0,150,300], to=[0.2,2,0.6], interp=linear, period=600)",
 	} {
 		a, err := ParseArrival(spec)
