@@ -95,6 +95,9 @@ func loadFigureSet(recs []results.Record, policies []string) []figure {
 			if f, ok := failuresFigure(w, recs, looks); ok {
 				figs = append(figs, f)
 			}
+			if f, ok := inSystemFigure(w, recs, looks); ok {
+				figs = append(figs, f)
+			}
 			return figs
 		})
 }
@@ -148,6 +151,25 @@ func failuresFigure(w string, recs []results.Record, looks map[string]look) (fig
 	})
 	pn.fitY(1.2, false)
 	return figure{base: "failed_over_time", panels: []panel{pn}, corners: []corner{topLeft, topRight, bottomRight, bottomLeft}, headroom: true, csv: csv}, true
+}
+
+// inSystemFigure draws one workload's jobs in the system over time (the
+// queue the changing load builds and drains), over all nodes: ok false when
+// the records carry no such series.
+func inSystemFigure(w string, recs []results.Record, looks map[string]look) (fig figure, ok bool) {
+	if !slices.ContainsFunc(recs, func(r results.Record) bool { return len(r.Result.InSystemOverTime) > 0 }) {
+		return figure{}, false
+	}
+	pols, load, where := policiesAt(recs, looks)
+	loadText := strconv.FormatFloat(load, 'g', -1, 64)
+	csv := [][]string{{"workload", "policy", "load", "time", "value"}}
+	pn := panel{title: fmt.Sprintf("%s: jobs in system over time, %s", w, where), xLabel: "time (model units)",
+		yLabel: "mean jobs in system (all nodes)", xMin: 0, xMax: math.Inf(-1), xTicks: 2}
+	overTime(&pn, &csv, pols, func(r results.Result) []float64 { return r.InSystemOverTime }, func(p string, t, v float64) []string {
+		return []string{w, p, loadText, formatFloat(t), formatFloat(v)}
+	})
+	pn.fitY(1.2, false)
+	return figure{base: "queue_over_time", panels: []panel{pn}, corners: []corner{topLeft, topRight, bottomRight, bottomLeft}, headroom: true, csv: csv}, true
 }
 
 // failedOverTime is a result's jobs failed per bin, by arrival.

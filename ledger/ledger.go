@@ -210,6 +210,7 @@ type Ledger struct {
 	threadT, threadArea float64
 	executing           int                // threads executing, with Threads
 	threadsOver         results.TimeSeries // threads in use over time (server architectures, with bins)
+	inSystemOver        results.TimeSeries // jobs in system over time (with bins)
 	execOver            results.TimeSeries // threads executing over time
 	taskHist            *latency.Histogram // response times of tasks (Task); nil until one
 	taskSum             float64
@@ -235,7 +236,7 @@ func New(c Config) *Ledger {
 	}
 	l := &Ledger{cfg: c, nodes: make([]node, len(c.Servers)), first: int64(c.Warmup), last: int64(c.Jobs - 1),
 		reasons: map[string]int64{}, resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), series: results.OverTime{Bin: c.Bin},
-		threadsOver: results.TimeSeries{Bin: c.Bin}, execOver: results.TimeSeries{Bin: c.Bin}, members: members{over: results.TimeSeries{Bin: c.Bin}}}
+		threadsOver: results.TimeSeries{Bin: c.Bin}, inSystemOver: results.TimeSeries{Bin: c.Bin}, execOver: results.TimeSeries{Bin: c.Bin}, members: members{over: results.TimeSeries{Bin: c.Bin}}}
 	for i, s := range c.Servers {
 		l.nodes[i].servers = int32(s)
 		l.nodes[i].flags = flagsOf(int32(s), 0, 0)
@@ -403,6 +404,10 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 		r.ThreadsOverTime, r.ExecutingOverTime = l.threadsOver.Means(n), l.execOver.Means(n)
 	}
 	r.MeanInSystem, r.WaitWhileIdle = st.MeanInSystem, st.WaitWhileIdle
+	if l.cfg.Bin > 0 {
+		l.inSystemOver.Add(l.sysT, end, float64(l.inSystem))
+		r.InSystemOverTime = l.inSystemOver.Means(1)
+	}
 	l.fillMembers(r, end)
 	return err
 }

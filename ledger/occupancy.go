@@ -94,6 +94,7 @@ func (l *Ledger) now(t float64) float64 {
 // count changes the number in system by delta at t.
 func (l *Ledger) count(t float64, delta int) {
 	l.inSystemArea += float64(l.inSystem) * (t - l.sysT)
+	l.inSystemOver.Add(l.sysT, t, float64(l.inSystem))
 	l.sysT = t
 	l.inSystem += delta
 }

@@ -234,6 +234,10 @@ type Result struct {
 	ResponseBin      float64   `json:"response_bin"`
 	ResponseOverTime []float64 `json:"response_over_time,omitempty"`
 	FailedOverTime   []int64   `json:"failed_over_time,omitempty"`
+	// InSystemOverTime is the time-average number of jobs in the system
+	// (waiting and in service, all nodes) in each bin of ResponseBin model
+	// units: the queue over time, where the load varies or faults strike.
+	InSystemOverTime []float64 `json:"in_system_over_time,omitempty"`
 
 	SimTime   float64 `json:"sim_time"`            // model time at the last completion
 	Events    int64   `json:"events"`              // events processed (simulator)

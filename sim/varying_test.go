@@ -62,3 +62,40 @@ func TestStepInLoad(t *testing.T) {
 		t.Errorf("the step does not show at its time: before %.3f, high %.3f, after %.3f, first rise at %v", before, high, after, first)
 	}
 }
+
+// TestInSystemOverTime: jobs of size 1 arriving every 2 units at one node
+// (the first at t = 2) keep one job in the system half of the time, so
+// every whole bin of 10 units holds 0.5 on average, exactly, but the
+// first, which holds 4 units of work: 0.4.
+func TestInSystemOverTime(t *testing.T) {
+	w, err := workload.New(workload.Config{Size: "det(value=1)", Arrival: "det"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bin = 10.0
+	cfg := config(t, Config{Model: scenario.Model{Nodes: 1, Load: 0.5, Jobs: 1000, Warmup: 1, Seed: 1, Workload: w, FaultBin: bin}}, "random", "none", "")
+	r, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	over := r.InSystemOverTime
+	if len(over) < 190 {
+		t.Fatalf("%d bins of jobs in system over a run of %v units, want about 200", len(over), r.SimTime)
+	}
+	for i, v := range over[:len(over)-1] {
+		want := 0.5
+		if i == 0 {
+			want = 0.4
+		}
+		if math.Abs(v-want) > 1e-9 {
+			t.Fatalf("bin %d: %v jobs in system on average, want %v", i, v, want)
+		}
+	}
+	mean := 0.0
+	for _, v := range over {
+		mean += v * bin
+	}
+	if mean /= r.SimTime; math.Abs(mean-0.5) > 0.5*bin/r.SimTime {
+		t.Errorf("time average of the series %v, want 0.5 (the last bin is partial)", mean)
+	}
+}
