@@ -153,29 +153,7 @@ func inlinePiecewise(spec, dir string) (string, error) {
 // time and factor (others ignored), then one row a point; lines
 // starting with # are comments.
 func readRates(r io.Reader) (at, to []float64, err error) {
-	col := map[string]int{}
-	err = eachLine(r, func(line int, text string) error {
-		if strings.HasPrefix(text, "#") {
-			return nil // a comment
-		}
-		f := strings.Split(text, ",")
-		for i := range f {
-			f[i] = strings.TrimSpace(f[i])
-		}
-		if len(col) == 0 {
-			for i, name := range f {
-				col[name] = i
-			}
-			for _, need := range []string{"time", "factor"} {
-				if _, ok := col[need]; !ok {
-					return fmt.Errorf("line %d: the header %q has no column %s (want time and factor)", line, text, need)
-				}
-			}
-			return nil
-		}
-		if len(f) < len(col) {
-			return fmt.Errorf("line %d: %d fields, the header has %d", line, len(f), len(col))
-		}
+	err = eachCSVRow(r, []string{"time", "factor"}, "time and factor", true, func(line int, f []string, col map[string]int) error {
 		t, err := number(f[col["time"]], "time")
 		if err != nil {
 			return fmt.Errorf("line %d: %w", line, err)

@@ -301,12 +301,16 @@ func eachLine(r io.Reader, fn func(line int, text string) error) error {
 	return nil
 }
 
-// readCSVTrace reads a CSV trace with a header: arrival and size
-// required, class and key optional, other columns ignored.
-func readCSVTrace(r io.Reader) ([]traceJob, error) {
+// eachCSVRow reads a CSV with a header naming its columns, need among
+// them (what says what a header should name, for the error), and calls
+// fn with each row's trimmed fields and the columns by name. With
+// comments, lines starting with # are skipped.
+func eachCSVRow(r io.Reader, need []string, what string, comments bool, fn func(line int, f []string, col map[string]int) error) error {
 	col := map[string]int{}
-	var jobs []traceJob
 	err := eachLine(r, func(line int, text string) error {
+		if comments && strings.HasPrefix(text, "#") {
+			return nil
+		}
 		f := strings.Split(text, ",")
 		for i := range f {
 			f[i] = strings.TrimSpace(f[i])
@@ -315,9 +319,9 @@ func readCSVTrace(r io.Reader) ([]traceJob, error) {
 			for i, name := range f {
 				col[name] = i
 			}
-			for _, need := range []string{"arrival", "size"} {
-				if _, ok := col[need]; !ok {
-					return fmt.Errorf("line %d: the header %q has no column %s (want arrival and size, optionally class and key)", line, text, need)
+			for _, n := range need {
+				if _, ok := col[n]; !ok {
+					return fmt.Errorf("line %d: the header %q has no column %s (want %s)", line, text, n, what)
 				}
 			}
 			return nil
@@ -325,6 +329,19 @@ func readCSVTrace(r io.Reader) ([]traceJob, error) {
 		if len(f) < len(col) {
 			return fmt.Errorf("line %d: %d fields, the header has %d", line, len(f), len(col))
 		}
+		return fn(line, f, col)
+	})
+	if err == nil && len(col) == 0 {
+		err = fmt.Errorf("empty: want a header with %s", what)
+	}
+	return err
+}
+
+// readCSVTrace reads a CSV trace with a header: arrival and size
+// required, class and key optional, other columns ignored.
+func readCSVTrace(r io.Reader) ([]traceJob, error) {
+	var jobs []traceJob
+	err := eachCSVRow(r, []string{"arrival", "size"}, "arrival and size, optionally class and key", false, func(line int, f []string, col map[string]int) error {
 		var j traceJob
 		var err error
 		if j.at, err = number(f[col["arrival"]], "arrival"); err != nil {
@@ -349,9 +366,6 @@ func readCSVTrace(r io.Reader) ([]traceJob, error) {
 		jobs = append(jobs, j)
 		return nil
 	})
-	if err == nil && len(col) == 0 {
-		err = fmt.Errorf("empty: want a header with arrival and size")
-	}
 	return jobs, err
 }
 
