@@ -126,18 +126,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	browser := browsertest.Start(ctx, t, exe)
-	problems := &browsertest.Problems{}
-	tab, cancelTab := chromedp.NewContext(browser, chromedp.WithListener(problems.Listen))
-	defer cancelTab()
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(1200, 800), chromedp.Navigate(hs.URL+"/")); err != nil {
-		t.Fatalf("open %s: %v", hs.URL, err)
-	}
+	tab, problems := openPage(ctx, t, exe, srv, 1200, 800)
 	start := waitFor(ctx, t, tab, "the page", func(pageState) bool { return true })
 
 	// Step 1: one shard of the points.
@@ -200,6 +191,24 @@ func TestDashboardInBrowser(t *testing.T) {
 	for _, p := range problems.List() {
 		t.Errorf("page problem: %s", p)
 	}
+}
+
+// openPage serves srv on loopback and opens it in a tab, width × height,
+// of a headless Chromium (exe) until ctx ends or the test does; it
+// returns the tab and the page's problems (console errors, uncaught
+// exceptions, failed requests).
+func openPage(ctx context.Context, t *testing.T, exe string, srv *Server, width, height int64) (context.Context, *browsertest.Problems) {
+	t.Helper()
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	browser := browsertest.Start(ctx, t, exe)
+	problems := &browsertest.Problems{}
+	tab, cancelTab := chromedp.NewContext(browser, chromedp.WithListener(problems.Listen))
+	t.Cleanup(cancelTab)
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(width, height), chromedp.Navigate(hs.URL+"/")); err != nil {
+		t.Fatalf("open %s: %v", hs.URL, err)
+	}
+	return tab, problems
 }
 
 // waitForJS waits until expr gives a non-empty string, and returns it.

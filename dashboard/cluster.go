@@ -33,28 +33,53 @@ type ClusterSample struct {
 	Failed int          `json:"failed"` // agents serf marks failed
 }
 
-// history keeps the last samples of a watched cluster.
-type history struct {
+// history keeps the last samples of a watched cluster or run.
+type history[S any] struct {
 	mu      sync.Mutex
 	start   time.Time
-	samples []ClusterSample
+	at      float64 // the newest sample's time
+	samples []S
 }
 
 // historyLen is how many samples the page can draw (5 min at 1 s).
 const historyLen = 300
 
-// sample reads m's agents now and appends them when the last sample is
-// older than every; it returns the newest sample.
-func (h *history) sample(m Members, now time.Time, every time.Duration) ClusterSample {
+// sample returns the newest sample, first reading a new one with read
+// (given its time, seconds since the first, and the newest before it,
+// nil for the first) and appending it when the newest is older than
+// every.
+func (h *history[S]) sample(now time.Time, every time.Duration, read func(t float64, prev *S) S) S {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.start.IsZero() {
 		h.start = now
 	}
 	t := now.Sub(h.start).Seconds()
-	if n := len(h.samples); n > 0 && t-h.samples[n-1].Time < every.Seconds()/2 {
+	n := len(h.samples)
+	if n > 0 && t-h.at < every.Seconds()/2 {
 		return h.samples[n-1]
 	}
+	var prev *S
+	if n > 0 {
+		prev = &h.samples[n-1]
+	}
+	s := read(t, prev)
+	h.at = t
+	h.samples = append(h.samples, s)
+	if len(h.samples) > historyLen {
+		h.samples = h.samples[len(h.samples)-historyLen:]
+	}
+	return s
+}
+
+func (h *history[S]) all() []S {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]S{}, h.samples...)
+}
+
+// readCluster reads m's agents at now, time t of the history.
+func readCluster(m Members, now time.Time, t float64) ClusterSample {
 	s := ClusterSample{Time: t, Nodes: []NodeSample{}}
 	for _, mem := range m.Members() {
 		if mem.Tags["role"] != "agent" {
@@ -72,17 +97,13 @@ func (h *history) sample(m Members, now time.Time, every time.Duration) ClusterS
 		}
 		s.Nodes = append(s.Nodes, n)
 	}
-	h.samples = append(h.samples, s)
-	if len(h.samples) > historyLen {
-		h.samples = h.samples[len(h.samples)-historyLen:]
-	}
 	return s
 }
 
-func (h *history) all() []ClusterSample {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]ClusterSample{}, h.samples...)
+// sampleCluster samples the watched cluster when the newest sample is a
+// Poll old, and returns the newest.
+func (s *Server) sampleCluster(now time.Time) ClusterSample {
+	return s.live.sample(now, s.cfg.Poll, func(t float64, _ *ClusterSample) ClusterSample { return readCluster(s.cfg.Cluster, now, t) })
 }
 
 // nodes serves the watched cluster's samples so far (404 when the server
@@ -92,6 +113,6 @@ func (s *Server) nodes(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no cluster watched: start loadlab serve with --join", http.StatusNotFound)
 		return
 	}
-	s.live.sample(s.cfg.Cluster, time.Now(), s.cfg.Poll)
+	s.sampleCluster(time.Now())
 	writeJSON(w, s.live.all())
 }

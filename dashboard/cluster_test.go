@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -65,16 +64,7 @@ func TestClusterInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-
-	browser := browsertest.Start(ctx, t, exe)
-	problems := &browsertest.Problems{}
-	tab, cancelTab := chromedp.NewContext(browser, chromedp.WithListener(problems.Listen))
-	defer cancelTab()
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(900, 420), chromedp.Navigate(hs.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
+	tab, problems := openPage(ctx, t, exe, srv, 900, 420)
 	const rowsJS = `(() => { if (window.testMark === undefined) window.testMark = Math.random();
 	  return window.testMark + ' ' + Array.from(document.querySelectorAll('#nodes tr[data-node]')).map(r => r.dataset.node + ':' + r.querySelector('.queue').textContent + ':' + r.cells[4].textContent).join(' '); })()`
 	first := waitUntil(ctx, t, tab, "a0 with queue 3", rowsJS, func(s string) bool { return strings.Contains(s, "a0:3:50%") && strings.Contains(s, "a1:1:50%") })
@@ -101,13 +91,10 @@ func TestClusterInBrowser(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(hs.URL + "/api/nodes")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := httptest.NewRecorder()
+	srv.ServeHTTP(got, httptest.NewRequest("GET", "/api/nodes", nil))
 	var samples []ClusterSample
-	err = json.NewDecoder(resp.Body).Decode(&samples)
-	resp.Body.Close()
+	err = json.NewDecoder(got.Body).Decode(&samples)
 	if err != nil || len(samples) < 2 {
 		t.Fatalf("/api/nodes: %d samples, %v; want several", len(samples), err)
 	}
@@ -120,16 +107,19 @@ func TestClusterInBrowser(t *testing.T) {
 	}
 }
 
-// TestNoCluster: without a watched cluster /api/nodes says how to get one.
-func TestNoCluster(t *testing.T) {
+// TestNotWatched: without a watched cluster /api/nodes says how to get
+// one, and without scraped endpoints /api/run does.
+func TestNotWatched(t *testing.T) {
 	srv, err := New(Config{Dirs: []string{t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	w := httptest.NewRecorder()
-	srv.ServeHTTP(w, httptest.NewRequest("GET", "/api/nodes", nil))
-	if w.Code != 404 || !strings.Contains(w.Body.String(), "--join") {
-		t.Errorf("/api/nodes without a cluster: %d %q, want 404 naming --join", w.Code, w.Body.String())
+	for _, tc := range []struct{ path, flag string }{{"/api/nodes", "--join"}, {"/api/run", "--scrape"}} {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("GET", tc.path, nil))
+		if w.Code != 404 || !strings.Contains(w.Body.String(), tc.flag) {
+			t.Errorf("%s unwatched: %d %q, want 404 naming %s", tc.path, w.Code, w.Body.String(), tc.flag)
+		}
 	}
 }

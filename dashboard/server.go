@@ -55,6 +55,13 @@ type Config struct {
 	// queue, running jobs, utilisation and gossip age, sampled every Poll
 	// and pushed as "nodes" events.
 	Cluster Members
+	// Scrape are the URLs of Prometheus endpoints (`--prometheus` of
+	// loadlab run, sweep or agent) of a run watched live: each node's
+	// queue, utilisation, TLP and gossip age, the migrations between
+	// nodes and the jobs completed and failed, read every Poll and pushed
+	// as "run" events. A URL without a scheme takes http://, one without
+	// a path /metrics. Default: none.
+	Scrape []string
 	// Cache is the directory figures and reports are drawn into.
 	// Default: a fresh temporary directory, removed by Close.
 	Cache string
@@ -75,6 +82,11 @@ func (c Config) Validate() error {
 	case c.Poll <= 0:
 		return fmt.Errorf("dashboard: Poll %v: want a positive interval", c.Poll)
 	}
+	for _, u := range c.Scrape {
+		if _, err := scrapeURL(u); err != nil {
+			return fmt.Errorf("dashboard: Scrape: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -89,7 +101,8 @@ type Server struct {
 	drawn  map[string]string // sweep ID → version whose figures are in the cache
 	nextID int
 
-	live history // samples of Cluster
+	live history[ClusterSample] // samples of Cluster
+	runs history[RunSample]     // samples of the Scrape endpoints
 
 	countMu sync.Mutex
 	counts  map[string]listed // sweep directory → its last count, reused while its files are unchanged
@@ -116,6 +129,10 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg.Scrape = slices.Clone(cfg.Scrape)
+	for i, u := range cfg.Scrape {
+		cfg.Scrape[i], _ = scrapeURL(u) // Validate checked it
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), drawn: map[string]string{}, counts: map[string]listed{}}
 	if s.cfg.Cache == "" {
 		dir, err := os.MkdirTemp("", "loadlab-dashboard-")
@@ -133,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /api/report", s.report)
 	s.mux.HandleFunc("GET /api/events", s.events)
 	s.mux.HandleFunc("GET /api/nodes", s.nodes)
+	s.mux.HandleFunc("GET /api/run", s.run)
 	return s, nil
 }
 
@@ -194,12 +212,12 @@ func loopback(host string) bool {
 // Serve serves on l until ctx ends; with a Cluster it samples it every
 // Poll meanwhile.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	if s.cfg.Cluster != nil { // the history grows whether a page is open or not
+	if s.cfg.Cluster != nil || len(s.cfg.Scrape) > 0 { // the histories grow whether a page is open or not
 		go func() {
 			tick := time.NewTicker(s.cfg.Poll)
 			defer tick.Stop()
 			for {
-				s.live.sample(s.cfg.Cluster, time.Now(), s.cfg.Poll)
+				s.sampleLive(ctx)
 				select {
 				case <-ctx.Done():
 					return
@@ -521,8 +539,8 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 
 // events is a server-sent event stream: an event "sweeps" with the list
 // (as /api/sweeps) at once and whenever a sweep appears, goes or gains
-// points, and with a watched cluster an event "nodes" with its newest
-// sample every Poll. The page re-fetches what it shows when the version
+// points; with a watched cluster an event "nodes" with its newest sample
+// every Poll, and with scraped endpoints an event "run" with theirs. The page re-fetches what it shows when the version
 // of its sweep changes.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
@@ -551,9 +569,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			}
 			fl.Flush()
 		}
-		if s.cfg.Cluster != nil {
-			data, _ := json.Marshal(s.live.sample(s.cfg.Cluster, time.Now(), s.cfg.Poll))
-			if _, err := fmt.Fprintf(w, "event: nodes\ndata: %s\n\n", data); err != nil {
+		for _, ev := range s.sampleLive(r.Context()) {
+			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.name, ev.data); err != nil {
 				return
 			}
 			fl.Flush()
@@ -564,6 +581,27 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 		}
 	}
+}
+
+// liveEvent is an event of the stream: its name and JSON data.
+type liveEvent struct {
+	name string
+	data []byte
+}
+
+// sampleLive samples the watched cluster and the scraped run, each when
+// watched, and returns their newest samples as events "nodes" and "run".
+func (s *Server) sampleLive(ctx context.Context) []liveEvent {
+	var evs []liveEvent
+	if s.cfg.Cluster != nil {
+		data, _ := json.Marshal(s.sampleCluster(time.Now()))
+		evs = append(evs, liveEvent{"nodes", data})
+	}
+	if len(s.cfg.Scrape) > 0 {
+		data, _ := json.Marshal(s.sampleRun(ctx, time.Now()))
+		evs = append(evs, liveEvent{"run", data})
+	}
+	return evs
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -594,7 +594,7 @@ func (p *point) transfer(to policy.NodeID, j *wire.Job, preempted bool, lv *live
 	}
 	p.postCopy(to, &out, lv)
 	p.units.movedBytes(&out, lv, stopped, acked, time.Now())
-	p.count.migrations.Add(1)
+	p.count.migrated(m.Name)
 	if preempted {
 		p.count.preemptions.Add(1)
 	}

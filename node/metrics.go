@@ -105,6 +105,7 @@ var (
 	descNodeJobs   = prometheus.NewDesc("loadlab_node_jobs_total", "Jobs the node's executor ended in the point: completed, or shed (queue full).", []string{"node", "outcome"}, nil)
 	descProbes     = prometheus.NewDesc("loadlab_probes_total", "Load probes sent by the node's policy (node=coordinator: the dispatchers').", []string{"node"}, nil)
 	descMigrations = prometheus.NewDesc("loadlab_migrations_total", "Jobs transferred away from the node (pushed, or handed to a stealer).", []string{"node"}, nil)
+	descBetween    = prometheus.NewDesc("loadlab_migrations_between_total", "Jobs transferred from node from to node to (the migrations of loadlab_migrations_total by destination).", []string{"from", "to"}, nil)
 	descPreempt    = prometheus.NewDesc("loadlab_preemptions_total", "Running jobs migrated away from the node (strong mobility).", []string{"node"}, nil)
 	descSteals     = prometheus.NewDesc("loadlab_steals_total", "Requests for work the node sent (receiver-initiated policies).", []string{"node"}, nil)
 	descXferFails  = prometheus.NewDesc("loadlab_transfer_failures_total", "Transfers the node attempted that failed (the job stayed).", []string{"node"}, nil)
@@ -127,7 +128,7 @@ type collector Metrics
 var _ prometheus.Collector = (*collector)(nil)
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descQueue, descRunning, descUtil, descTLP, descNodeJobs, descProbes, descMigrations, descPreempt,
+	for _, d := range []*prometheus.Desc{descQueue, descRunning, descUtil, descTLP, descNodeJobs, descProbes, descMigrations, descBetween, descPreempt,
 		descSteals, descXferFails, descMessages, descBytes, descGossipAge, descStaleness, descMembers, descHealth, descJobs, descDispatched, descDelay, descLag} {
 		ch <- d
 	}
@@ -213,6 +214,9 @@ func collectAgent(ch chan<- prometheus.Metric, a *Agent) {
 	count(descNodeJobs, ex.Refused, "shed")
 	count(descProbes, p.count.probes.Load())
 	count(descMigrations, p.count.migrations.Load())
+	for to, n := range p.count.migratedTo() {
+		count(descBetween, n, to)
+	}
 	count(descPreempt, p.count.preemptions.Load())
 	count(descSteals, p.count.steals.Load())
 	count(descXferFails, p.count.transferFails.Load())

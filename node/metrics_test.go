@@ -186,6 +186,7 @@ func metricsScrape(t *testing.T, maxQueue int, wantFailed bool) {
 	failed, _ := sum(fams, "loadlab_jobs_total", map[string]string{"outcome": "failed"})
 	probes, _ := sum(fams, "loadlab_probes_total", nil)
 	migrations, nodes := sum(fams, "loadlab_migrations_total", nil)
+	between, _ := sum(fams, "loadlab_migrations_between_total", nil)
 	messages, _ := sum(fams, "loadlab_messages_total", nil)
 	t.Logf("%d mid-run scrapes; at the end: completed %v failed %v probes %v migrations %v messages %v; record: %d %d %d %d %d",
 		midRun, completed, failed, probes, migrations, messages, r.JobsCompleted, r.JobsFailed, r.Probes, r.Migrations, r.Messages)
@@ -197,6 +198,7 @@ func metricsScrape(t *testing.T, maxQueue int, wantFailed bool) {
 		{"jobs failed", failed, float64(r.JobsFailed)},
 		{"probes", probes, float64(r.Probes)},
 		{"migrations", migrations, float64(r.Migrations)},
+		{"migrations between nodes", between, float64(r.Migrations)},
 		{"messages", messages, float64(r.Messages)},
 	})
 	if completed+failed != jobs {

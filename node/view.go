@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -74,6 +75,27 @@ type counters struct {
 	invalid                                                          atomic.Int64 // decisions the simulator would reject, dropped
 	moving                                                           atomic.Int64 // transfers in progress, not yet counted
 	cancels                                                          atomic.Int64 // copies a client's cancellation stopped here
+
+	toMu sync.Mutex
+	to   map[string]int64 // migrations by the member name of the node they went to
+}
+
+// migrated counts a transfer to the member named to.
+func (c *counters) migrated(to string) {
+	c.migrations.Add(1)
+	c.toMu.Lock()
+	defer c.toMu.Unlock()
+	if c.to == nil {
+		c.to = map[string]int64{}
+	}
+	c.to[to]++
+}
+
+// migratedTo is a copy of the migrations by destination.
+func (c *counters) migratedTo() map[string]int64 {
+	c.toMu.Lock()
+	defer c.toMu.Unlock()
+	return maps.Clone(c.to)
 }
 
 // tasks runs the goroutines a point starts besides its executor's

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ func TestServe(t *testing.T) {
 		{[]string{"serve", "--addr", "0.0.0.0:0"}, []string{"--addr 0.0.0.0:0", "off loopback", "secret"}},
 		{[]string{"serve", "--addr", "nowhere"}, []string{"--addr", "HOST:PORT"}},
 		{[]string{"serve", "--poll", "0s"}, []string{"--poll"}},
+		{[]string{"serve", "--scrape", "ftp://127.0.0.1:9464/metrics"}, []string{"--scrape", "Prometheus endpoint"}},
 	} {
 		t.Setenv("LOADLAB_SECRET", "")
 		_, stderr, code := status(t, context.Background(), tc.args...)
@@ -106,23 +108,7 @@ func TestServeWatchesAgents(t *testing.T) {
 		ran <- err
 	}()
 	queues := map[string]map[int]bool{} // agent → queue lengths seen
-	var runErr error
-	for running := true; running; {
-		select {
-		case runErr = <-ran:
-			running = false
-		case <-time.After(100 * time.Millisecond):
-		}
-		resp, err := http.Get(addr + "api/nodes")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var samples []dashboard.ClusterSample
-		err = json.NewDecoder(resp.Body).Decode(&samples)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatalf("/api/nodes: %v", err)
-		}
+	runErr := readWhile(t, ran, addr+"api/nodes", func(samples []dashboard.ClusterSample) {
 		for _, s := range samples {
 			for _, n := range s.Nodes {
 				if queues[n.Name] == nil {
@@ -131,7 +117,7 @@ func TestServeWatchesAgents(t *testing.T) {
 				queues[n.Name][n.Queue] = true
 			}
 		}
-	}
+	})
 	if runErr != nil {
 		t.Fatal(runErr)
 	}
@@ -149,5 +135,122 @@ func TestServeWatchesAgents(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve: %v", err)
+	}
+}
+
+// TestServeScrapesLocalRun watches `loadlab run --backend local
+// --prometheus` with `loadlab serve --scrape`, as a user watches agents
+// whose serf addresses they do not know: /api/run, read every 100 ms
+// during the run, shows the run's nodes and only them, changing queues,
+// migrations between two of them, and no more jobs ended than the run's.
+func TestServeScrapesLocalRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a local cluster")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0") // a free port for the run's endpoint
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, done := startServe(ctx, t, t.TempDir(), "--scrape", prom, "--poll", "50ms")
+
+	ran := make(chan error, 1)
+	var out string
+	go func() {
+		var err error
+		out, _, err = loadlab(t, "run", "--backend", "local", "--nodes", "3", "--migrate", "sender.threshold(T=2, probes=2)",
+			"--load", "0.8", "--jobs", "800", "--warmup", "80", "--time-unit", "10ms", "--json", "--prometheus", prom)
+		ran <- err
+	}()
+	queues := map[string]map[float64]bool{} // node → queue lengths seen
+	moves := map[string]float64{}
+	var ended float64
+	runErr := readWhile(t, ran, addr+"api/run", func(samples []dashboard.RunSample) {
+		for _, s := range samples {
+			for _, n := range s.Nodes {
+				if queues[n.Name] == nil {
+					queues[n.Name] = map[float64]bool{}
+				}
+				queues[n.Name][n.Queue] = true
+			}
+			ended = max(ended, s.Completed+s.Failed)
+		}
+		clear(moves) // every read has the whole history: count the last's
+		for _, s := range samples {
+			for _, m := range s.Moves {
+				moves[m.From+">"+m.To] += m.Jobs
+			}
+		}
+	})
+	if runErr != nil {
+		t.Fatal(runErr)
+	}
+	var r struct {
+		Issued     int64 `json:"jobs_issued"`
+		Completed  int64 `json:"jobs_completed"`
+		Failed     int64 `json:"jobs_failed"`
+		Migrations int64 `json:"migrations"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("run --json: %v: %s", err, out)
+	}
+	t.Logf("queues seen %v; moves %v; jobs ended %v of the record's %d completed, %d failed, %d migrations", queues, moves, ended, r.Completed, r.Failed, r.Migrations)
+	if len(queues) != 3 {
+		t.Errorf("/api/run showed nodes %v, want the run's 3", queues)
+	}
+	for name, q := range queues {
+		if len(q) < 2 {
+			t.Errorf("node %s: queue lengths %v, want them to change", name, q)
+		}
+	}
+	var moved float64
+	for k, n := range moves {
+		from, to, _ := strings.Cut(k, ">")
+		if queues[from] == nil || queues[to] == nil || from == to {
+			t.Errorf("move %s: want one between two of the run's nodes", k)
+		}
+		moved += n
+	}
+	if moved == 0 || moved > float64(r.Migrations) {
+		t.Errorf("moves seen %v, want some and no more than the run's %d migrations", moved, r.Migrations)
+	}
+	if ended == 0 || ended > float64(r.Completed+r.Failed) || r.Completed+r.Failed != r.Issued {
+		t.Errorf("jobs ended seen %v; record %d completed + %d failed of %d issued: want some seen, no more than ended, every issued job ended", ended, r.Completed, r.Failed, r.Issued)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
+
+// readWhile reads url's JSON into a fresh T every 100 ms, and once more
+// after ran gives the command's error, and returns that error.
+func readWhile[T any](t *testing.T, ran <-chan error, url string, each func(T)) error {
+	t.Helper()
+	for {
+		var runErr error
+		running := true
+		select {
+		case runErr = <-ran:
+			running = false
+		case <-time.After(100 * time.Millisecond):
+		}
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v T
+		err = json.NewDecoder(resp.Body).Decode(&v)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		each(v)
+		if !running {
+			return runErr
+		}
 	}
 }
