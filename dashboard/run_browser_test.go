@@ -92,7 +92,7 @@ func TestRunInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	tab, problems := openPage(ctx, t, exe, srv, 1000, 900)
+	tab, problems := openPage(ctx, t, exe, srv, 1040, 560)
 	start := waitUntil(ctx, t, tab, "the run's view", runJS, func(p runPage) bool { return strings.HasPrefix(p.Note, "0 nodes") })
 
 	type swept struct {
@@ -127,7 +127,7 @@ func TestRunInBrowser(t *testing.T) {
 		for _, a := range p.Arrows {
 			arrows[a] = true
 		}
-		if len(p.Arrows) > 0 && !shot && len(tables) >= 3 && *runShot != "" {
+		if len(p.Arrows) > 0 && !shot && len(tables) >= 12 && *runShot != "" {
 			shot = true
 			png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
 			if err != nil {

@@ -265,7 +265,7 @@ function drawMap(c, nodes, moves) {
   const W = +c.getAttribute('width'), H = +c.getAttribute('height');
   const cx = W / 2, cy = H / 2, R = Math.min(W, H) / 2 - 40, r = 18;
   c.replaceChildren(svg('defs', {}));
-  const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 8, refY: 5, markerWidth: 4, markerHeight: 4, orient: 'auto' });
+  const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 8, refY: 5, markerWidth: 10, markerHeight: 10, markerUnits: 'userSpaceOnUse', orient: 'auto' });
   marker.append(svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#243b55' }));
   c.firstChild.append(marker);
   const pos = {};
@@ -292,7 +292,7 @@ function drawMap(c, nodes, moves) {
     const g = svg('g', { class: 'node', 'data-node': n.name });
     g.append(svg('circle', { cx: x, cy: y, r: r, fill: palette[i % palette.length], 'fill-opacity': 0.15 + 0.85 * Math.max(0, n.utilization), stroke: palette[i % palette.length], 'stroke-width': 2 }));
     g.append(svg('text', { x: x, y: y + 4, 'font-size': 12, 'text-anchor': 'middle' }, String(n.queue)));
-    g.append(svg('text', { x: x, y: y + r + 13, 'font-size': 11, 'text-anchor': 'middle' }, n.name));
+    g.append(svg('text', { x: x, y: y + r + 13, 'font-size': 11, 'text-anchor': 'middle', stroke: '#fff', 'stroke-width': 3, 'paint-order': 'stroke' }, n.name));
     g.append(svg('title', {}, `${n.name}: queue ${n.queue}, utilisation ${pct(n.utilization)}`));
     c.append(g);
   });
