@@ -22,7 +22,8 @@ import (
 var runShot = flag.String("screenshot-run", "", "write a PNG screenshot of the live view of a scraped run, mid-run, to this file (the docs keep docs/figures/dashboard-live.png)")
 
 // liveSpec is one point on four agents RunLocal starts on loopback, at
-// ρ = 0.8 with a policy that migrates: about 5 s of jobs.
+// ρ = 0.8 with a policy that migrates: about 5 s of jobs. A node holds 4
+// jobs at most, so that some fail (shed).
 const liveSpec = `name: live
 backend: local
 time_unit: 10ms
@@ -31,6 +32,7 @@ replications: 1
 jobs: 1500
 warmup: 150
 nodes: 4
+queue: 4
 loads: [0.8]
 policies:
   - name: sender.threshold
@@ -43,7 +45,8 @@ type runPage struct {
 	Rows   [][]string `json:"rows"`   // the table's cells, a row per node
 	Arrows []string   `json:"arrows"` // the map's arrows, "from>to"
 	Note   string     `json:"note"`
-	Lines  int        `json:"lines"` // polylines of the two charts
+	Lines  int        `json:"lines"`  // polylines of the two charts
+	Failed int        `json:"failed"` // heights the failed jobs' line takes
 }
 
 const runJS = `(() => {
@@ -54,6 +57,7 @@ const runJS = `(() => {
     arrows: Array.from(document.querySelectorAll('#node-map line.move')).map(l => l.dataset.from + '>' + l.dataset.to),
     note: document.getElementById('run-note').textContent,
     lines: document.querySelectorAll('#run-queue-chart polyline, #jobs-chart polyline').length,
+    failed: new Set((document.querySelector('#jobs-chart polyline[stroke-dasharray]')?.getAttribute('points') || '').split(' ').map(p => p.split(',')[1])).size,
   };
 })()`
 
@@ -63,7 +67,8 @@ const runJS = `(() => {
 // the page, never reloaded, lists the four nodes with queue, running,
 // utilisation, TLP and gossip age, sees their values change, draws at
 // least one migration arrow between two of the nodes, and once the point
-// is done counts as many jobs completed and failed as the record; no
+// is done counts as many jobs completed and failed (shed) as the record
+// and draws the failures over time; no
 // console error, uncaught exception or failed request.
 func TestRunInBrowser(t *testing.T) {
 	if testing.Short() {
@@ -161,8 +166,8 @@ func TestRunInBrowser(t *testing.T) {
 		t.Fatal(res.err)
 	}
 	r := res.rec.Result
-	if r.Migrations == 0 {
-		t.Errorf("the point made no migrations: the arrows were not tested against real ones")
+	if r.Migrations == 0 || r.JobsFailed == 0 {
+		t.Errorf("the point made %d migrations and failed %d jobs: want some of both, so that the arrows and the failures are tested against real ones", r.Migrations, r.JobsFailed)
 	}
 	want := fmt.Sprintf("%d jobs completed, %d failed", r.JobsCompleted, r.JobsFailed)
 	end := waitUntil(ctx, t, tab, want, runJS, func(p runPage) bool { return strings.Contains(p.Note, want) })
@@ -172,6 +177,9 @@ func TestRunInBrowser(t *testing.T) {
 	}
 	if end.Lines != 6 { // a queue line per node; completed and failed
 		t.Errorf("charts have %d lines, want 6", end.Lines)
+	}
+	if end.Failed < 2 {
+		t.Errorf("the failed jobs' line is flat (%d heights), want it to show the failures", end.Failed)
 	}
 	if end.Mark != start.Mark || mid.Mark != start.Mark {
 		t.Errorf("the page reloaded (marks %v, %v, %v): it must update in place", start.Mark, mid.Mark, end.Mark)
