@@ -16,8 +16,10 @@ import (
 // policy in each agent, one process per agent. Every job completes,
 // exactly once; pod probes 2 nodes a job as real messages; the
 // sender-initiated threshold policy moves jobs by real transfers after
-// real probes. A policy that crashes fails the run naming itself and the
-// call, and the run's counts still hold every job once.
+// real probes; testdata/every_call.py receives every call on every agent
+// (requests, hand-overs, pushes, wake-ups, messages, later probes). A
+// policy that crashes fails the run naming itself and the call, and the
+// run's counts still hold every job once.
 func TestOnAgents(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real cluster")
@@ -36,8 +38,14 @@ func TestOnAgents(t *testing.T) {
 		{"crash", crash, "", false, 0.5, 0, "call pick (job 0)"},
 		{"migrate/sender.threshold", example(t, "sender_threshold.py", "2", "2"), ", view=0, probes=2", true, 0.8, -1, ""},
 		{"migrate/crash", crash, "", true, 0.8, -1, "call arrived (job "},
+		{"migrate/every-call", "", ", view=0, probes=1", true, 0.8, -1, ""}, // testdata/every_call.py
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			counts := ""
+			if c.cmd == "" {
+				counts = filepath.Join(t.TempDir(), "counts")
+				c.cmd = python(t) + " " + filepath.Join("testdata", "every_call.py") + " " + counts
+			}
 			spec := `external(cmd="` + c.cmd + `"` + c.args + `)`
 			sc := point(t, spec, 4, jobs, c.rho, 3)
 			if c.migrate {
@@ -64,6 +72,9 @@ func TestOnAgents(t *testing.T) {
 			}
 			if c.migrate && res.Migrations == 0 {
 				t.Errorf("no migrations at rho=%g", c.rho)
+			}
+			if counts != "" {
+				checkCounts(t, counts, 4) // each agent's process received each call
 			}
 			t.Logf("%s on 4 agents: %d jobs completed, mean response %.3f, %.2f probes per job, %d migrations", c.name, res.JobsCompleted, res.MeanResponse, res.ProbesPerJob, res.Migrations)
 		})

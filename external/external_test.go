@@ -182,6 +182,7 @@ func TestFailures(t *testing.T) {
 		{"garbage.py", "", false, []string{"call pick (job 0)", "is not a protocol message", "node three"}},
 		{"badnode.py", "", false, []string{"call pick (job 0)", "answered node 99: nodes are 0..3"}},
 		{"refuse.py", "", false, []string{"call init", "the policy refused: needs at least 1000 nodes"}},
+		{"badverb.py", "", false, []string{"call init", `"calls" and "jobs" are for migration policies`}},
 		{"crash.py", "", true, []string{"call arrived (job ", "closed its output", "boom: the policy crashed"}},
 		{"hang.py", ", timeout=0.3", true, []string{"call arrived (job ", "no answer within the timeout of 300ms"}},
 		{"garbage.py", "", true, []string{"call arrived (job ", "is not a protocol message", "node three"}},

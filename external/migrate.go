@@ -222,8 +222,10 @@ func (m *Migrator) action(v policy.View, r reply, bit uint8) (policy.Action, err
 		}
 		a.Node = policy.NodeID(*r.Node)
 	}
-	if r.Wake != 0 && (!(r.Wake > v.Now()) || math.IsInf(r.Wake, 0)) {
-		return a, fmt.Errorf("wake %g is not a time after now (%g)", r.Wake, v.Now())
+	// The call's now, not the view's: on agents the clock runs on while
+	// the process thinks.
+	if now := m.msg.Now; r.Wake != 0 && (!(r.Wake > now) || math.IsInf(r.Wake, 0)) {
+		return a, fmt.Errorf("wake %g is not a time after the call's now (%g)", r.Wake, now)
 	}
 	a.Wake = r.Wake
 	return a, nil

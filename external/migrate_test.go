@@ -3,6 +3,9 @@ package external_test
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/loadlab/loadlab/sim"
@@ -57,5 +60,49 @@ func TestMigrateDeterministic(t *testing.T) {
 	}
 	if means[0] != means[1] {
 		t.Errorf("same seed, mean response %v then %v", means[0], means[1])
+	}
+}
+
+// TestEveryCall runs a Python policy that uses every migration call and
+// every answer (testdata/every_call.py: requests when idle, hand-overs,
+// pushes, wake-ups, messages, later probes) on 6 nodes at ρ = 0.8: every
+// job completes once, jobs move, messages are sent, and each node's
+// process received each of the seven calls.
+func TestEveryCall(t *testing.T) {
+	t.Parallel()
+	counts := filepath.Join(t.TempDir(), "counts")
+	spec := `external(cmd="` + python(t) + " " + filepath.Join("testdata", "every_call.py") + " " + counts + `", view=0, probes=1)`
+	r, err := sim.Run(context.Background(), pointMigrate(t, "pod(d=2)", spec, 6, 4000, 0.8, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.JobsIssued != 4000 || r.JobsCompleted != 4000 || r.JobsFailed != 0 {
+		t.Errorf("issued %d, completed %d, failed %d; want all 4000 completed once", r.JobsIssued, r.JobsCompleted, r.JobsFailed)
+	}
+	if r.Migrations == 0 || r.Messages == 0 {
+		t.Errorf("%d migrations, %d messages: want some of each", r.Migrations, r.Messages)
+	}
+	checkCounts(t, counts, 6)
+	t.Logf("every call, 6 nodes, rho=0.8: mean response %.3f, %d migrations, %d messages", r.MeanResponse, r.Migrations, r.Messages)
+}
+
+// checkCounts reads the per-node call counts every_call.py wrote: one line
+// per node, each call counted at least once.
+func checkCounts(t *testing.T, file string, nodes int) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != nodes {
+		t.Fatalf("%d lines of counts, want one per node (%d):\n%s", len(lines), nodes, b)
+	}
+	for _, l := range lines {
+		for _, f := range strings.Fields(l)[1:] {
+			if strings.HasSuffix(f, "=0") {
+				t.Errorf("node %s: %s", strings.Fields(l)[0], f)
+			}
+		}
 	}
 }
