@@ -19,7 +19,8 @@ import (
 // real probes; testdata/every_call.py receives every call on every agent
 // (requests, hand-overs, pushes, wake-ups, messages, later probes). A
 // policy that crashes fails the run naming itself and the call, and the
-// run's counts still hold every job once.
+// run's counts still hold every job once; one that refuses init fails the
+// point as the agents are configured, before any job.
 func TestOnAgents(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real cluster")
@@ -39,6 +40,7 @@ func TestOnAgents(t *testing.T) {
 		{"migrate/sender.threshold", example(t, "sender_threshold.py", "2", "2"), ", view=0, probes=2", true, 0.8, -1, ""},
 		{"migrate/crash", crash, "", true, 0.8, -1, "call arrived (job "},
 		{"migrate/every-call", "", ", view=0, probes=1", true, 0.8, -1, ""}, // testdata/every_call.py
+		{"migrate/refuse", python(t) + " " + filepath.Join("testdata", "refuse.py"), "", true, 0.8, -1, "call init: the policy refused"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			counts := ""
@@ -56,8 +58,12 @@ func TestOnAgents(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), `external policy "`+c.cmd+`": `+c.fails) {
 					t.Errorf("got error %v, want one naming the policy and %q", err, c.fails)
 				}
-				if res.JobsIssued != jobs || res.JobsCompleted+res.JobsFailed != jobs {
-					t.Errorf("issued %d, completed %d, failed %d; want all %d ended once", res.JobsIssued, res.JobsCompleted, res.JobsFailed, jobs)
+				issued := int64(jobs)
+				if strings.Contains(c.fails, "call init") {
+					issued = 0 // the agents refuse the point as it is configured
+				}
+				if res.JobsIssued != issued || res.JobsCompleted+res.JobsFailed != issued {
+					t.Errorf("issued %d, completed %d, failed %d; want all %d ended once", res.JobsIssued, res.JobsCompleted, res.JobsFailed, issued)
 				}
 				return
 			}

@@ -497,6 +497,8 @@ func pythonVariants(t *testing.T) (dispatch, migrate []string) {
 	migrate = []string{
 		`external(cmd="` + py + " " + filepath.Join(ex, "sender_threshold.py") + ` 2 2", probes=2)`,
 		`external(cmd="` + py + " " + filepath.Join(ex, "sender_threshold.py") + ` 1 9", view=0, probes=9)`,
+		// every call and answer: requests, hand-overs, pushes, wake-ups, messages, later probes
+		`external(cmd="` + py + " " + filepath.Join("..", "external", "testdata", "every_call.py") + `", probes=1)`,
 	}
 	return dispatch, migrate
 }
