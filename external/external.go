@@ -1,8 +1,9 @@
 // Package external runs a dispatch strategy or a migration policy written
-// in any language as a separate process that speaks a line-delimited JSON protocol over its
-// standard input and output (the specification is in
-// docs/writing-a-policy-in-python.md). It is the one place that spawns
-// processes for policies: policy/ stays pure.
+// in any language as a separate process (a migration policy: one per
+// node) that speaks a line-delimited JSON protocol over its standard input
+// and output (the specification is in docs/writing-a-policy-in-python.md).
+// It is the one place that spawns processes for policies: policy/ stays
+// pure.
 package external
 
 import (

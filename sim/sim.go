@@ -327,10 +327,6 @@ func start(cfg Config) (*cluster, error) {
 		return nil, err
 	}
 	c := newCluster(cfg)
-	if err := c.startPolicies(); err != nil {
-		_ = c.end() // its error is err
-		return nil, err
-	}
 	if len(cfg.Faults) > 0 {
 		c.faultsInit()
 	}
@@ -338,6 +334,11 @@ func start(cfg Config) (*cluster, error) {
 		if err := c.unitsInit(); err != nil {
 			return nil, err
 		}
+	}
+	// last, so that no process outlives a set-up error
+	if err := c.startPolicies(); err != nil {
+		_ = c.end() // its error is err
+		return nil, err
 	}
 	return c, nil
 }
