@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadlab/loadlab/external"
 	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/sim"
@@ -75,7 +76,8 @@ func (a Agents) Run(ctx context.Context, p Point) (results.Result, error) {
 		return results.Result{}, err
 	}
 	cfg := node.PointConfig{Model: p.Model, TimeUnit: unit, Kernel: p.Kernel, Dispatchers: p.Dispatchers, Units: p.UnitConfig,
-		Security: p.Security, GossipKeys: p.GossipKeys, OnIssue: p.OnIssue, Metrics: p.Metrics}
+		Security: p.Security, GossipKeys: p.GossipKeys, OnIssue: p.OnIssue, Metrics: p.Metrics,
+		Registry: external.Builtin()} // the local agents run external migration policies too (testbed agents use their own registry)
 	if p.Gossip > 0 {
 		cfg.Gossip = time.Duration(p.Gossip * float64(unit))
 	}

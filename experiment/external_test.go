@@ -22,6 +22,22 @@ func TestExternalSpec(t *testing.T) {
 	if got := points[0].Model.Dispatch.String(); got != want {
 		t.Errorf("dispatch %q, want %q", got, want)
 	}
+	// a migration policy: the same parameters
+	s, err = ParseSpec("t.yaml", []byte(base+"random\n    migrate: "+`external(cmd="python3 python/examples/sender_threshold.py 2 2", probes=2)`+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if points, err = s.Points(); err != nil {
+		t.Fatal(err)
+	}
+	want = `external(cmd="python3 python/examples/sender_threshold.py 2 2", timeout=5, view=1, probes=2)`
+	if got := points[0].Model.Migrate.String(); got != want {
+		t.Errorf("migrate %q, want %q", got, want)
+	}
+	_, err = ParseSpec("t.yaml", []byte(base+"random\n    migrate: "+`external(cmd="python3 p.py", timeout=0)`+"\n"))
+	if want := "policies[0].migrate: external: parameter timeout: must be positive seconds, got 0"; err == nil || !strings.Contains(err.Error(), want) || !IsInput(err) {
+		t.Errorf("migrate timeout=0: got %v, want an input error containing %q", err, want)
+	}
 	for _, tc := range []struct{ spec, want string }{
 		{"external", "t.yaml:4: policies[0].dispatch: external: parameter cmd (command that runs the policy"},
 		{`external(cmd="")`, "parameter cmd: is empty: give the command that runs the policy"},

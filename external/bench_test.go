@@ -37,3 +37,40 @@ func BenchmarkExternalDispatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExternalMigrate is the decision cost of a Python migration
+// policy on the simulator (random dispatch, ρ = 0.8): one op is one job.
+// Each arrival is one arrived call to its node's process (a transferred
+// job's arrival at its destination too); a node at or over the threshold
+// probes one node per round trip. calls/s counts the arrived calls,
+// round-trips/s those and the probes. The processes' start-up is part of
+// the run; run with -benchtime of several thousand jobs (e.g.
+// -benchtime=20000x).
+func BenchmarkExternalMigrate(b *testing.B) {
+	for _, c := range []struct {
+		name, spec string
+		nodes      int
+	}{
+		{"sender.threshold(T=2,probes=2)/view=0/nodes=10", "view=0, probes=2", 10},
+		{"sender.threshold(T=2,probes=2)/view=1/nodes=10", "probes=2", 10},
+		{"sender.threshold(T=2,probes=2)/view=0/nodes=100", "view=0, probes=2", 100},
+		{"builtin-sender.threshold(T=2,probes=2)/nodes=10", "", 10},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			spec := "sender.threshold(T=2, probes=2)"
+			if c.spec != "" {
+				spec = `external(cmd="` + example(b, "sender_threshold.py", "2", "2") + `", ` + c.spec + `)`
+			}
+			cfg := pointMigrate(b, "random", spec, c.nodes, max(b.N, 10), 0.8, 1)
+			cfg.Warmup = 0
+			b.ResetTimer()
+			r, err := sim.Run(context.Background(), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			calls := float64(r.JobsIssued + r.Migrations)
+			b.ReportMetric(calls/b.Elapsed().Seconds(), "calls/s")
+			b.ReportMetric((calls+r.ProbesPerJob*float64(r.JobsIssued))/b.Elapsed().Seconds(), "round-trips/s")
+		})
+	}
+}

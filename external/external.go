@@ -1,8 +1,9 @@
-// Package external runs a dispatch strategy written in any language as a
-// separate process that speaks a line-delimited JSON protocol over its
-// standard input and output (the specification is in
-// docs/writing-a-policy-in-python.md). It is the one place that spawns
-// processes for policies: policy/ stays pure.
+// Package external runs a dispatch strategy or a migration policy written
+// in any language as a separate process (a migration policy: one per
+// node) that speaks a line-delimited JSON protocol over its standard input
+// and output (the specification is in docs/writing-a-policy-in-python.md).
+// It is the one place that spawns processes for policies: policy/ stays
+// pure.
 package external
 
 import (
@@ -39,15 +40,33 @@ var dispatchInfo = policy.Info{
 	Params: param.Schema{
 		{Name: "cmd", Kind: param.Word, Default: "", Doc: `command that runs the policy, quoted: cmd="python3 python/examples/random_policy.py" (split on spaces, no shell)`},
 		{Name: "timeout", Kind: param.Float, Default: "5", Doc: "wall-clock seconds a call may take before the run fails"},
-		{Name: "view", Kind: param.Int, Default: "1", Doc: "1: send every node's gossiped load with each pick; 0: send none (a policy that only probes)"},
+		{Name: "view", Kind: param.Int, Default: "1", Doc: "1: send every node's gossiped load with each call; 0: send none (a policy that only probes)"},
 		{Name: "probes", Kind: param.Int, Default: "-1", Doc: "most nodes one call may probe, in all its probe requests; -1: no limit"},
 	},
 	Doc: "a dispatch strategy in another process (any language), one JSON line per call over stdin/stdout",
 	Ref: "loadlab's external policy protocol, docs/writing-a-policy-in-python.md",
 }
 
-// Register adds the external dispatch strategy to r.
-func Register(r *policy.Registry) { r.AddDispatch(dispatchInfo, newDispatch) }
+// migrateInfo is the migration policy's: the same parameters, one process
+// per node.
+var migrateInfo = policy.Info{
+	Name:   "external",
+	Params: dispatchInfo.Params,
+	Doc:    "a migration policy in another process (any language), one process per node, one JSON line per call over stdin/stdout",
+	Ref:    dispatchInfo.Ref,
+}
+
+// The kinds of policy, as init names them.
+const (
+	kindDispatch = "dispatch"
+	kindMigrate  = "migrate"
+)
+
+// Register adds the external dispatch strategy and migration policy to r.
+func Register(r *policy.Registry) {
+	r.AddDispatch(dispatchInfo, newDispatch)
+	r.AddMigrate(migrateInfo, newMigrate)
+}
 
 // Builtin returns policy.Builtin with the external policies added: the
 // registry the sweep runner and the CLI use.
@@ -61,7 +80,7 @@ func Builtin() *policy.Registry {
 type Config struct {
 	Cmd     []string      // the program and its arguments
 	Timeout time.Duration // per call, wall clock (default 5 s)
-	View    bool          // send the gossiped loads with each pick (default true)
+	View    bool          // send the gossiped loads with each pick or migration call (default true)
 	Probes  int           // most nodes one call may probe; -1: no limit (default)
 }
 
@@ -72,46 +91,44 @@ func atLeast(p param.Values, name string, min int) error {
 	return nil
 }
 
-func newDispatch(p param.Values) (policy.DispatchBuilder, error) {
+// config reads and checks an external policy's parameters (both kinds
+// share them).
+func config(p param.Values) (Config, error) {
 	cmd := strings.Fields(p.Word("cmd"))
 	if len(cmd) == 0 {
-		return nil, p.Errorf("cmd", "is empty: give the command that runs the policy, e.g. cmd=\"python3 python/examples/random_policy.py\"")
+		return Config{}, p.Errorf("cmd", "is empty: give the command that runs the policy, e.g. cmd=\"python3 python/examples/random_policy.py\"")
 	}
 	if t := p.Float("timeout"); !(t > 0) {
-		return nil, p.Errorf("timeout", "must be positive seconds, got %g", t)
+		return Config{}, p.Errorf("timeout", "must be positive seconds, got %g", t)
 	}
 	if v := p.Int("view"); v != 0 && v != 1 {
-		return nil, p.Errorf("view", "must be 0 or 1, got %d", v)
+		return Config{}, p.Errorf("view", "must be 0 or 1, got %d", v)
 	}
 	if err := atLeast(p, "probes", -1); err != nil {
+		return Config{}, err
+	}
+	return Config{Cmd: cmd, Timeout: time.Duration(p.Float("timeout") * float64(time.Second)), View: p.Int("view") == 1, Probes: p.Int("probes")}, nil
+}
+
+func newDispatch(p param.Values) (policy.DispatchBuilder, error) {
+	cfg, err := config(p)
+	if err != nil {
 		return nil, err
 	}
-	cfg := Config{Cmd: cmd, Timeout: time.Duration(p.Float("timeout") * float64(time.Second)), View: p.Int("view") == 1, Probes: p.Int("probes")}
-	return func(env policy.Env) policy.Dispatcher { return &Dispatcher{cfg: cfg, env: env} }, nil
+	return func(env policy.Env) policy.Dispatcher {
+		return &Dispatcher{client: client{cfg: cfg, env: env, kind: kindDispatch}}
+	}, nil
 }
 
-// Dispatcher is an external dispatch strategy: a policy.Dispatcher and a
-// policy.Ender. Its process starts with Start, or else at the first Pick
-// (seeded from the view's random source, so a run is as deterministic as
-// the process), and ends with End. After a failure every Pick answers a valid node chosen
-// from the view's random source, so the backend's bookkeeping stays whole
-// (every job still ends exactly once) while it fails the run with Err.
-type Dispatcher struct {
-	cfg   Config
-	env   policy.Env
-	proc  *process
-	err   error
-	msg   pickMsg
-	ids   []policy.NodeID
-	out   []policy.Load
-	seen  []uint64 // per node, the last call (calls) that probed it
-	calls uint64
+func newMigrate(p param.Values) (policy.MigrateBuilder, error) {
+	cfg, err := config(p)
+	if err != nil {
+		return nil, err
+	}
+	return func(env policy.Env) policy.Migrator {
+		return &Migrator{client: client{cfg: cfg, env: env, kind: kindMigrate}}
+	}, nil
 }
-
-var (
-	_ policy.Dispatcher = (*Dispatcher)(nil)
-	_ policy.Ender      = (*Dispatcher)(nil)
-)
 
 // loads is a list of node loads in columns, as the protocol sends them.
 type loads struct {
@@ -151,6 +168,7 @@ type initMsg struct {
 	Nodes    int       `json:"nodes"`
 	Servers  int       `json:"servers"`
 	Speeds   []float64 `json:"speeds,omitempty"`
+	Node     *int32    `json:"node,omitempty"` // migrate: the node the policy runs on
 }
 
 type pickMsg struct {
@@ -172,144 +190,241 @@ type reply struct {
 	Node  *int64  `json:"node"`
 	Probe []int64 `json:"probe"`
 	Error string  `json:"error"`
+	// init of a migration policy
+	Calls []string `json:"calls"`
+	Jobs  bool     `json:"jobs"`
+	// migration calls
+	Verb       string    `json:"verb"`
+	Job        *int      `json:"job"`
+	Wake       float64   `json:"wake"`
+	First      int       `json:"first"`
+	N          int       `json:"n"`
+	Send       []sendMsg `json:"send"`
+	ProbeLater []int64   `json:"probe_later"`
+}
+
+// client is what the two kinds of external policy share: the process,
+// its first failure, and the probe requests within a call. It is a
+// policy.Ender.
+type client struct {
+	cfg    Config
+	env    policy.Env
+	kind   string // "dispatch" or "migrate", as init names it
+	proc   *process
+	err    error
+	ids    []policy.NodeID
+	out    []policy.Load
+	seen   []uint64 // per node, the last call (calls) that probed it
+	calls  uint64
+	probed int   // nodes the last call probed
+	wants  uint8 // migrate: the calls the process asked for in init (a bit per call)
+	jobs   bool  // migrate: the process asked for the jobs list with each call
 }
 
 // Start runs the process and sends init, before the run's first decision.
-func (d *Dispatcher) Start(v policy.View) error {
-	if d.proc == nil && d.err == nil {
-		_ = d.start(v)
+func (c *client) Start(v policy.View) error {
+	if c.proc == nil && c.err == nil {
+		_ = c.start(v)
 	}
-	return d.err
+	return c.err
 }
 
 // Err is the first failure of the process, nil while it works.
-func (d *Dispatcher) Err() error { return d.err }
+func (c *client) Err() error { return c.err }
 
 // End closes the process's input and waits for it to exit (killing it
 // after the timeout).
-func (d *Dispatcher) End() error {
-	if d.proc == nil {
+func (c *client) End() error {
+	if c.proc == nil {
 		return nil
 	}
-	err := d.proc.end()
-	d.proc = nil
+	err := c.proc.end()
+	c.proc = nil
 	if err != nil {
-		return d.fail("end", err)
+		return c.fail("end", err)
 	}
 	return nil
 }
 
-func (d *Dispatcher) fail(call string, err error) error {
-	e := fmt.Errorf("external policy %q: call %s: %w", strings.Join(d.cfg.Cmd, " "), call, err)
-	if d.err == nil {
-		d.err = e
+// fail records the first failure, naming the policy and the call, and
+// kills the process: no call reaches it any more.
+func (c *client) fail(call string, err error) error {
+	e := fmt.Errorf("external policy %q: call %s: %w", strings.Join(c.cfg.Cmd, " "), call, err)
+	if c.err == nil {
+		c.err = e
+	}
+	if c.proc != nil {
+		c.proc.kill()
 	}
 	return e
 }
 
+// ready starts the process if it has not started, and reports whether it
+// works.
+func (c *client) ready(v policy.View) bool {
+	if c.err == nil && c.proc == nil {
+		_ = c.start(v)
+	}
+	return c.err == nil
+}
+
+// start runs the process and sends init with a seed from the view's
+// random source.
+func (c *client) start(v policy.View) error {
+	p, err := spawn(c.cfg)
+	if err != nil {
+		return c.fail("start", err)
+	}
+	c.proc = p
+	m := initMsg{Call: "init", Protocol: Protocol, Kind: c.kind, Seed: v.Rand().Uint64(),
+		Nodes: v.Nodes(), Servers: c.env.Servers, Speeds: c.env.Speeds}
+	if c.kind == kindMigrate {
+		self := int32(v.Self())
+		m.Node = &self
+	}
+	r, err := p.callWithin(m, c.cfg.Timeout+startAllowance)
+	switch {
+	case err != nil:
+		return c.fail("init", err)
+	case r.Error != "":
+		return c.fail("init", fmt.Errorf("the policy refused: %s", r.Error))
+	case r.OK == nil || !*r.OK:
+		return c.fail("init", errors.New(`answer is not {"ok": true}`))
+	}
+	if c.kind == kindMigrate {
+		wants, err := wantedCalls(r.Calls)
+		if err != nil {
+			return c.fail("init", err)
+		}
+		c.wants, c.jobs = wants, r.Jobs
+	} else if r.Calls != nil || r.Jobs {
+		return c.fail("init", errors.New(`a dispatch strategy's answer is {"ok": true}: "calls" and "jobs" are for migration policies`))
+	}
+	return nil
+}
+
+// ask sends call m (its name, for errors, from name) to the running
+// process and serves its probe requests (at most maxProbeRounds, cfg.Probes
+// nodes in all, no node twice) until it answers something else. On a
+// failure it returns false, the run's error recorded.
+func (c *client) ask(v policy.View, m any, name func() string) (reply, bool) {
+	c.calls++
+	if len(c.seen) != v.Nodes() {
+		c.seen = make([]uint64, v.Nodes())
+	}
+	r, err := c.proc.call(m)
+	probed := 0
+	for round := 0; err == nil && r.Node == nil && r.Verb == "" && r.Error == "" && len(r.Probe) > 0; round++ {
+		if round == maxProbeRounds {
+			err = fmt.Errorf("more than %d probe requests in one call", maxProbeRounds)
+			break
+		}
+		if err = c.count(&probed, len(r.Probe)); err != nil {
+			break
+		}
+		c.ids = c.ids[:0]
+		for _, id := range r.Probe {
+			if id < 0 || id >= int64(v.Nodes()) {
+				err = fmt.Errorf("probe of node %d: nodes are 0..%d", id, v.Nodes()-1)
+				break
+			}
+			if c.seen[id] == c.calls {
+				err = fmt.Errorf("probed node %d twice in one call", id)
+				break
+			}
+			c.seen[id] = c.calls
+			c.ids = append(c.ids, policy.NodeID(id))
+		}
+		if err != nil {
+			break
+		}
+		if cap(c.out) < len(c.ids) {
+			c.out = make([]policy.Load, len(c.ids))
+		}
+		c.out = c.out[:len(c.ids)]
+		v.Probe(c.ids, c.out)
+		var l loads
+		for _, s := range c.out {
+			l.add(s)
+		}
+		r, err = c.proc.call(probedMsg{Call: "probed", Loads: &l})
+	}
+	if err == nil && r.Error != "" {
+		err = fmt.Errorf("the policy answered an error: %s", r.Error)
+	}
+	if err != nil {
+		_ = c.fail(name(), err)
+		return r, false
+	}
+	c.probed = probed
+	return r, true
+}
+
+// count adds k nodes to a call's probes, within the limit cfg.Probes.
+func (c *client) count(probed *int, k int) error {
+	if *probed += k; c.cfg.Probes >= 0 && *probed > c.cfg.Probes {
+		return fmt.Errorf("probed %d nodes, more than its limit probes=%d", *probed, c.cfg.Probes)
+	}
+	return nil
+}
+
+// gossip fills l with every node's gossiped load and its age.
+func gossip(v policy.View, l *loads) {
+	l.reset()
+	for i := 0; i < v.Nodes(); i++ {
+		s, age := v.Gossip(policy.NodeID(i))
+		l.add(s)
+		l.Age = append(l.Age, age)
+	}
+}
+
+// Dispatcher is an external dispatch strategy: a policy.Dispatcher and a
+// policy.Ender. Its process starts with Start, or else at the first Pick
+// (seeded from the view's random source, so a run is as deterministic as
+// the process), and ends with End. After a failure every Pick answers a valid node chosen
+// from the view's random source, so the backend's bookkeeping stays whole
+// (every job still ends exactly once) while it fails the run with Err.
+type Dispatcher struct {
+	client
+	msg pickMsg
+}
+
+var (
+	_ policy.Dispatcher = (*Dispatcher)(nil)
+	_ policy.Ender      = (*Dispatcher)(nil)
+)
+
 // Pick asks the process for the node that runs j.
 func (d *Dispatcher) Pick(v policy.View, j *policy.Job) policy.NodeID {
-	if d.err == nil {
-		if n, err := d.pick(v, j); err == nil {
-			return n
-		} else if d.proc != nil {
-			d.proc.kill()
+	if d.ready(v) {
+		m := &d.msg
+		m.Call, m.Now = "pick", v.Now()
+		m.Job = jobMsg{ID: j.ID, Size: j.Size, Class: j.Class, Key: j.Key, Hops: j.Hops}
+		if d.cfg.View {
+			if m.Loads == nil {
+				m.Loads = &loads{}
+			}
+			gossip(v, m.Loads)
+		}
+		name := func() string { return pickCall(j) }
+		if r, ok := d.ask(v, m, name); ok {
+			switch {
+			case r.Node == nil:
+				_ = d.fail(name(), errors.New(`answer has neither "node" nor "probe": want {"node": n} or {"probe": [ids]}`))
+			case *r.Node < 0 || *r.Node >= int64(v.Nodes()):
+				_ = d.fail(name(), fmt.Errorf("answered node %d: nodes are 0..%d", *r.Node, v.Nodes()-1))
+			case r.Verb != "" || r.Send != nil || r.ProbeLater != nil || r.Job != nil || r.Wake != 0 || r.First != 0 || r.N != 0:
+				_ = d.fail(name(), errors.New(`a pick's answer is {"node": n}: verb, job, wake, first, n, send and probe_later are for migration policies`))
+			default:
+				return policy.NodeID(*r.Node)
+			}
 		}
 	}
 	return policy.NodeID(v.Rand().IntN(v.Nodes()))
 }
 
-func (d *Dispatcher) pick(v policy.View, j *policy.Job) (policy.NodeID, error) {
-	if d.proc == nil {
-		if err := d.start(v); err != nil {
-			return 0, err
-		}
-	}
-	d.calls++
-	if len(d.seen) != v.Nodes() {
-		d.seen = make([]uint64, v.Nodes())
-	}
-	m := &d.msg
-	m.Call, m.Now = "pick", v.Now()
-	m.Job = jobMsg{ID: j.ID, Size: j.Size, Class: j.Class, Key: j.Key, Hops: j.Hops}
-	if d.cfg.View {
-		if m.Loads == nil {
-			m.Loads = &loads{}
-		}
-		m.Loads.reset()
-		for i := 0; i < v.Nodes(); i++ {
-			l, age := v.Gossip(policy.NodeID(i))
-			m.Loads.add(l)
-			m.Loads.Age = append(m.Loads.Age, age)
-		}
-	}
-	r, err := d.proc.call(m)
-	probed := 0
-	for round := 0; err == nil && r.Node == nil && r.Error == "" && len(r.Probe) > 0; round++ {
-		if round == maxProbeRounds {
-			return 0, d.fail(pickCall(j), fmt.Errorf("more than %d probe requests in one call", maxProbeRounds))
-		}
-		if probed += len(r.Probe); d.cfg.Probes >= 0 && probed > d.cfg.Probes {
-			return 0, d.fail(pickCall(j), fmt.Errorf("probed %d nodes, more than its limit probes=%d", probed, d.cfg.Probes))
-		}
-		d.ids = d.ids[:0]
-		for _, id := range r.Probe {
-			if id < 0 || id >= int64(v.Nodes()) {
-				return 0, d.fail(pickCall(j), fmt.Errorf("probe of node %d: nodes are 0..%d", id, v.Nodes()-1))
-			}
-			if d.seen[id] == d.calls {
-				return 0, d.fail(pickCall(j), fmt.Errorf("probed node %d twice in one call", id))
-			}
-			d.seen[id] = d.calls
-			d.ids = append(d.ids, policy.NodeID(id))
-		}
-		if cap(d.out) < len(d.ids) {
-			d.out = make([]policy.Load, len(d.ids))
-		}
-		d.out = d.out[:len(d.ids)]
-		v.Probe(d.ids, d.out)
-		var l loads
-		for _, s := range d.out {
-			l.add(s)
-		}
-		r, err = d.proc.call(probedMsg{Call: "probed", Loads: &l})
-	}
-	switch {
-	case err != nil:
-		return 0, d.fail(pickCall(j), err)
-	case r.Error != "":
-		return 0, d.fail(pickCall(j), fmt.Errorf("the policy answered an error: %s", r.Error))
-	case r.Node == nil:
-		return 0, d.fail(pickCall(j), errors.New(`answer has neither "node" nor "probe": want {"node": n} or {"probe": [ids]}`))
-	case *r.Node < 0 || *r.Node >= int64(v.Nodes()):
-		return 0, d.fail(pickCall(j), fmt.Errorf("answered node %d: nodes are 0..%d", *r.Node, v.Nodes()-1))
-	}
-	return policy.NodeID(*r.Node), nil
-}
-
 // pickCall names a pick call in errors.
 func pickCall(j *policy.Job) string { return fmt.Sprintf("pick (job %d)", j.ID) }
-
-// start runs the process and sends init with a seed from the view's
-// random source.
-func (d *Dispatcher) start(v policy.View) error {
-	p, err := spawn(d.cfg)
-	if err != nil {
-		return d.fail("start", err)
-	}
-	d.proc = p
-	r, err := p.callWithin(initMsg{Call: "init", Protocol: Protocol, Kind: "dispatch", Seed: v.Rand().Uint64(),
-		Nodes: v.Nodes(), Servers: d.env.Servers, Speeds: d.env.Speeds}, d.cfg.Timeout+startAllowance)
-	switch {
-	case err != nil:
-		return d.fail("init", err)
-	case r.Error != "":
-		return d.fail("init", fmt.Errorf("the policy refused: %s", r.Error))
-	case r.OK == nil || !*r.OK:
-		return d.fail("init", errors.New(`answer is not {"ok": true}`))
-	}
-	return nil
-}
 
 // process is a running policy process: one call at a time.
 type process struct {

@@ -46,12 +46,18 @@ func example(t testing.TB, name string, args ...string) string {
 // M/M/1 nodes at load rho.
 func point(t testing.TB, dispatch string, nodes, jobs int, rho float64, seed uint64) sim.Config {
 	t.Helper()
+	return pointMigrate(t, dispatch, "none", nodes, jobs, rho, seed)
+}
+
+// pointMigrate is point with migration policy migrate.
+func pointMigrate(t testing.TB, dispatch, migrate string, nodes, jobs int, rho float64, seed uint64) sim.Config {
+	t.Helper()
 	reg := external.Builtin()
 	d, err := reg.Dispatch(dispatch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := reg.Migrate("none")
+	m, err := reg.Migrate(migrate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +73,16 @@ func point(t testing.TB, dispatch string, nodes, jobs int, rho float64, seed uin
 // of the runs' mean response.
 func replicate(t *testing.T, dispatch string, nodes, jobs, reps int, rho float64) (mean, sd float64) {
 	t.Helper()
+	return replicateMigrate(t, dispatch, "none", nodes, jobs, reps, rho)
+}
+
+// replicateMigrate is replicate with migration policy migrate.
+func replicateMigrate(t *testing.T, dispatch, migrate string, nodes, jobs, reps int, rho float64) (mean, sd float64) {
+	t.Helper()
 	xs := make([]float64, reps)
 	cfgs := make([]sim.Config, reps)
 	for i := range cfgs {
-		cfgs[i] = point(t, dispatch, nodes, jobs, rho, uint64(101+i))
+		cfgs[i] = pointMigrate(t, dispatch, migrate, nodes, jobs, rho, uint64(101+i))
 	}
 	// two runs at a time: an external policy's run waits on its process
 	var wg sync.WaitGroup
@@ -154,24 +166,39 @@ func TestPodSupermarket(t *testing.T) {
 }
 
 // TestFailures runs processes that crash, hang, answer garbage or a node
-// that does not exist, or refuse init: each run fails with an error that
-// names the policy and the call.
+// that does not exist, ask for an unknown call or refuse init, as a
+// dispatch strategy and as a migration policy (migrate: one process per
+// node): each run fails with an error that names the policy and the call.
 func TestFailures(t *testing.T) {
 	t.Parallel()
 	py := python(t)
 	for _, c := range []struct {
 		script, extra string
+		migrate       bool
 		want          []string
 	}{
-		{"crash.py", "", []string{"call pick (job 0)", "closed its output", "boom: the policy crashed"}},
-		{"hang.py", ", timeout=0.3", []string{"call pick (job 0)", "no answer within the timeout of 300ms"}},
-		{"garbage.py", "", []string{"call pick (job 0)", "is not a protocol message", "node three"}},
-		{"badnode.py", "", []string{"call pick (job 0)", "answered node 99: nodes are 0..3"}},
-		{"refuse.py", "", []string{"call init", "the policy refused: needs at least 1000 nodes"}},
+		{"crash.py", "", false, []string{"call pick (job 0)", "closed its output", "boom: the policy crashed"}},
+		{"hang.py", ", timeout=0.3", false, []string{"call pick (job 0)", "no answer within the timeout of 300ms"}},
+		{"garbage.py", "", false, []string{"call pick (job 0)", "is not a protocol message", "node three"}},
+		{"badnode.py", "", false, []string{"call pick (job 0)", "answered node 99: nodes are 0..3"}},
+		{"refuse.py", "", false, []string{"call init", "the policy refused: needs at least 1000 nodes"}},
+		{"badverb.py", "", false, []string{"call init", `"calls" and "jobs" are for migration policies`}},
+		{"crash.py", "", true, []string{"call arrived (job ", "closed its output", "boom: the policy crashed"}},
+		{"hang.py", ", timeout=0.3", true, []string{"call arrived (job ", "no answer within the timeout of 300ms"}},
+		{"garbage.py", "", true, []string{"call arrived (job ", "is not a protocol message", "node three"}},
+		{"badverb.py", "", true, []string{"call arrived (job ", "node 99: want another node of 0..3"}},
+		{"badcalls.py", "", true, []string{"call init", `"calls" names "stolen"`}},
+		{"refuse.py", "", true, []string{"call init", "the policy refused: needs at least 1000 nodes"}},
 	} {
-		t.Run(c.script, func(t *testing.T) {
+		kind := map[bool]string{false: "dispatch", true: "migrate"}[c.migrate]
+		t.Run(kind+"/"+c.script, func(t *testing.T) {
 			cmd := py + " " + filepath.Join("testdata", c.script)
-			_, err := sim.Run(context.Background(), point(t, `external(cmd="`+cmd+`"`+c.extra+`)`, 4, 2000, 0.5, 1))
+			spec := `external(cmd="` + cmd + `"` + c.extra + `)`
+			cfg := point(t, spec, 4, 2000, 0.5, 1)
+			if c.migrate {
+				cfg = pointMigrate(t, "random", spec, 4, 2000, 0.5, 1)
+			}
+			_, err := sim.Run(context.Background(), cfg)
 			if err == nil {
 				t.Fatal("the run succeeded")
 			}

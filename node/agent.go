@@ -354,6 +354,11 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 		clock: clock{epoch: time.Unix(0, s.EpochNano), unit: s.TimeUnit}, peers: newPeers(a.g, s.Roster), pool: a.pool,
 		ex: ex, count: &p.count, tasks: p.tasks, mu: &p.mu, gossipAge: latency.New(), probeRTT: latency.New()}
 	p.view.replies, _ = p.mig.(policy.ReplyWatcher)
+	if err := p.startPolicy(); err != nil {
+		cancel()
+		ex.Close(ctx)
+		return fmt.Errorf("configure: %w", err)
+	}
 	ex.SetOnDepart(func(policy.Load) { p.tasks.start(p.departed) }) // off the slot: the policy may probe
 	a.g.SetMinInterval(s.Publish)
 	a.pmu.Lock()
@@ -388,6 +393,7 @@ func (a *Agent) endPoint(ctx context.Context, reason string) {
 		p.fail(u.Data.(*wire.Job), reason)
 	}
 	p.reports.Wait() // the executor is closed: no report starts any more
+	p.endPolicy()
 	st := p.ex.Stats()
 	a.pmu.Lock()
 	a.last, a.lastEx = p, st
@@ -796,6 +802,10 @@ type AgentStats struct {
 	TransferRTT   string            `json:"transfer_rtt"`
 	Serf          map[string]string `json:"serf"`
 	Units         *UnitStats        `json:"units,omitempty"` // with work units
+	// PolicyError is the first failure of a migration policy that holds
+	// something outside the model (an external process), empty while it
+	// works; it fails the run.
+	PolicyError string `json:"policy_error,omitempty"`
 	// Occupancy is the executor's occupancy log since the point began
 	// (encodeOccupancy, occupancy.go) if Logged; not if the log grew too
 	// long, or the agent is older than the log. With a server
@@ -833,6 +843,9 @@ func (p *point) stats() AgentStats {
 		Preemptions: p.count.preemptions.Load(), Steals: p.count.steals.Load(), Invalid: p.count.invalid.Load(), Cancels: p.count.cancels.Load(), TransferFails: p.count.transferFails.Load(), Messages: p.count.messages.Load(),
 		Bytes: p.count.bytes.Load(), Completed: ex.Completed, Shed: ex.Refused, Busy: ex.BusyTime, LatenessP99: ex.Lateness.P99, TLP: ex.TLP(),
 		GossipAge: enc(p.view.gossipAge), ProbeRTT: enc(p.view.probeRTT), TransferRTT: enc(p.xferRTT), Serf: p.a.g.Stats(), Units: p.units.stats()}
+	if e, ok := p.mig.(policy.Ender); ok && e.Err() != nil {
+		s.PolicyError = e.Err().Error()
+	}
 	s.CPU, s.RAPL, s.HasRAPL = p.meter.since()
 	s.Process = processID()
 	if logged {

@@ -339,6 +339,9 @@ func runOn(ctx context.Context, c PointConfig, g gossip.Config, join string) (re
 	if err == nil {
 		err = ended // the run is measured: its counts show every job ended once
 	}
+	if err == nil {
+		err = col.policy
+	}
 	return res, err
 }
 
@@ -1021,6 +1024,7 @@ type collected struct {
 	util    []float64           // each agent's utilisation without its log: from its busy time, or over its life if it died
 	tlp     []float64           // each agent's TLP without its log, as it reported it (0 if it died)
 	invalid int64               // invalid decisions the agents dropped
+	policy  error               // the first agent's migration policy failure (AgentStats.PolicyError)
 	procs   map[string]bool     // the agents' processes whose CPU time is counted
 	hosts   map[string]bool     // the machines whose RAPL joules are counted
 }
@@ -1122,6 +1126,9 @@ func (co *coordinator) collect(ctx context.Context, r *results.Result) collected
 		}
 		col.logged[i] = true
 		for k := range lives {
+			if e := lives[k].PolicyError; e != "" && col.policy == nil {
+				col.policy = fmt.Errorf("node %d: %s", i, e)
+			}
 			co.add(r, &col, i, &lives[k], gossipAge, probeRTT, xferRTT, &us, &costs)
 		}
 	}

@@ -318,8 +318,10 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	specs[policy.Dispatch] = append(specs[policy.Dispatch], dispatchVariants...)
-	specs[policy.Dispatch] = append(specs[policy.Dispatch], pythonVariants(t)...)
+	pyDispatch, pyMigrate := pythonVariants(t)
+	specs[policy.Dispatch] = append(specs[policy.Dispatch], pyDispatch...)
 	specs[policy.Migrate] = append(specs[policy.Migrate], migrateVariants...)
+	specs[policy.Migrate] = append(specs[policy.Migrate], pyMigrate...)
 
 	for _, spec := range specs[policy.Dispatch] {
 		t.Run(spec, func(t *testing.T) {
@@ -399,6 +401,13 @@ func TestConformance(t *testing.T) {
 				}
 				const self = 4
 				m := s.New(env(self))
+				if e, ok := m.(policy.Ender); ok { // an external process
+					defer func() {
+						if err := errors.Join(e.Err(), e.End()); err != nil {
+							t.Fatal(err)
+						}
+					}()
+				}
 				lim := probeLimit(t, s.String())
 				rng := rand.New(rand.NewPCG(7, 8))
 				v := newView(t, self, nil)
@@ -472,19 +481,26 @@ func required(s param.Schema) bool {
 }
 
 // pythonVariants are the Python example policies as external dispatch
-// specs, with their probe limits; none without python3.
-func pythonVariants(t *testing.T) []string {
+// and migration specs, with their probe limits; none without python3.
+func pythonVariants(t *testing.T) (dispatch, migrate []string) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Log("python3 is not installed: the conformance test leaves out the Python examples")
-		return nil
+		return nil, nil
 	}
 	ex := filepath.Join("..", "python", "examples")
-	return []string{
+	dispatch = []string{
 		`external(cmd="` + py + " " + filepath.Join(ex, "random_policy.py") + `", probes=0)`,
 		`external(cmd="` + py + " " + filepath.Join(ex, "pod_policy.py") + ` 2", probes=2)`,
 		`external(cmd="` + py + " " + filepath.Join(ex, "pod_policy.py") + ` 9", view=0, probes=7)`,
 	}
+	migrate = []string{
+		`external(cmd="` + py + " " + filepath.Join(ex, "sender_threshold.py") + ` 2 2", probes=2)`,
+		`external(cmd="` + py + " " + filepath.Join(ex, "sender_threshold.py") + ` 1 9", view=0, probes=9)`,
+		// every call and answer: requests, hand-overs, pushes, wake-ups, messages, later probes
+		`external(cmd="` + py + " " + filepath.Join("..", "external", "testdata", "every_call.py") + `", probes=1)`,
+	}
+	return dispatch, migrate
 }
 
 // probeLimit is the most nodes one decision of the policy with canonical

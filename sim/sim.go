@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 
 	"github.com/loadlab/loadlab/cache"
 	"github.com/loadlab/loadlab/policy"
@@ -57,7 +58,7 @@ type cluster struct {
 	done       int64
 
 	dispatcher policy.Dispatcher
-	ender      policy.Ender // the dispatcher, when it holds an external process
+	enders     []policy.Ender // the policies that hold an external process: the dispatcher, then nodes' migration policies
 	idleWatch  policy.IdleWatcher
 	migrators  []policy.Migrator
 	views      []view // per node, then the dispatcher's at index Nodes
@@ -275,27 +276,48 @@ func Run(ctx context.Context, cfg Config) (results.Result, error) {
 	return c.result()
 }
 
-// end ends the policies that hold something outside the model (an
-// external process): the first error of the dispatcher or of a node's
-// migration policy fails the run.
-func (c *cluster) end() error {
-	var first error
-	check := func(p any) {
-		if e, ok := p.(policy.Ender); ok {
-			err := e.Err()
-			if end := e.End(); err == nil {
-				err = end
-			}
-			if first == nil {
-				first = err
+// startPolicies starts the policies that hold something outside the
+// model (an external process), each with its own view, before the run's
+// first event: the dispatcher, then each node's migration policy.
+func (c *cluster) startPolicies() error {
+	if e, ok := c.dispatcher.(policy.Ender); ok {
+		c.enders = append(c.enders, e)
+		if err := e.Start(&c.views[len(c.nodes)]); err != nil {
+			return err
+		}
+	}
+	for i, m := range c.migrators {
+		if e, ok := m.(policy.Ender); ok {
+			c.enders = append(c.enders, e)
+			if err := e.Start(&c.views[i]); err != nil {
+				return err
 			}
 		}
 	}
-	check(c.dispatcher)
-	for _, m := range c.migrators {
-		check(m)
+	return nil
+}
+
+// end ends the policies started (startPolicies), all at once (each may
+// wait for its process to exit): the first error of the dispatcher or of a
+// node's migration policy, in that order, fails the run.
+func (c *cluster) end() error {
+	errs := make([]error, len(c.enders))
+	var wg sync.WaitGroup
+	for i, e := range c.enders {
+		errs[i] = e.Err()
+		wg.Go(func() {
+			if end := e.End(); errs[i] == nil {
+				errs[i] = end
+			}
+		})
 	}
-	return first
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // start validates cfg and sets up its cluster, ready to run.
@@ -305,12 +327,6 @@ func start(cfg Config) (*cluster, error) {
 		return nil, err
 	}
 	c := newCluster(cfg)
-	if c.ender != nil {
-		if err := c.ender.Start(&c.views[len(c.nodes)]); err != nil {
-			_ = c.ender.End()
-			return nil, err
-		}
-	}
 	if len(cfg.Faults) > 0 {
 		c.faultsInit()
 	}
@@ -318,6 +334,11 @@ func start(cfg Config) (*cluster, error) {
 		if err := c.unitsInit(); err != nil {
 			return nil, err
 		}
+	}
+	// last, so that no process outlives a set-up error
+	if err := c.startPolicies(); err != nil {
+		_ = c.end() // its error is err
+		return nil, err
 	}
 	return c, nil
 }
@@ -348,7 +369,6 @@ func newCluster(cfg Config) *cluster {
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)
 	c.late, _ = c.dispatcher.(policy.Reserver)
-	c.ender, _ = c.dispatcher.(policy.Ender)
 	c.migrators = make([]policy.Migrator, n)
 	c.views = make([]view, n+1)
 	c.replyWatch = make([]policy.ReplyWatcher, n+1)
@@ -485,10 +505,13 @@ func (c *cluster) run(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if c.ender != nil {
-				if err := c.ender.Err(); err != nil {
-					return err
-				}
+		}
+		// An external policy's failure stops the run at once: each of the
+		// other nodes' processes could otherwise use up its timeout first.
+		// A check costs nothing beside a process's round trip.
+		for _, e := range c.enders {
+			if err := e.Err(); err != nil {
+				return err
 			}
 		}
 		ta := c.inf
