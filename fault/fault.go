@@ -80,3 +80,24 @@ func (f Fault) End() float64 {
 }
 
 var inf = math.Inf(1)
+
+// Holds says whether f holds or refuses the messages node receives at
+// some time in [from, to]: a pause, a drop or a delay of that node. A
+// delay measured across one is the fault's doing, which the simulator
+// models itself, not a cost of the path.
+func (f Fault) Holds(node int, from, to float64) bool {
+	switch f.Kind {
+	case Pause, Drop, Delay:
+	default:
+		return false
+	}
+	if to < f.At || from > f.End() {
+		return false
+	}
+	for _, n := range f.Nodes {
+		if n == node {
+			return true
+		}
+	}
+	return false
+}

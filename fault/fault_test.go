@@ -27,3 +27,28 @@ func TestFault(t *testing.T) {
 		}
 	}
 }
+
+func TestHolds(t *testing.T) {
+	pause := Fault{Kind: Pause, At: 100, Duration: 50, Nodes: []int{1, 3}}
+	for _, tc := range []struct {
+		f        Fault
+		node     int
+		from, to float64
+		want     bool
+	}{
+		{pause, 1, 90, 110, true},
+		{pause, 3, 120, 130, true},
+		{pause, 1, 149, 200, true},
+		{pause, 1, 90, 99, false},   // before
+		{pause, 1, 151, 160, false}, // after
+		{pause, 2, 90, 160, false},  // another node
+		{Fault{Kind: Drop, At: 0, Duration: 10, Nodes: []int{0}, Fraction: 0.5}, 0, 5, 6, true},
+		{Fault{Kind: Delay, At: 0, Duration: 10, Nodes: []int{0}, Fraction: 1, Delay: 4}, 0, 5, 6, true},
+		{Fault{Kind: Slow, At: 0, Nodes: []int{0}, Factor: 2}, 0, 5, 6, false},         // acts on work, not messages
+		{Fault{Kind: Partition, At: 0, Duration: 10, Nodes: []int{0}}, 0, 5, 6, false}, // between nodes, not from the coordinator
+	} {
+		if got := tc.f.Holds(tc.node, tc.from, tc.to); got != tc.want {
+			t.Errorf("%v.Holds(%d, %g, %g) = %v, want %v", tc.f, tc.node, tc.from, tc.to, got, tc.want)
+		}
+	}
+}

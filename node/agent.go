@@ -352,7 +352,7 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	p.view = &view{ctx: pctx, self: policy.NodeID(s.ID), nodes: len(s.Roster),
 		rng:   workload.Stream(s.Seed, "node/"+strconv.Itoa(int(s.ID))),
 		clock: clock{epoch: time.Unix(0, s.EpochNano), unit: s.TimeUnit}, peers: newPeers(a.g, s.Roster), pool: a.pool,
-		ex: ex, count: &p.count, tasks: p.tasks, mu: &p.mu, gossipAge: latency.New(), probeRTT: latency.New()}
+		ex: ex, count: &p.count, tasks: p.tasks, mu: &p.mu, gossipAge: latency.New(), probeRTT: latency.New(), faults: p.faults}
 	p.view.replies, _ = p.mig.(policy.ReplyWatcher)
 	if err := p.startPolicy(); err != nil {
 		cancel()

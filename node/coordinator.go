@@ -913,16 +913,31 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 			var reply *wire.Msg
 			reply, err = cl.Call(cctx, &wire.Msg{Type: wire.TypeSubmit, From: -1, Job: j})
 			answered = reply != nil
-			if err == nil {
+			if now := co.clock.now(); err == nil && !co.held(int(n), due, now) {
 				// The decision's time is left out: the simulator charges
-				// its probe rounds itself.
-				co.book.delayed(sent - due - (decided - begin) - far + (co.clock.now()-sent)/2)
+				// its probe rounds itself, as it does a fault's hold.
+				co.book.delayed(sent - due - (decided - begin) - far + (now-sent)/2)
 			}
 		}
 		if err != nil {
 			co.submitFailed(j.ID, int(n), answered, err)
 		}
 	})
+}
+
+// held says whether a fault held or refused node's messages at some time
+// in [from, to] (model times of the clock; fault.Fault.Holds).
+func (co *coordinator) held(node int, from, to float64) bool {
+	if len(co.cfg.Faults) == 0 {
+		return false
+	}
+	origin := co.book.origin() // faults are timed from the arrivals' origin
+	for _, f := range co.cfg.Faults {
+		if f.Holds(node, from-origin, to-origin) {
+			return true
+		}
+	}
+	return false
 }
 
 // handle receives completions from agents.

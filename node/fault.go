@@ -16,6 +16,7 @@ import (
 	"github.com/loadlab/loadlab/fault"
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/workload"
 )
@@ -86,6 +87,30 @@ func newFaults(s *Setup, ex *executor.Executor) *faults {
 		resumed: make(chan struct{}), unit: s.TimeUnit, speed: s.Speed, ex: ex}
 	close(f.resumed)
 	return f
+}
+
+// holding says whether a fault in force may hold or refuse a request
+// between node self and any of nodes (fault.Fault.Holds): a round trip
+// measured across one is the fault's doing, which the simulator models
+// itself, not a cost of the path. A nil faults (a dispatcher's) holds
+// nothing.
+func (f *faults) holding(self policy.NodeID, nodes ...policy.NodeID) bool {
+	if f == nil {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, x := range f.on {
+		if x.Holds(int(self), math.Inf(-1), math.Inf(1)) {
+			return true
+		}
+		for _, n := range nodes {
+			if x.Holds(int(n), math.Inf(-1), math.Inf(1)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // set starts or ends a fault and applies the executor's speed.

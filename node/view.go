@@ -162,8 +162,9 @@ type view struct {
 	replies policy.ReplyWatcher // the owner's policy, if it wants ProbeLater's answers
 
 	gossipAge *latency.Histogram // age of every gossiped load read, model units
-	probeRTT  *latency.Histogram // probe round trips, model units
+	probeRTT  *latency.Histogram // probe round trips, model units, but those a fault may have held (faults.holding)
 	probeErr  int64
+	faults    *faults // the point's faults in force; nil in a dispatcher
 
 	// What the decision in progress reads of its own node: the load and
 	// the jobs, taken together at its first Local or Jobs call and kept to
@@ -257,6 +258,7 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 	var wg sync.WaitGroup
 	start := time.Now()
 	own := v.ownLoad()
+	held := v.faults.holding(v.self, ids...)
 	for i, id := range ids {
 		out[i] = unreachable
 		m, ok := v.peers.get(id)
@@ -272,7 +274,9 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 		}(i, m.Tags[tagRPC])
 	}
 	wg.Wait()
-	v.probeRTT.Record(v.clock.units(time.Since(start)))
+	if !held && !v.faults.holding(v.self, ids...) {
+		v.probeRTT.Record(v.clock.units(time.Since(start)))
+	}
 }
 
 // ask probes the agent at addr, sending own, and returns its load and the
@@ -308,7 +312,11 @@ func (v *view) ProbeLater(ids []policy.NodeID) {
 		v.tasks.start(func() {
 			l, rtt := unreachable, -1.0
 			if ok {
+				held := v.faults.holding(v.self, id)
 				l, rtt = v.ask(addr, own)
+				if held || v.faults.holding(v.self, id) {
+					rtt = -1 // not a cost of the path
+				}
 			}
 			v.mu.Lock()
 			defer v.mu.Unlock()

@@ -203,7 +203,7 @@ type Result struct {
 	TransferRTTP50 float64          `json:"transfer_rtt_p50"`   // pushing a job to another agent, acknowledged
 	TransferRTTP99 float64          `json:"transfer_rtt_p99"`   //
 	ScheduleLagP99 float64          `json:"schedule_lag_p99"`   // dispatch time minus scheduled arrival: checks the generator
-	DispatchDelay  float64          `json:"dispatch_delay"`     // mean time from a job's scheduled arrival to its arrival at an agent
+	DispatchDelay  float64          `json:"dispatch_delay"`     // mean time from a job's scheduled arrival to its arrival at an agent, leaving out submissions a fault held (fault.Fault.Holds)
 	Failures       map[string]int64 `json:"failures,omitempty"` // failed jobs by reason
 	ProcessCPU     float64          `json:"process_cpu"`        // CPU seconds the coordinator's process used during the run (local: agents included)
 	// CPUSeconds is the CPU time the agents' processes used over the

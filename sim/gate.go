@@ -250,13 +250,16 @@ func (c *cluster) gateEvent(e event) (ok, now bool) {
 // d without faults, given the holds of its probes: an agent (and the
 // coordinator's dispatcher) makes one decision at a time, so a decision
 // whose probes are held keeps the decider's later ones waiting until it
-// ends. Without holds under way nothing changes, so a run is the one
-// without faults outside their windows. (The simulator makes the later
-// decision at once, on what it sees then, and delays what it carries
-// out.)
+// ends, and those that waited are then made in turn, each after the one
+// before (a decision at the very end of the decider's busy time extends
+// it). A node's arrivals that wait are decided when they may be, on what
+// the node has then (deliver); a dispatcher's are decided at once, on
+// what it sees then, and what they carry out is delayed. Without holds
+// under way nothing changes, so a run is the one without faults outside
+// their windows and the bursts they leave.
 func (fs *faultState) serialize(v int, now, d, held float64) float64 {
 	wait := max(0, fs.busyTill[v]-now)
-	if wait == 0 && held == 0 {
+	if wait == 0 && held == 0 && !(fs.busyTill[v] > 0 && fs.busyTill[v] == now) {
 		return d
 	}
 	d += wait + held

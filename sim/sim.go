@@ -622,6 +622,14 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 	if c.isOut(id) && c.forward(id, j) {
 		return
 	}
+	if c.gates && c.faults.busyTill[id] > c.now {
+		// The node is still making a decision whose probes a fault holds:
+		// an agent decides on this job once that one ends, on what it sees
+		// then, and the job waits outside the queue until it does.
+		c.jobs[j].passed = true
+		c.schedule(event{t: c.faults.busyTill[id], kind: evDeliver, node: int32(id), job: j})
+		return
+	}
 	n := &c.nodes[id]
 	n.advance(c.now)
 	if c.jobs[j].Hops > 0 && c.cfg.Costs.ReceiveCPU > 0 {
