@@ -27,8 +27,7 @@ func (c *cluster) admitInit() {
 	c.admit = &admission{reason: c.cfg.Admit.Reason()}
 	for i := range c.nodes {
 		id := policy.NodeID(i)
-		c.nodes[i].adm = c.cfg.Admit.New()
-		c.nodes[i].drop = func(j int32) { c.admit.shed = append(c.admit.shed, shedJob{j: j, at: id}) }
+		c.nodes[i].adm = &nodeAdmission{Admitter: c.cfg.Admit.New(), drop: func(j int32) { c.admit.shed = append(c.admit.shed, shedJob{j: j, at: id}) }}
 	}
 }
 
@@ -41,24 +40,31 @@ func (c *cluster) failShed() {
 	a.shed = a.shed[:0]
 }
 
+// nodeAdmission is a node's admission policy and where the jobs it refuses
+// as they are about to start go.
+type nodeAdmission struct {
+	policy.Admitter
+	drop func(j int32)
+}
+
 // admits asks n's Admitter whether a real job arriving at now may join
 // (n has one): as it arrives, and as it starts at once on a free server.
 func (n *node) admits(now float64) bool {
-	if !n.adm.Arrive(now, n.waiting.size) {
+	if !n.adm.Arrive(now, n.waiting.len()) {
 		return false
 	}
-	return len(n.running) >= n.servers || n.adm.Start(now, 0, 0)
+	return len(n.running) >= int(n.servers) || n.adm.Start(now, 0, 0)
 }
 
 // startNext starts the first waiting job that n's Admitter lets start;
 // those it refuses leave the node through drop.
 func (n *node) startNext(jobs []job, now float64) {
-	for n.waiting.size > 0 {
+	for n.waiting.len() > 0 {
 		j := n.waiting.popFront()
-		if !jobs[j].overhead && !n.adm.Start(now, now-jobs[j].since, n.waiting.size) {
+		if !jobs[j].overhead && !n.adm.Start(now, now-jobs[j].since, n.waiting.len()) {
 			n.nReal--
 			n.work = max(0, n.work-jobs[j].left*jobs[j].inflation(n.speed))
-			n.drop(j)
+			n.adm.drop(j)
 			continue
 		}
 		n.start(jobs, j, now)

@@ -49,3 +49,7 @@ func BenchmarkReceiver100(b *testing.B) {
 func BenchmarkPod2x1000Latency(b *testing.B) {
 	benchRun(b, 1000, "pod(d=2)", "none", Costs{Latency: 0.01})
 }
+
+// A million nodes: start-up is part of the run, so measure with a large
+// count (-benchtime 5000000x) and memory with /usr/bin/time -v.
+func BenchmarkPod2xMillion(b *testing.B) { benchRun(b, 1_000_000, "pod(d=2)", "none", Costs{}) }

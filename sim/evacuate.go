@@ -112,7 +112,7 @@ func (c *cluster) leastLoaded(extra []int, class int32) policy.NodeID {
 		if c.isDead(id) || c.isOut(id) || c.cfg.Units != nil && !c.canRun(id, class) {
 			continue
 		}
-		l := c.nodes[k].nReal
+		l := int(c.nodes[k].nReal)
 		if extra != nil {
 			l += extra[k]
 		}

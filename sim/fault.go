@@ -190,12 +190,14 @@ func (c *cluster) kill(id policy.NodeID) {
 	n.advance(c.now)
 	var held []int32
 	held = append(held, n.running...)
-	for i := 0; i < n.waiting.size; i++ {
+	for i := 0; i < n.waiting.len(); i++ {
 		held = append(held, n.waiting.at(i))
 	}
 	n.running, n.waiting = n.running[:0], deque{}
 	n.nReal, n.nRunReal, n.work = 0, 0, 0
-	n.wake, n.wakeSeq = 0, 0
+	if int(id) < len(c.wakeSeq) {
+		c.wakeSeq[id] = 0 // its pending timer, if any, is void
+	}
 	c.occupied(int32(id), n)
 	c.nh.set(int32(id), c.inf)
 	reason := "agent gone: node " + strconv.Itoa(int(id))

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestNodeHeap changes random nodes' keys (idle ones and ties included)
@@ -45,5 +46,16 @@ func TestNodeHeap(t *testing.T) {
 				t.Fatalf("%d nodes, step %d: top is node %d at %g, want node %d at %g", n, step, got, gt, want, wt)
 			}
 		}
+	}
+}
+
+// TestNodeSize holds the node's layout: two cache lines, the hot fields
+// in the first (node.go). A field added must go where it is read.
+func TestNodeSize(t *testing.T) {
+	if got := unsafe.Sizeof(node{}); got != 128 {
+		t.Errorf("node is %d bytes, want 128 (a million nodes' memory and cache misses depend on it)", got)
+	}
+	if got := unsafe.Offsetof(node{}.held); got >= 64 {
+		t.Errorf("node.held at offset %d: the hot fields must stay in the first 64 bytes", got)
 	}
 }

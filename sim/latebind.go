@@ -84,7 +84,7 @@ func (c *cluster) bind(id int32, n *node, s int32) {
 	} else {
 		rs.unbound[jb.ID] = waiting[1:]
 	}
-	if last := len(n.running) - 1; len(n.running) == n.servers && last >= 0 {
+	if last := len(n.running) - 1; len(n.running) == int(n.servers) && last >= 0 {
 		w := n.running[last] // started as the reservation left: it waits again, first
 		n.running = n.running[:last]
 		if !c.jobs[w].overhead {

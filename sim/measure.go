@@ -45,7 +45,7 @@ func (m *measure) init(cfg Config) {
 // busy servers (overhead included) and its real jobs. (It takes n, which
 // every caller has, so that it is inlined.)
 func (c *cluster) occupied(id int32, n *node) {
-	c.m.led.Node(c.now, int(id), n.busyServers(), n.nReal)
+	c.m.led.Node(c.now, int(id), n.busyServers(), int(n.nReal))
 	if c.dozing != nil {
 		c.idleCheck(id, n)
 	}

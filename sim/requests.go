@@ -209,7 +209,7 @@ func (n *node) holds(jobs []job, j int32) bool {
 	if n.isRunning(j) {
 		return true
 	}
-	for i := 0; i < n.waiting.size; i++ {
+	for i := 0; i < n.waiting.len(); i++ {
 		if n.waiting.at(i) == j {
 			return true
 		}

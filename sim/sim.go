@@ -26,13 +26,16 @@ import (
 
 // cluster is the state of one run.
 type cluster struct {
-	cfg   Config
-	now   float64
-	seq   uint64
-	inf   float64
-	nodes []node
-	nh    *nodeHeap
-	ev    eventHeap
+	cfg Config
+	now float64
+	seq uint64
+	// wakeSeq identifies each node's pending policy timer (its event's
+	// seq; 0: none). Made on the first timer: most policies set none.
+	wakeSeq []uint64
+	inf     float64
+	nodes   []node
+	nh      *nodeHeap
+	ev      eventHeap
 
 	jobs []job
 	free []int32
@@ -71,8 +74,8 @@ type cluster struct {
 	scratch []int32       // job slots of one node, in View.Jobs order
 
 	doneWatch  policy.DoneWatcher
-	replyWatch []policy.ReplyWatcher // per node, then the dispatcher's; nil where not implemented
-	pollWatch  []policy.PollWatcher  // per node
+	replyWatch []policy.ReplyWatcher // per node, then the dispatcher's; nil where not implemented (all nil: none made)
+	pollWatch  []policy.PollWatcher  // per node; nil where not implemented (all nil: none made)
 
 	link   workload.Link         // the cost model's path of every migration (linkOf)
 	sites  []int                 // Topology: the site of each node; nil: none (place.go)
@@ -106,7 +109,17 @@ var _ policy.View = (*view)(nil)
 func (v *view) Now() float64        { return v.c.now }
 func (v *view) Self() policy.NodeID { return v.self }
 func (v *view) Nodes() int          { return v.c.members() }
-func (v *view) Rand() *rand.Rand    { return v.rng }
+
+// Rand returns the node's stream, made on first use: most policies never
+// draw at a node, and a million streams made up front cost a second.
+// A stream depends only on the seed and the node, so when it is made does
+// not change its draws.
+func (v *view) Rand() *rand.Rand {
+	if v.rng == nil {
+		v.rng = workload.Stream(v.c.cfg.Seed, "node/"+strconv.Itoa(int(v.self)))
+	}
+	return v.rng
+}
 
 func (v *view) Local() policy.Load {
 	if v.self == policy.None {
@@ -184,6 +197,32 @@ func (c *cluster) decisionDelay(v int) float64 {
 	return d
 }
 
+// watchReply records w as the ReplyWatcher of node v (the dispatcher: v =
+// Nodes), making the table on the first.
+func (c *cluster) watchReply(v int, w policy.ReplyWatcher) {
+	if c.replyWatch == nil {
+		c.replyWatch = make([]policy.ReplyWatcher, len(c.nodes)+1)
+	}
+	c.replyWatch[v] = w
+}
+
+// replyWatcher returns node v's ReplyWatcher (the dispatcher's: v = Nodes),
+// or nil.
+func (c *cluster) replyWatcher(v int) policy.ReplyWatcher {
+	if c.replyWatch == nil {
+		return nil
+	}
+	return c.replyWatch[v]
+}
+
+// pollWatcher returns node id's PollWatcher, or nil.
+func (c *cluster) pollWatcher(id policy.NodeID) policy.PollWatcher {
+	if c.pollWatch == nil {
+		return nil
+	}
+	return c.pollWatch[id]
+}
+
 // probe answers one probe of node id by node from (None: the dispatcher)
 // and charges its CPU cost at both ends.
 func (c *cluster) probe(from, id policy.NodeID) policy.Load {
@@ -195,7 +234,7 @@ func (c *cluster) probe(from, id policy.NodeID) policy.Load {
 	n.advance(c.now)
 	l := n.load()
 	c.m.counts.Probes++
-	if w := c.pollWatch[id]; w != nil {
+	if w := c.pollWatcher(id); w != nil {
 		var fl policy.Load
 		if from != policy.None {
 			f := &c.nodes[from]
@@ -231,7 +270,7 @@ func (v *view) Jobs(out []policy.JobInfo) []policy.JobInfo {
 	c.scratch = n.list(c.jobs, c.scratch[:0])
 	for i, j := range c.scratch {
 		jb := &c.jobs[j]
-		out = append(out, policy.JobInfo{Job: jb.Job, Running: i < n.nRunReal, Done: jb.Size - n.remaining(c.jobs, j, c.now), Since: jb.since})
+		out = append(out, policy.JobInfo{Job: jb.Job, Running: i < int(n.nRunReal), Done: jb.Size - n.remaining(c.jobs, j, c.now), Since: jb.since})
 	}
 	return out
 }
@@ -346,6 +385,12 @@ func start(cfg Config) (*cluster, error) {
 func newCluster(cfg Config) *cluster {
 	n := cfg.Nodes
 	c := &cluster{cfg: cfg, inf: math.Inf(1), nodes: make([]node, n), nh: newNodeHeap(n+len(cfg.Tiers), math.Inf(1)), tiers: newTiers(cfg)}
+	// The job pool starts with room for the jobs a loaded cluster holds (a
+	// few a server), so that a large cluster does not copy it again and
+	// again as it fills; room not used stays address space, never touched.
+	c.jobs = make([]job, 0, min(cfg.Jobs, 4*n*cfg.Servers)+64)
+	c.free = make([]int32, 0, cap(c.jobs))
+	running := make([]int32, n*cfg.Servers) // every node's servers, in one block
 	for i := range c.nodes {
 		s := 1.0
 		if cfg.Speeds != nil {
@@ -354,8 +399,8 @@ func newCluster(cfg Config) *cluster {
 		if cfg.Power != nil {
 			s *= cfg.Power.Speed // the DVFS level (energy.Power)
 		}
-		c.nodes[i] = node{speed: s, servers: cfg.Servers, ps: cfg.Discipline == "ps" || cfg.Server != nil,
-			running: make([]int32, 0, cfg.Servers), th: newThreads(cfg.Server, c.tiers)}
+		c.nodes[i] = node{speed: s, servers: int32(cfg.Servers), ps: cfg.Discipline == "ps" || cfg.Server != nil,
+			running: running[i*cfg.Servers : i*cfg.Servers : (i+1)*cfg.Servers], th: newThreads(cfg.Server, c.tiers)}
 	}
 	c.placeInit()
 	c.admitInit()
@@ -371,18 +416,25 @@ func newCluster(cfg Config) *cluster {
 	c.late, _ = c.dispatcher.(policy.Reserver)
 	c.migrators = make([]policy.Migrator, n)
 	c.views = make([]view, n+1)
-	c.replyWatch = make([]policy.ReplyWatcher, n+1)
-	c.pollWatch = make([]policy.PollWatcher, n)
 	for i := 0; i < n; i++ {
 		env.Node = policy.NodeID(i)
 		c.migrators[i] = cfg.Migrate.New(env)
-		c.views[i] = view{c: c, self: policy.NodeID(i), rng: workload.Stream(cfg.Seed, "node/"+strconv.Itoa(i))}
-		c.replyWatch[i], _ = c.migrators[i].(policy.ReplyWatcher)
-		c.pollWatch[i], _ = c.migrators[i].(policy.PollWatcher)
+		c.views[i] = view{c: c, self: policy.NodeID(i)}
+		if w, ok := c.migrators[i].(policy.ReplyWatcher); ok {
+			c.watchReply(i, w)
+		}
+		if w, ok := c.migrators[i].(policy.PollWatcher); ok {
+			if c.pollWatch == nil {
+				c.pollWatch = make([]policy.PollWatcher, n)
+			}
+			c.pollWatch[i] = w
+		}
 	}
 	c.views[n] = view{c: c, self: policy.None, rng: workload.Stream(cfg.Seed, "dispatch")}
 	_, c.inert = c.migrators[0].(inert)
-	c.replyWatch[n], _ = c.dispatcher.(policy.ReplyWatcher)
+	if w, ok := c.dispatcher.(policy.ReplyWatcher); ok {
+		c.watchReply(n, w)
+	}
 	if cfg.Gossip > 0 {
 		c.board, c.boardAt = make([]policy.Load, n), make([]float64, n)
 		c.publish()
@@ -667,7 +719,7 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 		return
 	}
 	n := &c.nodes[id]
-	if c.cfg.Queue > 0 && n.nReal >= c.cfg.Queue && !c.jobs[j].overhead {
+	if c.cfg.Queue > 0 && int(n.nReal) >= c.cfg.Queue && !c.jobs[j].overhead {
 		c.failJob(j, scenario.ShedReason, id) // a finite queue drops at its tail
 		return
 	}
@@ -794,10 +846,11 @@ func (c *cluster) wakeAt(id policy.NodeID, t float64) {
 	if t < c.now {
 		t = c.now
 	}
-	n := &c.nodes[id]
-	n.wake = t
+	if c.wakeSeq == nil {
+		c.wakeSeq = make([]uint64, len(c.nodes))
+	}
 	c.seq++
-	n.wakeSeq = c.seq
+	c.wakeSeq[id] = c.seq
 	c.ev.push(event{t: t, seq: c.seq, kind: evWake, node: int32(id)})
 }
 
@@ -862,11 +915,9 @@ func (c *cluster) handle(e event) error {
 		c.rounds = 0
 		c.act(id, c.migrators[id].Message(&c.views[id], policy.NodeID(e.from), e.msg))
 	case evWake:
-		n := &c.nodes[id]
-		if n.wakeSeq != e.seq {
+		if c.wakeSeq[id] != e.seq {
 			return nil // replaced by a later wake-up
 		}
-		n.wake = 0
 		c.rounds = 0
 		c.act(id, c.migrators[id].Timer(&c.views[id]))
 	case evGossip:
@@ -903,7 +954,7 @@ func (c *cluster) handle(e event) error {
 		if e.node >= 0 {
 			v = int(e.node)
 		}
-		if w := c.replyWatch[v]; w != nil {
+		if w := c.replyWatcher(v); w != nil {
 			c.rounds = 0
 			w.Replied(&c.views[v], policy.NodeID(e.from), l)
 		}

@@ -40,7 +40,7 @@ func (c *cluster) sleepInit() {
 // is awake: it sleeps now (After 0) or when its doze timer fires.
 func (c *cluster) idleCheck(id int32, n *node) {
 	z := c.dozing
-	if len(n.running) > 0 || n.waiting.size > 0 || z.state[id] != energy.Awake || z.timer[id] {
+	if len(n.running) > 0 || n.waiting.len() > 0 || z.state[id] != energy.Awake || z.timer[id] {
 		return
 	}
 	if c.cfg.Power.After == 0 {

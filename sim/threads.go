@@ -65,7 +65,7 @@ func (t *threads) nextWait(jobs []job, next float64) float64 {
 // request waiting for one.
 func (n *node) release(jobs []job, now float64) {
 	n.th.held--
-	if n.waiting.size > 0 && n.th.held < n.th.max {
+	if n.waiting.len() > 0 && n.th.held < n.th.max {
 		n.th.held++
 		n.start(jobs, n.waiting.popFront(), now)
 	}

@@ -42,7 +42,7 @@ func newTiers(cfg Config) *tierSet {
 	}
 	s := &tierSet{ts: make([]tierState, len(cfg.Tiers)), of: make([][]int32, len(cfg.Workload.Classes()))}
 	for k, t := range cfg.Tiers {
-		s.ts[k].n = node{speed: t.Speed, servers: t.Servers, ps: t.Discipline == "ps", running: make([]int32, 0, t.Servers)}
+		s.ts[k].n = node{speed: t.Speed, servers: int32(t.Servers), ps: t.Discipline == "ps", running: make([]int32, 0, t.Servers)}
 	}
 	for i := range s.of {
 		names := cfg.Workload.Calls(i)
