@@ -108,6 +108,8 @@ func (a nodeKey) before(b nodeKey) bool { return a.t < b.t || (a.t == b.t && a.n
 
 func newNodeHeap(n int, inf float64) *nodeHeap {
 	nh := &nodeHeap{h: make([]nodeKey, n), pos: make([]int32, n)}
+	hugePages(nh.h)
+	hugePages(nh.pos)
 	for i := 0; i < n; i++ {
 		nh.h[i], nh.pos[i] = nodeKey{inf, int32(i)}, int32(i)
 	}

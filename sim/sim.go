@@ -388,7 +388,9 @@ func newCluster(cfg Config) *cluster {
 	// The job pool starts with room for the jobs a loaded cluster holds (a
 	// few a server), so that a large cluster does not copy it again and
 	// again as it fills; room not used stays address space, never touched.
+	hugePages(c.nodes)
 	c.jobs = make([]job, 0, min(cfg.Jobs, 4*n*cfg.Servers)+64)
+	hugePages(c.jobs)
 	c.free = make([]int32, 0, cap(c.jobs))
 	running := make([]int32, n*cfg.Servers) // every node's servers, in one block
 	for i := range c.nodes {
