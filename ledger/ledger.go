@@ -205,6 +205,7 @@ type Ledger struct {
 	onSince                   float64 //
 	wwi                       float64 // time wait while idle held, up to its last turning off
 	nodes                     []node
+	steady                    steady // where the responses settle (steady.go)
 
 	threads             int
 	threadT, threadArea float64
@@ -242,6 +243,7 @@ func New(c Config) *Ledger {
 		l.nodes[i].flags = flagsOf(int32(s), 0, 0)
 		l.flagged[l.nodes[i].flags]++
 	}
+	l.steady = newSteady(c.Jobs)
 	l.tiers = make([]station, len(c.Tiers))
 	for _, s := range []*snapshot{&l.open, &l.close} {
 		s.busyArea, s.active = make([]float64, len(c.Servers)), make([]float64, len(c.Servers))
@@ -298,6 +300,7 @@ func (l *Ledger) Complete(t float64, id int64, arrival, service, blocked, size f
 	l.completed++
 	l.lastCompletion = t
 	l.series.Completed(arrival, t-arrival)
+	l.steady.add(id, t-arrival)
 	if id >= l.first {
 		l.resp.Add(t-arrival, service, blocked, size)
 	}
@@ -353,6 +356,7 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 		}
 	}
 	err := l.resp.Fill(r)
+	r.SteadyFrom, r.SteadyFound = l.steady.from()
 	if span := l.lastCompletion - l.open.t; l.opened && span > 0 {
 		r.Throughput = float64(r.JobsMeasured) / span
 	}

@@ -144,6 +144,11 @@ const (
 	// rising (a queue growing without bound) give a huge within-run
 	// interval even when replications happen to agree.
 	DriftingBatches = 0.5
+	// ShortWarmup flags a replication whose responses settle (the record's
+	// steady_from, by MSER-5 over the whole run) more than this fraction
+	// of its jobs after its warm-up ends, or nowhere in the first half of
+	// the run: its statistics hold part of the transient.
+	ShortWarmup = 0.05
 )
 
 // Warnings lists what a reader should distrust in a sweep: first each
@@ -155,7 +160,10 @@ const (
 //   - wide CI: stats.Imprecise(c, WideCI);
 //   - unstable: a replication with utilisation ≥ SaturatedUtilization, or
 //     with a batch-means half-width above DriftingBatches × its mean
-//     response (a mean growing without bound within the run).
+//     response (a mean growing without bound within the run);
+//   - short warm-up: a replication whose responses settle after its
+//     warm-up (ShortWarmup), in a cell whose load, cluster and faults do
+//     not change over time (those have no steady state to settle in).
 func Warnings(recs []results.Record, cells []stats.Cell) []string {
 	byCell := recordsByCell(recs)
 	var out []string
@@ -206,8 +214,37 @@ func Warnings(recs []results.Record, cells []stats.Cell) []string {
 		if len(why) > 0 {
 			out = append(out, fmt.Sprintf("unstable: %s: %s", name, strings.Join(why, "; ")))
 		}
+		if varies[c.Workload] || elastic[c.Policy] || c.Point.Faults != "" {
+			continue
+		}
+		var late []string
+		for _, r := range rs {
+			if w := LateSteady(r); w != "" {
+				late = append(late, w)
+			}
+		}
+		if len(late) > 0 {
+			out = append(out, fmt.Sprintf("short warm-up: %s: %s (raise warmup, and jobs with it)", name, strings.Join(late, "; ")))
+		}
 	}
 	return out
+}
+
+// LateSteady says where r's responses settle when that is after its
+// warm-up by more than ShortWarmup of its jobs, or not in the first half
+// of the run ("" otherwise, and for a record made before steady_from was
+// measured).
+func LateSteady(r results.Record) string {
+	res, p := r.Result, r.Point
+	switch {
+	case !res.SteadyFound && res.SteadyFrom == 0:
+		return "" // not measured
+	case !res.SteadyFound:
+		return fmt.Sprintf("replication %d has not settled by half its run (job %d)", p.Replication, res.SteadyFrom)
+	case float64(res.SteadyFrom-int64(p.Warmup)) > ShortWarmup*float64(p.Jobs):
+		return fmt.Sprintf("replication %d settles at job %d, after its warm-up of %d", p.Replication, res.SteadyFrom, p.Warmup)
+	}
+	return ""
 }
 
 // cellName names a cell in sentences: "pod at ρ=0.9 (workload exp)",

@@ -110,6 +110,8 @@ func fieldColumns(t reflect.Type, of func(*Record) reflect.Value) []column {
 			format = func(v reflect.Value) string { return fmtFloat(v.Float()) }
 		case reflect.Int, reflect.Int64:
 			format = func(v reflect.Value) string { return strconv.FormatInt(v.Int(), 10) }
+		case reflect.Bool:
+			format = func(v reflect.Value) string { return strconv.FormatBool(v.Bool()) }
 		case reflect.Uint64:
 			format = func(v reflect.Value) string { return strconv.FormatUint(v.Uint(), 10) }
 		default:

@@ -182,6 +182,10 @@ func TestCSVRoundTrip(t *testing.T) {
 				if cell != v {
 					t.Errorf("%s = %q, want %q", name, cell, v)
 				}
+			case bool:
+				if cell != strconv.FormatBool(v) {
+					t.Errorf("%s = %q, want %v", name, cell, v)
+				}
 			case json.Number:
 				if k := jsonKinds[name]; k != reflect.Float64 {
 					if cell != string(v) { // integers: exact text

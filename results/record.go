@@ -95,6 +95,14 @@ type Result struct {
 	JobsCompleted int64 `json:"jobs_completed"`
 	JobsFailed    int64 `json:"jobs_failed"`
 	JobsMeasured  int64 `json:"jobs_measured"` // completed jobs after the warm-up
+	// SteadyFrom is the first job, by arrival, of the steady state that
+	// MSER-5 finds in the responses of the whole run, warm-up included
+	// (package ledger); SteadyFound is false where it finds none within
+	// the first half of the run. SteadyFrom above the point's warmup
+	// means the warm-up was too short: the statistics hold some of the
+	// transient (report.Warnings says so).
+	SteadyFrom  int64 `json:"steady_from"`
+	SteadyFound bool  `json:"steady_found"`
 
 	Throughput   float64 `json:"throughput"`     // measured jobs per model unit
 	MeanInSystem float64 `json:"mean_in_system"` // time-average number of jobs in the system (Little's L)
