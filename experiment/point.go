@@ -76,6 +76,7 @@ func NewPoint(p results.Point, m scenario.Model, costs sim.Costs) Point {
 	p.PowerModel = m.Power.String()
 	p.Elastic, p.Scale = m.Elastic.String(), m.Scale.String()
 	p.Jobs, p.Warmup, p.Seed = m.Jobs, m.Warmup, m.Seed
+	p.WarmStart = m.WarmStart.String()
 	p.Dispatch, p.Migrate = m.Dispatch.String(), m.Migrate.String()
 	p.Arrival, p.Size = m.Workload.Arrival().String(), m.Workload.SizeString()
 	p.SizeMean, p.SizeSCV = m.Workload.MeanSize(), m.Workload.SizeSCV()
@@ -142,8 +143,9 @@ type expansion struct {
 	distances []float64
 	rows      []row
 	works     []*workload.Workload
-	cache     *cache.Config      // each node's cache of keys; nil: none
-	topology  *topology.Topology // sites and client regions; nil: none
+	cache     *cache.Config       // each node's cache of keys; nil: none
+	warm      *scenario.WarmStart // how full the nodes start; nil: empty
+	topology  *topology.Topology  // sites and client regions; nil: none
 	// Where each coordinate of a stored point is in the spec.
 	loadAt  map[float64]int
 	workAt  map[string]int
@@ -172,6 +174,9 @@ func (s *Spec) expand() (*expansion, error) {
 		}
 	}
 	if e.cache, err = cache.Parse(s.Cache); err != nil {
+		return nil, err
+	}
+	if e.warm, err = scenario.ParseWarmStart(s.WarmStart); err != nil {
 		return nil, err
 	}
 	if e.topology, err = topology.Parse(s.Topology); err != nil {
@@ -333,7 +338,7 @@ func (s *Spec) pointAt(rep, li, ai, wi, ri, bi int) Point {
 	}
 	m := scenario.Model{Nodes: s.Nodes, Servers: s.Servers, Queue: s.Queue, Power: s.Energy, Discipline: s.Discipline, Speeds: e.speeds, Distances: e.distances,
 		Load: load, Jobs: s.Jobs, Warmup: s.Warmup, Seed: seed, Batches: s.Batches, Workload: e.works[wi], Dispatch: r.d, Migrate: r.m, Server: r.server, Client: r.client, Admit: r.admit, Front: r.front, Cache: e.cache, State: r.state, Topology: e.topology, Tiers: r.tiers,
-		Elastic: r.plan, Scale: r.scaler}
+		Elastic: r.plan, Scale: r.scaler, WarmStart: e.warm}
 	if r.units != nil {
 		m.Platforms, m.HitBin = nodePlatforms(s.Platforms, s.Nodes), s.hitBin(e.works[wi], load, e.speeds)
 	}

@@ -62,6 +62,7 @@ type Spec struct {
 	MaxReps      int           `yaml:"max_replications"` // with precision: at most this many replications per point (default 50)
 	Jobs         int           `yaml:"jobs"`             // jobs per run (default 100000)
 	Warmup       int           `yaml:"warmup"`           // first jobs left out of the statistics (default jobs/10)
+	WarmStart    string        `yaml:"warm_start"`       // simulator: how full the nodes start, meanfield(d=2) or tail(at_least=[…]) (default empty; see scenario.WarmStart)
 	Nodes        int           `yaml:"nodes"`            // cluster size (default 16)
 	Servers      int           `yaml:"servers"`          // servers per node (default 1)
 	Discipline   string        `yaml:"discipline"`       // fcfs (default) or ps
@@ -748,6 +749,11 @@ func (s *Spec) validate() error {
 	if _, err := cache.Parse(s.Cache); err != nil {
 		return s.errAt([]string{"cache"}, "%v", err)
 	}
+	if w, err := scenario.ParseWarmStart(s.WarmStart); err != nil {
+		return s.errAt([]string{"warm_start"}, "%v", err)
+	} else if w != nil && slices.ContainsFunc(s.Backends, IsReal) {
+		return s.errAt([]string{"warm_start"}, "backend %s: a warm start runs in the simulator only (agents start empty): leave it out, or use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)])
+	}
 	if s.Costs.Links != "" && s.Costs.Links != sim.LinksDedicated && slices.ContainsFunc(s.Backends, IsReal) {
 		return s.errAt([]string{"costs", "links"}, "backend %s: shared links (%s) run in the simulator only so far (agents' moves share their real network): use backend sim", s.Backends[slices.IndexFunc(s.Backends, IsReal)], s.Costs.Links)
 	}
@@ -909,6 +915,7 @@ func (s *Spec) checkServer(path []string, p PolicyRow, probe sim.Config) error {
 	probe.Front, _ = p.front(s)
 	probe.Tiers, _ = p.tiers(s)
 	probe.Cache, _ = cache.Parse(s.Cache)
+	probe.WarmStart, _ = scenario.ParseWarmStart(s.WarmStart)
 	probe.State, _ = p.state(s)
 	probe.Topology, _ = topology.Parse(s.Topology)
 	if d, err := external.Builtin().Dispatch(p.Dispatch); err == nil && policy.Reserves(d) {

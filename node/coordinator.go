@@ -154,6 +154,8 @@ func (c *PointConfig) fill() error {
 		return fmt.Errorf("migrate %s: energy-aware offloading runs in the simulator only so far (agents are not told the power model): use backend sim", c.Migrate)
 	case c.Power.Sleeps():
 		return fmt.Errorf("energy: sleep states run in the simulator only so far (an agent cannot sleep its machine): leave out sleep, wake and after, or use backend sim")
+	case c.WarmStart != nil:
+		return fmt.Errorf("warm_start %s: a warm start runs in the simulator only (agents start empty): leave it out, or use backend sim", c.WarmStart)
 	case c.Workload.Tasks() > 1 && c.Dispatchers > 1:
 		return fmt.Errorf("dispatchers %d: requests with tasks run on agents with one dispatcher only so far (a request's tasks are placed one after another)", c.Dispatchers)
 	}

@@ -44,6 +44,7 @@ type Point struct {
 	Tiers       string  `json:"tiers,omitempty"`       // shared tiers the jobs call, canonical, joined by "; " (empty: none)
 	Jobs        int     `json:"jobs"`                  // jobs issued
 	Warmup      int     `json:"warmup"`                // first jobs (by arrival) left out of the statistics
+	WarmStart   string  `json:"warm_start,omitempty"`  // how full the nodes started (scenario.WarmStart; empty: empty)
 	Replication int     `json:"replication"`           // 0-based replication index
 	Seed        uint64  `json:"seed"`                  // root seed of the point's random streams
 	Backend     string  `json:"backend"`               // sim, local or testbed

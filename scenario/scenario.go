@@ -86,11 +86,14 @@ type Model struct {
 	Distances []float64
 	Platforms []string // each node's platform, for work units; nil means every node has the platform ""
 
-	Load    float64 // offered load per server ρ, 0 < ρ < 1
-	Jobs    int     // jobs issued (required: at least 1)
-	Warmup  int     // first jobs, by arrival, left out of the statistics: 0 ≤ Warmup < Jobs
-	Seed    uint64  // root seed of every random stream
-	Batches int     // batches of the response time's batch-means interval (default 30)
+	Load   float64 // offered load per server ρ, 0 < ρ < 1
+	Jobs   int     // jobs issued (required: at least 1)
+	Warmup int     // first jobs, by arrival, left out of the statistics: 0 ≤ Warmup < Jobs
+	// WarmStart is how full the nodes are at time 0 (the simulator only;
+	// see WarmStart). nil: empty.
+	WarmStart *WarmStart
+	Seed      uint64 // root seed of every random stream
+	Batches   int    // batches of the response time's batch-means interval (default 30)
 
 	Workload *workload.Workload   // builds the point's jobs (required)
 	Dispatch *policy.DispatchSpec // the dispatch strategy (required)
@@ -190,6 +193,11 @@ func (m Model) Validate() error {
 // FieldError.
 func (m Model) ValidateSettings() error {
 	m.Fill()
+	if m.WarmStart != nil {
+		if err := m.WarmStart.check(m); err != nil {
+			return err
+		}
+	}
 	switch {
 	case m.Nodes < 1:
 		return Errorf("nodes", "must be at least 1, got %d", m.Nodes)

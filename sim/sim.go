@@ -374,6 +374,11 @@ func start(cfg Config) (*cluster, error) {
 			return nil, err
 		}
 	}
+	if cfg.WarmStart != nil {
+		if err := c.warmStart(); err != nil {
+			return nil, err
+		}
+	}
 	// last, so that no process outlives a set-up error
 	if err := c.startPolicies(); err != nil {
 		_ = c.end() // its error is err
@@ -996,7 +1001,9 @@ func (c *cluster) depart(id int32) error {
 	jb := &c.jobs[j]
 	jb.migrating = false // a pre-copy under way is abandoned: its stop finds nothing to do
 	overhead := jb.overhead
-	if !overhead {
+	if !overhead && jb.ID == initialID {
+		c.m.led.Resident(c.now, -1) // a warm start's job (warmstart.go): not issued, not measured
+	} else if !overhead {
 		if c.plain {
 			c.done++
 			c.m.led.Complete(c.now, jb.ID, jb.Arrival, jb.Size/n.speed, blocked, jb.Size)

@@ -13,6 +13,7 @@ import (
 	"github.com/loadlab/loadlab/front"
 	"github.com/loadlab/loadlab/param"
 	"github.com/loadlab/loadlab/policy"
+	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/session"
 	"github.com/loadlab/loadlab/topology"
@@ -52,6 +53,7 @@ func policiesCommand() *cli.Command {
 			section(tw, "CACHES OF KEYS (cache; workloads need keys and hit; see docs/clusters.md)", cache.Entries())
 			section(tw, "PER-CLIENT STATE (state, policies[].state; workloads need keys, one a client; see docs/clusters.md)", session.Entries())
 			section(tw, "TOPOLOGIES (topology; workloads give regions, one share per client region; see docs/clusters.md)", topology.Entries())
+			section(tw, "WARM STARTS (--warm-start, warm_start; the simulator: how full the nodes start; see docs/scale.md)", scenario.WarmStarts())
 			return tw.Flush()
 		},
 	}

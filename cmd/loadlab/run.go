@@ -60,6 +60,7 @@ func runCommand() *cli.Command {
 			&cli.Float64Flag{Name: "preempt-cpu", Usage: "CPU time at the sender to move a running job, on top of --transfer-cpu"},
 			&cli.StringFlag{Name: "front", Usage: "the cluster's front end: 'relay(request=0.03, byte=3e-5)' or 'handoff(request=0.05)' (see docs/clusters.md)", DefaultText: "none: a dispatcher of infinite capacity"},
 			&cli.StringFlag{Name: "response", Usage: "with a relaying --front: size of a response in bytes, e.g. 'exp(mean=5000)'", DefaultText: "none: 0 bytes"},
+			&cli.StringFlag{Name: "warm-start", Usage: "sim: how full the nodes start, so that a large cluster skips filling up: 'meanfield(d=2)' (the fixed point of power of d; d=1: M/M/1 queues) or 'tail(at_least=[0.9, 0.5])'; the record's steady_from tells whether it started near its steady state", DefaultText: "empty"},
 			&cli.StringFlag{Name: "cache", Usage: "each node's cache of keys: 'lru(entries=100)' or 'lfu(entries=100)'; needs --keys and --hit", DefaultText: "none"},
 			&cli.StringFlag{Name: "keys", Usage: "content keys of the jobs, e.g. 'zipf(n=1000, s=1.1)'", DefaultText: "none"},
 			&cli.StringFlag{Name: "hit", Usage: "with --cache: size of a job whose key its node holds, e.g. 'exp(mean=0.2)'", DefaultText: "none"},
@@ -152,7 +153,7 @@ func pointFromFlags(c *cli.Context) (experiment.Point, error) {
 	if !c.IsSet("size") {
 		size = "" // the default, which a trace's arrival leaves to the trace
 	}
-	s.Front, s.Cache = c.String("front"), c.String("cache")
+	s.Front, s.Cache, s.WarmStart = c.String("front"), c.String("cache"), c.String("warm-start")
 	wc := workload.Config{Arrival: c.String("arrival"), Size: size, Keys: c.String("keys"), Hit: c.String("hit"), Response: c.String("response")}
 	if err := wc.Validate(); err != nil {
 		for _, flag := range []string{"keys", "hit", "response"} { // the workload's error names its setting: name the flag
@@ -210,7 +211,7 @@ var runSettingFlags = map[string]string{
 	"loads[0]": "load", "load": "load", "jobs": "jobs", "warmup": "warmup", "seed": "seed", "batches": "batches",
 	"gossip": "gossip", "gossip_mode": "gossip-mode", "policies[0].gossip": "gossip", "policies[0].gossip_mode": "gossip-mode",
 	"workloads[0].arrival": "arrival", "workloads[0].size": "size", "workloads[0]": "size",
-	"policies[0].dispatch": "dispatch", "policies[0].migrate": "migrate", "front": "front", "policies[0].front": "front", "cache": "cache",
+	"policies[0].dispatch": "dispatch", "policies[0].migrate": "migrate", "front": "front", "policies[0].front": "front", "cache": "cache", "warm_start": "warm-start",
 	"workloads[0].keys": "keys", "workloads[0].hit": "hit", "workloads[0].response": "response",
 }
 
