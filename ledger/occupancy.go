@@ -91,6 +91,12 @@ func (l *Ledger) now(t float64) float64 {
 	return t
 }
 
+// Resident records that delta jobs the run did not issue arrive (delta >
+// 0) or leave (delta < 0) at t: the jobs a warm start puts on the nodes
+// (scenario.WarmStart). They count in the jobs in system, and in no job
+// count or response statistic.
+func (l *Ledger) Resident(t float64, delta int) { l.count(l.now(t), delta) }
+
 // count changes the number in system by delta at t.
 func (l *Ledger) count(t float64, delta int) {
 	l.inSystemArea += float64(l.inSystem) * (t - l.sysT)
