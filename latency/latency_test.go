@@ -114,5 +114,34 @@ func TestBatchesCut(t *testing.T) {
 				t.Errorf("n %d, k %d: batch %d holds %d values, want %d", c.n, c.k, i, b.count[i], want[i])
 			}
 		}
+		// AddAt, the values given by index from the last to the first,
+		// cuts them the same.
+		at := NewBatches(c.n, c.k)
+		for j := 2*c.n + 2; j >= 0; j-- {
+			at.AddAt(j, float64(j))
+		}
+		for i := range want {
+			if at.count[i] != want[i] || at.sum[i] != b.sum[i] {
+				t.Errorf("n %d, k %d, AddAt: batch %d holds %d values summing to %g, want %d summing to %g", c.n, c.k, i, at.count[i], at.sum[i], want[i], b.sum[i])
+			}
+		}
+	}
+}
+
+// TestBatchesAddAtExact: AddAt puts index i in batch i/size exactly, for
+// sizes whose inverse rounds (a product a hair below a whole number).
+func TestBatchesAddAtExact(t *testing.T) {
+	for size := int64(1); size < 2000; size++ {
+		b := NewBatches(size*5, 5)
+		for m := int64(1); m < 5; m++ {
+			for _, i := range []int64{m*size - 1, m * size} {
+				before := append([]int64(nil), b.count...)
+				b.AddAt(i, 1)
+				want := int(i / size)
+				if b.count[want] != before[want]+1 {
+					t.Fatalf("size %d: index %d went elsewhere than batch %d", size, i, want)
+				}
+			}
+		}
 	}
 }

@@ -302,7 +302,7 @@ func (l *Ledger) Complete(t float64, id int64, arrival, service, blocked, size f
 	l.series.Completed(arrival, t-arrival)
 	l.steady.add(id, t-arrival)
 	if id >= l.first {
-		l.resp.Add(t-arrival, service, blocked, size)
+		l.resp.Add(id-l.first, t-arrival, service, blocked, size)
 	}
 	if l.record {
 		l.rec.Ends = append(l.rec.Ends, End{T: t, ID: id, Arrival: arrival, Service: service, Blocked: blocked, Size: size})

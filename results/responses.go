@@ -23,11 +23,12 @@ func NewResponses(n int64, k int) *Responses {
 	return &Responses{hist: latency.New(), batches: latency.NewBatches(n, k)}
 }
 
-// Add records one job: its response time, its own service time (CPU),
-// the time it spent blocked in waits, and its size (model units).
-func (s *Responses) Add(resp, service, blocked, size float64) {
+// Add records one job, the i-th measured by arrival (0 to n−1, in any
+// order): its response time, its own service time (CPU), the time it
+// spent blocked in waits, and its size (model units).
+func (s *Responses) Add(i int64, resp, service, blocked, size float64) {
 	s.hist.Record(resp)
-	s.batches.Add(resp)
+	s.batches.AddAt(i, resp)
 	s.sumResp += resp
 	s.sumWait += resp - service - blocked
 	s.sumIO += blocked
