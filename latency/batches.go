@@ -2,6 +2,7 @@ package latency
 
 import (
 	"math"
+	"math/bits"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -14,8 +15,8 @@ import (
 // even for a heavily loaded queue, where treating each job as independent
 // covers it less than 10% of the time.
 type Batches struct {
-	size  int64   // values per batch
-	inv   float64 // 1/size, for AddAt
+	size  int64  // values per batch
+	m     uint64 // ⌈2⁶⁴/size⌉ (0: size 1 or n ≥ 2³²), so that AddAt divides by a multiplication
 	sum   []float64
 	count []int64
 	cur   int   // the batch the next value goes to
@@ -25,7 +26,11 @@ type Batches struct {
 // NewBatches prepares k batches for n values in total.
 func NewBatches(n int64, k int) *Batches {
 	size := max(1, n/int64(k))
-	return &Batches{size: size, inv: 1 / float64(size), sum: make([]float64, k), count: make([]int64, k), left: size}
+	b := &Batches{size: size, sum: make([]float64, k), count: make([]int64, k), left: size}
+	if size > 1 && n < 1<<32 {
+		b.m = ^uint64(0)/uint64(size) + 1 // Lemire, Kaser & Kurz 2019: exact for 32-bit dividends
+	}
+	return b
 }
 
 // AddAt records the value of index i (0 to n−1) of the series, in any
@@ -36,14 +41,13 @@ func NewBatches(n int64, k int) *Batches {
 // and the long ones in its last. Indexes beyond n go to the last batch.
 // (A multiplication, not a division: see Add.)
 func (b *Batches) AddAt(i int64, v float64) {
-	i = max(0, i)
-	k := int64(float64(i) * b.inv) // i/size, or one off where the product rounds
-	if (k+1)*b.size <= i {
-		k++
-	} else if k*b.size > i {
-		k--
+	var k uint64
+	if uint64(i) < 1<<32 && b.m != 0 {
+		k, _ = bits.Mul64(b.m, uint64(i)) // i/size
+	} else {
+		k = uint64(max(0, i)) / uint64(b.size)
 	}
-	c := int(min(k, int64(len(b.sum)-1)))
+	c := int(min(k, uint64(len(b.sum)-1)))
 	b.sum[c] += v
 	b.count[c]++
 }

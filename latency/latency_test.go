@@ -128,9 +128,17 @@ func TestBatchesCut(t *testing.T) {
 	}
 }
 
-// TestBatchesAddAtExact: AddAt puts index i in batch i/size exactly, for
-// sizes whose inverse rounds (a product a hair below a whole number).
+// TestBatchesAddAtExact: AddAt puts index i in batch i/size exactly, at
+// every batch boundary of sizes up to 2,000, and past 2³² values (a
+// division there).
 func TestBatchesAddAtExact(t *testing.T) {
+	big := NewBatches(1<<33, 2)
+	big.AddAt(1<<32-1, 1)
+	big.AddAt(1<<32, 1)
+	big.AddAt(-1, 1)
+	if big.count[0] != 2 || big.count[1] != 1 {
+		t.Errorf("n = 2³³ in 2 batches: counts %v, want [2 1]", big.count)
+	}
 	for size := int64(1); size < 2000; size++ {
 		b := NewBatches(size*5, 5)
 		for m := int64(1); m < 5; m++ {
