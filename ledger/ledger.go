@@ -357,6 +357,7 @@ func (l *Ledger) Fill(r *results.Result, end float64) error {
 	}
 	err := l.resp.Fill(r)
 	r.SteadyFrom, r.SteadyFound = l.steady.from()
+	r.TransientBias = l.steady.bias(l.first, r.SteadyFrom)
 	if span := l.lastCompletion - l.open.t; l.opened && span > 0 {
 		r.Throughput = float64(r.JobsMeasured) / span
 	}

@@ -34,6 +34,34 @@ func (s *steady) add(id int64, response float64) {
 	}
 }
 
+// bias is how much the transient shifts the mean response of the jobs
+// from first on (the measured ones): their mean less the mean of those
+// from job from (the steady state) on, over the groups that begin at or
+// after each; 0 when from ≤ first.
+func (s *steady) bias(first, from int64) float64 {
+	if from <= first {
+		return 0
+	}
+	var all, steady float64
+	var nAll, nSteady int64
+	for i, n := range s.n {
+		start := int64(i) << s.shift
+		if start < first || n == 0 {
+			continue
+		}
+		all += s.sum[i]
+		nAll += int64(n)
+		if start >= from {
+			steady += s.sum[i]
+			nSteady += int64(n)
+		}
+	}
+	if nAll == 0 || nSteady == 0 {
+		return 0
+	}
+	return all/float64(nAll) - steady/float64(nSteady)
+}
+
 // from returns the first job (by ID) of the steady state that MSER finds
 // over the groups with completions, and whether it found one: not when
 // fewer than three groups have completions, or when the cut lies at the

@@ -59,3 +59,37 @@ func TestSteadyBins(t *testing.T) {
 		}
 	}
 }
+
+// TestSteadyBias: responses of 3 for the first 20,000 jobs and 1 after
+// shift the mean of the measured jobs (from 10,000) above that of the
+// steady state's, as a direct count over the same groups says.
+func TestSteadyBias(t *testing.T) {
+	s := newSteady(100_000)
+	for id := range 100_000 {
+		r := 1.0
+		if id < 20_000 {
+			r = 3
+		}
+		s.add(int64(id), r)
+	}
+	from, found := s.from()
+	if !found || from < 19_000 || from > 21_000 {
+		t.Fatalf("from, found = %d, %v; want about 20000, true", from, found)
+	}
+	// Groups of 256 jobs: the first measured group begins at 10,240.
+	first := int64(10_000)
+	mean := func(from int64) float64 {
+		sum := 0.0
+		for id := from; id < 100_000; id++ {
+			sum += 1 + 2*float64(min(1, max(0, 20_000-id)))
+		}
+		return sum / float64(100_000-from)
+	}
+	want := mean(10_240) - mean(from)
+	if got := s.bias(first, from); math.Abs(got-want) > 1e-9 {
+		t.Errorf("bias %g, want %g", got, want)
+	}
+	if got := s.bias(first, first); got != 0 {
+		t.Errorf("bias with the steady state from the warm-up: %g, want 0", got)
+	}
+}

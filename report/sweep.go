@@ -144,11 +144,6 @@ const (
 	// rising (a queue growing without bound) give a huge within-run
 	// interval even when replications happen to agree.
 	DriftingBatches = 0.5
-	// ShortWarmup flags a replication whose responses settle (the record's
-	// steady_from, by MSER-5 over the whole run) more than this fraction
-	// of its jobs after its warm-up ends, or nowhere in the first half of
-	// the run: its statistics hold part of the transient.
-	ShortWarmup = 0.05
 )
 
 // Warnings lists what a reader should distrust in a sweep: first each
@@ -162,8 +157,9 @@ const (
 //     with a batch-means half-width above DriftingBatches × its mean
 //     response (a mean growing without bound within the run);
 //   - short warm-up: a replication whose responses settle after its
-//     warm-up (ShortWarmup), in a cell whose load, cluster and faults do
-//     not change over time (those have no steady state to settle in).
+//     warm-up by more than its interval shows (LateSteady), in a cell
+//     whose load, cluster and faults do not change over time (those have
+//     no steady state to settle in).
 func Warnings(recs []results.Record, cells []stats.Cell) []string {
 	byCell := recordsByCell(recs)
 	var out []string
@@ -230,10 +226,12 @@ func Warnings(recs []results.Record, cells []stats.Cell) []string {
 	return out
 }
 
-// LateSteady says where r's responses settle when that is after its
-// warm-up by more than ShortWarmup of its jobs, or not in the first half
-// of the run ("" otherwise, and for a record made before steady_from was
-// measured).
+// LateSteady says where r's responses settle when they have not settled
+// in the first half of the run, or settle after its warm-up with a
+// transient that shifts the measured mean response by more than the
+// interval's half-width ("" otherwise, and for a record made before
+// steady_from was measured). A later cut that shifts the mean less is
+// within the noise the interval already shows.
 func LateSteady(r results.Record) string {
 	res, p := r.Result, r.Point
 	switch {
@@ -241,8 +239,9 @@ func LateSteady(r results.Record) string {
 		return "" // not measured
 	case !res.SteadyFound:
 		return fmt.Sprintf("replication %d has not settled by half its run (job %d)", p.Replication, res.SteadyFrom)
-	case float64(res.SteadyFrom-int64(p.Warmup)) > ShortWarmup*float64(p.Jobs):
-		return fmt.Sprintf("replication %d settles at job %d, after its warm-up of %d", p.Replication, res.SteadyFrom, p.Warmup)
+	case res.SteadyFrom > int64(p.Warmup) && math.Abs(res.TransientBias) > res.CI95HalfWidth:
+		return fmt.Sprintf("replication %d settles at job %d, after its warm-up of %d: the transient shifts its mean response by %+.3g, beyond its interval (±%.3g)",
+			p.Replication, res.SteadyFrom, p.Warmup, res.TransientBias, res.CI95HalfWidth)
 	}
 	return ""
 }

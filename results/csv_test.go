@@ -108,7 +108,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	r.Result.FrontUtilization, r.Result.FrontTime = 0.42, 0.0125
 	r.Point.Cache, r.Point.Hit, r.Result.CacheHitRate = "lru(entries=400)", "exp(mean=0.2)", 0.93
 	r.Point.Queue, r.Point.PowerModel = 12, "idle=60, busy=180, alpha=3, speed=0.8, byte=0, message=0.1"
-	r.Point.WarmStart, r.Result.SteadyFrom, r.Result.SteadyFound = "meanfield(d=2)", 2048, true
+	r.Point.WarmStart, r.Result.SteadyFrom, r.Result.SteadyFound, r.Result.TransientBias = "meanfield(d=2)", 2048, true, -0.0125
 	r.Result.Energy, r.Result.Power, r.Result.EnergyPerJob = 12500, 118.2, 196.4
 	r.Point.Elastic, r.Point.Scale = "initial=4, startup=20, schedule=[+2@500, -2@1500]", "target(util=0.7, window=3, period=10, min=1, max=0)"
 	r.Result.NodeSeconds = 9876.5

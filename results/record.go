@@ -101,9 +101,15 @@ type Result struct {
 	// (package ledger); SteadyFound is false where it finds none within
 	// the first half of the run. SteadyFrom above the point's warmup
 	// means the warm-up was too short: the statistics hold some of the
-	// transient (report.Warnings says so).
+	// transient (TransientBias says how much; report.Warnings warns).
 	SteadyFrom  int64 `json:"steady_from"`
 	SteadyFound bool  `json:"steady_found"`
+	// TransientBias is how much of the transient the measured mean
+	// response holds: the mean over the measured jobs less the mean over
+	// those from SteadyFrom on (0 when SteadyFrom is within the warm-up).
+	// Larger than the interval's half-width, the warm-up was too short
+	// for the precision the interval claims.
+	TransientBias float64 `json:"transient_bias"`
 
 	Throughput   float64 `json:"throughput"`     // measured jobs per model unit
 	MeanInSystem float64 `json:"mean_in_system"` // time-average number of jobs in the system (Little's L)
