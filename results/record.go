@@ -97,7 +97,7 @@ type Result struct {
 	JobsFailed    int64 `json:"jobs_failed"`
 	JobsMeasured  int64 `json:"jobs_measured"` // completed jobs after the warm-up
 	// SteadyFrom is the first job, by arrival, of the steady state that
-	// MSER-5 finds in the responses of the whole run, warm-up included
+	// MSER finds in the responses of the whole run, warm-up included
 	// (package ledger); SteadyFound is false where it finds none within
 	// the first half of the run. SteadyFrom above the point's warmup
 	// means the warm-up was too short: the statistics hold some of the

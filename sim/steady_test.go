@@ -8,7 +8,7 @@ import (
 
 // TestSteadyFrom: a small cluster at moderate load settles within its
 // warm-up; a large one started empty and run for a few jobs a node does
-// not, and the record says so (results.Result.SteadyFrom, by MSER-5).
+// not, and the record says so (results.Result.SteadyFrom, by MSER).
 func TestSteadyFrom(t *testing.T) {
 	small := mustRun(t, Config{Model: scenario.Model{Nodes: 16, Load: 0.5, Jobs: 100_000, Warmup: 10_000, Seed: 1}}, "random", "none", "exp(mean=1)")
 	if !small.SteadyFound || small.SteadyFrom > 10_000 {

@@ -242,9 +242,9 @@ func printResult(w io.Writer, rec results.Record) {
 	fmt.Fprintf(tw, "migrations / probes per job\t%.4f / %.4f\n", r.MigrationsPerJob, r.ProbesPerJob)
 	fmt.Fprintf(tw, "jobs issued / completed / failed\t%d / %d / %d (measured %d after %d warm-up)\n", r.JobsIssued, r.JobsCompleted, r.JobsFailed, r.JobsMeasured, p.Warmup)
 	if late := report.LateSteady(rec); late != "" {
-		fmt.Fprintf(tw, "steady state (MSER-5)\t%s: raise --warmup, and --jobs with it\n", late)
+		fmt.Fprintf(tw, "steady state (MSER)\t%s: raise --warmup, and --jobs with it\n", late)
 	} else {
-		fmt.Fprintf(tw, "steady state (MSER-5)\tfrom job %d\n", r.SteadyFrom)
+		fmt.Fprintf(tw, "steady state (MSER)\tfrom job %d\n", r.SteadyFrom)
 	}
 	for _, reason := range slices.Sorted(maps.Keys(r.Failures)) {
 		fmt.Fprintf(tw, "  failed: %s\t%d\n", reason, r.Failures[reason])
