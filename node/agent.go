@@ -359,7 +359,12 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 		ex.Close(ctx)
 		return fmt.Errorf("configure: %w", err)
 	}
-	ex.SetOnDepart(func(policy.Load) { p.tasks.start(p.departed) }) // off the slot: the policy may probe
+	ex.SetOnDepart(func(policy.Load) { // off the slot: the policy may probe
+		p.count.departing.Add(1)
+		if !p.tasks.start(func() { defer p.count.departing.Add(-1); p.departed() }) {
+			p.count.departing.Add(-1)
+		}
+	})
 	a.g.SetMinInterval(s.Publish)
 	a.pmu.Lock()
 	a.p = p
@@ -828,10 +833,12 @@ type AgentStats struct {
 
 func (p *point) stats() AgentStats {
 	// The receiver of a transfer can run the job and report it done, ending
-	// the point, before the sender has counted the move: wait for the
-	// transfers in progress (none start once every job has ended) so that
-	// the counts are whole.
-	for deadline := time.Now().Add(time.Second); p.count.moving.Load() > 0 && time.Now().Before(deadline); {
+	// the point, before the sender has counted the move; and the last
+	// completion's departure decision (a receiver-initiated policy probes
+	// there) can still be under way. Wait for the transfers and decisions
+	// in progress (none start once every job has ended) so that the counts
+	// are whole.
+	for deadline := time.Now().Add(time.Second); p.count.moving.Load()+p.count.departing.Load() > 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
 	ex := p.ex.Stats()

@@ -74,6 +74,7 @@ type counters struct {
 	bytes                                                            atomic.Int64
 	invalid                                                          atomic.Int64 // decisions the simulator would reject, dropped
 	moving                                                           atomic.Int64 // transfers in progress, not yet counted
+	departing                                                        atomic.Int64 // departure decisions under way (they may probe), not yet counted
 	cancels                                                          atomic.Int64 // copies a client's cancellation stopped here
 
 	toMu sync.Mutex
