@@ -51,13 +51,11 @@ func agree(t *testing.T, cfg PointConfig, metrics map[string]func(results.Result
 	t.Logf("response real %.4f sim %.4f (%+.1f%%); front utilisation %.4f / %.4f, front time %.4f / %.4f; hit rate %.4f / %.4f; dispatch delay %.4f; service error %+.3f; schedule lag p99 %.3f, emulation lag p99 %.3f",
 		real.MeanResponse, sim.MeanResponse, 100*(real.MeanResponse/sim.MeanResponse-1), real.FrontUtilization, sim.FrontUtilization,
 		real.FrontTime, sim.FrontTime, real.CacheHitRate, sim.CacheHitRate, real.DispatchDelay, real.ServiceError, real.ScheduleLagP99, real.EmulationLag)
-	// Jobs reached the agents or ended 100 ms late (raceScale times that
-	// under -race): the machine is too busy for the agents to follow the
-	// simulator's sample path, as TestServersAgreeWithSimulator judges it
-	// (10 units of 10 ms there).
-	if busy := float64(raceScale*100*time.Millisecond) / float64(cfg.TimeUnit); real.ScheduleLagP99 > busy || real.EmulationLag > busy {
-		t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units (over %v)", real.ScheduleLagP99, real.EmulationLag, raceScale*100*time.Millisecond)
-	}
+	// Arrivals or ends 20 ms late (raceScale times that under -race): on a
+	// quiet machine these points show schedule lags of 0.28–0.67 units of
+	// 20 ms at p99. A busy one (other tests and benchmarks beside them)
+	// gave 1.19 units and a response 11.8% above the simulator's.
+	skipIfLate(t, real, float64(raceScale*20*time.Millisecond)/float64(cfg.TimeUnit))
 	if real.JobsFailed != 0 || real.JobsCompleted != int64(cfg.Jobs) {
 		t.Fatalf("%d jobs completed, %d failed: %v", real.JobsCompleted, real.JobsFailed, real.Failures)
 	}

@@ -92,9 +92,10 @@ type PointConfig struct {
 
 	kill func(name string) bool // crashes the named agent (RunLocal only); false if not found
 
-	// RunLocal's, for elastic clusters (elastic.go): start slot i's agent,
-	// and stop it gracefully (serf leave) if it runs.
-	startAgent func(slot int) error
+	// RunLocal's, for elastic clusters (elastic.go): start slot i's agent
+	// (its RPC address returned), and stop it gracefully (serf leave) if
+	// it runs.
+	startAgent func(slot int) (rpc string, err error)
 	stopAgent  func(slot int) error
 	onMembers  func(n int) // tests: called with the agents serf lists alive, as that number changes (elastic clusters)
 
@@ -264,7 +265,14 @@ func RunLocal(ctx context.Context, c PointConfig) (results.Result, error) {
 		return false
 	}
 	if c.IsElastic() {
-		c.startAgent = func(i int) error { return start(ctx, i) } // the agent lives as long as RunLocal's
+		c.startAgent = func(i int) (string, error) { // the agent lives as long as RunLocal's
+			if err := start(ctx, i); err != nil {
+				return "", err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			return agents[i].RPC(), nil
+		}
 		c.stopAgent = func(i int) error {
 			mu.Lock()
 			a := agents[i]

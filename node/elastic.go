@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/serf/serf"
 
 	"github.com/loadlab/loadlab/ledger"
+	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
 )
@@ -268,9 +269,9 @@ func (co *coordinator) startSlot(ctx context.Context, i, gen int) {
 			return
 		}
 		begin := co.clock.now()
-		err := co.cfg.startAgent(i)
+		rpc, err := co.cfg.startAgent(i)
 		if err == nil {
-			err = co.join(ctx, i)
+			err = co.join(ctx, i, rpc)
 		}
 		el.mu.Lock()
 		stop := false
@@ -297,11 +298,17 @@ func (co *coordinator) startSlot(ctx context.Context, i, gen int) {
 	})
 }
 
-// join waits until serf lists slot i's agent alive, configures it for the
-// point and waits for its load to arrive through serf.
-func (co *coordinator) join(ctx context.Context, i int) error {
+// join waits until serf lists slot i's agent, the one listening at rpc,
+// alive, configures it for the point and waits for its load to arrive
+// through serf. The slot's earlier agent, which had the same name, is
+// not taken for it: news of its leave can reach this member late.
+func (co *coordinator) join(ctx context.Context, i int, rpc string) error {
+	this := func() (gossip.Member, bool) {
+		m, ok := co.view.peers.get(policy.NodeID(i))
+		return m, ok && m.Tags[tagRPC] == rpc
+	}
 	for {
-		if _, ok := co.view.peers.get(policy.NodeID(i)); ok {
+		if _, ok := this(); ok {
 			break
 		}
 		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
@@ -312,7 +319,7 @@ func (co *coordinator) join(ctx context.Context, i int) error {
 		return err
 	}
 	for {
-		if m, ok := co.view.peers.get(policy.NodeID(i)); ok && m.HasLoad {
+		if m, ok := this(); ok && m.HasLoad {
 			return nil
 		}
 		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
@@ -382,6 +389,7 @@ func (co *coordinator) stopNow(i int, collect bool) {
 		el.mu.Unlock()
 	}
 	err := co.cfg.stopAgent(i)
+	co.left(slotName(i))
 	el.mu.Lock()
 	defer el.mu.Unlock()
 	if err != nil && !errors.Is(err, context.Canceled) && el.err == nil {
@@ -392,6 +400,25 @@ func (co *coordinator) stopNow(i int, collect bool) {
 		el.state[i] = slotOff
 	}
 }
+
+// left waits, up to leaveWait, until this member's serf no longer lists
+// the agent named name alive: its leave has reached the coordinator, so
+// the slot's next agent, which takes the same name, is not mistaken for
+// it, nor the old one's leave for the new one's (the watcher would fail
+// the new agent's jobs as gone).
+func (co *coordinator) left(name string) {
+	deadline := time.Now().Add(leaveWait)
+	for time.Now().Before(deadline) {
+		if m, ok := co.g.Member(name); !ok || m.Status != serf.StatusAlive {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// leaveWait bounds how long a stop waits for its agent's leave to reach
+// the coordinator; serf's own leave propagation waits up to 5 s.
+const leaveWait = 10 * time.Second
 
 // observe counts the agents serf lists alive, for tests (onMembers).
 func (co *coordinator) observe() {

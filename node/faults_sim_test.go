@@ -76,9 +76,7 @@ func TestFaultsAgreeWithSimulator(t *testing.T) {
 					t.Fatalf("completed %d + failed %d, issued %d of %d", r.JobsCompleted, r.JobsFailed, r.JobsIssued, jobs)
 				}
 			}
-			if busy := float64(raceScale*100*time.Millisecond) / float64(unit); real.ScheduleLagP99 > busy || real.EmulationLag > busy {
-				t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", real.ScheduleLagP99, real.EmulationLag)
-			}
+			skipIfLate(t, real, float64(raceScale*100*time.Millisecond)/float64(unit))
 			if raceScale > 1 {
 				return // under the race detector the points run for races and conservation
 			}

@@ -95,9 +95,9 @@ func TestSitesAgreeWithSimulator(t *testing.T) {
 			}
 			t.Logf("response real %.3f sim %.3f (%+.1f%%); dispatch delay %.4f; schedule lag p99 %.3f, emulation lag p99 %.3f",
 				real.MeanResponse, s.MeanResponse, 100*(real.MeanResponse/s.MeanResponse-1), real.DispatchDelay, real.ScheduleLagP99, real.EmulationLag)
-			if real.ScheduleLagP99 > 10 || real.EmulationLag > 10 {
-				t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", real.ScheduleLagP99, real.EmulationLag)
-			}
+			// Quiet: schedule lags 0.15–0.35 units at p99; a busy machine
+			// gave 8.1 and a response 11.6% above the simulator's.
+			skipIfLate(t, real, 2)
 			checkAllEnded(t, real)
 			if d := math.Abs(real.MeanResponse/s.MeanResponse - 1); !(d <= 0.1) {
 				t.Errorf("mean response: agents %.4f, calibrated simulator %.4f: %.1f%% apart, want within 10%%", real.MeanResponse, s.MeanResponse, 100*d)
@@ -147,11 +147,9 @@ func TestMoveAcrossSites(t *testing.T) {
 	if want := lat + state/bw; math.Abs(s.MeanMigrationTime-want) > 1e-9 {
 		t.Fatalf("simulator: mean move %v, want %v", s.MeanMigrationTime, want)
 	}
-	if r.ScheduleLagP99 > 2 || r.EmulationLag > 2 {
-		// Arrivals or services 20 ms late: the machine is too busy to
-		// time a move to a few ms.
-		t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", r.ScheduleLagP99, r.EmulationLag)
-	}
+	// Arrivals or services 20 ms late: the machine is too busy to
+	// time a move to a few ms.
+	skipIfLate(t, r, 2)
 	const tol = 0.3 // 3 ms at 10 ms a unit
 	t.Logf("%d moves: mean %.4f units, simulator %.4f (%+.2f ms)", r.Migrations, r.MeanMigrationTime, s.MeanMigrationTime, (r.MeanMigrationTime-s.MeanMigrationTime)*10)
 	if r.MeanMigrationTime < s.MeanMigrationTime || r.MeanMigrationTime > s.MeanMigrationTime+tol {
@@ -202,9 +200,7 @@ func TestHomeAcrossSites(t *testing.T) {
 		if r.RemoteUses != 2*r.JobsIssued {
 			t.Errorf("%d remote uses for %d jobs, want 2 each", r.RemoteUses, r.JobsIssued)
 		}
-		if r.ScheduleLagP99 > 2 || r.EmulationLag > 2 {
-			t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", r.ScheduleLagP99, r.EmulationLag)
-		}
+		skipIfLate(t, r, 2)
 		return r
 	}
 	held := run("sites(latency=[0.01,0.5, 0.5,0.01], bandwidth=[1e5], clients=[0,0])")

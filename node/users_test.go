@@ -87,9 +87,7 @@ func TestClosedUsersOnAgents(t *testing.T) {
 			if raceScale > 1 {
 				return // under the race detector, for races only, as the other agreement tests (400 requests: too few to compare)
 			}
-			if real.ScheduleLagP99 > 10 || real.EmulationLag > 10 {
-				t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units", real.ScheduleLagP99, real.EmulationLag)
-			}
+			skipIfLate(t, real, 10)
 			for _, m := range []struct {
 				name                      string
 				agents, sim, simMean, mva float64

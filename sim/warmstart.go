@@ -29,7 +29,7 @@ func (c *cluster) warmStart() error {
 			return scenario.Errorf("warm_start", "not with %s: the jobs a node starts with are plain jobs; start empty or leave out %s", x.what, x.what)
 		}
 	}
-	sizes, weights := cfg.Workload.ClassSizes(), cfg.Workload.ClassWeights()
+	sizes, cum := cfg.Workload.ClassSizes(), workload.Cumulative(cfg.Workload.ClassWeights())
 	if len(sizes) == 0 {
 		return scenario.Errorf("warm_start", "the workload has no size distribution to draw the starting jobs' sizes from (a trace's sizes are its own): start empty")
 	}
@@ -43,7 +43,7 @@ func (c *cluster) warmStart() error {
 		}
 		n := &c.nodes[i]
 		for range k {
-			class := pick(weights, rng.Float64())
+			class := workload.Pick(cum, rng.Float64())
 			size := sizes[class].Rand(rng)
 			j := c.newJob()
 			c.jobs[j] = job{Job: policy.Job{Job: workload.Job{ID: initialID, Size: size, Class: int32(class)}}, left: size}
@@ -58,16 +58,4 @@ func (c *cluster) warmStart() error {
 		c.publish() // the board shows the nodes as they start
 	}
 	return nil
-}
-
-// pick returns the index that u (uniform in [0, 1)) falls in by weights,
-// which sum to 1; nil weights: 0.
-func pick(weights []float64, u float64) int {
-	for i, w := range weights {
-		if u < w {
-			return i
-		}
-		u -= w
-	}
-	return max(0, len(weights)-1)
 }

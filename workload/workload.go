@@ -574,9 +574,9 @@ func (w *Workload) Generator(seed uint64, rate float64) *Generator {
 	if w.plans != nil {
 		g.pr = Stream(seed, "phases")
 	}
-	g.cum = cumulative(w.weights)
+	g.cum = Cumulative(w.weights)
 	if len(w.regions) > 1 {
-		g.rcum, g.rr = cumulative(w.regions), Stream(seed, "regions")
+		g.rcum, g.rr = Cumulative(w.regions), Stream(seed, "regions")
 	}
 	if w.replay != nil {
 		g.replay, g.scale = w.replay, w.replay.rate()/rate
@@ -588,9 +588,9 @@ func (w *Workload) Generator(seed uint64, rate float64) *Generator {
 	return g
 }
 
-// cumulative is the running sum of weights that sum to 1 (the last
-// exactly 1); nil for one weight.
-func cumulative(weights []float64) []float64 {
+// Cumulative is the running sum of weights that sum to 1 (the last
+// exactly 1); nil for one weight. Pick draws an index by it.
+func Cumulative(weights []float64) []float64 {
 	if len(weights) < 2 {
 		return nil
 	}
@@ -604,8 +604,9 @@ func cumulative(weights []float64) []float64 {
 	return cum
 }
 
-// pick is the index that u, uniform on [0, 1), falls in by cum.
-func pick(cum []float64, u float64) int {
+// Pick is the index that u, uniform on [0, 1), falls in by cum (from
+// Cumulative); 0 for nil cum.
+func Pick(cum []float64, u float64) int {
 	c := 0
 	for c < len(cum)-1 && u >= cum[c] {
 		c++
@@ -646,7 +647,7 @@ func (g *Generator) Fill(j *Job) {
 		j.ID = g.nextID
 		g.nextID++
 		if g.rr != nil { // a trace's requests take their regions from the workload's shares
-			j.Region = int32(pick(g.rcum, g.rr.Float64()))
+			j.Region = int32(Pick(g.rcum, g.rr.Float64()))
 		}
 		return
 	}
@@ -655,7 +656,7 @@ func (g *Generator) Fill(j *Job) {
 	g.nextID++
 	c := 0
 	if g.cum != nil {
-		c = pick(g.cum, g.cr.Float64())
+		c = Pick(g.cum, g.cr.Float64())
 	}
 	j.Class = int32(c)
 	if g.plans != nil && g.plans[c] != nil {
@@ -667,7 +668,7 @@ func (g *Generator) Fill(j *Job) {
 		j.Key = int32(g.zipf.Uint64())
 	}
 	if g.rr != nil {
-		j.Region = int32(pick(g.rcum, g.rr.Float64()))
+		j.Region = int32(Pick(g.rcum, g.rr.Float64()))
 	}
 	if g.tasks > 1 {
 		g.task, g.last = 1, *j
