@@ -68,6 +68,16 @@ func Register(r *policy.Registry) {
 	r.AddMigrate(migrateInfo, newMigrate)
 }
 
+// Refuse adds to r an external migration policy that every spec fails
+// with why: a registry that knows the name and says what to do, rather
+// than calling it unknown (a testbed agent not allowed to run commands a
+// coordinator names).
+func Refuse(r *policy.Registry, why string) {
+	r.AddMigrate(migrateInfo, func(param.Values) (policy.MigrateBuilder, error) {
+		return nil, errors.New(why)
+	})
+}
+
 // Builtin returns policy.Builtin with the external policies added: the
 // registry the sweep runner and the CLI use.
 func Builtin() *policy.Registry {

@@ -21,10 +21,12 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
 
+	"github.com/loadlab/loadlab/external"
 	"github.com/loadlab/loadlab/node"
 	"github.com/loadlab/loadlab/node/executor"
 	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/node/wire"
+	"github.com/loadlab/loadlab/policy"
 )
 
 var agentFlags = []cli.Flag{
@@ -41,6 +43,7 @@ var agentFlags = []cli.Flag{
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "gossip-key-file", Usage: "file of the gossip keyring (base64 keys of 16, 24 or 32 bytes, one per line, first in use; or LOADLAB_GOSSIP_KEY): encrypted gossip", EnvVars: []string{"LOADLAB_GOSSIP_KEY_FILE"}}),
 	altsrc.NewIntFlag(&cli.IntFlag{Name: "max-queue", Value: executor.DefaultMaxQueue, Usage: "jobs held at once, waiting and running; more are failed as \"shed: queue full\"", EnvVars: []string{"LOADLAB_MAX_QUEUE"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "prometheus", Usage: prometheusUsage, DefaultText: "off", EnvVars: []string{"LOADLAB_PROMETHEUS"}}),
+	altsrc.NewBoolFlag(&cli.BoolFlag{Name: "allow-external", Usage: "run external migration policies (migrate: external(cmd=…)): the agent then starts, one process a point, the command a coordinator names; only on a cluster whose coordinators you trust (use the secret off loopback)", EnvVars: []string{"LOADLAB_ALLOW_EXTERNAL"}}),
 	altsrc.NewBoolFlag(&cli.BoolFlag{Name: "insecure", Usage: "allow a non-loopback address without the secret and the gossip key (trusted networks only)", EnvVars: []string{"LOADLAB_INSECURE"}}),
 }
 
@@ -207,7 +210,7 @@ func agentCommand() *cli.Command {
 			}
 			log := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
 			a, err := node.StartAgent(c.Context, node.AgentConfig{RPC: net.JoinHostPort(ip.String(), strconv.Itoa(c.Int("rpc-port"))), Gossip: g,
-				Security: sec, MaxQueue: c.Int("max-queue"), Logger: log})
+				Security: sec, MaxQueue: c.Int("max-queue"), Logger: log, Registry: agentRegistry(c.Bool("allow-external"))})
 			if err != nil {
 				return err
 			}
@@ -225,6 +228,19 @@ func agentCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// agentRegistry is where an agent looks up the migration policies
+// coordinators name: the built-in ones, and external ones if allowed
+// (--allow-external); otherwise an external one fails its point as the
+// agent is configured, saying how to allow it.
+func agentRegistry(allowExternal bool) *policy.Registry {
+	if allowExternal {
+		return external.Builtin()
+	}
+	r := policy.Builtin()
+	external.Refuse(r, "external policies run on this agent only if it is started with --allow-external (it would start a command the coordinator names)")
+	return r
 }
 
 // bindAddr resolves the agent's --bind value: an IP address, or "auto".
@@ -342,6 +358,7 @@ func clusterCommand() *cli.Command {
 			&cli.IntFlag{Name: "nodes", Value: 4, Usage: "agents to start"},
 			&cli.IntFlag{Name: "port", Usage: "gossip port of the first agent, the address to join (0: any free port; the others always take free ports)"},
 			&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label"},
+			&cli.BoolFlag{Name: "allow-external", Usage: "start the agents with --allow-external: they run external migration policies, commands a coordinator names"},
 		}, keyFlags()...),
 		Action: func(c *cli.Context) error {
 			n, port := c.Int("nodes"), c.Int("port")
@@ -379,6 +396,9 @@ func clusterCommand() *cli.Command {
 			for i := 0; i < n; i++ {
 				name := fmt.Sprintf("agent-%04d", i)
 				args := append([]string{"agent", "--name", name, "--label", c.String("label")}, keyArgs...)
+				if c.Bool("allow-external") {
+					args = append(args, "--allow-external")
+				}
 				if join != "" {
 					args = append(args, "--join", join)
 				} else if port > 0 {

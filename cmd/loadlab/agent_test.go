@@ -394,3 +394,64 @@ func TestClusterAgentDies(t *testing.T) {
 		t.Errorf("cluster whose agents all died: got %v, want an error (exit status 1)", err)
 	}
 }
+
+// TestAgentsAllowExternal: testbed agents run an external migration
+// policy only when started with --allow-external (it is a command the
+// coordinator names); otherwise the point fails as they are configured,
+// with an error saying which flag allows it, and no job is issued.
+func TestAgentsAllowExternal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts agent processes")
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not installed: the test runs the Python example policy")
+	}
+	if exe, err := exec.Command(py, "-c", "import sys; print(sys.executable)").Output(); err == nil {
+		py = strings.TrimSpace(string(exe)) // the interpreter itself, not a wrapper script that may take a second to start
+	}
+	policyFile, err := filepath.Abs(filepath.Join("..", "..", "python", "examples", "sender_threshold.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	migrate := `external(cmd="` + py + " " + policyFile + ` 2 2", view=0, probes=2)`
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("allow=%v", allow), func(t *testing.T) {
+			label := fmt.Sprintf("clitest-ext-%v-%s", allow, time.Now().Format("150405.000"))
+			flag := ""
+			if allow {
+				flag = " --allow-external"
+			}
+			a := startAgent(t, "--name x-0 --label "+label+flag)
+			b := startAgent(t, "--name x-1 --label "+label+" --join "+a.gossip+flag)
+			defer func() {
+				for _, p := range []*agentProc{a, b} {
+					if rest, err := p.stop(); err != nil {
+						t.Errorf("agent: exit %v, output %q", err, rest)
+					}
+				}
+			}()
+			out, _, err := loadlab(t, "run", "--backend", "testbed", "--join", a.gossip, "--label", label, "--nodes", "2",
+				"--dispatch", "random", "--migrate", migrate, "--load", "0.8", "--jobs", "600", "--warmup", "60", "--time-unit", "20ms", "--json")
+			if !allow {
+				if err == nil || !strings.Contains(err.Error(), "--allow-external") {
+					t.Fatalf("external policy on agents without --allow-external: got %v, want an error naming the flag", err)
+				}
+				t.Logf("refused: %v", err)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r map[string]any
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("completed %v, failed %v, migrations/job %v, mean response %v", r["jobs_completed"], r["jobs_failed"], r["migrations_per_job"], r["mean_response"])
+			if r["jobs_completed"].(float64) != 600 || r["jobs_failed"].(float64) != 0 || !(r["migrations_per_job"].(float64) > 0) {
+				t.Errorf("testbed run with an external migration policy: completed %v failed %v migrations/job %v, want 600, 0 and some",
+					r["jobs_completed"], r["jobs_failed"], r["migrations_per_job"])
+			}
+		})
+	}
+}
