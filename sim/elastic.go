@@ -174,7 +174,7 @@ func (c *cluster) serve(id policy.NodeID) {
 		id := policy.NodeID(k)
 		c.inService(id)
 		if c.idleWatch != nil && c.nodes[k].idle() { // a node that joins announces itself idle (jiq)
-			c.idleWatch.Idle(&c.views[len(c.nodes)], id)
+			c.idleWatch.Idle(&c.dview, id)
 		}
 	}
 }

@@ -98,7 +98,7 @@ func (c *cluster) inService(id policy.NodeID) {
 	c.changed(id)
 	if !c.inert {
 		c.rounds = 0
-		c.act(id, c.migrators[id].Timer(&c.views[id]))
+		c.act(id, c.migrator(id).Timer(c.nodeView(id)))
 	}
 }
 

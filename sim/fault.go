@@ -248,7 +248,7 @@ func (c *cluster) failJob(j int32, reason string, at policy.NodeID) {
 	}
 	if c.doneWatch != nil {
 		c.rounds = 0
-		c.doneWatch.Done(&c.views[len(c.nodes)], &jb.Job)
+		c.doneWatch.Done(&c.dview, &jb.Job)
 	}
 	c.free = append(c.free, j)
 }

@@ -32,7 +32,7 @@ func (c *cluster) reserve(jb workload.Job, acts []client.Action, j int32) {
 	}
 	if jb.Task == 0 {
 		c.rounds = 0
-		c.reserved = c.late.Reserve(&c.views[len(c.nodes)], &c.jobs[j].Job, c.reserved[:0])
+		c.reserved = c.late.Reserve(&c.dview, &c.jobs[j].Job, c.reserved[:0])
 		k := c.cfg.Workload.Tasks()
 		if len(c.reserved) == 0 {
 			c.reserved = append(c.reserved, 0) // a policy that names no node: keep the request rather than lose it

@@ -173,7 +173,7 @@ func (c *cluster) cancel(at policy.NodeID, id int64, s int32) {
 		rs.q.Cancelled(cp, 0)
 		if c.doneWatch != nil {
 			c.rounds = 0
-			c.doneWatch.Done(&c.views[len(c.nodes)], &c.jobs[s].Job)
+			c.doneWatch.Done(&c.dview, &c.jobs[s].Job)
 		}
 		c.jobs[s] = job{Job: policy.Job{Job: workload.Job{ID: -1}, Origin: at}, overhead: true}
 		return
@@ -193,7 +193,7 @@ func (c *cluster) cancel(at policy.NodeID, id int64, s int32) {
 func (c *cluster) ended(j int32) {
 	if c.doneWatch != nil {
 		c.rounds = 0
-		c.doneWatch.Done(&c.views[len(c.nodes)], &c.jobs[j].Job)
+		c.doneWatch.Done(&c.dview, &c.jobs[j].Job)
 	}
 	c.free = append(c.free, j)
 }

@@ -63,9 +63,11 @@ type cluster struct {
 	dispatcher policy.Dispatcher
 	enders     []policy.Ender // the policies that hold an external process: the dispatcher, then nodes' migration policies
 	idleWatch  policy.IdleWatcher
-	migrators  []policy.Migrator
-	views      []view // per node, then the dispatcher's at index Nodes
-	rounds     int    // probe rounds of the decision being made
+	migrators  []policy.Migrator // per node; nil when the policy is inert: migrator gives the one instance
+	inertMig   policy.Migrator   // the inert policy's one instance, which every node shares
+	dview      view              // the dispatcher's view
+	views      []view            // per node, made on first use when the policy is inert (nodeView)
+	rounds     int               // probe rounds of the decision being made
 
 	board   []policy.Load // gossiped loads (Gossip > 0)
 	boardAt []float64     // when each entry was published
@@ -241,7 +243,7 @@ func (c *cluster) probe(from, id policy.NodeID) policy.Load {
 			f.advance(c.now)
 			fl = f.load()
 		}
-		w.Polled(&c.views[id], from, fl)
+		w.Polled(c.nodeView(id), from, fl)
 	}
 	if c.cfg.Costs.ProbeCPU > 0 {
 		c.addOverhead(id, c.cfg.Costs.ProbeCPU)
@@ -321,14 +323,14 @@ func Run(ctx context.Context, cfg Config) (results.Result, error) {
 func (c *cluster) startPolicies() error {
 	if e, ok := c.dispatcher.(policy.Ender); ok {
 		c.enders = append(c.enders, e)
-		if err := e.Start(&c.views[len(c.nodes)]); err != nil {
+		if err := e.Start(&c.dview); err != nil {
 			return err
 		}
 	}
 	for i, m := range c.migrators {
 		if e, ok := m.(policy.Ender); ok {
 			c.enders = append(c.enders, e)
-			if err := e.Start(&c.views[i]); err != nil {
+			if err := e.Start(c.nodeView(policy.NodeID(i))); err != nil {
 				return err
 			}
 		}
@@ -421,24 +423,34 @@ func newCluster(cfg Config) *cluster {
 	c.idleWatch, _ = c.dispatcher.(policy.IdleWatcher)
 	c.doneWatch, _ = c.dispatcher.(policy.DoneWatcher)
 	c.late, _ = c.dispatcher.(policy.Reserver)
-	c.migrators = make([]policy.Migrator, n)
-	c.views = make([]view, n+1)
-	for i := 0; i < n; i++ {
-		env.Node = policy.NodeID(i)
-		c.migrators[i] = cfg.Migrate.New(env)
-		c.views[i] = view{c: c, self: policy.NodeID(i)}
-		if w, ok := c.migrators[i].(policy.ReplyWatcher); ok {
-			c.watchReply(i, w)
-		}
-		if w, ok := c.migrators[i].(policy.PollWatcher); ok {
-			if c.pollWatch == nil {
-				c.pollWatch = make([]policy.PollWatcher, n)
+	env.Node = 0
+	first := cfg.Migrate.New(env)
+	if _, c.inert = first.(inert); c.inert {
+		// It never acts and holds nothing of a node's: one instance
+		// serves every node, and the nodes' views are made if ever asked
+		// for. A million nodes save 40 bytes each.
+		c.inertMig = first
+	} else {
+		c.migrators = make([]policy.Migrator, n)
+		c.makeViews()
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				env.Node = policy.NodeID(i)
+				first = cfg.Migrate.New(env)
 			}
-			c.pollWatch[i] = w
+			c.migrators[i] = first
+			if w, ok := first.(policy.ReplyWatcher); ok {
+				c.watchReply(i, w)
+			}
+			if w, ok := first.(policy.PollWatcher); ok {
+				if c.pollWatch == nil {
+					c.pollWatch = make([]policy.PollWatcher, n)
+				}
+				c.pollWatch[i] = w
+			}
 		}
 	}
-	c.views[n] = view{c: c, self: policy.None, rng: workload.Stream(cfg.Seed, "dispatch")}
-	_, c.inert = c.migrators[0].(inert)
+	c.dview = view{c: c, self: policy.None, rng: workload.Stream(cfg.Seed, "dispatch")}
 	if w, ok := c.dispatcher.(policy.ReplyWatcher); ok {
 		c.watchReply(n, w)
 	}
@@ -504,6 +516,38 @@ func (c *cluster) firstAdmit(id policy.NodeID, j int32) {
 		jb.Size += cost
 		jb.left += cost
 	}
+}
+
+// makeViews makes every node's view.
+func (c *cluster) makeViews() {
+	c.views = make([]view, len(c.nodes))
+	for i := range c.views {
+		c.views[i] = view{c: c, self: policy.NodeID(i)}
+	}
+}
+
+// nodeView is node id's view.
+func (c *cluster) nodeView(id policy.NodeID) *view {
+	if c.views == nil {
+		c.makeViews()
+	}
+	return &c.views[id]
+}
+
+// viewOf is node v's view, or the dispatcher's for v = Nodes.
+func (c *cluster) viewOf(v int) *view {
+	if v == len(c.nodes) {
+		return &c.dview
+	}
+	return c.nodeView(policy.NodeID(v))
+}
+
+// migrator is node id's migration policy.
+func (c *cluster) migrator(id policy.NodeID) policy.Migrator {
+	if c.migrators == nil {
+		return c.inertMig
+	}
+	return c.migrators[id]
 }
 
 // inert is a migration policy that never acts (policy none), whose
@@ -646,7 +690,7 @@ func (c *cluster) arrive() {
 func (c *cluster) place(j int32) {
 	c.rounds = 0
 	// Pick may add overhead jobs, which can move c.jobs: index, never keep pointers.
-	target := c.dispatcher.Pick(&c.views[len(c.nodes)], &c.jobs[j].Job)
+	target := c.dispatcher.Pick(&c.dview, &c.jobs[j].Job)
 	if target < 0 || int(target) >= len(c.nodes) {
 		target = 0 // the conformance tests reject such a policy; keep the job rather than lose it
 		c.m.badDecisions++
@@ -695,7 +739,7 @@ func (c *cluster) deliver(id policy.NodeID, j int32) {
 		c.addOverhead(id, c.cfg.Costs.ReceiveCPU)
 	}
 	c.rounds = 0
-	a := c.migrators[id].Arrived(&c.views[id], &c.jobs[j].Job)
+	a := c.migrator(id).Arrived(c.nodeView(id), &c.jobs[j].Job)
 	delay := c.decisionDelay(int(id))
 	c.setWake(id, a.Wake)
 	if a.Verb == policy.Transfer && a.Node != id && a.Node >= 0 && int(a.Node) < len(c.nodes) && c.jobs[j].Hops == 0 {
@@ -906,7 +950,7 @@ func (c *cluster) handle(e event) error {
 		c.rounds = 0
 		n := &c.nodes[id]
 		n.advance(c.now)
-		first, k := c.migrators[id].Requested(&c.views[id], policy.NodeID(e.from))
+		first, k := c.migrator(id).Requested(c.nodeView(id), policy.NodeID(e.from))
 		if k == 0 {
 			return nil
 		}
@@ -920,13 +964,13 @@ func (c *cluster) handle(e event) error {
 			return nil
 		}
 		c.rounds = 0
-		c.act(id, c.migrators[id].Message(&c.views[id], policy.NodeID(e.from), e.msg))
+		c.act(id, c.migrator(id).Message(c.nodeView(id), policy.NodeID(e.from), e.msg))
 	case evWake:
 		if c.wakeSeq[id] != e.seq {
 			return nil // replaced by a later wake-up
 		}
 		c.rounds = 0
-		c.act(id, c.migrators[id].Timer(&c.views[id]))
+		c.act(id, c.migrator(id).Timer(c.nodeView(id)))
 	case evGossip:
 		if e.node < 0 {
 			c.publish()
@@ -963,7 +1007,7 @@ func (c *cluster) handle(e event) error {
 		}
 		if w := c.replyWatcher(v); w != nil {
 			c.rounds = 0
-			w.Replied(&c.views[v], policy.NodeID(e.from), l)
+			w.Replied(c.viewOf(v), policy.NodeID(e.from), l)
 		}
 	}
 	return nil
@@ -1020,7 +1064,7 @@ func (c *cluster) depart(id int32) error {
 		}
 		if c.doneWatch != nil {
 			c.rounds = 0
-			c.doneWatch.Done(&c.views[len(c.nodes)], &jb.Job)
+			c.doneWatch.Done(&c.dview, &jb.Job)
 		}
 	}
 	c.free = append(c.free, j)
@@ -1034,10 +1078,10 @@ func (c *cluster) depart(id int32) error {
 	out := c.isOut(policy.NodeID(id))
 	if !c.inert && !out {
 		c.rounds = 0
-		c.act(policy.NodeID(id), c.migrators[id].Departed(&c.views[id]))
+		c.act(policy.NodeID(id), c.migrator(policy.NodeID(id)).Departed(c.nodeView(policy.NodeID(id))))
 	}
 	if c.idleWatch != nil && n.idle() && !out {
-		c.idleWatch.Idle(&c.views[len(c.nodes)], policy.NodeID(id))
+		c.idleWatch.Idle(&c.dview, policy.NodeID(id))
 	}
 	return nil
 }
