@@ -79,6 +79,7 @@ type point struct {
 
 	mu      sync.Mutex // serialises policy calls; guards view (its histograms and job list), xferRTT and wake
 	mig     policy.Migrator
+	inert   bool               // mig never acts (policy none): Inert
 	polls   policy.PollWatcher // mig, if it wants to know it was probed
 	view    *view
 	wake    *time.Timer
@@ -193,7 +194,14 @@ func (a *Agent) handle(ctx context.Context, m *wire.Msg) (*wire.Msg, error) {
 			p.units.dispatched(j.Class)
 		}
 		from := policy.NodeID(m.From)
-		if !p.tasks.start(func() {
+		// A policy that never acts decides nothing and probes nobody: a
+		// submitted job then goes to the executor before the ack, a
+		// hand-off fewer on its path.
+		run := p.tasks.start
+		if m.Type == wire.TypeSubmit && p.inert {
+			run = p.tasks.run
+		}
+		if !run(func() {
 			err := p.fetchCode(from, j, m.Type == wire.TypeTransfer)
 			if err == nil {
 				err = p.arrive(j)
@@ -349,6 +357,7 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	env.Node = policy.NodeID(s.ID)
 	p.mig = spec.New(env)
 	p.polls, _ = p.mig.(policy.PollWatcher)
+	_, p.inert = p.mig.(interface{ Inert() })
 	p.view = &view{ctx: pctx, self: policy.NodeID(s.ID), nodes: len(s.Roster),
 		rng:   workload.Stream(s.Seed, "node/"+strconv.Itoa(int(s.ID))),
 		clock: clock{epoch: time.Unix(0, s.EpochNano), unit: s.TimeUnit}, peers: newPeers(a.g, s.Roster), pool: a.pool,

@@ -39,7 +39,7 @@ func TestGeneratorStopsOnCancel(t *testing.T) {
 	defer cancel()
 	out := make(chan arrival, 2)
 	done := make(chan error, 1)
-	go func() { done <- g.run(ctx, out) }()
+	go func() { done <- g.run(ctx, queueTo(out)) }()
 	select {
 	case j := <-out:
 		if j.ID != 0 || j.Arrival != 5 {

@@ -74,10 +74,27 @@ func (a arrival) policyJob() policy.Job {
 	return pj
 }
 
-// run sends each job to out at its scheduled time and returns nil after the
-// last, or ctx's error as soon as ctx ends (a job due later is not waited
-// for). It does not close out.
-func (g *generator) run(ctx context.Context, out chan<- arrival) error {
+// An outlet takes each job the generator releases, as it is released: a
+// queue's send (queueTo), or the decision itself. Its error (ctx's) ends
+// the run.
+type outlet func(ctx context.Context, a arrival) error
+
+// queueTo is the outlet that sends to out, waiting for room until ctx ends.
+func queueTo(out chan<- arrival) outlet {
+	return func(ctx context.Context, a arrival) error {
+		select {
+		case out <- a:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// run gives each job to out at its scheduled time and returns nil after
+// the last, or ctx's error as soon as ctx ends (a job due later is not
+// waited for).
+func (g *generator) run(ctx context.Context, out outlet) error {
 	if g.users != nil {
 		return g.runUsers(ctx, out)
 	}
@@ -89,9 +106,9 @@ func (g *generator) run(ctx context.Context, out chan<- arrival) error {
 	return nil
 }
 
-// release sends job w to out at its scheduled time (wait false: now, its
+// release gives job w to out at its scheduled time (wait false: now, its
 // time having come).
-func (g *generator) release(ctx context.Context, out chan<- arrival, w workload.Job, wait bool) error {
+func (g *generator) release(ctx context.Context, out outlet, w workload.Job, wait bool) error {
 	at := w.Arrival + g.offset
 	j := &wire.Job{ID: w.ID, Arrival: at, Size: w.Size, Class: w.Class, Key: w.Key, Origin: -1, ReplyTo: g.replyTo, Phases: w.Phases}
 	g.content.fill(j)
@@ -104,12 +121,10 @@ func (g *generator) release(ctx context.Context, out chan<- arrival, w workload.
 			return err
 		}
 	}
-	select {
-	case out <- arrival{Job: j, Task: w.Task, Due: at, Region: w.Region}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
 	}
+	return out(ctx, arrival{Job: j, Task: w.Task, Due: at, Region: w.Region})
 }
 
 // coarseMargin is how long before a deadline sleepUntil stops waiting on a

@@ -82,7 +82,7 @@ const usersMargin = 2 * time.Millisecond
 // jobs beside them if any, each at its time, in the order of their
 // times, with IDs in that order (as the simulator numbers them), until
 // g.n are released.
-func (g *generator) runUsers(ctx context.Context, out chan<- arrival) error {
+func (g *generator) runUsers(ctx context.Context, out outlet) error {
 	cu := g.users
 	open := workload.Job{Arrival: math.Inf(1)}
 	if g.open {

@@ -126,36 +126,61 @@ func (c *Client) broken() bool {
 // Call sends a copy of m with a fresh ID and waits for the reply with that ID
 // or for ctx to be done. A TypeError reply returns (reply, reply.Err()).
 func (c *Client) Call(ctx context.Context, m *Msg) (*Msg, error) {
-	if m == nil {
-		return nil, &encodeError{reason: "nil message"}
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	p, err := c.Start(m)
+	if err != nil {
+		return nil, err
+	}
+	return p.Wait(ctx)
+}
+
+// Pending is a call sent and not yet answered (Start).
+type Pending struct {
+	c   *Client
+	id  uint64
+	typ Type
+	ch  chan *Msg
+}
+
+// Start sends a copy of m with a fresh ID, as Call does, and returns at
+// once: the caller sends from its own goroutine and may wait for the
+// reply in another (Pending.Wait), which it must do once.
+func (c *Client) Start(m *Msg) (*Pending, error) {
+	if m == nil {
+		return nil, &encodeError{reason: "nil message"}
+	}
 	req := *m
 	req.ID = c.nextID.Add(1)
-	ch := make(chan *Msg, 1)
+	p := &Pending{c: c, id: req.ID, typ: req.Type, ch: make(chan *Msg, 1)}
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
 		return nil, c.err
 	}
-	c.pending[req.ID] = ch
+	c.pending[req.ID] = p.ch
 	c.mu.Unlock()
-
 	if err := c.conn.Send(&req); err != nil {
 		c.forget(req.ID)
 		return nil, err
 	}
+	return p, nil
+}
+
+// Wait waits for the reply to the call p or for ctx to be done. A
+// TypeError reply returns (reply, reply.Err()).
+func (p *Pending) Wait(ctx context.Context) (*Msg, error) {
+	c := p.c
 	select {
-	case r := <-ch:
+	case r := <-p.ch:
 		return r, r.Err()
 	case <-ctx.Done():
-		c.forget(req.ID)
-		return nil, fmt.Errorf("wire: %s call to %s: %w", req.Type, c.addr, ctx.Err())
+		c.forget(p.id)
+		return nil, fmt.Errorf("wire: %s call to %s: %w", p.typ, c.addr, ctx.Err())
 	case <-c.done:
 		select {
-		case r := <-ch: // the reply arrived just before the break
+		case r := <-p.ch: // the reply arrived just before the break
 			return r, r.Err()
 		default:
 			return nil, c.err
@@ -256,6 +281,29 @@ func (p *Pool) Get(ctx context.Context, addr string) (*Client, error) {
 	}
 	e.c = c
 	return c, nil
+}
+
+// Ready returns addr's Client if it is dialled and unbroken and nobody
+// is checking or dialling it right now, else nil: Get without waiting,
+// for a caller that has a slower way round.
+func (p *Pool) Ready(addr string) *Client {
+	p.mu.Lock()
+	e := p.clients[addr]
+	closed := p.closed
+	p.mu.Unlock()
+	if e == nil || closed {
+		return nil
+	}
+	select {
+	case e.sem <- struct{}{}:
+	default:
+		return nil
+	}
+	defer func() { <-e.sem }()
+	if e.c == nil || e.c.broken() {
+		return nil
+	}
+	return e.c
 }
 
 // Close closes every client; later Gets fail with an error wrapping

@@ -614,3 +614,42 @@ func TestErrorCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolReady: Ready gives the pool's client only when it is dialled
+// and unbroken, never dials, and gives nothing once the pool is closed; a
+// call started on it (Start) is answered through Wait as Call's is.
+func TestPoolReady(t *testing.T) {
+	s := startServer(t, 0, func(ctx context.Context, m *Msg) (*Msg, error) { return &Msg{Type: TypeAck, From: 7}, nil })
+	p := NewPool(0)
+	defer p.Close()
+	ctx := testCtx(t)
+	if c := p.Ready(s.addr); c != nil {
+		t.Fatal("Ready before any Get returned a client, want nil (it never dials)")
+	}
+	c, err := p.Get(ctx, s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Ready(s.addr); got != c {
+		t.Fatalf("Ready after Get = %p, want the dialled client %p", got, c)
+	}
+	pend, err := c.Start(&Msg{Type: TypeProbe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := pend.Wait(ctx); err != nil || r.Type != TypeAck || r.From != 7 {
+		t.Fatalf("Wait = %v, %v; want the handler's ack", r, err)
+	}
+	s.stop(t)
+	for deadline := time.Now().Add(5 * time.Second); p.Ready(s.addr) != nil; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("Ready still returns the client of a stopped server, want nil once the break is seen")
+		}
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if c := p.Ready(s.addr); c != nil {
+		t.Error("Ready on a closed pool returned a client, want nil")
+	}
+}
