@@ -75,8 +75,16 @@ func endedOnce(t *testing.T, r results.Result, jobs int) {
 // sits above the lags its points show on a quiet machine.
 func skipIfLate(t *testing.T, r results.Result, limit float64) {
 	t.Helper()
-	if r.ScheduleLagP99 > limit || r.EmulationLag > limit {
-		t.Skipf("machine too busy: schedule lag p99 %.2f, emulation lag p99 %.2f model units, over %.2f", r.ScheduleLagP99, r.EmulationLag, limit)
+	skipIfLateBy(t, r, limit, limit)
+}
+
+// skipIfLateBy is skipIfLate with a limit of its own for the emulation
+// lag, for points whose executors notice ends later even on a quiet
+// machine (processor sharing, blocking I/O phases).
+func skipIfLateBy(t *testing.T, r results.Result, lag, emulation float64) {
+	t.Helper()
+	if r.ScheduleLagP99 > lag || r.EmulationLag > emulation {
+		t.Skipf("machine too busy: schedule lag p99 %.2f (limit %.2f), emulation lag p99 %.2f (limit %.2f) model units", r.ScheduleLagP99, lag, r.EmulationLag, emulation)
 	}
 }
 
@@ -143,9 +151,13 @@ func TestClientsOnAgents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%q: completed %d failed %d (%v); response %.3f p99 %.3f; copies %d retries %d cancels %d wasted %.1f goodput %.3f",
-			cp, r.JobsCompleted, r.JobsFailed, r.Failures, r.MeanResponse, r.P99Response, r.Copies, r.Retries, r.Cancels, r.WastedWork, r.Goodput)
+		t.Logf("%q: completed %d failed %d (%v); response %.3f p99 %.3f; copies %d retries %d cancels %d wasted %.1f goodput %.3f; schedule lag p99 %.3f, emulation lag p99 %.3f",
+			cp, r.JobsCompleted, r.JobsFailed, r.Failures, r.MeanResponse, r.P99Response, r.Copies, r.Retries, r.Cancels, r.WastedWork, r.Goodput, r.ScheduleLagP99, r.EmulationLag)
 		endedOnce(t, r, jobs)
+		// Requests time out after 30 units: a machine that runs them
+		// 5 units late times out what would have completed (one run
+		// beside two other test suites failed 966 of 1,500 so).
+		skipIfLate(t, r, 5)
 		if cp != "" && (r.Goodput <= 0 || r.Goodput > 1) {
 			t.Errorf("goodput %v, want in (0, 1]", r.Goodput)
 		}
@@ -159,6 +171,9 @@ func TestClientsOnAgents(t *testing.T) {
 		}
 	})
 	t.Run("retry", func(t *testing.T) {
+		if plain.JobsIssued == 0 {
+			t.Skip("no plain run to compare with (it was skipped or failed)")
+		}
 		r := run(t, "retry(max=3, timeout=30)")
 		if r.Retries == 0 || r.JobsFailed >= plain.JobsFailed {
 			t.Errorf("retries %d, failed %d (plain %d): want retries, and fewer failures than plain requests", r.Retries, r.JobsFailed, plain.JobsFailed)

