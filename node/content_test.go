@@ -96,7 +96,7 @@ func TestFrontEndAgreesWithSimulator(t *testing.T) {
 }
 
 // TestLocalityAgreesWithSimulator runs caches of keys on 8 real agents
-// (20 ms unit, 1,500 requests, 3,000 with LARD) at load 0.5: Zipf keys, each agent's cache keeps 50 keys
+// (20 ms unit, 1,500 requests, 3,000 with LARD and hash) at load 0.5: Zipf keys, each agent's cache keeps 50 keys
 // (lru), a hit takes exp(mean=0.2), a miss exp(mean=1). With content-aware
 // dispatch (hash with bounded loads, LARD) and load-only dispatch
 // (pod(d=2)), the hit rate and the mean response agree with the
@@ -111,10 +111,13 @@ func TestLocalityAgreesWithSimulator(t *testing.T) {
 		jobs     int
 	}{
 		// LARD places a key first where the fewest requests are in flight
-		// at that moment, which the agents' timing changes: their keys'
-		// homes differ from the simulator's, two samples of one system
-		// rather than one sample path, so LARD gets twice the requests.
-		{"hash(eps=0.25)", 1500}, {"lard", 3000}, {"pod(d=2)", 1500},
+		// at that moment, and bounded-load hashing moves a key off a node
+		// holding more than its bound, both of which the agents' timing
+		// changes: their keys' homes differ from the simulator's, two
+		// samples of one system rather than one sample path, so they get
+		// twice the requests. (With 1,500, hash was +1.6% to +7.0% in six
+		// quiet runs and +10.9% once in forty.)
+		{"hash(eps=0.25)", 3000}, {"lard", 3000}, {"pod(d=2)", 1500},
 	} {
 		t.Run(tc.dispatch, func(t *testing.T) {
 			agree(t, contentPoint(t, tc.dispatch, wc, "", "lru(entries=50)", 0.5, tc.jobs), map[string]func(results.Result) float64{
