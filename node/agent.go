@@ -357,7 +357,7 @@ func (a *Agent) configure(ctx context.Context, s *Setup) error {
 	env.Node = policy.NodeID(s.ID)
 	p.mig = spec.New(env)
 	p.polls, _ = p.mig.(policy.PollWatcher)
-	_, p.inert = p.mig.(interface{ Inert() })
+	p.inert = policy.Inert(p.mig)
 	p.view = &view{ctx: pctx, self: policy.NodeID(s.ID), nodes: len(s.Roster),
 		rng:   workload.Stream(s.Seed, "node/"+strconv.Itoa(int(s.ID))),
 		clock: clock{epoch: time.Unix(0, s.EpochNano), unit: s.TimeUnit}, peers: newPeers(a.g, s.Roster), pool: a.pool,

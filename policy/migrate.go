@@ -24,6 +24,13 @@ type none struct{ Base }
 // simulator does, as jobs arrive and depart).
 func (none) Inert() {}
 
+// Inert reports whether m never acts (it has an Inert method, as none
+// does): a backend may skip its calls and share one instance among nodes.
+func Inert(m Migrator) bool {
+	_, ok := m.(interface{ Inert() })
+	return ok
+}
+
 func newNone(param.Values) (MigrateBuilder, error) {
 	return func(Env) Migrator { return none{} }, nil
 }

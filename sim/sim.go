@@ -425,7 +425,7 @@ func newCluster(cfg Config) *cluster {
 	c.late, _ = c.dispatcher.(policy.Reserver)
 	env.Node = 0
 	first := cfg.Migrate.New(env)
-	if _, c.inert = first.(inert); c.inert {
+	if c.inert = policy.Inert(first); c.inert {
 		// It never acts and holds nothing of a node's: one instance
 		// serves every node, and the nodes' views are made if ever asked
 		// for. A million nodes save 40 bytes each.
@@ -549,10 +549,6 @@ func (c *cluster) migrator(id policy.NodeID) policy.Migrator {
 	}
 	return c.migrators[id]
 }
-
-// inert is a migration policy that never acts (policy none), whose
-// calls on arrivals and departures the simulator skips.
-type inert interface{ Inert() }
 
 func (c *cluster) schedule(e event) {
 	c.seq++
