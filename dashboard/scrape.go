@@ -176,6 +176,13 @@ func runSample(endpoints []map[string]*dto.MetricFamily, prev *RunSample) RunSam
 			}
 		})
 	}
+	if prev != nil { // a series this read missed (its endpoint did not answer) keeps its last value, so the next read counts only its increase
+		for k, v := range prev.counters {
+			if _, ok := s.counters[k]; !ok {
+				s.counters[k] = v
+			}
+		}
+	}
 	for _, n := range nodes {
 		s.Nodes = append(s.Nodes, *n)
 	}

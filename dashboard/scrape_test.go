@@ -69,6 +69,24 @@ func TestRunSample(t *testing.T) {
 	}
 }
 
+// TestRunSampleMissedRead: a read that missed the endpoint (it did not
+// answer) counts nothing, and the read after it counts only the increase
+// since the last one that answered, not the counters' whole values again.
+func TestRunSampleMissedRead(t *testing.T) {
+	first := runSample([]map[string]*dto.MetricFamily{readProm(t, "run-1.prom")}, nil)
+	missed := runSample(nil, &first)
+	if len(missed.Moves) != 0 {
+		t.Fatalf("a read of no endpoint: moves %+v, want none", missed.Moves)
+	}
+	s := runSample([]map[string]*dto.MetricFamily{readProm(t, "run-2.prom")}, &missed)
+	if want := []Move{{"local-0", "local-1", 3}, {"local-1", "local-0", 2}}; !reflect.DeepEqual(s.Moves, want) {
+		t.Errorf("after a missed read: moves %+v, want the increase since the first read %+v", s.Moves, want)
+	}
+	if s.Completed != 50 || s.Failed != 5 {
+		t.Errorf("after a missed read: completed %v failed %v, want 50 and 5", s.Completed, s.Failed)
+	}
+}
+
 // TestParseMetricsBad: text that is not Prometheus's is an error naming it.
 func TestParseMetricsBad(t *testing.T) {
 	for _, text := range []string{"<html>not metrics</html>\n", "loadlab_queue_jobs{node=\"a\" 3\n", "# TYPE x gauge\nx one\n"} {
