@@ -103,8 +103,15 @@ func Start(ctx context.Context, cfg Config) (*Gossip, error) {
 		published: make(chan struct{}),
 	}
 	g.minInterval.Store(int64(cfg.MinInterval))
-	s, err := serf.Create(serfConfig(cfg, g.events))
+	sc := serfConfig(cfg, g.events)
+	tr, err := newTransport(cfg.BindAddr, cfg.BindPort, sc.MemberlistConfig.Logger)
 	if err != nil {
+		return nil, fmt.Errorf("gossip: start %s: %w", cfg.Name, err)
+	}
+	tr.use(sc.MemberlistConfig)
+	s, err := serf.Create(sc)
+	if err != nil {
+		tr.Shutdown()
 		return nil, fmt.Errorf("gossip: start %s: %w", cfg.Name, err)
 	}
 	g.serf = s
