@@ -86,8 +86,8 @@ func (b *batch) Pick(v View, j *Job) NodeID {
 		}
 		// Least loaded first; ties keep the sample's random order.
 		slices.SortStableFunc(b.order, func(x, y int) int {
-			qx := float64(b.loads[x].Queue) / float64(max(b.loads[x].Servers, 1))
-			qy := float64(b.loads[y].Queue) / float64(max(b.loads[y].Servers, 1))
+			qx := perServer(b.loads[x])
+			qy := perServer(b.loads[y])
 			switch {
 			case qx < qy:
 				return -1

@@ -65,19 +65,48 @@ var jsqInfo = Info{
 	Ref:  "Winston 1977; stale view: Mitzenmacher, IEEE TPDS 11(1), 2000",
 }
 
-type jsq struct{ env Env }
-
-func newJSQ(param.Values) (DispatchBuilder, error) {
-	return func(env Env) Dispatcher { return jsq{env} }, nil
+// jsq reads every node's gossiped load for every job, unless its backend
+// posts the board to it (BoardWatcher): then it keeps the nodes indexed by
+// their queue per server and picks among the shortest at once, each as
+// likely as the scan would make it. Where classes cannot run everywhere
+// (Env.Runs) it always scans.
+type jsq struct {
+	env   Env
+	board *board // made on the first post
 }
 
-func (d jsq) Pick(v View, j *Job) NodeID {
+func newJSQ(param.Values) (DispatchBuilder, error) {
+	return func(env Env) Dispatcher { return &jsq{env: env} }, nil
+}
+
+// perServer is the load index of jsq, pod and the others that compare
+// queues: the queue per server.
+func perServer(l Load) float64 { return float64(l.Queue) / float64(max(l.Servers, 1)) }
+
+// Posted indexes node id by its load l.
+func (d *jsq) Posted(id NodeID, l Load) {
+	if d.env.Runs != nil || id < 0 || int(id) >= d.env.Nodes {
+		return
+	}
+	if d.board == nil {
+		d.board = newBoard(d.env.Nodes)
+	}
+	d.board.set(id, perServer(l))
+}
+
+func (d *jsq) Pick(v View, j *Job) NodeID {
+	if d.board != nil && d.board.complete() && v.Nodes() == d.env.Nodes {
+		if n, ok := d.board.pick(v.Rand()); ok {
+			v.Gossip(n) // the entry the decision rests on, for the backend's record of gossip's age
+			return n
+		}
+	}
 	return NodeID(argmin(v.Rand(), v.Nodes(), func(i int) float64 {
 		if excluded(d.env, j, NodeID(i)) {
 			return math.Inf(1)
 		}
 		l, _ := v.Gossip(NodeID(i))
-		return float64(l.Queue) / float64(max(l.Servers, 1))
+		return perServer(l)
 	}))
 }
 
@@ -143,7 +172,7 @@ func (d *pod) Pick(v View, j *Job) NodeID {
 	}
 	v.Probe(d.sample, d.loads)
 	i := argmin(v.Rand(), len(d.sample), func(i int) float64 {
-		return float64(d.loads[i].Queue) / float64(max(d.loads[i].Servers, 1))
+		return perServer(d.loads[i])
 	})
 	return d.sample[i]
 }

@@ -39,7 +39,7 @@ func (d *local) Pick(v View, j *Job) NodeID {
 	least := math.Inf(1)
 	for i := 0; i < v.Nodes(); i++ {
 		l, _ := v.Gossip(NodeID(i))
-		q := float64(l.Queue) / float64(max(l.Servers, 1))
+		q := perServer(l)
 		d.loads = append(d.loads, q)
 		least = min(least, q)
 	}

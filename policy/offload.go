@@ -100,7 +100,7 @@ func (o *offload) Arrived(v View, j *Job) Action {
 	best, least, ties := None, math.Inf(1), 0
 	for _, n := range o.faster {
 		l, _ := v.Gossip(n)
-		q := float64(l.Queue) / float64(max(l.Servers, 1))
+		q := perServer(l)
 		switch {
 		case q < least:
 			best, least, ties = n, q, 1

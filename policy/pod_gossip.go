@@ -28,7 +28,7 @@ func (d *podGossip) Pick(v View, _ *Job) NodeID {
 	d.sample = sampleNodes(v.Rand(), v.Nodes(), None, d.d, d.sample)
 	i := argmin(v.Rand(), len(d.sample), func(i int) float64 {
 		l, _ := v.Gossip(d.sample[i])
-		return float64(l.Queue) / float64(max(l.Servers, 1))
+		return perServer(l)
 	})
 	return d.sample[i]
 }

@@ -123,6 +123,18 @@ type DoneWatcher interface {
 	Done(v View, j *Job)
 }
 
+// BoardWatcher is a Dispatcher that keeps its own index of the loads
+// View.Gossip reports, so that it need not read every node's entry for
+// every job (jsq on a million nodes). A backend that supports it calls
+// Posted for every node before the first Pick, and again whenever what
+// Gossip would report for a node changes, with that load. A backend that
+// cannot see every such change never calls it, and the dispatcher reads
+// Gossip as it would without an index: it must decide the same either way
+// (the same choice, or the same distribution over choices).
+type BoardWatcher interface {
+	Posted(id NodeID, l Load)
+}
+
 // Ender is a policy that holds something outside the model, such as an
 // external process (package external). A backend calls Start with the
 // policy's view before the run's first decision and off its clock (an

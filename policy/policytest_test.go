@@ -26,6 +26,7 @@ type view struct {
 	later  []policy.NodeID   // nodes passed to ProbeLater
 	sent   []sent
 	jobs   []policy.JobInfo // Jobs; nil means made up from loads[self]
+	reads  int              // Gossip calls
 }
 
 type sent struct {
@@ -54,6 +55,7 @@ func (v *view) Local() policy.Load {
 }
 
 func (v *view) Gossip(n policy.NodeID) (policy.Load, float64) {
+	v.reads++
 	if v.gossip != nil {
 		return v.gossip[n], v.age
 	}
@@ -124,7 +126,7 @@ func (v *view) probed() []policy.NodeID {
 }
 
 // reset forgets the probes and messages of the last decision.
-func (v *view) reset() { v.rounds, v.sent, v.later = nil, nil, nil }
+func (v *view) reset() { v.rounds, v.sent, v.later, v.reads = nil, nil, nil, 0 }
 
 // queues builds one-server, speed-1 loads with the given queue lengths, the
 // head of each queue in service and Work equal to the queue length.

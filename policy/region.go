@@ -84,6 +84,6 @@ func (w within) pick(env Env, v View, j *Job, in func(n NodeID) bool) NodeID {
 			return 0
 		}
 		l, _ := v.Gossip(n)
-		return float64(l.Queue) / float64(max(l.Servers, 1))
+		return perServer(l)
 	}))
 }

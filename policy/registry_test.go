@@ -342,12 +342,18 @@ func TestConformance(t *testing.T) {
 				idle, _ := d.(policy.IdleWatcher)
 				done, _ := d.(policy.DoneWatcher)
 				reply, _ := d.(policy.ReplyWatcher)
+				board, _ := d.(policy.BoardWatcher)
 				rng := rand.New(rand.NewPCG(7, 8))
 				v := newView(t, policy.None, nil)
 				var out []policy.NodeID
 				var placed []policy.Job // jobs picked and not yet done
 				for i := range steps {
 					v.loads, v.gossip = randomLoads(rng), randomLoads(rng)
+					if board != nil {
+						for n, l := range v.gossip {
+							board.Posted(policy.NodeID(n), l)
+						}
+					}
 					v.reset()
 					j := &policy.Job{Job: workload.Job{ID: int64(i), Class: int32(rng.IntN(4))}}
 					n := d.Pick(v, j)

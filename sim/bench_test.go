@@ -40,6 +40,7 @@ func benchRun(b *testing.B, nodes int, dispatch, migrate string, costs Costs) {
 func BenchmarkRandom100(b *testing.B) { benchRun(b, 100, "random", "none", Costs{}) }
 func BenchmarkPod2x100(b *testing.B)  { benchRun(b, 100, "pod(d=2)", "none", Costs{}) }
 func BenchmarkJIQ100(b *testing.B)    { benchRun(b, 100, "jiq", "none", Costs{}) }
+func BenchmarkJSQ100(b *testing.B)    { benchRun(b, 100, "jsq", "none", Costs{}) }
 func BenchmarkSenderThreshold100(b *testing.B) {
 	benchRun(b, 100, "random", "sender.threshold(T=1, probes=3)", Costs{TransferCPU: 0.1, ProbeCPU: 0.002})
 }
@@ -53,3 +54,5 @@ func BenchmarkPod2x1000Latency(b *testing.B) {
 // A million nodes: start-up is part of the run, so measure with a large
 // count (-benchtime 5000000x) and memory with /usr/bin/time -v.
 func BenchmarkPod2xMillion(b *testing.B) { benchRun(b, 1_000_000, "pod(d=2)", "none", Costs{}) }
+func BenchmarkJSQMillion(b *testing.B)   { benchRun(b, 1_000_000, "jsq", "none", Costs{}) }
+func BenchmarkJIQMillion(b *testing.B)   { benchRun(b, 1_000_000, "jiq", "none", Costs{}) }

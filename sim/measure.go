@@ -46,6 +46,9 @@ func (m *measure) init(cfg Config) {
 // every caller has, so that it is inlined.)
 func (c *cluster) occupied(id int32, n *node) {
 	c.m.led.Node(c.now, int(id), n.busyServers(), int(n.nReal))
+	if c.boardWatch != nil && c.board == nil { // the board is the nodes themselves: post the change
+		c.post(id)
+	}
 	if c.dozing != nil {
 		c.idleCheck(id, n)
 	}

@@ -63,11 +63,12 @@ type cluster struct {
 	dispatcher policy.Dispatcher
 	enders     []policy.Ender // the policies that hold an external process: the dispatcher, then nodes' migration policies
 	idleWatch  policy.IdleWatcher
-	migrators  []policy.Migrator // per node; nil when the policy is inert: migrator gives the one instance
-	inertMig   policy.Migrator   // the inert policy's one instance, which every node shares
-	dview      view              // the dispatcher's view
-	views      []view            // per node, made on first use when the policy is inert (nodeView)
-	rounds     int               // probe rounds of the decision being made
+	boardWatch policy.BoardWatcher // a dispatcher that indexes the board, where every change is seen (boardInit); nil otherwise
+	migrators  []policy.Migrator   // per node; nil when the policy is inert: migrator gives the one instance
+	inertMig   policy.Migrator     // the inert policy's one instance, which every node shares
+	dview      view                // the dispatcher's view
+	views      []view              // per node, made on first use when the policy is inert (nodeView)
+	rounds     int                 // probe rounds of the decision being made
 
 	board   []policy.Load // gossiped loads (Gossip > 0)
 	boardAt []float64     // when each entry was published
@@ -381,6 +382,7 @@ func start(cfg Config) (*cluster, error) {
 			return nil, err
 		}
 	}
+	c.boardInit()
 	// last, so that no process outlives a set-up error
 	if err := c.startPolicies(); err != nil {
 		_ = c.end() // its error is err
@@ -561,7 +563,38 @@ func (c *cluster) publish() {
 	for i := range c.nodes {
 		c.nodes[i].advance(c.now)
 		c.board[i], c.boardAt[i] = c.nodes[i].load(), c.now
+		if c.boardWatch != nil {
+			c.post(int32(i))
+		}
 	}
+}
+
+// boardInit posts the board to a dispatcher that keeps an index of it
+// (policy.BoardWatcher) where the simulator sees every change of what
+// Gossip reports: on a fixed cluster without evacuations (an elastic
+// cluster's or an evacuation's nodes out of service read as unreachable
+// without a change of their own). Elsewhere the dispatcher is never posted
+// and reads the board.
+func (c *cluster) boardInit() {
+	w, ok := c.dispatcher.(policy.BoardWatcher)
+	if !ok || c.el != nil || (c.faults != nil && c.faults.out != nil) {
+		return
+	}
+	c.boardWatch = w
+	for i := range c.nodes {
+		c.post(int32(i))
+	}
+}
+
+// post tells the board's index node id's entry, as Gossip reports it now.
+func (c *cluster) post(id int32) {
+	if c.board != nil {
+		c.boardWatch.Posted(policy.NodeID(id), c.board[id])
+		return
+	}
+	n := &c.nodes[id]
+	n.advance(c.now)
+	c.boardWatch.Posted(policy.NodeID(id), n.load())
 }
 
 // changed is called after node id's load changed; in the delayed gossip
@@ -976,6 +1009,9 @@ func (c *cluster) handle(e event) error {
 		n := &c.nodes[id]
 		n.advance(c.now)
 		c.board[id], c.boardAt[id] = n.load(), c.now
+		if c.boardWatch != nil {
+			c.post(e.node)
+		}
 		c.schedule(event{t: c.now + c.gossipRand.ExpFloat64()*c.cfg.Gossip, kind: evGossip, node: e.node})
 	case evStop:
 		c.stop(id, policy.NodeID(e.from), e.job, int64(e.msg.Value))
@@ -983,6 +1019,9 @@ func (c *cluster) handle(e event) error {
 		c.requestEvent(e)
 	case evPublish:
 		c.board[id], c.boardAt[id] = c.unsnap(e.job), e.msg.Value
+		if c.boardWatch != nil {
+			c.post(e.node)
+		}
 	case evProbe:
 		l := unreachable
 		if !c.gates || c.isDead(id) || c.isOut(id) {
