@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/loadlab/loadlab/policy"
@@ -43,10 +44,12 @@ func newBenchView(n int) *benchView {
 // BenchmarkDispatch measures the decision cost of each dispatch strategy
 // per job on 100 nodes (go test ./policy -run '^$' -bench Dispatch): every
 // registered one with its defaults, and pod(d=3). A strategy that counts
-// jobs in flight is told each job is done right away, and one that probes
-// asynchronously gets every answer at once.
+// jobs in flight is told each job is done right away, one that probes
+// asynchronously gets every answer at once, and one that indexes the board
+// (BoardWatcher) is posted it once, as the simulator does; "jsq, scan" is
+// jsq never posted, as on agents.
 func BenchmarkDispatch(b *testing.B) {
-	specs := []string{"pod(d=3)"}
+	specs := []string{"pod(d=3)", "jsq, scan"}
 	for _, i := range policy.Builtin().List(policy.Dispatch) {
 		specs = append(specs, i.Name)
 	}
@@ -56,7 +59,13 @@ func BenchmarkDispatch(b *testing.B) {
 			env := policy.Env{Nodes: 100, Servers: 1, Distances: make([]float64, 100)}
 			w, _ := workload.New(workload.DefaultConfig())
 			env.ClassWeights, env.ClassSizes = w.ClassWeights(), w.ClassSizes()
-			d := mustDispatch(b, spec, env)
+			name, scan := strings.CutSuffix(spec, ", scan")
+			d := mustDispatch(b, name, env)
+			if board, ok := d.(policy.BoardWatcher); ok && !scan {
+				for n, l := range v.loads {
+					board.Posted(policy.NodeID(n), l)
+				}
+			}
 			done, _ := d.(policy.DoneWatcher)
 			reply, _ := d.(policy.ReplyWatcher)
 			job := &policy.Job{}

@@ -7,13 +7,13 @@ import (
 	"unsafe"
 )
 
-// TestNodeHeap changes random nodes' keys (idle ones and ties included)
-// and checks the heap's top against a scan of every node after each
+// TestNodeTree changes random nodes' keys (idle ones and ties included)
+// and checks the tree's top against a scan of every node after each
 // change.
-func TestNodeHeap(t *testing.T) {
+func TestNodeTree(t *testing.T) {
 	for _, n := range []int{1, 2, 5, 17, 100} {
 		inf := math.Inf(1)
-		nh := newNodeHeap(n, inf)
+		nh := newNodeTree(n, inf)
 		keys := make([]float64, n)
 		for i := range keys {
 			keys[i] = inf

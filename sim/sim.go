@@ -34,7 +34,7 @@ type cluster struct {
 	wakeSeq []uint64
 	inf     float64
 	nodes   []node
-	nh      *nodeHeap
+	nh      *nodeTree
 	ev      eventHeap
 
 	jobs []job
@@ -49,7 +49,7 @@ type cluster struct {
 	late       policy.Reserver // the dispatcher, if it binds tasks late (latebind.go)
 	inert      bool            // the migration policy never acts (inert): its calls are skipped
 	fronts     *fronts         // the front ends (front.go); nil: none
-	tiers      *tierSet        // the shared tiers (tier.go), in the node heap after the nodes; nil: none
+	tiers      *tierSet        // the shared tiers (tier.go), in the node tree after the nodes; nil: none
 	keyCaches  []cache.Cache   // each node's cache of keys (Config.Cache); nil: none
 	hitRand    *rand.Rand      // sizes of requests that hit
 	sessions   *session.Store  // where the clients' states are (Config.State); nil: none
@@ -393,7 +393,7 @@ func start(cfg Config) (*cluster, error) {
 
 func newCluster(cfg Config) *cluster {
 	n := cfg.Nodes
-	c := &cluster{cfg: cfg, inf: math.Inf(1), nodes: make([]node, n), nh: newNodeHeap(n+len(cfg.Tiers), math.Inf(1)), tiers: newTiers(cfg)}
+	c := &cluster{cfg: cfg, inf: math.Inf(1), nodes: make([]node, n), nh: newNodeTree(n+len(cfg.Tiers), math.Inf(1)), tiers: newTiers(cfg)}
 	// The job pool starts with room for the jobs a loaded cluster holds (a
 	// few a server), so that a large cluster does not copy it again and
 	// again as it fills; room not used stays address space, never touched.

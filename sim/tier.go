@@ -13,7 +13,7 @@ import (
 // (Costs.Latency), waits and is served there, and travels back
 // (Costs.Latency again); then its next burst follows as after any wait.
 // A tier is a node of its own (one line for its servers, FCFS or PS)
-// whose job slots are the calls; the node heap holds the tiers after the
+// whose job slots are the calls; the node tree holds the tiers after the
 // nodes, so a tier's next completion is found as a node's is. The ledger
 // hears how many of a tier's servers are busy and how long each call of
 // a measured request spent there; the call's whole wait, travel
@@ -97,7 +97,7 @@ func (c *cluster) callArrive(j int32) {
 	c.tierChanged(int(k), busy)
 }
 
-// tierChanged tells the ledger and the node heap that tier k changed; it
+// tierChanged tells the ledger and the node tree that tier k changed; it
 // had busy servers busy before.
 func (c *cluster) tierChanged(k, busy int) {
 	t := &c.tiers.ts[k]
