@@ -14,7 +14,9 @@
 //     and an outbox for policy messages.
 //  3. For each arriving job call Dispatcher.Pick and deliver the job to the
 //     node it names. When a node becomes idle and the dispatcher is an
-//     IdleWatcher, tell it.
+//     IdleWatcher, tell it. A backend that sees every change of the board
+//     may post it to a BoardWatcher (jsq's index); one that does not never
+//     calls Posted, and the dispatcher reads Gossip instead.
 //  4. At a node, call Migrator.Arrived for every job that reaches it (new or
 //     transferred) before it queues, Migrator.Departed after a completion,
 //     Migrator.Timer when a wake-up it asked for comes due, Migrator.Requested

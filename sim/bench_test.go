@@ -47,6 +47,15 @@ func BenchmarkSenderThreshold100(b *testing.B) {
 func BenchmarkReceiver100(b *testing.B) {
 	benchRun(b, 100, "random", "receiver.threshold(T=1, probes=3)", Costs{TransferCPU: 0.1, ProbeCPU: 0.002})
 }
+
+// The ELZ policies with free probes and transfers (no overhead jobs): the
+// decisions' own cost.
+func BenchmarkSenderThreshold100Free(b *testing.B) {
+	benchRun(b, 100, "random", "sender.threshold(T=1, probes=3)", Costs{})
+}
+func BenchmarkReceiver100Free(b *testing.B) {
+	benchRun(b, 100, "random", "receiver.threshold(T=1, probes=3)", Costs{})
+}
 func BenchmarkPod2x1000Latency(b *testing.B) {
 	benchRun(b, 1000, "pod(d=2)", "none", Costs{Latency: 0.01})
 }
