@@ -1,13 +1,17 @@
 package sim
 
 import (
+	"cmp"
+	"context"
 	"math"
 	"testing"
 
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/param"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scale"
 	"github.com/loadlab/loadlab/scenario"
+	"github.com/loadlab/loadlab/server"
 	"github.com/loadlab/loadlab/workload"
 )
 
@@ -44,13 +48,19 @@ func (d *boardChecker) Pick(v policy.View, j *policy.Job) policy.NodeID {
 
 // TestBoardPosted runs jsq on its index under each way the board changes
 // (the nodes themselves, a periodic, individual or delayed board; jobs
-// moved by a migration policy; several servers; processor sharing) and
-// checks every pick against a scan.
+// moved by a migration policy; several servers; processor sharing; a node
+// killed, one slowed, one paused; threaded servers whose requests block on
+// I/O; fork-join requests) and checks every pick against a scan.
 func TestBoardPosted(t *testing.T) {
+	arch, err := server.Parse("thread-per-request(create=0.01, switch=0.001)")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name    string
 		cfg     Config
 		migrate string
+		work    workload.Config // zero: the default workload
 	}{
 		{name: "exact", cfg: Config{Model: scenario.Model{Nodes: 12, Load: 0.9}}},
 		{name: "exact, 3 servers, ps", cfg: Config{Model: scenario.Model{Nodes: 8, Servers: 3, Load: 0.9, Discipline: "ps"}}},
@@ -58,6 +68,14 @@ func TestBoardPosted(t *testing.T) {
 		{name: "periodic", cfg: Config{Model: scenario.Model{Nodes: 12, Load: 0.8}, Gossip: 0.5}},
 		{name: "individual", cfg: Config{Model: scenario.Model{Nodes: 12, Load: 0.8}, Gossip: 0.5, GossipMode: GossipIndividual}},
 		{name: "delayed", cfg: Config{Model: scenario.Model{Nodes: 12, Load: 0.8}, Gossip: 0.2, GossipMode: GossipDelayed}},
+		{name: "faults", cfg: Config{Model: scenario.Model{Nodes: 12, Load: 0.7, Faults: []fault.Fault{
+			{Kind: fault.Kill, At: 500, Nodes: []int{2}},
+			{Kind: fault.Slow, At: 800, Nodes: []int{5}, Factor: 3},
+			{Kind: fault.Pause, At: 1200, Nodes: []int{7}, Duration: 50},
+		}}}},
+		{name: "servers with I/O", cfg: Config{Model: scenario.Model{Nodes: 8, Servers: 2, Load: 0.6, Server: arch}},
+			work: workload.Config{Phases: "cpu(exp(mean=1)), io(det(value=1))"}},
+		{name: "fork-join", cfg: Config{Model: scenario.Model{Nodes: 12, Load: 0.7}}, work: workload.Config{Size: "exp(mean=1)", Tasks: 3}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reg := policy.Builtin()
@@ -70,22 +88,35 @@ func TestBoardPosted(t *testing.T) {
 				chk = &boardChecker{t: t, inner: jsq.New(env)}
 				return chk
 			}
-			migrate := policy.MigrateBuilder(func(policy.Env) policy.Migrator { return policy.Base{} })
-			if c.migrate != "" {
-				m, err := reg.Migrate(c.migrate)
-				if err != nil {
-					t.Fatal(err)
-				}
-				migrate = m.New
-			}
 			cfg := c.cfg
 			cfg.Jobs, cfg.Warmup, cfg.Seed = 20000, 2000, 5
-			r := run(t, cfg, build, migrate)
+			if cfg.Migrate, err = reg.Migrate(cmp.Or(c.migrate, "none")); err != nil {
+				t.Fatal(err)
+			}
+			own := policy.NewRegistry()
+			own.AddDispatch(policy.Info{Name: "checked-jsq"}, func(param.Values) (policy.DispatchBuilder, error) { return build, nil })
+			if cfg.Dispatch, err = own.Dispatch("checked-jsq"); err != nil {
+				t.Fatal(err)
+			}
+			work := c.work
+			if work.Size == "" && work.Phases == "" {
+				work = workload.DefaultConfig()
+			}
+			if cfg.Workload, err = workload.New(work); err != nil {
+				t.Fatal(err)
+			}
+			r, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if chk.posts <= cfg.Nodes {
 				t.Errorf("%d posts for %d nodes: the index was never kept", chk.posts, cfg.Nodes)
 			}
 			if c.migrate != "" && r.Migrations == 0 {
 				t.Errorf("no migrations: the case does not test them")
+			}
+			if len(cfg.Faults) > 0 && r.JobsFailed == 0 {
+				t.Errorf("no job failed: the kill did not happen")
 			}
 		})
 	}
