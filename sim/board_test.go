@@ -15,6 +15,9 @@ import (
 	"github.com/loadlab/loadlab/workload"
 )
 
+// perServer is jsq's key: the queue per server.
+func perServer(l policy.Load) float64 { return float64(l.Queue) / float64(max(l.Servers, 1)) }
+
 // boardChecker wraps jsq and checks each of its picks against a scan of
 // the board: the simulator must post every change of what Gossip reports,
 // or jsq's index picks a node that is not among the shortest.
@@ -34,11 +37,11 @@ func (d *boardChecker) Pick(v policy.View, j *policy.Job) policy.NodeID {
 	least := math.Inf(1)
 	for i := 0; i < v.Nodes(); i++ {
 		l, _ := v.Gossip(policy.NodeID(i))
-		least = min(least, float64(l.Queue)/float64(max(l.Servers, 1)))
+		least = min(least, perServer(l))
 	}
 	n := d.inner.Pick(v, j)
 	l, _ := v.Gossip(n)
-	if k := float64(l.Queue) / float64(max(l.Servers, 1)); k != least && d.picks < 1e9 {
+	if k := perServer(l); k != least && d.picks < 1e9 {
 		d.t.Errorf("pick %d at t=%g: node %d at %g per server, the board's least is %g", d.picks, v.Now(), n, k, least)
 		d.picks = 1e9 // one report is enough
 	}

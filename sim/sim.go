@@ -562,10 +562,16 @@ func (c *cluster) schedule(e event) {
 func (c *cluster) publish() {
 	for i := range c.nodes {
 		c.nodes[i].advance(c.now)
-		c.board[i], c.boardAt[i] = c.nodes[i].load(), c.now
-		if c.boardWatch != nil {
-			c.post(int32(i))
-		}
+		c.setBoard(int32(i), c.nodes[i].load(), c.now)
+	}
+}
+
+// setBoard makes l, published at time at, node id's entry on the board,
+// and posts it to the board's index, if there is one.
+func (c *cluster) setBoard(id int32, l policy.Load, at float64) {
+	c.board[id], c.boardAt[id] = l, at
+	if c.boardWatch != nil {
+		c.boardWatch.Posted(policy.NodeID(id), l)
 	}
 }
 
@@ -1008,20 +1014,14 @@ func (c *cluster) handle(e event) error {
 		}
 		n := &c.nodes[id]
 		n.advance(c.now)
-		c.board[id], c.boardAt[id] = n.load(), c.now
-		if c.boardWatch != nil {
-			c.post(e.node)
-		}
+		c.setBoard(e.node, n.load(), c.now)
 		c.schedule(event{t: c.now + c.gossipRand.ExpFloat64()*c.cfg.Gossip, kind: evGossip, node: e.node})
 	case evStop:
 		c.stop(id, policy.NodeID(e.from), e.job, int64(e.msg.Value))
 	case evCancel, evHedge, evTimeout, evRetry:
 		c.requestEvent(e)
 	case evPublish:
-		c.board[id], c.boardAt[id] = c.unsnap(e.job), e.msg.Value
-		if c.boardWatch != nil {
-			c.post(e.node)
-		}
+		c.setBoard(e.node, c.unsnap(e.job), e.msg.Value)
 	case evProbe:
 		l := unreachable
 		if !c.gates || c.isDead(id) || c.isOut(id) {
