@@ -1,6 +1,11 @@
 package sim
 
-import "github.com/loadlab/loadlab/policy"
+import (
+	"math"
+	"math/bits"
+
+	"github.com/loadlab/loadlab/policy"
+)
 
 type eventKind uint8
 
@@ -93,20 +98,42 @@ func (h *eventHeap) pop() event {
 // node (ties: the lower id). A change replays the node's matches up the
 // tree, one comparison a level, as far as a winner changes: no sift's
 // swaps, and fewer instructions and cache misses than the indexed 4-ary
-// heap it replaced (docs/BENCHMARKS.md).
+// heap it replaced (docs/BENCHMARKS.md). Each match is decided without a
+// branch (an inner entry's key is one 128-bit number, compared by a
+// subtraction's borrow), since which of two nodes ends first is a coin
+// toss the processor cannot predict.
 type nodeTree struct {
 	p    int       // leaves: the least power of two ≥ max(nodes, 2)
 	leaf []float64 // leaf[i]: node i's key (its id is its index)
 	win  []nodeKey // win[1:p]: entry i's children are entries 2i and 2i+1, or, from p on, leaves 2i−p and 2i+1−p
 }
 
-// nodeKey is a node's next completion time.
+// nodeKey is a node's next completion time and id as one number: t's bits
+// in an order the same as t's (order), then the id.
 type nodeKey struct {
-	t float64
-	n int32
+	t uint64
+	n uint64
 }
 
-func (a nodeKey) before(b nodeKey) bool { return a.t < b.t || (a.t == b.t && a.n < b.n) }
+// order maps t to an unsigned integer that sorts as t does (−0 before +0).
+func order(t float64) uint64 {
+	b := math.Float64bits(t)
+	return b ^ (uint64(int64(b)>>63) | 1<<63)
+}
+
+// unorder is order's inverse.
+func unorder(o uint64) float64 {
+	return math.Float64frombits(o ^ (uint64(int64(^o)>>63) | 1<<63))
+}
+
+// earlier returns the earlier of a and b (ties: the lower id), without a
+// branch: c is 1 when b < a as 128-bit numbers, and its negation a mask.
+func earlier(a, b nodeKey) nodeKey {
+	_, c := bits.Sub64(b.n, a.n, 0)
+	_, c = bits.Sub64(b.t, a.t, c)
+	m := -c
+	return nodeKey{a.t ^ (a.t^b.t)&m, a.n ^ (a.n^b.n)&m}
+}
 
 func newNodeTree(n int, inf float64) *nodeTree {
 	p := 2
@@ -121,18 +148,15 @@ func newNodeTree(n int, inf float64) *nodeTree {
 	}
 	for i := p - 1; i >= 1; i-- {
 		if 2*i >= p {
-			nt.win[i] = nodeKey{inf, int32(2*i - p)} // a tie: the lower id
+			nt.win[i] = nodeKey{order(inf), uint64(2*i - p)} // a tie: the lower id
 			continue
 		}
-		nt.win[i] = nt.win[2*i]
-		if nt.win[2*i+1].before(nt.win[2*i]) {
-			nt.win[i] = nt.win[2*i+1]
-		}
+		nt.win[i] = earlier(nt.win[2*i], nt.win[2*i+1])
 	}
 	return nt
 }
 
-func (nt *nodeTree) top() (int32, float64) { return nt.win[1].n, nt.win[1].t }
+func (nt *nodeTree) top() (int32, float64) { return int32(nt.win[1].n), unorder(nt.win[1].t) }
 
 // set changes node n's key and replays its matches up the tree, as far as
 // their winners change.
@@ -141,10 +165,7 @@ func (nt *nodeTree) set(n int32, t float64) {
 		return // a busy FCFS node's next completion stays as it was when a job joins its queue
 	}
 	nt.leaf[n] = t
-	k := nodeKey{t, n}
-	if s := (nodeKey{nt.leaf[n^1], n ^ 1}); s.before(k) {
-		k = s
-	}
+	k := earlier(nodeKey{order(t), uint64(n)}, nodeKey{order(nt.leaf[n^1]), uint64(n ^ 1)})
 	w := nt.win
 	for i := (nt.p + int(n)) >> 1; ; {
 		if w[i] == k {
@@ -154,9 +175,7 @@ func (nt *nodeTree) set(n int32, t float64) {
 		if i == 1 {
 			return
 		}
-		if s := w[i^1]; s.before(k) {
-			k = s
-		}
+		k = earlier(k, w[i^1])
 		i >>= 1
 	}
 }
