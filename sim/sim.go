@@ -124,16 +124,17 @@ func (v *view) Rand() *rand.Rand {
 	return v.rng
 }
 
-func (v *view) Local() policy.Load {
+func (v *view) Local() (l policy.Load) {
 	if v.self == policy.None {
 		return policy.Load{}
 	}
 	n := &v.c.nodes[v.self]
 	n.advance(v.c.now)
-	return n.load()
+	n.loadTo(&l) // not return n.load(): see loadTo
+	return l
 }
 
-func (v *view) Gossip(id policy.NodeID) (policy.Load, float64) {
+func (v *view) Gossip(id policy.NodeID) (l policy.Load, age float64) {
 	c := v.c
 	if c.isOut(id) {
 		return unreachable, 0 // as a member serf no longer lists
@@ -141,9 +142,10 @@ func (v *view) Gossip(id policy.NodeID) (policy.Load, float64) {
 	if c.board == nil {
 		n := &c.nodes[id]
 		n.advance(c.now)
-		return n.load(), 0
+		n.loadTo(&l) // not return n.load(): see loadTo
+		return l, 0
 	}
-	age := c.now - c.boardAt[id]
+	age = c.now - c.boardAt[id]
 	c.m.gossipAge += age
 	c.m.gossipReads++
 	return c.board[id], age
@@ -157,7 +159,7 @@ func (v *view) Probe(ids []policy.NodeID, out []policy.Load) {
 		return
 	}
 	for i, id := range ids {
-		out[i] = c.probe(v.self, id)
+		c.probe(v.self, id, &out[i])
 	}
 }
 
@@ -178,7 +180,7 @@ func (c *cluster) probeGated(from policy.NodeID, ids []policy.NodeID, out []poli
 		}
 		round = max(round, hold)
 		if ok {
-			out[i] = c.probe(from, id)
+			c.probe(from, id, &out[i])
 		} else {
 			c.m.counts.Probes++
 			out[i] = unreachable
@@ -227,15 +229,16 @@ func (c *cluster) pollWatcher(id policy.NodeID) policy.PollWatcher {
 }
 
 // probe answers one probe of node id by node from (None: the dispatcher)
-// and charges its CPU cost at both ends.
-func (c *cluster) probe(from, id policy.NodeID) policy.Load {
+// into l and charges its CPU cost at both ends.
+func (c *cluster) probe(from, id policy.NodeID, l *policy.Load) {
 	if c.isDead(id) || c.isOut(id) {
 		c.m.counts.Probes++
-		return unreachable
+		*l = unreachable
+		return
 	}
 	n := &c.nodes[id]
 	n.advance(c.now)
-	l := n.load()
+	n.loadTo(l)
 	c.m.counts.Probes++
 	if w := c.pollWatcher(id); w != nil {
 		var fl policy.Load
@@ -252,7 +255,6 @@ func (c *cluster) probe(from, id policy.NodeID) policy.Load {
 			c.addOverhead(from, c.cfg.Costs.ProbeCPU)
 		}
 	}
-	return l
 }
 
 func (v *view) ProbeLater(ids []policy.NodeID) {
@@ -1025,11 +1027,11 @@ func (c *cluster) handle(e event) error {
 	case evProbe:
 		l := unreachable
 		if !c.gates || c.isDead(id) || c.isOut(id) {
-			l = c.probe(policy.NodeID(e.from), id)
+			c.probe(policy.NodeID(e.from), id, &l)
 		} else if ok, now := c.gateEvent(e); !now {
 			return nil
 		} else if ok {
-			l = c.probe(policy.NodeID(e.from), id)
+			c.probe(policy.NodeID(e.from), id, &l)
 		} else {
 			c.m.counts.Probes++
 		}
