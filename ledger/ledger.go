@@ -205,7 +205,8 @@ type Ledger struct {
 	onSince                   float64 //
 	wwi                       float64 // time wait while idle held, up to its last turning off
 	nodes                     []node
-	steady                    steady // where the responses settle (steady.go)
+	active                    []float64 // ∫ [busy > 0] dt of each node; nil until a node has two servers busy (node)
+	steady                    steady    // where the responses settle (steady.go)
 
 	threads             int
 	threadT, threadArea float64
@@ -246,7 +247,7 @@ func New(c Config) *Ledger {
 	l.steady = newSteady(c.Jobs)
 	l.tiers = make([]station, len(c.Tiers))
 	for _, s := range []*snapshot{&l.open, &l.close} {
-		s.busyArea, s.active = make([]float64, len(c.Servers)), make([]float64, len(c.Servers))
+		s.busyArea = make([]float64, len(c.Servers))
 		s.tiers = make([]float64, len(c.Tiers))
 	}
 	return l

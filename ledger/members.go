@@ -31,7 +31,7 @@ func (l *Ledger) BusyArea(t float64) float64 {
 	t = l.now(t)
 	s := 0.0
 	for i := range l.nodes {
-		l.nodes[i].advance(t)
+		l.advance(i, t)
 		s += l.nodes[i].busyArea
 	}
 	return s

@@ -69,6 +69,18 @@ func TestReplay(t *testing.T) {
 				NodeTLP: []float64{1.5, 1}, TLP: 1.25, MeanInSystem: 1, WaitWhileIdle: 0.1, ArrivalRate: 0.1},
 		},
 		{
+			name:    "two servers busy only after the window opens",
+			servers: []int{2, 1},
+			// window [2, 6): node 0 has 1 busy over [0, 3) and 2 over [3, 5), its
+			// first two busy (the ledger's ∫ [busy > 0] dt starts apart there);
+			// node 1 has 1 busy over [1, 4)
+			nodes:    [][]Change{{{0, 1, 1}, {3, 2, 2}, {5, 0, 0}}, {{1, 1, 1}, {4, 0, 0}}},
+			arrivals: []float64{0, 0, 2, 6}, // warmup 2
+			departs:  []float64{3, 7},
+			want: Stats{Start: 2, End: 6, NodeUtilization: []float64{5.0 / 4 / 2, 0.5}, Utilization: (5.0/8 + 0.5) / 2,
+				NodeTLP: []float64{5.0 / 3, 1}, TLP: (5.0/3 + 1) / 2, MeanInSystem: (3 + 2*3) / 4.0, ArrivalRate: 0.25},
+		},
+		{
 			name:    "warm-up and drain left out",
 			servers: []int{1, 1},
 			// window [2, 6): node 0 waits with node 1 idle over [0, 4) and [5, 8)
