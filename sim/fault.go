@@ -168,9 +168,9 @@ func (c *cluster) setSpeed(id policy.NodeID, speed float64) {
 	}
 	switch {
 	case speed == 0 && n.speed != 0:
-		n.resume = n.speed
+		n.resume, n.paused = n.speed, true
 	case n.speed == 0:
-		n.resume = 0
+		n.resume, n.paused = 0, false
 	}
 	n.speed = speed // under PS the virtual time runs at the new rate from here
 	c.nh.set(int32(id), n.nextCompletion(c.jobs))

@@ -7,7 +7,11 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/fault"
+	"github.com/loadlab/loadlab/param"
+	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
+	"github.com/loadlab/loadlab/server"
+	"github.com/loadlab/loadlab/workload"
 )
 
 // TestFaults runs kills and slow-downs under several policies: every job
@@ -87,5 +91,101 @@ func TestFaultsRejected(t *testing.T) {
 	cfg.Faults = []fault.Fault{{At: 1, Kind: "flood", Nodes: []int{0}, Duration: 1}}
 	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), `unknown kind "flood"`) {
 		t.Errorf("an unknown kind: got %v", err)
+	}
+}
+
+// loadReader dispatches at random and reads node 0's load at every pick,
+// by Gossip (the exact view) and by a probe, beside what the node holds.
+type loadReader struct{ seen *[]loadSeen }
+
+type loadSeen struct {
+	t              float64
+	gossip, probe  policy.Load
+	threads, ofAll int // threads node 0 holds (server architectures), and its real jobs in service
+}
+
+func (d loadReader) Pick(v policy.View, j *policy.Job) policy.NodeID {
+	g, _ := v.Gossip(0)
+	p := make([]policy.Load, 1)
+	v.Probe([]policy.NodeID{0}, p)
+	s := loadSeen{t: v.Now(), gossip: g, probe: p[0]}
+	if n := &v.(*view).c.nodes[0]; n.th != nil {
+		s.threads, s.ofAll = n.th.held, int(n.nRunReal)
+	}
+	*d.seen = append(*d.seen, s)
+	return policy.NodeID(v.Rand().IntN(v.Nodes()))
+}
+
+// readLoads runs cfg with loadReader as its dispatcher and returns what it
+// read.
+func readLoads(t *testing.T, cfg Config, work workload.Config) []loadSeen {
+	t.Helper()
+	var seen []loadSeen
+	reg := policy.NewRegistry()
+	reg.AddDispatch(policy.Info{Name: "load-reader"}, func(param.Values) (policy.DispatchBuilder, error) {
+		return func(policy.Env) policy.Dispatcher { return loadReader{&seen} }, nil
+	})
+	cfg.Jobs, cfg.Warmup, cfg.Seed = 4000, 400, 3
+	var err error
+	if cfg.Dispatch, err = reg.Dispatch("load-reader"); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Migrate, err = policy.Builtin().Migrate("none"); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Workload, err = workload.New(work); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	return seen
+}
+
+// TestPausedLoad: a paused node's load reports the speed it had before
+// the pause, as a paused agent keeps publishing it, and its own speed
+// again once the pause ends.
+func TestPausedLoad(t *testing.T) {
+	seen := readLoads(t, Config{Model: scenario.Model{Nodes: 4, Load: 0.5, Speeds: []float64{2, 1, 1, 1},
+		Faults: []fault.Fault{{Kind: fault.Pause, At: 200, Nodes: []int{0}, Duration: 100}}}}, workload.DefaultConfig())
+	var during, after int
+	for _, s := range seen {
+		switch {
+		case s.t > 200 && s.t < 300:
+			during++
+		case s.t > 300:
+			after++
+		default:
+			continue
+		}
+		if s.gossip.Speed != 2 || s.probe.Speed != 2 {
+			t.Fatalf("at t=%g node 0 (speed 2, paused over [200, 300)) reports speed %g by gossip and %g by probe, want 2", s.t, s.gossip.Speed, s.probe.Speed)
+		}
+	}
+	if during == 0 || after == 0 {
+		t.Fatalf("%d picks during the pause and %d after: the test sees neither", during, after)
+	}
+}
+
+// TestThreadedLoad: a node with a server architecture reports as running
+// the requests holding a thread, those blocked on I/O included.
+func TestThreadedLoad(t *testing.T) {
+	arch, err := server.Parse("thread-per-request(create=0.01, switch=0.001)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := readLoads(t, Config{Model: scenario.Model{Nodes: 4, Servers: 2, Load: 0.6, Server: arch}},
+		workload.Config{Phases: "cpu(exp(mean=1)), io(det(value=1))"})
+	blocked := 0
+	for _, s := range seen {
+		if s.gossip.Running != s.threads || s.probe.Running != s.threads {
+			t.Fatalf("at t=%g node 0 holds %d threads and reports %d running by gossip, %d by probe", s.t, s.threads, s.gossip.Running, s.probe.Running)
+		}
+		if s.threads > s.ofAll {
+			blocked++
+		}
+	}
+	if blocked == 0 {
+		t.Fatalf("no pick saw a request blocked on I/O: the test cannot tell threads from jobs in service")
 	}
 }

@@ -58,7 +58,7 @@ func TestNodeSize(t *testing.T) {
 	if got := unsafe.Sizeof(node{}); got != 128 {
 		t.Errorf("node is %d bytes, want 128 (a million nodes' memory and cache misses depend on it)", got)
 	}
-	if got := unsafe.Offsetof(node{}.held); got >= 64 {
-		t.Errorf("node.held at offset %d: the hot fields must stay in the first 64 bytes", got)
+	if got := unsafe.Offsetof(node{}.threaded); got >= 64 {
+		t.Errorf("node.threaded at offset %d: the hot fields must stay in the first 64 bytes", got)
 	}
 }

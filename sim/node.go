@@ -127,6 +127,10 @@ type node struct {
 	servers  int32
 	ps       bool
 	held     bool // asleep or waking (sleep.go): jobs wait, none starts
+	// A probe's answer (loadTo) reads only this line: whether resume and
+	// th, in the second, are needed is told here.
+	paused   bool // speed is 0 and resume the speed it had (setSpeed)
+	threaded bool // th is set
 
 	waiting deque   // FCFS: jobs not started, in order
 	vtime   float64 // PS: virtual time (service each job has received)
@@ -199,14 +203,15 @@ func (n *node) load() policy.Load {
 func (n *node) loadTo(l *policy.Load) {
 	l.Queue = int(n.nReal)
 	l.Running = int(n.nRunReal)
-	if n.th != nil {
+	if n.threaded {
 		l.Running = n.th.held // requests in service: holding a thread
 	}
 	l.Work = n.work
 	l.Servers = int(n.servers)
-	// Paused, speed is 0 and resume the speed it had, which an agent keeps
-	// publishing; otherwise resume is 0 (an add is cheaper than a branch).
-	l.Speed = n.speed + n.resume
+	l.Speed = n.speed
+	if n.paused {
+		l.Speed = n.resume // the speed it had, which an agent keeps publishing
+	}
 }
 
 // nextCompletion is the time the next job in service finishes (+Inf if none).

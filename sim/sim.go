@@ -414,6 +414,7 @@ func newCluster(cfg Config) *cluster {
 		}
 		c.nodes[i] = node{speed: s, servers: int32(cfg.Servers), ps: cfg.Discipline == "ps" || cfg.Server != nil,
 			running: running[i*cfg.Servers : i*cfg.Servers : (i+1)*cfg.Servers], th: newThreads(cfg.Server, c.tiers)}
+		c.nodes[i].threaded = c.nodes[i].th != nil
 	}
 	c.placeInit()
 	c.admitInit()
