@@ -805,10 +805,10 @@ func (co *coordinator) watch(ctx context.Context) {
 		}
 		for i, name := range co.ctl.roster {
 			if co.el != nil {
-				co.el.mu.Lock() // held while serf is asked: a slot's agent leaves only once it is no longer watched
+				co.el.mu.Lock() // held while serf and the agent are asked: a slot's agent leaves only once it is no longer watched
 			}
 			m, ok := co.g.Member(name)
-			skip := ok && m.Status == serf.StatusAlive || co.el != nil && !co.el.watched(i)
+			skip := ok && m.Status == serf.StatusAlive || co.el != nil && (!co.el.watched(i) || co.book.isDead(i) || ok && co.answers(ctx, m))
 			if co.el != nil {
 				co.el.mu.Unlock()
 			}
@@ -827,6 +827,18 @@ func (co *coordinator) watch(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// answers says whether agent m answers a ping at its RPC address within a
+// second. An elastic slot's agents all have the slot's name, and serf can
+// take news of an earlier one's leave for the one now in service: it then
+// lists it failed for a while (until the agent refutes it), though the
+// agent runs and answers. Its jobs are not failed for that.
+func (co *coordinator) answers(ctx context.Context, m gossip.Member) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	_, err := call(ctx, co.pool, m.Tags[tagRPC], control{Op: opPing})
+	return err == nil
 }
 
 // submitFailed ends job id, whose submission to node n failed with err,

@@ -32,7 +32,10 @@ import (
 //   - removing a slot takes it out of the dispatchers' view at once; it
 //     finishes what it holds (draining), then its agent leaves serf
 //     gracefully and stops. A graceful leave fails no job: the watcher
-//     looks only at agents in service or draining.
+//     looks only at agents in service or draining, and fails a slot's
+//     jobs only if its agent does not answer either (coordinator.answers:
+//     serf can list a slot's new agent failed on news of the earlier one,
+//     which had its name).
 //
 // The nodes present (asked for, joined, draining or leaving) are fed to
 // the ledger as the simulator feeds it, with the real times: from the
