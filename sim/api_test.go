@@ -16,7 +16,8 @@ import (
 // for them, registered in a registry of their own, to check that the
 // simulator carries out every part of the policy API as documented.
 
-// run simulates cfg with a dispatch builder and a migration builder.
+// run simulates cfg with a dispatch builder and a migration builder (nil:
+// the built-in none, which server architectures require).
 func run(t *testing.T, cfg Config, d policy.DispatchBuilder, m policy.MigrateBuilder) results.Result {
 	t.Helper()
 	r := policy.NewRegistry()
@@ -26,7 +27,12 @@ func run(t *testing.T, cfg Config, d policy.DispatchBuilder, m policy.MigrateBui
 	if cfg.Dispatch, err = r.Dispatch("d"); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Migrate, err = r.Migrate("m"); err != nil {
+	if m == nil {
+		cfg.Migrate, err = policy.Builtin().Migrate("none")
+	} else {
+		cfg.Migrate, err = r.Migrate("m")
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Workload == nil {

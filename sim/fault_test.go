@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/loadlab/loadlab/fault"
-	"github.com/loadlab/loadlab/param"
 	"github.com/loadlab/loadlab/policy"
 	"github.com/loadlab/loadlab/scenario"
 	"github.com/loadlab/loadlab/server"
@@ -113,32 +112,20 @@ func (d loadReader) Pick(v policy.View, j *policy.Job) policy.NodeID {
 		s.threads, s.ofAll = n.th.held, int(n.nRunReal)
 	}
 	*d.seen = append(*d.seen, s)
-	return policy.NodeID(v.Rand().IntN(v.Nodes()))
+	return randomD{}.Pick(v, j)
 }
 
-// readLoads runs cfg with loadReader as its dispatcher and returns what it
-// read.
+// readLoads runs cfg with loadReader as its dispatcher (run) and returns
+// what it read.
 func readLoads(t *testing.T, cfg Config, work workload.Config) []loadSeen {
 	t.Helper()
 	var seen []loadSeen
-	reg := policy.NewRegistry()
-	reg.AddDispatch(policy.Info{Name: "load-reader"}, func(param.Values) (policy.DispatchBuilder, error) {
-		return func(policy.Env) policy.Dispatcher { return loadReader{&seen} }, nil
-	})
 	cfg.Jobs, cfg.Warmup, cfg.Seed = 4000, 400, 3
 	var err error
-	if cfg.Dispatch, err = reg.Dispatch("load-reader"); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Migrate, err = policy.Builtin().Migrate("none"); err != nil {
-		t.Fatal(err)
-	}
 	if cfg.Workload, err = workload.New(work); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(context.Background(), cfg); err != nil {
-		t.Fatal(err)
-	}
+	run(t, cfg, func(policy.Env) policy.Dispatcher { return loadReader{&seen} }, nil)
 	return seen
 }
 
