@@ -44,7 +44,8 @@ import (
 
 // Config says what a Ledger measures.
 type Config struct {
-	Servers []int   // servers of each node
+	Nodes   int     // nodes in the cluster; 0: one for each entry of Servers
+	Servers []int   // servers of each node, or one entry: the servers of every node (a large cluster then keeps no list)
 	Jobs    int     // jobs in the point, IDs 0 to Jobs−1
 	Warmup  int     // the first Warmup jobs are left out of the statistics; job Warmup opens the window
 	Batches int     // batches of the response time's batch-means interval (results.NewResponses); default 30
@@ -236,18 +237,19 @@ func New(c Config) *Ledger {
 	if c.Batches <= 0 {
 		c.Batches = 30
 	}
-	l := &Ledger{cfg: c, nodes: make([]node, len(c.Servers)), first: int64(c.Warmup), last: int64(c.Jobs - 1),
+	if c.Nodes == 0 {
+		c.Nodes = len(c.Servers)
+	}
+	l := &Ledger{cfg: c, nodes: make([]node, c.Nodes), first: int64(c.Warmup), last: int64(c.Jobs - 1),
 		reasons: map[string]int64{}, resp: results.NewResponses(int64(c.Jobs-c.Warmup), c.Batches), series: results.OverTime{Bin: c.Bin},
 		threadsOver: results.TimeSeries{Bin: c.Bin}, inSystemOver: results.TimeSeries{Bin: c.Bin}, execOver: results.TimeSeries{Bin: c.Bin}, members: members{over: results.TimeSeries{Bin: c.Bin}}}
-	for i, s := range c.Servers {
-		l.nodes[i].servers = int32(s)
-		l.nodes[i].flags = flagsOf(int32(s), 0, 0)
-		l.flagged[l.nodes[i].flags]++
+	for i := range l.nodes {
+		l.flagged[flagsOf(l.servers(i), 0, 0)]++
 	}
 	l.steady = newSteady(c.Jobs)
 	l.tiers = make([]station, len(c.Tiers))
 	for _, s := range []*snapshot{&l.open, &l.close} {
-		s.busyArea = make([]float64, len(c.Servers))
+		s.busyArea = make([]float64, c.Nodes)
 		s.tiers = make([]float64, len(c.Tiers))
 	}
 	return l

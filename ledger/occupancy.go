@@ -39,12 +39,20 @@ type Change struct {
 // integral, ∫ [busy > 0] dt, is the same number as ∫ busy dt while it has
 // never had more than one server busy: it is kept apart (Ledger.active)
 // only from the first time a node has, so that a cluster of one-server
-// nodes costs 32 bytes a node here, and 16 in the window's snapshots.
+// nodes costs 24 bytes a node here, and 16 in the window's snapshots. Its
+// servers are in Config, and its flags (waiting, idle) follow from them.
 type node struct {
-	last                   float64 // time the integrals were advanced to
-	busyArea               float64 // ∫ busy dt
-	servers, busy, present int32
-	flags                  int32 // waiting | idle: whether a job waits there, a server is idle there
+	last          float64 // time the integrals were advanced to
+	busyArea      float64 // ∫ busy dt
+	busy, present int32
+}
+
+// servers is node i's servers.
+func (l *Ledger) servers(i int) int32 {
+	if len(l.cfg.Servers) == 1 {
+		return int32(l.cfg.Servers[0])
+	}
+	return int32(l.cfg.Servers[i])
 }
 
 // A node's flags.
@@ -262,11 +270,12 @@ func (l *Ledger) Node(t float64, i, busy, present int) {
 			l.active[k] = l.nodes[k].busyArea
 		}
 	}
+	s := l.servers(i)
+	was := flagsOf(s, n.busy, n.present)
 	n.busy, n.present = b, p
-	if f := flagsOf(n.servers, b, p); f != n.flags {
-		l.flagged[n.flags]--
-		l.flagged[f&3]++ // f < 4: the mask spares a bounds check
-		n.flags = f
+	if f := flagsOf(s, b, p); f != was {
+		l.flagged[was&3]-- // flags < 4: the mask spares a bounds check
+		l.flagged[f&3]++
 		if on := l.waitWhileIdle(); on != l.on {
 			if on {
 				l.onSince = t
@@ -332,14 +341,14 @@ func (l *Ledger) Stats(end float64) Stats {
 	if span <= 0 {
 		return st
 	}
-	for i, n := range l.nodes {
+	for i := range l.nodes {
 		busy, active := to.busyArea[i], activeOf(to.busyArea, to.active, i)
 		if from.busyArea != nil {
 			busy -= from.busyArea[i]
 			active -= activeOf(from.busyArea, from.active, i)
 		}
-		if n.servers > 0 {
-			st.NodeUtilization[i] = busy / span / float64(n.servers)
+		if s := l.servers(i); s > 0 {
+			st.NodeUtilization[i] = busy / span / float64(s)
 		}
 		if active > 0 {
 			st.NodeTLP[i] = busy / active

@@ -99,6 +99,17 @@ func TestReplay(t *testing.T) {
 			}
 			got := replayStats(tt.servers, warmup, tt.nodes, tt.arrivals, tt.departs, 20)
 			check(t, got, tt.want)
+			if slices.Min(tt.servers) == slices.Max(tt.servers) {
+				// The same servers for every node, given once.
+				log := Log{Nodes: tt.nodes, Arrivals: tt.arrivals}
+				for _, t := range tt.departs {
+					log.Ends = append(log.Ends, End{T: t, ID: -1})
+				}
+				once := Replay(Config{Nodes: len(tt.servers), Servers: tt.servers[:1], Jobs: len(tt.arrivals), Warmup: warmup}, log).Stats(20)
+				if !reflect.DeepEqual(once, got) {
+					t.Errorf("servers given once: %+v, want %+v", once, got)
+				}
+			}
 		})
 	}
 }

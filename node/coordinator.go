@@ -1116,14 +1116,10 @@ func (co *coordinator) measure(r *results.Result, col collected) error {
 		col.counts.Useful, col.counts.Wasted = cc.Useful, cc.Wasted
 	}
 	log.Nodes, log.Threads, log.Counts = col.logs, col.threads, col.counts
-	servers := make([]int, len(col.logs))
-	for i := range servers {
-		servers[i] = co.cfg.Servers
-	}
 	if co.el != nil {
 		log.Members, r.JoinTime, _ = co.el.members(end)
 	}
-	lc := ledger.Config{Servers: servers, Jobs: co.cfg.Jobs, Warmup: co.cfg.Warmup, Batches: co.cfg.Batches, Bin: co.seriesBin(), Power: co.cfg.Power}
+	lc := ledger.Config{Nodes: len(col.logs), Servers: []int{co.cfg.Servers}, Jobs: co.cfg.Jobs, Warmup: co.cfg.Warmup, Batches: co.cfg.Batches, Bin: co.seriesBin(), Power: co.cfg.Power}
 	if co.fronts != nil {
 		var late float64
 		_, offset := co.book.span()

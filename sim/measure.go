@@ -28,11 +28,7 @@ type measure struct {
 }
 
 func (m *measure) init(cfg Config) {
-	servers := make([]int, cfg.Nodes)
-	for i := range servers {
-		servers[i] = cfg.Servers
-	}
-	lc := ledger.Config{Servers: servers, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Batches: cfg.Batches, Tiers: cfg.Tiers, Power: cfg.Power}
+	lc := ledger.Config{Nodes: cfg.Nodes, Servers: []int{cfg.Servers}, Jobs: cfg.Jobs, Warmup: cfg.Warmup, Batches: cfg.Batches, Tiers: cfg.Tiers, Power: cfg.Power}
 	if cfg.Front != nil {
 		lc.Fronts = cfg.Front.N
 	}
