@@ -156,15 +156,16 @@ type expansion struct {
 func (s *Spec) expand() (*expansion, error) {
 	reg := external.Builtin()
 	e := &expansion{speedSpec: s.Speeds, loadAt: map[float64]int{}, workAt: map[string]int{}, labelAt: map[string][2]int{}}
-	speeds, err := workload.Speeds(s.Speeds, s.Nodes, s.Seed)
-	if err != nil {
-		return nil, err
+	var err error
+	if v, same := workload.Constant(s.Speeds); !same || v != 1 {
+		if e.speeds, err = workload.Speeds(s.Speeds, s.Nodes, s.Seed); err != nil {
+			return nil, err
+		}
 	}
 	homogeneous := true
-	for _, v := range speeds {
+	for _, v := range e.speeds {
 		homogeneous = homogeneous && v == 1
 	}
-	e.speeds = speeds
 	if homogeneous {
 		e.speeds, e.speedSpec = nil, "1"
 	}

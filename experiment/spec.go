@@ -732,11 +732,11 @@ func (s *Spec) validate() error {
 		}
 		seen[p.Name] = true
 	}
-	if _, err := workload.Speeds(s.Speeds, max(s.Nodes, 1), s.Seed); err != nil {
+	if _, err := workload.Speeds(s.Speeds, checked(s.Speeds, s.Nodes), s.Seed); err != nil {
 		return s.errAt([]string{"speeds"}, "%v", err)
 	}
 	if s.Distances != "" {
-		if _, err := workload.Distances(s.Distances, max(s.Nodes, 1), s.Seed); err != nil {
+		if _, err := workload.Distances(s.Distances, checked(s.Distances, s.Nodes), s.Seed); err != nil {
 			return s.errAt([]string{"distances"}, "%v", err)
 		}
 	}
@@ -1050,4 +1050,14 @@ func settingAt(path []string, field, value string) []string {
 		return []string{field}
 	}
 	return append(path, field)
+}
+
+// checked is how many nodes' values of a speeds or distances spec
+// validation draws: all nodes', unless every node has the same value (a
+// million nodes then build no list to throw away).
+func checked(spec string, nodes int) int {
+	if _, same := workload.Constant(spec); same {
+		return 1
+	}
+	return max(nodes, 1)
 }

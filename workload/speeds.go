@@ -22,6 +22,22 @@ func Distances(spec string, n int, seed uint64) ([]float64, error) {
 	return nodeValues("distances", spec, n, seed, true)
 }
 
+// Constant reports whether spec, a spec of Speeds or Distances, gives every
+// node the same value, and the value: a number, or a list of one number
+// repeated. Such a spec needs no list of a value per node.
+func Constant(spec string) (float64, bool) {
+	list, ok := parseNumbers(strings.TrimSpace(spec))
+	if !ok {
+		return 0, false
+	}
+	for _, x := range list {
+		if x != list[0] {
+			return 0, false
+		}
+	}
+	return list[0], true
+}
+
 // nodeValues builds one value per node from a number, a list (cycled) or a
 // distribution; every value must be finite and > 0, or ≥ 0 with zero.
 func nodeValues(what, spec string, n int, seed uint64, zero bool) ([]float64, error) {

@@ -294,6 +294,28 @@ func TestSpeeds(t *testing.T) {
 	}
 }
 
+func TestConstant(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		v    float64
+		same bool
+	}{
+		{"1", 1, true},
+		{" 0.5 ", 0.5, true},
+		{"2, 2,2", 2, true},
+		{"0", 0, true},
+		{"1,2", 0, false},
+		{"det(value=3)", 0, false}, // a distribution: drawn per node
+		{"uniform(min=0.5, max=1.5)", 0, false},
+		{"", 0, false},
+		{"fast", 0, false},
+	} {
+		if v, same := Constant(c.spec); v != c.v || same != c.same {
+			t.Errorf("Constant(%q) = %v, %v; want %v, %v", c.spec, v, same, c.v, c.same)
+		}
+	}
+}
+
 // rand64 is the generator Stream must equal.
 func rand64(seed, stream uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, stream)) }
 
