@@ -27,7 +27,7 @@ func (c *cluster) admitInit() {
 	c.admit = &admission{reason: c.cfg.Admit.Reason()}
 	for i := range c.nodes {
 		id := policy.NodeID(i)
-		c.nodes[i].adm = &nodeAdmission{Admitter: c.cfg.Admit.New(), drop: func(j int32) { c.admit.shed = append(c.admit.shed, shedJob{j: j, at: id}) }}
+		c.nodes[i].more().adm = &nodeAdmission{Admitter: c.cfg.Admit.New(), drop: func(j int32) { c.admit.shed = append(c.admit.shed, shedJob{j: j, at: id}) }}
 	}
 }
 
@@ -49,25 +49,27 @@ type nodeAdmission struct {
 
 // admits asks n's Admitter whether a real job arriving at now may join
 // (n has one): as it arrives, and as it starts at once on a free server.
-func (n *node) admits(now float64) bool {
-	if !n.adm.Arrive(now, n.waiting.len()) {
+func (n *node) admits(jobs []job, now float64) bool {
+	a := n.x.adm
+	if !a.Arrive(now, n.waiting.len(jobs)) {
 		return false
 	}
-	return len(n.running) >= int(n.servers) || n.adm.Start(now, 0, 0)
+	return n.nRun >= n.servers || a.Start(now, 0, 0)
 }
 
-// startNext starts the first waiting job that n's Admitter lets start;
+// startAdmitted starts the first waiting job that n's Admitter lets start;
 // those it refuses leave the node through drop.
-func (n *node) startNext(jobs []job, now float64) {
-	for n.waiting.len() > 0 {
-		j := n.waiting.popFront()
-		if !jobs[j].overhead && !n.adm.Start(now, now-jobs[j].since, n.waiting.len()) {
+func (n *node) startAdmitted(p *pool, now float64) {
+	jobs, a := p.jobs, n.x.adm
+	for q := n.waiting.len(jobs); q > 0; q-- {
+		j := n.waiting.popFront(jobs)
+		if !jobs[j].overhead && !a.Start(now, now-jobs[j].since, q-1) {
 			n.nReal--
 			n.work = max(0, n.work-jobs[j].left*jobs[j].inflation(n.speed))
-			n.adm.drop(j)
+			a.drop(j)
 			continue
 		}
-		n.start(jobs, j, now)
+		n.start(p, j, now)
 		return
 	}
 }

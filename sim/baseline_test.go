@@ -59,37 +59,12 @@ func (h *baseHeap) pop() baseEvent {
 	return top
 }
 
-// baseFIFO is a node's queue of arrival times, a ring that grows.
-type baseFIFO struct {
-	buf        []float64
-	head, size int
-}
-
-func (q *baseFIFO) push(t float64) {
-	if q.size == len(q.buf) {
-		nb := make([]float64, max(8, 2*len(q.buf)))
-		for i := 0; i < q.size; i++ {
-			nb[i] = q.buf[(q.head+i)%len(q.buf)]
-		}
-		q.buf, q.head = nb, 0
-	}
-	q.buf[(q.head+q.size)%len(q.buf)] = t
-	q.size++
-}
-
-func (q *baseFIFO) pop() float64 {
-	t := q.buf[q.head]
-	q.head = (q.head + 1) % len(q.buf)
-	q.size--
-	return t
-}
-
 // baseline simulates jobs jobs on nodes nodes at load rho and returns their
 // mean response time (from time 0: no warm-up is left out).
 func baseline(nodes, jobs int, rho float64) float64 {
 	rng := rand.New(rand.NewPCG(1, 2))
 	rate := rho * float64(nodes)
-	q := make([]baseFIFO, nodes)
+	q := make([]fifo[float64], nodes) // each node's arrival times
 	h := make(baseHeap, 0, nodes+1)
 	h.push(baseEvent{rng.ExpFloat64() / rate, -1})
 	sum, done := 0.0, 0

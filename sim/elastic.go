@@ -190,7 +190,7 @@ func (c *cluster) drain(id policy.NodeID) {
 	n.advance(c.now)
 	if !c.inert {
 		clear(el.sent)
-		c.scratch = n.list(c.jobs, c.scratch[:0])
+		c.scratch = n.list(&c.pool, c.scratch[:0])
 		waiting := append([]int32(nil), c.scratch[n.nRunReal:]...)
 		for _, j := range waiting {
 			to := c.leastLoaded(el.sent, c.jobs[j].Class)

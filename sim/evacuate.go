@@ -58,7 +58,7 @@ func (c *cluster) evacuate(i int32) {
 	for _, id := range ids {
 		n := &c.nodes[id]
 		n.advance(c.now)
-		held := n.list(c.jobs, nil)
+		held := n.list(&c.pool, nil)
 		for _, j := range held {
 			to := c.leastLoaded(sent, c.jobs[j].Class)
 			if to < 0 || !c.moveUnit(id, to, j, 0, true) {
@@ -73,7 +73,7 @@ func (c *cluster) evacuate(i int32) {
 			e.MaxDowntime = max(e.MaxDowntime, m.downtime)
 			e.Migration = max(e.Migration, m.takes)
 		}
-		c.nh.set(int32(id), n.nextCompletion(c.jobs))
+		c.nh.set(int32(id), n.nextCompletion(&c.pool))
 		c.changed(id)
 	}
 }

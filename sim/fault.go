@@ -154,7 +154,7 @@ func (c *cluster) setSpeed(id policy.NodeID, speed float64) {
 	n := &c.nodes[id]
 	n.advance(c.now)
 	if !n.ps && speed != n.speed {
-		for _, j := range n.running {
+		for _, j := range n.inService(&c.pool) {
 			jb := &c.jobs[j]
 			switch {
 			case n.speed == 0: // paused: left holds the work it still needs, end is +Inf
@@ -168,12 +168,12 @@ func (c *cluster) setSpeed(id policy.NodeID, speed float64) {
 	}
 	switch {
 	case speed == 0 && n.speed != 0:
-		n.resume, n.paused = n.speed, true
+		n.more().resume, n.paused = n.speed, true
 	case n.speed == 0:
-		n.resume, n.paused = 0, false
+		n.more().resume, n.paused = 0, false
 	}
 	n.speed = speed // under PS the virtual time runs at the new rate from here
-	c.nh.set(int32(id), n.nextCompletion(c.jobs))
+	c.nh.set(int32(id), n.nextCompletion(&c.pool))
 }
 
 // kill stops node id: its jobs fail, its overheads vanish.
@@ -189,11 +189,12 @@ func (c *cluster) kill(id policy.NodeID) {
 	n := &c.nodes[id]
 	n.advance(c.now)
 	var held []int32
-	held = append(held, n.running...)
-	for i := 0; i < n.waiting.len(); i++ {
-		held = append(held, n.waiting.at(i))
+	held = append(held, n.inService(&c.pool)...)
+	held = n.waiting.appendTo(c.jobs, held)
+	if n.ps {
+		n.x.running = n.x.running[:0]
 	}
-	n.running, n.waiting = n.running[:0], deque{}
+	n.nRun, n.waiting = 0, line{}
 	n.nReal, n.nRunReal, n.work = 0, 0, 0
 	if int(id) < len(c.wakeSeq) {
 		c.wakeSeq[id] = 0 // its pending timer, if any, is void

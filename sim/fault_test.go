@@ -108,8 +108,8 @@ func (d loadReader) Pick(v policy.View, j *policy.Job) policy.NodeID {
 	p := make([]policy.Load, 1)
 	v.Probe([]policy.NodeID{0}, p)
 	s := loadSeen{t: v.Now(), gossip: g, probe: p[0]}
-	if n := &v.(*view).c.nodes[0]; n.th != nil {
-		s.threads, s.ofAll = n.th.held, int(n.nRunReal)
+	if n := &v.(*view).c.nodes[0]; n.threaded {
+		s.threads, s.ofAll = n.x.th.held, int(n.nRunReal)
 	}
 	*d.seen = append(*d.seen, s)
 	return randomD{}.Pick(v, j)

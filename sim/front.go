@@ -19,9 +19,35 @@ import (
 // is a request's job slot (on its way in) or ^r for response r (on its
 // way out).
 type frontEnd struct {
-	line deque
+	line fifo[int32]
 	cur  int32
 	busy bool
+}
+
+// fifo is a first-in first-out line, a ring that grows: a front end's
+// items (and the minimal event loop's arrival times, baseline_test.go).
+type fifo[T any] struct {
+	buf        []T
+	head, size int
+}
+
+func (f *fifo[T]) push(x T) {
+	if f.size == len(f.buf) {
+		nb := make([]T, max(8, 2*len(f.buf)))
+		for i := 0; i < f.size; i++ {
+			nb[i] = f.buf[(f.head+i)%len(f.buf)]
+		}
+		f.buf, f.head = nb, 0
+	}
+	f.buf[(f.head+f.size)%len(f.buf)] = x
+	f.size++
+}
+
+func (f *fifo[T]) pop() T {
+	x := f.buf[f.head]
+	f.head = (f.head + 1) % len(f.buf)
+	f.size--
+	return x
 }
 
 // response is a completed request on its way back through its front end.
@@ -64,7 +90,7 @@ func (c *cluster) frontArrive(j int32) {
 func (c *cluster) frontPush(f int, x int32) {
 	fe := &c.fronts.ends[f]
 	if fe.busy {
-		fe.line.pushBack(x)
+		fe.line.push(x)
 		return
 	}
 	fe.busy = true
@@ -90,7 +116,7 @@ func (c *cluster) frontDone(f int) {
 	fe := &fr.ends[f]
 	x := fe.cur
 	if fe.line.size > 0 {
-		c.frontStart(f, fe.line.popFront())
+		c.frontStart(f, fe.line.pop())
 	} else {
 		fe.busy = false
 		c.m.led.Front(c.now, -1)

@@ -84,20 +84,19 @@ func (c *cluster) bind(id int32, n *node, s int32) {
 	} else {
 		rs.unbound[jb.ID] = waiting[1:]
 	}
-	if last := len(n.running) - 1; len(n.running) == int(n.servers) && last >= 0 {
-		w := n.running[last] // started as the reservation left: it waits again, first
-		n.running = n.running[:last]
+	if n.nRun == n.servers && n.nRun > 0 {
+		w := n.stopAt(&c.pool, int(n.nRun)-1) // started as the reservation left: it waits again, first
 		if !c.jobs[w].overhead {
 			n.nRunReal--
 		}
-		n.waiting.pushFront(w)
+		n.waiting.pushFront(c.jobs, w)
 	}
 	*jb = job{Job: policy.Job{Job: rs.protos[a.Req][a.Task], Origin: policy.NodeID(id)}, left: a.Size, since: jb.since}
 	rs.slot[a.Copy], rs.copyOf[s] = s, a.Copy
 	n.nReal++
 	n.work += a.Size
-	n.start(c.jobs, s, c.now)
+	n.start(&c.pool, s, c.now)
 	c.occupied(id, n)
-	c.nh.set(id, n.nextCompletion(c.jobs))
+	c.nh.set(id, n.nextCompletion(&c.pool))
 	c.changed(policy.NodeID(id))
 }

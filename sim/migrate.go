@@ -129,8 +129,8 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 	running, progress := false, jb.Size-jb.left
 	if present {
 		n.advance(c.now)
-		running = n.isRunning(j)
-		progress = jb.Size - n.remaining(c.jobs, j, c.now)
+		running = n.isRunning(&c.pool, j)
+		progress = jb.Size - n.remaining(&c.pool, j, c.now)
 	}
 	u := c.units()
 	code := u.Unit(jb.Class).Code
@@ -182,9 +182,9 @@ func (c *cluster) moveUnit(from, to policy.NodeID, j int32, delay float64, prese
 		return true
 	}
 	if present {
-		n.take(c.jobs, j, c.now)
+		n.take(&c.pool, j, c.now)
 		c.occupied(int32(from), n)
-		c.nh.set(int32(from), n.nextCompletion(c.jobs))
+		c.nh.set(int32(from), n.nextCompletion(&c.pool))
 	}
 	c.charge(from, running) // may move c.jobs
 	if cost.Redo > 0 {
@@ -248,9 +248,9 @@ func (c *cluster) stop(from, to policy.NodeID, j int32, id int64) {
 	jb.migrating = false
 	n := &c.nodes[from]
 	n.advance(c.now)
-	n.take(c.jobs, j, c.now)
+	n.take(&c.pool, j, c.now)
 	c.occupied(int32(from), n)
-	c.nh.set(int32(from), n.nextCompletion(c.jobs))
+	c.nh.set(int32(from), n.nextCompletion(&c.pool))
 	c.changed(from)
 	c.send(to, j, jb.u.downtime, jb.u.toRemote)
 }

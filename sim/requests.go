@@ -166,7 +166,7 @@ func (c *cluster) cancel(at policy.NodeID, id int64, s int32) {
 		return // it completed or failed meanwhile
 	}
 	n := &c.nodes[at]
-	if c.isDead(at) || !n.holds(c.jobs, s) {
+	if c.isDead(at) || !n.holds(&c.pool, s) {
 		// On its way: it arrives as nothing, an empty overhead job that
 		// passes through its node at no cost and leaves no trace.
 		rs.forget(s)
@@ -179,9 +179,9 @@ func (c *cluster) cancel(at policy.NodeID, id int64, s int32) {
 		return
 	}
 	n.advance(c.now)
-	n.take(c.jobs, s, c.now)
+	n.take(&c.pool, s, c.now)
 	c.occupied(int32(at), n)
-	c.nh.set(int32(at), n.nextCompletion(c.jobs))
+	c.nh.set(int32(at), n.nextCompletion(&c.pool))
 	c.changed(at)
 	rs.forget(s)
 	rs.q.Cancelled(cp, c.jobs[s].Size-c.jobs[s].left)
@@ -205,12 +205,12 @@ func (rs *requests) counts(m *measure) {
 }
 
 // holds reports whether job j is at node n, running or waiting.
-func (n *node) holds(jobs []job, j int32) bool {
-	if n.isRunning(j) {
+func (n *node) holds(p *pool, j int32) bool {
+	if n.isRunning(p, j) {
 		return true
 	}
-	for i := 0; i < n.waiting.len(); i++ {
-		if n.waiting.at(i) == j {
+	for s := n.waiting.head; s != 0; s = p.jobs[s-1].next {
+		if s-1 == j {
 			return true
 		}
 	}

@@ -37,7 +37,7 @@ type cluster struct {
 	nh      *nodeTree
 	ev      eventHeap
 
-	jobs []job
+	pool // the job slots (jobs) and the FCFS nodes' servers (runs)
 	free []int32
 
 	gen        *workload.Generator
@@ -272,10 +272,10 @@ func (v *view) Jobs(out []policy.JobInfo) []policy.JobInfo {
 	c := v.c
 	n := &c.nodes[v.self]
 	n.advance(c.now)
-	c.scratch = n.list(c.jobs, c.scratch[:0])
+	c.scratch = n.list(&c.pool, c.scratch[:0])
 	for i, j := range c.scratch {
 		jb := &c.jobs[j]
-		out = append(out, policy.JobInfo{Job: jb.Job, Running: i < int(n.nRunReal), Done: jb.Size - n.remaining(c.jobs, j, c.now), Since: jb.since})
+		out = append(out, policy.JobInfo{Job: jb.Job, Running: i < int(n.nRunReal), Done: jb.Size - n.remaining(&c.pool, j, c.now), Since: jb.since})
 	}
 	return out
 }
@@ -403,7 +403,9 @@ func newCluster(cfg Config) *cluster {
 	c.jobs = make([]job, 0, min(cfg.Jobs, 4*n*cfg.Servers)+64)
 	hugePages(c.jobs)
 	c.free = make([]int32, 0, cap(c.jobs))
-	running := make([]int32, n*cfg.Servers) // every node's servers, in one block
+	if cfg.Servers > 1 {
+		c.runs = make([]int32, n*cfg.Servers) // every FCFS node's servers, in one block
+	}
 	for i := range c.nodes {
 		s := 1.0
 		if cfg.Speeds != nil {
@@ -412,9 +414,17 @@ func newCluster(cfg Config) *cluster {
 		if cfg.Power != nil {
 			s *= cfg.Power.Speed // the DVFS level (energy.Power)
 		}
-		c.nodes[i] = node{speed: s, servers: int32(cfg.Servers), ps: cfg.Discipline == "ps" || cfg.Server != nil,
-			running: running[i*cfg.Servers : i*cfg.Servers : (i+1)*cfg.Servers], th: newThreads(cfg.Server, c.tiers)}
-		c.nodes[i].threaded = c.nodes[i].th != nil
+		nd := &c.nodes[i]
+		*nd = node{speed: s, servers: int32(cfg.Servers), ps: cfg.Discipline == "ps" || cfg.Server != nil}
+		if th := newThreads(cfg.Server, c.tiers); th != nil {
+			nd.more().th, nd.threaded = th, true
+		}
+		if cfg.Servers > 1 {
+			nd.run[0] = int32(i * cfg.Servers)
+		}
+		if nd.ps {
+			nd.more()
+		}
 	}
 	c.placeInit()
 	c.admitInit()
@@ -812,7 +822,7 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 		c.failJob(j, scenario.ShedReason, id) // a finite queue drops at its tail
 		return
 	}
-	if n.adm != nil && !c.jobs[j].overhead && !n.admits(c.now) {
+	if n.admission() != nil && !c.jobs[j].overhead && !n.admits(c.jobs, c.now) {
 		c.failJob(j, c.admit.reason, id) // its admission policy drops it
 		return
 	}
@@ -828,11 +838,11 @@ func (c *cluster) enqueue(id policy.NodeID, j int32) {
 	if c.keyCaches != nil || c.sessions != nil {
 		c.firstAdmit(id, j)
 	}
-	if n.admit(c.jobs, j, c.now) {
+	if n.admit(&c.pool, j, c.now) {
 		c.threadsChanged(n)
 	}
 	c.occupied(int32(id), n)
-	c.nh.set(int32(id), n.nextCompletion(c.jobs))
+	c.nh.set(int32(id), n.nextCompletion(&c.pool))
 	if !c.jobs[j].overhead {
 		c.changed(id)
 	}
@@ -881,7 +891,7 @@ func (c *cluster) carry(id policy.NodeID, a policy.Action, delay float64) {
 	case policy.Push:
 		n := &c.nodes[id]
 		n.advance(c.now)
-		c.scratch = n.list(c.jobs, c.scratch[:0])
+		c.scratch = n.list(&c.pool, c.scratch[:0])
 		if a.Job < 0 || a.Job >= len(c.scratch) {
 			c.m.badDecisions++
 			return
@@ -901,11 +911,11 @@ func (c *cluster) handOver(from, to policy.NodeID, slots []int32, delay float64)
 			c.moveUnit(from, to, j, delay, true)
 			continue
 		}
-		running := n.take(c.jobs, j, c.now)
+		running := n.take(&c.pool, j, c.now)
 		c.occupied(int32(from), n)
 		c.transfer(from, to, j, delay, running)
 	}
-	c.nh.set(int32(from), n.nextCompletion(c.jobs))
+	c.nh.set(int32(from), n.nextCompletion(&c.pool))
 	c.changed(from)
 }
 
@@ -992,7 +1002,7 @@ func (c *cluster) handle(e event) error {
 		if k == 0 {
 			return nil
 		}
-		c.scratch = n.list(c.jobs, c.scratch[:0])
+		c.scratch = n.list(&c.pool, c.scratch[:0])
 		if first < 0 || k < 0 || first+k > len(c.scratch) {
 			return fmt.Errorf("node %d: policy %s handed over jobs %d..%d of %d present", id, c.cfg.Migrate, first, first+k-1, len(c.scratch))
 		}
@@ -1062,24 +1072,24 @@ func (c *cluster) depart(id int32) error {
 	n.advance(c.now)
 	var j int32
 	blocked := 0.0 // only jobs on server architectures have waits
-	if n.th != nil {
-		if j = n.stepThreads(c.jobs, c.now); j < 0 {
+	if n.threaded {
+		if j = n.stepThreads(&c.pool, c.now); j < 0 {
 			c.threadsChanged(n)
 			c.occupied(id, n)
-			c.nh.set(id, n.nextCompletion(c.jobs))
-			if n.th.calling >= 0 {
-				c.call(n.th.calling)
-				n.th.calling = -1
+			c.nh.set(id, n.nextCompletion(&c.pool))
+			if th := n.x.th; th.calling >= 0 {
+				c.call(th.calling)
+				th.calling = -1
 			}
 			return nil
 		}
 		c.threadsChanged(n)
 		blocked = c.jobs[j].Blocked()
 	} else {
-		j = n.complete(c.jobs, n.finishing(c.jobs), c.now)
+		j = n.complete(&c.pool, n.finishing(&c.pool), c.now)
 	}
 	c.occupied(id, n)
-	c.nh.set(id, n.nextCompletion(c.jobs))
+	c.nh.set(id, n.nextCompletion(&c.pool))
 	jb := &c.jobs[j]
 	jb.migrating = false // a pre-copy under way is abandoned: its stop finds nothing to do
 	overhead := jb.overhead

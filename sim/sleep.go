@@ -40,7 +40,7 @@ func (c *cluster) sleepInit() {
 // is awake: it sleeps now (After 0) or when its doze timer fires.
 func (c *cluster) idleCheck(id int32, n *node) {
 	z := c.dozing
-	if len(n.running) > 0 || n.waiting.len() > 0 || z.state[id] != energy.Awake || z.timer[id] {
+	if n.nRun > 0 || !n.waiting.empty() || z.state[id] != energy.Awake || z.timer[id] {
 		return
 	}
 	if c.cfg.Power.After == 0 {
@@ -94,8 +94,8 @@ func (c *cluster) awake(id policy.NodeID) {
 	n.advance(c.now)
 	c.dozing.state[id] = energy.Awake
 	c.m.led.Sleep(c.now, int(id), energy.Awake)
-	n.startHeld(c.jobs, c.now)
+	n.startHeld(&c.pool, c.now)
 	c.occupied(int32(id), n) // empty again (its jobs were taken away meanwhile): a new idle spell
-	c.nh.set(int32(id), n.nextCompletion(c.jobs))
+	c.nh.set(int32(id), n.nextCompletion(&c.pool))
 	c.changed(id)
 }

@@ -37,20 +37,20 @@ func last(jb *job, k int16) bool { return int(k) >= len(jb.Phases)-1 }
 // admitThread adds request j (the node must be advanced, j counted as
 // present): it takes a thread and starts its first burst, or waits for a
 // thread. Overhead runs at once, without a thread.
-func (n *node) admitThread(jobs []job, j int32, now float64) {
-	jb := &jobs[j]
+func (n *node) admitThread(p *pool, j int32, now float64) {
+	jb, th := &p.jobs[j], n.x.th
 	if jb.overhead {
-		n.start(jobs, j, now)
+		n.start(p, j, now)
 		return
 	}
 	jb.phase = 0
-	jb.left = burst(jb, 0) + n.th.arch.Create
-	if n.th.held < n.th.max {
-		n.th.held++
-		n.start(jobs, j, now)
+	jb.left = burst(jb, 0) + th.arch.Create
+	if th.held < th.max {
+		th.held++
+		n.start(p, j, now)
 		return
 	}
-	n.waiting.pushBack(j)
+	n.waiting.pushBack(p.jobs, j)
 }
 
 // nextWait folds the end of the earliest wait into next.
@@ -63,19 +63,20 @@ func (t *threads) nextWait(jobs []job, next float64) float64 {
 
 // release gives back a thread at time now and hands it to the first
 // request waiting for one.
-func (n *node) release(jobs []job, now float64) {
-	n.th.held--
-	if n.waiting.len() > 0 && n.th.held < n.th.max {
-		n.th.held++
-		n.start(jobs, n.waiting.popFront(), now)
+func (n *node) release(p *pool, now float64) {
+	th := n.x.th
+	th.held--
+	if !n.waiting.empty() && th.held < th.max {
+		th.held++
+		n.start(p, n.waiting.popFront(p.jobs), now)
 	}
 }
 
 // stepThreads carries out node n's next event at time now (the node must
 // be advanced): a burst or a wait ends. It returns the job slot of a
 // request or overhead that finished, or -1.
-func (n *node) stepThreads(jobs []job, now float64) int32 {
-	t := n.th
+func (n *node) stepThreads(p *pool, now float64) int32 {
+	t, jobs := n.x.th, p.jobs
 	for i, j := range t.blocked {
 		if jobs[j].end > now {
 			continue
@@ -88,22 +89,19 @@ func (n *node) stepThreads(jobs []job, now float64) int32 {
 		jb.phase++
 		jb.left = burst(jb, jb.phase)
 		if t.arch.Blocking {
-			n.start(jobs, j, now) // it kept its thread
+			n.start(p, j, now) // it kept its thread
 			return -1
 		}
 		jb.left += t.arch.Event
 		if t.held < t.max {
 			t.held++
-			n.start(jobs, j, now)
+			n.start(p, j, now)
 		} else {
-			n.waiting.pushBack(j)
+			n.waiting.pushBack(jobs, j)
 		}
 		return -1
 	}
-	i := n.finishing(jobs)
-	j := n.running[i]
-	n.running[i] = n.running[len(n.running)-1]
-	n.running = n.running[:len(n.running)-1]
+	j := n.stopAt(p, n.finishing(p))
 	jb := &jobs[j]
 	if jb.overhead {
 		return j
@@ -111,7 +109,7 @@ func (n *node) stepThreads(jobs []job, now float64) int32 {
 	n.nRunReal--
 	if last(jb, jb.phase) {
 		n.nReal--
-		n.release(jobs, now)
+		n.release(p, now)
 		return j
 	}
 	jb.phase++
@@ -123,7 +121,7 @@ func (n *node) stepThreads(jobs []job, now float64) int32 {
 	}
 	t.blocked = append(t.blocked, j)
 	if !t.arch.Blocking {
-		n.release(jobs, now)
+		n.release(p, now)
 	}
 	return -1
 }
@@ -141,8 +139,9 @@ func newThreads(arch *server.Arch, tiers *tierSet) *threads {
 // now, and how many execute.
 func (c *cluster) threadsChanged(n *node) {
 	run := n.busyServers()
-	if d, e := n.th.held-n.th.told, run-n.th.toldRun; d != 0 || e != 0 {
+	th := n.x.th
+	if d, e := th.held-th.told, run-th.toldRun; d != 0 || e != 0 {
 		c.m.led.Threads(c.now, d, e)
-		n.th.told, n.th.toldRun = n.th.held, run
+		th.told, th.toldRun = th.held, run
 	}
 }

@@ -29,7 +29,7 @@ type tierSet struct {
 // tierState is one tier.
 type tierState struct {
 	n      node
-	calls  []job     // call slots
+	calls  pool      // call slots (calls.jobs) and the tier's servers
 	free   []int32   // free call slots
 	caller []int32   // by call slot: the job slot of the request that waits for it
 	at     []float64 // by call slot: when it reached the tier
@@ -42,7 +42,11 @@ func newTiers(cfg Config) *tierSet {
 	}
 	s := &tierSet{ts: make([]tierState, len(cfg.Tiers)), of: make([][]int32, len(cfg.Workload.Classes()))}
 	for k, t := range cfg.Tiers {
-		s.ts[k].n = node{speed: t.Speed, servers: int32(t.Servers), ps: t.Discipline == "ps", running: make([]int32, 0, t.Servers)}
+		s.ts[k].n = node{speed: t.Speed, servers: int32(t.Servers), ps: t.Discipline == "ps"}
+		s.ts[k].calls.runs = make([]int32, t.Servers)
+		if s.ts[k].n.ps {
+			s.ts[k].n.more()
+		}
 	}
 	for i := range s.of {
 		names := cfg.Workload.Calls(i)
@@ -85,15 +89,15 @@ func (c *cluster) callArrive(j int32) {
 	if n := len(t.free); n > 0 {
 		x, t.free = t.free[n-1], t.free[:n-1]
 	} else {
-		t.calls, t.caller, t.at = append(t.calls, job{}), append(t.caller, 0), append(t.at, 0)
-		x = int32(len(t.calls) - 1)
+		t.calls.jobs, t.caller, t.at = append(t.calls.jobs, job{}), append(t.caller, 0), append(t.at, 0)
+		x = int32(len(t.calls.jobs) - 1)
 	}
 	size := jb.Phases[jb.phase]
-	t.calls[x] = job{Job: policy.Job{Job: workload.Job{ID: jb.ID, Size: size}}, left: size}
+	t.calls.jobs[x] = job{Job: policy.Job{Job: workload.Job{ID: jb.ID, Size: size}}, left: size}
 	t.caller[x], t.at[x] = j, c.now
 	t.n.advance(c.now)
 	busy := t.n.busyServers()
-	t.n.admit(t.calls, x, c.now)
+	t.n.admit(&t.calls, x, c.now)
 	c.tierChanged(int(k), busy)
 }
 
@@ -104,7 +108,7 @@ func (c *cluster) tierChanged(k, busy int) {
 	if d := t.n.busyServers() - busy; d != 0 {
 		c.m.led.Tier(c.now, k, d)
 	}
-	c.nh.set(int32(len(c.nodes)+k), t.n.nextCompletion(t.calls))
+	c.nh.set(int32(len(c.nodes)+k), t.n.nextCompletion(&t.calls))
 }
 
 // tierDone ends the next call that tier k completes and sends its answer
@@ -113,7 +117,7 @@ func (c *cluster) tierDone(k int) {
 	t := &c.tiers.ts[k]
 	t.n.advance(c.now)
 	busy := t.n.busyServers()
-	x := t.n.complete(t.calls, t.n.finishing(t.calls), c.now)
+	x := t.n.complete(&t.calls, t.n.finishing(&t.calls), c.now)
 	c.tierChanged(k, busy)
 	j, d := t.caller[x], c.now-t.at[x]
 	t.free = append(t.free, x)
@@ -136,7 +140,7 @@ func (c *cluster) callBack(j int32) {
 	n := &c.nodes[id]
 	n.advance(c.now)
 	jb.end = c.now
-	c.nh.set(int32(id), n.nextCompletion(c.jobs))
+	c.nh.set(int32(id), n.nextCompletion(&c.pool))
 }
 
 // calling marks job jb, whose current phase is a wait that calls a tier,

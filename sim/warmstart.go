@@ -47,11 +47,11 @@ func (c *cluster) warmStart() error {
 			size := sizes[class].Rand(rng)
 			j := c.newJob()
 			c.jobs[j] = job{Job: policy.Job{Job: workload.Job{ID: initialID, Size: size, Class: int32(class)}}, left: size}
-			n.admit(c.jobs, j, 0)
+			n.admit(&c.pool, j, 0)
 		}
 		total += k
 		c.occupied(int32(i), n)
-		c.nh.set(int32(i), n.nextCompletion(c.jobs))
+		c.nh.set(int32(i), n.nextCompletion(&c.pool))
 	}
 	c.m.led.Resident(0, total)
 	if c.board != nil {
