@@ -177,10 +177,11 @@ func (d *pod) Pick(v View, j *Job) NodeID {
 		d.sample = sampleNodes(v.Rand(), v.Nodes(), None, d.d, d.sample)
 	}
 	v.Probe(d.sample, d.loads)
-	i := argmin(v.Rand(), len(d.sample), func(i int) float64 {
-		return perServer(d.loads[i])
-	})
-	return d.sample[i]
+	m := minimum{r: v.Rand(), key: perServer(d.loads[0]), ties: 1}
+	for i := 1; i < len(d.sample); i++ {
+		m.add(i, perServer(d.loads[i]))
+	}
+	return d.sample[m.best]
 }
 
 var classInfo = Info{

@@ -41,18 +41,35 @@ func contains(s []NodeID, x NodeID) bool {
 // argmin returns the index of the smallest key, breaking ties uniformly at
 // random so that equal nodes share the work. keys must not be empty.
 func argmin(r *rand.Rand, n int, key func(i int) float64) int {
-	best, bestKey, ties := 0, key(0), 1
+	m := minimum{r: r, key: key(0), ties: 1}
 	for i := 1; i < n; i++ {
-		k := key(i)
-		switch {
-		case k < bestKey:
-			best, bestKey, ties = i, k, 1
-		case k == bestKey:
-			ties++
-			if r.IntN(ties) == 0 {
-				best = i
-			}
-		}
+		m.add(i, key(i))
 	}
-	return best
+	return m.best
+}
+
+// minimum is argmin's running state, for a loop that would rather not call
+// a key function for each index (pod(d), which runs for every job).
+type minimum struct {
+	r    *rand.Rand // breaks ties
+	best int
+	key  float64
+	ties int
+}
+
+// add offers index i with key k: a smaller key wins, an equal one wins with
+// probability 1/ties (reservoir sampling, uniform over the ties).
+func (m *minimum) add(i int, k float64) {
+	if k < m.key {
+		m.best, m.key, m.ties = i, k, 1
+	} else if k == m.key {
+		m.tie(i)
+	}
+}
+
+func (m *minimum) tie(i int) {
+	m.ties++
+	if m.r.IntN(m.ties) == 0 {
+		m.best = i
+	}
 }
