@@ -110,6 +110,16 @@ func (q *line) appendTo(jobs []job, out []int32) []int32 {
 	return out
 }
 
+// has reports whether job j is in the line.
+func (q *line) has(jobs []job, j int32) bool {
+	for s := q.head; s != 0; s = jobs[s-1].next {
+		if s-1 == j {
+			return true
+		}
+	}
+	return false
+}
+
 // remove takes job j out of the line and reports whether it was there.
 func (q *line) remove(jobs []job, j int32) bool {
 	prev := int32(0)
@@ -387,7 +397,7 @@ func (n *node) complete(p *pool, i int, now float64) int32 {
 // startNext starts the first waiting job (FCFS), or the first its
 // admission policy lets start.
 func (n *node) startNext(p *pool, now float64) {
-	if n.x == nil || n.x.adm == nil { // the plain path, inlined
+	if n.admission() == nil { // the plain path, inlined
 		n.start(p, n.waiting.popFront(p.jobs), now)
 		return
 	}

@@ -206,13 +206,5 @@ func (rs *requests) counts(m *measure) {
 
 // holds reports whether job j is at node n, running or waiting.
 func (n *node) holds(p *pool, j int32) bool {
-	if n.isRunning(p, j) {
-		return true
-	}
-	for s := n.waiting.head; s != 0; s = p.jobs[s-1].next {
-		if s-1 == j {
-			return true
-		}
-	}
-	return false
+	return n.isRunning(p, j) || n.waiting.has(p.jobs, j)
 }
