@@ -28,9 +28,11 @@ type Config struct {
 	TimeUnit time.Duration
 	// Kernel is KernelSleep (default), KernelHash or KernelMatmul.
 	Kernel string
-	// Checkpoint is how often, at most, a running unit looks for a
-	// preemption request (default 1ms, minimum 10µs). Preempt waits up to
-	// about this long.
+	// Checkpoint is how often, at most, a unit of a CPU kernel looks for
+	// a preemption request (default 1ms, minimum 10µs); Preempt waits up to
+	// about this long. An emulated (sleep) unit is woken by the request at
+	// once and sleeps to its deadline in one nap; it naps Checkpoint at a
+	// time only where no eventfd can be had.
 	Checkpoint time.Duration
 	// Discipline is DisciplineFCFS (default: units wait for a free slot) or
 	// DisciplinePS (processor sharing: all units in service at once, each

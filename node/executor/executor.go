@@ -88,7 +88,7 @@ type Executor struct {
 	psAt     time.Time   // psActive is served up to here
 	psEps    float64     // work below this counts as done: 2 µs of rounding
 	psAbort  atomic.Bool // Close's ctx is done
-	psWake   atomic.Bool // the loop must re-plan: a unit was withdrawn, or Close aborts
+	psWake   *stopFlag   // the loop must re-plan: a unit was withdrawn, or Close aborts
 
 	arch *archState // a server architecture (Config.Arch; arch.go), or nil
 }
@@ -116,7 +116,7 @@ type slot struct {
 	paused  time.Duration // time the unit spent in Access calls since start
 	nextUse float64       // progress at which the unit next calls Access (+Inf: never)
 	req     *preemptReq
-	stop    atomic.Bool // set when the unit should stop at its next checkpoint
+	stop    *stopFlag // set when the unit should stop (at once when sleeping, else at its next checkpoint)
 }
 
 // preemptReq is a pending Preempt; the slot answers on ch (buffered) with
@@ -148,7 +148,7 @@ func New(cfg Config) (*Executor, error) {
 		return e, nil
 	}
 	if cfg.Discipline == DisciplinePS {
-		e.live, e.psAt = 1, time.Now()
+		e.live, e.psAt, e.psWake = 1, time.Now(), newStopFlag()
 		e.psEps = float64(2*time.Microsecond) / float64(cfg.TimeUnit)
 		go e.psLoop()
 		return e, nil
@@ -156,7 +156,7 @@ func New(cfg Config) (*Executor, error) {
 	e.slots = make([]*slot, cfg.Servers)
 	e.live = cfg.Servers
 	for i := range e.slots {
-		e.slots[i] = &slot{}
+		e.slots[i] = &slot{stop: newStopFlag()}
 		go e.serve(e.slots[i])
 	}
 	return e, nil
@@ -482,7 +482,9 @@ func (e *Executor) Close(ctx context.Context) []*Unit {
 		return e.aborted
 	}
 	e.psAbort.Store(true)
-	e.psWake.Store(true)
+	if e.psWake != nil { // processor sharing
+		e.psWake.Store(true)
+	}
 	left := e.queue
 	e.queue = nil
 	e.noteHeld(time.Now(), -len(left))

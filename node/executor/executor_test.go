@@ -341,6 +341,46 @@ func TestPreempt(t *testing.T) {
 // TestPreemptCanceled: a Preempt withdrawn before it is made leaves the
 // unit running to its end. The unit runs 200 ms, so that a busy machine
 // still sees it running before it ends (at 10 ms it sometimes ended first).
+// TestStopWakes: an emulated unit sleeps to its deadline in one nap, and a
+// request to stop wakes it at once, however long the checkpoint: a
+// Preempt, and a Close that aborts (FCFS and processor sharing). When the
+// sleep looked for requests every checkpoint instead, a busy slot woke a
+// thousand times a second, and these waited up to the 5 s checkpoint.
+func TestStopWakes(t *testing.T) {
+	cfg := Config{TimeUnit: time.Second, Checkpoint: 5 * time.Second}
+	running := func(t *testing.T, e *Executor) *Unit {
+		u := newRecorder().unit(1, 30)
+		submit(t, e, u)
+		waitRunning(t, e, 1)
+		SleepUntil(time.Now().Add(50 * time.Millisecond)) // into its nap
+		return u
+	}
+	t.Run("preempt", func(t *testing.T) {
+		e := start(t, cfg)
+		u := running(t, e)
+		asked := time.Now()
+		got, ok := e.Preempt(context.Background(), 1)
+		if took := time.Since(asked); !ok || got != u || took > time.Second {
+			t.Errorf("Preempt = %v, %v after %v; want the unit within a second", got, ok, took)
+		}
+	})
+	for _, disc := range []string{DisciplineFCFS, DisciplinePS} {
+		t.Run("abort/"+disc, func(t *testing.T) {
+			c := cfg
+			c.Discipline = disc
+			e := start(t, c)
+			u := running(t, e)
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			asked := time.Now()
+			left := e.Close(ctx)
+			if took := time.Since(asked); len(left) != 1 || left[0] != u || took > time.Second {
+				t.Errorf("aborting Close handed back %d units after %v; want the running one within a second", len(left), took)
+			}
+		})
+	}
+}
+
 func TestPreemptCanceled(t *testing.T) {
 	e := start(t, Config{TimeUnit: 200 * time.Millisecond})
 	r := newRecorder()

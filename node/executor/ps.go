@@ -135,7 +135,7 @@ func (e *Executor) psLoop() {
 		}
 		deadline := e.psAt.Add(time.Duration(math.Max(minRem, 0) / e.psShare() * float64(e.cfg.TimeUnit)))
 		e.mu.Unlock()
-		sleepUntilOrStop(deadline, e.cfg.Checkpoint, &e.psWake)
+		sleepUntilOrStop(deadline, e.cfg.Checkpoint, e.psWake)
 		e.mu.Lock()
 		now := time.Now()
 		e.psAdvance(now)
@@ -172,6 +172,7 @@ func (e *Executor) psLoop() {
 		}
 	}
 	e.live = 0
+	e.psWake.close()
 	close(e.exited)
 	e.mu.Unlock()
 }

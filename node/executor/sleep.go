@@ -35,10 +35,54 @@ func sleepUntil(deadline time.Time) time.Time {
 	}
 }
 
-// sleepUntilOrStop is sleepUntil that naps at most checkpoint at a time and
-// returns early, with ok false, once stop is set. Stop is not looked at
-// during the final spin (at most spinMargin).
-func sleepUntilOrStop(deadline time.Time, checkpoint time.Duration, stop *atomic.Bool) (now time.Time, ok bool) {
+// stopFlag asks a thread in service to stop or re-plan. Raising it also
+// cuts the thread's current sleep short (an eventfd on Linux), so a unit
+// in emulated service sleeps to its deadline in one nap instead of waking
+// every Checkpoint to look: a hundred agents on one host, each busy with
+// long units, woke a thousand times a second each for nothing. CPU
+// kernels look at it between their chunks of iterations.
+//
+// Store and close are called with the executor's lock held; the thread
+// that sleeps on the flag closes it when it exits, after which a Store
+// only sets the flag (it never writes to a closed, perhaps reused, fd).
+type stopFlag struct {
+	on atomic.Bool
+	w  *waker // nil if none could be made, or closed: sleeps then look every checkpoint
+}
+
+// newStopFlag returns a flag with its waker, or without one (checkpoint
+// naps) if the system refuses another eventfd.
+func newStopFlag() *stopFlag {
+	w, err := newWaker()
+	if err != nil {
+		return &stopFlag{}
+	}
+	return &stopFlag{w: w}
+}
+
+func (f *stopFlag) Load() bool { return f.on.Load() }
+
+// Store sets the flag; raising it wakes the thread if it sleeps.
+func (f *stopFlag) Store(v bool) {
+	f.on.Store(v)
+	if v && f.w != nil {
+		f.w.wake()
+	}
+}
+
+// close releases the waker; the flag stays usable.
+func (f *stopFlag) close() {
+	if f.w != nil {
+		f.w.close()
+		f.w = nil
+	}
+}
+
+// sleepUntilOrStop is sleepUntil that returns early, with ok false, once
+// stop is raised: it sleeps on stop's waker, or without one naps at most
+// checkpoint at a time. Stop is not looked at during the final spin (at
+// most spinMargin).
+func sleepUntilOrStop(deadline time.Time, checkpoint time.Duration, stop *stopFlag) (now time.Time, ok bool) {
 	for {
 		if stop.Load() {
 			return time.Now(), false
@@ -49,7 +93,11 @@ func sleepUntilOrStop(deadline time.Time, checkpoint time.Duration, stop *atomic
 			return now, true
 		}
 		if d > spinMargin {
-			nap(min(d-spinMargin, checkpoint))
+			if stop.w != nil {
+				stop.w.sleep(d - spinMargin)
+			} else {
+				nap(min(d-spinMargin, checkpoint))
+			}
 			continue
 		}
 		for now.Before(deadline) {

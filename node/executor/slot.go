@@ -70,6 +70,7 @@ func (e *Executor) serve(s *slot) {
 		}
 		u = next
 	}
+	s.stop.close()
 	e.live--
 	if e.live == 0 {
 		close(e.exited)
@@ -151,7 +152,7 @@ func (e *Executor) runSleep(s *slot, u *Unit) (end time.Time, late time.Duration
 			target = s.start.Add(s.paused + e.serviceTime(s.nextUse-s.p0))
 		}
 		e.mu.Unlock()
-		now, done := sleepUntilOrStop(target, e.cfg.Checkpoint, &s.stop)
+		now, done := sleepUntilOrStop(target, e.cfg.Checkpoint, s.stop)
 		if done && use {
 			e.use(s, u)
 			continue
