@@ -47,7 +47,7 @@ func TestNetns(t *testing.T) {
 		t.Skip("network namespaces: no `go` command to build loadlab with")
 	}
 
-	const agents = 4
+	agents := netnsAgents(t)
 	tn := newTestNet(t, ipTool, agents)
 	bin := filepath.Join(t.TempDir(), "loadlab")
 	if out, err := exec.Command(goTool, "build", "-o", bin, "github.com/loadlab/loadlab/cmd/loadlab").CombinedOutput(); err != nil {
@@ -82,15 +82,17 @@ func TestNetns(t *testing.T) {
 		}
 	}
 
-	const jobs = 1000
+	jobs := max(1000, 10*agents)
+	start := time.Now()
 	r, how, err := runNetnsCoordinator(t, ipTool, tn, bin, label, agents, jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d agents, %d jobs, unit %v: point took %.1f s", agents, jobs, netnsUnitFor(agents), time.Since(start).Seconds())
 	t.Logf("coordinator (%s) in %s at %s: mean %.3f ± %.3f, completed %d failed %d of %d, probes/job %.2f, probe rtt p50 %.4f p99 %.4f, gossip age p50 %.3f, util %.3f %v, lag p99 %.3f, dispatch delay %.4f, emulation lag %.3f, service error %.3f",
 		how, tn.ns[agents], tn.coordIP(), r.MeanResponse, r.CI95HalfWidth, r.JobsCompleted, r.JobsFailed, r.JobsIssued,
 		r.ProbesPerJob, r.ProbeRTTP50, r.ProbeRTTP99, r.GossipAgeP50, r.Utilization, r.NodeUtilization, r.ScheduleLagP99, r.DispatchDelay, r.EmulationLag, r.ServiceError)
-	if r.JobsIssued != jobs || r.JobsCompleted+r.JobsFailed != r.JobsIssued {
+	if r.JobsIssued != int64(jobs) || r.JobsCompleted+r.JobsFailed != r.JobsIssued {
 		t.Errorf("conservation: issued %d completed %d failed %d, want %d issued, each ended once", r.JobsIssued, r.JobsCompleted, r.JobsFailed, jobs)
 	}
 	if r.JobsFailed != 0 {
@@ -102,10 +104,22 @@ func TestNetns(t *testing.T) {
 	if len(r.NodeUtilization) != agents {
 		t.Errorf("utilization of %d agents, want %d", len(r.NodeUtilization), agents)
 	}
-	// Agents leave gracefully on SIGTERM, as a service manager stops them.
+	// Agents leave gracefully on SIGTERM, as a service manager stops them
+	// (all at once, as when a testbed is shut down).
+	left := make([]chan error, agents)
 	for i, p := range procs {
-		if out, err := p.terminate(10 * time.Second); err != nil || !strings.Contains(out, "left the cluster") {
-			t.Errorf("agent %d did not leave gracefully: %v, output %q", i, err, out)
+		left[i] = make(chan error, 1)
+		go func() {
+			out, err := p.terminate(30 * time.Second)
+			if err == nil && !strings.Contains(out, "left the cluster") {
+				err = fmt.Errorf("output %q", out)
+			}
+			left[i] <- err
+		}()
+	}
+	for i := range left {
+		if err := <-left[i]; err != nil {
+			t.Errorf("agent %d did not leave gracefully: %v", i, err)
 		}
 	}
 	// A run beside two other test suites fell 51 units behind (mean 21.3).
@@ -113,6 +127,20 @@ func TestNetns(t *testing.T) {
 	if r.MeanResponse < 1 || r.MeanResponse > 10 {
 		t.Errorf("mean response %.3f is implausible for ρ=0.7", r.MeanResponse)
 	}
+}
+
+// netnsAgents is how many agent hosts TestNetns makes: 4, or
+// LOADLAB_NETNS_AGENTS (4 to 200; `make netns128` runs it with 128).
+func netnsAgents(t *testing.T) int {
+	s := os.Getenv("LOADLAB_NETNS_AGENTS")
+	if s == "" {
+		return 4
+	}
+	var n int
+	if _, err := fmt.Sscan(s, &n); err != nil || n < 4 || n > 200 {
+		t.Fatalf("LOADLAB_NETNS_AGENTS=%q: want a number of agents from 4 to 200 (one /24 holds them)", s)
+	}
+	return n
 }
 
 // testNet is the hosts of TestNetns: ns[0..n-1] for the agents, ns[n] for
@@ -147,6 +175,7 @@ func newTestNet(t *testing.T, ipTool string, agents int) *testNet {
 			}
 		}
 	})
+	raiseNeighbourTable(t, agents)
 	for i, ns := range n.ns {
 		if out, err := exec.Command(ipTool, "netns", "add", ns).CombinedOutput(); err != nil {
 			if i == 0 {
@@ -181,6 +210,45 @@ func newTestNet(t *testing.T, ipTool string, agents int) *testNet {
 		}
 	}
 	return n
+}
+
+// raiseNeighbourTable makes room in the kernel's ARP table for agents
+// hosts that each talk to all the others. The table is one for the whole
+// machine, shared by every namespace, and its hard limit (gc_thresh3,
+// 1,024 by default) holds the entries of about 32 such hosts: with 35 and
+// more, the kernel logs "neighbor table overflow", new neighbours go
+// unresolved, and joins fail with "no route to host" or time out. For more
+// than 16 agents it raises the three thresholds to at least 1, 2 and 4
+// times agents² and puts the old values back in t.Cleanup.
+func raiseNeighbourTable(t *testing.T, agents int) {
+	t.Helper()
+	if agents <= 16 {
+		return
+	}
+	for i, f := range []int{1, 2, 4} {
+		path := fmt.Sprintf("/proc/sys/net/ipv4/neigh/default/gc_thresh%d", i+1)
+		old, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%d agents need a larger ARP table: %v", agents, err)
+		}
+		var v int
+		if _, err := fmt.Sscan(string(old), &v); err != nil {
+			t.Fatalf("%s: %q: %v", path, old, err)
+		}
+		want := f * agents * agents
+		if v >= want {
+			continue
+		}
+		if err := os.WriteFile(path, []byte(fmt.Sprint(want)), 0o644); err != nil {
+			t.Fatalf("%d agents need a larger ARP table (%s ≥ %d): %v", agents, path, want, err)
+		}
+		t.Logf("%s: %d → %d for %d agents (restored at the end)", path, v, want, agents)
+		t.Cleanup(func() {
+			if err := os.WriteFile(path, old, 0o644); err != nil {
+				t.Logf("cleanup: restore %s to %s: %v", path, bytes.TrimSpace(old), err)
+			}
+		})
+	}
 }
 
 // netnsAgent is a `loadlab agent` process in a namespace.
@@ -262,7 +330,7 @@ func (p *netnsAgent) stop() {
 // has that flag, else this test binary as TestNetnsCoordinatorHelper,
 // which calls RunTestbed bound to the namespace's address. It says which.
 func runNetnsCoordinator(t *testing.T, ipTool string, tn *testNet, bin, label string, agents, jobs int) (results.Result, string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), netnsTimeout(agents))
 	defer cancel()
 	hub, join := tn.ns[agents], tn.agentIP(0)+":7946"
 	var r results.Result
@@ -270,7 +338,7 @@ func runNetnsCoordinator(t *testing.T, ipTool string, tn *testNet, bin, label st
 	if bytes.Contains(help, []byte("--bind")) {
 		cmd := exec.CommandContext(ctx, ipTool, "netns", "exec", hub, bin, "run", "--backend", "testbed", "--bind", tn.coordIP(),
 			"--join", join, "--label", label, "--nodes", fmt.Sprint(agents), "--dispatch", "pod(d=2)", "--load", "0.7",
-			"--jobs", fmt.Sprint(jobs), "--time-unit", netnsUnit.String(), "--seed", "3", "--json")
+			"--jobs", fmt.Sprint(jobs), "--time-unit", netnsUnitFor(agents).String(), "--seed", "3", "--json")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -302,6 +370,20 @@ func runNetnsCoordinator(t *testing.T, ipTool string, tn *testNet, bin, label st
 // test then took for a wrong response time.
 const netnsUnit = raceScale * 20 * time.Millisecond
 
+// netnsUnitFor is the unit for a point on agents hosts: netnsUnit for 4,
+// longer in proportion for more, so that arrivals come at the same rate
+// (140 a second at ρ = 0.7): 128 agents emulate their service by sleeping,
+// but their processes' gossip and runtime share the machine's cores.
+func netnsUnitFor(agents int) time.Duration {
+	return netnsUnit * time.Duration(max(agents, 4)) / 4
+}
+
+// netnsTimeout bounds the coordinator of a point on agents hosts: 90 s for
+// 4, and half a second more for each further agent it waits for at start.
+func netnsTimeout(agents int) time.Duration {
+	return 90*time.Second + time.Duration(agents-4)*500*time.Millisecond
+}
+
 // TestNetnsCoordinatorHelper is TestNetns's coordinator process: with
 // LOADLAB_NETNS_COORDINATOR=join,bind,label,nodes,jobs,file it runs the
 // point pod(d=2) at ρ = 0.7 on the testbed and writes the result to file.
@@ -320,8 +402,8 @@ func TestNetnsCoordinatorHelper(t *testing.T) {
 	if _, err := fmt.Sscan(f[3]+" "+f[4], &nodes, &jobs); err != nil {
 		t.Fatal(err)
 	}
-	cfg := localPoint(t, nodes, "pod(d=2)", "none", 0.7, jobs, netnsUnit)
-	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Second)
+	cfg := localPoint(t, nodes, "pod(d=2)", "none", 0.7, jobs, netnsUnitFor(nodes))
+	ctx, cancel := context.WithTimeout(context.Background(), netnsTimeout(nodes)-10*time.Second)
 	defer cancel()
 	r, err := RunTestbed(ctx, cfg, join, bind, label)
 	if err != nil {
