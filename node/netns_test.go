@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -130,14 +131,14 @@ func TestNetns(t *testing.T) {
 }
 
 // netnsAgents is how many agent hosts TestNetns makes: 4, or
-// LOADLAB_NETNS_AGENTS (4 to 200; `make netns128` runs it with 128).
+// LOADLAB_NETNS_AGENTS (4 to 200; docs/testing.md).
 func netnsAgents(t *testing.T) int {
 	s := os.Getenv("LOADLAB_NETNS_AGENTS")
 	if s == "" {
 		return 4
 	}
-	var n int
-	if _, err := fmt.Sscan(s, &n); err != nil || n < 4 || n > 200 {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 4 || n > 200 {
 		t.Fatalf("LOADLAB_NETNS_AGENTS=%q: want a number of agents from 4 to 200 (one /24 holds them)", s)
 	}
 	return n
@@ -166,6 +167,7 @@ func newTestNet(t *testing.T, ipTool string, agents int) *testNet {
 	for i := 0; i <= agents; i++ {
 		n.ns = append(n.ns, fmt.Sprintf("ll-%d-%d", pid, i))
 	}
+	raiseNeighbourTable(t, agents) // restored after the namespaces are deleted (cleanups run last first)
 	// Deleting a namespace deletes its interfaces: the bridge, and both
 	// ends of each veth pair.
 	t.Cleanup(func() {
@@ -175,7 +177,6 @@ func newTestNet(t *testing.T, ipTool string, agents int) *testNet {
 			}
 		}
 	})
-	raiseNeighbourTable(t, agents)
 	for i, ns := range n.ns {
 		if out, err := exec.Command(ipTool, "netns", "add", ns).CombinedOutput(); err != nil {
 			if i == 0 {
