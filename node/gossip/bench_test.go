@@ -34,9 +34,24 @@ import (
 //	busy-one-p50-ms, busy-one-p99-ms  single deliveries under that load
 //	cores                   process CPU time / wall time in that phase
 //	health-max              worst memberlist health score seen (0 is healthy)
-func BenchmarkPropagation32(b *testing.B) {
-	const n = 32
-	gs := startCluster(b, n, func(_ int, c *Config) { c.Heartbeat = time.Hour })
+func BenchmarkPropagation32(b *testing.B) { benchmarkPropagation(b, 32, 0) }
+
+// BenchmarkPropagation32Interval128ms and ...500ms are
+// BenchmarkPropagation32 with a longer Config.GossipInterval: 4 ms an
+// agent for 32 and for 128 agents on one host (what TestNetns gives them),
+// to measure how much staler the loads get.
+func BenchmarkPropagation32Interval128ms(b *testing.B) {
+	benchmarkPropagation(b, 32, 128*time.Millisecond)
+}
+
+func BenchmarkPropagation32Interval500ms(b *testing.B) {
+	benchmarkPropagation(b, 32, 500*time.Millisecond)
+}
+
+// benchmarkPropagation is BenchmarkPropagation32 for n members gossiping
+// every interval (0: the profile's).
+func benchmarkPropagation(b *testing.B, n int, interval time.Duration) {
+	gs := startCluster(b, n, func(_ int, c *Config) { c.Heartbeat, c.GossipInterval = time.Hour, interval })
 	time.Sleep(time.Second) // let the joins' gossip die down
 
 	var all, one []float64

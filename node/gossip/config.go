@@ -72,6 +72,14 @@ type Config struct {
 	// Profile selects serf's timing: "loopback" (default) or "lan"; see
 	// ProfileLoopback and ProfileLAN, and serfConfig for the figures.
 	Profile string
+	// GossipInterval is how often memberlist sends queued messages (load
+	// updates, joins, suspicions) to a few random members; 0 takes the
+	// profile's (50ms loopback, 100ms lan). While messages are queued each
+	// member sends a packet to 3 or 4 others every interval, so many
+	// members sharing a few cores want a longer one: 128 agents on 2 cores
+	// flood them at 100ms and run sound points at 500ms
+	// (docs/BENCHMARKS.md). Longer intervals make loads staler.
+	GossipInterval time.Duration
 	// Keys, if set, encrypt and authenticate all gossip (AES-GCM,
 	// memberlist's keyring): each key is 16, 24 or 32 bytes; the first
 	// encrypts, all are tried to decrypt, so a cluster can rotate keys (see
@@ -83,6 +91,22 @@ type Config struct {
 	// discards them. Their debug and info lines (one per tag update and
 	// receiver) are always dropped.
 	Logf func(format string, args ...any)
+}
+
+// The range of Config.GossipInterval: below 10ms memberlist's ticker is
+// all a member does; above 10s a load is older than any point's unit.
+const (
+	minGossipInterval = 10 * time.Millisecond
+	maxGossipInterval = 10 * time.Second
+)
+
+// CheckGossipInterval reports whether d is a valid Config.GossipInterval:
+// 0 (the profile's) or between 10ms and 10s.
+func CheckGossipInterval(d time.Duration) error {
+	if d != 0 && (d < minGossipInterval || d > maxGossipInterval) {
+		return fmt.Errorf("%v is out of range: want 0 (the profile's) or %v to %v", d, minGossipInterval, maxGossipInterval)
+	}
+	return nil
 }
 
 // loadTagKey is the tag that carries the load.
@@ -138,6 +162,9 @@ func (c Config) Validate() error {
 	}
 	if c.MinInterval < 0 {
 		return fmt.Errorf("gossip: negative min interval %v", c.MinInterval)
+	}
+	if err := CheckGossipInterval(c.GossipInterval); err != nil {
+		return fmt.Errorf("gossip: gossip interval: %w", err)
 	}
 	for i, k := range c.Keys {
 		if err := memberlist.ValidateKey(k); err != nil {
@@ -248,6 +275,8 @@ func encodedTagsLen(tags map[string]string) int {
 // lan: memberlist.DefaultLANConfig with RetransmitMult 4, PushPullInterval 5s,
 // GossipInterval 100ms; coordinates on.
 //
+// Config.GossipInterval, if set, replaces the profile's.
+//
 // Both: BroadcastTimeout 50ms, so SetTags returns quickly (a timeout leaves
 // the message queued and counts as success), and no event coalescing.
 func serfConfig(c Config, events chan<- serf.Event) *serf.Config {
@@ -277,6 +306,9 @@ func serfConfig(c Config, events chan<- serf.Event) *serf.Config {
 		// (p99), and the others relay the leave after the leaver is gone.
 		// Every point ends with a leave, so this is most of a short point.
 		sc.LeavePropagateDelay = loopbackLeaveDelay
+	}
+	if c.GossipInterval > 0 {
+		ml.GossipInterval = c.GossipInterval
 	}
 	ml.Name = c.Name
 	ml.BindAddr = c.BindAddr

@@ -3,6 +3,7 @@ package gossip
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidate(t *testing.T) {
@@ -26,6 +27,10 @@ func TestValidate(t *testing.T) {
 		{"label too long", Config{Name: "a", Label: strings.Repeat("l", 256)}, "label"},
 		{"negative heartbeat", Config{Name: "a", Heartbeat: -1}, "heartbeat"},
 		{"negative min interval", Config{Name: "a", MinInterval: -1}, "min interval"},
+		{"gossip interval", Config{Name: "a", GossipInterval: 500 * time.Millisecond}, ""},
+		{"gossip interval too short", Config{Name: "a", GossipInterval: time.Millisecond}, "gossip interval: 1ms is out of range"},
+		{"gossip interval too long", Config{Name: "a", GossipInterval: time.Minute}, "gossip interval: 1m0s is out of range"},
+		{"negative gossip interval", Config{Name: "a", GossipInterval: -time.Second}, "gossip interval"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()
@@ -36,5 +41,28 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate() = %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestGossipIntervalReachesMemberlist checks each profile's interval and
+// that Config.GossipInterval replaces it.
+func TestGossipIntervalReachesMemberlist(t *testing.T) {
+	for _, tc := range []struct {
+		profile string
+		set     time.Duration
+		want    time.Duration
+	}{
+		{ProfileLoopback, 0, 50 * time.Millisecond},
+		{ProfileLAN, 0, 100 * time.Millisecond},
+		{ProfileLoopback, 300 * time.Millisecond, 300 * time.Millisecond},
+		{ProfileLAN, 500 * time.Millisecond, 500 * time.Millisecond},
+	} {
+		c := Config{Name: "a", Profile: tc.profile, GossipInterval: tc.set}.withDefaults()
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if got := serfConfig(c, nil).MemberlistConfig.GossipInterval; got != tc.want {
+			t.Errorf("profile %s, GossipInterval %v: memberlist gossips every %v, want %v", tc.profile, tc.set, got, tc.want)
+		}
 	}
 }
