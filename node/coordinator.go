@@ -653,6 +653,7 @@ func (e *FindError) Error() string {
 // for all of them on every path.
 func (co *coordinator) run(ctx context.Context) (results.Result, error) {
 	c := co.cfg
+	defer spare.hold()() // for the generator's sleeping thread (procs.go)
 	// The simulator's rate: the same jobs at the same times.
 	rate := c.Rate()
 	offset := co.clock.now() + 0.05*float64(time.Second)/float64(c.TimeUnit) // start 50 ms from now
