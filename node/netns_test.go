@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadlab/loadlab/node/gossip"
 	"github.com/loadlab/loadlab/results"
 )
 
@@ -73,9 +74,9 @@ func TestNetns(t *testing.T) {
 		if i > 0 {
 			args = append(args, "--join", tn.agentIP(0)+":7946")
 		}
-		if d := netnsGossipInterval(agents); d > 0 {
-			args = append(args, "--gossip-interval", d.String())
-		}
+		// All the agents share this machine's cores: the lan profile's
+		// 100 ms up to 25 agents, longer beyond.
+		args = append(args, "--gossip-interval", gossip.SharedHostInterval(gossip.ProfileLAN, agents).String())
 		p, err := startNetnsAgent(ipTool, tn.ns[i], bin, args)
 		if err != nil {
 			t.Fatalf("agent %d in %s: %v", i, tn.ns[i], err)
@@ -380,18 +381,6 @@ const netnsUnit = raceScale * 20 * time.Millisecond
 // but their processes' gossip and runtime share the machine's cores.
 func netnsUnitFor(agents int) time.Duration {
 	return netnsUnit * time.Duration(max(agents, 4)) / 4
-}
-
-// netnsGossipInterval is the agents' --gossip-interval for a point on
-// agents hosts: 0 (the lan profile's 100 ms) up to 25 agents, 4 ms an
-// agent beyond. All the agents share this machine's cores; at 100 ms, 128
-// of them flood 2 cores with gossip and the point measures serf, not the
-// policy (docs/BENCHMARKS.md).
-func netnsGossipInterval(agents int) time.Duration {
-	if agents <= 25 {
-		return 0
-	}
-	return time.Duration(agents) * 4 * time.Millisecond
 }
 
 // netnsTimeout bounds the coordinator of a point on agents hosts: 90 s for

@@ -39,7 +39,7 @@ var agentFlags = []cli.Flag{
 	altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "join", Usage: "gossip address of a member to join (repeatable; a variable takes a comma-separated list)", EnvVars: []string{"LOADLAB_JOIN"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label: only members with the same label talk", EnvVars: []string{"LOADLAB_LABEL"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "profile", Usage: "serf settings: loopback or lan (default: loopback when bound to 127.0.0.1, else lan)", EnvVars: []string{"LOADLAB_PROFILE"}}),
-	altsrc.NewDurationFlag(&cli.DurationFlag{Name: "gossip-interval", Usage: "how often serf sends queued updates to a few members (default: the profile's, 50ms loopback, 100ms lan); many agents sharing few cores want about 4ms an agent, e.g. 500ms for 128 agents on 2 cores", DefaultText: "profile's", EnvVars: []string{"LOADLAB_GOSSIP_INTERVAL"}}),
+	altsrc.NewDurationFlag(&cli.DurationFlag{Name: "gossip-interval", Usage: "how often serf sends queued updates to a few members; many agents sharing few cores want about 4ms an agent, e.g. 500ms for 128 agents on 2 cores", DefaultText: "the profile's: 50ms loopback, 100ms lan", EnvVars: []string{"LOADLAB_GOSSIP_INTERVAL"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "secret-file", Usage: "file of the cluster's shared secret (one per line, first in use; or LOADLAB_SECRET): mutual TLS on every connection", EnvVars: []string{"LOADLAB_SECRET_FILE"}}),
 	altsrc.NewStringFlag(&cli.StringFlag{Name: "gossip-key-file", Usage: "file of the gossip keyring (base64 keys of 16, 24 or 32 bytes, one per line, first in use; or LOADLAB_GOSSIP_KEY): encrypted gossip", EnvVars: []string{"LOADLAB_GOSSIP_KEY_FILE"}}),
 	altsrc.NewIntFlag(&cli.IntFlag{Name: "max-queue", Value: executor.DefaultMaxQueue, Usage: "jobs held at once, waiting and running; more are failed as \"shed: queue full\"", EnvVars: []string{"LOADLAB_MAX_QUEUE"}}),
@@ -363,6 +363,7 @@ func clusterCommand() *cli.Command {
 			&cli.IntFlag{Name: "port", Usage: "gossip port of the first agent, the address to join (0: any free port; the others always take free ports)"},
 			&cli.StringFlag{Name: "label", Value: gossip.DefaultLabel, Usage: "cluster label"},
 			&cli.BoolFlag{Name: "allow-external", Usage: "start the agents with --allow-external: they run external migration policies, commands a coordinator names"},
+			&cli.DurationFlag{Name: "gossip-interval", Usage: "the agents' --gossip-interval: they share this machine's cores, and their gossip would crowd it", DefaultText: "50ms, or 4ms an agent beyond 12"},
 		}, keyFlags()...),
 		Action: func(c *cli.Context) error {
 			n, port := c.Int("nodes"), c.Int("port")
@@ -371,6 +372,13 @@ func clusterCommand() *cli.Command {
 			}
 			if port < 0 || port > 65535 {
 				return inputErr("--port: %d is not a port", port)
+			}
+			interval := c.Duration("gossip-interval")
+			if interval == 0 {
+				interval = gossip.SharedHostInterval(gossip.ProfileLoopback, n)
+			}
+			if err := gossip.CheckGossipInterval(interval); err != nil {
+				return inputErr("--gossip-interval: %v", err)
 			}
 			if port > 0 {
 				if err := portFree(port); err != nil {
@@ -399,7 +407,7 @@ func clusterCommand() *cli.Command {
 			join := ""
 			for i := 0; i < n; i++ {
 				name := fmt.Sprintf("agent-%04d", i)
-				args := append([]string{"agent", "--name", name, "--label", c.String("label")}, keyArgs...)
+				args := append([]string{"agent", "--name", name, "--label", c.String("label"), "--gossip-interval", interval.String()}, keyArgs...)
 				if c.Bool("allow-external") {
 					args = append(args, "--allow-external")
 				}

@@ -115,6 +115,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"agent", "--bind", "0.0.0.0"}, []string{"--bind", "--insecure"}},
 		{[]string{"agent", "--bind", "localhost"}, []string{"--bind", "not an IP"}},
 		{[]string{"agent", "--gossip-interval", "1ms"}, []string{"--gossip-interval", "1ms is out of range", "10ms"}},
+		{[]string{"cluster", "--gossip-interval", "20s"}, []string{"--gossip-interval", "20s is out of range"}},
 		{[]string{"cluster", "--nodes", "0"}, []string{"--nodes"}},
 		{[]string{"export", "testdata", "--csv"}, []string{"holds no results"}},
 		{[]string{"plot", "testdata"}, []string{"not a sweep directory"}},

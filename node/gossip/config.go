@@ -100,6 +100,28 @@ const (
 	maxGossipInterval = 10 * time.Second
 )
 
+// The profiles' gossip intervals (memberlist's GossipInterval).
+const (
+	loopbackGossipInterval = 50 * time.Millisecond
+	lanGossipInterval      = 100 * time.Millisecond
+)
+
+// SharedHostInterval is a gossip interval for n members of profile that
+// share one host's cores (`loadlab cluster`, agents in network namespaces
+// of one machine): the profile's, or 4 ms a member where that is longer
+// (256 ms for 64, 512 ms for 128). Each member sends a packet to a few
+// others every interval while messages are queued; at the lan profile's
+// 100 ms, 128 members flood 2 cores and at 512 ms they run sound points
+// (docs/BENCHMARKS.md). On a testbed of one member a machine the
+// profile's interval is right.
+func SharedHostInterval(profile string, n int) time.Duration {
+	d := loopbackGossipInterval
+	if profile == ProfileLAN {
+		d = lanGossipInterval
+	}
+	return max(d, time.Duration(n)*4*time.Millisecond)
+}
+
 // CheckGossipInterval reports whether d is a valid Config.GossipInterval:
 // 0 (the profile's) or between 10ms and 10s.
 func CheckGossipInterval(d time.Duration) error {
@@ -289,11 +311,11 @@ func serfConfig(c Config, events chan<- serf.Event) *serf.Config {
 		ml = memberlist.DefaultLANConfig()
 		ml.RetransmitMult = 4
 		ml.PushPullInterval = 5 * time.Second
-		ml.GossipInterval = 100 * time.Millisecond
+		ml.GossipInterval = lanGossipInterval
 		sc.DisableCoordinates = false
 	default:
 		ml = memberlist.DefaultLocalConfig()
-		ml.GossipInterval = 50 * time.Millisecond
+		ml.GossipInterval = loopbackGossipInterval
 		ml.GossipNodes = 4
 		ml.RetransmitMult = 4
 		ml.PushPullInterval = 2 * time.Second

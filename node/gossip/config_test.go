@@ -66,3 +66,26 @@ func TestGossipIntervalReachesMemberlist(t *testing.T) {
 		}
 	}
 }
+
+func TestSharedHostInterval(t *testing.T) {
+	for _, tc := range []struct {
+		profile string
+		n       int
+		want    time.Duration
+	}{
+		{ProfileLoopback, 4, 50 * time.Millisecond},
+		{ProfileLoopback, 12, 50 * time.Millisecond},
+		{ProfileLoopback, 64, 256 * time.Millisecond},
+		{ProfileLAN, 4, 100 * time.Millisecond},
+		{ProfileLAN, 25, 100 * time.Millisecond},
+		{ProfileLAN, 32, 128 * time.Millisecond},
+		{ProfileLAN, 128, 512 * time.Millisecond},
+	} {
+		if got := SharedHostInterval(tc.profile, tc.n); got != tc.want {
+			t.Errorf("SharedHostInterval(%s, %d) = %v, want %v", tc.profile, tc.n, got, tc.want)
+		}
+		if err := CheckGossipInterval(SharedHostInterval(tc.profile, tc.n)); err != nil {
+			t.Errorf("SharedHostInterval(%s, %d): %v", tc.profile, tc.n, err)
+		}
+	}
+}
