@@ -15,12 +15,13 @@ import (
 // goroutines that carry jobs, probes and completions then have one P fewer
 // than the machine has cores, and on 2 cores a completion that arrives
 // while the other P is busy waits for sysmon. The coordinator therefore
-// raises GOMAXPROCS by one while a point runs (spareProc.hold): the thread
-// asleep does not use a core, so the cores stay as busy as before.
+// raises GOMAXPROCS by one while a point runs (spareProc.hold). The thread
+// asleep uses no core; the runtime may keep one more thread looking for
+// work (64 agents in one process used 10–20% more CPU, with less lag).
 //
 // Measured with BenchmarkPathOverhead on 2 cores, 20 runs each, GOMAXPROCS 2
 // and 3 alternating: overhead p50 103 → 82 µs (medians; lower in 19 of 20
-// pairs), p99 1,242 → 740 µs (17 of 20).
+// pairs), added p99 1,242 → 740 µs (17 of 20); docs/BENCHMARKS.md.
 type spareProc struct {
 	mu     sync.Mutex
 	users  int // points running
