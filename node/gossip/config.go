@@ -67,7 +67,9 @@ type Config struct {
 	// stale value (default 1s). Each publication costs N−1 deliveries.
 	Heartbeat time.Duration
 	// MinInterval is the shortest time between two publications (default
-	// 50ms). Publish calls in between are merged: the newest value wins.
+	// 50ms). Publish calls in between are merged: the newest value wins. A
+	// member that publishes as often as it may does so at a phase of the
+	// interval set by its name, so that members do not publish in step.
 	MinInterval time.Duration
 	// Profile selects serf's timing: "loopback" (default) or "lan"; see
 	// ProfileLoopback and ProfileLAN, and serfConfig for the figures.

@@ -320,6 +320,65 @@ func TestStartErrors(t *testing.T) {
 	}
 }
 
+// TestPublicationSlots holds untilSlot to its rule: a publication waits
+// out the interval since the last one, then for the member's slot, and
+// never more than an interval beyond that.
+func TestPublicationSlots(t *testing.T) {
+	const iv = 2 * time.Second
+	base := time.Unix(1_700_000_000, 0)
+	for _, tc := range []struct {
+		name      string
+		phase     int64
+		last, now time.Duration // after base; last < 0: no publication yet
+	}{
+		{"none yet", 123, -1, 0},
+		{"slot after the interval", int64(500 * time.Millisecond), 0, 10 * time.Millisecond},
+		{"slot within the interval's end", int64(100 * time.Millisecond), 300 * time.Millisecond, 400 * time.Millisecond},
+		{"slot on the interval's end", 0, 0, time.Second},
+		{"overdue", int64(700 * time.Millisecond), 0, 5 * time.Second},
+		{"phase above the interval", int64(7*iv + 3*time.Millisecond), 10 * time.Millisecond, 20 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := &Gossip{phase: tc.phase}
+			g.minInterval.Store(int64(iv))
+			var last time.Time
+			if tc.last >= 0 {
+				last = base.Add(tc.last)
+			}
+			now := base.Add(tc.now)
+			wait := g.untilSlot(last, now)
+			if last.IsZero() {
+				if wait != 0 {
+					t.Errorf("first publication waits %v, want 0", wait)
+				}
+				return
+			}
+			at := now.Add(wait)
+			if at.Before(last.Add(iv)) || !at.Before(last.Add(2*iv)) {
+				t.Errorf("publishes %v after the last, want within [%v, %v)", at.Sub(last), iv, 2*iv)
+			}
+			if off := (at.UnixNano() - tc.phase%int64(iv) + int64(iv)) % int64(iv); off != 0 {
+				t.Errorf("publishes %v off its slot", time.Duration(off))
+			}
+		})
+	}
+}
+
+// TestNamePhasesSpread checks that the agents loadlab names in sequence
+// get slots spread over the interval, not bunched as their names are.
+func TestNamePhasesSpread(t *testing.T) {
+	const n, iv, bins = 64, int64(2 * time.Second), 10
+	var count [bins]int
+	for i := 0; i < n; i++ {
+		count[namePhase(fmt.Sprintf("agent-%04d", i))%iv*bins/iv]++
+	}
+	for b, c := range count {
+		if c > n/4 {
+			t.Errorf("a tenth of the interval (bin %d) holds %d of %d agents' slots: %v", b, c, n, count)
+		}
+	}
+}
+
 func TestSetMinInterval(t *testing.T) {
 	g, err := Start(context.Background(), Config{Name: "solo", Label: "mininterval-" + t.Name(), MinInterval: 10 * time.Millisecond})
 	if err != nil {
