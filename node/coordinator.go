@@ -945,10 +945,14 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 		sent    float64
 		sendErr error
 	)
+	start := func(cl *wire.Client) (float64, *wire.Pending, error) {
+		at := co.clock.now()
+		p, err := cl.Start(msg)
+		return at, p, err
+	}
 	if far == 0 && len(co.cfg.Faults) == 0 {
 		if cl := co.pool.Ready(m.Tags[tagRPC]); cl != nil {
-			sent = co.clock.now()
-			pend, sendErr = cl.Start(msg)
+			sent, pend, sendErr = start(cl)
 		}
 	}
 	sub.wg.Go(func() {
@@ -964,8 +968,7 @@ func (co *coordinator) dispatch(ctx context.Context, d *dispatcher, j *wire.Job,
 			}
 			var cl *wire.Client
 			if cl, err = co.pool.Get(cctx, m.Tags[tagRPC]); err == nil {
-				sent = co.clock.now()
-				pend, err = cl.Start(msg)
+				sent, pend, err = start(cl)
 			}
 		}
 		answered := false

@@ -106,6 +106,8 @@ const (
 const (
 	loopbackGossipInterval = 50 * time.Millisecond
 	lanGossipInterval      = 100 * time.Millisecond
+	// sharedHostPerMember is SharedHostInterval's interval a member.
+	sharedHostPerMember = 4 * time.Millisecond
 )
 
 // SharedHostInterval is a gossip interval for n members of profile that
@@ -121,7 +123,7 @@ func SharedHostInterval(profile string, n int) time.Duration {
 	if profile == ProfileLAN {
 		d = lanGossipInterval
 	}
-	return max(d, time.Duration(n)*4*time.Millisecond)
+	return max(d, time.Duration(n)*sharedHostPerMember)
 }
 
 // CheckGossipInterval reports whether d is a valid Config.GossipInterval:
