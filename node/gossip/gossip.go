@@ -261,6 +261,32 @@ func (g *Gossip) WaitMembers(ctx context.Context, n int) error {
 	}
 }
 
+// WaitMember waits until the member called name, as this member knows it
+// (ok false: not known), satisfies cond, ctx is done or the Gossip is
+// closed. It returns the member as cond accepted it.
+func (g *Gossip) WaitMember(ctx context.Context, name string, cond func(m Member, ok bool) bool) (Member, error) {
+	for {
+		g.mu.RLock()
+		var m Member
+		p, ok := g.members[name]
+		if ok {
+			m = *p
+		}
+		changed := g.changed
+		g.mu.RUnlock()
+		if cond(m, ok) {
+			return m, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return Member{}, fmt.Errorf("gossip: %s waiting for member %s: %w", g.name, name, ctx.Err())
+		case <-g.drained:
+			return Member{}, ErrClosed
+		}
+	}
+}
+
 // KeyManager returns serf's key manager, which changes the keyring of
 // every member at once by a cluster query (InstallKey, UseKey, RemoveKey,
 // ListKeys): a rotation without restarts. The keys live in memory only; a
