@@ -306,20 +306,29 @@ func (co *coordinator) startSlot(ctx context.Context, i, gen int) {
 // through serf. The slot's earlier agent, which had the same name, is
 // not taken for it: news of its leave can reach this member late.
 func (co *coordinator) join(ctx context.Context, i int, rpc string) error {
-	this := func(m gossip.Member, ok bool) bool {
-		return ok && m.Status == serf.StatusAlive && m.Tags[tagRPC] == rpc
+	this := func() (gossip.Member, bool) {
+		m, ok := co.view.peers.get(policy.NodeID(i))
+		return m, ok && m.Tags[tagRPC] == rpc
 	}
-	name := co.ctl.roster[i]
-	if _, err := co.g.WaitMember(ctx, name, this); err != nil {
-		return err
+	for {
+		if _, ok := this(); ok {
+			break
+		}
+		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
+			return err
+		}
 	}
-	co.view.peers.refresh() // so that the call below finds it
 	if _, err := co.ctl.call(ctx, i, control{Op: opConfigure, Setup: co.setup(i)}); err != nil {
 		return err
 	}
-	_, err := co.g.WaitMember(ctx, name, func(m gossip.Member, ok bool) bool { return this(m, ok) && m.HasLoad })
-	co.view.peers.refresh() // and the dispatchers its load
-	return err
+	for {
+		if m, ok := this(); ok && m.HasLoad {
+			return nil
+		}
+		if err := sleepCtx(ctx, 5*time.Millisecond); err != nil {
+			return err
+		}
+	}
 }
 
 // settle puts in service the starting slots that have joined and whose
@@ -401,9 +410,13 @@ func (co *coordinator) stopNow(i int, collect bool) {
 // it, nor the old one's leave for the new one's (the watcher would fail
 // the new agent's jobs as gone).
 func (co *coordinator) left(name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), leaveWait)
-	defer cancel()
-	_, _ = co.g.WaitMember(ctx, name, func(m gossip.Member, ok bool) bool { return !ok || m.Status != serf.StatusAlive })
+	deadline := time.Now().Add(leaveWait)
+	for time.Now().Before(deadline) {
+		if m, ok := co.g.Member(name); !ok || m.Status != serf.StatusAlive {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // leaveWait bounds how long a stop waits for its agent's leave to reach

@@ -68,14 +68,6 @@ func (p *peers) get(id policy.NodeID) (gossip.Member, bool) {
 	return m, ok && m.Status == serf.StatusAlive && m.Tags[tagRPC] != ""
 }
 
-// refresh has the next get read serf's table afresh: what a waiter just
-// saw there (gossip.WaitMember) is then what every reader of p sees.
-func (p *peers) refresh() {
-	p.mu.Lock()
-	p.by = nil
-	p.mu.Unlock()
-}
-
 // counters are what a node counts about load distribution.
 type counters struct {
 	probes, migrations, preemptions, steals, messages, transferFails atomic.Int64

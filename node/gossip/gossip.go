@@ -238,57 +238,23 @@ func (g *Gossip) Member(name string) (Member, bool) {
 // WaitMembers waits until at least n members (self included) are alive, ctx
 // is done or the Gossip is closed.
 func (g *Gossip) WaitMembers(ctx context.Context, n int) error {
-	alive := 0
-	err := g.waitFor(ctx, func() bool {
-		alive = 0
+	for {
+		g.mu.RLock()
+		alive := 0
 		for _, m := range g.members {
 			if m.Status == serf.StatusAlive {
 				alive++
 			}
 		}
-		return alive >= n
-	})
-	if err != nil && err != ErrClosed {
-		return fmt.Errorf("gossip: %s waiting for %d members (have %d): %w", g.name, n, alive, err)
-	}
-	return err
-}
-
-// WaitMember waits until the member called name, as this member knows it
-// (ok false: not known), satisfies cond, ctx is done or the Gossip is
-// closed. It returns the member as cond accepted it.
-func (g *Gossip) WaitMember(ctx context.Context, name string, cond func(m Member, ok bool) bool) (Member, error) {
-	var m Member
-	err := g.waitFor(ctx, func() bool {
-		p, ok := g.members[name]
-		m = Member{}
-		if ok {
-			m = *p
-		}
-		return cond(m, ok)
-	})
-	if err != nil && err != ErrClosed {
-		return Member{}, fmt.Errorf("gossip: %s waiting for member %s: %w", g.name, name, err)
-	}
-	return m, err
-}
-
-// waitFor waits until check, called with the table read-locked at first
-// and after every change of it, returns true (nil), ctx is done (ctx's
-// error) or the Gossip is closed (ErrClosed).
-func (g *Gossip) waitFor(ctx context.Context, check func() bool) error {
-	for {
-		g.mu.RLock()
-		ok := check()
 		changed := g.changed
 		g.mu.RUnlock()
-		if ok {
+		if alive >= n {
 			return nil
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("gossip: %s waiting for %d members (have %d): %w", g.name, n, alive, ctx.Err())
 		case <-g.drained:
 			return ErrClosed
 		}

@@ -224,47 +224,6 @@ func TestLeaveAndClose(t *testing.T) {
 	}
 }
 
-// TestWaitMember waits for what the elastic coordinator waits for: a
-// member's load to arrive, a member to leave; and gives up with ctx or Close.
-func TestWaitMember(t *testing.T) {
-	gs := startCluster(t, 3, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	want := load.State{Queue: 4, Servers: 1, Speed: 1}
-	gs[1].Publish(want)
-	m, err := gs[0].WaitMember(ctx, gs[1].Name(), func(m Member, ok bool) bool { return ok && m.HasLoad })
-	if err != nil || m.Load != want {
-		t.Errorf("WaitMember for a load = %+v, %v; want load %+v", m.Load, err, want)
-	}
-	if err := gs[2].Leave(ctx); err != nil {
-		t.Fatal(err)
-	}
-	gone := func(m Member, ok bool) bool { return !ok || m.Status != serf.StatusAlive }
-	if m, err := gs[0].WaitMember(ctx, gs[2].Name(), gone); err != nil || m.Status != serf.StatusLeft {
-		t.Errorf("WaitMember for a leave = status %q, %v; want left", m.Status, err)
-	}
-	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancelShort()
-	_, err = gs[0].WaitMember(short, "nobody", func(_ Member, ok bool) bool { return ok })
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "nobody") {
-		t.Errorf("WaitMember for an unknown member = %v, want a deadline error naming it", err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := gs[0].WaitMember(ctx, "nobody", func(_ Member, ok bool) bool { return ok })
-		done <- err
-	}()
-	gs[0].Close()
-	select {
-	case err := <-done:
-		if err != ErrClosed {
-			t.Errorf("WaitMember after Close = %v, want ErrClosed", err)
-		}
-	case <-ctx.Done():
-		t.Error("WaitMember did not return after Close")
-	}
-}
-
 func TestLabelsIsolateClusters(t *testing.T) {
 	a := startCluster(t, 2, nil)
 	b := startCluster(t, 2, nil)
