@@ -512,22 +512,29 @@ func (g *Gossip) publish() {
 }
 
 // untilSlot is how long a publication due at now waits after the
-// previous one at last (zero: none yet, so none). It waits out MinInterval
-// and then for the member's own slot: the instants that are phase(name)
-// past a multiple of MinInterval on the wall clock. Members that publish
-// as often as they may would otherwise stay in step from the moment a point
-// set their interval: 64 agents on one host each sent an update within a
-// few milliseconds every 2 s, and in each burst of 4,000 deliveries the
-// point's dispatch fell up to 190 ms behind. Their slots spread them over
-// the interval; a member publishes at most once an interval either way.
+// previous one at last (zero: none yet, so none; negative: overdue, so at
+// once). It waits out MinInterval and then for the member's own slot: the
+// instants that are phase(name) past a multiple of MinInterval on the wall
+// clock. Members that publish as often as they may would otherwise stay in
+// step from the moment a point set their interval: 64 agents on one host
+// each sent an update within a few milliseconds every 2 s, and in each
+// burst of 4,000 deliveries the point's dispatch fell up to 190 ms behind.
+// Their slots spread them over the interval; a member publishes at most
+// once an interval either way. The interval is measured on the monotonic
+// clock, so a step of the wall clock moves the slot, never delays it more
+// than an interval.
 func (g *Gossip) untilSlot(last, now time.Time) time.Duration {
 	iv := g.minInterval.Load()
 	if last.IsZero() || iv <= 0 {
 		return 0
 	}
-	earliest := last.UnixNano() + iv
-	lag := (g.phase%iv - earliest%iv + 2*iv) % iv // 0 ≤ lag < iv
-	return time.Duration(earliest + lag - now.UnixNano())
+	wait := time.Duration(iv) - now.Sub(last)
+	if wait < 0 {
+		return wait
+	}
+	at := now.Add(wait).UnixNano()
+	lag := ((g.phase-at)%iv + iv) % iv // 0 ≤ lag < iv
+	return wait + time.Duration(lag)
 }
 
 // setSelf records our own publication in the table.
